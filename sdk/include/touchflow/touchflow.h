@@ -1,0 +1,26 @@
+/*
+ * touchflow/touchflow.h - the umbrella header of the touchflow SDK.
+ *
+ * Include this one header to write a plugin.  The areas, one header each:
+ *   error.h    error codes and tf_strerror()
+ *   record.h   the opaque record handle
+ *   batch.h    read-only batches of records
+ *   options.h  option tables and the validated config
+ *   host.h     the host function table (log, reject, metric, emit)
+ *   plugin.h   the plugin descriptor, ABI version and lifecycle
+ *   linereader.h  line-by-line reading of plain or gzip files
+ *   csv.h      an RFC 4180 CSV reader and writer
+ */
+#ifndef TOUCHFLOW_TOUCHFLOW_H
+#define TOUCHFLOW_TOUCHFLOW_H
+
+#include "error.h"
+#include "record.h"
+#include "batch.h"
+#include "options.h"
+#include "host.h"
+#include "plugin.h"
+#include "linereader.h"
+#include "csv.h"
+
+#endif

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "batch.h"
+#include "error.h"
 #include "host.h"
 #include "options.h"
 #include "record.h"

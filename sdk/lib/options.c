@@ -227,34 +227,39 @@ static const char *show(const tf_option *opt, const json_t *value, char *buf,
 
 /* Writes an amount in the option's unit as a user would write it: sizes
  * with the largest exact K/M/G suffix, durations with the largest exact
- * unit, other numbers plainly. */
+ * unit, other numbers plainly.  Integer arithmetic keeps libm out. */
 static const char *show_amount(tf_option_type type, double x, char *buf,
                                size_t len)
 {
   static const struct {
     const char *suffix;
-    double factor;
-  } sizes[] = {{"G", 1073741824.0}, {"M", 1048576.0}, {"K", 1024.0}},
-    durations[] = {{"d", 86400000.0}, {"h", 3600000.0}, {"m", 60000.0},
-                   {"s", 1000.0}};
+    int64_t factor;
+  } sizes[] = {{"G", INT64_C(1) << 30}, {"M", INT64_C(1) << 20},
+               {"K", INT64_C(1) << 10}},
+    durations[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000},
+                   {"s", 1000}};
+  int64_t n;
   size_t i;
 
-  if (isinf(x) || x != floor(x) || fabs(x) >= 1e15) {
+  if (isnan(x) || isinf(x) || x >= 1e15 || x <= -1e15 ||
+      x != (double)(int64_t)x) {
     snprintf(buf, len, "%g", x);
     return buf;
   }
-  for (i = 0; type == TF_OPT_SIZE && x != 0 && i < 3; i++)
-    if (fmod(x, sizes[i].factor) == 0) {
-      snprintf(buf, len, "%.0f%s", x / sizes[i].factor, sizes[i].suffix);
+  n = (int64_t)x;
+  for (i = 0; type == TF_OPT_SIZE && n != 0 && i < 3; i++)
+    if (n % sizes[i].factor == 0) {
+      snprintf(buf, len, "%" PRId64 "%s", n / sizes[i].factor,
+               sizes[i].suffix);
       return buf;
     }
-  for (i = 0; type == TF_OPT_DURATION && x != 0 && i < 4; i++)
-    if (fmod(x, durations[i].factor) == 0) {
-      snprintf(buf, len, "%.0f%s", x / durations[i].factor,
+  for (i = 0; type == TF_OPT_DURATION && n != 0 && i < 4; i++)
+    if (n % durations[i].factor == 0) {
+      snprintf(buf, len, "%" PRId64 "%s", n / durations[i].factor,
                durations[i].suffix);
       return buf;
     }
-  snprintf(buf, len, "%.0f%s", x, type == TF_OPT_DURATION ? "ms" : "");
+  snprintf(buf, len, "%" PRId64 "%s", n, type == TF_OPT_DURATION ? "ms" : "");
   return buf;
 }
 

@@ -1,0 +1,37 @@
+/*
+ * cli.h - the touchflow command line: parsed arguments and the commands.
+ *
+ * Commands (CONTRACT.md): run, validate, plugins, inspect, --version,
+ * --help.  Each returns the process exit status (0, 1 or 2).
+ */
+#ifndef TF_CORE_CLI_H
+#define TF_CORE_CLI_H
+
+#include <stddef.h>
+
+#include "runner.h"
+
+#define TF_CLI_MAX_PATHS 32
+
+typedef struct tf_cli_args {
+  const char *command;
+  const char *target;          /* PIPELINE.json or PLUGIN */
+  const char *plugin_paths[TF_CLI_MAX_PATHS];
+  size_t n_plugin_paths;
+  const char *state_dir;
+  int json;
+  tf_run_options run;
+} tf_cli_args;
+
+/* Parses argv after the command name.  2 on a usage error (printed). */
+int tf_cli_parse(int argc, char **argv, tf_cli_args *args);
+
+int tf_cmd_run(const tf_cli_args *args);
+int tf_cmd_validate(const tf_cli_args *args);
+int tf_cmd_plugins(const tf_cli_args *args);
+int tf_cmd_inspect(const tf_cli_args *args);
+
+/* The loader for args->plugin_paths, or NULL after printing why. */
+struct tf_loader *tf_cli_loader(const tf_cli_args *args);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * cmd_plugins.c - `touchflow plugins` and `touchflow inspect`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "describe.h"
+
+typedef struct listing {
+  int json;
+  json_t *arr;
+  size_t n;
+} listing;
+
+static void list_one(void *ud, const tf_loaded_plugin *p)
+{
+  listing *l = ud;
+
+  l->n++;
+  if (l->json)
+    json_array_append_new(l->arr, tf_describe_json(p, 0));
+  else
+    tf_describe_line(stdout, p);
+}
+
+static void list_bad(void *ud, const char *message)
+{
+  (void)ud;
+  fprintf(stderr, "touchflow: skipped: %s\n", message);
+}
+
+static void print_json(json_t *value)
+{
+  json_dumpf(value, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  fputc('\n', stdout);
+}
+
+int tf_cmd_plugins(const tf_cli_args *args)
+{
+  tf_loader *loader = tf_cli_loader(args);
+  listing l = {args->json, json_array(), 0};
+
+  if (!loader || !l.arr) {
+    json_decref(l.arr);
+    tf_loader_free(loader);
+    return 2;
+  }
+  tf_loader_each(loader, list_one, list_bad, &l);
+  if (l.json)
+    print_json(l.arr);
+  json_decref(l.arr);
+  tf_loader_free(loader);
+  return 0;
+}
+
+static void show(const tf_cli_args *args, const tf_loaded_plugin *p,
+                 json_t *arr)
+{
+  if (args->json)
+    json_array_append_new(arr, tf_describe_json(p, 1));
+  else
+    tf_describe_text(stdout, p);
+}
+
+static int is_module_path(const char *target)
+{
+  return strchr(target, '/') != NULL || strstr(target, ".so") != NULL ||
+         strstr(target, ".la") != NULL;
+}
+
+/* Every kind NAME exists as ("file" is both a source and a sink). */
+static int inspect_name(const tf_cli_args *args, tf_loader *loader,
+                        json_t *arr)
+{
+  char err[1024], first_err[1024] = "";
+  tf_loaded_plugin p;
+  int k, found = 0;
+
+  for (k = TF_KIND_SOURCE; k <= TF_KIND_SINK; k++) {
+    int rc = tf_loader_find(loader, (tf_plugin_kind)k, args->target, &p, err,
+                            sizeof(err));
+
+    if (rc == TF_OK) {
+      if (found++ && !args->json)
+        fputc('\n', stdout);
+      show(args, &p, arr);
+    } else if (rc != TF_ERR_NOTFOUND || !first_err[0]) {
+      snprintf(first_err, sizeof(first_err), "%s", err);
+      if (rc != TF_ERR_NOTFOUND)
+        break;
+    }
+  }
+  if (!found)
+    fprintf(stderr, "touchflow: inspect: %s\n", first_err);
+  return found ? 0 : 2;
+}
+
+int tf_cmd_inspect(const tf_cli_args *args)
+{
+  tf_loader *loader = tf_cli_loader(args);
+  json_t *arr = json_array();
+  tf_loaded_plugin p;
+  char err[1024];
+  int status = 0;
+
+  if (!loader || !arr) {
+    json_decref(arr);
+    tf_loader_free(loader);
+    return 2;
+  }
+  if (is_module_path(args->target)) {
+    if (tf_loader_open_file(loader, args->target, &p, err, sizeof(err)) < 0) {
+      fprintf(stderr, "touchflow: inspect: %s\n", err);
+      status = 2;
+    } else {
+      show(args, &p, arr);
+    }
+  } else {
+    status = inspect_name(args, loader, arr);
+  }
+  if (args->json && status == 0)
+    print_json(json_array_size(arr) == 1 ? json_array_get(arr, 0) : arr);
+  json_decref(arr);
+  tf_loader_free(loader);
+  return status;
+}

@@ -1,0 +1,144 @@
+/*
+ * deadletter.c - writes rejected records as NDJSON (deadletter.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/error.h>
+
+#include "deadletter.h"
+#include "fsutil.h"
+
+struct tf_dead_letter {
+  FILE *fp;
+  char *path;
+  char *base_dir;
+  uint64_t count;
+  int io_error;
+};
+
+tf_dead_letter *tf_dead_letter_open(const char *path, const char *base_dir,
+                                    char *err, size_t errlen)
+{
+  tf_dead_letter *dl = calloc(1, sizeof(*dl));
+
+  if (!dl || !(dl->path = strdup(path)) ||
+      !(dl->base_dir = strdup(base_dir ? base_dir : "."))) {
+    snprintf(err, errlen, "out of memory");
+    goto out_free;
+  }
+  if (tf_make_parent_dirs(path) < 0 || !(dl->fp = fopen(path, "w"))) {
+    snprintf(err, errlen, "%s: cannot create the dead-letter file: %s", path,
+             strerror(errno));
+    goto out_free;
+  }
+  return dl;
+
+out_free:
+  if (dl) {
+    free(dl->path);
+    free(dl->base_dir);
+    free(dl);
+  }
+  return NULL;
+}
+
+/* "file:line" of the record's origin, relative to the pipeline folder. */
+static json_t *origin_json(const tf_dead_letter *dl, const tf_record *rec)
+{
+  tf_origin o = tf_record_origin(rec);
+  const char *file;
+  char buf[4096];
+
+  if (!o.file)
+    return json_null();
+  file = tf_path_relative_to(o.file, dl->base_dir);
+  if (o.line > 0)
+    snprintf(buf, sizeof(buf), "%s:%ld", file, o.line);
+  else
+    snprintf(buf, sizeof(buf), "%s", file);
+  return json_string(buf);
+}
+
+static json_t *record_json(const tf_record *rec)
+{
+  const json_t *obj = tf_record_json(rec);
+  size_t len;
+  const char *bytes;
+
+  if (obj)
+    return json_incref((json_t *)obj);
+  bytes = tf_record_bytes(rec, &len);
+  if (!bytes)
+    return json_null();
+  /* Raw text that is not valid UTF-8 is kept with bad bytes replaced, so
+   * that the line itself stays valid JSON. */
+  {
+    json_t *s = json_stringn(bytes, len);
+    char *fixed;
+    size_t i;
+
+    if (s)
+      return s;
+    fixed = malloc(len + 1);
+    if (!fixed)
+      return NULL;
+    for (i = 0; i < len; i++)
+      fixed[i] = (unsigned char)bytes[i] < 0x80 && bytes[i] ? bytes[i] : '?';
+    s = json_stringn(fixed, len);
+    free(fixed);
+    return s;
+  }
+}
+
+int tf_dead_letter_write(tf_dead_letter *dl, const char *stage,
+                         const char *plugin, const char *code,
+                         const char *message, const tf_record *rec)
+{
+  json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o*}", "stage", stage,
+                           "plugin", plugin, "code", code ? code : "rejected",
+                           "message", message ? message : "",
+                           "input", origin_json(dl, rec), "record",
+                           record_json(rec));
+  int rc = TF_OK;
+
+  if (!line)
+    return TF_ERR_NOMEM;
+  if (json_dumpf(line, dl->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
+      fputc('\n', dl->fp) == EOF) {
+    dl->io_error = errno ? errno : EIO;
+    rc = TF_ERR_IO;
+  } else {
+    dl->count++;
+  }
+  json_decref(line);
+  return rc;
+}
+
+uint64_t tf_dead_letter_count(const tf_dead_letter *dl)
+{
+  return dl ? dl->count : 0;
+}
+
+const char *tf_dead_letter_path(const tf_dead_letter *dl)
+{
+  return dl ? dl->path : NULL;
+}
+
+int tf_dead_letter_close(tf_dead_letter *dl, char *err, size_t errlen)
+{
+  int rc = TF_OK;
+
+  if (!dl)
+    return TF_OK;
+  if (fclose(dl->fp) != 0 || dl->io_error) {
+    snprintf(err, errlen, "%s: writing the dead-letter file failed: %s",
+             dl->path, strerror(dl->io_error ? dl->io_error : errno));
+    rc = TF_ERR_IO;
+  }
+  free(dl->path);
+  free(dl->base_dir);
+  free(dl);
+  return rc;
+}

@@ -1,0 +1,24 @@
+/*
+ * describe.h - a plugin's descriptor as text or JSON, for `touchflow
+ * plugins` and `touchflow inspect`.  Everything printed is generated from
+ * the descriptor and its option table.
+ */
+#ifndef TF_CORE_DESCRIBE_H
+#define TF_CORE_DESCRIBE_H
+
+#include <stdio.h>
+
+#include "loader.h"
+
+/* A new JSON object describing the plugin (and its options when
+ * with_options).  NULL on ENOMEM. */
+json_t *tf_describe_json(const tf_loaded_plugin *p, int with_options);
+
+/* The full `inspect` text: header, then every option with its type,
+ * default, allowed values or range, flags and description. */
+void tf_describe_text(FILE *out, const tf_loaded_plugin *p);
+
+/* One line for `plugins`: kind, name, version, description. */
+void tf_describe_line(FILE *out, const tf_loaded_plugin *p);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * host_table.c - the tf_host functions the host hands to plugins.
+ *
+ * Each function turns the plugin's tf_ctx back into its stage and acts on
+ * the runner: logs go to stderr prefixed with the stage id, rejects to the
+ * dead-letter output, metrics to the stage's counters, emits to the stage's
+ * output batch.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner_internal.h"
+
+static const char *const level_names[] = {"error", "warning", "info",
+                                          "debug"};
+
+static void vlog_stage(tf_stage *stage, tf_log_level level, const char *fmt,
+                       va_list ap)
+{
+  char msg[4096];
+
+  if (level > TF_LOG_INFO && !getenv("TOUCHFLOW_DEBUG"))
+    return;
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  tf_runner_print_line(stage->runner, "touchflow: %s: %s: %s",
+                       stage->def->id,
+                       level_names[level <= TF_LOG_DEBUG ? level : 3], msg);
+}
+
+void tf_stage_log(tf_stage *stage, tf_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vlog_stage(stage, level, fmt, ap);
+  va_end(ap);
+}
+
+static void host_log(tf_ctx *ctx, tf_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vlog_stage(ctx->stage, level, fmt, ap);
+  va_end(ap);
+}
+
+static int host_reject(tf_ctx *ctx, const tf_record *rec, const char *code,
+                       const char *message)
+{
+  tf_stage *stage = ctx->stage;
+  int rc = tf_dead_letter_write(stage->runner->dead_letter, stage->def->id,
+                                stage->plugin->name, code, message, rec);
+
+  if (rc == TF_OK)
+    stage->n_rejected++;
+  return rc;
+}
+
+static void host_metric(tf_ctx *ctx, const char *name, int64_t delta)
+{
+  tf_stage *stage = ctx->stage;
+  tf_metric *grown;
+  size_t i;
+
+  for (i = 0; i < stage->n_metrics; i++) {
+    if (strcmp(stage->metrics[i].name, name) == 0) {
+      stage->metrics[i].value += delta;
+      return;
+    }
+  }
+  grown = realloc(stage->metrics, (stage->n_metrics + 1) * sizeof(*grown));
+  if (!grown)
+    return;
+  stage->metrics = grown;
+  grown[stage->n_metrics].name = strdup(name);
+  if (!grown[stage->n_metrics].name)
+    return;
+  grown[stage->n_metrics++].value = delta;
+}
+
+static int host_emit(tf_ctx *ctx, tf_record *rec)
+{
+  tf_stage *stage = ctx->stage;
+
+  if (!rec)
+    return TF_ERR_INVAL;
+  if (stage->plugin->kind == TF_KIND_SINK) {
+    tf_record_unref(rec);
+    return TF_ERR_INVAL;
+  }
+  stage->n_out++;
+  return tf_batch_push(stage->out, rec);
+}
+
+static const char *host_stage_id(const tf_ctx *ctx)
+{
+  return ctx->stage->def->id;
+}
+
+static const tf_host host_table = {
+  sizeof(tf_host), host_log, host_reject, host_metric, host_emit,
+  host_stage_id,
+};
+
+const tf_host *tf_host_table(void)
+{
+  return &host_table;
+}

@@ -1,0 +1,141 @@
+/*
+ * main.c - the touchflow program: argument parsing and command dispatch.
+ */
+#include <ltdl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "loader.h"
+
+static const char usage[] =
+    "usage: touchflow run PIPELINE.json [--plugin-path DIR]... "
+    "[--state-dir DIR]\n"
+    "                     [--progress auto|always|never] [--quiet]\n"
+    "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
+    "       touchflow plugins [--json] [--plugin-path DIR]...\n"
+    "       touchflow inspect PLUGIN [--json] [--plugin-path DIR]...\n"
+    "       touchflow --version | --help\n"
+    "\n"
+    "Moves records from source plugins through transforms to sinks, as a\n"
+    "pipeline file describes.  PLUGIN is a plugin name or a path to a .so\n"
+    "or .la module.  Plugins are searched in every --plugin-path, then\n"
+    "TOUCHFLOW_PLUGIN_PATH (colon separated), then the bundled plugins,\n"
+    "then " TF_PLUGIN_DIR ".\n"
+    "\n"
+    "Exit status: 0 done (every record delivered or dead-lettered),\n"
+    "1 the run failed, 2 usage, pipeline or plugin-config error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+  fprintf(stderr, "touchflow: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n%s", usage);
+  return 2;
+}
+
+/* The value of an option given as "--name VALUE" or "--name=VALUE". */
+static const char *option_value(int argc, char **argv, int *i,
+                                const char *name)
+{
+  size_t n = strlen(name);
+
+  if (strncmp(argv[*i], name, n) != 0)
+    return NULL;
+  if (argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (argv[*i][n] != '\0' || *i + 1 >= argc)
+    return NULL;
+  return argv[++*i];
+}
+
+static int parse_progress(const char *v, tf_run_options *opt)
+{
+  if (strcmp(v, "auto") == 0)
+    opt->progress = TF_PROGRESS_AUTO;
+  else if (strcmp(v, "always") == 0)
+    opt->progress = TF_PROGRESS_ALWAYS;
+  else if (strcmp(v, "never") == 0)
+    opt->progress = TF_PROGRESS_NEVER;
+  else
+    return usage_error("--progress takes auto, always or never, not \"%s\"",
+                       v);
+  return 0;
+}
+
+static int parse_one(int argc, char **argv, int *i, tf_cli_args *args)
+{
+  const char *a = argv[*i], *v;
+  int is_run = strcmp(args->command, "run") == 0;
+
+  if ((v = option_value(argc, argv, i, "--plugin-path")) != NULL) {
+    if (args->n_plugin_paths == TF_CLI_MAX_PATHS)
+      return usage_error("too many --plugin-path options%s", "");
+    args->plugin_paths[args->n_plugin_paths++] = v;
+  } else if (is_run && (v = option_value(argc, argv, i, "--state-dir"))) {
+    args->state_dir = v;
+  } else if (is_run && (v = option_value(argc, argv, i, "--progress"))) {
+    return parse_progress(v, &args->run);
+  } else if (is_run && strcmp(a, "--quiet") == 0) {
+    args->run.quiet = 1;
+  } else if (!is_run && strcmp(args->command, "validate") != 0 &&
+             strcmp(a, "--json") == 0) {
+    args->json = 1;
+  } else if (a[0] == '-' && a[1] != '\0') {
+    return usage_error("unknown or incomplete option \"%s\"", a);
+  } else if (!args->target && strcmp(args->command, "plugins") != 0) {
+    args->target = a;
+  } else {
+    return usage_error("unexpected argument \"%s\"", a);
+  }
+  return 0;
+}
+
+int tf_cli_parse(int argc, char **argv, tf_cli_args *args)
+{
+  int i;
+
+  for (i = 0; i < argc; i++)
+    if (parse_one(argc, argv, &i, args) != 0)
+      return 2;
+  if (!args->target && strcmp(args->command, "plugins") != 0)
+    return usage_error("%s needs an argument",
+                       strcmp(args->command, "inspect") == 0
+                           ? "inspect"
+                           : args->command);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  tf_cli_args args;
+
+  LTDL_SET_PRELOADED_SYMBOLS();
+  memset(&args, 0, sizeof(args));
+  tf_run_options_default(&args.run);
+  if (argc < 2)
+    return usage_error("no command given%s", "");
+  args.command = argv[1];
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("touchflow %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, TF_ABI_MAJOR,
+           TF_ABI_MINOR);
+    return 0;
+  }
+  if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") &&
+      strcmp(argv[1], "plugins") && strcmp(argv[1], "inspect"))
+    return usage_error("unknown command \"%s\"", argv[1]);
+  if (tf_cli_parse(argc - 2, argv + 2, &args) != 0)
+    return 2;
+  if (strcmp(args.command, "run") == 0)
+    return tf_cmd_run(&args);
+  if (strcmp(args.command, "validate") == 0)
+    return tf_cmd_validate(&args);
+  if (strcmp(args.command, "plugins") == 0)
+    return tf_cmd_plugins(&args);
+  return tf_cmd_inspect(&args);
+}

@@ -1,0 +1,90 @@
+/*
+ * queue.c - bounded FIFO of shared batches (queue.h).
+ */
+#include <stdlib.h>
+#include <touchflow/error.h>
+
+#include "queue.h"
+
+tf_shared_batch *tf_shared_batch_new(tf_batch *batch)
+{
+  tf_shared_batch *sb = malloc(sizeof(*sb));
+
+  if (!sb) {
+    tf_batch_free(batch);
+    return NULL;
+  }
+  sb->batch = batch;
+  sb->refs = 1;
+  return sb;
+}
+
+void tf_shared_batch_unref(tf_shared_batch *sb)
+{
+  if (!sb || --sb->refs > 0)
+    return;
+  tf_batch_free(sb->batch);
+  free(sb);
+}
+
+int tf_queue_init(tf_queue *q, size_t limit)
+{
+  q->cap = limit < 4 ? 4 : limit;
+  q->items = calloc(q->cap, sizeof(*q->items));
+  q->head = q->count = 0;
+  q->limit = limit;
+  return q->items ? TF_OK : TF_ERR_NOMEM;
+}
+
+void tf_queue_cleanup(tf_queue *q)
+{
+  tf_shared_batch *sb;
+
+  while ((sb = tf_queue_pop(q)) != NULL)
+    tf_shared_batch_unref(sb);
+  free(q->items);
+  q->items = NULL;
+}
+
+static int queue_grow(tf_queue *q)
+{
+  size_t cap = q->cap * 2, i;
+  tf_shared_batch **items = calloc(cap, sizeof(*items));
+
+  if (!items)
+    return TF_ERR_NOMEM;
+  for (i = 0; i < q->count; i++)
+    items[i] = q->items[(q->head + i) % q->cap];
+  free(q->items);
+  q->items = items;
+  q->head = 0;
+  q->cap = cap;
+  return TF_OK;
+}
+
+int tf_queue_push(tf_queue *q, tf_shared_batch *sb)
+{
+  if (q->count == q->cap && queue_grow(q) < 0)
+    return TF_ERR_NOMEM;
+  sb->refs++;
+  q->items[(q->head + q->count) % q->cap] = sb;
+  q->count++;
+  return TF_OK;
+}
+
+tf_shared_batch *tf_queue_pop(tf_queue *q)
+{
+  tf_shared_batch *sb;
+
+  if (q->count == 0)
+    return NULL;
+  sb = q->items[q->head];
+  q->head = (q->head + 1) % q->cap;
+  q->count--;
+  return sb;
+}
+
+int tf_queue_has_room(const tf_queue *q)
+{
+  return q->count < q->limit;
+}

@@ -1,0 +1,381 @@
+/*
+ * runner.c - the scheduler that moves batches through the stages.
+ *
+ * Loop: first drain the queued batch closest to a sink (reverse topological
+ * order), else let the next source (round robin, file order) produce one
+ * batch if every queue below it has room.  When no source is left, flush
+ * transforms in topological order, draining after each, then flush (commit)
+ * the sinks.  A failed source ends alone (the others go on); a failed
+ * transform or sink stops the run, and the healthy sinks still commit what
+ * they accepted.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner_internal.h"
+
+void tf_run_options_default(tf_run_options *opt)
+{
+  memset(opt, 0, sizeof(*opt));
+  opt->batch_size = 512;
+  opt->queue_limit = 4;
+  opt->progress = TF_PROGRESS_AUTO;
+  opt->sink_retries = 5;
+  opt->retry_base_ms = 100;
+  opt->retry_cap_ms = 5000;
+}
+
+void tf_runner_print_line(tf_runner *r, const char *fmt, ...)
+{
+  va_list ap;
+
+  tf_progress_clear(r);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+/* Sends what the stage emitted during its last callback to its consumers. */
+static int dispatch(tf_runner *r, tf_stage *s)
+{
+  tf_shared_batch *sb;
+  size_t i;
+  int rc = TF_OK;
+
+  if (tf_batch_count(s->out) == 0)
+    return TF_OK;
+  sb = tf_shared_batch_new(s->out);
+  s->out = tf_batch_new();
+  if (!sb || !s->out) {
+    tf_shared_batch_unref(sb);
+    tf_stage_log(s, TF_LOG_ERROR, "out of memory");
+    return TF_ERR_NOMEM;
+  }
+  for (i = 0; i < s->n_consumers && rc == TF_OK; i++)
+    rc = tf_queue_push(&s->consumers[i]->in, sb);
+  tf_shared_batch_unref(sb);
+  (void)r;
+  return rc;
+}
+
+static void fail_stage(tf_runner *r, tf_stage *s, int stop_run)
+{
+  s->failed = 1;
+  s->done = 1;
+  r->failed = 1;
+  if (stop_run)
+    r->stop = 1;
+}
+
+static void sleep_ms(unsigned ms)
+{
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+  nanosleep(&ts, NULL);
+}
+
+/* Full-jitter backoff: a random delay in [0, min(cap, base * 2^attempt)]. */
+static void backoff(tf_runner *r, unsigned attempt)
+{
+  unsigned long ceiling = r->opt->retry_base_ms;
+
+  while (attempt-- > 0 && ceiling < r->opt->retry_cap_ms)
+    ceiling *= 2;
+  if (ceiling > r->opt->retry_cap_ms)
+    ceiling = r->opt->retry_cap_ms;
+  sleep_ms(ceiling ? (unsigned)(rand_r(&r->rand_state) % (ceiling + 1)) : 0);
+}
+
+static void dead_letter_batch(tf_stage *s, const tf_batch *b, unsigned tries)
+{
+  const tf_host *host = tf_host_table();
+  char msg[256];
+  size_t i;
+
+  snprintf(msg, sizeof(msg), "sink asked to retry the batch %u times; "
+           "giving up on it", tries);
+  for (i = 0; i < tf_batch_count(b); i++)
+    host->reject(&s->ctx, tf_batch_get(b, i), "retry_exhausted", msg);
+}
+
+static void run_sink(tf_runner *r, tf_stage *s, const tf_batch *b)
+{
+  unsigned attempt = 0;
+  tf_sink_result res;
+
+  for (;;) {
+    res = s->plugin->write(s->state, &s->ctx, b);
+    if (res != TF_SINK_RETRY)
+      break;
+    if (attempt == r->opt->sink_retries) {
+      tf_stage_log(s, TF_LOG_WARN, "batch of %zu records dead-lettered after "
+                   "%u retries", tf_batch_count(b), attempt);
+      dead_letter_batch(s, b, attempt);
+      return;
+    }
+    s->n_retries++;
+    backoff(r, attempt++);
+  }
+  if (res != TF_SINK_OK) {
+    tf_stage_log(s, TF_LOG_ERROR, "sink failed; stopping the run");
+    fail_stage(r, s, 1);
+  }
+}
+
+static void run_batch(tf_runner *r, tf_stage *s, const tf_batch *b)
+{
+  int rc;
+
+  s->n_in += tf_batch_count(b);
+  if (s->plugin->kind == TF_KIND_SINK) {
+    run_sink(r, s, b);
+    return;
+  }
+  rc = s->plugin->process(s->state, &s->ctx, b);
+  if (dispatch(r, s) < 0 || rc < 0) {
+    if (rc < 0)
+      tf_stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
+                   tf_strerror(rc));
+    fail_stage(r, s, 1);
+  }
+}
+
+/* Runs one queued batch, the one closest to a sink.  1 if one ran. */
+static int drain_one(tf_runner *r)
+{
+  size_t k = r->p->n_stages;
+
+  while (k-- > 0) {
+    tf_stage *s = &r->stages[r->p->order[k]];
+    tf_shared_batch *sb;
+
+    if (s->failed)
+      continue;
+    sb = tf_queue_pop(&s->in);
+    if (!sb)
+      continue;
+    run_batch(r, s, sb->batch);
+    tf_shared_batch_unref(sb);
+    return 1;
+  }
+  return 0;
+}
+
+static int downstream_has_room(const tf_stage *s)
+{
+  size_t i;
+
+  for (i = 0; i < s->n_consumers; i++)
+    if (!tf_queue_has_room(&s->consumers[i]->in))
+      return 0;
+  return 1;
+}
+
+static void run_produce(tf_runner *r, tf_stage *s)
+{
+  uint64_t before = s->n_out;
+  int rc = s->plugin->produce(s->state, &s->ctx, r->opt->batch_size);
+
+  r->records_read += s->n_out - before;
+  if (dispatch(r, s) < 0) {
+    fail_stage(r, s, 1);
+    return;
+  }
+  if (rc == TF_DONE) {
+    s->done = 1;
+  } else if (rc < 0) {
+    tf_stage_log(s, TF_LOG_ERROR, "source failed: %s (records read before "
+                 "are kept)", tf_strerror(rc));
+    fail_stage(r, s, 0);
+  }
+}
+
+/* Lets the next source with room below it produce.  1 if one ran. */
+static int produce_one(tf_runner *r)
+{
+  size_t n = r->p->n_stages, tried;
+
+  for (tried = 0; tried < n; tried++) {
+    tf_stage *s = &r->stages[r->p->order[r->next_source]];
+
+    r->next_source = (r->next_source + 1) % n;
+    if (s->plugin->kind != TF_KIND_SOURCE || s->done ||
+        !downstream_has_room(s))
+      continue;
+    run_produce(r, s);
+    return 1;
+  }
+  return 0;
+}
+
+static void move_records(tf_runner *r)
+{
+  unsigned long ticks = 0;
+
+  while (!r->stop) {
+    if (!drain_one(r) && !produce_one(r))
+      break;
+    if ((++ticks & 63) == 0)
+      tf_progress_update(r);
+  }
+}
+
+static void drain_all(tf_runner *r)
+{
+  while (!r->stop && drain_one(r))
+    ;
+}
+
+static void flush_stage(tf_runner *r, tf_stage *s)
+{
+  int rc;
+
+  if (!s->plugin->flush || s->failed)
+    return;
+  rc = s->plugin->flush(s->state, &s->ctx);
+  if (s->plugin->kind != TF_KIND_SINK && dispatch(r, s) < 0)
+    rc = TF_ERR_NOMEM;
+  if (rc < 0) {
+    tf_stage_log(s, TF_LOG_ERROR, "flush failed: %s", tf_strerror(rc));
+    fail_stage(r, s, s->plugin->kind != TF_KIND_SINK);
+  }
+}
+
+/* End of input: transforms release what they hold, sinks commit. */
+static void finish(tf_runner *r)
+{
+  size_t k;
+
+  for (k = 0; k < r->p->n_stages && !r->stop; k++) {
+    tf_stage *s = &r->stages[r->p->order[k]];
+
+    if (s->plugin->kind == TF_KIND_TRANSFORM) {
+      flush_stage(r, s);
+      drain_all(r);
+    }
+  }
+  for (k = 0; k < r->p->n_stages; k++) {
+    tf_stage *s = &r->stages[r->p->order[k]];
+
+    if (s->plugin->kind == TF_KIND_SINK)
+      flush_stage(r, s);
+  }
+}
+
+/* Builds the stages and the consumer lists from the pipeline's inputs. */
+static int build_stages(tf_runner *r)
+{
+  const tf_pipeline *p = r->p;
+  size_t i, j;
+
+  r->stages = calloc(p->n_stages, sizeof(*r->stages));
+  if (!r->stages)
+    return TF_ERR_NOMEM;
+  for (i = 0; i < p->n_stages; i++) {
+    tf_stage *s = &r->stages[i];
+
+    s->ctx.stage = s;
+    s->def = &p->stages[i];
+    s->plugin = p->stages[i].plugin.plugin;
+    s->runner = r;
+    s->out = tf_batch_new();
+    s->consumers = calloc(p->n_stages, sizeof(*s->consumers));
+    if (!s->out || !s->consumers ||
+        tf_queue_init(&s->in, r->opt->queue_limit) < 0)
+      return TF_ERR_NOMEM;
+  }
+  for (i = 0; i < p->n_stages; i++)
+    for (j = 0; j < p->stages[i].n_inputs; j++) {
+      tf_stage *up = &r->stages[p->stages[i].input_idx[j]];
+
+      up->consumers[up->n_consumers++] = &r->stages[i];
+    }
+  return TF_OK;
+}
+
+static void free_stages(tf_runner *r)
+{
+  size_t i, j;
+
+  if (!r->stages)
+    return;
+  for (i = 0; i < r->p->n_stages; i++) {
+    tf_stage *s = &r->stages[i];
+
+    if (s->initialized)
+      s->plugin->fini(s->state);
+    tf_queue_cleanup(&s->in);
+    tf_batch_free(s->out);
+    free(s->consumers);
+    for (j = 0; j < s->n_metrics; j++)
+      free(s->metrics[j].name);
+    free(s->metrics);
+  }
+  free(r->stages);
+}
+
+/* Calls init() in topological order; stops at the first refusal. */
+static int init_stages(tf_runner *r)
+{
+  size_t k;
+
+  for (k = 0; k < r->p->n_stages; k++) {
+    tf_stage *s = &r->stages[r->p->order[k]];
+    int rc = s->plugin->init(&s->ctx, tf_host_table(), s->def->cfg,
+                             &s->state);
+
+    if (rc < 0) {
+      tf_stage_log(s, TF_LOG_ERROR, "%s plugin \"%s\" refused to start: %s",
+                   tf_plugin_kind_name(s->plugin->kind), s->plugin->name,
+                   tf_strerror(rc));
+      return rc;
+    }
+    s->initialized = 1;
+  }
+  return TF_OK;
+}
+
+int tf_run(const tf_pipeline *p, const tf_run_options *opt)
+{
+  tf_runner r;
+  char err[4096];
+  int status = 0;
+
+  memset(&r, 0, sizeof(r));
+  r.p = p;
+  r.opt = opt;
+  r.rand_state = 0x7f4a7c15u;
+  r.started = tf_now();
+  r.progress_on = opt->progress == TF_PROGRESS_ALWAYS ||
+                  (opt->progress == TF_PROGRESS_AUTO && isatty(2));
+  r.dead_letter = tf_dead_letter_open(p->dead_letter_path, p->dir, err,
+                                      sizeof(err));
+  if (!r.dead_letter) {
+    fprintf(stderr, "touchflow: %s\n", err);
+    return 1;
+  }
+  if (build_stages(&r) < 0) {
+    fprintf(stderr, "touchflow: out of memory\n");
+    status = 1;
+  } else if (init_stages(&r) < 0) {
+    status = 2;
+  } else {
+    move_records(&r);
+    finish(&r);
+    status = r.failed ? 1 : 0;
+  }
+  tf_progress_clear(&r);
+  if (status != 2 && !opt->quiet)
+    tf_summary_print(&r, tf_now() - r.started);
+  free_stages(&r);
+  if (tf_dead_letter_close(r.dead_letter, err, sizeof(err)) < 0) {
+    fprintf(stderr, "touchflow: %s\n", err);
+    status = status ? status : 1;
+  }
+  return status;
+}

@@ -1,0 +1,42 @@
+/*
+ * runner.h - moves records through a checked pipeline (internal).
+ *
+ * One thread, deterministic: stages run in a fixed order, so the same input
+ * gives the same output.  Between stages sit bounded queues of batches
+ * (queue.h); a source produces only when every queue downstream of it has
+ * room, and downstream stages are drained first, so memory stays bounded by
+ * queue_limit batches per edge whatever the input size.  Records move by
+ * reference: no copy, no re-serialisation between stages.
+ */
+#ifndef TF_CORE_RUNNER_H
+#define TF_CORE_RUNNER_H
+
+#include <stddef.h>
+
+#include "pipeline.h"
+
+typedef enum tf_progress_mode {
+  TF_PROGRESS_AUTO = 0, /* on when stderr is a terminal */
+  TF_PROGRESS_ALWAYS,
+  TF_PROGRESS_NEVER
+} tf_progress_mode;
+
+typedef struct tf_run_options {
+  size_t batch_size;   /* records asked of a source per produce() */
+  size_t queue_limit;  /* batches per queue before sources pause */
+  tf_progress_mode progress;
+  int quiet;           /* no summary */
+  unsigned sink_retries;     /* RETRY verdicts allowed per batch */
+  unsigned retry_base_ms;    /* full-jitter backoff base ... */
+  unsigned retry_cap_ms;     /* ... and cap */
+} tf_run_options;
+
+/* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s. */
+void tf_run_options_default(tf_run_options *opt);
+
+/* Runs the pipeline and returns the exit status of CONTRACT.md: 0 every
+ * record delivered or dead-lettered, 1 a stage failed, 2 a plugin refused
+ * its config at init (before any record moved). */
+int tf_run(const tf_pipeline *p, const tf_run_options *opt);
+
+#endif

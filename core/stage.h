@@ -1,0 +1,53 @@
+/*
+ * stage.h - one running stage: its plugin instance, queue and counters.
+ *
+ * struct tf_ctx, the opaque handle plugins pass back to the host, is the
+ * first member of a stage, so the host turns a ctx back into its stage
+ * without a lookup.
+ */
+#ifndef TF_CORE_STAGE_H
+#define TF_CORE_STAGE_H
+
+#include <stdint.h>
+#include <touchflow/plugin.h>
+
+#include "pipeline.h"
+#include "queue.h"
+
+struct tf_runner;
+
+struct tf_ctx {
+  struct tf_stage *stage;
+};
+
+typedef struct tf_metric {
+  char *name;
+  int64_t value;
+} tf_metric;
+
+typedef struct tf_stage {
+  struct tf_ctx ctx;
+  const tf_stage_def *def;
+  const tf_plugin *plugin;
+  struct tf_runner *runner;
+  void *state;
+  int initialized;
+  int done;    /* a source that returned TF_DONE (or failed) */
+  int failed;  /* failed for good */
+  tf_queue in; /* batches waiting for this stage */
+  struct tf_stage **consumers;
+  size_t n_consumers;
+  tf_batch *out; /* records emitted during the current callback */
+  uint64_t n_in, n_out, n_rejected, n_retries;
+  tf_metric *metrics;
+  size_t n_metrics;
+} tf_stage;
+
+/* The host function table (host_table.c). */
+const tf_host *tf_host_table(void);
+
+/* host_table.c: log one line for a stage. */
+void tf_stage_log(tf_stage *stage, tf_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * test_loader.c - the plugin loader against good and deliberately broken
+ * modules: every bad module gets a clear error, never a crash.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+static tf_loader *loader;
+static char err[2048];
+
+static void setup(void)
+{
+  loader = tu_loader();
+  err[0] = '\0';
+}
+
+static void teardown(void)
+{
+  tf_loader_free(loader);
+}
+
+static int find(tf_plugin_kind kind, const char *name, tf_loaded_plugin *p)
+{
+  return tf_loader_find(loader, kind, name, p, err, sizeof(err));
+}
+
+START_TEST(finds_a_good_plugin)
+{
+  tf_loaded_plugin p;
+
+  ck_assert_int_eq(find(TF_KIND_SOURCE, "seq", &p), TF_OK);
+  ck_assert_str_eq(p.plugin->name, "seq");
+  ck_assert_int_eq(p.plugin->kind, TF_KIND_SOURCE);
+  ck_assert_ptr_nonnull(strstr(p.module_path, "tests/plugins/source_seq.la"));
+}
+END_TEST
+
+START_TEST(same_plugin_twice_is_opened_once)
+{
+  tf_loaded_plugin a, b;
+
+  ck_assert_int_eq(find(TF_KIND_SINK, "flaky", &a), TF_OK);
+  ck_assert_int_eq(find(TF_KIND_SINK, "flaky", &b), TF_OK);
+  ck_assert_ptr_eq(a.plugin, b.plugin);
+}
+END_TEST
+
+START_TEST(refuses_another_abi_major)
+{
+  tf_loaded_plugin p;
+
+  ck_assert_int_eq(find(TF_KIND_SOURCE, "badabi", &p), TF_ERR_ABI);
+  ck_assert_msg(strstr(err, "ABI 99.0") && strstr(err, "supports 1.0"),
+                "message names both versions: %s", err);
+  ck_assert_ptr_nonnull(strstr(err, "source_badabi.la"));
+}
+END_TEST
+
+START_TEST(refuses_a_newer_abi_minor)
+{
+  tf_loaded_plugin p;
+  char want[64];
+
+  snprintf(want, sizeof(want), "ABI %d.%d", TF_ABI_MAJOR, TF_ABI_MINOR + 1);
+  ck_assert_int_eq(find(TF_KIND_SOURCE, "newminor", &p), TF_ERR_ABI);
+  ck_assert_msg(strstr(err, want) != NULL, "names the minor: %s", err);
+}
+END_TEST
+
+START_TEST(refuses_a_module_without_entry_point)
+{
+  tf_loaded_plugin p;
+
+  ck_assert_int_eq(find(TF_KIND_SOURCE, "noentry", &p), TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "no tf_plugin_entry entry point") != NULL, "%s",
+                err);
+}
+END_TEST
+
+START_TEST(refuses_a_null_descriptor)
+{
+  tf_loaded_plugin p;
+
+  ck_assert_int_eq(find(TF_KIND_SOURCE, "nullentry", &p), TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "returned NULL") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(refuses_a_descriptor_named_otherwise)
+{
+  tf_loaded_plugin p;
+
+  ck_assert_int_eq(find(TF_KIND_SOURCE, "wrongname", &p), TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "declares source \"other\"") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(refuses_names_with_slash_or_dots)
+{
+  static const char *const bad[] = {"../seq", "a/b", "..", "", "Seq", "s q"};
+  tf_loaded_plugin p;
+  size_t i;
+
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    ck_assert_int_eq(find(TF_KIND_SOURCE, bad[i], &p), TF_ERR_INVAL);
+    ck_assert_ptr_nonnull(strstr(err, "invalid plugin name"));
+  }
+}
+END_TEST
+
+START_TEST(unknown_name_suggests_a_close_one)
+{
+  tf_loaded_plugin p;
+
+  ck_assert_int_eq(find(TF_KIND_SOURCE, "seqq", &p), TF_ERR_NOTFOUND);
+  ck_assert_msg(strstr(err, "did you mean \"seq\"") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(refuses_what_is_not_a_regular_file)
+{
+  char *dir = tu_tempdir();
+  char path[1024];
+  const char *paths[1] = {dir};
+  tf_loaded_plugin p;
+  tf_loader *l;
+
+  snprintf(path, sizeof(path), "%s/source_folder.so", dir);
+  ck_assert_int_eq(mkdir(path, 0755), 0);
+  l = tf_loader_new(paths, 1, err, sizeof(err));
+  ck_assert_int_eq(tf_loader_find(l, TF_KIND_SOURCE, "folder", &p, err,
+                                  sizeof(err)), TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
+  tf_loader_free(l);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(refuses_a_file_that_is_not_a_module)
+{
+  char *dir = tu_tempdir();
+  char *junk = tu_write(dir, "source_junk.so", "this is not ELF\n");
+  tf_loaded_plugin p;
+
+  ck_assert_int_eq(tf_loader_open_file(loader, junk, &p, err, sizeof(err)),
+                   TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "cannot open module") != NULL, "%s", err);
+  free(junk);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(plugin_path_comes_before_the_environment)
+{
+  char *dir = tu_tempdir();
+  char cmd[4096], envpath[1024];
+  const char *paths[1] = {dir};
+  tf_loaded_plugin p;
+  tf_loader *l;
+
+  /* The same module in two folders: --plugin-path wins over the env. */
+  snprintf(cmd, sizeof(cmd), "cp '%s/tests/plugins/.libs/source_seq.so' '%s/'",
+           tu_builddir(), dir);
+  ck_assert_int_eq(system(cmd), 0);
+  snprintf(envpath, sizeof(envpath), "%s/tests/plugins", tu_builddir());
+  setenv("TOUCHFLOW_PLUGIN_PATH", envpath, 1);
+  l = tf_loader_new(paths, 1, err, sizeof(err));
+  ck_assert_int_eq(tf_loader_find(l, TF_KIND_SOURCE, "seq", &p, err,
+                                  sizeof(err)), TF_OK);
+  ck_assert_ptr_nonnull(strstr(p.module_path, dir));
+  /* And the environment is searched when the flag's folder lacks it. */
+  ck_assert_int_eq(tf_loader_find(l, TF_KIND_SINK, "flaky", &p, err,
+                                  sizeof(err)), TF_OK);
+  ck_assert_ptr_nonnull(strstr(p.module_path, envpath));
+  tf_loader_free(l);
+  unsetenv("TOUCHFLOW_PLUGIN_PATH");
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+typedef struct seen {
+  int seq, flaky, bad_abi;
+} seen;
+
+static void on_plugin(void *ud, const tf_loaded_plugin *p)
+{
+  seen *s = ud;
+
+  s->seq += strcmp(p->plugin->name, "seq") == 0;
+  s->flaky += strcmp(p->plugin->name, "flaky") == 0;
+}
+
+static void on_bad(void *ud, const char *message)
+{
+  seen *s = ud;
+
+  s->bad_abi += strstr(message, "source_badabi") != NULL;
+}
+
+START_TEST(listing_reports_good_and_bad_modules)
+{
+  seen s = {0, 0, 0};
+
+  tf_loader_each(loader, on_plugin, on_bad, &s);
+  ck_assert_int_eq(s.seq, 1);
+  ck_assert_int_eq(s.flaky, 1);
+  ck_assert_int_eq(s.bad_abi, 1);
+}
+END_TEST
+
+static Suite *loader_suite(void)
+{
+  Suite *s = suite_create("loader");
+  TCase *tc = tcase_create("load");
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, finds_a_good_plugin);
+  tcase_add_test(tc, same_plugin_twice_is_opened_once);
+  tcase_add_test(tc, refuses_another_abi_major);
+  tcase_add_test(tc, refuses_a_newer_abi_minor);
+  tcase_add_test(tc, refuses_a_module_without_entry_point);
+  tcase_add_test(tc, refuses_a_null_descriptor);
+  tcase_add_test(tc, refuses_a_descriptor_named_otherwise);
+  tcase_add_test(tc, refuses_names_with_slash_or_dots);
+  tcase_add_test(tc, unknown_name_suggests_a_close_one);
+  tcase_add_test(tc, refuses_what_is_not_a_regular_file);
+  tcase_add_test(tc, refuses_a_file_that_is_not_a_module);
+  tcase_add_test(tc, plugin_path_comes_before_the_environment);
+  tcase_add_test(tc, listing_reports_good_and_bad_modules);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(loader_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,299 @@
+/*
+ * test_runner.c - the runner: fan-out, fan-in, determinism, records moved
+ * by reference, sink retry and failure, init refusal, dead-letter output.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+#include "runner.h"
+#include "testutil.h"
+
+static char *dir;
+static tf_loader *loader;
+
+static void setup(void)
+{
+  dir = tu_tempdir();
+  loader = tu_loader();
+}
+
+static void teardown(void)
+{
+  tf_loader_free(loader);
+  tu_rmtree(dir);
+  free(dir);
+}
+
+static tf_run_options quiet_options(void)
+{
+  tf_run_options opt;
+
+  tf_run_options_default(&opt);
+  opt.quiet = 1;
+  opt.progress = TF_PROGRESS_NEVER;
+  opt.retry_base_ms = 1;
+  opt.retry_cap_ms = 2;
+  opt.batch_size = 64;
+  return opt;
+}
+
+/* Writes the pipeline JSON to the temp folder, loads and runs it. */
+static int run_json(const char *json, const tf_run_options *opt)
+{
+  char *file = tu_write(dir, "pipeline.json", json);
+  tf_pipeline *p = NULL;
+  tf_diag diag;
+  int status;
+
+  tf_diag_init(&diag, file);
+  if (tf_pipeline_load(file, loader, &diag, &p) != TF_OK) {
+    tf_diag_print(&diag, stderr);
+    ck_abort_msg("pipeline did not validate");
+  }
+  tf_diag_cleanup(&diag);
+  status = tf_run(p, opt);
+  tf_pipeline_free(p);
+  free(file);
+  return status;
+}
+
+static char *out_path(const char *name)
+{
+  static char path[1024];
+
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  return path;
+}
+
+START_TEST(fan_out_delivers_every_record_to_every_consumer)
+{
+  tf_run_options opt = quiet_options();
+  char *a, *b;
+
+  ck_assert_int_eq(run_json(
+      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+      " \"config\": {\"count\": 1000}}],"
+      " \"sinks\": [{\"id\": \"a\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
+      "  \"config\": {\"path\": \"a.ndjson\"}},"
+      " {\"id\": \"b\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
+      "  \"config\": {\"path\": \"b.ndjson\"}}]}", &opt), 0);
+  ck_assert_uint_eq(tu_count_lines(out_path("a.ndjson")), 1000);
+  a = tu_read(out_path("a.ndjson"));
+  b = tu_read(out_path("b.ndjson"));
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+}
+END_TEST
+
+static const char fan_in[] =
+    "{\"version\": 1, \"sources\": ["
+    " {\"id\": \"x\", \"plugin\": \"seq\", \"config\": {\"count\": 700}},"
+    " {\"id\": \"y\", \"plugin\": \"seq\", \"config\": {\"count\": 300,"
+    "  \"start\": 5000}}],"
+    " \"sinks\": [{\"id\": \"out\", \"plugin\": \"flaky\","
+    "  \"inputs\": [\"x\", \"y\"], \"config\": {\"path\": \"out.ndjson\"}}]}";
+
+START_TEST(fan_in_merges_every_source)
+{
+  tf_run_options opt = quiet_options();
+  char *out;
+  size_t from_x = 0, from_y = 0;
+  const char *p;
+
+  ck_assert_int_eq(run_json(fan_in, &opt), 0);
+  out = tu_read(out_path("out.ndjson"));
+  for (p = out; (p = strstr(p, "\"from\":\"")) != NULL; p += 8) {
+    from_x += p[8] == 'x';
+    from_y += p[8] == 'y';
+  }
+  ck_assert_uint_eq(from_x, 700);
+  ck_assert_uint_eq(from_y, 300);
+  ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"y\",\"seq\":5299}"));
+  free(out);
+}
+END_TEST
+
+START_TEST(same_input_gives_the_same_output)
+{
+  tf_run_options opt = quiet_options();
+  char *first, *second;
+
+  ck_assert_int_eq(run_json(fan_in, &opt), 0);
+  first = tu_read(out_path("out.ndjson"));
+  ck_assert_int_eq(run_json(fan_in, &opt), 0);
+  second = tu_read(out_path("out.ndjson"));
+  ck_assert_str_eq(first, second);
+  free(first);
+  free(second);
+}
+END_TEST
+
+START_TEST(a_retried_batch_is_delivered_once)
+{
+  tf_run_options opt = quiet_options();
+
+  ck_assert_int_eq(run_json(
+      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+      " \"config\": {\"count\": 10}}],"
+      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
+      "  \"config\": {\"path\": \"k.ndjson\", \"retries\": 3}}]}", &opt), 0);
+  ck_assert_uint_eq(tu_count_lines(out_path("k.ndjson")), 10);
+  ck_assert_uint_eq(tu_count_lines(out_path("rejected.ndjson")), 0);
+}
+END_TEST
+
+START_TEST(exhausted_retries_go_to_the_dead_letter_output)
+{
+  tf_run_options opt = quiet_options();
+  char *dl;
+
+  opt.sink_retries = 2;
+  ck_assert_int_eq(run_json(
+      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+      " \"config\": {\"count\": 5}}],"
+      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
+      "  \"config\": {\"path\": \"k.ndjson\", \"retries\": 100}}],"
+      " \"dead_letter\": {\"path\": \"dl/rejected.ndjson\"}}", &opt), 0);
+  ck_assert_uint_eq(tu_count_lines(out_path("k.ndjson")), 0);
+  ck_assert_uint_eq(tu_count_lines(out_path("dl/rejected.ndjson")), 5);
+  dl = tu_read(out_path("dl/rejected.ndjson"));
+  ck_assert_ptr_nonnull(strstr(dl, "\"stage\":\"k\",\"plugin\":\"flaky\","
+                                   "\"code\":\"retry_exhausted\""));
+  ck_assert_ptr_nonnull(strstr(dl, "\"record\":{\"seq\":0,\"from\":\"s\"}"));
+  free(dl);
+}
+END_TEST
+
+START_TEST(a_failing_sink_fails_the_run)
+{
+  tf_run_options opt = quiet_options();
+
+  ck_assert_int_eq(run_json(
+      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+      " \"config\": {\"count\": 500}}],"
+      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
+      "  \"config\": {\"path\": \"k.ndjson\", \"fail_at\": 2}}]}", &opt), 1);
+  ck_assert_uint_eq(tu_count_lines(out_path("k.ndjson")), 64);
+}
+END_TEST
+
+START_TEST(a_plugin_refusing_to_start_is_exit_2)
+{
+  tf_run_options opt = quiet_options();
+
+  ck_assert_int_eq(run_json(
+      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\"}],"
+      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
+      "  \"config\": {\"path\": \"no/such/folder/k.ndjson\"}}]}", &opt), 2);
+}
+END_TEST
+
+/* In-process plugins for the zero-copy test: a source of 3 records and a
+ * sink that remembers the record pointers it was given. */
+static const tf_host *zc_host;
+static const tf_record *seen[2][3];
+
+static int zc_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
+                   void **state)
+{
+  static int next_sink;
+
+  zc_host = host;
+  *state = &seen[next_sink++ % 2];
+  return TF_OK;
+}
+
+static void zc_fini(void *state)
+{
+  (void)state;
+}
+
+static int zc_produce(void *state, tf_ctx *ctx, size_t max)
+{
+  int i;
+
+  for (i = 0; i < 3; i++)
+    zc_host->emit(ctx, tf_record_new(json_pack("{s:i}", "i", i)));
+  return TF_DONE;
+}
+
+static tf_sink_result zc_write(void *state, tf_ctx *ctx, const tf_batch *b)
+{
+  const tf_record **mine = state;
+  size_t i;
+
+  for (i = 0; i < tf_batch_count(b) && i < 3; i++)
+    mine[i] = tf_batch_get(b, i);
+  return TF_SINK_OK;
+}
+
+static const tf_plugin zc_source = {
+  TF_PLUGIN_HEADER, TF_KIND_SOURCE, "zc", "1", "", "MIT", NULL, zc_init,
+  zc_fini, zc_produce, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {NULL}};
+static const tf_plugin zc_sink = {
+  TF_PLUGIN_HEADER, TF_KIND_SINK, "zc", "1", "", "MIT", NULL, zc_init,
+  zc_fini, NULL, NULL, zc_write, NULL, NULL, NULL, NULL, NULL, {NULL}};
+
+START_TEST(fan_out_shares_records_without_copying)
+{
+  tf_run_options opt = quiet_options();
+  tf_stage_def st[3];
+  size_t in0 = 0, order[3] = {0, 1, 2};
+  tf_pipeline p;
+  char dl[1024], id_s[] = "s", id_a[] = "a", id_b[] = "b";
+  int i;
+
+  memset(st, 0, sizeof(st));
+  memset(&p, 0, sizeof(p));
+  st[0].id = id_s;
+  st[0].plugin.plugin = &zc_source;
+  st[1].id = id_a;
+  st[2].id = id_b;
+  for (i = 1; i < 3; i++) {
+    st[i].plugin.plugin = &zc_sink;
+    st[i].n_inputs = 1;
+    st[i].input_idx = &in0;
+  }
+  snprintf(dl, sizeof(dl), "%s/rejected.ndjson", dir);
+  p.name = id_s;
+  p.dir = dir;
+  p.stages = st;
+  p.n_stages = 3;
+  p.order = order;
+  p.dead_letter_path = dl;
+  ck_assert_int_eq(tf_run(&p, &opt), 0);
+  for (i = 0; i < 3; i++) {
+    ck_assert_ptr_nonnull(seen[0][i]);
+    ck_assert_ptr_eq(seen[0][i], seen[1][i]);
+  }
+}
+END_TEST
+
+int main(void)
+{
+  Suite *s = suite_create("runner");
+  TCase *tc = tcase_create("run");
+  SRunner *sr;
+  int failed;
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, fan_out_delivers_every_record_to_every_consumer);
+  tcase_add_test(tc, fan_in_merges_every_source);
+  tcase_add_test(tc, same_input_gives_the_same_output);
+  tcase_add_test(tc, a_retried_batch_is_delivered_once);
+  tcase_add_test(tc, exhausted_retries_go_to_the_dead_letter_output);
+  tcase_add_test(tc, a_failing_sink_fails_the_run);
+  tcase_add_test(tc, a_plugin_refusing_to_start_is_exit_2);
+  tcase_add_test(tc, fan_out_shares_records_without_copying);
+  suite_add_tcase(s, tc);
+  sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

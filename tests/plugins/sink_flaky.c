@@ -1,0 +1,98 @@
+/*
+ * sink_flaky.c - test sink: answers RETRY to its first `retries` write
+ * calls, ERROR from call `fail_at` on (0: never), and otherwise appends the
+ * records' "seq" values to the NDJSON file `path`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <touchflow/touchflow.h>
+
+typedef struct flaky {
+  FILE *fp;
+  int64_t retries, fail_at, calls;
+} flaky;
+
+static const tf_option flaky_options[] = {
+  {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
+   "Where accepted records are appended."},
+  {"retries", TF_OPT_INT, "0", 0, 0, 0, NULL,
+   "How many write calls answer RETRY first."},
+  {"fail_at", TF_OPT_INT, "0", 0, 0, 0, NULL,
+   "The write call (1-based) from which ERROR is answered; 0 never."},
+  {NULL, 0, NULL, 0, 0, 0, NULL, NULL}
+};
+
+static int flaky_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
+                      void **state)
+{
+  flaky *f = calloc(1, sizeof(*f));
+
+  if (!f)
+    return TF_ERR_NOMEM;
+  f->fp = fopen(tf_config_string(cfg, "path"), "w");
+  if (!f->fp) {
+    host->log(ctx, TF_LOG_ERROR, "cannot open %s",
+              tf_config_string(cfg, "path"));
+    free(f);
+    return TF_ERR_IO;
+  }
+  f->retries = tf_config_int(cfg, "retries");
+  f->fail_at = tf_config_int(cfg, "fail_at");
+  *state = f;
+  return TF_OK;
+}
+
+static void flaky_fini(void *state)
+{
+  flaky *f = state;
+
+  fclose(f->fp);
+  free(f);
+}
+
+static tf_sink_result flaky_write(void *state, tf_ctx *ctx,
+                                  const tf_batch *batch)
+{
+  flaky *f = state;
+  size_t i;
+
+  (void)ctx;
+  f->calls++;
+  if (f->fail_at && f->calls >= f->fail_at)
+    return TF_SINK_ERROR;
+  if (f->retries > 0) {
+    f->retries--;
+    return TF_SINK_RETRY;
+  }
+  for (i = 0; i < tf_batch_count(batch); i++) {
+    const tf_record *rec = tf_batch_get(batch, i);
+
+    fprintf(f->fp, "{\"from\":\"%s\",\"seq\":%lld}\n",
+            tf_record_get_string(rec, "from"),
+            (long long)json_integer_value(tf_record_get(rec, "seq")));
+  }
+  return TF_SINK_OK;
+}
+
+static const tf_plugin flaky_plugin = {
+  TF_PLUGIN_HEADER,
+  TF_KIND_SINK,
+  "flaky",
+  "1.0.0",
+  "Test sink: retries, fails or writes on command.",
+  "MIT",
+  flaky_options,
+  flaky_init,
+  flaky_fini,
+  NULL,
+  NULL,
+  flaky_write,
+  NULL,
+  NULL,
+  NULL,
+  NULL,
+  NULL,
+  {NULL}
+};
+
+TF_PLUGIN_DEFINE(sink_flaky, flaky_plugin)

@@ -448,6 +448,17 @@ START_TEST(test_default_enum_not_allowed)
 }
 END_TEST
 
+START_TEST(test_unknown_type_is_a_plugin_bug)
+{
+  static const tf_option opts[] = {
+    {"x", (tf_option_type)42, NULL, 0, 0, 0, NULL, "x"},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+  ck_assert_int_eq(run(opts, "{\"x\": 1}", NULL), TF_ERR_CONFIG);
+  assert_diag(PREFIX ".x", "plugin bug: option has unknown type 42");
+}
+END_TEST
+
 /* --- Sizes ------------------------------------------------------------- */
 
 START_TEST(test_size_units)
@@ -711,7 +722,8 @@ START_TEST(test_secret_literal_is_rejected)
 {
   char *text;
 
-  ck_assert_int_eq(run(table, "{\"path\": \"a\", \"client_secret\": \"hunter2\"}",
+  ck_assert_int_eq(run(table,
+                       "{\"path\": \"a\", \"client_secret\": \"hunter2\"}",
                        "{\"path\": \"a\", \"client_secret\": \"hunter2\"}"),
                    TF_ERR_CONFIG);
   assert_diag(PREFIX ".client_secret",
@@ -893,6 +905,7 @@ static Suite *options_suite(void)
   tcase_add_test(tc, test_default_not_json);
   tcase_add_test(tc, test_default_out_of_range);
   tcase_add_test(tc, test_default_enum_not_allowed);
+  tcase_add_test(tc, test_unknown_type_is_a_plugin_bug);
 
   tc = new_case(s, "sizes");
   tcase_add_test(tc, test_size_units);

@@ -1,0 +1,425 @@
+/*
+ * linereader.c - line reader and line writer over plain or gzip files
+ * (linereader.h).
+ *
+ * The reader pulls fixed-size chunks from stdio or zlib and cuts them into
+ * lines in a growing buffer.  It owns the decisions about line ends, the
+ * byte order mark, over-long lines and gzip streams that end early; callers
+ * only see lines and error codes.  The writer is a thin layer over stdio or
+ * zlib that turns their failures into error codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <touchflow/error.h>
+#include <touchflow/linereader.h>
+
+#define CHUNK_SIZE (64 * 1024)
+#define ERR_SIZE 1024
+
+struct tf_line_reader {
+  char *path;
+  FILE *fp;   /* plain file, or NULL */
+  gzFile gz;  /* gzip file, or NULL */
+  unsigned char *chunk;
+  size_t chunk_len, chunk_pos;
+  int bom_checked;
+  int finished;      /* every later call returns TF_LINE_EOF */
+  char *line;        /* the line being assembled, NUL-terminated */
+  size_t stored;     /* bytes kept in line (at most max + 1) */
+  size_t cap;        /* allocated size of line */
+  size_t total;      /* bytes of the line seen, kept or not */
+  unsigned char last_byte;
+  size_t max;        /* 0: no limit */
+  long number;
+  char err[ERR_SIZE];
+};
+
+struct tf_line_writer {
+  FILE *fp;
+  gzFile gz;
+};
+
+tf_compression tf_compression_for_path(const char *path, tf_compression comp)
+{
+  size_t len;
+
+  if (comp != TF_COMPRESSION_AUTO)
+    return comp;
+  len = path ? strlen(path) : 0;
+  if (len >= 3 && strcmp(path + len - 3, ".gz") == 0)
+    return TF_COMPRESSION_GZIP;
+  return TF_COMPRESSION_NONE;
+}
+
+int tf_compression_parse(const char *text, tf_compression *comp)
+{
+  if (!text || !comp)
+    return TF_ERR_INVAL;
+  if (strcmp(text, "auto") == 0)
+    *comp = TF_COMPRESSION_AUTO;
+  else if (strcmp(text, "none") == 0)
+    *comp = TF_COMPRESSION_NONE;
+  else if (strcmp(text, "gzip") == 0)
+    *comp = TF_COMPRESSION_GZIP;
+  else
+    return TF_ERR_INVAL;
+  return TF_OK;
+}
+
+/* --- Reader ----------------------------------------------------------- */
+
+static int open_error(void)
+{
+  if (errno == ENOMEM)
+    return TF_ERR_NOMEM;
+  return errno == ENOENT ? TF_ERR_NOTFOUND : TF_ERR_IO;
+}
+
+static int reader_open_file(tf_line_reader *r, tf_compression comp)
+{
+  if (tf_compression_for_path(r->path, comp) == TF_COMPRESSION_GZIP) {
+    errno = 0;
+    r->gz = gzopen(r->path, "rb");
+    if (!r->gz)
+      return errno ? open_error() : TF_ERR_NOMEM;
+    return TF_OK;
+  }
+  r->fp = fopen(r->path, "rb");
+  return r->fp ? TF_OK : open_error();
+}
+
+int tf_line_reader_open(tf_line_reader **out, const char *path,
+                        tf_compression comp, size_t max_line_length)
+{
+  tf_line_reader *r;
+  int rc;
+
+  if (!out)
+    return TF_ERR_INVAL;
+  *out = NULL;
+  if (!path)
+    return TF_ERR_INVAL;
+  r = calloc(1, sizeof(*r));
+  if (!r)
+    return TF_ERR_NOMEM;
+  r->max = max_line_length;
+  r->path = strdup(path);
+  r->chunk = malloc(CHUNK_SIZE);
+  r->cap = 256;
+  r->line = malloc(r->cap);
+  if (!r->path || !r->chunk || !r->line) {
+    rc = TF_ERR_NOMEM;
+    goto out_free_reader;
+  }
+  rc = reader_open_file(r, comp);
+  if (rc != TF_OK)
+    goto out_free_reader;
+  *out = r;
+  return TF_OK;
+
+out_free_reader:
+  tf_line_reader_close(r);
+  return rc;
+}
+
+/* Reads the next chunk: TF_OK (data in chunk), TF_LINE_EOF, or an error. */
+static int reader_fill_gzip(tf_line_reader *r)
+{
+  int n = gzread(r->gz, r->chunk, CHUNK_SIZE);
+  int errnum = Z_OK;
+  const char *msg;
+
+  if (n > 0) {
+    r->chunk_len = (size_t)n;
+    return TF_OK;
+  }
+  msg = gzerror(r->gz, &errnum);
+  if (n == 0 && errnum == Z_BUF_ERROR) {
+    snprintf(r->err, sizeof(r->err),
+             "%s: gzip data ends early (truncated file)", r->path);
+    return TF_ERR_TRUNCATED;
+  }
+  if (n == 0 && errnum == Z_OK)
+    return TF_LINE_EOF;
+  if (errnum == Z_MEM_ERROR)
+    return TF_ERR_NOMEM;
+  snprintf(r->err, sizeof(r->err), "%s: cannot read gzip data: %s", r->path,
+           errnum == Z_ERRNO ? strerror(errno) : msg);
+  return TF_ERR_IO;
+}
+
+static int reader_fill_plain(tf_line_reader *r)
+{
+  size_t n = fread(r->chunk, 1, CHUNK_SIZE, r->fp);
+
+  if (n > 0) {
+    r->chunk_len = n;
+    return TF_OK;
+  }
+  if (ferror(r->fp)) {
+    snprintf(r->err, sizeof(r->err), "%s: cannot read: %s", r->path,
+             strerror(errno));
+    return TF_ERR_IO;
+  }
+  return TF_LINE_EOF;
+}
+
+static void reader_skip_bom(tf_line_reader *r)
+{
+  static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+
+  r->bom_checked = 1;
+  if (r->chunk_len >= 3 && memcmp(r->chunk, bom, 3) == 0)
+    r->chunk_pos = 3;
+}
+
+static int reader_fill(tf_line_reader *r)
+{
+  int rc;
+
+  r->chunk_pos = 0;
+  r->chunk_len = 0;
+  rc = r->gz ? reader_fill_gzip(r) : reader_fill_plain(r);
+  if (rc == TF_OK && !r->bom_checked)
+    reader_skip_bom(r);
+  return rc;
+}
+
+/* Adds a piece of the current line, keeping at most max + 1 bytes (the
+ * extra byte may be the '\r' of a "\r\n"). */
+static int reader_append(tf_line_reader *r, const unsigned char *p, size_t n)
+{
+  size_t keep = n;
+
+  if (n == 0)
+    return TF_OK;
+  r->total += n;
+  r->last_byte = p[n - 1];
+  if (r->max) {
+    size_t room = r->stored <= r->max ? r->max + 1 - r->stored : 0;
+
+    keep = n < room ? n : room;
+  }
+  if (r->stored + keep + 1 > r->cap) {
+    size_t cap = r->cap;
+    char *grown;
+
+    while (r->stored + keep + 1 > cap)
+      cap *= 2;
+    grown = realloc(r->line, cap);
+    if (!grown)
+      return TF_ERR_NOMEM;
+    r->line = grown;
+    r->cap = cap;
+  }
+  memcpy(r->line + r->stored, p, keep);
+  r->stored += keep;
+  return TF_OK;
+}
+
+/* Hands out the assembled line; has_newline: it ended with '\n'. */
+static int reader_finish_line(tf_line_reader *r, tf_line *line,
+                              int has_newline)
+{
+  int crlf = has_newline && r->total > 0 && r->last_byte == '\r';
+  size_t len = r->total - (crlf ? 1 : 0);
+  int rc = TF_OK;
+
+  if (r->max && len > r->max) {
+    snprintf(r->err, sizeof(r->err),
+             "%s:%ld: line is longer than %zu bytes (%zu bytes)", r->path,
+             r->number + 1, r->max, len);
+    len = r->max;
+    rc = TF_ERR_TOOLONG;
+  }
+  r->line[len] = '\0';
+  r->number++;
+  line->text = r->line;
+  line->len = len;
+  line->number = r->number;
+  line->eol = !has_newline ? "" : crlf ? "\r\n" : "\n";
+  return rc;
+}
+
+/* The chunk ran out: refill, or end the file. */
+static int reader_refill(tf_line_reader *r, tf_line *line, int *done)
+{
+  int rc = reader_fill(r);
+
+  *done = 0;
+  if (rc == TF_OK)
+    return TF_OK;
+  *done = 1;
+  r->finished = 1;
+  if (rc == TF_LINE_EOF && r->total > 0)
+    return reader_finish_line(r, line, 0);
+  return rc;
+}
+
+int tf_line_reader_next(tf_line_reader *r, tf_line *line)
+{
+  if (!r || !line)
+    return TF_ERR_INVAL;
+  r->err[0] = '\0';
+  if (r->finished)
+    return TF_LINE_EOF;
+  r->stored = 0;
+  r->total = 0;
+  for (;;) {
+    const unsigned char *start = r->chunk + r->chunk_pos;
+    size_t avail = r->chunk_len - r->chunk_pos;
+    const unsigned char *nl;
+    size_t n;
+    int rc, done;
+
+    if (avail == 0) {
+      rc = reader_refill(r, line, &done);
+      if (done || rc != TF_OK)
+        return rc;
+      continue;
+    }
+    nl = memchr(start, '\n', avail);
+    n = nl ? (size_t)(nl - start) : avail;
+    rc = reader_append(r, start, n);
+    if (rc != TF_OK)
+      return rc;
+    r->chunk_pos += nl ? n + 1 : n;
+    if (nl)
+      return reader_finish_line(r, line, 1);
+  }
+}
+
+const char *tf_line_reader_error(const tf_line_reader *r)
+{
+  return r ? r->err : "";
+}
+
+const char *tf_line_reader_path(const tf_line_reader *r)
+{
+  return r ? r->path : NULL;
+}
+
+long tf_line_reader_line_number(const tf_line_reader *r)
+{
+  return r ? r->number : 0;
+}
+
+void tf_line_reader_close(tf_line_reader *r)
+{
+  if (!r)
+    return;
+  if (r->gz)
+    gzclose(r->gz);
+  if (r->fp)
+    fclose(r->fp);
+  free(r->line);
+  free(r->chunk);
+  free(r->path);
+  free(r);
+}
+
+/* --- Writer ----------------------------------------------------------- */
+
+static int writer_attach(tf_line_writer *w, int fd, const char *name,
+                         tf_compression comp)
+{
+  if (tf_compression_for_path(name, comp) == TF_COMPRESSION_GZIP) {
+    w->gz = gzdopen(fd, "wb");
+    return w->gz ? TF_OK : TF_ERR_NOMEM;
+  }
+  w->fp = fdopen(fd, "wb");
+  return w->fp ? TF_OK : TF_ERR_IO;
+}
+
+int tf_line_writer_fdopen(tf_line_writer **out, int fd, const char *name,
+                          tf_compression comp)
+{
+  tf_line_writer *w;
+  int rc;
+
+  if (out)
+    *out = NULL;
+  if (!out || fd < 0) {
+    if (fd >= 0)
+      close(fd);
+    return TF_ERR_INVAL;
+  }
+  w = calloc(1, sizeof(*w));
+  if (!w) {
+    close(fd);
+    return TF_ERR_NOMEM;
+  }
+  rc = writer_attach(w, fd, name, comp);
+  if (rc != TF_OK) {
+    close(fd);
+    free(w);
+    return rc;
+  }
+  *out = w;
+  return TF_OK;
+}
+
+int tf_line_writer_open(tf_line_writer **out, const char *path,
+                        tf_compression comp)
+{
+  int fd;
+
+  if (!out || !path) {
+    if (out)
+      *out = NULL;
+    return TF_ERR_INVAL;
+  }
+  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    *out = NULL;
+    return errno == ENOMEM ? TF_ERR_NOMEM : TF_ERR_IO;
+  }
+  return tf_line_writer_fdopen(out, fd, path, comp);
+}
+
+int tf_line_writer_write(tf_line_writer *w, const char *bytes, size_t len)
+{
+  if (!w || (!bytes && len))
+    return TF_ERR_INVAL;
+  if (len == 0)
+    return TF_OK;
+  if (w->fp)
+    return fwrite(bytes, 1, len, w->fp) == len ? TF_OK : TF_ERR_IO;
+  while (len > 0) {
+    unsigned piece = len > INT_MAX ? INT_MAX : (unsigned)len;
+
+    if (gzwrite(w->gz, bytes, piece) != (int)piece)
+      return TF_ERR_IO;
+    bytes += piece;
+    len -= piece;
+  }
+  return TF_OK;
+}
+
+int tf_line_writer_line(tf_line_writer *w, const char *bytes, size_t len)
+{
+  int rc = tf_line_writer_write(w, bytes, len);
+
+  return rc == TF_OK ? tf_line_writer_write(w, "\n", 1) : rc;
+}
+
+int tf_line_writer_close(tf_line_writer *w)
+{
+  int rc = TF_OK;
+
+  if (!w)
+    return TF_OK;
+  if (w->fp && fclose(w->fp) != 0)
+    rc = TF_ERR_IO;
+  if (w->gz && gzclose(w->gz) != Z_OK)
+    rc = TF_ERR_IO;
+  free(w);
+  return rc;
+}

@@ -1,0 +1,406 @@
+/*
+ * test_linereader.c - tests of the line reader and writer (linereader.h):
+ * line ends, byte order mark, over-long lines, gzip by name and by option,
+ * truncated gzip files, and writing plain and gzip files.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <touchflow/error.h>
+#include <touchflow/linereader.h>
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+  strcpy(tmpdir, "/tmp/tf_lr_XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+  char cmd[128];
+
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A path in the test folder; static storage, one at a time per slot. */
+static const char *tmp_path(const char *name)
+{
+  static char paths[4][256];
+  static int slot;
+  char *p = paths[slot++ % 4];
+
+  snprintf(p, 256, "%s/%s", tmpdir, name);
+  return p;
+}
+
+/* Writes `len` bytes to `name` (compressed when comp says so). */
+static const char *make_file(const char *name, const char *data, size_t len,
+                             tf_compression comp)
+{
+  const char *path = tmp_path(name);
+  tf_line_writer *w;
+
+  ck_assert_int_eq(tf_line_writer_open(&w, path, comp), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, data, len), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+  return path;
+}
+
+static const char *make_text(const char *name, const char *text)
+{
+  return make_file(name, text, strlen(text), TF_COMPRESSION_AUTO);
+}
+
+static tf_line_reader *open_reader(const char *path, tf_compression comp,
+                                   size_t max)
+{
+  tf_line_reader *r;
+
+  ck_assert_int_eq(tf_line_reader_open(&r, path, comp, max), TF_OK);
+  return r;
+}
+
+static void expect_line(tf_line_reader *r, const char *text, long number,
+                        const char *eol)
+{
+  tf_line ln;
+
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_OK);
+  ck_assert_uint_eq(ln.len, strlen(text));
+  ck_assert_str_eq(ln.text, text);
+  ck_assert_int_eq(ln.number, number);
+  ck_assert_str_eq(ln.eol, eol);
+}
+
+static void expect_eof(tf_line_reader *r)
+{
+  tf_line ln;
+
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_LINE_EOF);
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_LINE_EOF);
+}
+
+START_TEST(test_plain_lines_are_numbered)
+{
+  tf_line_reader *r =
+      open_reader(make_text("a.txt", "one\ntwo\nthree\n"), 0, 0);
+
+  expect_line(r, "one", 1, "\n");
+  expect_line(r, "two", 2, "\n");
+  expect_line(r, "three", 3, "\n");
+  expect_eof(r);
+  ck_assert_int_eq(tf_line_reader_line_number(r), 3);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_crlf_is_stripped)
+{
+  tf_line_reader *r = open_reader(make_text("a.txt", "a\r\nb\r\n"), 0, 0);
+
+  expect_line(r, "a", 1, "\r\n");
+  expect_line(r, "b", 2, "\r\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_last_line_without_newline)
+{
+  tf_line_reader *r = open_reader(make_text("a.txt", "a\nlast"), 0, 0);
+
+  expect_line(r, "a", 1, "\n");
+  expect_line(r, "last", 2, "");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_bom_is_stripped)
+{
+  tf_line_reader *r =
+      open_reader(make_text("a.txt", "\xEF\xBB\xBF{}\n\xEF\xBB\xBFx\n"), 0, 0);
+
+  expect_line(r, "{}", 1, "\n");
+  expect_line(r, "\xEF\xBB\xBFx", 2, "\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_blank_lines_are_returned)
+{
+  tf_line_reader *r = open_reader(make_text("a.txt", "\n\r\nx\n"), 0, 0);
+
+  expect_line(r, "", 1, "\n");
+  expect_line(r, "", 2, "\r\n");
+  expect_line(r, "x", 3, "\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_empty_file_has_no_lines)
+{
+  tf_line_reader *r = open_reader(make_text("a.txt", ""), 0, 0);
+
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_line_longer_than_a_chunk)
+{
+  size_t n = 300 * 1000;
+  char *data = malloc(n + 3);
+  tf_line_reader *r;
+  tf_line ln;
+
+  ck_assert_ptr_nonnull(data);
+  memset(data, 'x', n);
+  memcpy(data + n, "\ny", 3);
+  r = open_reader(make_file("big.txt", data, n + 2, 0), 0, 0);
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_OK);
+  ck_assert_uint_eq(ln.len, n);
+  ck_assert_int_eq(memcmp(ln.text, data, n), 0);
+  expect_line(r, "y", 2, "");
+  expect_eof(r);
+  tf_line_reader_close(r);
+  free(data);
+}
+END_TEST
+
+START_TEST(test_too_long_line_is_reported_and_skipped)
+{
+  tf_line_reader *r =
+      open_reader(make_text("a.txt", "ok\n0123456789abc\nnext\n"), 0, 10);
+  tf_line ln;
+
+  expect_line(r, "ok", 1, "\n");
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_ERR_TOOLONG);
+  ck_assert_int_eq(ln.number, 2);
+  ck_assert_uint_eq(ln.len, 10);
+  ck_assert_str_eq(ln.text, "0123456789");
+  ck_assert_ptr_nonnull(strstr(tf_line_reader_error(r), "a.txt:2"));
+  expect_line(r, "next", 3, "\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_line_of_max_length_with_crlf_is_accepted)
+{
+  tf_line_reader *r =
+      open_reader(make_text("a.txt", "0123456789\r\n01234567890\r\n"), 0, 10);
+  tf_line ln;
+
+  expect_line(r, "0123456789", 1, "\r\n");
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_ERR_TOOLONG);
+  ck_assert_int_eq(ln.number, 2);
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_too_long_last_line_without_newline)
+{
+  tf_line_reader *r = open_reader(make_text("a.txt", "a\nxxxxxxxx"), 0, 4);
+  tf_line ln;
+
+  expect_line(r, "a", 1, "\n");
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_ERR_TOOLONG);
+  ck_assert_str_eq(ln.text, "xxxx");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_gzip_chosen_by_extension)
+{
+  const char *text = "\xEF\xBB\xBFg1\ng2\r\n";
+  const char *path = make_file("a.ndjson.gz", text, strlen(text), 0);
+  tf_line_reader *r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+
+  expect_line(r, "g1", 1, "\n");
+  expect_line(r, "g2", 2, "\r\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_gzip_chosen_by_option)
+{
+  const char *path = make_file("packed.dat", "z1\nz2\n", 6, TF_COMPRESSION_GZIP);
+  tf_line_reader *r = open_reader(path, TF_COMPRESSION_GZIP, 0);
+
+  expect_line(r, "z1", 1, "\n");
+  expect_line(r, "z2", 2, "\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_none_option_reads_gz_name_as_plain)
+{
+  const char *path = make_file("plain.gz", "p\n", 2, TF_COMPRESSION_NONE);
+  tf_line_reader *r = open_reader(path, TF_COMPRESSION_NONE, 0);
+
+  expect_line(r, "p", 1, "\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+/* 20000 numbered lines, gzip, cut in the middle. */
+START_TEST(test_truncated_gzip_keeps_earlier_lines)
+{
+  char *data = malloc(200000);
+  size_t len = 0;
+  const char *path;
+  struct stat st;
+  tf_line_reader *r;
+  tf_line ln;
+  long expected = 1;
+  int rc;
+  int i;
+
+  ck_assert_ptr_nonnull(data);
+  for (i = 1; i <= 20000; i++)
+    len += (size_t)sprintf(data + len, "%d\n", i);
+  path = make_file("cut.ndjson.gz", data, len, 0);
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
+  r = open_reader(path, 0, 0);
+  while ((rc = tf_line_reader_next(r, &ln)) == TF_OK) {
+    ck_assert_int_eq(atol(ln.text), expected);
+    ck_assert_int_eq(ln.number, expected);
+    expected++;
+  }
+  ck_assert_int_eq(rc, TF_ERR_TRUNCATED);
+  ck_assert_int_gt(expected, 100);
+  ck_assert_int_lt(expected, 20000);
+  ck_assert_ptr_nonnull(strstr(tf_line_reader_error(r), "cut.ndjson.gz"));
+  expect_eof(r);
+  tf_line_reader_close(r);
+  free(data);
+}
+END_TEST
+
+START_TEST(test_gzip_without_trailer_is_truncated)
+{
+  const char *path = make_file("t.gz", "a\nb\n", 4, 0);
+  struct stat st;
+  tf_line_reader *r;
+  tf_line ln;
+
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(truncate(path, st.st_size - 4), 0);
+  r = open_reader(path, 0, 0);
+  expect_line(r, "a", 1, "\n");
+  expect_line(r, "b", 2, "\n");
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_ERR_TRUNCATED);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_missing_file_is_notfound)
+{
+  tf_line_reader *r = (tf_line_reader *)1;
+
+  ck_assert_int_eq(tf_line_reader_open(&r, tmp_path("nope"), 0, 0),
+                   TF_ERR_NOTFOUND);
+  ck_assert_ptr_null(r);
+}
+END_TEST
+
+START_TEST(test_writer_lines_round_trip_gzip)
+{
+  const char *path = tmp_path("w.txt.gz");
+  tf_line_writer *w;
+  tf_line_reader *r;
+
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_AUTO), TF_OK);
+  ck_assert_int_eq(tf_line_writer_line(w, "first", 5), TF_OK);
+  ck_assert_int_eq(tf_line_writer_line(w, "", 0), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+  r = open_reader(path, TF_COMPRESSION_GZIP, 0);
+  expect_line(r, "first", 1, "\n");
+  expect_line(r, "", 2, "\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_writer_open_fails_in_missing_folder)
+{
+  tf_line_writer *w = (tf_line_writer *)1;
+
+  ck_assert_int_eq(tf_line_writer_open(&w, tmp_path("no/such/file"), 0),
+                   TF_ERR_IO);
+  ck_assert_ptr_null(w);
+}
+END_TEST
+
+START_TEST(test_compression_names_and_extension)
+{
+  tf_compression c;
+
+  ck_assert_int_eq(tf_compression_parse("gzip", &c), TF_OK);
+  ck_assert_int_eq(c, TF_COMPRESSION_GZIP);
+  ck_assert_int_eq(tf_compression_parse("none", &c), TF_OK);
+  ck_assert_int_eq(c, TF_COMPRESSION_NONE);
+  ck_assert_int_eq(tf_compression_parse("zip", &c), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_compression_for_path("a.csv.gz", 0),
+                   TF_COMPRESSION_GZIP);
+  ck_assert_int_eq(tf_compression_for_path("a.csv", 0), TF_COMPRESSION_NONE);
+  ck_assert_int_eq(tf_compression_for_path("gz", 0), TF_COMPRESSION_NONE);
+  ck_assert_int_eq(tf_compression_for_path("a.gz", TF_COMPRESSION_NONE),
+                   TF_COMPRESSION_NONE);
+}
+END_TEST
+
+static Suite *linereader_suite(void)
+{
+  Suite *s = suite_create("linereader");
+  TCase *tc = tcase_create("core");
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_plain_lines_are_numbered);
+  tcase_add_test(tc, test_crlf_is_stripped);
+  tcase_add_test(tc, test_last_line_without_newline);
+  tcase_add_test(tc, test_bom_is_stripped);
+  tcase_add_test(tc, test_blank_lines_are_returned);
+  tcase_add_test(tc, test_empty_file_has_no_lines);
+  tcase_add_test(tc, test_line_longer_than_a_chunk);
+  tcase_add_test(tc, test_too_long_line_is_reported_and_skipped);
+  tcase_add_test(tc, test_line_of_max_length_with_crlf_is_accepted);
+  tcase_add_test(tc, test_too_long_last_line_without_newline);
+  tcase_add_test(tc, test_gzip_chosen_by_extension);
+  tcase_add_test(tc, test_gzip_chosen_by_option);
+  tcase_add_test(tc, test_none_option_reads_gz_name_as_plain);
+  tcase_add_test(tc, test_truncated_gzip_keeps_earlier_lines);
+  tcase_add_test(tc, test_gzip_without_trailer_is_truncated);
+  tcase_add_test(tc, test_missing_file_is_notfound);
+  tcase_add_test(tc, test_writer_lines_round_trip_gzip);
+  tcase_add_test(tc, test_writer_open_fails_in_missing_folder);
+  tcase_add_test(tc, test_compression_names_and_extension);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(linereader_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,560 @@
+/*
+ * test_source_file.c - tests of the `file` source plugin, driven through a
+ * small fake host (emit collects records, reject collects codes): NDJSON
+ * and CSV records, every dead-letter code, gzip, globs, truncated input and
+ * resuming from a position.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <touchflow/touchflow.h>
+
+const tf_plugin *source_file_LTX_tf_plugin_entry(void);
+
+struct tf_ctx {
+  int unused;
+};
+
+static char tmpdir[64];
+static tf_ctx ctx;
+static tf_batch *emitted;
+static json_t *rejects; /* [{"code", "line", "text"}] */
+static char last_log[1024];
+
+static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(last_log, sizeof(last_log), fmt, ap);
+  va_end(ap);
+}
+
+static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
+                       const char *message)
+{
+  size_t len;
+  const char *bytes = tf_record_bytes(rec, &len);
+  tf_origin o = tf_record_origin(rec);
+
+  ck_assert_ptr_nonnull(message);
+  ck_assert_ptr_nonnull(o.file);
+  json_array_append_new(
+      rejects, json_pack("{s:s, s:I, s:o}", "code", code, "line",
+                         (json_int_t)o.line, "text",
+                         json_stringn_nocheck(bytes ? bytes : "", len)));
+  return TF_OK;
+}
+
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta) {}
+
+static int fake_emit(tf_ctx *c, tf_record *rec)
+{
+  return tf_batch_push(emitted, rec);
+}
+
+static const char *fake_stage_id(const tf_ctx *c)
+{
+  return "src";
+}
+
+static const tf_host host = {sizeof(tf_host), fake_log, fake_reject,
+                             fake_metric, fake_emit, fake_stage_id};
+
+static void setup(void)
+{
+  strcpy(tmpdir, "/tmp/tf_srcf_XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+  emitted = tf_batch_new();
+  rejects = json_array();
+  last_log[0] = '\0';
+}
+
+static void teardown(void)
+{
+  char cmd[128];
+
+  tf_batch_free(emitted);
+  json_decref(rejects);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_file(const char *name, const char *data, size_t len)
+{
+  char path[256];
+  tf_line_writer *w;
+
+  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_AUTO), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, data, len), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+}
+
+static void write_text(const char *name, const char *text)
+{
+  write_file(name, text, strlen(text));
+}
+
+/* A running plugin instance and its config. */
+typedef struct instance {
+  const tf_plugin *plugin;
+  tf_config *cfg;
+  void *state;
+} instance;
+
+static void diag_fail(void *ud, const char *path, const char *message)
+{
+  ck_abort_msg("config: %s: %s", path, message);
+}
+
+/* Starts the plugin with a JSON config; returns init's result. */
+static int start(instance *in, const char *config_json)
+{
+  json_t *given = json_loads(config_json, 0, NULL);
+  int rc;
+
+  ck_assert_ptr_nonnull(given);
+  in->plugin = source_file_LTX_tf_plugin_entry();
+  in->state = NULL;
+  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+                                       "config", tmpdir, diag_fail, NULL,
+                                       &in->cfg),
+                   TF_OK);
+  json_decref(given);
+  rc = in->plugin->init(&ctx, &host, in->cfg, &in->state);
+  if (rc != TF_OK)
+    tf_config_free(in->cfg);
+  return rc;
+}
+
+static void stop(instance *in)
+{
+  in->plugin->fini(in->state);
+  tf_config_free(in->cfg);
+}
+
+/* Produces until done; returns the last result. */
+static int drain(instance *in, size_t max)
+{
+  int rc;
+
+  do {
+    rc = in->plugin->produce(in->state, &ctx, max);
+  } while (rc == TF_MORE);
+  return rc;
+}
+
+static void run_all(const char *config_json, int expected_rc)
+{
+  instance in;
+
+  ck_assert_int_eq(start(&in, config_json), TF_OK);
+  ck_assert_int_eq(drain(&in, 100), expected_rc);
+  stop(&in);
+}
+
+static const char *field(size_t i, const char *name)
+{
+  return tf_record_get_string(tf_batch_get(emitted, i), name);
+}
+
+static void expect_origin(size_t i, const char *file, long line)
+{
+  tf_origin o = tf_record_origin(tf_batch_get(emitted, i));
+
+  ck_assert_str_eq(o.file, file);
+  ck_assert_int_eq(o.line, line);
+}
+
+static void expect_reject(size_t i, const char *code, long line)
+{
+  json_t *r = json_array_get(rejects, i);
+
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
+  ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), line);
+}
+
+START_TEST(test_ndjson_records_keep_file_and_line)
+{
+  size_t len;
+
+  write_text("a.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_str_eq(field(1, "n"), "2");
+  expect_origin(0, "a.ndjson", 1);
+  expect_origin(1, "a.ndjson", 2);
+  ck_assert_str_eq(tf_record_bytes(tf_batch_get(emitted, 0), &len),
+                   "{\"n\":\"1\"}");
+}
+END_TEST
+
+START_TEST(test_ndjson_blank_lines_are_skipped)
+{
+  write_text("a.jsonl", "\n{\"n\":\"1\"}\n  \r\n\n{\"n\":\"2\"}\n\n");
+  run_all("{\"path\": \"a.jsonl\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  expect_origin(0, "a.jsonl", 2);
+  expect_origin(1, "a.jsonl", 5);
+}
+END_TEST
+
+START_TEST(test_ndjson_invalid_json_is_rejected)
+{
+  write_text("a.ndjson", "{\"n\":\"1\"}\n{broken\n{\"n\":\"3\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  expect_reject(0, "invalid_json", 2);
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(rejects, 0), "text")),
+      "{broken");
+}
+END_TEST
+
+START_TEST(test_ndjson_duplicate_key_is_invalid_json)
+{
+  write_text("a.ndjson", "{\"n\":1,\"n\":2}\n");
+  run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
+  expect_reject(0, "invalid_json", 1);
+}
+END_TEST
+
+START_TEST(test_ndjson_non_object_is_rejected)
+{
+  write_text("a.ndjson", "[1,2]\n42\n{}\n");
+  run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  expect_reject(0, "not_an_object", 1);
+  expect_reject(1, "not_an_object", 2);
+}
+END_TEST
+
+START_TEST(test_ndjson_invalid_utf8_is_rejected)
+{
+  write_text("a.ndjson", "{\"n\":\"\xC3\x28\"}\n{\"n\":\"ok\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  expect_reject(0, "invalid_utf8", 1);
+}
+END_TEST
+
+START_TEST(test_ndjson_too_long_line_is_rejected)
+{
+  write_text("a.ndjson", "{\"n\":\"this line is long\"}\n{\"n\":\"2\"}\n");
+  run_all("{\"path\": \"a.ndjson\", \"max_line_length\": 16}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  expect_reject(0, "line_too_long", 1);
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(rejects, 0), "text")),
+      "{\"n\":\"this line ");
+  expect_origin(0, "a.ndjson", 2);
+}
+END_TEST
+
+START_TEST(test_csv_rows_become_objects)
+{
+  write_text("t.csv", "\xEF\xBB\xBF\"Id\",\"Note\",\"Type\"\r\n"
+                      "\"00T1\",\"two\r\nlines\",\"Call\"\r\n"
+                      "00T2,,Email\r\n");
+  run_all("{\"path\": \"t.csv\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_str_eq(field(0, "Id"), "00T1");
+  ck_assert_str_eq(field(0, "Note"), "two\r\nlines");
+  ck_assert_str_eq(field(1, "Note"), "");
+  expect_origin(0, "t.csv", 2);
+  expect_origin(1, "t.csv", 4);
+}
+END_TEST
+
+START_TEST(test_csv_empty_as_null)
+{
+  write_text("t.csv", "Id,Email\n00T1,\n");
+  run_all("{\"path\": \"t.csv\", \"csv_empty_as_null\": true}", TF_DONE);
+  ck_assert(json_is_null(tf_record_get(tf_batch_get(emitted, 0), "Email")));
+}
+END_TEST
+
+START_TEST(test_csv_delimiter_option)
+{
+  write_text("t.csv", "a;b\n1;2,5\n");
+  run_all("{\"path\": \"t.csv\", \"csv_delimiter\": \";\"}", TF_DONE);
+  ck_assert_str_eq(field(0, "b"), "2,5");
+}
+END_TEST
+
+START_TEST(test_csv_bad_delimiter_fails_init)
+{
+  instance in;
+
+  write_text("t.csv", "a\n");
+  ck_assert_int_eq(start(&in, "{\"path\": \"t.csv\", \"csv_delimiter\": \";;\"}"),
+                   TF_ERR_CONFIG);
+  ck_assert_ptr_nonnull(strstr(last_log, "csv_delimiter"));
+}
+END_TEST
+
+START_TEST(test_csv_wrong_column_count_is_rejected)
+{
+  write_text("t.csv", "a,b\n1,2\n1,2,3\n\"x\",\"open\n");
+  run_all("{\"path\": \"t.csv\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  expect_reject(0, "csv_column_count", 3);
+  expect_reject(1, "csv_unterminated_quote", 4);
+}
+END_TEST
+
+START_TEST(test_gzip_by_extension)
+{
+  const char *text = "{\"n\":\"1\"}\n";
+
+  write_file("a.ndjson.gz", text, strlen(text));
+  run_all("{\"path\": \"a.ndjson.gz\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  expect_origin(0, "a.ndjson.gz", 1);
+}
+END_TEST
+
+START_TEST(test_gzip_and_format_by_option)
+{
+  char path[256];
+  tf_line_writer *w;
+
+  snprintf(path, sizeof(path), "%s/export.dat", tmpdir);
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_GZIP), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, "a\nx\n", 4), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+  run_all("{\"path\": \"export.dat\", \"format\": \"csv\", "
+          "\"compression\": \"gzip\"}",
+          TF_DONE);
+  ck_assert_str_eq(field(0, "a"), "x");
+}
+END_TEST
+
+START_TEST(test_unknown_extension_fails_init)
+{
+  instance in;
+
+  write_text("a.txt", "{}\n");
+  ck_assert_int_eq(start(&in, "{\"path\": \"a.txt\"}"), TF_ERR_CONFIG);
+  ck_assert_ptr_nonnull(strstr(last_log, "a.txt"));
+}
+END_TEST
+
+START_TEST(test_glob_reads_files_in_name_order)
+{
+  write_text("part-b.ndjson", "{\"n\":\"b\"}\n");
+  write_text("part-a.ndjson", "{\"n\":\"a\"}\n");
+  write_text("part-c.ndjson", "{\"n\":\"c\"}\n");
+  write_text("other.ndjson", "{\"n\":\"x\"}\n");
+  run_all("{\"path\": \"part-*.ndjson\"}", TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_str_eq(field(0, "n"), "a");
+  ck_assert_str_eq(field(1, "n"), "b");
+  ck_assert_str_eq(field(2, "n"), "c");
+  expect_origin(2, "part-c.ndjson", 1);
+}
+END_TEST
+
+START_TEST(test_glob_without_match_fails_init)
+{
+  instance in;
+
+  ck_assert_int_eq(start(&in, "{\"path\": \"none-*.ndjson\"}"),
+                   TF_ERR_NOTFOUND);
+  ck_assert_ptr_nonnull(strstr(last_log, "none-*.ndjson"));
+}
+END_TEST
+
+START_TEST(test_truncated_gzip_fails_after_earlier_records)
+{
+  char *data = malloc(300000);
+  char path[256];
+  size_t len = 0;
+  struct stat st;
+  int i;
+
+  ck_assert_ptr_nonnull(data);
+  for (i = 1; i <= 10000; i++)
+    len += (size_t)sprintf(data + len, "{\"n\":%d}\n", i);
+  write_file("cut.ndjson.gz", data, len);
+  free(data);
+  snprintf(path, sizeof(path), "%s/cut.ndjson.gz", tmpdir);
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
+  run_all("{\"path\": \"cut.ndjson.gz\"}", TF_ERR_TRUNCATED);
+  ck_assert_uint_gt(tf_batch_count(emitted), 100);
+  ck_assert_uint_lt(tf_batch_count(emitted), 10000);
+  ck_assert_ptr_nonnull(strstr(last_log, "cut.ndjson.gz"));
+}
+END_TEST
+
+START_TEST(test_produce_respects_max_records)
+{
+  instance in;
+
+  write_text("a.ndjson", "{}\n{}\n{}\n{}\n{}\n");
+  ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\"}"), TF_OK);
+  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_MORE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_MORE);
+  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 5);
+  stop(&in);
+}
+END_TEST
+
+/* Every record's "n" in emit order, then the rejected lines' codes. */
+static char *outcome(void)
+{
+  char *out = calloc(1, 4096);
+  size_t i, n = 0;
+
+  ck_assert_ptr_nonnull(out);
+  for (i = 0; i < tf_batch_count(emitted); i++)
+    n += (size_t)snprintf(out + n, 4096 - n, "%s ", field(i, "n"));
+  for (i = 0; i < json_array_size(rejects); i++)
+    n += (size_t)snprintf(
+        out + n, 4096 - n, "!%s ",
+        json_string_value(json_object_get(json_array_get(rejects, i), "code")));
+  return out;
+}
+
+/* Stops after `calls` produce() calls of 2 records, resumes a new instance
+ * from the position and checks the whole run saw each record once. */
+static void check_resume(const char *config, int calls, const char *full)
+{
+  instance a, b;
+  json_t *pos;
+  char *got;
+  int i, rc = TF_MORE;
+
+  ck_assert_int_eq(start(&a, config), TF_OK);
+  for (i = 0; i < calls && rc == TF_MORE; i++)
+    rc = a.plugin->produce(a.state, &ctx, 2);
+  ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
+  stop(&a);
+  ck_assert_int_eq(start(&b, config), TF_OK);
+  ck_assert_int_eq(b.plugin->seek(b.state, pos), TF_OK);
+  json_decref(pos);
+  ck_assert_int_eq(drain(&b, 2), TF_DONE);
+  stop(&b);
+  got = outcome();
+  ck_assert_msg(strstr(got, full) == got && strlen(got) == strlen(full),
+                "after %d calls: got '%s', want '%s'", calls, got, full);
+  free(got);
+}
+
+START_TEST(test_resume_ndjson_from_position)
+{
+  const char *full = "1 2 3 4 5 6 !invalid_json ";
+  int calls;
+
+  write_text("p1.ndjson", "{\"n\":\"1\"}\n\n{\"n\":\"2\"}\n{\"n\":\"3\"}\n");
+  write_text("p2.ndjson", "{\"n\":\"4\"}\nbad\n{\"n\":\"5\"}\n{\"n\":\"6\"}\n");
+  for (calls = 0; calls <= 6; calls++) {
+    tf_batch_clear(emitted);
+    json_array_clear(rejects);
+    check_resume("{\"path\": \"p*.ndjson\"}", calls, full);
+  }
+}
+END_TEST
+
+START_TEST(test_resume_csv_from_position)
+{
+  const char *full = "1 2 3 4 ";
+  int calls;
+
+  write_text("r.csv", "n,t\n1,\"a\nb\"\n2,x\n3,\"c\r\nd\"\n4,y\n");
+  for (calls = 0; calls <= 3; calls++) {
+    tf_batch_clear(emitted);
+    json_array_clear(rejects);
+    check_resume("{\"path\": \"r.csv\"}", calls, full);
+  }
+}
+END_TEST
+
+START_TEST(test_position_names_file_and_line)
+{
+  instance in;
+  json_t *pos;
+
+  write_text("a.ndjson", "{}\n{}\n{}\n");
+  ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\"}"), TF_OK);
+  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_MORE);
+  ck_assert_int_eq(in.plugin->position(in.state, &pos), TF_OK);
+  ck_assert_str_eq(json_string_value(json_object_get(pos, "file")),
+                   "a.ndjson");
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), 2);
+  json_decref(pos);
+  ck_assert_int_eq(drain(&in, 2), TF_DONE);
+  ck_assert_int_eq(in.plugin->position(in.state, &pos), TF_OK);
+  ck_assert(json_is_null(json_object_get(pos, "file")));
+  json_decref(pos);
+  stop(&in);
+}
+END_TEST
+
+START_TEST(test_seek_to_unknown_file_fails)
+{
+  instance in;
+  json_t *pos = json_pack("{s:s, s:i}", "file", "gone.ndjson", "line", 3);
+
+  write_text("a.ndjson", "{}\n");
+  ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\"}"), TF_OK);
+  ck_assert_int_eq(in.plugin->seek(in.state, pos), TF_ERR_NOTFOUND);
+  json_decref(pos);
+  stop(&in);
+}
+END_TEST
+
+static Suite *source_file_suite(void)
+{
+  Suite *s = suite_create("source_file");
+  TCase *tc = tcase_create("core");
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_ndjson_records_keep_file_and_line);
+  tcase_add_test(tc, test_ndjson_blank_lines_are_skipped);
+  tcase_add_test(tc, test_ndjson_invalid_json_is_rejected);
+  tcase_add_test(tc, test_ndjson_duplicate_key_is_invalid_json);
+  tcase_add_test(tc, test_ndjson_non_object_is_rejected);
+  tcase_add_test(tc, test_ndjson_invalid_utf8_is_rejected);
+  tcase_add_test(tc, test_ndjson_too_long_line_is_rejected);
+  tcase_add_test(tc, test_csv_rows_become_objects);
+  tcase_add_test(tc, test_csv_empty_as_null);
+  tcase_add_test(tc, test_csv_delimiter_option);
+  tcase_add_test(tc, test_csv_bad_delimiter_fails_init);
+  tcase_add_test(tc, test_csv_wrong_column_count_is_rejected);
+  tcase_add_test(tc, test_gzip_by_extension);
+  tcase_add_test(tc, test_gzip_and_format_by_option);
+  tcase_add_test(tc, test_unknown_extension_fails_init);
+  tcase_add_test(tc, test_glob_reads_files_in_name_order);
+  tcase_add_test(tc, test_glob_without_match_fails_init);
+  tcase_add_test(tc, test_truncated_gzip_fails_after_earlier_records);
+  tcase_add_test(tc, test_produce_respects_max_records);
+  tcase_add_test(tc, test_resume_ndjson_from_position);
+  tcase_add_test(tc, test_resume_csv_from_position);
+  tcase_add_test(tc, test_position_names_file_and_line);
+  tcase_add_test(tc, test_seek_to_unknown_file_fails);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(source_file_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

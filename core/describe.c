@@ -70,8 +70,8 @@ void tf_describe_line(FILE *out, const tf_loaded_plugin *p)
           d->version ? d->version : "", d->description ? d->description : "");
 }
 
-/* A number in the option's own unit ("64M", "30m" would need the user's
- * text; ranges print in bytes / milliseconds, which the type names say). */
+/* Ranges print in the converted unit the type names (bytes for sizes,
+ * milliseconds for durations), whole numbers without an exponent. */
 static void print_range(FILE *out, const tf_option *o)
 {
   const char *unit = o->type == TF_OPT_SIZE       ? " bytes"
@@ -79,7 +79,7 @@ static void print_range(FILE *out, const tf_option *o)
                      : o->type == TF_OPT_LIST     ? " elements"
                                                   : "";
 
-  fprintf(out, ", range %g to %g%s", o->min, o->max, unit);
+  fprintf(out, ", range %.15g to %.15g%s", o->min, o->max, unit);
 }
 
 static void print_option(FILE *out, const tf_option *o)

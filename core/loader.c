@@ -95,10 +95,11 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
   }
   if (p->abi_major != TF_ABI_MAJOR || p->abi_minor > TF_ABI_MINOR) {
     snprintf(err, errlen,
-             "%s: plugin built for touchflow ABI %u.%u, this host supports "
-             "%d.0 to %d.%d: rebuild the plugin against this SDK",
-             path, p->abi_major, p->abi_minor, TF_ABI_MAJOR, TF_ABI_MAJOR,
-             TF_ABI_MINOR);
+             "%s: plugin built for touchflow ABI %u.%u, this host has ABI "
+             "%d.%d (it loads major %d, minor %d or older): rebuild the "
+             "plugin against this SDK",
+             path, p->abi_major, p->abi_minor, TF_ABI_MAJOR, TF_ABI_MINOR,
+             TF_ABI_MAJOR, TF_ABI_MINOR);
     return TF_ERR_ABI;
   }
   if (p->struct_size < offsetof(tf_plugin, reserved)) {
@@ -418,7 +419,10 @@ static void each_in_dir(tf_loader *loader, const char *dir,
     tf_loaded_plugin p;
     char err[1024];
 
-    if (len > 3 && strcmp(path + len - 3, ".so") == 0) {
+    if (len < 3 || (strcmp(path + len - 3, ".so") != 0 &&
+                    strcmp(path + len - 3, ".la") != 0))
+      continue;
+    if (strcmp(path + len - 3, ".so") == 0) {
       char la[4096];
 
       snprintf(la, sizeof(la), "%.*s.la", (int)(len - 3), path);

@@ -100,8 +100,11 @@ static size_t parse_inputs(tf_stage_def *s, const json_t *inputs,
     const json_t *in = json_array_get(inputs, i);
 
     if (!json_is_string(in)) {
-      tf_diag_add(diag, path, "element %zu: expected a stage id (string), "
-                  "got %s", i, json_type_name(in));
+      char epath[112];
+
+      snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+      tf_diag_add(diag, epath, "expected a stage id (string), got %s",
+                  json_type_name(in));
       continue;
     }
     s->inputs[s->n_inputs] = strdup(json_string_value(in));
@@ -178,8 +181,8 @@ static size_t parse_section(tf_pipeline *p, const json_t *root,
   if (!arr) {
     if (!required)
       return 0;
-    tf_diag_add(diag, key, "missing: a pipeline needs at least one %s",
-                kind == TF_KIND_SOURCE ? "source" : "sink");
+    tf_diag_add(diag, NULL, "missing \"%s\": a pipeline needs at least "
+                "one %s", key, kind == TF_KIND_SOURCE ? "source" : "sink");
     return 1;
   }
   if (!json_is_array(arr) || (required && json_array_size(arr) == 0)) {
@@ -240,7 +243,11 @@ static size_t parse_header(tf_pipeline *p, const json_t *root, tf_diag *diag)
   if (!version) {
     tf_diag_add(diag, NULL, "missing \"version\": add \"version\": 1");
     bad++;
-  } else if (!json_is_integer(version) || json_integer_value(version) != 1) {
+  } else if (!json_is_integer(version)) {
+    tf_diag_add(diag, "version", "expected the integer 1, got %s",
+                json_type_name(version));
+    bad++;
+  } else if (json_integer_value(version) != 1) {
     tf_diag_add(diag, "version", "unsupported pipeline version: this "
                 "touchflow reads version 1");
     bad++;

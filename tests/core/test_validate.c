@@ -45,7 +45,7 @@ static void find_cases(void)
 
 static void set_env(const char *folder)
 {
-  char path[1024], line[1024];
+  char path[1100], line[1024];
   FILE *fp;
 
   snprintf(path, sizeof(path), "%s/env", folder);
@@ -64,25 +64,44 @@ static void set_env(const char *folder)
   fclose(fp);
 }
 
-/* The diag lines joined, with the pipeline path replaced by PIPELINE. */
+/* Appends line to out with every `from` replaced by `to`. */
+static char *replace_into(char *out, const char *line, const char *from,
+                          const char *to)
+{
+  size_t n = strlen(from);
+  const char *hit;
+
+  while ((hit = strstr(line, from)) != NULL) {
+    out += sprintf(out, "%.*s%s", (int)(hit - line), line, to);
+    line = hit + n;
+  }
+  return out + sprintf(out, "%s", line);
+}
+
+/* The diag lines joined, the pipeline path written PIPELINE and the build
+ * folder BUILDDIR, so that expected files do not depend on where the tree
+ * is. */
 static char *actual_lines(const tf_diag *diag, const char *file)
 {
   size_t i, len = 1, flen = strlen(file);
-  char *out, *p;
+  char *out, *p, *tmp;
 
   for (i = 0; i < diag->n; i++)
     len += strlen(diag->lines[i]) + 16;
   out = calloc(1, len);
-  ck_assert_ptr_nonnull(out);
+  tmp = calloc(1, len);
+  ck_assert(out && tmp);
   for (i = 0, p = out; i < diag->n; i++) {
     const char *line = diag->lines[i];
 
     if (strncmp(line, file, flen) == 0) {
-      p += sprintf(p, "PIPELINE%s\n", line + flen);
-    } else {
-      p += sprintf(p, "%s\n", line);
+      sprintf(tmp, "PIPELINE%s", line + flen);
+      line = tmp;
     }
+    p = replace_into(p, line, tu_builddir(), "BUILDDIR");
+    *p++ = '\n';
   }
+  free(tmp);
   return out;
 }
 

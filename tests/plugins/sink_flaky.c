@@ -19,6 +19,8 @@ static const tf_option flaky_options[] = {
    "How many write calls answer RETRY first."},
   {"fail_at", TF_OPT_INT, "0", 0, 0, 0, NULL,
    "The write call (1-based) from which ERROR is answered; 0 never."},
+  {"token", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,
+   "A secret, to test that secrets come from the environment."},
   {NULL, 0, NULL, 0, 0, 0, NULL, NULL}
 };
 

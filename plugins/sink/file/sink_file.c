@@ -1,0 +1,402 @@
+/*
+ * sink_file.c - the `file` sink: writes records to one NDJSON or CSV file,
+ * plain or gzip, that appears atomically.
+ *
+ * Owns the temporary file (".NAME.tmp.XXXXXX" next to the output), its
+ * rename into place in flush() and its removal in fini() when flush() never
+ * ran, so a half-written file never carries the final name.  Also owns how
+ * a record becomes a line: its original bytes or compact JSON for NDJSON;
+ * for CSV a header (csv_columns, or the first record's keys) and one row per
+ * record, nested values as compact JSON.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <touchflow/csv.h>
+#include <touchflow/linereader.h>
+#include <touchflow/plugin.h>
+
+typedef enum out_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV } out_format;
+
+typedef struct sink_file {
+  tf_ctx *ctx;
+  const tf_host *host;
+  char *path;          /* the final file */
+  char *tmp_path;      /* the file being written; NULL once renamed */
+  int fd;              /* a second descriptor of tmp_path, to fsync it */
+  tf_line_writer *out;
+  out_format format;
+  json_t *columns;     /* CSV: array of column names, or NULL until known */
+  int committed;
+  int failed;          /* a write or flush failed: never rename */
+} sink_file;
+
+static const char *const format_values[] = {"auto", "ndjson", "csv", NULL};
+static const char *const compression_values[] = {"auto", "none", "gzip",
+                                                 NULL};
+
+static const tf_option sink_file_options[] = {
+    {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
+     "The file to write, relative to the pipeline file's folder. Missing "
+     "folders are created. It appears, complete, when the run ends."},
+    {"format", TF_OPT_ENUM, "auto", 0, 0, 0, format_values,
+     "ndjson or csv. auto: by extension, .ndjson/.jsonl or .csv, before an "
+     "optional .gz."},
+    {"compression", TF_OPT_ENUM, "auto", 0, 0, 0, compression_values,
+     "none or gzip. auto: gzip when the name ends in .gz."},
+    {"csv_columns", TF_OPT_LIST, NULL, 0, 0, 0, NULL,
+     "CSV: the columns, in order. Default: the keys of the first record."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+/* --- Setup ------------------------------------------------------------ */
+
+static out_format format_by_name(const char *name)
+{
+  size_t len = strlen(name);
+
+  if (len >= 3 && strcmp(name + len - 3, ".gz") == 0)
+    len -= 3;
+  if ((len >= 7 && strncmp(name + len - 7, ".ndjson", 7) == 0) ||
+      (len >= 6 && strncmp(name + len - 6, ".jsonl", 6) == 0))
+    return FORMAT_NDJSON;
+  if (len >= 4 && strncmp(name + len - 4, ".csv", 4) == 0)
+    return FORMAT_CSV;
+  return FORMAT_AUTO;
+}
+
+static int read_format(sink_file *s, const tf_config *cfg)
+{
+  const char *fmt = tf_config_string(cfg, "format");
+
+  if (fmt && strcmp(fmt, "csv") == 0)
+    s->format = FORMAT_CSV;
+  else if (fmt && strcmp(fmt, "ndjson") == 0)
+    s->format = FORMAT_NDJSON;
+  else
+    s->format = format_by_name(s->path);
+  if (s->format != FORMAT_AUTO)
+    return TF_OK;
+  s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot tell the format from the "
+               "name (.ndjson, .jsonl, .csv): set \"format\"", s->path);
+  return TF_ERR_CONFIG;
+}
+
+/* Creates every missing folder above `path`. */
+static int make_parent_dirs(const char *path)
+{
+  char *copy = strdup(path);
+  char *p;
+  int rc = TF_OK;
+
+  if (!copy)
+    return TF_ERR_NOMEM;
+  for (p = strchr(copy + 1, '/'); p && rc == TF_OK; p = strchr(p + 1, '/')) {
+    *p = '\0';
+    if (mkdir(copy, 0777) < 0 && errno != EEXIST)
+      rc = TF_ERR_IO;
+    *p = '/';
+  }
+  free(copy);
+  return rc;
+}
+
+/* "dir/.name.tmp.XXXXXX" for "dir/name". */
+static char *temp_template(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+  const char *base = path + dir_len;
+  size_t size = strlen(path) + sizeof("..tmp.XXXXXX");
+  char *tmpl = malloc(size);
+
+  if (tmpl)
+    snprintf(tmpl, size, "%.*s.%s.tmp.XXXXXX", (int)dir_len, path, base);
+  return tmpl;
+}
+
+static int open_temp(sink_file *s, tf_compression comp)
+{
+  int fd;
+
+  if (make_parent_dirs(s->path) != TF_OK) {
+    s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot create its folder: %s",
+                 s->path, strerror(errno));
+    return TF_ERR_IO;
+  }
+  s->tmp_path = temp_template(s->path);
+  if (!s->tmp_path)
+    return TF_ERR_NOMEM;
+  fd = mkstemp(s->tmp_path);
+  if (fd < 0) {
+    s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot create: %s", s->tmp_path,
+                 strerror(errno));
+    free(s->tmp_path);
+    s->tmp_path = NULL;
+    return TF_ERR_IO;
+  }
+  s->fd = dup(fd);
+  if (s->fd < 0 || fchmod(fd, 0644) < 0) {
+    close(fd);
+    return TF_ERR_IO;
+  }
+  return tf_line_writer_fdopen(&s->out, fd, s->path, comp);
+}
+
+static int write_csv_header(sink_file *s);
+
+static int read_columns(sink_file *s, const tf_config *cfg)
+{
+  const json_t *list = tf_config_json(cfg, "csv_columns");
+
+  if (!list)
+    return TF_OK;
+  s->columns = json_deep_copy(list);
+  return s->columns ? TF_OK : TF_ERR_NOMEM;
+}
+
+static void sink_file_fini(void *state);
+
+static int sink_file_init(tf_ctx *ctx, const tf_host *host,
+                          const tf_config *cfg, void **state)
+{
+  sink_file *s = calloc(1, sizeof(*s));
+  tf_compression comp = TF_COMPRESSION_AUTO;
+  int rc;
+
+  *state = NULL;
+  if (!s)
+    return TF_ERR_NOMEM;
+  s->ctx = ctx;
+  s->host = host;
+  s->fd = -1;
+  s->path = strdup(tf_config_string(cfg, "path"));
+  if (!s->path) {
+    rc = TF_ERR_NOMEM;
+    goto out_free_state;
+  }
+  tf_compression_parse(tf_config_string(cfg, "compression"), &comp);
+  rc = read_format(s, cfg);
+  if (rc == TF_OK)
+    rc = read_columns(s, cfg);
+  if (rc == TF_OK)
+    rc = open_temp(s, comp);
+  if (rc == TF_OK && s->format == FORMAT_CSV && s->columns)
+    rc = write_csv_header(s);
+  if (rc != TF_OK)
+    goto out_free_state;
+  *state = s;
+  return TF_OK;
+
+out_free_state:
+  sink_file_fini(s);
+  return rc;
+}
+
+/* Removes the temporary file unless it was renamed into place. */
+static void sink_file_fini(void *state)
+{
+  sink_file *s = state;
+
+  if (!s)
+    return;
+  tf_line_writer_close(s->out);
+  if (s->fd >= 0)
+    close(s->fd);
+  if (s->tmp_path)
+    unlink(s->tmp_path);
+  free(s->tmp_path);
+  free(s->path);
+  json_decref(s->columns);
+  free(s);
+}
+
+/* --- Writing ---------------------------------------------------------- */
+
+static int write_csv_header(sink_file *s)
+{
+  size_t i, n = json_array_size(s->columns);
+  const char **names = calloc(n ? n : 1, sizeof(*names));
+  int rc;
+
+  if (!names)
+    return TF_ERR_NOMEM;
+  for (i = 0; i < n; i++)
+    names[i] = json_string_value(json_array_get(s->columns, i));
+  rc = tf_csv_write_row(s->out, ',', n, names, NULL);
+  free(names);
+  return rc;
+}
+
+/* The first record's keys become the columns. */
+static int columns_from_record(sink_file *s, const json_t *obj)
+{
+  const char *key;
+  const json_t *value;
+
+  s->columns = json_array();
+  if (!s->columns)
+    return TF_ERR_NOMEM;
+  json_object_foreach((json_t *)obj, key, value) {
+    if (json_array_append_new(s->columns, json_string(key)) != 0)
+      return TF_ERR_NOMEM;
+  }
+  return write_csv_header(s);
+}
+
+/* A CSV cell: strings as they are, null or missing as empty, anything else
+ * as compact JSON (*owned is then set and must be freed). */
+static const char *cell_text(const json_t *value, char **owned)
+{
+  *owned = NULL;
+  if (!value || json_is_null(value))
+    return "";
+  if (json_is_string(value))
+    return json_string_value(value);
+  *owned = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+  return *owned;
+}
+
+static int write_csv_record(sink_file *s, const json_t *obj)
+{
+  size_t i, n;
+  const char **cells;
+  size_t *lengths;
+  char **owned;
+  int rc = TF_OK;
+
+  if (!s->columns && (rc = columns_from_record(s, obj)) != TF_OK)
+    return rc;
+  n = json_array_size(s->columns);
+  cells = calloc(n + 1, sizeof(*cells));
+  lengths = calloc(n + 1, sizeof(*lengths));
+  owned = calloc(n + 1, sizeof(*owned));
+  if (!cells || !lengths || !owned) {
+    rc = TF_ERR_NOMEM;
+    goto out_free_cells;
+  }
+  for (i = 0; i < n && rc == TF_OK; i++) {
+    const char *col = json_string_value(json_array_get(s->columns, i));
+    const json_t *value = col ? json_object_get(obj, col) : NULL;
+
+    cells[i] = cell_text(value, &owned[i]);
+    if (!cells[i])
+      rc = TF_ERR_NOMEM;
+    else
+      lengths[i] = json_is_string(value) ? json_string_length(value)
+                                         : strlen(cells[i]);
+  }
+  if (rc == TF_OK)
+    rc = tf_csv_write_row(s->out, ',', n, cells, lengths);
+out_free_cells:
+  for (i = 0; owned && i < n; i++)
+    free(owned[i]);
+  free(owned);
+  free(lengths);
+  free(cells);
+  return rc;
+}
+
+static int write_ndjson_record(sink_file *s, const tf_record *rec)
+{
+  size_t len;
+  const char *bytes = tf_record_bytes(rec, &len);
+  char *text;
+  int rc;
+
+  if (bytes)
+    return tf_line_writer_line(s->out, bytes, len);
+  text = json_dumps(tf_record_json(rec), JSON_COMPACT);
+  if (!text)
+    return TF_ERR_NOMEM;
+  rc = tf_line_writer_line(s->out, text, strlen(text));
+  free(text);
+  return rc;
+}
+
+static int write_record(sink_file *s, tf_ctx *ctx, const tf_record *rec)
+{
+  const json_t *obj = tf_record_json(rec);
+
+  if (!obj)
+    return s->host->reject(ctx, rec, "not_json",
+                           "the record holds no JSON object");
+  if (s->format == FORMAT_CSV)
+    return write_csv_record(s, obj);
+  return write_ndjson_record(s, rec);
+}
+
+static tf_sink_result sink_file_write(void *state, tf_ctx *ctx,
+                                      const tf_batch *batch)
+{
+  sink_file *s = state;
+  size_t i;
+  int rc = TF_OK;
+
+  if (s->committed || !s->out) {
+    s->host->log(ctx, TF_LOG_ERROR, "%s: written after the end", s->path);
+    return TF_SINK_ERROR;
+  }
+  for (i = 0; i < tf_batch_count(batch) && rc == TF_OK; i++)
+    rc = write_record(s, ctx, tf_batch_get(batch, i));
+  if (rc == TF_OK)
+    return TF_SINK_OK;
+  s->failed = 1;
+  s->host->log(ctx, TF_LOG_ERROR, "%s: cannot write: %s", s->tmp_path,
+               rc == TF_ERR_IO ? strerror(errno) : tf_strerror(rc));
+  return TF_SINK_ERROR;
+}
+
+/* Closes, syncs and renames the output into place; a second call does
+ * nothing (or fails again when the first failed). */
+static int sink_file_flush(void *state, tf_ctx *ctx)
+{
+  sink_file *s = state;
+  tf_line_writer *out = s->out;
+  int rc;
+
+  if (s->committed)
+    return TF_OK;
+  if (s->failed)
+    return TF_ERR_IO;
+  s->out = NULL;
+  rc = tf_line_writer_close(out);
+  if (rc == TF_OK && fsync(s->fd) < 0)
+    rc = TF_ERR_IO;
+  if (rc == TF_OK && rename(s->tmp_path, s->path) < 0)
+    rc = TF_ERR_IO;
+  if (rc != TF_OK) {
+    s->failed = 1;
+    s->host->log(ctx, TF_LOG_ERROR, "%s: cannot finish writing: %s", s->path,
+                 strerror(errno));
+    return rc;
+  }
+  free(s->tmp_path);
+  s->tmp_path = NULL;
+  s->committed = 1;
+  return TF_OK;
+}
+
+static const tf_plugin sink_file_plugin = {
+    TF_PLUGIN_HEADER,
+    TF_KIND_SINK,
+    "file",
+    "1.0.0",
+    "Writes records to an NDJSON or CSV file, plain or gzip, that appears "
+    "atomically when the run ends.",
+    "MIT",
+    sink_file_options,
+    sink_file_init,
+    sink_file_fini,
+    NULL,
+    NULL,
+    sink_file_write,
+    sink_file_flush,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    {NULL}};
+
+TF_PLUGIN_DEFINE(sink_file, sink_file_plugin)

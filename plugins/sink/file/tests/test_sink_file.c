@@ -1,0 +1,389 @@
+/*
+ * test_sink_file.c - tests of the `file` sink plugin through a small fake
+ * host: atomic appearance (nothing under the final name before flush,
+ * nothing left after fini without flush), NDJSON bytes and compact JSON,
+ * CSV header, quoting and nested values, gzip, folders and write errors.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <touchflow/touchflow.h>
+
+const tf_plugin *sink_file_LTX_tf_plugin_entry(void);
+
+struct tf_ctx {
+  int unused;
+};
+
+static char tmpdir[64];
+static tf_ctx ctx;
+static tf_batch *input;
+static char last_reject[64];
+static char last_log[1024];
+
+static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(last_log, sizeof(last_log), fmt, ap);
+  va_end(ap);
+}
+
+static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
+                       const char *message)
+{
+  snprintf(last_reject, sizeof(last_reject), "%s", code);
+  return TF_OK;
+}
+
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta) {}
+
+static int fake_emit(tf_ctx *c, tf_record *rec)
+{
+  tf_record_unref(rec);
+  return TF_ERR_INVAL;
+}
+
+static const char *fake_stage_id(const tf_ctx *c)
+{
+  return "out";
+}
+
+static const tf_host host = {sizeof(tf_host), fake_log, fake_reject,
+                             fake_metric, fake_emit, fake_stage_id};
+
+static void setup(void)
+{
+  strcpy(tmpdir, "/tmp/tf_sinkf_XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+  input = tf_batch_new();
+  last_reject[0] = '\0';
+  last_log[0] = '\0';
+}
+
+static void teardown(void)
+{
+  char cmd[128];
+
+  tf_batch_free(input);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+typedef struct instance {
+  const tf_plugin *plugin;
+  tf_config *cfg;
+  void *state;
+} instance;
+
+static void diag_fail(void *ud, const char *path, const char *message)
+{
+  ck_abort_msg("config: %s: %s", path, message);
+}
+
+static void start(instance *in, const char *config_json)
+{
+  json_t *given = json_loads(config_json, 0, NULL);
+
+  ck_assert_ptr_nonnull(given);
+  in->plugin = sink_file_LTX_tf_plugin_entry();
+  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+                                       "config", tmpdir, diag_fail, NULL,
+                                       &in->cfg),
+                   TF_OK);
+  json_decref(given);
+  ck_assert_int_eq(in->plugin->init(&ctx, &host, in->cfg, &in->state), TF_OK);
+}
+
+static void stop(instance *in)
+{
+  in->plugin->fini(in->state);
+  tf_config_free(in->cfg);
+}
+
+static void add_parsed(const char *text)
+{
+  tf_record *rec = tf_record_parse(text, strlen(text), NULL, NULL, 0);
+
+  ck_assert_ptr_nonnull(rec);
+  ck_assert_int_eq(tf_batch_push(input, rec), TF_OK);
+}
+
+static void add_built(const char *text)
+{
+  tf_record *rec = tf_record_new(json_loads(text, 0, NULL));
+
+  ck_assert_ptr_nonnull(rec);
+  ck_assert_int_eq(tf_batch_push(input, rec), TF_OK);
+}
+
+static const char *path_of(const char *name)
+{
+  static char path[256];
+
+  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+  return path;
+}
+
+/* The whole content of a (possibly gzip) file, or NULL when missing. */
+static char *slurp(const char *name)
+{
+  static char buf[4096];
+  tf_line_reader *r;
+  tf_line ln;
+  size_t n = 0;
+
+  if (tf_line_reader_open(&r, path_of(name), TF_COMPRESSION_AUTO, 0) != TF_OK)
+    return NULL;
+  buf[0] = '\0';
+  while (tf_line_reader_next(r, &ln) == TF_OK)
+    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", ln.text, ln.eol);
+  tf_line_reader_close(r);
+  return buf;
+}
+
+/* Number of entries in the test folder besides . and .. */
+static int entries(const char *folder)
+{
+  DIR *d = opendir(folder);
+  struct dirent *e;
+  int n = 0;
+
+  ck_assert_ptr_nonnull(d);
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+      n++;
+  closedir(d);
+  return n;
+}
+
+START_TEST(test_ndjson_appears_only_at_flush)
+{
+  instance in;
+
+  start(&in, "{\"path\": \"out.ndjson\"}");
+  add_parsed("{\"b\": 1,  \"a\": \"x\"}");
+  add_built("{\"k\": [1, 2]}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_ptr_null(slurp("out.ndjson"));
+  ck_assert_int_eq(entries(tmpdir), 1);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_str_eq(slurp("out.ndjson"), "{\"b\": 1,  \"a\": \"x\"}\n"
+                                        "{\"k\":[1,2]}\n");
+  ck_assert_int_eq(entries(tmpdir), 1);
+  stop(&in);
+  ck_assert_ptr_nonnull(slurp("out.ndjson"));
+}
+END_TEST
+
+START_TEST(test_flush_twice_is_harmless)
+{
+  instance in;
+
+  start(&in, "{\"path\": \"out.ndjson\"}");
+  add_built("{\"a\": 1}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_str_eq(slurp("out.ndjson"), "{\"a\":1}\n");
+  stop(&in);
+}
+END_TEST
+
+START_TEST(test_fini_without_flush_leaves_nothing)
+{
+  instance in;
+
+  start(&in, "{\"path\": \"out.ndjson\"}");
+  add_built("{\"a\": 1}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(entries(tmpdir), 1);
+  stop(&in);
+  ck_assert_int_eq(entries(tmpdir), 0);
+}
+END_TEST
+
+START_TEST(test_missing_folders_are_created)
+{
+  instance in;
+
+  start(&in, "{\"path\": \"deep/er/out.jsonl\"}");
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  ck_assert_str_eq(slurp("deep/er/out.jsonl"), "");
+}
+END_TEST
+
+START_TEST(test_gzip_output_by_extension)
+{
+  instance in;
+  FILE *fp;
+  unsigned char magic[2];
+
+  start(&in, "{\"path\": \"out.ndjson.gz\"}");
+  add_built("{\"a\": 1}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  fp = fopen(path_of("out.ndjson.gz"), "rb");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_uint_eq(fread(magic, 1, 2, fp), 2);
+  fclose(fp);
+  ck_assert(magic[0] == 0x1f && magic[1] == 0x8b);
+  ck_assert_str_eq(slurp("out.ndjson.gz"), "{\"a\":1}\n");
+}
+END_TEST
+
+START_TEST(test_gzip_by_option)
+{
+  instance in;
+  tf_line_reader *r;
+  tf_line ln;
+
+  start(&in, "{\"path\": \"out.ndjson\", \"compression\": \"gzip\"}");
+  add_built("{\"a\": 2}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  ck_assert_int_eq(tf_line_reader_open(&r, path_of("out.ndjson"),
+                                       TF_COMPRESSION_GZIP, 0),
+                   TF_OK);
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_OK);
+  ck_assert_str_eq(ln.text, "{\"a\":2}");
+  tf_line_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_csv_header_from_first_record)
+{
+  instance in;
+
+  start(&in, "{\"path\": \"out.csv\"}");
+  add_built("{\"id\": \"1\", \"note\": \"a,b\", \"n\": 3, \"tags\": [\"x\"]}");
+  add_built("{\"note\": \"say \\\"hi\\\"\", \"id\": \"2\", \"other\": 1}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  ck_assert_str_eq(slurp("out.csv"), "id,note,n,tags\n"
+                                     "1,\"a,b\",3,\"[\"\"x\"\"]\"\n"
+                                     "2,\"say \"\"hi\"\"\",,\n");
+}
+END_TEST
+
+START_TEST(test_csv_columns_option)
+{
+  instance in;
+
+  start(&in, "{\"path\": \"out.csv\", \"csv_columns\": [\"b\", \"a\"]}");
+  add_built("{\"a\": \"1\", \"b\": null, \"c\": \"x\"}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  ck_assert_str_eq(slurp("out.csv"), "b,a\n,1\n");
+}
+END_TEST
+
+START_TEST(test_csv_round_trip_through_reader)
+{
+  const char *note = "line one\r\nline \"two\", end";
+  instance in;
+  json_t *obj = json_pack("{s:s, s:s}", "id", "7", "note", note);
+  tf_line_reader *lines;
+  tf_csv_reader *r;
+  tf_csv_row row;
+
+  ck_assert_int_eq(tf_batch_push(input, tf_record_new(obj)), TF_OK);
+  start(&in, "{\"path\": \"rt.csv\"}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  ck_assert_int_eq(tf_line_reader_open(&lines, path_of("rt.csv"), 0, 0),
+                   TF_OK);
+  ck_assert_int_eq(tf_csv_reader_new(&r, lines, ',', 0), TF_OK);
+  ck_assert_int_eq(tf_csv_reader_next(r, &row), TF_OK);
+  ck_assert_str_eq(row.fields[0], "7");
+  ck_assert_str_eq(row.fields[1], note);
+  tf_csv_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_raw_record_is_rejected)
+{
+  instance in;
+  tf_record *raw = tf_record_new_raw("not json", 8, NULL);
+
+  ck_assert_int_eq(tf_batch_push(input, raw), TF_OK);
+  start(&in, "{\"path\": \"out.ndjson\"}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_str_eq(last_reject, "not_json");
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  ck_assert_str_eq(slurp("out.ndjson"), "");
+}
+END_TEST
+
+/* A file size limit stands in for a full disk.  Check itself writes files,
+ * so the limit is only on while the sink runs, without assertions. */
+START_TEST(test_write_error_fails_and_leaves_no_file)
+{
+  struct rlimit lim, saved;
+  instance in;
+  int i, wrote, flushed;
+
+  for (i = 0; i < 200; i++)
+    add_built("{\"padding\": \"0123456789012345678901234567890123456789\"}");
+  start(&in, "{\"path\": \"out.ndjson\"}");
+  signal(SIGXFSZ, SIG_IGN);
+  ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  lim = saved;
+  lim.rlim_cur = 2000;
+  setrlimit(RLIMIT_FSIZE, &lim);
+  wrote = in.plugin->write(in.state, &ctx, input);
+  flushed = in.plugin->flush(in.state, &ctx);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  ck_assert_int_eq(wrote, TF_SINK_ERROR);
+  ck_assert_ptr_nonnull(strstr(last_log, "cannot write"));
+  ck_assert_int_ne(flushed, TF_OK);
+  stop(&in);
+  ck_assert_int_eq(entries(tmpdir), 0);
+}
+END_TEST
+
+static Suite *sink_file_suite(void)
+{
+  Suite *s = suite_create("sink_file");
+  TCase *tc = tcase_create("core");
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_ndjson_appears_only_at_flush);
+  tcase_add_test(tc, test_flush_twice_is_harmless);
+  tcase_add_test(tc, test_fini_without_flush_leaves_nothing);
+  tcase_add_test(tc, test_missing_folders_are_created);
+  tcase_add_test(tc, test_gzip_output_by_extension);
+  tcase_add_test(tc, test_gzip_by_option);
+  tcase_add_test(tc, test_csv_header_from_first_record);
+  tcase_add_test(tc, test_csv_columns_option);
+  tcase_add_test(tc, test_csv_round_trip_through_reader);
+  tcase_add_test(tc, test_raw_record_is_rejected);
+  tcase_add_test(tc, test_write_error_fails_and_leaves_no_file);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(sink_file_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

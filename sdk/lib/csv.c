@@ -169,16 +169,11 @@ static int row_store_copy(row_store *dst, const row_store *src)
 const char *tf_csv_error_code(tf_csv_error err)
 {
   switch (err) {
-  case TF_CSV_COLUMN_COUNT:
-    return "csv_column_count";
-  case TF_CSV_UNTERMINATED_QUOTE:
-    return "csv_unterminated_quote";
-  case TF_CSV_STRAY_QUOTE:
-    return "csv_stray_quote";
-  case TF_CSV_TOO_LONG:
-    return "line_too_long";
-  case TF_CSV_OK:
-    break;
+  case TF_CSV_COLUMN_COUNT: return "csv_column_count";
+  case TF_CSV_UNTERMINATED_QUOTE: return "csv_unterminated_quote";
+  case TF_CSV_STRAY_QUOTE: return "csv_stray_quote";
+  case TF_CSV_TOO_LONG: return "line_too_long";
+  case TF_CSV_OK: break;
   }
   return "";
 }
@@ -252,13 +247,13 @@ static int parse_line(tf_csv_reader *r, parse_state *st, const tf_line *ln,
   return row_store_end_field(&r->cur);
 }
 
-static int row_fail(tf_csv_reader *r, tf_csv_row *row, tf_csv_error err,
-                    int rc, const char *what)
+static int row_fail(tf_csv_reader *r, tf_csv_row *row, tf_csv_error err, int rc,
+                    const char *what)
 {
   r->row_err = err;
   row_store_view(&r->cur, row);
-  snprintf(r->err, sizeof(r->err), "%s:%ld: %s",
-           tf_line_reader_path(r->lines), r->cur.line, what);
+  snprintf(r->err, sizeof(r->err), "%s:%ld: %s", tf_line_reader_path(r->lines),
+           r->cur.line, what);
   return rc;
 }
 

@@ -25,18 +25,18 @@
 
 struct tf_line_reader {
   char *path;
-  FILE *fp;   /* plain file, or NULL */
-  gzFile gz;  /* gzip file, or NULL */
+  FILE *fp;  /* plain file, or NULL */
+  gzFile gz; /* gzip file, or NULL */
   unsigned char *chunk;
   size_t chunk_len, chunk_pos;
   int bom_checked;
-  int finished;      /* every later call returns TF_LINE_EOF */
-  char *line;        /* the line being assembled, NUL-terminated */
-  size_t stored;     /* bytes kept in line (at most max + 1) */
-  size_t cap;        /* allocated size of line */
-  size_t total;      /* bytes of the line seen, kept or not */
+  int finished;  /* every later call returns TF_LINE_EOF */
+  char *line;    /* the line being assembled, NUL-terminated */
+  size_t stored; /* bytes kept in line (at most max + 1) */
+  size_t cap;    /* allocated size of line */
+  size_t total;  /* bytes of the line seen, kept or not */
   unsigned char last_byte;
-  size_t max;        /* 0: no limit */
+  size_t max; /* 0: no limit */
   long number;
   char err[ERR_SIZE];
 };
@@ -225,8 +225,7 @@ static int reader_append(tf_line_reader *r, const unsigned char *p, size_t n)
 }
 
 /* Hands out the assembled line; has_newline: it ended with '\n'. */
-static int reader_finish_line(tf_line_reader *r, tf_line *line,
-                              int has_newline)
+static int reader_finish_line(tf_line_reader *r, tf_line *line, int has_newline)
 {
   int crlf = has_newline && r->total > 0 && r->last_byte == '\r';
   size_t len = r->total - (crlf ? 1 : 0);

@@ -343,7 +343,7 @@ static char *read_all(const char *file)
 START_TEST(test_writer_quotes_only_when_needed)
 {
   const char *fields[] = {"plain", "a,b", "say \"hi\"", "two\nlines", "cr\r",
-                          NULL, ""};
+                          NULL,    ""};
   tf_line_writer *w;
 
   ck_assert_int_eq(tf_line_writer_open(&w, path, 0), TF_OK);

@@ -236,7 +236,8 @@ END_TEST
 
 START_TEST(test_gzip_chosen_by_option)
 {
-  const char *path = make_file("packed.dat", "z1\nz2\n", 6, TF_COMPRESSION_GZIP);
+  const char *path =
+      make_file("packed.dat", "z1\nz2\n", 6, TF_COMPRESSION_GZIP);
   tf_line_reader *r = open_reader(path, TF_COMPRESSION_GZIP, 0);
 
   expect_line(r, "z1", 1, "\n");
@@ -356,8 +357,7 @@ START_TEST(test_compression_names_and_extension)
   ck_assert_int_eq(tf_compression_parse("none", &c), TF_OK);
   ck_assert_int_eq(c, TF_COMPRESSION_NONE);
   ck_assert_int_eq(tf_compression_parse("zip", &c), TF_ERR_INVAL);
-  ck_assert_int_eq(tf_compression_for_path("a.csv.gz", 0),
-                   TF_COMPRESSION_GZIP);
+  ck_assert_int_eq(tf_compression_for_path("a.csv.gz", 0), TF_COMPRESSION_GZIP);
   ck_assert_int_eq(tf_compression_for_path("a.csv", 0), TF_COMPRESSION_NONE);
   ck_assert_int_eq(tf_compression_for_path("gz", 0), TF_COMPRESSION_NONE);
   ck_assert_int_eq(tf_compression_for_path("a.gz", TF_COMPRESSION_NONE),

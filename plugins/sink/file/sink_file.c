@@ -23,19 +23,18 @@ typedef enum out_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV } out_format;
 typedef struct sink_file {
   tf_ctx *ctx;
   const tf_host *host;
-  char *path;          /* the final file */
-  char *tmp_path;      /* the file being written; NULL once renamed */
-  int fd;              /* a second descriptor of tmp_path, to fsync it */
+  char *path;     /* the final file */
+  char *tmp_path; /* the file being written; NULL once renamed */
+  int fd;         /* a second descriptor of tmp_path, to fsync it */
   tf_line_writer *out;
   out_format format;
-  json_t *columns;     /* CSV: array of column names, or NULL until known */
+  json_t *columns; /* CSV: array of column names, or NULL until known */
   int committed;
-  int failed;          /* a write or flush failed: never rename */
+  int failed; /* a write or flush failed: never rename */
 } sink_file;
 
 static const char *const format_values[] = {"auto", "ndjson", "csv", NULL};
-static const char *const compression_values[] = {"auto", "none", "gzip",
-                                                 NULL};
+static const char *const compression_values[] = {"auto", "none", "gzip", NULL};
 
 static const tf_option sink_file_options[] = {
     {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
@@ -78,8 +77,10 @@ static int read_format(sink_file *s, const tf_config *cfg)
     s->format = format_by_name(s->path);
   if (s->format != FORMAT_AUTO)
     return TF_OK;
-  s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot tell the format from the "
-               "name (.ndjson, .jsonl, .csv): set \"format\"", s->path);
+  s->host->log(s->ctx, TF_LOG_ERROR,
+               "%s: cannot tell the format from the "
+               "name (.ndjson, .jsonl, .csv): set \"format\"",
+               s->path);
   return TF_ERR_CONFIG;
 }
 
@@ -238,7 +239,8 @@ static int columns_from_record(sink_file *s, const json_t *obj)
   s->columns = json_array();
   if (!s->columns)
     return TF_ERR_NOMEM;
-  json_object_foreach((json_t *)obj, key, value) {
+  json_object_foreach((json_t *)obj, key, value)
+  {
     if (json_array_append_new(s->columns, json_string(key)) != 0)
       return TF_ERR_NOMEM;
   }
@@ -284,8 +286,8 @@ static int write_csv_record(sink_file *s, const json_t *obj)
     if (!cells[i])
       rc = TF_ERR_NOMEM;
     else
-      lengths[i] = json_is_string(value) ? json_string_length(value)
-                                         : strlen(cells[i]);
+      lengths[i] =
+          json_is_string(value) ? json_string_length(value) : strlen(cells[i]);
   }
   if (rc == TF_OK)
     rc = tf_csv_write_row(s->out, ',', n, cells, lengths);

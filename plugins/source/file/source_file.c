@@ -21,8 +21,8 @@
 typedef enum file_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV } file_format;
 
 typedef struct input_file {
-  char *path;   /* as found on disk */
-  char *name;   /* as the user sees it: relative to the pipeline folder */
+  char *path; /* as found on disk */
+  char *name; /* as the user sees it: relative to the pipeline folder */
   file_format format;
 } input_file;
 
@@ -35,15 +35,14 @@ typedef struct source_file {
   size_t max_line_length;
   char delimiter;
   unsigned csv_flags;
-  size_t index;              /* the file being read; nfiles when done */
-  long resume_line;          /* lines up to this one are already handled */
-  tf_line_reader *lines;     /* open NDJSON file, or NULL */
-  tf_csv_reader *csv;        /* open CSV file, or NULL */
+  size_t index;          /* the file being read; nfiles when done */
+  long resume_line;      /* lines up to this one are already handled */
+  tf_line_reader *lines; /* open NDJSON file, or NULL */
+  tf_csv_reader *csv;    /* open CSV file, or NULL */
 } source_file;
 
 static const char *const format_values[] = {"auto", "ndjson", "csv", NULL};
-static const char *const compression_values[] = {"auto", "none", "gzip",
-                                                 NULL};
+static const char *const compression_values[] = {"auto", "none", "gzip", NULL};
 
 static const tf_option source_file_options[] = {
     {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
@@ -121,8 +120,10 @@ static int add_file(source_file *s, const char *path, const char *base,
   f->format = format != FORMAT_AUTO ? format : format_by_name(path);
   s->nfiles++;
   if (f->format == FORMAT_AUTO) {
-    s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot tell the format from the "
-                 "name (.ndjson, .jsonl, .csv): set \"format\"", f->name);
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "%s: cannot tell the format from the "
+                 "name (.ndjson, .jsonl, .csv): set \"format\"",
+                 f->name);
     return TF_ERR_CONFIG;
   }
   return TF_OK;
@@ -177,11 +178,11 @@ static int read_options(source_file *s, tf_ctx *ctx, const tf_config *cfg,
                            &s->compression) != TF_OK)
     s->compression = TF_COMPRESSION_AUTO;
   s->max_line_length = (size_t)tf_config_int(cfg, "max_line_length");
-  s->csv_flags = tf_config_bool(cfg, "csv_empty_as_null")
-                     ? TF_CSV_EMPTY_AS_NULL
-                     : 0;
+  s->csv_flags =
+      tf_config_bool(cfg, "csv_empty_as_null") ? TF_CSV_EMPTY_AS_NULL : 0;
   if (!delim || strlen(delim) != 1 || strchr("\"\r\n", delim[0])) {
-    s->host->log(ctx, TF_LOG_ERROR, "csv_delimiter must be one character, "
+    s->host->log(ctx, TF_LOG_ERROR,
+                 "csv_delimiter must be one character, "
                  "not a quote or a line end");
     return TF_ERR_CONFIG;
   }
@@ -247,8 +248,7 @@ static int open_current(source_file *s, tf_ctx *ctx)
   tf_line_reader *lines;
   int rc;
 
-  rc = tf_line_reader_open(&lines, f->path, s->compression,
-                           s->max_line_length);
+  rc = tf_line_reader_open(&lines, f->path, s->compression, s->max_line_length);
   if (rc != TF_OK) {
     s->host->log(ctx, TF_LOG_ERROR, "%s: cannot open: %s", f->name,
                  tf_strerror(rc));
@@ -288,10 +288,9 @@ static int reject_text(source_file *s, tf_ctx *ctx, const char *text,
 static const char *ndjson_error_code(const tf_line *ln)
 {
   json_error_t jerr;
-  json_t *value = json_loadb(ln->text, ln->len,
-                             JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
-                                 JSON_ALLOW_NUL,
-                             &jerr);
+  json_t *value = json_loadb(
+      ln->text, ln->len,
+      JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 
   if (value) {
     json_decref(value);
@@ -351,8 +350,8 @@ static int csv_row(source_file *s, tf_ctx *ctx, const tf_csv_row *row)
   tf_record *place, *rec;
   int rc;
 
-  rc = tf_csv_row_to_json(tf_csv_reader_header(s->csv), row, s->csv_flags,
-                          &obj);
+  rc =
+      tf_csv_row_to_json(tf_csv_reader_header(s->csv), row, s->csv_flags, &obj);
   if (rc == TF_ERR_PARSE)
     return reject_text(s, ctx, row->raw, row->raw_len, row->line,
                        "invalid_utf8", "a field is not valid UTF-8");
@@ -431,8 +430,8 @@ static long current_line(const source_file *s)
 static int source_file_position(void *state, json_t **position)
 {
   source_file *s = state;
-  json_t *file = s->index < s->nfiles ? json_string(s->files[s->index].name)
-                                      : json_null();
+  json_t *file =
+      s->index < s->nfiles ? json_string(s->files[s->index].name) : json_null();
 
   *position = json_pack("{s:o, s:I}", "file", file, "line",
                         (json_int_t)current_line(s));
@@ -470,7 +469,8 @@ static int source_file_seek(void *state, const json_t *position)
 
   if (!json_is_integer(line) || json_integer_value(line) < 0 ||
       find_file(s, json_object_get(position, "file"), &index) != TF_OK) {
-    s->host->log(s->ctx, TF_LOG_ERROR, "cannot resume: the position does not "
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "cannot resume: the position does not "
                  "name one of the input files and a line");
     return TF_ERR_NOTFOUND;
   }

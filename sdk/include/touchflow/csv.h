@@ -33,11 +33,11 @@ extern "C" {
 /* What was wrong with a row (tf_csv_reader_row_error). */
 typedef enum tf_csv_error {
   TF_CSV_OK = 0,
-  TF_CSV_COLUMN_COUNT,        /* not as many fields as the header */
-  TF_CSV_UNTERMINATED_QUOTE,  /* a quoted field still open at end of file */
-  TF_CSV_STRAY_QUOTE,         /* a quote inside an unquoted field, or text
-                                 after a closing quote */
-  TF_CSV_TOO_LONG             /* the row is longer than the limit */
+  TF_CSV_COLUMN_COUNT,       /* not as many fields as the header */
+  TF_CSV_UNTERMINATED_QUOTE, /* a quoted field still open at end of file */
+  TF_CSV_STRAY_QUOTE,        /* a quote inside an unquoted field, or text
+                                after a closing quote */
+  TF_CSV_TOO_LONG            /* the row is longer than the limit */
 } tf_csv_error;
 
 /* The reason code for dead-letter records: "csv_column_count",
@@ -48,12 +48,12 @@ const char *tf_csv_error_code(tf_csv_error err);
 /* One row, borrowed from the reader: valid until the next call on it
  * (except the header, see tf_csv_reader_header). */
 typedef struct tf_csv_row {
-  size_t count;               /* number of fields */
-  const char *const *fields;  /* field values, unquoted, NUL-terminated */
-  const size_t *lengths;      /* their lengths (a field may hold NUL) */
-  long line;                  /* 1-based line the row starts on */
-  const char *raw;            /* the row's text as read, line ends inside
-                                 it kept, NUL-terminated; for dead-letters */
+  size_t count;              /* number of fields */
+  const char *const *fields; /* field values, unquoted, NUL-terminated */
+  const size_t *lengths;     /* their lengths (a field may hold NUL) */
+  long line;                 /* 1-based line the row starts on */
+  const char *raw;           /* the row's text as read, line ends inside
+                                it kept, NUL-terminated; for dead-letters */
   size_t raw_len;
 } tf_csv_row;
 

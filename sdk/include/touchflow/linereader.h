@@ -111,12 +111,10 @@ int tf_line_writer_fdopen(tf_line_writer **out, int fd, const char *name,
                           tf_compression comp);
 
 /* Writes len bytes as they are.  TF_OK or TF_ERR_IO. */
-int tf_line_writer_write(tf_line_writer *writer, const char *bytes,
-                         size_t len);
+int tf_line_writer_write(tf_line_writer *writer, const char *bytes, size_t len);
 
 /* Writes len bytes followed by "\n".  TF_OK or TF_ERR_IO. */
-int tf_line_writer_line(tf_line_writer *writer, const char *bytes,
-                        size_t len);
+int tf_line_writer_line(tf_line_writer *writer, const char *bytes, size_t len);
 
 /* Flushes buffered data, closes the file and frees the writer, always.
  * Returns TF_OK, or TF_ERR_IO when the last data could not be written (a

@@ -43,7 +43,9 @@ static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
   return TF_OK;
 }
 
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta) {}
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
+{
+}
 
 static int fake_emit(tf_ctx *c, tf_record *rec)
 {
@@ -56,8 +58,8 @@ static const char *fake_stage_id(const tf_ctx *c)
   return "out";
 }
 
-static const tf_host host = {sizeof(tf_host), fake_log, fake_reject,
-                             fake_metric, fake_emit, fake_stage_id};
+static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
+                             fake_metric,     fake_emit, fake_stage_id};
 
 static void setup(void)
 {
@@ -252,9 +254,9 @@ START_TEST(test_gzip_by_option)
   ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
   ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
   stop(&in);
-  ck_assert_int_eq(tf_line_reader_open(&r, path_of("out.ndjson"),
-                                       TF_COMPRESSION_GZIP, 0),
-                   TF_OK);
+  ck_assert_int_eq(
+      tf_line_reader_open(&r, path_of("out.ndjson"), TF_COMPRESSION_GZIP, 0),
+      TF_OK);
   ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_OK);
   ck_assert_str_eq(ln.text, "{\"a\":2}");
   tf_line_reader_close(r);
@@ -304,8 +306,7 @@ START_TEST(test_csv_round_trip_through_reader)
   ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
   ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
   stop(&in);
-  ck_assert_int_eq(tf_line_reader_open(&lines, path_of("rt.csv"), 0, 0),
-                   TF_OK);
+  ck_assert_int_eq(tf_line_reader_open(&lines, path_of("rt.csv"), 0, 0), TF_OK);
   ck_assert_int_eq(tf_csv_reader_new(&r, lines, ',', 0), TF_OK);
   ck_assert_int_eq(tf_csv_reader_next(r, &row), TF_OK);
   ck_assert_str_eq(row.fields[0], "7");

@@ -44,13 +44,15 @@ static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
   ck_assert_ptr_nonnull(message);
   ck_assert_ptr_nonnull(o.file);
   json_array_append_new(
-      rejects, json_pack("{s:s, s:I, s:o}", "code", code, "line",
-                         (json_int_t)o.line, "text",
-                         json_stringn_nocheck(bytes ? bytes : "", len)));
+      rejects,
+      json_pack("{s:s, s:I, s:o}", "code", code, "line", (json_int_t)o.line,
+                "text", json_stringn_nocheck(bytes ? bytes : "", len)));
   return TF_OK;
 }
 
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta) {}
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
+{
+}
 
 static int fake_emit(tf_ctx *c, tf_record *rec)
 {
@@ -62,8 +64,8 @@ static const char *fake_stage_id(const tf_ctx *c)
   return "src";
 }
 
-static const tf_host host = {sizeof(tf_host), fake_log, fake_reject,
-                             fake_metric, fake_emit, fake_stage_id};
+static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
+                             fake_metric,     fake_emit, fake_stage_id};
 
 static void setup(void)
 {
@@ -295,8 +297,9 @@ START_TEST(test_csv_bad_delimiter_fails_init)
   instance in;
 
   write_text("t.csv", "a\n");
-  ck_assert_int_eq(start(&in, "{\"path\": \"t.csv\", \"csv_delimiter\": \";;\"}"),
-                   TF_ERR_CONFIG);
+  ck_assert_int_eq(
+      start(&in, "{\"path\": \"t.csv\", \"csv_delimiter\": \";;\"}"),
+      TF_ERR_CONFIG);
   ck_assert_ptr_nonnull(strstr(last_log, "csv_delimiter"));
 }
 END_TEST
@@ -490,8 +493,7 @@ START_TEST(test_position_names_file_and_line)
   ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\"}"), TF_OK);
   ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_MORE);
   ck_assert_int_eq(in.plugin->position(in.state, &pos), TF_OK);
-  ck_assert_str_eq(json_string_value(json_object_get(pos, "file")),
-                   "a.ndjson");
+  ck_assert_str_eq(json_string_value(json_object_get(pos, "file")), "a.ndjson");
   ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), 2);
   json_decref(pos);
   ck_assert_int_eq(drain(&in, 2), TF_DONE);

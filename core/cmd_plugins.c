@@ -85,13 +85,15 @@ static int inspect_name(const tf_cli_args *args, tf_loader *loader,
       if (found++ && !args->json)
         fputc('\n', stdout);
       show(args, &p, arr);
-    } else if (rc != TF_ERR_NOTFOUND || !first_err[0]) {
+    } else if (rc != TF_ERR_NOTFOUND) {
       snprintf(first_err, sizeof(first_err), "%s", err);
-      if (rc != TF_ERR_NOTFOUND)
-        break;
+      break;
     }
   }
-  if (!found)
+  if (!found && tf_loader_valid_name(args->target) && !first_err[0])
+    fprintf(stderr, "touchflow: inspect: no plugin named \"%s\" (see "
+            "touchflow plugins)\n", args->target);
+  else if (!found)
     fprintf(stderr, "touchflow: inspect: %s\n", first_err);
   return found ? 0 : 2;
 }

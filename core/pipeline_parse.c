@@ -100,7 +100,7 @@ static size_t parse_inputs(tf_stage_def *s, const json_t *inputs,
     const json_t *in = json_array_get(inputs, i);
 
     if (!json_is_string(in)) {
-      char epath[112];
+      char epath[128];
 
       snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
       tf_diag_add(diag, epath, "expected a stage id (string), got %s",

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The touchflow command line as CONTRACT.md describes it: exit codes, usage
+# errors, validate, plugins, inspect (text and --json, generated from the
+# option tables), and secrets never printed.
+set -u
+src=${TF_SRCDIR:-.}
+build=${TF_BUILDDIR:-.}
+tf="$build/touchflow"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failed=0
+passed=0
+
+expect() { # NAME WANT-STATUS COMMAND...
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL: $name: exit $got, expected $want"; cat "$work/err"
+    failed=$((failed + 1))
+  fi
+}
+
+contains() { # NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL: $1: $(basename "$2") lacks: $3"; cat "$2"
+    failed=$((failed + 1))
+  fi
+}
+
+lacks() { # NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then
+    echo "FAIL: $1: $(basename "$2") shows: $3"
+    failed=$((failed + 1))
+  else
+    passed=$((passed + 1))
+  fi
+}
+
+expect version 0 "$tf" --version
+contains version "$work/out" "plugin ABI 1.0"
+expect help 0 "$tf" --help
+contains help "$work/out" "touchflow inspect PLUGIN"
+expect no-command 2 "$tf"
+expect unknown-command 2 "$tf" frobnicate
+contains unknown-command "$work/err" 'unknown command "frobnicate"'
+expect unknown-option 2 "$tf" run x.json --fast
+contains unknown-option "$work/err" 'unknown or incomplete option "--fast"'
+expect missing-argument 2 "$tf" validate
+expect bad-progress 2 "$tf" run x.json --progress sometimes
+
+# plugins: the bundled ones are listed.
+expect plugins 0 "$tf" plugins
+for p in "source     file" "sink       file" "transform  map"; do
+  contains plugins "$work/out" "$p"
+done
+expect plugins-json 0 "$tf" plugins --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {p["name"] for p in d} >= {"file","map"}' "$work/out"
+expect plugins-json-parses 0 test $? -eq 0
+
+# inspect: every option of the table, in text and JSON; both kinds of file.
+expect inspect-file 0 "$tf" inspect file
+contains inspect-file "$work/out" "source file"
+contains inspect-file "$work/out" "sink file"
+expect inspect-json 0 "$tf" inspect map --json
+python3 - "$work/out" <<'PY' || { echo "FAIL: inspect-json"; failed=$((failed + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["name"] == "map" and d["kind"] == "transform", d
+assert d["options"], "no options"
+for o in d["options"]:
+    assert o["description"], "undocumented option " + o["name"]
+    assert o["type"] in ("string", "int", "bool", "double", "size", "duration", "enum", "list", "object"), o
+PY
+"$tf" inspect map >"$work/text"
+for name in $(python3 -c 'import json,sys; print(" ".join(o["name"] for o in json.load(open(sys.argv[1]))["options"]))' "$work/out"); do
+  contains inspect-text "$work/text" "  $name"
+done
+expect inspect-module-path 0 "$tf" inspect "$build/tests/plugins/source_seq.la"
+contains inspect-module-path "$work/out" "source seq"
+expect inspect-unknown 2 "$tf" inspect nosuchplugin
+expect inspect-bad-abi 2 "$tf" inspect "$build/tests/plugins/source_badabi.la"
+contains inspect-bad-abi "$work/err" "ABI 99.0"
+
+# validate and run refuse a bad pipeline with every problem, exit 2, and run
+# writes nothing.
+cat >"$work/bad.json" <<'JSON'
+{"version": 1, "nme": "x",
+ "sources": [{"id": "s", "plugin": "file", "config": {"pth": "in.ndjson"}}],
+ "sinks": [{"id": "o", "plugin": "file", "inputs": ["z"], "config": {"path": "result/o.ndjson"}}]}
+JSON
+expect validate-bad 2 "$tf" validate "$work/bad.json"
+contains validate-bad "$work/err" "$work/bad.json: nme: unknown key \"nme\" (did you mean \"name\"?)"
+contains validate-bad "$work/err" "$work/bad.json: sources[0].config.pth: unknown option \"pth\" (did you mean \"path\"?)"
+contains validate-bad "$work/err" "$work/bad.json: sinks[0].inputs[0]: unknown input \"z\""
+expect run-bad 2 "$tf" run "$work/bad.json"
+expect run-bad-wrote-nothing 1 test -e "$work/result"
+
+# A valid pipeline validates; its secret never shows, even in errors.
+printf '{"a": 1}\n' >"$work/in.ndjson"
+cat >"$work/good.json" <<'JSON'
+{"version": 1, "name": "good",
+ "sources": [{"id": "s", "plugin": "file", "config": {"path": "in.ndjson"}}],
+ "sinks": [{"id": "o", "plugin": "file", "inputs": ["s"], "config": {"path": "result/o.ndjson"}}]}
+JSON
+expect validate-good 0 "$tf" validate "$work/good.json"
+contains validate-good "$work/out" "OK (2 stages)"
+expect run-good 0 "$tf" run "$work/good.json" --progress never
+contains run-good "$work/result/o.ndjson" '{"a": 1}'
+contains run-summary "$work/err" 'pipeline "good" finished'
+expect run-quiet 0 "$tf" run "$work/good.json" --quiet
+lacks run-quiet "$work/err" "finished"
+expect state-dir-refused 2 "$tf" run "$work/good.json" --state-dir "$work/state"
+contains state-dir-refused "$work/err" "not available"
+
+cat >"$work/secret.json" <<'JSON'
+{"version": 1,
+ "sources": [{"id": "s", "plugin": "seq", "config": {"count": "${TF_SECRET_HOLDER}"}}],
+ "sinks": [{"id": "k", "plugin": "flaky", "inputs": ["s"],
+            "config": {"path": "o", "token": "${TF_SECRET_HOLDER}", "retries": "x"}}]}
+JSON
+TF_SECRET_HOLDER=hunter2-very-secret expect secret 2 \
+  "$tf" validate "$work/secret.json" --plugin-path "$build/tests/plugins"
+lacks secret-not-printed "$work/err" "hunter2"
+contains secret-errors-still-reported "$work/err" "sinks[0].config.retries"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

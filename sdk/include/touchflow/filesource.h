@@ -1,0 +1,110 @@
+/*
+ * touchflow/filesource.h - the reading half of every file-based source.
+ *
+ * A tf_file_source reads the files a source's `path` names (one file or a
+ * glob, sorted by name), NDJSON or CSV, plain or gzip, and hands each
+ * record to the plugin's map function, which emits zero or more records of
+ * its own (host->emit) or rejects it (host->reject).  Bad input never stops
+ * a run: an invalid JSON line, a CSV row with the wrong column count,
+ * invalid UTF-8 or a line longer than max_line_length goes to the
+ * dead-letter output as raw text with its file:line and a code
+ * (invalid_json, not_an_object, invalid_utf8, line_too_long,
+ * csv_column_count, csv_unterminated_quote, csv_stray_quote).  A truncated
+ * gzip file is an error naming the file; records read before it are kept.
+ *
+ * It also keeps the position (file and line) so the source can report it
+ * after each produce() and resume from it without repeating or losing a
+ * record.
+ *
+ * A plugin built on it:
+ *
+ *   static const tf_option opts[] = {
+ *     TF_FILE_SOURCE_OPTIONS,
+ *     {"chat_enabled", TF_OPT_BOOL, "true", 0, 0, 0, NULL, "..."},
+ *     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}
+ *   };
+ *   init:     tf_file_source_new(ctx, host, cfg, my_map, state, &fs)
+ *   produce:  return tf_file_source_produce(fs, max_records);
+ *   position: return tf_file_source_position(fs, pos);
+ *   seek:     return tf_file_source_seek(fs, pos);
+ *   fini:     tf_file_source_free(fs);
+ */
+#ifndef TOUCHFLOW_FILESOURCE_H
+#define TOUCHFLOW_FILESOURCE_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "host.h"
+#include "options.h"
+#include "record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The option entries every file-reading source takes, in this order:
+ * path (required, a file or glob), format (auto|ndjson|csv), compression
+ * (auto|none|gzip), max_line_length (size, default 1M), csv_delimiter
+ * (default ","), csv_empty_as_null (default false).  Put it first in the
+ * plugin's own table. */
+#define TF_FILE_SOURCE_OPTIONS                                                 \
+  {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,     \
+   "The file to read, or a glob (\"data/hits-*.ndjson.gz\"); matching files " \
+   "are read in name order. Relative to the pipeline file's folder."},        \
+  {"format", TF_OPT_ENUM, "auto", 0, 0, 0, tf_file_source_formats,            \
+   "ndjson (one JSON object a line) or csv (header row, RFC 4180). auto: by " \
+   "extension, .ndjson/.jsonl or .csv, before an optional .gz."},             \
+  {"compression", TF_OPT_ENUM, "auto", 0, 0, 0, tf_file_source_compressions,  \
+   "none or gzip. auto: gzip when the name ends in .gz."},                    \
+  {"max_line_length", TF_OPT_SIZE, "1M", TF_OPT_RANGE, 1, 1073741824.0, NULL, \
+   "Longest line (for CSV: row) accepted; a longer one is dead-lettered "     \
+   "with code line_too_long."},                                               \
+  {"csv_delimiter", TF_OPT_STRING, ",", 0, 0, 0, NULL,                         \
+   "CSV field delimiter, one character (\",\", \";\", \"|\", \"\\t\")."},     \
+  {"csv_empty_as_null", TF_OPT_BOOL, "false", 0, 0, 0, NULL,                   \
+   "CSV: an empty field becomes null instead of \"\" (Salesforce exports "    \
+   "write null as an empty field)."}
+
+/* The allowed values the option entries above point to. */
+extern const char *const tf_file_source_formats[];
+extern const char *const tf_file_source_compressions[];
+
+typedef struct tf_file_source tf_file_source;
+
+/* Called for every record read.  rec is borrowed (take a reference to
+ * emit it unchanged).  Emit results with host->emit, reject with
+ * host->reject.  Return TF_OK, or a negative code to fail the source. */
+typedef int (*tf_file_source_map_fn)(void *ud, tf_ctx *ctx,
+                                     const tf_host *host,
+                                     const tf_record *rec);
+
+/* Opens the files the config names (the TF_FILE_SOURCE_OPTIONS entries).
+ * map may be NULL: records are then emitted unchanged.  On error logs the
+ * reason (no file matches, unknown extension, unreadable file) through
+ * host->log and returns TF_ERR_CONFIG, TF_ERR_NOTFOUND or TF_ERR_IO.
+ * ctx, host and ud are borrowed and must outlive the file source. */
+int tf_file_source_new(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
+                       tf_file_source_map_fn map, void *ud,
+                       tf_file_source **out);
+
+/* Reads up to max_records input records (each passed to map).  Returns
+ * TF_MORE, TF_DONE, or a negative code after logging (a truncated gzip
+ * file: TF_ERR_TRUNCATED; records before it were already passed on). */
+int tf_file_source_produce(tf_file_source *fs, size_t max_records);
+
+/* The position after the last record read: {"file": NAME, "line": N}
+ * (NAME relative to the pipeline folder), {"file": null} when done.  A new
+ * reference in *position. */
+int tf_file_source_position(const tf_file_source *fs, json_t **position);
+
+/* Resumes after a position returned by tf_file_source_position.  Call
+ * before the first produce.  TF_ERR_INVAL when it names no known file. */
+int tf_file_source_seek(tf_file_source *fs, const json_t *position);
+
+/* Closes files and frees.  NULL-safe. */
+void tf_file_source_free(tf_file_source *fs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

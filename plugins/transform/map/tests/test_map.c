@@ -1,0 +1,612 @@
+/*
+ * test_map.c - tests of the `map` transform through a small fake host:
+ * selecting, copying, renaming and nesting fields, constants and defaults,
+ * each `missing` mode, what it rejects, the config errors init reports, and
+ * that inputs stay untouched and outputs keep their origin.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/touchflow.h>
+
+const tf_plugin *transform_map_LTX_tf_plugin_entry(void);
+
+struct tf_ctx {
+  int unused;
+};
+
+static tf_ctx ctx;
+static tf_batch *input;
+static tf_batch *output;
+static int rejects;
+static char last_code[64];
+static char last_message[512];
+static char logs[4096]; /* every line logged, one a line */
+
+static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
+{
+  size_t n = strlen(logs);
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(logs + n, sizeof(logs) - n, fmt, ap);
+  va_end(ap);
+  n = strlen(logs);
+  snprintf(logs + n, sizeof(logs) - n, "\n");
+}
+
+static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
+                       const char *message)
+{
+  rejects++;
+  snprintf(last_code, sizeof(last_code), "%s", code);
+  snprintf(last_message, sizeof(last_message), "%s", message);
+  return TF_OK;
+}
+
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
+{
+}
+
+static int fake_emit(tf_ctx *c, tf_record *rec)
+{
+  return tf_batch_push(output, rec);
+}
+
+static const char *fake_stage_id(const tf_ctx *c)
+{
+  return "map";
+}
+
+static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
+                             fake_metric,     fake_emit, fake_stage_id};
+
+static void setup(void)
+{
+  input = tf_batch_new();
+  output = tf_batch_new();
+  ck_assert_ptr_nonnull(input);
+  ck_assert_ptr_nonnull(output);
+  rejects = 0;
+  last_code[0] = '\0';
+  last_message[0] = '\0';
+  logs[0] = '\0';
+}
+
+static void teardown(void)
+{
+  tf_batch_free(input);
+  tf_batch_free(output);
+}
+
+typedef struct instance {
+  const tf_plugin *plugin;
+  tf_config *cfg;
+  void *state;
+} instance;
+
+static void diag_fail(void *ud, const char *path, const char *message)
+{
+  ck_abort_msg("config: %s: %s", path, message);
+}
+
+/* Validates config_json against the plugin's table and calls init. */
+static int try_start(instance *in, const char *config_json)
+{
+  json_t *given = json_loads(config_json, 0, NULL);
+
+  ck_assert_ptr_nonnull(given);
+  in->plugin = transform_map_LTX_tf_plugin_entry();
+  in->state = NULL;
+  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+                                       "config", NULL, diag_fail, NULL,
+                                       &in->cfg),
+                   TF_OK);
+  json_decref(given);
+  return in->plugin->init(&ctx, &host, in->cfg, &in->state);
+}
+
+static void start(instance *in, const char *config_json)
+{
+  ck_assert_int_eq(try_start(in, config_json), TF_OK);
+  ck_assert_str_eq(logs, "");
+}
+
+/* Calls init with a config it must refuse; the config is freed. */
+static void start_refused(const char *config_json)
+{
+  instance in;
+
+  ck_assert_int_eq(try_start(&in, config_json), TF_ERR_CONFIG);
+  ck_assert_ptr_null(in.state);
+  tf_config_free(in.cfg);
+}
+
+static void stop(instance *in)
+{
+  in->plugin->fini(in->state);
+  tf_config_free(in->cfg);
+}
+
+static void add(const char *text)
+{
+  tf_record *rec = tf_record_parse(text, strlen(text), NULL, NULL, 0);
+
+  ck_assert_ptr_nonnull(rec);
+  ck_assert_int_eq(tf_batch_push(input, rec), TF_OK);
+}
+
+static void process(instance *in)
+{
+  ck_assert_int_eq(in->plugin->process(in->state, &ctx, input), TF_OK);
+}
+
+/* Asserts that output record i equals the JSON text expected. */
+static void assert_output(size_t i, const char *expected)
+{
+  json_t *want = json_loads(expected, 0, NULL);
+  const json_t *got = tf_record_json(tf_batch_get(output, i));
+  char *text;
+
+  ck_assert_ptr_nonnull(want);
+  ck_assert_ptr_nonnull(got);
+  text = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+  ck_assert_msg(json_equal(want, (json_t *)got), "output %zu is %s", i, text);
+  free(text);
+  json_decref(want);
+}
+
+/* Maps one record with config_json and checks the one output. */
+static void map_one(const char *config_json, const char *record,
+                    const char *expected)
+{
+  instance in;
+
+  start(&in, config_json);
+  add(record);
+  process(&in);
+  ck_assert_int_eq(rejects, 0);
+  ck_assert_uint_eq(tf_batch_count(output), 1);
+  assert_output(0, expected);
+  stop(&in);
+}
+
+/* Maps one record with config_json and checks it was rejected with code. */
+static void reject_one(const char *config_json, const char *record,
+                       const char *code)
+{
+  instance in;
+
+  start(&in, config_json);
+  add(record);
+  process(&in);
+  ck_assert_uint_eq(tf_batch_count(output), 0);
+  ck_assert_int_eq(rejects, 1);
+  ck_assert_str_eq(last_code, code);
+  stop(&in);
+}
+
+static void assert_logged(const char *text)
+{
+  ck_assert_msg(strstr(logs, text) != NULL, "\"%s\" not in log:\n%s", text,
+                logs);
+}
+
+/* --- The descriptor ------------------------------------------------------ */
+
+START_TEST(descriptor)
+{
+  const tf_plugin *p = transform_map_LTX_tf_plugin_entry();
+  size_t i;
+
+  ck_assert_int_eq(p->abi_major, TF_ABI_MAJOR);
+  ck_assert_int_eq(p->kind, TF_KIND_TRANSFORM);
+  ck_assert_str_eq(p->name, "map");
+  ck_assert_str_eq(p->version, "0.1.0");
+  ck_assert_str_eq(p->license, "MIT");
+  ck_assert_ptr_nonnull(p->process);
+  ck_assert_ptr_null(p->snapshot);
+  ck_assert_ptr_null(p->restore);
+  ck_assert_uint_eq(tf_options_count(p->options), 4);
+  for (i = 0; p->options[i].name; i++)
+    ck_assert_ptr_nonnull(p->options[i].description);
+  ck_assert_uint_eq(tf_options_find(p->options, "fields")->flags &
+                        TF_OPT_REQUIRED,
+                    TF_OPT_REQUIRED);
+}
+END_TEST
+
+/* --- Mapping -------------------------------------------------------------- */
+
+START_TEST(select_fields)
+{
+  map_one("{\"fields\": {\"email\": \"contact.attributes.email\","
+          " \"first\": \"messages.0.body\"}, \"drop_unmapped\": true}",
+          "{\"contact\": {\"attributes\": {\"email\": \"a@x.io\"}},"
+          " \"messages\": [{\"body\": \"hi\"}, {\"body\": \"bye\"}],"
+          " \"id\": 7}",
+          "{\"email\": \"a@x.io\", \"first\": \"hi\"}");
+}
+END_TEST
+
+START_TEST(copy_keeps_other_fields)
+{
+  map_one("{\"fields\": {\"mail\": \"email\"}}",
+          "{\"email\": \"a@x.io\", \"id\": 7}",
+          "{\"email\": \"a@x.io\", \"id\": 7, \"mail\": \"a@x.io\"}");
+}
+END_TEST
+
+START_TEST(target_overwrites_existing_field)
+{
+  map_one("{\"fields\": {\"id\": \"ext.id\"}}",
+          "{\"id\": 7, \"ext\": {\"id\": \"E-1\"}}",
+          "{\"id\": \"E-1\", \"ext\": {\"id\": \"E-1\"}}");
+}
+END_TEST
+
+START_TEST(rename_removes_sources)
+{
+  map_one("{\"fields\": {\"mail\": \"email\", \"tel\": \"contact.phone\"},"
+          " \"remove_sources\": true}",
+          "{\"email\": \"a@x.io\", \"contact\": {\"phone\": \"1\"},"
+          " \"id\": 7}",
+          "{\"mail\": \"a@x.io\", \"tel\": \"1\", \"id\": 7}");
+}
+END_TEST
+
+START_TEST(rename_keeps_absent_sources_fields)
+{
+  map_one("{\"fields\": {\"tel\": {\"path\": \"contact.phone\","
+          " \"default\": \"none\"}}, \"remove_sources\": true}",
+          "{\"contact\": {\"name\": \"Ann\"}}",
+          "{\"contact\": {\"name\": \"Ann\"}, \"tel\": \"none\"}");
+}
+END_TEST
+
+START_TEST(rename_swaps_fields)
+{
+  map_one("{\"fields\": {\"a\": \"b\", \"b\": \"a\"},"
+          " \"remove_sources\": true}",
+          "{\"a\": 1, \"b\": 2}", "{\"a\": 2, \"b\": 1}");
+}
+END_TEST
+
+START_TEST(rename_into_own_field)
+{
+  map_one("{\"fields\": {\"name.first\": \"name\"},"
+          " \"remove_sources\": true}",
+          "{\"name\": \"Ann\"}", "{\"name\": {\"first\": \"Ann\"}}");
+}
+END_TEST
+
+START_TEST(nesting_builds_objects)
+{
+  map_one("{\"fields\": {\"person.email\": \"email\","
+          " \"person.name.first\": \"first\"}, \"drop_unmapped\": true}",
+          "{\"email\": \"a@x.io\", \"first\": \"Ann\"}",
+          "{\"person\": {\"email\": \"a@x.io\","
+          " \"name\": {\"first\": \"Ann\"}}}");
+}
+END_TEST
+
+START_TEST(nesting_merges_into_existing_object)
+{
+  map_one("{\"fields\": {\"person.email\": \"email\"}}",
+          "{\"email\": \"a@x.io\", \"person\": {\"name\": \"Ann\"}}",
+          "{\"email\": \"a@x.io\","
+          " \"person\": {\"name\": \"Ann\", \"email\": \"a@x.io\"}}");
+}
+END_TEST
+
+START_TEST(nesting_into_non_object_rejected)
+{
+  reject_one("{\"fields\": {\"person.email\": \"email\"}}",
+             "{\"email\": \"a@x.io\", \"person\": \"Ann\"}", "target_conflict");
+  ck_assert_ptr_nonnull(strstr(last_message, "person.email"));
+}
+END_TEST
+
+START_TEST(nested_values_are_copied)
+{
+  map_one("{\"fields\": {\"c\": \"contact\"}, \"drop_unmapped\": true}",
+          "{\"contact\": {\"tags\": [1, {\"x\": null}]}}",
+          "{\"c\": {\"tags\": [1, {\"x\": null}]}}");
+}
+END_TEST
+
+START_TEST(constants)
+{
+  map_one("{\"fields\": {\"origin\": {\"const\": \"web\"},"
+          " \"meta.v\": {\"const\": {\"n\": [1, 2]}},"
+          " \"none\": {\"const\": null}}, \"drop_unmapped\": true}",
+          "{\"id\": 7}",
+          "{\"origin\": \"web\", \"meta\": {\"v\": {\"n\": [1, 2]}},"
+          " \"none\": null}");
+}
+END_TEST
+
+START_TEST(default_used_when_source_absent)
+{
+  map_one("{\"fields\": {\"ch\": {\"path\": \"utm.channel\","
+          " \"default\": \"Direct\"}}, \"drop_unmapped\": true,"
+          " \"missing\": \"reject\"}",
+          "{\"utm\": {}}", "{\"ch\": \"Direct\"}");
+}
+END_TEST
+
+START_TEST(default_unused_when_source_present)
+{
+  map_one("{\"fields\": {\"ch\": {\"path\": \"utm.channel\","
+          " \"default\": \"Direct\"}}, \"drop_unmapped\": true}",
+          "{\"utm\": {\"channel\": \"Email\"}}", "{\"ch\": \"Email\"}");
+}
+END_TEST
+
+START_TEST(path_object_without_default)
+{
+  map_one("{\"fields\": {\"ch\": {\"path\": \"utm.channel\"}},"
+          " \"drop_unmapped\": true}",
+          "{\"utm\": {\"channel\": \"Email\"}}", "{\"ch\": \"Email\"}");
+}
+END_TEST
+
+START_TEST(drop_unmapped_false_keeps_input)
+{
+  map_one("{\"fields\": {\"k\": {\"const\": 1}}, \"drop_unmapped\": false}",
+          "{\"a\": 1, \"b\": {\"c\": 2}}",
+          "{\"a\": 1, \"b\": {\"c\": 2}, \"k\": 1}");
+}
+END_TEST
+
+START_TEST(drop_unmapped_true_keeps_only_targets)
+{
+  map_one("{\"fields\": {\"k\": \"b.c\"}, \"drop_unmapped\": true,"
+          " \"remove_sources\": true}",
+          "{\"a\": 1, \"b\": {\"c\": 2}}", "{\"k\": 2}");
+}
+END_TEST
+
+START_TEST(missing_skip_leaves_target_out)
+{
+  map_one("{\"fields\": {\"mail\": \"email\", \"id\": \"id\"},"
+          " \"drop_unmapped\": true}",
+          "{\"id\": 7}", "{\"id\": 7}");
+}
+END_TEST
+
+START_TEST(missing_null_sets_null)
+{
+  map_one("{\"fields\": {\"mail\": \"contact.email\", \"id\": \"id\"},"
+          " \"drop_unmapped\": true, \"missing\": \"null\"}",
+          "{\"id\": 7, \"contact\": 3}", "{\"mail\": null, \"id\": 7}");
+}
+END_TEST
+
+START_TEST(missing_reject_dead_letters)
+{
+  reject_one("{\"fields\": {\"id\": \"id\", \"mail\": \"messages.2.email\"},"
+             " \"missing\": \"reject\"}",
+             "{\"id\": 7, \"messages\": [{}, {}]}", "missing_field");
+  ck_assert_ptr_nonnull(strstr(last_message, "messages.2.email"));
+}
+END_TEST
+
+START_TEST(null_value_is_not_missing)
+{
+  map_one("{\"fields\": {\"mail\": \"email\"}, \"drop_unmapped\": true,"
+          " \"missing\": \"reject\"}",
+          "{\"email\": null}", "{\"mail\": null}");
+}
+END_TEST
+
+START_TEST(raw_record_rejected)
+{
+  instance in;
+  tf_origin origin = {"in.ndjson", 3};
+
+  start(&in, "{\"fields\": {\"k\": {\"const\": 1}}}");
+  ck_assert_int_eq(tf_batch_push(input, tf_record_new_raw("{oops", 5, &origin)),
+                   TF_OK);
+  add("{\"a\": 1}");
+  process(&in);
+  ck_assert_int_eq(rejects, 1);
+  ck_assert_str_eq(last_code, "not_an_object");
+  ck_assert_uint_eq(tf_batch_count(output), 1);
+  assert_output(0, "{\"a\": 1, \"k\": 1}");
+  stop(&in);
+}
+END_TEST
+
+START_TEST(input_batch_unchanged)
+{
+  static const char *const records[] = {
+      "{\"email\": \"a@x.io\", \"person\": {\"name\": \"Ann\"}}",
+      "{\"email\": \"b@x.io\", \"person\": {}, \"n\": [1, 2]}"};
+  char *before[2];
+  instance in;
+  size_t i;
+
+  start(&in, "{\"fields\": {\"person.email\": \"email\","
+             " \"n\": {\"const\": 0}}, \"remove_sources\": true}");
+  for (i = 0; i < 2; i++) {
+    add(records[i]);
+    before[i] =
+        json_dumps(tf_record_json(tf_batch_get(input, i)), JSON_SORT_KEYS);
+  }
+  process(&in);
+  ck_assert_uint_eq(tf_batch_count(output), 2);
+  for (i = 0; i < 2; i++) {
+    char *after =
+        json_dumps(tf_record_json(tf_batch_get(input, i)), JSON_SORT_KEYS);
+
+    ck_assert_str_eq(before[i], after);
+    ck_assert_ptr_ne(tf_batch_get(input, i), tf_batch_get(output, i));
+    free(after);
+    free(before[i]);
+  }
+  stop(&in);
+}
+END_TEST
+
+START_TEST(origin_kept)
+{
+  static const char text[] = "{\"email\": \"a@x.io\"}";
+  tf_origin origin = {"data/hits.ndjson", 17};
+  tf_origin got;
+  instance in;
+
+  start(&in, "{\"fields\": {\"mail\": \"email\"}, \"drop_unmapped\": true}");
+  ck_assert_int_eq(tf_batch_push(input, tf_record_parse(text, strlen(text),
+                                                        &origin, NULL, 0)),
+                   TF_OK);
+  process(&in);
+  ck_assert_uint_eq(tf_batch_count(output), 1);
+  got = tf_record_origin(tf_batch_get(output, 0));
+  ck_assert_str_eq(got.file, "data/hits.ndjson");
+  ck_assert_int_eq(got.line, 17);
+  stop(&in);
+}
+END_TEST
+
+START_TEST(flush_twice_harmless)
+{
+  instance in;
+
+  start(&in, "{\"fields\": {\"k\": {\"const\": 1}}}");
+  add("{\"a\": 1}");
+  process(&in);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_uint_eq(tf_batch_count(output), 1);
+  stop(&in);
+}
+END_TEST
+
+START_TEST(many_batches)
+{
+  instance in;
+
+  start(&in, "{\"fields\": {\"k\": \"a\"}, \"drop_unmapped\": true}");
+  add("{\"a\": 1}");
+  process(&in);
+  tf_batch_clear(input);
+  add("{\"a\": 2}");
+  add("{\"b\": 3}");
+  process(&in);
+  ck_assert_uint_eq(tf_batch_count(output), 3);
+  assert_output(0, "{\"k\": 1}");
+  assert_output(1, "{\"k\": 2}");
+  assert_output(2, "{}");
+  stop(&in);
+}
+END_TEST
+
+/* --- Config errors -------------------------------------------------------- */
+
+START_TEST(conflicting_targets_refused)
+{
+  start_refused("{\"fields\": {\"a\": \"x\", \"a.b\": \"y\","
+                " \"ab\": \"z\"}}");
+  assert_logged("fields.a.b: conflicts with fields.a");
+  ck_assert_ptr_null(strstr(logs, "fields.ab"));
+}
+END_TEST
+
+START_TEST(bad_entries_refused_each_named)
+{
+  start_refused("{\"fields\": {\"person.email\": 3,"
+                " \"ok\": \"fine\", \"person\": \"p\","
+                " \"both\": {\"const\": 1, \"path\": \"a\"},"
+                " \"neither\": {\"default\": 1},"
+                " \"typo\": {\"paht\": \"a\"},"
+                " \"emptypath\": \"a..b\","
+                " \"pathtype\": {\"path\": [\"a\"]},"
+                " \"bad..target\": \"a\"}}");
+  assert_logged("fields.person.email: expected a source path string or "
+                "{\"const\": ...}");
+  assert_logged("fields.both: \"const\" cannot be combined");
+  assert_logged("fields.neither: expected {\"const\": ...} or {\"path\"");
+  assert_logged("fields.typo: unknown key \"paht\"");
+  assert_logged("fields.emptypath: the source path must be");
+  assert_logged("fields.pathtype: the source path must be");
+  assert_logged("fields.bad..target: a target must be");
+  assert_logged("fields.person.email: conflicts with fields.person");
+  ck_assert_ptr_null(strstr(logs, "fields.ok"));
+}
+END_TEST
+
+START_TEST(empty_fields_refused)
+{
+  start_refused("{\"fields\": {}}");
+  assert_logged("fields: needs at least one target");
+}
+END_TEST
+
+START_TEST(fields_required)
+{
+  const tf_plugin *p = transform_map_LTX_tf_plugin_entry();
+  json_t *given = json_pack("{s:b}", "drop_unmapped", 1);
+  tf_config *cfg = NULL;
+
+  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
+                                       NULL, NULL, &cfg),
+                   TF_ERR_CONFIG);
+  ck_assert_ptr_null(cfg);
+  json_decref(given);
+}
+END_TEST
+
+static Suite *map_suite(void)
+{
+  Suite *s = suite_create("transform_map");
+  TCase *tc = tcase_create("map");
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, descriptor);
+  tcase_add_test(tc, select_fields);
+  tcase_add_test(tc, copy_keeps_other_fields);
+  tcase_add_test(tc, target_overwrites_existing_field);
+  tcase_add_test(tc, rename_removes_sources);
+  tcase_add_test(tc, rename_keeps_absent_sources_fields);
+  tcase_add_test(tc, rename_swaps_fields);
+  tcase_add_test(tc, rename_into_own_field);
+  tcase_add_test(tc, nesting_builds_objects);
+  tcase_add_test(tc, nesting_merges_into_existing_object);
+  tcase_add_test(tc, nesting_into_non_object_rejected);
+  tcase_add_test(tc, nested_values_are_copied);
+  tcase_add_test(tc, constants);
+  tcase_add_test(tc, default_used_when_source_absent);
+  tcase_add_test(tc, default_unused_when_source_present);
+  tcase_add_test(tc, path_object_without_default);
+  tcase_add_test(tc, drop_unmapped_false_keeps_input);
+  tcase_add_test(tc, drop_unmapped_true_keeps_only_targets);
+  tcase_add_test(tc, missing_skip_leaves_target_out);
+  tcase_add_test(tc, missing_null_sets_null);
+  tcase_add_test(tc, missing_reject_dead_letters);
+  tcase_add_test(tc, null_value_is_not_missing);
+  tcase_add_test(tc, raw_record_rejected);
+  tcase_add_test(tc, input_batch_unchanged);
+  tcase_add_test(tc, origin_kept);
+  tcase_add_test(tc, flush_twice_harmless);
+  tcase_add_test(tc, many_batches);
+  tcase_add_test(tc, conflicting_targets_refused);
+  tcase_add_test(tc, bad_entries_refused_each_named);
+  tcase_add_test(tc, empty_fields_refused);
+  tcase_add_test(tc, fields_required);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(map_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

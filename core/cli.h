@@ -15,7 +15,7 @@
 
 typedef struct tf_cli_args {
   const char *command;
-  const char *target;          /* PIPELINE.json or PLUGIN */
+  const char *target; /* PIPELINE.json or PLUGIN */
   const char *plugin_paths[TF_CLI_MAX_PATHS];
   size_t n_plugin_paths;
   const char *state_dir;

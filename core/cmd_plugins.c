@@ -70,8 +70,7 @@ static int is_module_path(const char *target)
 }
 
 /* Every kind NAME exists as ("file" is both a source and a sink). */
-static int inspect_name(const tf_cli_args *args, tf_loader *loader,
-                        json_t *arr)
+static int inspect_name(const tf_cli_args *args, tf_loader *loader, json_t *arr)
 {
   char err[1024], first_err[1024] = "";
   tf_loaded_plugin p;
@@ -91,8 +90,10 @@ static int inspect_name(const tf_cli_args *args, tf_loader *loader,
     }
   }
   if (!found && tf_loader_valid_name(args->target) && !first_err[0])
-    fprintf(stderr, "touchflow: inspect: no plugin named \"%s\" (see "
-            "touchflow plugins)\n", args->target);
+    fprintf(stderr,
+            "touchflow: inspect: no plugin named \"%s\" (see "
+            "touchflow plugins)\n",
+            args->target);
   else if (!found)
     fprintf(stderr, "touchflow: inspect: %s\n", first_err);
   return found ? 0 : 2;

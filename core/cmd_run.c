@@ -13,8 +13,8 @@
 tf_loader *tf_cli_loader(const tf_cli_args *args)
 {
   char err[1024];
-  tf_loader *loader = tf_loader_new(args->plugin_paths, args->n_plugin_paths,
-                                    err, sizeof(err));
+  tf_loader *loader =
+      tf_loader_new(args->plugin_paths, args->n_plugin_paths, err, sizeof(err));
 
   if (!loader)
     fprintf(stderr, "touchflow: %s\n", err);
@@ -60,7 +60,7 @@ int tf_cmd_run(const tf_cli_args *args)
 
   if (args->state_dir) {
     fprintf(stderr, "touchflow: --state-dir: checkpoint and resume are not "
-            "available in this version\n");
+                    "available in this version\n");
     return 2;
   }
   loader = tf_cli_loader(args);

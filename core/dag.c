@@ -49,8 +49,8 @@ static void unknown_input(const tf_pipeline *p, const char *path,
     hint = tf__suggest(name, ids, n);
   }
   if (hint)
-    tf_diag_add(diag, path, "unknown input \"%s\" (did you mean \"%s\"?)",
-                name, hint);
+    tf_diag_add(diag, path, "unknown input \"%s\" (did you mean \"%s\"?)", name,
+                hint);
   else
     tf_diag_add(diag, path, "unknown input \"%s\"", name);
   free(ids);

@@ -98,9 +98,8 @@ int tf_dead_letter_write(tf_dead_letter *dl, const char *stage,
 {
   json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o*}", "stage", stage,
                            "plugin", plugin, "code", code ? code : "rejected",
-                           "message", message ? message : "",
-                           "input", origin_json(dl, rec), "record",
-                           record_json(rec));
+                           "message", message ? message : "", "input",
+                           origin_json(dl, rec), "record", record_json(rec));
   int rc = TF_OK;
 
   if (!line)

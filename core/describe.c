@@ -18,18 +18,18 @@ static json_t *allowed_json(const tf_option *o)
 
 static json_t *option_json(const tf_option *o)
 {
-  json_t *obj = json_pack(
-      "{s:s, s:s, s:b, s:b, s:b, s:s}", "name", o->name, "type",
-      tf_option_type_name(o->type), "required", !!(o->flags & TF_OPT_REQUIRED),
-      "secret", !!(o->flags & TF_OPT_SECRET), "path",
-      !!(o->flags & TF_OPT_PATH), "description",
-      o->description ? o->description : "");
+  json_t *obj = json_pack("{s:s, s:s, s:b, s:b, s:b, s:s}", "name", o->name,
+                          "type", tf_option_type_name(o->type), "required",
+                          !!(o->flags & TF_OPT_REQUIRED), "secret",
+                          !!(o->flags & TF_OPT_SECRET), "path",
+                          !!(o->flags & TF_OPT_PATH), "description",
+                          o->description ? o->description : "");
 
   if (!obj)
     return NULL;
-  json_object_set_new(obj, "default", o->default_value
-                                          ? json_string(o->default_value)
-                                          : json_null());
+  json_object_set_new(obj, "default",
+                      o->default_value ? json_string(o->default_value)
+                                       : json_null());
   if (o->flags & TF_OPT_RANGE) {
     json_object_set_new(obj, "min", json_real(o->min));
     json_object_set_new(obj, "max", json_real(o->max));
@@ -47,12 +47,11 @@ json_t *tf_describe_json(const tf_loaded_plugin *p, int with_options)
   size_t i;
 
   snprintf(abi, sizeof(abi), "%u.%u", d->abi_major, d->abi_minor);
-  obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", d->name,
-                  "kind", tf_plugin_kind_name(d->kind), "version",
-                  d->version ? d->version : "", "description",
-                  d->description ? d->description : "", "license",
-                  d->license ? d->license : "", "abi", abi, "module",
-                  p->module_path);
+  obj = json_pack(
+      "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", d->name, "kind",
+      tf_plugin_kind_name(d->kind), "version", d->version ? d->version : "",
+      "description", d->description ? d->description : "", "license",
+      d->license ? d->license : "", "abi", abi, "module", p->module_path);
   if (!obj || !with_options)
     return obj;
   opts = json_array();

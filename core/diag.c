@@ -42,8 +42,8 @@ static void diag_push(tf_diag *d, char *line)
 static void diag_addv(tf_diag *d, const char *json_path, const char *message)
 {
   const char *file = d->file ? d->file : "-";
-  size_t len = strlen(file) + strlen(message) + 8 +
-               (json_path ? strlen(json_path) : 0);
+  size_t len =
+      strlen(file) + strlen(message) + 8 + (json_path ? strlen(json_path) : 0);
   char *line = malloc(len);
 
   if (!line) {

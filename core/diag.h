@@ -12,10 +12,10 @@
 #include <stdio.h>
 
 typedef struct tf_diag {
-  char *file;      /* the pipeline file as the user named it */
-  char **lines;    /* "FILE: PATH: message" */
+  char *file;   /* the pipeline file as the user named it */
+  char **lines; /* "FILE: PATH: message" */
   size_t n;
-  int nomem;       /* an allocation failed while recording */
+  int nomem; /* an allocation failed while recording */
 } tf_diag;
 
 void tf_diag_init(tf_diag *d, const char *file);

@@ -85,8 +85,7 @@ out_free:
   return NULL;
 }
 
-static json_t *subst_object(const json_t *obj, const char *path,
-                            tf_diag *diag)
+static json_t *subst_object(const json_t *obj, const char *path, tf_diag *diag)
 {
   json_t *out = json_object();
   const char *key;
@@ -98,7 +97,7 @@ static json_t *subst_object(const json_t *obj, const char *path,
     tf_diag_add(diag, path, "out of memory");
     return NULL;
   }
-  json_object_foreach((json_t *)obj, key, value) {
+  json_object_foreach ((json_t *)obj, key, value) {
     json_t *v;
 
     snprintf(kpath, sizeof(kpath), "%s.%s", path, key);
@@ -113,8 +112,7 @@ static json_t *subst_object(const json_t *obj, const char *path,
   return out;
 }
 
-static json_t *subst_array(const json_t *arr, const char *path,
-                           tf_diag *diag)
+static json_t *subst_array(const json_t *arr, const char *path, tf_diag *diag)
 {
   json_t *out = json_array();
   size_t i;
@@ -140,8 +138,7 @@ static json_t *subst_array(const json_t *arr, const char *path,
   return out;
 }
 
-json_t *tf_env_subst(const json_t *value, const char *json_path,
-                     tf_diag *diag)
+json_t *tf_env_subst(const json_t *value, const char *json_path, tf_diag *diag)
 {
   if (json_is_string(value))
     return subst_string(json_string_value(value), json_path, diag);

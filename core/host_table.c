@@ -13,8 +13,7 @@
 
 #include "runner_internal.h"
 
-static const char *const level_names[] = {"error", "warning", "info",
-                                          "debug"};
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 static void vlog_stage(tf_stage *stage, tf_log_level level, const char *fmt,
                        va_list ap)
@@ -24,8 +23,7 @@ static void vlog_stage(tf_stage *stage, tf_log_level level, const char *fmt,
   if (level > TF_LOG_INFO && !getenv("TOUCHFLOW_DEBUG"))
     return;
   vsnprintf(msg, sizeof(msg), fmt, ap);
-  tf_runner_print_line(stage->runner, "touchflow: %s: %s: %s",
-                       stage->def->id,
+  tf_runner_print_line(stage->runner, "touchflow: %s: %s: %s", stage->def->id,
                        level_names[level <= TF_LOG_DEBUG ? level : 3], msg);
 }
 
@@ -101,8 +99,8 @@ static const char *host_stage_id(const tf_ctx *ctx)
 }
 
 static const tf_host host_table = {
-  sizeof(tf_host), host_log, host_reject, host_metric, host_emit,
-  host_stage_id,
+    sizeof(tf_host), host_log,  host_reject,
+    host_metric,     host_emit, host_stage_id,
 };
 
 const tf_host *tf_host_table(void)

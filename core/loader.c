@@ -103,14 +103,18 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
     return TF_ERR_ABI;
   }
   if (p->struct_size < offsetof(tf_plugin, reserved)) {
-    snprintf(err, errlen, "%s: descriptor size %u is smaller than ABI %u.%u "
-             "requires", path, p->struct_size, p->abi_major, p->abi_minor);
+    snprintf(err, errlen,
+             "%s: descriptor size %u is smaller than ABI %u.%u "
+             "requires",
+             path, p->struct_size, p->abi_major, p->abi_minor);
     return TF_ERR_ABI;
   }
   if (p->kind < TF_KIND_SOURCE || p->kind > TF_KIND_SINK ||
       !tf_loader_valid_name(p->name) || !p->init || !p->fini) {
-    snprintf(err, errlen, "%s: invalid descriptor (kind, name [a-z0-9_]+, "
-             "init and fini are required)", path);
+    snprintf(err, errlen,
+             "%s: invalid descriptor (kind, name [a-z0-9_]+, "
+             "init and fini are required)",
+             path);
     return TF_ERR_PLUGIN;
   }
   if ((p->kind == TF_KIND_SOURCE && !p->produce) ||
@@ -118,7 +122,7 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
       (p->kind == TF_KIND_SINK && !p->write)) {
     snprintf(err, errlen, "%s: %s plugin \"%s\" lacks its %s callback", path,
              tf_plugin_kind_name(p->kind), p->name,
-             p->kind == TF_KIND_SOURCE    ? "produce"
+             p->kind == TF_KIND_SOURCE      ? "produce"
              : p->kind == TF_KIND_TRANSFORM ? "process"
                                             : "write");
     return TF_ERR_PLUGIN;
@@ -312,11 +316,13 @@ static int find_in_dir(tf_loader *loader, const char *dir, tf_plugin_kind kind,
     if (lstat(path, &st) < 0)
       continue;
     rc = tf_loader_open_file(loader, path, out, err, errlen);
-    if (rc == TF_OK && (out->plugin->kind != kind ||
-                        strcmp(out->plugin->name, name) != 0)) {
-      snprintf(err, errlen, "%s: module declares %s \"%s\", expected %s "
-               "\"%s\"", path, tf_plugin_kind_name(out->plugin->kind),
-               out->plugin->name, tf_plugin_kind_name(kind), name);
+    if (rc == TF_OK &&
+        (out->plugin->kind != kind || strcmp(out->plugin->name, name) != 0)) {
+      snprintf(err, errlen,
+               "%s: module declares %s \"%s\", expected %s "
+               "\"%s\"",
+               path, tf_plugin_kind_name(out->plugin->kind), out->plugin->name,
+               tf_plugin_kind_name(kind), name);
       return TF_ERR_PLUGIN;
     }
     return rc;
@@ -345,8 +351,8 @@ static void ignore_bad(void *ud, const char *message)
   (void)message;
 }
 
-static void not_found(tf_loader *loader, tf_plugin_kind kind,
-                      const char *name, char *err, size_t errlen)
+static void not_found(tf_loader *loader, tf_plugin_kind kind, const char *name,
+                      char *err, size_t errlen)
 {
   name_list list = {kind, {NULL}, 0};
   const char *hint;
@@ -369,8 +375,10 @@ int tf_loader_find(tf_loader *loader, tf_plugin_kind kind, const char *name,
   int rc;
 
   if (!tf_loader_valid_name(name)) {
-    snprintf(err, errlen, "invalid plugin name \"%s\": use [a-z0-9_] only, "
-             "or give a path to a module file", name ? name : "");
+    snprintf(err, errlen,
+             "invalid plugin name \"%s\": use [a-z0-9_] only, "
+             "or give a path to a module file",
+             name ? name : "");
     return TF_ERR_INVAL;
   }
   for (i = 0; i < loader->n_dirs; i++) {

@@ -36,8 +36,7 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 /* The value of an option given as "--name VALUE" or "--name=VALUE". */
-static const char *option_value(int argc, char **argv, int *i,
-                                const char *name)
+static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
   size_t n = strlen(name);
 
@@ -59,8 +58,7 @@ static int parse_progress(const char *v, tf_run_options *opt)
   else if (strcmp(v, "never") == 0)
     opt->progress = TF_PROGRESS_NEVER;
   else
-    return usage_error("--progress takes auto, always or never, not \"%s\"",
-                       v);
+    return usage_error("--progress takes auto, always or never, not \"%s\"", v);
   return 0;
 }
 
@@ -101,9 +99,8 @@ int tf_cli_parse(int argc, char **argv, tf_cli_args *args)
       return 2;
   if (!args->target && strcmp(args->command, "plugins") != 0)
     return usage_error("%s needs an argument",
-                       strcmp(args->command, "inspect") == 0
-                           ? "inspect"
-                           : args->command);
+                       strcmp(args->command, "inspect") == 0 ? "inspect"
+                                                             : args->command);
   return 0;
 }
 

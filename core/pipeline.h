@@ -24,23 +24,23 @@ typedef struct tf_stage_def {
   char *id;
   tf_plugin_kind kind;
   char *plugin_name;
-  char json_path[48];   /* "transforms[0]" */
-  char **inputs;        /* ids as written */
+  char json_path[48]; /* "transforms[0]" */
+  char **inputs;      /* ids as written */
   size_t n_inputs;
-  size_t *input_idx;    /* resolved indexes into tf_pipeline.stages */
-  json_t *config_raw;   /* as written (a reference) */
-  json_t *config;       /* after ${ENV} substitution (a reference) */
+  size_t *input_idx;  /* resolved indexes into tf_pipeline.stages */
+  json_t *config_raw; /* as written (a reference) */
+  json_t *config;     /* after ${ENV} substitution (a reference) */
   tf_loaded_plugin plugin;
-  tf_config *cfg;       /* validated config, owned */
+  tf_config *cfg; /* validated config, owned */
 } tf_stage_def;
 
 typedef struct tf_pipeline {
-  char *file;  /* as given on the command line */
-  char *dir;   /* its folder: relative paths resolve against it */
+  char *file; /* as given on the command line */
+  char *dir;  /* its folder: relative paths resolve against it */
   char *name;
   tf_stage_def *stages;
   size_t n_stages;
-  size_t *order; /* topological order of stage indexes */
+  size_t *order;          /* topological order of stage indexes */
   char *dead_letter_path; /* resolved */
 } tf_pipeline;
 
@@ -64,8 +64,7 @@ size_t tf_pipeline_parse(tf_pipeline *p, const json_t *root, tf_diag *diag);
 /* env_subst.c: a copy of value with every "${NAME}" replaced; problems
  * (unset variable, unterminated reference) are reported at json_path.
  * Returns a new reference, or NULL after reporting. */
-json_t *tf_env_subst(const json_t *value, const char *json_path,
-                     tf_diag *diag);
+json_t *tf_env_subst(const json_t *value, const char *json_path, tf_diag *diag);
 
 /* dag.c: ids, inputs, cycles, reachability; fills input_idx and order. */
 size_t tf_pipeline_check_graph(tf_pipeline *p, tf_diag *diag);

@@ -15,9 +15,9 @@
 
 #define DEFAULT_DEAD_LETTER "rejected.ndjson"
 
-static const char *const top_keys[] = {"version", "name", "description",
-                                       "sources", "transforms", "sinks",
-                                       "dead_letter"};
+static const char *const top_keys[] = {
+    "version",    "name",  "description", "sources",
+    "transforms", "sinks", "dead_letter"};
 static const char *const stage_keys[] = {"id", "plugin", "inputs", "config"};
 static const char *const dead_letter_keys[] = {"path"};
 
@@ -46,7 +46,7 @@ static size_t check_keys(const json_t *obj, const char *path,
   size_t bad = 0, i;
   char kpath[256];
 
-  json_object_foreach((json_t *)obj, key, value) {
+  json_object_foreach ((json_t *)obj, key, value) {
     const char *hint;
 
     for (i = 0; i < n; i++)
@@ -58,8 +58,8 @@ static size_t check_keys(const json_t *obj, const char *path,
     snprintf(kpath, sizeof(kpath), "%s%s%s", path, *path ? "." : "", key);
     hint = tf__suggest(key, known, n);
     if (hint)
-      tf_diag_add(diag, kpath, "unknown key \"%s\" (did you mean \"%s\"?)",
-                  key, hint);
+      tf_diag_add(diag, kpath, "unknown key \"%s\" (did you mean \"%s\"?)", key,
+                  hint);
     else
       tf_diag_add(diag, kpath, "unknown key \"%s\"", key);
   }
@@ -80,8 +80,7 @@ static char *join_path(const char *dir, const char *path)
   return out;
 }
 
-static size_t parse_inputs(tf_stage_def *s, const json_t *inputs,
-                           tf_diag *diag)
+static size_t parse_inputs(tf_stage_def *s, const json_t *inputs, tf_diag *diag)
 {
   char path[96];
   size_t i, n = json_array_size(inputs);
@@ -114,8 +113,8 @@ static size_t parse_inputs(tf_stage_def *s, const json_t *inputs,
   return s->n_inputs == n ? 0 : 1;
 }
 
-static size_t parse_string(const json_t *obj, const char *key,
-                           const char *path, char **out, tf_diag *diag)
+static size_t parse_string(const json_t *obj, const char *key, const char *path,
+                           char **out, tf_diag *diag)
 {
   const json_t *v = json_object_get(obj, key);
   char kpath[96];
@@ -171,9 +170,8 @@ static size_t parse_stage(tf_stage_def *s, const json_t *obj,
   return bad + (s->config ? 0 : 1);
 }
 
-static size_t parse_section(tf_pipeline *p, const json_t *root,
-                            const char *key, tf_plugin_kind kind,
-                            int required, tf_diag *diag)
+static size_t parse_section(tf_pipeline *p, const json_t *root, const char *key,
+                            tf_plugin_kind kind, int required, tf_diag *diag)
 {
   const json_t *arr = json_object_get(root, key);
   size_t i, bad = 0;
@@ -181,8 +179,10 @@ static size_t parse_section(tf_pipeline *p, const json_t *root,
   if (!arr) {
     if (!required)
       return 0;
-    tf_diag_add(diag, NULL, "missing \"%s\": a pipeline needs at least "
-                "one %s", key, kind == TF_KIND_SOURCE ? "source" : "sink");
+    tf_diag_add(diag, NULL,
+                "missing \"%s\": a pipeline needs at least "
+                "one %s",
+                key, kind == TF_KIND_SOURCE ? "source" : "sink");
     return 1;
   }
   if (!json_is_array(arr) || (required && json_array_size(arr) == 0)) {
@@ -213,13 +213,14 @@ static size_t parse_dead_letter(tf_pipeline *p, const json_t *root,
     return p->dead_letter_path ? 0 : 1;
   }
   if (!json_is_object(dl)) {
-    tf_diag_add(diag, "dead_letter", "expected an object like "
+    tf_diag_add(diag, "dead_letter",
+                "expected an object like "
                 "{\"path\": \"out/rejected.ndjson\"}, got %s",
                 json_type_name(dl));
     return 1;
   }
-  bad += check_keys(dl, "dead_letter", dead_letter_keys,
-                    N_OF(dead_letter_keys), diag);
+  bad += check_keys(dl, "dead_letter", dead_letter_keys, N_OF(dead_letter_keys),
+                    diag);
   path = json_object_get(dl, "path");
   if (!json_is_string(path) || json_string_length(path) == 0) {
     tf_diag_add(diag, path ? "dead_letter.path" : "dead_letter",
@@ -248,7 +249,8 @@ static size_t parse_header(tf_pipeline *p, const json_t *root, tf_diag *diag)
                 json_type_name(version));
     bad++;
   } else if (json_integer_value(version) != 1) {
-    tf_diag_add(diag, "version", "unsupported pipeline version: this "
+    tf_diag_add(diag, "version",
+                "unsupported pipeline version: this "
                 "touchflow reads version 1");
     bad++;
   }

@@ -21,8 +21,8 @@ static void report_not_found(tf_loader *loader, const tf_stage_def *s,
       continue;
     if (tf_loader_find(loader, (tf_plugin_kind)k, s->plugin_name, &other,
                        other_err, sizeof(other_err)) == TF_OK) {
-      tf_diag_add(diag, path, "\"%s\" is a %s plugin, not a %s",
-                  s->plugin_name, tf_plugin_kind_name((tf_plugin_kind)k),
+      tf_diag_add(diag, path, "\"%s\" is a %s plugin, not a %s", s->plugin_name,
+                  tf_plugin_kind_name((tf_plugin_kind)k),
                   tf_plugin_kind_name(s->kind));
       return;
     }
@@ -50,9 +50,8 @@ static size_t check_stage(tf_pipeline *p, tf_stage_def *s, tf_loader *loader,
   if (!s->config)
     return 0; /* its ${ENV} problems are reported already */
   snprintf(path, sizeof(path), "%s.config", s->json_path);
-  rc = tf_options_validate(s->plugin.plugin->options, s->config,
-                           s->config_raw, path, p->dir, tf_diag_options_cb,
-                           diag, &s->cfg);
+  rc = tf_options_validate(s->plugin.plugin->options, s->config, s->config_raw,
+                           path, p->dir, tf_diag_options_cb, diag, &s->cfg);
   return rc == TF_OK ? 0 : 1;
 }
 

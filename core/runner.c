@@ -97,8 +97,10 @@ static void dead_letter_batch(tf_stage *s, const tf_batch *b, unsigned tries)
   char msg[256];
   size_t i;
 
-  snprintf(msg, sizeof(msg), "sink asked to retry the batch %u times; "
-           "giving up on it", tries);
+  snprintf(msg, sizeof(msg),
+           "sink asked to retry the batch %u times; "
+           "giving up on it",
+           tries);
   for (i = 0; i < tf_batch_count(b); i++)
     host->reject(&s->ctx, tf_batch_get(b, i), "retry_exhausted", msg);
 }
@@ -113,8 +115,10 @@ static void run_sink(tf_runner *r, tf_stage *s, const tf_batch *b)
     if (res != TF_SINK_RETRY)
       break;
     if (attempt == r->opt->sink_retries) {
-      tf_stage_log(s, TF_LOG_WARN, "batch of %zu records dead-lettered after "
-                   "%u retries", tf_batch_count(b), attempt);
+      tf_stage_log(s, TF_LOG_WARN,
+                   "batch of %zu records dead-lettered after "
+                   "%u retries",
+                   tf_batch_count(b), attempt);
       dead_letter_batch(s, b, attempt);
       return;
     }
@@ -189,8 +193,10 @@ static void run_produce(tf_runner *r, tf_stage *s)
   if (rc == TF_DONE) {
     s->done = 1;
   } else if (rc < 0) {
-    tf_stage_log(s, TF_LOG_ERROR, "source failed: %s (records read before "
-                 "are kept)", tf_strerror(rc));
+    tf_stage_log(s, TF_LOG_ERROR,
+                 "source failed: %s (records read before "
+                 "are kept)",
+                 tf_strerror(rc));
     fail_stage(r, s, 0);
   }
 }
@@ -204,8 +210,7 @@ static int produce_one(tf_runner *r)
     tf_stage *s = &r->stages[r->p->order[r->next_source]];
 
     r->next_source = (r->next_source + 1) % n;
-    if (s->plugin->kind != TF_KIND_SOURCE || s->done ||
-        !downstream_has_room(s))
+    if (s->plugin->kind != TF_KIND_SOURCE || s->done || !downstream_has_room(s))
       continue;
     run_produce(r, s);
     return 1;
@@ -326,8 +331,7 @@ static int init_stages(tf_runner *r)
 
   for (k = 0; k < r->p->n_stages; k++) {
     tf_stage *s = &r->stages[r->p->order[k]];
-    int rc = s->plugin->init(&s->ctx, tf_host_table(), s->def->cfg,
-                             &s->state);
+    int rc = s->plugin->init(&s->ctx, tf_host_table(), s->def->cfg, &s->state);
 
     if (rc < 0) {
       tf_stage_log(s, TF_LOG_ERROR, "%s plugin \"%s\" refused to start: %s",
@@ -353,8 +357,8 @@ int tf_run(const tf_pipeline *p, const tf_run_options *opt)
   r.started = tf_now();
   r.progress_on = opt->progress == TF_PROGRESS_ALWAYS ||
                   (opt->progress == TF_PROGRESS_AUTO && isatty(2));
-  r.dead_letter = tf_dead_letter_open(p->dead_letter_path, p->dir, err,
-                                      sizeof(err));
+  r.dead_letter =
+      tf_dead_letter_open(p->dead_letter_path, p->dir, err, sizeof(err));
   if (!r.dead_letter) {
     fprintf(stderr, "touchflow: %s\n", err);
     return 1;

@@ -22,13 +22,13 @@ typedef enum tf_progress_mode {
 } tf_progress_mode;
 
 typedef struct tf_run_options {
-  size_t batch_size;   /* records asked of a source per produce() */
-  size_t queue_limit;  /* batches per queue before sources pause */
+  size_t batch_size;  /* records asked of a source per produce() */
+  size_t queue_limit; /* batches per queue before sources pause */
   tf_progress_mode progress;
-  int quiet;           /* no summary */
-  unsigned sink_retries;     /* RETRY verdicts allowed per batch */
-  unsigned retry_base_ms;    /* full-jitter backoff base ... */
-  unsigned retry_cap_ms;     /* ... and cap */
+  int quiet;              /* no summary */
+  unsigned sink_retries;  /* RETRY verdicts allowed per batch */
+  unsigned retry_base_ms; /* full-jitter backoff base ... */
+  unsigned retry_cap_ms;  /* ... and cap */
 } tf_run_options;
 
 /* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s. */

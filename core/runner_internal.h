@@ -12,15 +12,15 @@
 typedef struct tf_runner {
   const tf_pipeline *p;
   const tf_run_options *opt;
-  tf_stage *stages;      /* same indexes as p->stages */
-  size_t next_source;    /* round-robin position in p->order */
+  tf_stage *stages;   /* same indexes as p->stages */
+  size_t next_source; /* round-robin position in p->order */
   tf_dead_letter *dead_letter;
-  int failed;            /* a stage failed for good: exit 1 */
-  int stop;              /* no more batches move */
-  unsigned rand_state;   /* backoff jitter */
-  double started;        /* monotonic seconds */
+  int failed;          /* a stage failed for good: exit 1 */
+  int stop;            /* no more batches move */
+  unsigned rand_state; /* backoff jitter */
+  double started;      /* monotonic seconds */
   int progress_on;
-  int progress_shown;    /* a progress line is on screen */
+  int progress_shown; /* a progress line is on screen */
   double progress_drawn;
   uint64_t records_read; /* emitted by sources */
 } tf_runner;

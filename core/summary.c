@@ -34,8 +34,8 @@ void tf_progress_update(tf_runner *r)
   r->progress_drawn = now;
   r->progress_shown = 1;
   fprintf(stderr, "\r\033[K%" PRIu64 " records  %.0f rec/s  %d:%02d elapsed",
-          r->records_read, (double)r->records_read / elapsed,
-          (int)elapsed / 60, (int)elapsed % 60);
+          r->records_read, (double)r->records_read / elapsed, (int)elapsed / 60,
+          (int)elapsed % 60);
   fflush(stderr);
 }
 
@@ -62,8 +62,8 @@ static void print_stage(const tf_stage *s, double elapsed)
   uint64_t moved = kind == TF_KIND_SOURCE ? s->n_out : s->n_in;
   size_t i;
 
-  fprintf(stderr, "  %-16s %-10s %-14s", s->def->id,
-          tf_plugin_kind_name(kind), s->plugin->name);
+  fprintf(stderr, "  %-16s %-10s %-14s", s->def->id, tf_plugin_kind_name(kind),
+          s->plugin->name);
   print_count(s->n_in, kind != TF_KIND_SOURCE);
   print_count(s->n_out, kind != TF_KIND_SINK);
   print_count(s->n_rejected, 1);
@@ -84,8 +84,8 @@ void tf_summary_print(tf_runner *r, double elapsed)
   fprintf(stderr, "touchflow: pipeline \"%s\" %s in %.2f s\n",
           r->p->name[0] ? r->p->name : r->p->file,
           r->failed ? "FAILED" : "finished", elapsed);
-  fprintf(stderr, "  %-16s %-10s %-14s %10s %10s %10s %10s\n", "stage",
-          "kind", "plugin", "in", "out", "rejected", "rec/s");
+  fprintf(stderr, "  %-16s %-10s %-14s %10s %10s %10s %10s\n", "stage", "kind",
+          "plugin", "in", "out", "rejected", "rec/s");
   for (k = 0; k < r->p->n_stages; k++)
     print_stage(&r->stages[r->p->order[k]], elapsed);
   if (rejected)

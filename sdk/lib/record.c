@@ -14,10 +14,10 @@
 
 struct tf_record {
   unsigned refcount;
-  json_t *obj;   /* NULL for a raw record */
-  char *bytes;   /* original text, or NULL */
+  json_t *obj; /* NULL for a raw record */
+  char *bytes; /* original text, or NULL */
   size_t len;
-  char *file;    /* origin file, or NULL */
+  char *file; /* origin file, or NULL */
   long line;
 };
 

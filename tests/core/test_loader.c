@@ -133,8 +133,9 @@ START_TEST(refuses_what_is_not_a_regular_file)
   snprintf(path, sizeof(path), "%s/source_folder.so", dir);
   ck_assert_int_eq(mkdir(path, 0755), 0);
   l = tf_loader_new(paths, 1, err, sizeof(err));
-  ck_assert_int_eq(tf_loader_find(l, TF_KIND_SOURCE, "folder", &p, err,
-                                  sizeof(err)), TF_ERR_PLUGIN);
+  ck_assert_int_eq(
+      tf_loader_find(l, TF_KIND_SOURCE, "folder", &p, err, sizeof(err)),
+      TF_ERR_PLUGIN);
   ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
   tf_loader_free(l);
   tu_rmtree(dir);
@@ -172,12 +173,12 @@ START_TEST(plugin_path_comes_before_the_environment)
   snprintf(envpath, sizeof(envpath), "%s/tests/plugins", tu_builddir());
   setenv("TOUCHFLOW_PLUGIN_PATH", envpath, 1);
   l = tf_loader_new(paths, 1, err, sizeof(err));
-  ck_assert_int_eq(tf_loader_find(l, TF_KIND_SOURCE, "seq", &p, err,
-                                  sizeof(err)), TF_OK);
+  ck_assert_int_eq(
+      tf_loader_find(l, TF_KIND_SOURCE, "seq", &p, err, sizeof(err)), TF_OK);
   ck_assert_ptr_nonnull(strstr(p.module_path, dir));
   /* And the environment is searched when the flag's folder lacks it. */
-  ck_assert_int_eq(tf_loader_find(l, TF_KIND_SINK, "flaky", &p, err,
-                                  sizeof(err)), TF_OK);
+  ck_assert_int_eq(
+      tf_loader_find(l, TF_KIND_SINK, "flaky", &p, err, sizeof(err)), TF_OK);
   ck_assert_ptr_nonnull(strstr(p.module_path, envpath));
   tf_loader_free(l);
   unsetenv("TOUCHFLOW_PLUGIN_PATH");

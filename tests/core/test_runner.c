@@ -73,13 +73,17 @@ START_TEST(fan_out_delivers_every_record_to_every_consumer)
   tf_run_options opt = quiet_options();
   char *a, *b;
 
-  ck_assert_int_eq(run_json(
-      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
-      " \"config\": {\"count\": 1000}}],"
-      " \"sinks\": [{\"id\": \"a\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
-      "  \"config\": {\"path\": \"a.ndjson\"}},"
-      " {\"id\": \"b\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
-      "  \"config\": {\"path\": \"b.ndjson\"}}]}", &opt), 0);
+  ck_assert_int_eq(
+      run_json(
+          "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+          " \"config\": {\"count\": 1000}}],"
+          " \"sinks\": [{\"id\": \"a\", \"plugin\": \"flaky\", \"inputs\": "
+          "[\"s\"],"
+          "  \"config\": {\"path\": \"a.ndjson\"}},"
+          " {\"id\": \"b\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
+          "  \"config\": {\"path\": \"b.ndjson\"}}]}",
+          &opt),
+      0);
   ck_assert_uint_eq(tu_count_lines(out_path("a.ndjson")), 1000);
   a = tu_read(out_path("a.ndjson"));
   b = tu_read(out_path("b.ndjson"));
@@ -136,11 +140,15 @@ START_TEST(a_retried_batch_is_delivered_once)
 {
   tf_run_options opt = quiet_options();
 
-  ck_assert_int_eq(run_json(
-      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
-      " \"config\": {\"count\": 10}}],"
-      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
-      "  \"config\": {\"path\": \"k.ndjson\", \"retries\": 3}}]}", &opt), 0);
+  ck_assert_int_eq(
+      run_json(
+          "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+          " \"config\": {\"count\": 10}}],"
+          " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": "
+          "[\"s\"],"
+          "  \"config\": {\"path\": \"k.ndjson\", \"retries\": 3}}]}",
+          &opt),
+      0);
   ck_assert_uint_eq(tu_count_lines(out_path("k.ndjson")), 10);
   ck_assert_uint_eq(tu_count_lines(out_path("rejected.ndjson")), 0);
 }
@@ -152,12 +160,16 @@ START_TEST(exhausted_retries_go_to_the_dead_letter_output)
   char *dl;
 
   opt.sink_retries = 2;
-  ck_assert_int_eq(run_json(
-      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
-      " \"config\": {\"count\": 5}}],"
-      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
-      "  \"config\": {\"path\": \"k.ndjson\", \"retries\": 100}}],"
-      " \"dead_letter\": {\"path\": \"dl/rejected.ndjson\"}}", &opt), 0);
+  ck_assert_int_eq(
+      run_json(
+          "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+          " \"config\": {\"count\": 5}}],"
+          " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": "
+          "[\"s\"],"
+          "  \"config\": {\"path\": \"k.ndjson\", \"retries\": 100}}],"
+          " \"dead_letter\": {\"path\": \"dl/rejected.ndjson\"}}",
+          &opt),
+      0);
   ck_assert_uint_eq(tu_count_lines(out_path("k.ndjson")), 0);
   ck_assert_uint_eq(tu_count_lines(out_path("dl/rejected.ndjson")), 5);
   dl = tu_read(out_path("dl/rejected.ndjson"));
@@ -172,11 +184,15 @@ START_TEST(a_failing_sink_fails_the_run)
 {
   tf_run_options opt = quiet_options();
 
-  ck_assert_int_eq(run_json(
-      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
-      " \"config\": {\"count\": 500}}],"
-      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
-      "  \"config\": {\"path\": \"k.ndjson\", \"fail_at\": 2}}]}", &opt), 1);
+  ck_assert_int_eq(
+      run_json(
+          "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\","
+          " \"config\": {\"count\": 500}}],"
+          " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": "
+          "[\"s\"],"
+          "  \"config\": {\"path\": \"k.ndjson\", \"fail_at\": 2}}]}",
+          &opt),
+      1);
   ck_assert_uint_eq(tu_count_lines(out_path("k.ndjson")), 64);
 }
 END_TEST
@@ -185,10 +201,14 @@ START_TEST(a_plugin_refusing_to_start_is_exit_2)
 {
   tf_run_options opt = quiet_options();
 
-  ck_assert_int_eq(run_json(
-      "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": \"seq\"}],"
-      " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", \"inputs\": [\"s\"],"
-      "  \"config\": {\"path\": \"no/such/folder/k.ndjson\"}}]}", &opt), 2);
+  ck_assert_int_eq(
+      run_json("{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": "
+               "\"seq\"}],"
+               " \"sinks\": [{\"id\": \"k\", \"plugin\": \"flaky\", "
+               "\"inputs\": [\"s\"],"
+               "  \"config\": {\"path\": \"no/such/folder/k.ndjson\"}}]}",
+               &opt),
+      2);
 }
 END_TEST
 
@@ -231,12 +251,42 @@ static tf_sink_result zc_write(void *state, tf_ctx *ctx, const tf_batch *b)
   return TF_SINK_OK;
 }
 
-static const tf_plugin zc_source = {
-  TF_PLUGIN_HEADER, TF_KIND_SOURCE, "zc", "1", "", "MIT", NULL, zc_init,
-  zc_fini, zc_produce, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {NULL}};
-static const tf_plugin zc_sink = {
-  TF_PLUGIN_HEADER, TF_KIND_SINK, "zc", "1", "", "MIT", NULL, zc_init,
-  zc_fini, NULL, NULL, zc_write, NULL, NULL, NULL, NULL, NULL, {NULL}};
+static const tf_plugin zc_source = {TF_PLUGIN_HEADER,
+                                    TF_KIND_SOURCE,
+                                    "zc",
+                                    "1",
+                                    "",
+                                    "MIT",
+                                    NULL,
+                                    zc_init,
+                                    zc_fini,
+                                    zc_produce,
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    {NULL}};
+static const tf_plugin zc_sink = {TF_PLUGIN_HEADER,
+                                  TF_KIND_SINK,
+                                  "zc",
+                                  "1",
+                                  "",
+                                  "MIT",
+                                  NULL,
+                                  zc_init,
+                                  zc_fini,
+                                  NULL,
+                                  NULL,
+                                  zc_write,
+                                  NULL,
+                                  NULL,
+                                  NULL,
+                                  NULL,
+                                  NULL,
+                                  {NULL}};
 
 START_TEST(fan_out_shares_records_without_copying)
 {

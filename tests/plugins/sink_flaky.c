@@ -13,16 +13,15 @@ typedef struct flaky {
 } flaky;
 
 static const tf_option flaky_options[] = {
-  {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
-   "Where accepted records are appended."},
-  {"retries", TF_OPT_INT, "0", 0, 0, 0, NULL,
-   "How many write calls answer RETRY first."},
-  {"fail_at", TF_OPT_INT, "0", 0, 0, 0, NULL,
-   "The write call (1-based) from which ERROR is answered; 0 never."},
-  {"token", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,
-   "A secret, to test that secrets come from the environment."},
-  {NULL, 0, NULL, 0, 0, 0, NULL, NULL}
-};
+    {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
+     "Where accepted records are appended."},
+    {"retries", TF_OPT_INT, "0", 0, 0, 0, NULL,
+     "How many write calls answer RETRY first."},
+    {"fail_at", TF_OPT_INT, "0", 0, 0, 0, NULL,
+     "The write call (1-based) from which ERROR is answered; 0 never."},
+    {"token", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,
+     "A secret, to test that secrets come from the environment."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 static int flaky_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
                       void **state)
@@ -77,24 +76,23 @@ static tf_sink_result flaky_write(void *state, tf_ctx *ctx,
 }
 
 static const tf_plugin flaky_plugin = {
-  TF_PLUGIN_HEADER,
-  TF_KIND_SINK,
-  "flaky",
-  "1.0.0",
-  "Test sink: retries, fails or writes on command.",
-  "MIT",
-  flaky_options,
-  flaky_init,
-  flaky_fini,
-  NULL,
-  NULL,
-  flaky_write,
-  NULL,
-  NULL,
-  NULL,
-  NULL,
-  NULL,
-  {NULL}
-};
+    TF_PLUGIN_HEADER,
+    TF_KIND_SINK,
+    "flaky",
+    "1.0.0",
+    "Test sink: retries, fails or writes on command.",
+    "MIT",
+    flaky_options,
+    flaky_init,
+    flaky_fini,
+    NULL,
+    NULL,
+    flaky_write,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    {NULL}};
 
 TF_PLUGIN_DEFINE(sink_flaky, flaky_plugin)

@@ -12,11 +12,10 @@ typedef struct seq {
 } seq;
 
 static const tf_option seq_options[] = {
-  {"count", TF_OPT_INT, "10", TF_OPT_RANGE, 0, 1e9, NULL,
-   "How many records to emit."},
-  {"start", TF_OPT_INT, "0", 0, 0, 0, NULL, "The first sequence number."},
-  {NULL, 0, NULL, 0, 0, 0, NULL, NULL}
-};
+    {"count", TF_OPT_INT, "10", TF_OPT_RANGE, 0, 1e9, NULL,
+     "How many records to emit."},
+    {"start", TF_OPT_INT, "0", 0, 0, 0, NULL, "The first sequence number."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 static int seq_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
                     void **state)
@@ -69,24 +68,23 @@ static int seq_seek(void *state, const json_t *pos)
 }
 
 static const tf_plugin seq_plugin = {
-  TF_PLUGIN_HEADER,
-  TF_KIND_SOURCE,
-  "seq",
-  "1.0.0",
-  "Test source: a numbered sequence of records.",
-  "MIT",
-  seq_options,
-  seq_init,
-  seq_fini,
-  seq_produce,
-  NULL,
-  NULL,
-  NULL,
-  seq_position,
-  seq_seek,
-  NULL,
-  NULL,
-  {NULL}
-};
+    TF_PLUGIN_HEADER,
+    TF_KIND_SOURCE,
+    "seq",
+    "1.0.0",
+    "Test source: a numbered sequence of records.",
+    "MIT",
+    seq_options,
+    seq_init,
+    seq_fini,
+    seq_produce,
+    NULL,
+    NULL,
+    NULL,
+    seq_position,
+    seq_seek,
+    NULL,
+    NULL,
+    {NULL}};
 
 TF_PLUGIN_DEFINE(source_seq, seq_plugin)

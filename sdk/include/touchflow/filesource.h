@@ -47,6 +47,7 @@ extern "C" {
  * (auto|none|gzip), max_line_length (size, default 1M), csv_delimiter
  * (default ","), csv_empty_as_null (default false).  Put it first in the
  * plugin's own table. */
+/* clang-format off */
 #define TF_FILE_SOURCE_OPTIONS                                                 \
   {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,     \
    "The file to read, or a glob (\"data/hits-*.ndjson.gz\"); matching files " \
@@ -64,6 +65,7 @@ extern "C" {
   {"csv_empty_as_null", TF_OPT_BOOL, "false", 0, 0, 0, NULL,                   \
    "CSV: an empty field becomes null instead of \"\" (Salesforce exports "    \
    "write null as an empty field)."}
+/* clang-format on */
 
 /* The allowed values the option entries above point to. */
 extern const char *const tf_file_source_formats[];
@@ -74,8 +76,7 @@ typedef struct tf_file_source tf_file_source;
 /* Called for every record read.  rec is borrowed (take a reference to
  * emit it unchanged).  Emit results with host->emit, reject with
  * host->reject.  Return TF_OK, or a negative code to fail the source. */
-typedef int (*tf_file_source_map_fn)(void *ud, tf_ctx *ctx,
-                                     const tf_host *host,
+typedef int (*tf_file_source_map_fn)(void *ud, tf_ctx *ctx, const tf_host *host,
                                      const tf_record *rec);
 
 /* Opens the files the config names (the TF_FILE_SOURCE_OPTIONS entries).

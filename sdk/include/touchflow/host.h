@@ -68,8 +68,8 @@ typedef struct tf_host {
 } tf_host;
 
 /* 1 when the host table has `member` (it was built with a newer SDK). */
-#define TF_HOST_HAS(host, member)                                            \
-  ((host)->size >= offsetof(tf_host, member) + sizeof((host)->member) &&     \
+#define TF_HOST_HAS(host, member)                                              \
+  ((host)->size >= offsetof(tf_host, member) + sizeof((host)->member) &&       \
    (host)->member != NULL)
 
 #ifdef __cplusplus

@@ -35,9 +35,10 @@ typedef enum tf_option_type {
 #define TF_OPT_REQUIRED 0x1u /* the user must give a value */
 #define TF_OPT_SECRET 0x2u   /* never printed; must come from "${ENV}" */
 #define TF_OPT_RANGE 0x4u    /* min and max below apply */
-#define TF_OPT_PATH 0x8u     /* a file path or glob: relative values are
-                                resolved against the pipeline's folder
-                                (for a list, each element) */
+#define TF_OPT_PATH                                                            \
+  0x8u /* a file path or glob: relative values are                             \
+          resolved against the pipeline's folder                               \
+          (for a list, each element) */
 
 typedef struct tf_option {
   const char *name;

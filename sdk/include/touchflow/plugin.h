@@ -72,10 +72,10 @@ typedef struct tf_plugin {
   uint32_t struct_size; /* sizeof(tf_plugin) the plugin was built with */
 
   tf_plugin_kind kind;
-  const char *name;        /* [a-z0-9_]+, unique per kind */
-  const char *version;     /* the plugin's own version, e.g. "1.2.0" */
-  const char *description; /* one sentence */
-  const char *license;     /* SPDX identifier, e.g. "MIT" */
+  const char *name;         /* [a-z0-9_]+, unique per kind */
+  const char *version;      /* the plugin's own version, e.g. "1.2.0" */
+  const char *description;  /* one sentence */
+  const char *license;      /* SPDX identifier, e.g. "MIT" */
   const tf_option *options; /* ended by an entry with name == NULL */
 
   /* All kinds.  init returns TF_OK or a negative code after logging why. */
@@ -127,9 +127,12 @@ typedef const tf_plugin *(*tf_plugin_entry_fn)(void);
  *   TF_PLUGIN_DEFINE(source_myco, my_plugin)
  */
 #define TF_PLUGIN_HEADER TF_ABI_MAJOR, TF_ABI_MINOR, sizeof(tf_plugin)
-#define TF_PLUGIN_DEFINE(MODULE, DESCRIPTOR)                                 \
-  const tf_plugin *MODULE##_LTX_tf_plugin_entry(void);                       \
-  const tf_plugin *MODULE##_LTX_tf_plugin_entry(void) { return &(DESCRIPTOR); }
+#define TF_PLUGIN_DEFINE(MODULE, DESCRIPTOR)                                   \
+  const tf_plugin *MODULE##_LTX_tf_plugin_entry(void);                         \
+  const tf_plugin *MODULE##_LTX_tf_plugin_entry(void)                          \
+  {                                                                            \
+    return &(DESCRIPTOR);                                                      \
+  }
 
 /* "source", "transform", "sink" (or "unknown"). */
 const char *tf_plugin_kind_name(tf_plugin_kind kind);

@@ -376,8 +376,8 @@ int tf_loader_find(tf_loader *loader, tf_plugin_kind kind, const char *name,
 
   if (!tf_loader_valid_name(name)) {
     snprintf(err, errlen,
-             "invalid plugin name \"%s\": use [a-z0-9_] only, "
-             "or give a path to a module file",
+             "invalid plugin name \"%s\": plugin names use only "
+             "a-z, 0-9 and _",
              name ? name : "");
     return TF_ERR_INVAL;
   }

@@ -75,10 +75,13 @@ int tf_parse_size(const char *text, int64_t *bytes)
     const char *suffix;
     int64_t factor;
   } units[] = {
-    {"", 1},
-    {"k", INT64_C(1) << 10}, {"kb", INT64_C(1) << 10},
-    {"m", INT64_C(1) << 20}, {"mb", INT64_C(1) << 20},
-    {"g", INT64_C(1) << 30}, {"gb", INT64_C(1) << 30},
+      {"", 1},
+      {"k", INT64_C(1) << 10},
+      {"kb", INT64_C(1) << 10},
+      {"m", INT64_C(1) << 20},
+      {"mb", INT64_C(1) << 20},
+      {"g", INT64_C(1) << 30},
+      {"gb", INT64_C(1) << 30},
   };
   const char *p = text;
   int64_t n;
@@ -98,8 +101,8 @@ int tf_parse_duration(const char *text, int64_t *ms)
     const char *suffix;
     int64_t factor;
   } units[] = {
-    {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000},
-    {"h", 3600000}, {"d", 86400000},
+      {"", 1000},   {"ms", 1},      {"s", 1000},
+      {"m", 60000}, {"h", 3600000}, {"d", 86400000},
   };
   const char *p = text;
   int64_t n;
@@ -118,24 +121,15 @@ int tf_parse_duration(const char *text, int64_t *ms)
 const char *tf_option_type_name(tf_option_type type)
 {
   switch (type) {
-  case TF_OPT_STRING:
-    return "string";
-  case TF_OPT_INT:
-    return "int";
-  case TF_OPT_BOOL:
-    return "bool";
-  case TF_OPT_DOUBLE:
-    return "double";
-  case TF_OPT_SIZE:
-    return "size";
-  case TF_OPT_DURATION:
-    return "duration";
-  case TF_OPT_ENUM:
-    return "enum";
-  case TF_OPT_LIST:
-    return "list";
-  case TF_OPT_OBJECT:
-    return "object";
+  case TF_OPT_STRING: return "string";
+  case TF_OPT_INT: return "int";
+  case TF_OPT_BOOL: return "bool";
+  case TF_OPT_DOUBLE: return "double";
+  case TF_OPT_SIZE: return "size";
+  case TF_OPT_DURATION: return "duration";
+  case TF_OPT_ENUM: return "enum";
+  case TF_OPT_LIST: return "list";
+  case TF_OPT_OBJECT: return "object";
   }
   return "unknown";
 }
@@ -163,8 +157,8 @@ const tf_option *tf_options_find(const tf_option *table, const char *name)
 
 /* Reports one problem at prefix[.name][[index]]; name NULL: the config
  * itself, index < 0: not a list element. */
-static void report(validator *v, const char *name, long index,
-                   const char *fmt, ...)
+static void report(validator *v, const char *name, long index, const char *fmt,
+                   ...)
 {
   char path[PATH_MAX_LEN], msg[MSG_MAX];
   int len;
@@ -187,20 +181,14 @@ static void report(validator *v, const char *name, long index,
 static const char *kind_of(const json_t *value)
 {
   switch (json_typeof(value)) {
-  case JSON_OBJECT:
-    return "an object";
-  case JSON_ARRAY:
-    return "a list";
-  case JSON_STRING:
-    return "a string";
+  case JSON_OBJECT: return "an object";
+  case JSON_ARRAY: return "a list";
+  case JSON_STRING: return "a string";
   case JSON_INTEGER:
-  case JSON_REAL:
-    return "a number";
+  case JSON_REAL: return "a number";
   case JSON_TRUE:
-  case JSON_FALSE:
-    return "a boolean";
-  case JSON_NULL:
-    break;
+  case JSON_FALSE: return "a boolean";
+  case JSON_NULL: break;
   }
   return "null";
 }
@@ -234,10 +222,10 @@ static const char *show_amount(tf_option_type type, double x, char *buf,
   static const struct {
     const char *suffix;
     int64_t factor;
-  } sizes[] = {{"G", INT64_C(1) << 30}, {"M", INT64_C(1) << 20},
+  } sizes[] = {{"G", INT64_C(1) << 30},
+               {"M", INT64_C(1) << 20},
                {"K", INT64_C(1) << 10}},
-    durations[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000},
-                   {"s", 1000}};
+    durations[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
   int64_t n;
   size_t i;
 
@@ -249,8 +237,7 @@ static const char *show_amount(tf_option_type type, double x, char *buf,
   n = (int64_t)x;
   for (i = 0; type == TF_OPT_SIZE && n != 0 && i < 3; i++)
     if (n % sizes[i].factor == 0) {
-      snprintf(buf, len, "%" PRId64 "%s", n / sizes[i].factor,
-               sizes[i].suffix);
+      snprintf(buf, len, "%" PRId64 "%s", n / sizes[i].factor, sizes[i].suffix);
       return buf;
     }
   for (i = 0; type == TF_OPT_DURATION && n != 0 && i < 4; i++)
@@ -322,13 +309,11 @@ static int check_amount(validator *v, const tf_option *opt, const json_t *in,
     rc = scale(json_integer_value(in), is_size ? 1 : 1000, &n);
   else if (!json_is_number(in)) {
     report(v, opt->name, -1, "expected a %s like \"%s\", got %s",
-           is_size ? "size" : "duration", is_size ? "64M" : "30m",
-           kind_of(in));
+           is_size ? "size" : "duration", is_size ? "64M" : "30m", kind_of(in));
     return TF_ERR_CONFIG;
   }
   if (rc != TF_OK) {
-    report(v, opt->name, -1, "invalid %s %s: %s",
-           is_size ? "size" : "duration",
+    report(v, opt->name, -1, "invalid %s %s: %s", is_size ? "size" : "duration",
            show(opt, in, shown, sizeof(shown)),
            is_size ? SIZE_HINT : DURATION_HINT);
     return TF_ERR_CONFIG;
@@ -356,8 +341,7 @@ static int check_enum(validator *v, const tf_option *opt, const json_t *in,
     used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
                              i ? ", " : "", allowed[i]);
   if (!json_is_string(in)) {
-    report(v, opt->name, -1, "expected one of: %s, got %s", list,
-           kind_of(in));
+    report(v, opt->name, -1, "expected one of: %s, got %s", list, kind_of(in));
     return TF_ERR_CONFIG;
   }
   show(opt, in, shown, sizeof(shown));
@@ -387,7 +371,7 @@ static int check_list(validator *v, const tf_option *opt, const json_t *in,
   list = json_array();
   if (!list)
     return TF_ERR_NOMEM;
-  json_array_foreach(in, i, elem) {
+  json_array_foreach (in, i, elem) {
     rc = check_string(v, opt, (long)i, elem, &copy);
     if (rc == TF_ERR_CONFIG) {
       bad = 1;
@@ -424,8 +408,7 @@ static int convert(validator *v, const tf_option *opt, const json_t *in,
   char shown[SHOW_MAX + 8];
 
   switch (opt->type) {
-  case TF_OPT_STRING:
-    return check_string(v, opt, -1, in, out);
+  case TF_OPT_STRING: return check_string(v, opt, -1, in, out);
   case TF_OPT_INT:
     if (json_is_real(in)) {
       report(v, opt->name, -1, "expected an integer, got %s",
@@ -445,12 +428,9 @@ static int convert(validator *v, const tf_option *opt, const json_t *in,
     *out = json_real(json_number_value(in));
     return *out ? TF_OK : TF_ERR_NOMEM;
   case TF_OPT_SIZE:
-  case TF_OPT_DURATION:
-    return check_amount(v, opt, in, out);
-  case TF_OPT_ENUM:
-    return check_enum(v, opt, in, out);
-  case TF_OPT_LIST:
-    return check_list(v, opt, in, out);
+  case TF_OPT_DURATION: return check_amount(v, opt, in, out);
+  case TF_OPT_ENUM: return check_enum(v, opt, in, out);
+  case TF_OPT_LIST: return check_list(v, opt, in, out);
   case TF_OPT_OBJECT:
     if (!json_is_object(in))
       return check_type_mismatch(v, opt, "an object", in);
@@ -493,8 +473,7 @@ static int check_range(validator *v, const tf_option *opt, const json_t *value)
     report(v, opt->name, -1, "%s is out of range: must be at least %s", got,
            lo);
   else if (isinf(opt->min))
-    report(v, opt->name, -1, "%s is out of range: must be at most %s", got,
-           hi);
+    report(v, opt->name, -1, "%s is out of range: must be at most %s", got, hi);
   else
     report(v, opt->name, -1, "%s is out of range: must be between %s and %s",
            got, lo, hi);
@@ -573,7 +552,7 @@ static int check_unknown_keys(validator *v, const json_t *given)
     return TF_ERR_NOMEM;
   for (i = 0; i < n; i++)
     names[i] = v->table[i].name;
-  json_object_foreach((json_t *)given, key, value) {
+  json_object_foreach ((json_t *)given, key, value) {
     if (tf_options_find(v->table, key))
       continue;
     hint = tf__suggest(key, names, n);
@@ -595,8 +574,7 @@ static json_t *default_json(const tf_option *opt)
 
   switch (opt->type) {
   case TF_OPT_STRING:
-  case TF_OPT_ENUM:
-    return json_string(opt->default_value);
+  case TF_OPT_ENUM: return json_string(opt->default_value);
   case TF_OPT_SIZE:
   case TF_OPT_DURATION:
     value = json_loads(opt->default_value, JSON_DECODE_ANY, NULL);
@@ -604,8 +582,7 @@ static json_t *default_json(const tf_option *opt)
       return value;
     json_decref(value);
     return json_string(opt->default_value);
-  default:
-    return json_loads(opt->default_value, JSON_DECODE_ANY, NULL);
+  default: return json_loads(opt->default_value, JSON_DECODE_ANY, NULL);
   }
 }
 
@@ -630,8 +607,7 @@ static int check_default(validator *v, const tf_option *opt, json_t **out)
 }
 
 /* Checks one table entry against the user's value or its default. */
-static int check_option(validator *v, const tf_option *opt,
-                        const json_t *given)
+static int check_option(validator *v, const tf_option *opt, const json_t *given)
 {
   const json_t *in = given ? json_object_get(given, opt->name) : NULL;
   json_t *def = NULL, *value = NULL;
@@ -684,8 +660,8 @@ int tf_options_validate(const tf_option *table, const json_t *given,
                         const char *base_dir, tf_diag_fn diag, void *ud,
                         tf_config **out)
 {
-  validator v = {table, raw, json_path ? json_path : "", base_dir,
-                 diag, ud, NULL, 0, 0};
+  validator v = {
+      table, raw, json_path ? json_path : "", base_dir, diag, ud, NULL, 0, 0};
   int rc;
 
   if (out)

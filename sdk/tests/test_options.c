@@ -14,22 +14,22 @@
 static const char *const formats[] = {"ndjson", "csv", NULL};
 
 static const tf_option table[] = {
-  {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
-   "file to read"},
-  {"format", TF_OPT_ENUM, "ndjson", 0, 0, 0, formats, "file format"},
-  {"batch_size", TF_OPT_INT, "100", TF_OPT_RANGE, 1, 300, NULL, "batch"},
-  {"ratio", TF_OPT_DOUBLE, "0.5", 0, 0, 0, NULL, "a ratio"},
-  {"header", TF_OPT_BOOL, "true", 0, 0, 0, NULL, "header row"},
-  {"buffer", TF_OPT_SIZE, "64M", TF_OPT_RANGE, 1024, 1073741824.0, NULL,
-   "buffer size"},
-  {"timeout", TF_OPT_DURATION, "30m", TF_OPT_RANGE, 1000, 86400000.0, NULL,
-   "timeout"},
-  {"keys", TF_OPT_LIST, NULL, TF_OPT_RANGE, 1, 3, NULL, "key fields"},
-  {"includes", TF_OPT_LIST, NULL, TF_OPT_PATH, 0, 0, NULL, "more files"},
-  {"mapping", TF_OPT_OBJECT, NULL, 0, 0, 0, NULL, "field mapping"},
-  {"client_secret", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,
-   "API secret"},
-  {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+    {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,
+     "file to read"},
+    {"format", TF_OPT_ENUM, "ndjson", 0, 0, 0, formats, "file format"},
+    {"batch_size", TF_OPT_INT, "100", TF_OPT_RANGE, 1, 300, NULL, "batch"},
+    {"ratio", TF_OPT_DOUBLE, "0.5", 0, 0, 0, NULL, "a ratio"},
+    {"header", TF_OPT_BOOL, "true", 0, 0, 0, NULL, "header row"},
+    {"buffer", TF_OPT_SIZE, "64M", TF_OPT_RANGE, 1024, 1073741824.0, NULL,
+     "buffer size"},
+    {"timeout", TF_OPT_DURATION, "30m", TF_OPT_RANGE, 1000, 86400000.0, NULL,
+     "timeout"},
+    {"keys", TF_OPT_LIST, NULL, TF_OPT_RANGE, 1, 3, NULL, "key fields"},
+    {"includes", TF_OPT_LIST, NULL, TF_OPT_PATH, 0, 0, NULL, "more files"},
+    {"mapping", TF_OPT_OBJECT, NULL, 0, 0, 0, NULL, "field mapping"},
+    {"client_secret", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,
+     "API secret"},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 #define PREFIX "sinks[0].config"
 
@@ -39,9 +39,8 @@ static tf_config *cfg;
 static void collect(void *ud, const char *path, const char *message)
 {
   (void)ud;
-  ck_assert_int_eq(json_array_append_new(diags, json_pack("[ss]", path,
-                                                          message)),
-                   0);
+  ck_assert_int_eq(
+      json_array_append_new(diags, json_pack("[ss]", path, message)), 0);
 }
 
 static void setup(void)
@@ -82,7 +81,7 @@ static int has_diag(const char *path, const char *message)
   size_t i;
   json_t *d;
 
-  json_array_foreach(diags, i, d) {
+  json_array_foreach (diags, i, d) {
     if (strcmp(json_string_value(json_array_get(d, 0)), path) == 0 &&
         strcmp(json_string_value(json_array_get(d, 1)), message) == 0)
       return 1;
@@ -92,8 +91,8 @@ static int has_diag(const char *path, const char *message)
 
 static void assert_diag(const char *path, const char *message)
 {
-  ck_assert_msg(has_diag(path, message), "no diagnostic %s: %s (got %s)",
-                path, message, json_dumps(diags, JSON_COMPACT));
+  ck_assert_msg(has_diag(path, message), "no diagnostic %s: %s (got %s)", path,
+                message, json_dumps(diags, JSON_COMPACT));
 }
 
 /* Runs one bad config for table and expects exactly one diagnostic. */
@@ -125,10 +124,11 @@ static int64_t duration_of(const char *text)
 
 START_TEST(test_valid_config_has_no_diagnostics)
 {
-  ck_assert_int_eq(run(table, "{\"path\": \"in.csv\", \"format\": \"csv\", "
-                              "\"batch_size\": 300, \"ratio\": 2, "
-                              "\"header\": false, \"keys\": [\"a\"], "
-                              "\"mapping\": {\"x\": \"y\"}}",
+  ck_assert_int_eq(run(table,
+                       "{\"path\": \"in.csv\", \"format\": \"csv\", "
+                       "\"batch_size\": 300, \"ratio\": 2, "
+                       "\"header\": false, \"keys\": [\"a\"], "
+                       "\"mapping\": {\"x\": \"y\"}}",
                        NULL),
                    TF_OK);
   ck_assert_int_eq(json_array_size(diags), 0);
@@ -136,12 +136,11 @@ START_TEST(test_valid_config_has_no_diagnostics)
   ck_assert_int_eq(tf_config_int(cfg, "batch_size"), 300);
   ck_assert(tf_config_double(cfg, "ratio") == 2.0);
   ck_assert_int_eq(tf_config_bool(cfg, "header"), 0);
-  ck_assert_str_eq(json_string_value(json_array_get(
-                       tf_config_json(cfg, "keys"), 0)),
-                   "a");
-  ck_assert_str_eq(json_string_value(json_object_get(
-                       tf_config_json(cfg, "mapping"), "x")),
-                   "y");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(tf_config_json(cfg, "keys"), 0)), "a");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(tf_config_json(cfg, "mapping"), "x")),
+      "y");
 }
 END_TEST
 
@@ -159,9 +158,8 @@ END_TEST
 
 START_TEST(test_given_versus_default)
 {
-  ck_assert_int_eq(run(table, "{\"path\": \"in.csv\", \"batch_size\": 100}",
-                       NULL),
-                   TF_OK);
+  ck_assert_int_eq(
+      run(table, "{\"path\": \"in.csv\", \"batch_size\": 100}", NULL), TF_OK);
   ck_assert_int_eq(tf_config_given(cfg, "batch_size"), 1);
   ck_assert_int_eq(tf_config_is_set(cfg, "batch_size"), 1);
   ck_assert_int_eq(tf_config_given(cfg, "format"), 0);
@@ -187,13 +185,12 @@ END_TEST
 
 START_TEST(test_null_given_is_an_empty_config)
 {
-  static const tf_option opts[] = {
-    {"n", TF_OPT_INT, "7", 0, 0, 0, NULL, "n"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+  static const tf_option opts[] = {{"n", TF_OPT_INT, "7", 0, 0, 0, NULL, "n"},
+                                   {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
-  ck_assert_int_eq(tf_options_validate(opts, NULL, NULL, NULL, NULL, collect,
-                                       NULL, &cfg),
-                   TF_OK);
+  ck_assert_int_eq(
+      tf_options_validate(opts, NULL, NULL, NULL, NULL, collect, NULL, &cfg),
+      TF_OK);
   ck_assert_int_eq(tf_config_int(cfg, "n"), 7);
   ck_assert_str_eq(tf_config_base_dir(cfg), ".");
 }
@@ -238,8 +235,9 @@ END_TEST
 
 START_TEST(test_int_rejects_fractions_and_strings)
 {
-  ck_assert_int_eq(run(table, "{\"path\": \"a\", \"batch_size\": 1.5, "
-                              "\"ratio\": \"x\"}",
+  ck_assert_int_eq(run(table,
+                       "{\"path\": \"a\", \"batch_size\": 1.5, "
+                       "\"ratio\": \"x\"}",
                        NULL),
                    TF_ERR_CONFIG);
   assert_diag(PREFIX ".batch_size", "expected an integer, got 1.5");
@@ -249,8 +247,8 @@ END_TEST
 
 START_TEST(test_int_rejects_string)
 {
-  assert_only("{\"path\": \"a\", \"batch_size\": \"10\"}",
-              PREFIX ".batch_size", "expected an integer, got a string");
+  assert_only("{\"path\": \"a\", \"batch_size\": \"10\"}", PREFIX ".batch_size",
+              "expected an integer, got a string");
 }
 END_TEST
 
@@ -312,8 +310,8 @@ END_TEST
 START_TEST(test_one_sided_range)
 {
   static const tf_option opts[] = {
-    {"n", TF_OPT_INT, NULL, TF_OPT_RANGE, 1, HUGE_VAL, NULL, "n"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+      {"n", TF_OPT_INT, NULL, TF_OPT_RANGE, 1, HUGE_VAL, NULL, "n"},
+      {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
   ck_assert_int_eq(run(opts, "{\"n\": 0}", NULL), TF_ERR_CONFIG);
   assert_diag(PREFIX ".n", "0 is out of range: must be at least 1");
@@ -350,9 +348,10 @@ END_TEST
 
 START_TEST(test_list_elements_must_be_strings)
 {
-  ck_assert_int_eq(run(table, "{\"path\": \"a\", "
-                              "\"keys\": [\"a\", 2, \"c\"], "
-                              "\"includes\": [true]}",
+  ck_assert_int_eq(run(table,
+                       "{\"path\": \"a\", "
+                       "\"keys\": [\"a\", 2, \"c\"], "
+                       "\"includes\": [true]}",
                        NULL),
                    TF_ERR_CONFIG);
   assert_diag(PREFIX ".keys[1]", "expected a string, got a number");
@@ -363,13 +362,13 @@ END_TEST
 
 START_TEST(test_every_problem_is_reported)
 {
-  ck_assert_int_eq(run(table, "{\"pth\": \"a\", \"format\": \"xml\", "
-                              "\"batch_size\": 0, \"header\": 1, "
-                              "\"buffer\": \"64Q\", \"timeout\": \"5x\"}",
+  ck_assert_int_eq(run(table,
+                       "{\"pth\": \"a\", \"format\": \"xml\", "
+                       "\"batch_size\": 0, \"header\": 1, "
+                       "\"buffer\": \"64Q\", \"timeout\": \"5x\"}",
                        NULL),
                    TF_ERR_CONFIG);
-  assert_diag(PREFIX ".pth",
-              "unknown option \"pth\" (did you mean \"path\"?)");
+  assert_diag(PREFIX ".pth", "unknown option \"pth\" (did you mean \"path\"?)");
   assert_diag(PREFIX, "missing required option \"path\"");
   assert_diag(PREFIX ".format", "\"xml\" is not one of: ndjson, csv");
   assert_diag(PREFIX ".batch_size",
@@ -387,9 +386,9 @@ START_TEST(test_empty_prefix_paths_are_bare_names)
 {
   json_t *given = json_pack("{si}", "path", 1);
 
-  ck_assert_int_eq(tf_options_validate(table, given, NULL, "", NULL, collect,
-                                       NULL, &cfg),
-                   TF_ERR_CONFIG);
+  ck_assert_int_eq(
+      tf_options_validate(table, given, NULL, "", NULL, collect, NULL, &cfg),
+      TF_ERR_CONFIG);
   json_decref(given);
   assert_diag("path", "expected a string, got a number");
 }
@@ -410,9 +409,8 @@ END_TEST
 
 START_TEST(test_default_not_json)
 {
-  static const tf_option opts[] = {
-    {"n", TF_OPT_INT, "ten", 0, 0, 0, NULL, "n"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+  static const tf_option opts[] = {{"n", TF_OPT_INT, "ten", 0, 0, 0, NULL, "n"},
+                                   {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
   ck_assert_int_eq(run(opts, "{}", NULL), TF_ERR_CONFIG);
   assert_diag(PREFIX ".n", "plugin bug: invalid default: \"ten\" is not "
@@ -423,8 +421,8 @@ END_TEST
 START_TEST(test_default_out_of_range)
 {
   static const tf_option opts[] = {
-    {"n", TF_OPT_INT, "0", TF_OPT_RANGE, 1, 10, NULL, "n"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+      {"n", TF_OPT_INT, "0", TF_OPT_RANGE, 1, 10, NULL, "n"},
+      {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
   ck_assert_int_eq(run(opts, "{\"n\": 5}", NULL), TF_ERR_CONFIG);
   assert_diag(PREFIX ".n", "plugin bug: invalid default: 0 is out of range: "
@@ -436,9 +434,9 @@ END_TEST
 START_TEST(test_default_enum_not_allowed)
 {
   static const tf_option opts[] = {
-    {"f", TF_OPT_ENUM, "json", 0, 0, 0, formats, "f"},
-    {"d", TF_OPT_DURATION, "soon", 0, 0, 0, NULL, "d"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+      {"f", TF_OPT_ENUM, "json", 0, 0, 0, formats, "f"},
+      {"d", TF_OPT_DURATION, "soon", 0, 0, 0, NULL, "d"},
+      {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
   ck_assert_int_eq(run(opts, "{}", NULL), TF_ERR_CONFIG);
   assert_diag(PREFIX ".f", "plugin bug: invalid default: \"json\" is not "
@@ -451,8 +449,8 @@ END_TEST
 START_TEST(test_unknown_type_is_a_plugin_bug)
 {
   static const tf_option opts[] = {
-    {"x", (tf_option_type)42, NULL, 0, 0, 0, NULL, "x"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+      {"x", (tf_option_type)42, NULL, 0, 0, 0, NULL, "x"},
+      {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
   ck_assert_int_eq(run(opts, "{\"x\": 1}", NULL), TF_ERR_CONFIG);
   assert_diag(PREFIX ".x", "plugin bug: option has unknown type 42");
@@ -477,8 +475,8 @@ END_TEST
 
 START_TEST(test_size_invalid_text)
 {
-  static const char *const bad[] = {"", "64Q", "-5", "+5", " 5", "5 M",
-                                    "1.5G", "M", "5MM", "5T", "5B"};
+  static const char *const bad[] = {"",     "64Q", "-5",  "+5", " 5", "5 M",
+                                    "1.5G", "M",   "5MM", "5T", "5B"};
   size_t i;
   int64_t n;
 
@@ -565,14 +563,14 @@ END_TEST
 
 START_TEST(test_duration_invalid_text)
 {
-  static const char *const bad[] = {"", "5x", "-1", "-1s", "1.5s", "s",
-                                    "5 s", "30M", "1h30m", "5sec"};
+  static const char *const bad[] = {"",  "5x",  "-1",  "-1s",   "1.5s",
+                                    "s", "5 s", "30M", "1h30m", "5sec"};
   size_t i;
   int64_t n;
 
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-    ck_assert_msg(tf_parse_duration(bad[i], &n) == TF_ERR_INVAL,
-                  "accepted %s", bad[i]);
+    ck_assert_msg(tf_parse_duration(bad[i], &n) == TF_ERR_INVAL, "accepted %s",
+                  bad[i]);
   ck_assert_int_eq(tf_parse_duration(NULL, &n), TF_ERR_INVAL);
 }
 END_TEST
@@ -582,8 +580,7 @@ START_TEST(test_duration_overflow)
   int64_t n;
 
   ck_assert_int_eq(tf_parse_duration("9999999999999999d", &n), TF_ERR_INVAL);
-  ck_assert_int_eq(tf_parse_duration("9223372036854775807", &n),
-                   TF_ERR_INVAL);
+  ck_assert_int_eq(tf_parse_duration("9223372036854775807", &n), TF_ERR_INVAL);
   ck_assert_int_eq(tf_parse_duration("9223372036854775807ms", &n), TF_OK);
 }
 END_TEST
@@ -606,8 +603,9 @@ END_TEST
 
 START_TEST(test_duration_option_rejects_negative_and_huge)
 {
-  ck_assert_int_eq(run(table, "{\"path\": \"a\", \"timeout\": -1, "
-                              "\"includes\": [], \"ratio\": 1}",
+  ck_assert_int_eq(run(table,
+                       "{\"path\": \"a\", \"timeout\": -1, "
+                       "\"includes\": [], \"ratio\": 1}",
                        NULL),
                    TF_ERR_CONFIG);
   assert_diag(PREFIX ".timeout",
@@ -649,18 +647,17 @@ START_TEST(test_path_list_elements_are_resolved)
 {
   const json_t *list;
 
-  ck_assert_int_eq(run(table, "{\"path\": \"a\", "
-                              "\"includes\": [\"x/*.csv\", \"/y.csv\"], "
-                              "\"keys\": [\"k\"]}",
+  ck_assert_int_eq(run(table,
+                       "{\"path\": \"a\", "
+                       "\"includes\": [\"x/*.csv\", \"/y.csv\"], "
+                       "\"keys\": [\"k\"]}",
                        NULL),
                    TF_OK);
   list = tf_config_json(cfg, "includes");
-  ck_assert_str_eq(json_string_value(json_array_get(list, 0)),
-                   "/base/x/*.csv");
+  ck_assert_str_eq(json_string_value(json_array_get(list, 0)), "/base/x/*.csv");
   ck_assert_str_eq(json_string_value(json_array_get(list, 1)), "/y.csv");
-  ck_assert_str_eq(json_string_value(json_array_get(
-                       tf_config_json(cfg, "keys"), 0)),
-                   "k");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(tf_config_json(cfg, "keys"), 0)), "k");
 }
 END_TEST
 
@@ -691,8 +688,8 @@ END_TEST
 START_TEST(test_default_path_is_resolved)
 {
   static const tf_option opts[] = {
-    {"out", TF_OPT_STRING, "out.ndjson", TF_OPT_PATH, 0, 0, NULL, "o"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+      {"out", TF_OPT_STRING, "out.ndjson", TF_OPT_PATH, 0, 0, NULL, "o"},
+      {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
   ck_assert_int_eq(run(opts, "{}", NULL), TF_OK);
   ck_assert_str_eq(tf_config_string(cfg, "out"), "/base/out.ndjson");
@@ -738,16 +735,16 @@ END_TEST
 START_TEST(test_secret_must_be_a_single_reference)
 {
   static const char *const bad[] = {
-    "{\"client_secret\": \"x${A}\"}", "{\"client_secret\": \"${A}${B}\"}",
-    "{\"client_secret\": \"${}\"}", "{\"client_secret\": \"${1A}\"}",
-    "{\"client_secret\": 5}"};
+      "{\"client_secret\": \"x${A}\"}", "{\"client_secret\": \"${A}${B}\"}",
+      "{\"client_secret\": \"${}\"}", "{\"client_secret\": \"${1A}\"}",
+      "{\"client_secret\": 5}"};
   size_t i;
 
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     json_array_clear(diags);
-    ck_assert_int_eq(run(table, "{\"path\": \"a\", \"client_secret\": \"v\"}",
-                         bad[i]),
-                     TF_ERR_CONFIG);
+    ck_assert_int_eq(
+        run(table, "{\"path\": \"a\", \"client_secret\": \"v\"}", bad[i]),
+        TF_ERR_CONFIG);
     ck_assert_msg(json_array_size(diags) == 1, "for %s", bad[i]);
   }
 }
@@ -757,9 +754,9 @@ START_TEST(test_secret_value_never_in_messages)
 {
   static const char *const modes[] = {"fast", "slow", NULL};
   static const tf_option opts[] = {
-    {"mode", TF_OPT_ENUM, NULL, TF_OPT_SECRET, 0, 0, modes, "m"},
-    {"limit", TF_OPT_SIZE, NULL, TF_OPT_SECRET, 0, 0, NULL, "l"},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+      {"mode", TF_OPT_ENUM, NULL, TF_OPT_SECRET, 0, 0, modes, "m"},
+      {"limit", TF_OPT_SIZE, NULL, TF_OPT_SECRET, 0, 0, NULL, "l"},
+      {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
   char *text;
 
   ck_assert_int_eq(run(opts, "{\"mode\": \"fsat\", \"limit\": \"9Q\"}",
@@ -779,16 +776,14 @@ START_TEST(test_redacted_hides_secrets)
 {
   json_t *red;
 
-  ck_assert_int_eq(run(table, "{\"path\": \"/a\", \"client_secret\": \"s3\"}",
-                       NULL),
-                   TF_OK);
+  ck_assert_int_eq(
+      run(table, "{\"path\": \"/a\", \"client_secret\": \"s3\"}", NULL), TF_OK);
   red = tf_config_redacted(cfg);
   ck_assert_ptr_nonnull(red);
   ck_assert_str_eq(json_string_value(json_object_get(red, "client_secret")),
                    "<secret>");
   ck_assert_str_eq(json_string_value(json_object_get(red, "path")), "/a");
-  ck_assert_int_eq(json_integer_value(json_object_get(red, "batch_size")),
-                   100);
+  ck_assert_int_eq(json_integer_value(json_object_get(red, "batch_size")), 100);
   json_decref(red);
   ck_assert_str_eq(tf_config_string(cfg, "client_secret"), "s3");
 }
@@ -837,8 +832,7 @@ START_TEST(test_strerror_covers_every_code)
   int code;
 
   ck_assert_str_eq(tf_strerror(TF_OK), "success");
-  ck_assert_str_eq(tf_strerror(TF_ERR_CONFIG),
-                   "invalid plugin configuration");
+  ck_assert_str_eq(tf_strerror(TF_ERR_CONFIG), "invalid plugin configuration");
   for (code = TF_ERR_TOOLONG; code < TF_OK; code++)
     ck_assert_str_ne(tf_strerror(code), "unknown error");
   ck_assert_str_eq(tf_strerror(TF_ERR_TOOLONG - 1), "unknown error");

@@ -239,8 +239,7 @@ static int columns_from_record(sink_file *s, const json_t *obj)
   s->columns = json_array();
   if (!s->columns)
     return TF_ERR_NOMEM;
-  json_object_foreach((json_t *)obj, key, value)
-  {
+  json_object_foreach ((json_t *)obj, key, value) {
     if (json_array_append_new(s->columns, json_string(key)) != 0)
       return TF_ERR_NOMEM;
   }

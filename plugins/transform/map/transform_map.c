@@ -137,8 +137,7 @@ static int keys_are_known(transform_map *t, const mapping *m,
   const json_t *v;
   int ok = 1;
 
-  json_object_foreach((json_t *)value, key, v)
-  {
+  json_object_foreach ((json_t *)value, key, v) {
     if (strcmp(key, "path") != 0 && strcmp(key, "default") != 0 &&
         strcmp(key, "const") != 0) {
       t->host->log(t->ctx, TF_LOG_ERROR,
@@ -241,8 +240,7 @@ static int read_fields(transform_map *t, const json_t *fields)
   t->values = calloc(json_object_size(fields), sizeof(*t->values));
   if (!t->maps || !t->values)
     return TF_ERR_NOMEM;
-  json_object_foreach((json_t *)fields, key, value)
-  {
+  json_object_foreach ((json_t *)fields, key, value) {
     int one = read_mapping(t, &t->maps[t->count++], key, value);
 
     if (one == TF_ERR_NOMEM)

@@ -10,6 +10,7 @@
  *   plugin.h   the plugin descriptor, ABI version and lifecycle
  *   linereader.h  line-by-line reading of plain or gzip files
  *   csv.h      an RFC 4180 CSV reader and writer
+ *   time.h     timestamps: ISO 8601 parsing, epoch numbers, formatting
  */
 #ifndef TOUCHFLOW_TOUCHFLOW_H
 #define TOUCHFLOW_TOUCHFLOW_H
@@ -22,5 +23,6 @@
 #include "plugin.h"
 #include "linereader.h"
 #include "csv.h"
+#include "time.h"
 
 #endif

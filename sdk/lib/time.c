@@ -1,0 +1,321 @@
+/*
+ * time.c - timestamps: the ISO 8601 forms the attribution sources write,
+ * epoch numbers from JSON, and formatting back to ISO 8601 (UTC).
+ *
+ * The calendar arithmetic is done here on the proleptic Gregorian calendar
+ * (days since 1970-01-01 from a civil date and back), so nothing depends
+ * on the TZ environment variable, the locale or the C library's mktime.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include "touchflow/error.h"
+#include "touchflow/time.h"
+
+#define MS_PER_SECOND INT64_C(1000)
+#define MS_PER_DAY INT64_C(86400000)
+
+/* A broken-down UTC time, as parsed or as formatted. */
+typedef struct civil_time {
+  int64_t year;
+  int month; /* 1..12 */
+  int day;   /* 1..31 */
+  int hour;
+  int minute;
+  int second;
+  int millis;
+} civil_time;
+
+static bool is_leap_year(int64_t year)
+{
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static int days_in_month(int64_t year, int month)
+{
+  static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+  if (month == 2 && is_leap_year(year))
+    return 29;
+  return days[month - 1];
+}
+
+/* Floor division: the quotient rounded towards minus infinity. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+  int64_t q = a / b;
+
+  if ((a % b != 0) && ((a < 0) != (b < 0)))
+    q--;
+  return q;
+}
+
+/* Days since 1970-01-01 of a valid civil date.  Years are counted from
+ * March so that the leap day is the last day of its "year"; an era is the
+ * 400-year cycle of 146097 days. */
+static int64_t days_from_civil(int64_t year, int month, int day)
+{
+  int64_t y = month <= 2 ? year - 1 : year;
+  int64_t era = floor_div(y, 400);
+  int64_t year_of_era = y - era * 400;
+  int64_t month_from_march = month > 2 ? month - 3 : month + 9;
+  int64_t day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+  int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+
+  return era * 146097 + day_of_era - 719468;
+}
+
+/* The civil date of a day count since 1970-01-01: the inverse of
+ * days_from_civil. */
+static void civil_from_days(int64_t days, civil_time *t)
+{
+  int64_t z = days + 719468;
+  int64_t era = floor_div(z, 146097);
+  int64_t day_of_era = z - era * 146097;
+  int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+                         day_of_era / 146096) /
+                        365;
+  int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  int64_t month_from_march = (5 * day_of_year + 2) / 153;
+
+  t->day = (int)(day_of_year - (153 * month_from_march + 2) / 5 + 1);
+  t->month = (int)(month_from_march < 10 ? month_from_march + 3
+                                         : month_from_march - 9);
+  t->year = year_of_era + era * 400 + (t->month <= 2 ? 1 : 0);
+}
+
+static bool is_digit(char c)
+{
+  return c >= '0' && c <= '9';
+}
+
+/* Reads exactly n digits at *p into *value and advances *p. */
+static bool read_digits(const char **p, int n, int *value)
+{
+  int v = 0;
+
+  for (int i = 0; i < n; i++) {
+    if (!is_digit((*p)[i]))
+      return false;
+    v = v * 10 + ((*p)[i] - '0');
+  }
+  *p += n;
+  *value = v;
+  return true;
+}
+
+/* Reads the character c at *p and advances *p. */
+static bool read_char(const char **p, char c)
+{
+  if (**p != c)
+    return false;
+  (*p)++;
+  return true;
+}
+
+/* YYYY-MM-DD, checked against the calendar. */
+static bool parse_date(const char **p, civil_time *t)
+{
+  int year;
+
+  if (!read_digits(p, 4, &year) || !read_char(p, '-') ||
+      !read_digits(p, 2, &t->month) || !read_char(p, '-') ||
+      !read_digits(p, 2, &t->day))
+    return false;
+  t->year = year;
+  return t->month >= 1 && t->month <= 12 && t->day >= 1 &&
+         t->day <= days_in_month(t->year, t->month);
+}
+
+/* A fraction of a second of any length after the '.', kept to the
+ * millisecond (truncated). */
+static bool parse_fraction(const char **p, civil_time *t)
+{
+  int scale = 100;
+
+  if (!is_digit(**p))
+    return false;
+  t->millis = 0;
+  for (; is_digit(**p); (*p)++) {
+    t->millis += (**p - '0') * scale;
+    scale /= 10;
+  }
+  return true;
+}
+
+/* HH:MM:SS with an optional fraction. */
+static bool parse_clock(const char **p, civil_time *t)
+{
+  if (!read_digits(p, 2, &t->hour) || !read_char(p, ':') ||
+      !read_digits(p, 2, &t->minute) || !read_char(p, ':') ||
+      !read_digits(p, 2, &t->second))
+    return false;
+  if (t->hour > 23 || t->minute > 59 || t->second > 59)
+    return false;
+  if (**p == '.') {
+    (*p)++;
+    return parse_fraction(p, t);
+  }
+  return true;
+}
+
+/* Z, +HH:MM, +HHMM, -HH:MM or -HHMM, or nothing (UTC); the offset in
+ * minutes east of UTC goes to *minutes. */
+static bool parse_offset(const char **p, int *minutes)
+{
+  int sign, hours, mins;
+
+  *minutes = 0;
+  if (**p == '\0')
+    return true;
+  if (read_char(p, 'Z'))
+    return true;
+  if (**p != '+' && **p != '-')
+    return false;
+  sign = **p == '-' ? -1 : 1;
+  (*p)++;
+  if (!read_digits(p, 2, &hours))
+    return false;
+  read_char(p, ':');
+  if (!read_digits(p, 2, &mins) || hours > 23 || mins > 59)
+    return false;
+  *minutes = sign * (hours * 60 + mins);
+  return true;
+}
+
+static int64_t ms_from_civil(const civil_time *t)
+{
+  int64_t seconds = (int64_t)t->hour * 3600 + t->minute * 60 + t->second;
+
+  return days_from_civil(t->year, t->month, t->day) * MS_PER_DAY +
+         seconds * MS_PER_SECOND + t->millis;
+}
+
+int tf_time_parse(const char *text, int64_t *ms)
+{
+  civil_time t = {0};
+  const char *p = text;
+  int offset_minutes = 0;
+
+  if (text == NULL || ms == NULL)
+    return TF_ERR_INVAL;
+  if (!parse_date(&p, &t))
+    return TF_ERR_PARSE;
+  if (*p == 'T' || *p == ' ') {
+    p++;
+    if (!parse_clock(&p, &t) || !parse_offset(&p, &offset_minutes))
+      return TF_ERR_PARSE;
+  }
+  if (*p != '\0')
+    return TF_ERR_PARSE;
+  *ms = ms_from_civil(&t) - (int64_t)offset_minutes * 60 * MS_PER_SECOND;
+  return TF_OK;
+}
+
+/* An epoch count in `unit` as milliseconds, refusing what overflows. */
+static int epoch_to_ms(int64_t value, tf_epoch_unit unit, int64_t *ms)
+{
+  int64_t factor;
+
+  if (unit != TF_EPOCH_SECONDS && unit != TF_EPOCH_MILLISECONDS)
+    return TF_ERR_INVAL;
+  factor = MS_PER_SECOND / unit;
+  if (value > INT64_MAX / factor || value < INT64_MIN / factor)
+    return TF_ERR_PARSE;
+  *ms = value * factor;
+  return TF_OK;
+}
+
+/* An optional '-' and one or more decimal digits, nothing else. */
+static bool is_integer_text(const char *s)
+{
+  if (*s == '-')
+    s++;
+  if (!is_digit(*s))
+    return false;
+  while (is_digit(*s))
+    s++;
+  return *s == '\0';
+}
+
+/* The integer in a text is_integer_text accepted; false on overflow. */
+static bool integer_from_text(const char *s, int64_t *value)
+{
+  bool negative = *s == '-';
+  int64_t v = 0;
+
+  if (negative)
+    s++;
+  for (; *s; s++) {
+    int digit = *s - '0';
+
+    if (v > (INT64_MAX - digit) / 10)
+      return false;
+    v = v * 10 + digit;
+  }
+  *value = negative ? -v : v;
+  return true;
+}
+
+static int time_from_json_string(const char *s, tf_epoch_unit unit, int64_t *ms)
+{
+  int64_t value;
+
+  if (!is_integer_text(s))
+    return tf_time_parse(s, ms);
+  if (!integer_from_text(s, &value))
+    return TF_ERR_PARSE;
+  return epoch_to_ms(value, unit, ms);
+}
+
+int tf_time_from_json(const json_t *value, tf_epoch_unit unit, int64_t *ms)
+{
+  if (ms == NULL)
+    return TF_ERR_INVAL;
+  if (value == NULL || json_is_null(value))
+    return TF_ERR_NOTFOUND;
+  if (json_is_integer(value))
+    return epoch_to_ms((int64_t)json_integer_value(value), unit, ms);
+  if (json_is_string(value))
+    return time_from_json_string(json_string_value(value), unit, ms);
+  return TF_ERR_PARSE;
+}
+
+static void civil_from_ms(int64_t ms, civil_time *t)
+{
+  int64_t days = floor_div(ms, MS_PER_DAY);
+  int64_t in_day = ms % MS_PER_DAY;
+
+  if (in_day < 0)
+    in_day += MS_PER_DAY;
+
+  civil_from_days(days, t);
+  t->hour = (int)(in_day / 3600000);
+  t->minute = (int)(in_day / 60000 % 60);
+  t->second = (int)(in_day / 1000 % 60);
+  t->millis = (int)(in_day % 1000);
+}
+
+void tf_time_format(int64_t ms, char *buf, size_t len)
+{
+  civil_time t;
+
+  if (buf == NULL || len == 0)
+    return;
+  civil_from_ms(ms, &t);
+  snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)t.year,
+           t.month, t.day, t.hour, t.minute, t.second);
+}
+
+void tf_time_format_ms(int64_t ms, char *buf, size_t len)
+{
+  civil_time t;
+
+  if (buf == NULL || len == 0)
+    return;
+  civil_from_ms(ms, &t);
+  snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)t.year,
+           t.month, t.day, t.hour, t.minute, t.second, t.millis);
+}

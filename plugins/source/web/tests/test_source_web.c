@@ -1,0 +1,555 @@
+/*
+ * test_source_web.c - tests of the `web` source: the hit -> event mapping
+ * called directly with hand-made records, then whole runs of the plugin
+ * over the fixture files in tests/data through a small fake host (emit
+ * collects records, reject collects codes and messages, metric sums
+ * counters).
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/touchflow.h>
+#include "../web_hit.h"
+
+const tf_plugin *source_web_LTX_tf_plugin_entry(void);
+
+#define UID "277d79d01678498fea067c9b631bf6df"
+
+struct tf_ctx {
+  int unused;
+};
+
+static tf_ctx ctx;
+static tf_batch *emitted;
+static json_t *rejects; /* [{"code", "message", "line"}] */
+static json_t *metrics; /* {"name": total} */
+static char last_log[1024];
+
+static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(last_log, sizeof(last_log), fmt, ap);
+  va_end(ap);
+}
+
+static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
+                       const char *message)
+{
+  json_array_append_new(
+      rejects, json_pack("{s:s, s:s, s:I}", "code", code, "message", message,
+                         "line", (json_int_t)tf_record_origin(rec).line));
+  return TF_OK;
+}
+
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
+{
+  json_int_t now = json_integer_value(json_object_get(metrics, name));
+
+  json_object_set_new(metrics, name, json_integer(now + delta));
+}
+
+static int fake_emit(tf_ctx *c, tf_record *rec)
+{
+  return tf_batch_push(emitted, rec);
+}
+
+static const char *fake_stage_id(const tf_ctx *c)
+{
+  return "hits";
+}
+
+static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
+                             fake_metric,     fake_emit, fake_stage_id};
+
+static void setup(void)
+{
+  emitted = tf_batch_new();
+  rejects = json_array();
+  metrics = json_object();
+  last_log[0] = '\0';
+}
+
+static void teardown(void)
+{
+  tf_batch_free(emitted);
+  json_decref(rejects);
+  json_decref(metrics);
+}
+
+/* --- Calling the mapping directly ------------------------------------- */
+
+/* Maps one record parsed from json, as read from line 7 of hits.ndjson. */
+static void map_json(const char *json)
+{
+  tf_origin origin = {"hits.ndjson", 7};
+  char err[256];
+  tf_record *rec =
+      tf_record_parse(json, strlen(json), &origin, err, sizeof(err));
+
+  ck_assert_msg(rec != NULL, "bad test JSON: %s", err);
+  ck_assert_int_eq(source_web_map_hit(NULL, &ctx, &host, rec), TF_OK);
+  tf_record_unref(rec);
+}
+
+static const json_t *event(size_t i)
+{
+  ck_assert_uint_gt(tf_batch_count(emitted), i);
+  return tf_record_json(tf_batch_get(emitted, i));
+}
+
+static const char *event_string(size_t i, const char *field)
+{
+  return json_string_value(json_object_get(event(i), field));
+}
+
+/* The i-th event equals the JSON text `want`, every field of it. */
+static void expect_event(size_t i, const char *want)
+{
+  json_t *expected = json_loads(want, 0, NULL);
+  char *got = json_dumps(event(i), JSON_SORT_KEYS);
+
+  ck_assert_ptr_nonnull(expected);
+  ck_assert_msg(json_equal(expected, event(i)), "event %zu is %s", i, got);
+  free(got);
+  json_decref(expected);
+}
+
+/* The only outcome so far is one reject with this code, and its message
+ * holds `part`. */
+static void expect_only_reject(const char *code, const char *part)
+{
+  json_t *r = json_array_get(rejects, 0);
+  const char *message = json_string_value(json_object_get(r, "message"));
+
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
+  ck_assert_msg(strstr(message, part) != NULL, "message \"%s\" lacks \"%s\"",
+                message, part);
+}
+
+START_TEST(test_page_view_becomes_hit_event)
+{
+  map_json("{\"id\":\"h1\",\"biz_uid\":\"" UID "\","
+           "\"ts\":\"2026-03-01T12:17:05.123Z\","
+           "\"url\":\"https://www.acme.com/pricing?utm_source=google\","
+           "\"referrer\":\"https://www.google.com/\",\"event\":\"page_view\"}");
+  expect_event(0, "{\"event\":\"hit\",\"ts\":\"2026-03-01T12:17:05.123Z\","
+                  "\"ts_ms\":1772367425123,\"biz_uid\":\"" UID "\","
+                  "\"email\":null,\"origin\":\"web\",\"source_record_id\":"
+                  "\"h1\",\"hit_type\":\"page_view\",\"url\":\"https://"
+                  "www.acme.com/pricing?utm_source=google\",\"referrer\":"
+                  "\"https://www.google.com/\",\"form_url\":null}");
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+}
+END_TEST
+
+START_TEST(test_form_submit_keeps_lowercased_email_and_form_url)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/demo\",\"event\":\"form_submit\","
+           "\"email\":\"Jane.Doe@Acme.COM\","
+           "\"form_url\":\"https://www.acme.com/demo#form\"}");
+  ck_assert_str_eq(event_string(0, "hit_type"), "form_submit");
+  ck_assert_str_eq(event_string(0, "email"), "jane.doe@acme.com");
+  ck_assert_str_eq(event_string(0, "form_url"),
+                   "https://www.acme.com/demo#form");
+}
+END_TEST
+
+START_TEST(test_form_submit_without_email_has_null_email)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/demo\",\"event\":\"form_submit\"}");
+  ck_assert(json_is_null(json_object_get(event(0), "email")));
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+}
+END_TEST
+
+START_TEST(test_form_submit_without_form_url_uses_the_page)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/demo\",\"event\":\"form_submit\"}");
+  ck_assert_str_eq(event_string(0, "form_url"), "https://www.acme.com/demo");
+}
+END_TEST
+
+START_TEST(test_page_view_has_null_form_url)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\","
+           "\"form_url\":\"https://www.acme.com/form\"}");
+  ck_assert(json_is_null(json_object_get(event(0), "form_url")));
+}
+END_TEST
+
+START_TEST(test_cookie_name_biz_uid_is_accepted)
+{
+  map_json("{\"_biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+}
+END_TEST
+
+START_TEST(test_uppercase_bizible_id_is_lowercased)
+{
+  map_json("{\"biz_uid\":\"277D79D01678498FEA067C9B631BF6DF\","
+           "\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+}
+END_TEST
+
+START_TEST(test_missing_bizible_id_is_rejected)
+{
+  map_json("{\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("missing_bizible_id", "biz_uid");
+}
+END_TEST
+
+START_TEST(test_empty_bizible_id_is_missing)
+{
+  map_json("{\"biz_uid\":\"\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("missing_bizible_id", "biz_uid");
+}
+END_TEST
+
+START_TEST(test_short_bizible_id_is_invalid)
+{
+  map_json("{\"biz_uid\":\"277d79d0167849\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("invalid_bizible_id", "\"277d79d0167849\"");
+}
+END_TEST
+
+START_TEST(test_non_hex_bizible_id_is_invalid)
+{
+  map_json("{\"biz_uid\":\"277d79d01678498fea067c9b631bf6dz\","
+           "\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("invalid_bizible_id", "biz_uid");
+}
+END_TEST
+
+START_TEST(test_long_bizible_id_is_invalid)
+{
+  map_json("{\"_biz_uid\":\"" UID "0\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("invalid_bizible_id", "_biz_uid");
+}
+END_TEST
+
+/* One hit with this "ts" value (JSON text); returns its ts_ms. */
+static json_int_t ts_ms_of(const char *ts_json)
+{
+  char json[512];
+
+  snprintf(json, sizeof(json),
+           "{\"biz_uid\":\"" UID "\",\"ts\":%s,"
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}",
+           ts_json);
+  map_json(json);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  return json_integer_value(json_object_get(event(0), "ts_ms"));
+}
+
+START_TEST(test_ts_with_offset_is_converted_to_utc)
+{
+  ck_assert_int_eq(ts_ms_of("\"2026-03-01T07:17:05-05:00\""), 1772367425000);
+  ck_assert_str_eq(event_string(0, "ts"), "2026-03-01T12:17:05.000Z");
+}
+END_TEST
+
+START_TEST(test_ts_with_fraction_keeps_milliseconds)
+{
+  ck_assert_int_eq(ts_ms_of("\"2026-03-01T13:17:05.1234+01:00\""),
+                   1772367425123);
+}
+END_TEST
+
+START_TEST(test_ts_epoch_milliseconds_number)
+{
+  ck_assert_int_eq(ts_ms_of("1772367425000"), 1772367425000);
+  ck_assert_str_eq(event_string(0, "ts"), "2026-03-01T12:17:05.000Z");
+}
+END_TEST
+
+START_TEST(test_ts_epoch_milliseconds_string)
+{
+  ck_assert_int_eq(ts_ms_of("\"1772367425000\""), 1772367425000);
+}
+END_TEST
+
+START_TEST(test_ts_epoch_seconds_is_rejected)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":1772367425,"
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("invalid_timestamp", "1772367425");
+}
+END_TEST
+
+START_TEST(test_unparseable_ts_is_rejected_naming_the_value)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-02-30T10:00:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("invalid_timestamp", "ts \"2026-02-30T10:00:00Z\"");
+}
+END_TEST
+
+START_TEST(test_missing_ts_is_rejected)
+{
+  map_json("{\"biz_uid\":\"" UID "\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  expect_only_reject("invalid_timestamp", "ts is missing");
+}
+END_TEST
+
+START_TEST(test_unknown_event_is_rejected)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"click\"}");
+  expect_only_reject("invalid_event", "\"click\"");
+}
+END_TEST
+
+START_TEST(test_missing_event_is_rejected)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\"}");
+  expect_only_reject("invalid_event", "event is missing");
+}
+END_TEST
+
+START_TEST(test_missing_url_is_rejected)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"event\":\"page_view\"}");
+  expect_only_reject("missing_field", "url");
+}
+END_TEST
+
+START_TEST(test_non_string_url_is_invalid_field)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":{\"href\":\"x\"},\"event\":\"page_view\"}");
+  expect_only_reject("invalid_field", "url is an object");
+}
+END_TEST
+
+START_TEST(test_integer_id_is_source_record_id)
+{
+  map_json("{\"id\":4711,\"biz_uid\":\"" UID "\","
+           "\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  ck_assert_str_eq(event_string(0, "source_record_id"), "4711");
+}
+END_TEST
+
+START_TEST(test_without_id_source_record_id_is_file_and_line)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  ck_assert_str_eq(event_string(0, "source_record_id"), "hits.ndjson:7");
+}
+END_TEST
+
+START_TEST(test_csv_empty_fields_are_null)
+{
+  map_json("{\"id\":\"\",\"biz_uid\":\"" UID "\","
+           "\"ts\":\"2026-03-01T12:20:00Z\",\"url\":\"https://www.acme.com/\","
+           "\"referrer\":\"\",\"event\":\"form_submit\",\"email\":\"\","
+           "\"form_url\":\"\"}");
+  ck_assert(json_is_null(json_object_get(event(0), "referrer")));
+  ck_assert(json_is_null(json_object_get(event(0), "email")));
+  ck_assert_str_eq(event_string(0, "form_url"), "https://www.acme.com/");
+  ck_assert_str_eq(event_string(0, "source_record_id"), "hits.ndjson:7");
+}
+END_TEST
+
+START_TEST(test_event_keeps_the_input_origin_and_leaves_input_alone)
+{
+  const char *json = "{\"biz_uid\":\"277D79D01678498FEA067C9B631BF6DF\","
+                     "\"ts\":\"2026-03-01T12:20:00Z\",\"email\":\"A@B.C\","
+                     "\"url\":\"https://www.acme.com/\","
+                     "\"event\":\"page_view\"}";
+  tf_origin origin = {"hits.ndjson", 3};
+  tf_record *rec = tf_record_parse(json, strlen(json), &origin, NULL, 0);
+  json_t *before = tf_record_copy_json(rec);
+  tf_origin got;
+
+  ck_assert_int_eq(source_web_map_hit(NULL, &ctx, &host, rec), TF_OK);
+  got = tf_record_origin(tf_batch_get(emitted, 0));
+  ck_assert_str_eq(got.file, "hits.ndjson");
+  ck_assert_int_eq(got.line, 3);
+  ck_assert(json_equal(before, tf_record_json(rec)));
+  json_decref(before);
+  tf_record_unref(rec);
+}
+END_TEST
+
+START_TEST(test_hits_are_counted_by_type)
+{
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:21:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
+  map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:22:00Z\","
+           "\"url\":\"https://www.acme.com/\",\"event\":\"form_submit\"}");
+  ck_assert_int_eq(json_integer_value(json_object_get(metrics, "page_view")),
+                   2);
+  ck_assert_int_eq(json_integer_value(json_object_get(metrics, "form_submit")),
+                   1);
+}
+END_TEST
+
+/* --- Whole runs over the fixtures ------------------------------------- */
+
+static void diag_fail(void *ud, const char *path, const char *message)
+{
+  ck_abort_msg("config: %s: %s", path, message);
+}
+
+/* Runs the plugin over a fixture file until it is done. */
+static void run_fixture(const char *config_json)
+{
+  const tf_plugin *plugin = source_web_LTX_tf_plugin_entry();
+  json_t *given = json_loads(config_json, 0, NULL);
+  tf_config *cfg;
+  void *state;
+  int rc;
+
+  ck_assert_ptr_nonnull(given);
+  ck_assert_int_eq(tf_options_validate(plugin->options, given, NULL, "config",
+                                       WEB_FIXTURES, diag_fail, NULL, &cfg),
+                   TF_OK);
+  json_decref(given);
+  ck_assert_int_eq(plugin->init(&ctx, &host, cfg, &state), TF_OK);
+  do {
+    rc = plugin->produce(state, &ctx, 4);
+  } while (rc == TF_MORE);
+  ck_assert_int_eq(rc, TF_DONE);
+  plugin->fini(state);
+  tf_config_free(cfg);
+}
+
+static void expect_reject_at(size_t i, const char *code, long line)
+{
+  json_t *r = json_array_get(rejects, i);
+
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
+  ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), line);
+}
+
+START_TEST(test_gzip_ndjson_fixture)
+{
+  run_fixture("{\"path\": \"hits.ndjson.gz\"}");
+  ck_assert_uint_eq(tf_batch_count(emitted), 4);
+  ck_assert_str_eq(event_string(0, "source_record_id"), "h1");
+  ck_assert_str_eq(event_string(1, "email"), "jane.doe@acme.com");
+  ck_assert_str_eq(event_string(1, "ts"), "2026-03-01T12:20:00.000Z");
+  ck_assert_str_eq(event_string(2, "biz_uid"),
+                   "08c1063cb0a64349ad0d2d862f5cc700");
+  ck_assert_str_eq(event_string(2, "source_record_id"), "hits.ndjson.gz:3");
+  ck_assert_str_eq(event_string(3, "ts"), "2026-03-01T12:40:00.000Z");
+  ck_assert(json_is_null(json_object_get(event(3), "email")));
+  ck_assert_uint_eq(json_array_size(rejects), 5);
+  expect_reject_at(0, "missing_bizible_id", 4);
+  expect_reject_at(1, "invalid_bizible_id", 5);
+  expect_reject_at(2, "invalid_timestamp", 6);
+  expect_reject_at(3, "invalid_event", 7);
+  expect_reject_at(4, "invalid_json", 8);
+}
+END_TEST
+
+START_TEST(test_csv_fixture_with_crlf)
+{
+  run_fixture("{\"path\": \"hits.csv\"}");
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  expect_event(1, "{\"event\":\"hit\",\"ts\":\"2026-03-01T12:19:00.500Z\","
+                  "\"ts_ms\":1772367540500,\"biz_uid\":\"" UID "\","
+                  "\"email\":\"bob@example.com\",\"origin\":\"web\","
+                  "\"source_record_id\":\"h11\",\"hit_type\":\"form_submit\","
+                  "\"url\":\"https://www.acme.com/demo\",\"referrer\":null,"
+                  "\"form_url\":\"https://www.acme.com/demo\"}");
+  ck_assert_str_eq(event_string(0, "url"),
+                   "https://www.acme.com/?utm_source=linkedin&utm_medium="
+                   "social");
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  expect_reject_at(0, "missing_bizible_id", 4);
+}
+END_TEST
+
+START_TEST(test_options_are_the_file_source_options)
+{
+  const tf_plugin *plugin = source_web_LTX_tf_plugin_entry();
+
+  ck_assert_str_eq(plugin->name, "web");
+  ck_assert_int_eq(plugin->kind, TF_KIND_SOURCE);
+  ck_assert_ptr_nonnull(tf_options_find(plugin->options, "path"));
+  ck_assert_ptr_nonnull(tf_options_find(plugin->options, "compression"));
+  ck_assert_uint_eq(tf_options_count(plugin->options), 6);
+}
+END_TEST
+
+static Suite *source_web_suite(void)
+{
+  Suite *s = suite_create("source_web");
+  TCase *map = tcase_create("map");
+  TCase *run = tcase_create("run");
+
+  tcase_add_checked_fixture(map, setup, teardown);
+  tcase_add_test(map, test_page_view_becomes_hit_event);
+  tcase_add_test(map, test_form_submit_keeps_lowercased_email_and_form_url);
+  tcase_add_test(map, test_form_submit_without_email_has_null_email);
+  tcase_add_test(map, test_form_submit_without_form_url_uses_the_page);
+  tcase_add_test(map, test_page_view_has_null_form_url);
+  tcase_add_test(map, test_cookie_name_biz_uid_is_accepted);
+  tcase_add_test(map, test_uppercase_bizible_id_is_lowercased);
+  tcase_add_test(map, test_missing_bizible_id_is_rejected);
+  tcase_add_test(map, test_empty_bizible_id_is_missing);
+  tcase_add_test(map, test_short_bizible_id_is_invalid);
+  tcase_add_test(map, test_non_hex_bizible_id_is_invalid);
+  tcase_add_test(map, test_long_bizible_id_is_invalid);
+  tcase_add_test(map, test_ts_with_offset_is_converted_to_utc);
+  tcase_add_test(map, test_ts_with_fraction_keeps_milliseconds);
+  tcase_add_test(map, test_ts_epoch_milliseconds_number);
+  tcase_add_test(map, test_ts_epoch_milliseconds_string);
+  tcase_add_test(map, test_ts_epoch_seconds_is_rejected);
+  tcase_add_test(map, test_unparseable_ts_is_rejected_naming_the_value);
+  tcase_add_test(map, test_missing_ts_is_rejected);
+  tcase_add_test(map, test_unknown_event_is_rejected);
+  tcase_add_test(map, test_missing_event_is_rejected);
+  tcase_add_test(map, test_missing_url_is_rejected);
+  tcase_add_test(map, test_non_string_url_is_invalid_field);
+  tcase_add_test(map, test_integer_id_is_source_record_id);
+  tcase_add_test(map, test_without_id_source_record_id_is_file_and_line);
+  tcase_add_test(map, test_csv_empty_fields_are_null);
+  tcase_add_test(map, test_event_keeps_the_input_origin_and_leaves_input_alone);
+  tcase_add_test(map, test_hits_are_counted_by_type);
+  suite_add_tcase(s, map);
+
+  tcase_add_checked_fixture(run, setup, teardown);
+  tcase_add_test(run, test_gzip_ndjson_fixture);
+  tcase_add_test(run, test_csv_fixture_with_crlf);
+  tcase_add_test(run, test_options_are_the_file_source_options);
+  suite_add_tcase(s, run);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(source_web_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -11,6 +11,7 @@
  *   linereader.h  line-by-line reading of plain or gzip files
  *   csv.h      an RFC 4180 CSV reader and writer
  *   time.h     timestamps: ISO 8601 parsing, epoch numbers, formatting
+ *   filesource.h  the reading half of file-based sources
  */
 #ifndef TOUCHFLOW_TOUCHFLOW_H
 #define TOUCHFLOW_TOUCHFLOW_H
@@ -24,5 +25,6 @@
 #include "linereader.h"
 #include "csv.h"
 #include "time.h"
+#include "filesource.h"
 
 #endif

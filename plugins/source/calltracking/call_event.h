@@ -1,0 +1,33 @@
+/*
+ * call_event.h - the record -> `call` event mapping of the `calltracking`
+ * source and the settings it reads, kept apart from the plugin's lifecycle
+ * so that tests can call it directly with hand-made records.
+ */
+#ifndef SOURCE_CALLTRACKING_CALL_EVENT_H
+#define SOURCE_CALLTRACKING_CALL_EVENT_H
+
+#include <touchflow/filesource.h>
+
+typedef enum call_record_type {
+  CALL_TASK,    /* a Salesforce Task written by the call-tracking vendor */
+  CALL_CTM_CALL /* a CallTrackingMetrics call record */
+} call_record_type;
+
+/* What the mapping needs from the config.  The strings are borrowed (from
+ * the plugin's config) and must outlive every call of the mapping. */
+typedef struct call_settings {
+  call_record_type type;
+  const char *bizible_id_field; /* field name or dotted path */
+  const char *phone_field;      /* field name or dotted path; NULL: none */
+} call_settings;
+
+/* A tf_file_source_map_fn; ud is a const call_settings *.  Turns one Task
+ * or CTM call into a `call` event (docs/events.md) derived from rec (so it
+ * keeps rec's file:line) and emits it, or rejects rec with one of the codes
+ * listed in README.md.  A CTM API page ({"calls": [...]}) gives one event
+ * per call.  rec is borrowed.  Returns TF_OK, TF_ERR_NOMEM, or the error
+ * host->emit or host->reject returned. */
+int source_calltracking_map_call(void *ud, tf_ctx *ctx, const tf_host *host,
+                                 const tf_record *rec);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * source_calltracking.c - the `calltracking` source: phone calls from
+ * Salesforce Tasks written by a call-tracking vendor, or from
+ * CallTrackingMetrics call records, as `call` events.
+ *
+ * Owns the plugin descriptor, its option table, turning the config into
+ * the mapping's settings (the defaults that depend on record_type) and the
+ * lifecycle.  Reading the files is tf_file_source's; turning a record into
+ * an event is call_event.c's.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/plugin.h>
+#include "call_event.h"
+
+#define TASK_BIZIBLE_ID_FIELD "bizible2__BizibleId__c"
+#define CTM_BIZIBLE_ID_FIELD "custom_fields.bizible_id"
+#define CTM_PHONE_FIELD "caller_number"
+
+typedef struct source_calltracking {
+  call_settings settings; /* strings borrowed from the config */
+  tf_file_source *fs;
+} source_calltracking;
+
+static const char *const record_types[] = {"task", "ctm_call", NULL};
+
+static const tf_option source_calltracking_options[] = {
+    TF_FILE_SOURCE_OPTIONS,
+    {"record_type", TF_OPT_ENUM, "task", 0, 0, 0, record_types,
+     "task: Salesforce Tasks written by the call-tracking vendor (Bulk API or "
+     "Data Loader CSV, or NDJSON). ctm_call: CallTrackingMetrics call records "
+     "(NDJSON, one call or one API page {\"calls\": [...]} a line)."},
+    {"bizible_id_field", TF_OPT_STRING, NULL, 0, 0, 0, NULL,
+     "Where the BizibleId is: a field name or a dotted path. Default: "
+     "bizible2__BizibleId__c for task, custom_fields.bizible_id for "
+     "ctm_call."},
+    {"phone_field", TF_OPT_STRING, NULL, 0, 0, 0, NULL,
+     "Where the caller's phone number is: a field name or a dotted path. "
+     "Default: caller_number for ctm_call; none for task (a Salesforce Task "
+     "has no phone field; name the custom field your vendor fills)."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+/* The settings from the config, with the defaults of the record type. */
+static int read_settings(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
+                         call_settings *set)
+{
+  const char *type = tf_config_string(cfg, "record_type");
+  int ctm = type && strcmp(type, "ctm_call") == 0;
+
+  set->type = ctm ? CALL_CTM_CALL : CALL_TASK;
+  set->bizible_id_field = tf_config_string(cfg, "bizible_id_field");
+  set->phone_field = tf_config_string(cfg, "phone_field");
+  if ((set->bizible_id_field && !*set->bizible_id_field) ||
+      (set->phone_field && !*set->phone_field)) {
+    host->log(ctx, TF_LOG_ERROR,
+              "bizible_id_field and phone_field must name a field when set");
+    return TF_ERR_CONFIG;
+  }
+  if (!set->bizible_id_field)
+    set->bizible_id_field = ctm ? CTM_BIZIBLE_ID_FIELD : TASK_BIZIBLE_ID_FIELD;
+  if (!set->phone_field && ctm)
+    set->phone_field = CTM_PHONE_FIELD;
+  return TF_OK;
+}
+
+static void source_calltracking_fini(void *state)
+{
+  source_calltracking *s = state;
+
+  if (!s)
+    return;
+  tf_file_source_free(s->fs);
+  free(s);
+}
+
+static int source_calltracking_init(tf_ctx *ctx, const tf_host *host,
+                                    const tf_config *cfg, void **state)
+{
+  source_calltracking *s = calloc(1, sizeof(*s));
+  int rc;
+
+  *state = NULL;
+  if (!s)
+    return TF_ERR_NOMEM;
+  rc = read_settings(ctx, host, cfg, &s->settings);
+  if (rc == TF_OK)
+    rc = tf_file_source_new(ctx, host, cfg, source_calltracking_map_call,
+                            &s->settings, &s->fs);
+  if (rc != TF_OK) {
+    s->fs = NULL;
+    source_calltracking_fini(s);
+    return rc;
+  }
+  *state = s;
+  return TF_OK;
+}
+
+static int source_calltracking_produce(void *state, tf_ctx *ctx,
+                                       size_t max_records)
+{
+  source_calltracking *s = state;
+
+  return tf_file_source_produce(s->fs, max_records);
+}
+
+static int source_calltracking_position(void *state, json_t **position)
+{
+  source_calltracking *s = state;
+
+  return tf_file_source_position(s->fs, position);
+}
+
+static int source_calltracking_seek(void *state, const json_t *position)
+{
+  source_calltracking *s = state;
+
+  return tf_file_source_seek(s->fs, position);
+}
+
+static const tf_plugin source_calltracking_plugin = {
+    TF_PLUGIN_HEADER,
+    TF_KIND_SOURCE,
+    "calltracking",
+    "1.0.0",
+    "Reads phone calls (Salesforce Tasks written by call tracking, or "
+    "CallTrackingMetrics call records) and emits call events.",
+    "MIT",
+    source_calltracking_options,
+    source_calltracking_init,
+    source_calltracking_fini,
+    source_calltracking_produce,
+    NULL,
+    NULL,
+    NULL,
+    source_calltracking_position,
+    source_calltracking_seek,
+    NULL,
+    NULL,
+    {NULL}};
+
+TF_PLUGIN_DEFINE(source_calltracking, source_calltracking_plugin)

@@ -1,0 +1,681 @@
+/*
+ * test_source_calltracking.c - tests of the `calltracking` source: the
+ * Task and CTM call -> event mapping called directly with hand-made
+ * records, the config defaults, then whole runs of the plugin over the
+ * fixture files in tests/data through a small fake host (emit collects
+ * records, reject collects codes and messages, metric sums counters).
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/touchflow.h>
+#include "../call_event.h"
+
+const tf_plugin *source_calltracking_LTX_tf_plugin_entry(void);
+
+#define UID "277d79d01678498fea067c9b631bf6df"
+#define UID2 "08c1063cb0a64349ad0d2d862f5cc700"
+
+struct tf_ctx {
+  int unused;
+};
+
+static tf_ctx ctx;
+static tf_batch *emitted;
+static json_t *rejects; /* [{"code", "message", "line", "record"}] */
+static json_t *metrics; /* {"name": total} */
+static char last_log[1024];
+
+static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(last_log, sizeof(last_log), fmt, ap);
+  va_end(ap);
+}
+
+static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
+                       const char *message)
+{
+  const json_t *obj = tf_record_json(rec);
+
+  json_array_append_new(rejects,
+                        json_pack("{s:s, s:s, s:I, s:O?}", "code", code,
+                                  "message", message, "line",
+                                  (json_int_t)tf_record_origin(rec).line,
+                                  "record", (json_t *)obj));
+  return TF_OK;
+}
+
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
+{
+  json_int_t now = json_integer_value(json_object_get(metrics, name));
+
+  json_object_set_new(metrics, name, json_integer(now + delta));
+}
+
+static int fake_emit(tf_ctx *c, tf_record *rec)
+{
+  return tf_batch_push(emitted, rec);
+}
+
+static const char *fake_stage_id(const tf_ctx *c)
+{
+  return "calls";
+}
+
+static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
+                             fake_metric,     fake_emit, fake_stage_id};
+
+static void setup(void)
+{
+  emitted = tf_batch_new();
+  rejects = json_array();
+  metrics = json_object();
+  last_log[0] = '\0';
+}
+
+static void teardown(void)
+{
+  tf_batch_free(emitted);
+  json_decref(rejects);
+  json_decref(metrics);
+}
+
+/* --- Calling the mapping directly ------------------------------------- */
+
+static const call_settings task_settings = {CALL_TASK, "bizible2__BizibleId__c",
+                                            NULL};
+static const call_settings ctm_settings = {
+    CALL_CTM_CALL, "custom_fields.bizible_id", "caller_number"};
+
+/* Maps one record parsed from json, as read from line 17 of tasks.csv. */
+static void map_with(const call_settings *set, const char *json)
+{
+  tf_origin origin = {"tasks.csv", 17};
+  char err[256];
+  tf_record *rec =
+      tf_record_parse(json, strlen(json), &origin, err, sizeof(err));
+
+  ck_assert_msg(rec != NULL, "bad test JSON: %s", err);
+  ck_assert_int_eq(source_calltracking_map_call((void *)set, &ctx, &host, rec),
+                   TF_OK);
+  tf_record_unref(rec);
+}
+
+static void map_task(const char *json)
+{
+  map_with(&task_settings, json);
+}
+
+static const json_t *event(size_t i)
+{
+  ck_assert_uint_gt(tf_batch_count(emitted), i);
+  return tf_record_json(tf_batch_get(emitted, i));
+}
+
+static const char *event_string(size_t i, const char *field)
+{
+  return json_string_value(json_object_get(event(i), field));
+}
+
+static json_int_t metric(const char *name)
+{
+  return json_integer_value(json_object_get(metrics, name));
+}
+
+/* The i-th event equals the JSON text `want`, every field of it. */
+static void expect_event(size_t i, const char *want)
+{
+  json_t *expected = json_loads(want, 0, NULL);
+  char *got = json_dumps(event(i), JSON_SORT_KEYS);
+
+  ck_assert_ptr_nonnull(expected);
+  ck_assert_msg(json_equal(expected, event(i)), "event %zu is %s", i, got);
+  free(got);
+  json_decref(expected);
+}
+
+static const char *reject_string(size_t i, const char *field)
+{
+  return json_string_value(json_object_get(json_array_get(rejects, i), field));
+}
+
+static void expect_message_has(size_t i, const char *part)
+{
+  const char *message = reject_string(i, "message");
+
+  ck_assert_ptr_nonnull(message);
+  ck_assert_msg(strstr(message, part) != NULL, "message \"%s\" lacks \"%s\"",
+                message, part);
+}
+
+/* The only outcome so far is one reject with this code, and its message
+ * holds `part`. */
+static void expect_only_reject(const char *code, const char *part)
+{
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_str_eq(reject_string(0, "code"), code);
+  expect_message_has(0, part);
+}
+
+#define TASK_HEAD                                                              \
+  "{\"Id\":\"00T5e00000AbCdEAAV\",\"WhoId\":\"00Q5e00000XyZ12EAF\","           \
+  "\"Subject\":\"Inbound call from (617) 555-0123\",\"Type\":\"Call\","        \
+  "\"CreatedDate\":\"2024-03-05T14:19:02.000Z\","
+
+START_TEST(test_task_becomes_call_event)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\","
+                     "\"bizible2__Bizible_Touchpoint_Date__c\":"
+                     "\"2024-03-05T14:14:00.000Z\"}");
+  expect_event(0, "{\"event\":\"call\",\"ts\":\"2024-03-05T14:14:00.000Z\","
+                  "\"ts_ms\":1709648040000,\"biz_uid\":\"" UID "\","
+                  "\"email\":null,\"origin\":\"calltracking\","
+                  "\"source_record_id\":\"00T5e00000AbCdEAAV\","
+                  "\"call_type\":\"Call\",\"subject\":\"Inbound call from "
+                  "(617) 555-0123\",\"who_id\":\"00Q5e00000XyZ12EAF\","
+                  "\"phone\":null}");
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+}
+END_TEST
+
+/* DOMAIN.md call rule 1: "Task without a BizibleId: no touchpoint. The
+ * record is rejected with a clear reason (the vendor must be told) and
+ * goes to the dead-letter output; the run continues." */
+START_TEST(call_rule_1_task_without_bizible_id_is_dead_lettered)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"\"}");
+  expect_only_reject("missing_bizible_id", "00T5e00000AbCdEAAV");
+  expect_message_has(0, "bizible2__BizibleId__c");
+  expect_message_has(0, "vendor");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(
+          json_object_get(json_array_get(rejects, 0), "record"), "Id")),
+      "00T5e00000AbCdEAAV");
+  ck_assert_int_eq(metric("missing_bizible_id"), 1);
+}
+END_TEST
+
+/* DOMAIN.md call rule 1, as above: a Task whose BizibleId field is absent
+ * altogether (null in NDJSON, or no such column) is the same case. */
+START_TEST(call_rule_1_task_with_null_or_absent_bizible_id_is_dead_lettered)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":null}");
+  map_task(TASK_HEAD "\"Status\":\"Completed\"}");
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  ck_assert_uint_eq(json_array_size(rejects), 2);
+  ck_assert_str_eq(reject_string(0, "code"), "missing_bizible_id");
+  ck_assert_str_eq(reject_string(1, "code"), "missing_bizible_id");
+}
+END_TEST
+
+/* DOMAIN.md call rule 1: "...; the run continues." The next Task is
+ * mapped as usual. */
+START_TEST(call_rule_1_mapping_goes_on_after_a_task_without_bizible_id)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"\"}");
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\"}");
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+}
+END_TEST
+
+/* DOMAIN.md: "The call time is the Task's
+ * bizible2__Bizible_Touchpoint_Date__c when set, else its CreatedDate." */
+START_TEST(call_time_is_the_touchpoint_date_when_set)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\","
+                     "\"bizible2__Bizible_Touchpoint_Date__c\":"
+                     "\"2024-03-06T09:58:30.000-05:00\"}");
+  ck_assert_str_eq(event_string(0, "ts"), "2024-03-06T14:58:30.000Z");
+  ck_assert_int_eq(metric("dated_by_touchpoint_date"), 1);
+}
+END_TEST
+
+/* DOMAIN.md: "The call time is the Task's
+ * bizible2__Bizible_Touchpoint_Date__c when set, else its CreatedDate." */
+START_TEST(call_time_is_created_date_when_touchpoint_date_is_empty)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\","
+                     "\"bizible2__Bizible_Touchpoint_Date__c\":\"\"}");
+  ck_assert_str_eq(event_string(0, "ts"), "2024-03-05T14:19:02.000Z");
+  ck_assert_int_eq(json_integer_value(json_object_get(event(0), "ts_ms")),
+                   1709648342000);
+  ck_assert_int_eq(metric("dated_by_created_date"), 1);
+}
+END_TEST
+
+START_TEST(test_bad_touchpoint_date_is_rejected_not_replaced)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\","
+                     "\"bizible2__Bizible_Touchpoint_Date__c\":"
+                     "\"05/03/2024 16:40\"}");
+  expect_only_reject("invalid_timestamp",
+                     "bizible2__Bizible_Touchpoint_Date__c \"05/03/2024 "
+                     "16:40\"");
+}
+END_TEST
+
+START_TEST(test_task_without_any_date_is_rejected)
+{
+  map_task("{\"Id\":\"00T5e00000AbCdEAAV\",\"Type\":\"Call\","
+           "\"bizible2__BizibleId__c\":\"" UID "\"}");
+  expect_only_reject("invalid_timestamp", "CreatedDate");
+}
+END_TEST
+
+/* The ts of a Task with this CreatedDate. */
+static const char *ts_of_created(const char *created)
+{
+  char json[512];
+
+  snprintf(json, sizeof(json),
+           "{\"Id\":\"00T5e00000AbCdEAAV\",\"Type\":\"Call\","
+           "\"CreatedDate\":\"%s\",\"bizible2__BizibleId__c\":\"" UID "\"}",
+           created);
+  map_task(json);
+  return event_string(tf_batch_count(emitted) - 1, "ts");
+}
+
+START_TEST(test_salesforce_datetime_forms)
+{
+  ck_assert_str_eq(ts_of_created("2024-03-05T14:19:02.000Z"),
+                   "2024-03-05T14:19:02.000Z");
+  ck_assert_str_eq(ts_of_created("2024-03-05T14:19:02.000+0000"),
+                   "2024-03-05T14:19:02.000Z");
+  ck_assert_str_eq(ts_of_created("2024-03-05T15:19:02+01:00"),
+                   "2024-03-05T14:19:02.000Z");
+  ck_assert_str_eq(ts_of_created("2024-03-05T14:19:02Z"),
+                   "2024-03-05T14:19:02.000Z");
+  ck_assert_str_eq(ts_of_created("2024-03-05"), "2024-03-05T00:00:00.000Z");
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+}
+END_TEST
+
+START_TEST(test_empty_type_gives_empty_call_type)
+{
+  map_task("{\"Id\":\"00T5e00000AbCdGAAV\",\"Type\":\"\",\"Subject\":\"\","
+           "\"WhoId\":\"\",\"CreatedDate\":\"2024-03-05T15:30:00.000+0000\","
+           "\"bizible2__BizibleId__c\":\"" UID2 "\"}");
+  ck_assert_str_eq(event_string(0, "call_type"), "");
+  ck_assert(json_is_null(json_object_get(event(0), "subject")));
+  ck_assert(json_is_null(json_object_get(event(0), "who_id")));
+}
+END_TEST
+
+START_TEST(test_null_type_gives_empty_call_type)
+{
+  map_task("{\"Id\":\"00T5e00000AbCdGAAV\",\"Type\":null,"
+           "\"CreatedDate\":\"2024-03-05T15:30:00.000+0000\","
+           "\"bizible2__BizibleId__c\":\"" UID2 "\"}");
+  ck_assert_str_eq(event_string(0, "call_type"), "");
+}
+END_TEST
+
+START_TEST(test_data_loader_upper_case_headers_are_found)
+{
+  map_task("{\"ID\":\"00T5e00000AbCdEAAV\",\"TYPE\":\"Call\","
+           "\"CREATEDDATE\":\"2024-03-05T14:19:02.000Z\","
+           "\"BIZIBLE2__BIZIBLEID__C\":\"" UID "\"}");
+  ck_assert_str_eq(event_string(0, "source_record_id"), "00T5e00000AbCdEAAV");
+  ck_assert_str_eq(event_string(0, "call_type"), "Call");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+}
+END_TEST
+
+START_TEST(test_bizible_id_field_may_be_a_dotted_path)
+{
+  const call_settings set = {CALL_TASK, "Who.BizibleId__c", NULL};
+
+  map_with(&set, "{\"Id\":\"00T5e00000AbCdEAAV\",\"Type\":\"Call\","
+                 "\"CreatedDate\":\"2024-03-05T14:19:02.000Z\","
+                 "\"Who\":{\"BizibleId__c\":\"" UID "\"}}");
+  map_with(&set, "{\"Id\":\"00T5e00000AbCdFAAV\",\"Type\":\"Call\","
+                 "\"CreatedDate\":\"2024-03-05T14:19:02.000Z\","
+                 "\"Who.BizibleId__c\":\"" UID2 "\"}");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+  ck_assert_str_eq(event_string(1, "biz_uid"), UID2);
+}
+END_TEST
+
+START_TEST(test_task_invalid_bizible_id_is_rejected)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"08c1063cb0a64349ad0d2d86"
+                     "2f5cc70\"}");
+  expect_only_reject("invalid_bizible_id",
+                     "bizible2__BizibleId__c \"08c1063cb0a64349ad0d2d862f5cc70"
+                     "\"");
+}
+END_TEST
+
+START_TEST(test_task_uppercase_bizible_id_is_lowercased)
+{
+  map_task(TASK_HEAD "\"bizible2__BizibleId__c\":"
+                     "\"277D79D01678498FEA067C9B631BF6DF\"}");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+}
+END_TEST
+
+START_TEST(test_task_without_id_is_missing_field)
+{
+  map_task("{\"Type\":\"Call\",\"CreatedDate\":\"2024-03-05T14:19:02Z\","
+           "\"bizible2__BizibleId__c\":\"" UID "\"}");
+  expect_only_reject("missing_field", "Id is missing");
+}
+END_TEST
+
+START_TEST(test_deleted_task_is_rejected)
+{
+  map_task(TASK_HEAD "\"IsDeleted\":\"true\","
+                     "\"bizible2__BizibleId__c\":\"" UID "\"}");
+  map_task(TASK_HEAD "\"IsDeleted\":false,"
+                     "\"bizible2__BizibleId__c\":\"" UID "\"}");
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_str_eq(reject_string(0, "code"), "deleted_record");
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+}
+END_TEST
+
+START_TEST(test_task_phone_comes_from_phone_field)
+{
+  const call_settings set = {CALL_TASK, "bizible2__BizibleId__c",
+                             "CTM_Caller_Number__c"};
+
+  map_with(&set, TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\","
+                           "\"CTM_Caller_Number__c\":\"+16175550123\"}");
+  ck_assert_str_eq(event_string(0, "phone"), "+16175550123");
+}
+END_TEST
+
+START_TEST(test_non_string_subject_is_invalid_field)
+{
+  map_task("{\"Id\":\"00T5e00000AbCdEAAV\",\"Subject\":[\"a\"],"
+           "\"CreatedDate\":\"2024-03-05T14:19:02Z\","
+           "\"bizible2__BizibleId__c\":\"" UID "\"}");
+  expect_only_reject("invalid_field", "Subject is an array");
+}
+END_TEST
+
+START_TEST(test_input_record_is_left_alone)
+{
+  const char *json = TASK_HEAD "\"bizible2__BizibleId__c\":"
+                               "\"277D79D01678498FEA067C9B631BF6DF\"}";
+  tf_origin origin = {"tasks.csv", 4};
+  tf_record *rec = tf_record_parse(json, strlen(json), &origin, NULL, 0);
+  json_t *before = tf_record_copy_json(rec);
+
+  ck_assert_int_eq(
+      source_calltracking_map_call((void *)&task_settings, &ctx, &host, rec),
+      TF_OK);
+  ck_assert(json_equal(before, tf_record_json(rec)));
+  ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 0)).line, 4);
+  json_decref(before);
+  tf_record_unref(rec);
+}
+END_TEST
+
+#define CTM_CALL                                                               \
+  "{\"id\":98765432,\"direction\":\"inbound\",\"called_at\":\"2024-03-05 "     \
+  "09:14 AM -05:00\",\"unix_time\":1709648040,\"caller_number\":"              \
+  "\"+16175550123\",\"source\":\"Google Ads\",\"email\":\"Jo@Acme.COM\","      \
+  "\"custom_fields\":{\"bizible_id\":\"" UID "\"}}"
+
+START_TEST(test_ctm_call_becomes_call_event)
+{
+  map_with(&ctm_settings, CTM_CALL);
+  expect_event(0, "{\"event\":\"call\",\"ts\":\"2024-03-05T14:14:00.000Z\","
+                  "\"ts_ms\":1709648040000,\"biz_uid\":\"" UID "\","
+                  "\"email\":\"jo@acme.com\",\"origin\":\"calltracking\","
+                  "\"source_record_id\":\"98765432\",\"call_type\":\"Call\","
+                  "\"subject\":null,\"who_id\":null,"
+                  "\"phone\":\"+16175550123\"}");
+}
+END_TEST
+
+START_TEST(test_ctm_call_without_bizible_id_is_rejected)
+{
+  map_with(&ctm_settings, "{\"id\":98765434,\"unix_time\":1709652000}");
+  expect_only_reject("missing_bizible_id", "custom_fields.bizible_id");
+  expect_message_has(0, "98765434");
+}
+END_TEST
+
+START_TEST(test_ctm_bizible_id_field_is_configurable)
+{
+  const call_settings set = {CALL_CTM_CALL, "visitor.biz_uid", NULL};
+
+  map_with(&set, "{\"id\":\"98765432\",\"unix_time\":\"1709648040\","
+                 "\"visitor\":{\"biz_uid\":\"" UID "\"}}");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+  ck_assert_str_eq(event_string(0, "ts"), "2024-03-05T14:14:00.000Z");
+  ck_assert(json_is_null(json_object_get(event(0), "phone")));
+}
+END_TEST
+
+START_TEST(test_ctm_unix_time_in_milliseconds_is_rejected)
+{
+  map_with(&ctm_settings, "{\"id\":98765435,\"unix_time\":1709653000000,"
+                          "\"custom_fields\":{\"bizible_id\":\"" UID "\"}}");
+  expect_only_reject("invalid_timestamp", "milliseconds");
+}
+END_TEST
+
+START_TEST(test_ctm_call_without_unix_time_is_rejected)
+{
+  map_with(&ctm_settings, "{\"id\":98765435,\"called_at\":\"2024-03-05\","
+                          "\"custom_fields\":{\"bizible_id\":\"" UID "\"}}");
+  expect_only_reject("invalid_timestamp", "unix_time");
+}
+END_TEST
+
+START_TEST(test_ctm_api_page_gives_one_event_per_call)
+{
+  map_with(&ctm_settings,
+           "{\"calls\":[" CTM_CALL ",{\"id\":98765434,\"unix_time\":"
+           "1709652000},7],\"page\":1,\"total_pages\":1}");
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_str_eq(event_string(0, "source_record_id"), "98765432");
+  ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 0)).line, 17);
+  ck_assert_uint_eq(json_array_size(rejects), 2);
+  ck_assert_str_eq(reject_string(0, "code"), "missing_bizible_id");
+  ck_assert_int_eq(
+      json_integer_value(json_object_get(
+          json_object_get(json_array_get(rejects, 0), "record"), "id")),
+      98765434);
+  ck_assert_str_eq(reject_string(1, "code"), "invalid_field");
+  expect_message_has(1, "calls[2]");
+}
+END_TEST
+
+/* --- The config ------------------------------------------------------- */
+
+static void diag_fail(void *ud, const char *path, const char *message)
+{
+  ck_abort_msg("config: %s: %s", path, message);
+}
+
+/* Starts the plugin with a config, base folder tests/data. */
+static int start(const char *config_json, tf_config **cfg, void **state)
+{
+  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  json_t *given = json_loads(config_json, 0, NULL);
+
+  ck_assert_ptr_nonnull(given);
+  ck_assert_int_eq(tf_options_validate(plugin->options, given, NULL, "config",
+                                       CALLTRACKING_FIXTURES, diag_fail, NULL,
+                                       cfg),
+                   TF_OK);
+  json_decref(given);
+  return plugin->init(&ctx, &host, *cfg, state);
+}
+
+START_TEST(test_empty_bizible_id_field_fails_init)
+{
+  tf_config *cfg;
+  void *state;
+
+  ck_assert_int_eq(
+      start("{\"path\": \"tasks.csv\", \"bizible_id_field\": \"\"}", &cfg,
+            &state),
+      TF_ERR_CONFIG);
+  ck_assert_ptr_null(state);
+  ck_assert_ptr_nonnull(strstr(last_log, "bizible_id_field"));
+  tf_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_record_type_must_be_task_or_ctm_call)
+{
+  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  const tf_option *opt = tf_options_find(plugin->options, "record_type");
+
+  ck_assert_ptr_nonnull(opt);
+  ck_assert_str_eq(opt->default_value, "task");
+  ck_assert_str_eq(opt->allowed[0], "task");
+  ck_assert_str_eq(opt->allowed[1], "ctm_call");
+  ck_assert_ptr_null(opt->allowed[2]);
+  ck_assert_ptr_nonnull(tf_options_find(plugin->options, "path"));
+}
+END_TEST
+
+/* --- Whole runs over the fixtures ------------------------------------- */
+
+static void run_fixture(const char *config_json)
+{
+  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  tf_config *cfg;
+  void *state;
+  int rc;
+
+  ck_assert_int_eq(start(config_json, &cfg, &state), TF_OK);
+  do {
+    rc = plugin->produce(state, &ctx, 3);
+  } while (rc == TF_MORE);
+  ck_assert_int_eq(rc, TF_DONE);
+  plugin->fini(state);
+  tf_config_free(cfg);
+}
+
+static void expect_reject_at(size_t i, const char *code, long line)
+{
+  json_t *r = json_array_get(rejects, i);
+
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
+  ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), line);
+}
+
+/* DOMAIN.md call rule 1 over a real Bulk API export: the Task without a
+ * BizibleId (line 3) is dead-lettered and "the run continues": the Tasks
+ * after it, one of them spanning two lines, are mapped. */
+START_TEST(call_rule_1_run_continues_over_a_salesforce_csv_export)
+{
+  run_fixture("{\"path\": \"tasks.csv\"}");
+  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_str_eq(event_string(0, "ts"), "2024-03-05T14:14:00.000Z");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+  ck_assert_str_eq(event_string(1, "source_record_id"), "00T5e00000AbCdGAAV");
+  ck_assert_str_eq(event_string(1, "call_type"), "");
+  ck_assert_str_eq(event_string(1, "ts"), "2024-03-05T15:30:00.000Z");
+  ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 1)).line, 4);
+  ck_assert_str_eq(event_string(2, "ts"), "2024-03-06T14:58:30.000Z");
+  ck_assert_uint_eq(json_array_size(rejects), 3);
+  expect_reject_at(0, "missing_bizible_id", 3);
+  expect_reject_at(1, "invalid_timestamp", 6);
+  expect_reject_at(2, "invalid_bizible_id", 7);
+}
+END_TEST
+
+START_TEST(test_salesforce_rest_ndjson_fixture)
+{
+  run_fixture("{\"path\": \"tasks.ndjson\"}");
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_str_eq(event_string(0, "ts"), "2024-03-05T14:19:02.000Z");
+  ck_assert_str_eq(event_string(0, "who_id"), "00Q5e00000XyZ17EAF");
+  expect_reject_at(0, "missing_bizible_id", 2);
+}
+END_TEST
+
+START_TEST(test_ctm_calls_fixture)
+{
+  run_fixture("{\"path\": \"ctm_calls.ndjson\", \"record_type\": "
+              "\"ctm_call\"}");
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_str_eq(event_string(0, "source_record_id"), "98765432");
+  ck_assert_str_eq(event_string(0, "phone"), "+16175550123");
+  ck_assert_str_eq(event_string(1, "biz_uid"), UID2);
+  ck_assert_str_eq(event_string(1, "email"), "pat@example.org");
+  ck_assert_str_eq(event_string(1, "ts"), "2024-03-05T15:03:20.000Z");
+  ck_assert_uint_eq(json_array_size(rejects), 2);
+  expect_reject_at(0, "missing_bizible_id", 2);
+  expect_reject_at(1, "invalid_timestamp", 3);
+}
+END_TEST
+
+static Suite *source_calltracking_suite(void)
+{
+  Suite *s = suite_create("source_calltracking");
+  TCase *task = tcase_create("task");
+  TCase *ctm = tcase_create("ctm_call");
+  TCase *run = tcase_create("run");
+
+  tcase_add_checked_fixture(task, setup, teardown);
+  tcase_add_test(task, test_task_becomes_call_event);
+  tcase_add_test(task, call_rule_1_task_without_bizible_id_is_dead_lettered);
+  tcase_add_test(
+      task, call_rule_1_task_with_null_or_absent_bizible_id_is_dead_lettered);
+  tcase_add_test(task,
+                 call_rule_1_mapping_goes_on_after_a_task_without_bizible_id);
+  tcase_add_test(task, call_time_is_the_touchpoint_date_when_set);
+  tcase_add_test(task, call_time_is_created_date_when_touchpoint_date_is_empty);
+  tcase_add_test(task, test_bad_touchpoint_date_is_rejected_not_replaced);
+  tcase_add_test(task, test_task_without_any_date_is_rejected);
+  tcase_add_test(task, test_salesforce_datetime_forms);
+  tcase_add_test(task, test_empty_type_gives_empty_call_type);
+  tcase_add_test(task, test_null_type_gives_empty_call_type);
+  tcase_add_test(task, test_data_loader_upper_case_headers_are_found);
+  tcase_add_test(task, test_bizible_id_field_may_be_a_dotted_path);
+  tcase_add_test(task, test_task_invalid_bizible_id_is_rejected);
+  tcase_add_test(task, test_task_uppercase_bizible_id_is_lowercased);
+  tcase_add_test(task, test_task_without_id_is_missing_field);
+  tcase_add_test(task, test_deleted_task_is_rejected);
+  tcase_add_test(task, test_task_phone_comes_from_phone_field);
+  tcase_add_test(task, test_non_string_subject_is_invalid_field);
+  tcase_add_test(task, test_input_record_is_left_alone);
+  suite_add_tcase(s, task);
+
+  tcase_add_checked_fixture(ctm, setup, teardown);
+  tcase_add_test(ctm, test_ctm_call_becomes_call_event);
+  tcase_add_test(ctm, test_ctm_call_without_bizible_id_is_rejected);
+  tcase_add_test(ctm, test_ctm_bizible_id_field_is_configurable);
+  tcase_add_test(ctm, test_ctm_unix_time_in_milliseconds_is_rejected);
+  tcase_add_test(ctm, test_ctm_call_without_unix_time_is_rejected);
+  tcase_add_test(ctm, test_ctm_api_page_gives_one_event_per_call);
+  suite_add_tcase(s, ctm);
+
+  tcase_add_checked_fixture(run, setup, teardown);
+  tcase_add_test(run, test_empty_bizible_id_field_fails_init);
+  tcase_add_test(run, test_record_type_must_be_task_or_ctm_call);
+  tcase_add_test(run, call_rule_1_run_continues_over_a_salesforce_csv_export);
+  tcase_add_test(run, test_salesforce_rest_ndjson_fixture);
+  tcase_add_test(run, test_ctm_calls_fixture);
+  suite_add_tcase(s, run);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(source_calltracking_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,852 @@
+/*
+ * test_filesource.c - the file source (sdk/lib/filesource.c) driven through
+ * a small fake host: records passed on unchanged or through map functions
+ * that emit, reject or fail; how many input records produce() reads;
+ * positions and resuming across files; origins; init errors.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <touchflow/touchflow.h>
+
+struct tf_ctx {
+  int unused;
+};
+
+static const tf_option options[] = {TF_FILE_SOURCE_OPTIONS,
+                                    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+static char tmpdir[64];
+static tf_ctx ctx;
+static tf_batch *emitted;
+static json_t *rejects; /* [{"code", "file", "line"}] */
+static char last_log[1024];
+
+static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(last_log, sizeof(last_log), fmt, ap);
+  va_end(ap);
+}
+
+static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
+                       const char *message)
+{
+  tf_origin o = tf_record_origin(rec);
+
+  ck_assert_ptr_eq(c, &ctx);
+  ck_assert_ptr_nonnull(message);
+  ck_assert_ptr_nonnull(o.file);
+  json_array_append_new(rejects,
+                        json_pack("{s:s, s:s, s:I}", "code", code, "file",
+                                  o.file, "line", (json_int_t)o.line));
+  return TF_OK;
+}
+
+static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
+{
+}
+
+static int fake_emit(tf_ctx *c, tf_record *rec)
+{
+  ck_assert_ptr_eq(c, &ctx);
+  return tf_batch_push(emitted, rec);
+}
+
+static const char *fake_stage_id(const tf_ctx *c)
+{
+  return "src";
+}
+
+static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
+                             fake_metric,     fake_emit, fake_stage_id};
+
+static void setup(void)
+{
+  strcpy(tmpdir, "/tmp/tf_fsrc_XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+  emitted = tf_batch_new();
+  ck_assert_ptr_nonnull(emitted);
+  rejects = json_array();
+  last_log[0] = '\0';
+}
+
+static void teardown(void)
+{
+  char cmd[128];
+
+  tf_batch_free(emitted);
+  json_decref(rejects);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+static void in_tmpdir(char *path, size_t len, const char *name)
+{
+  ck_assert_int_lt(snprintf(path, len, "%s/%s", tmpdir, name), (int)len);
+}
+
+static void write_text(const char *name, const char *text)
+{
+  char path[256];
+  tf_line_writer *w;
+
+  in_tmpdir(path, sizeof(path), name);
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_AUTO), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, text, strlen(text)), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+}
+
+static void diag_fail(void *ud, const char *path, const char *message)
+{
+  ck_abort_msg("config: %s: %s", path, message);
+}
+
+/* A file source and the config it was made from. */
+typedef struct source {
+  tf_config *cfg;
+  tf_file_source *fs;
+} source;
+
+/* Makes a file source from a JSON config resolved against base_dir;
+ * returns tf_file_source_new's result. */
+static int open_in(source *s, const char *config_json, const char *base_dir,
+                   tf_file_source_map_fn map, void *ud)
+{
+  json_t *given = json_loads(config_json, 0, NULL);
+  int rc;
+
+  ck_assert_ptr_nonnull(given);
+  ck_assert_int_eq(tf_options_validate(options, given, NULL, "config", base_dir,
+                                       diag_fail, NULL, &s->cfg),
+                   TF_OK);
+  json_decref(given);
+  s->fs = (tf_file_source *)&ctx; /* must be overwritten */
+  rc = tf_file_source_new(&ctx, &host, s->cfg, map, ud, &s->fs);
+  if (rc != TF_OK) {
+    ck_assert_ptr_null(s->fs);
+    tf_config_free(s->cfg);
+  }
+  return rc;
+}
+
+static int open_source(source *s, const char *config_json,
+                       tf_file_source_map_fn map, void *ud)
+{
+  return open_in(s, config_json, tmpdir, map, ud);
+}
+
+static void close_source(source *s)
+{
+  tf_file_source_free(s->fs);
+  tf_config_free(s->cfg);
+}
+
+static int drain(source *s, size_t max)
+{
+  int rc;
+
+  do {
+    rc = tf_file_source_produce(s->fs, max);
+  } while (rc == TF_MORE);
+  return rc;
+}
+
+static void run_all(const char *config_json, tf_file_source_map_fn map,
+                    void *ud, int expected_rc)
+{
+  source s;
+
+  ck_assert_int_eq(open_source(&s, config_json, map, ud), TF_OK);
+  ck_assert_int_eq(drain(&s, 100), expected_rc);
+  close_source(&s);
+}
+
+static const char *field(size_t i, const char *name)
+{
+  return tf_record_get_string(tf_batch_get(emitted, i), name);
+}
+
+static void expect_origin(size_t i, const char *file, long line)
+{
+  tf_origin o = tf_record_origin(tf_batch_get(emitted, i));
+
+  ck_assert_str_eq(o.file, file);
+  ck_assert_int_eq(o.line, line);
+}
+
+static void expect_reject(size_t i, const char *code, long line)
+{
+  json_t *r = json_array_get(rejects, i);
+
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
+  ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), line);
+}
+
+/* --- Map functions ------------------------------------------------------ */
+
+/* What the map functions saw. */
+typedef struct map_log {
+  int calls;
+  const char *fail_on; /* map_fail: the "n" that fails */
+} map_log;
+
+/* Emits the record it was given, unchanged. */
+static int map_keep(void *ud, tf_ctx *c, const tf_host *h, const tf_record *rec)
+{
+  ((map_log *)ud)->calls++;
+  return h->emit(c, tf_record_ref((tf_record *)rec));
+}
+
+/* Emits two records per input, with "copy": 1 and 2. */
+static int map_twice(void *ud, tf_ctx *c, const tf_host *h,
+                     const tf_record *rec)
+{
+  ((map_log *)ud)->calls++;
+  for (int i = 1; i <= 2; i++) {
+    json_t *obj = tf_record_copy_json(rec);
+    tf_record *out;
+    int rc;
+
+    ck_assert_ptr_nonnull(obj);
+    ck_assert_int_eq(json_object_set_new(obj, "copy", json_integer(i)), 0);
+    out = tf_record_derive(rec, obj);
+    ck_assert_ptr_nonnull(out);
+    rc = h->emit(c, out);
+    if (rc != TF_OK)
+      return rc;
+  }
+  return TF_OK;
+}
+
+/* Rejects every record. */
+static int map_reject(void *ud, tf_ctx *c, const tf_host *h,
+                      const tf_record *rec)
+{
+  ((map_log *)ud)->calls++;
+  return h->reject(c, rec, "not_wanted", "the test wants none");
+}
+
+/* Emits records until the one whose "n" is fail_on, which fails. */
+static int map_fail(void *ud, tf_ctx *c, const tf_host *h, const tf_record *rec)
+{
+  map_log *log = ud;
+  const char *n = tf_record_get_string(rec, "n");
+
+  log->calls++;
+  if (n && strcmp(n, log->fail_on) == 0)
+    return TF_ERR_PLUGIN;
+  return h->emit(c, tf_record_ref((tf_record *)rec));
+}
+
+/* --- Passing records on ------------------------------------------------- */
+
+START_TEST(test_null_map_emits_records_unchanged)
+{
+  size_t len;
+  const char *bytes;
+
+  write_text("a.ndjson", "{\"n\":\"1\",  \"x\":[1, 2]}\n{\"n\":\"2\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", NULL, NULL, TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  bytes = tf_record_bytes(tf_batch_get(emitted, 0), &len);
+  ck_assert_ptr_nonnull(bytes);
+  ck_assert_uint_eq(len, strlen("{\"n\":\"1\",  \"x\":[1, 2]}"));
+  ck_assert(memcmp(bytes, "{\"n\":\"1\",  \"x\":[1, 2]}", len) == 0);
+  expect_origin(0, "a.ndjson", 1);
+  expect_origin(1, "a.ndjson", 2);
+  ck_assert_str_eq(field(1, "n"), "2");
+}
+END_TEST
+
+START_TEST(test_map_receives_each_record_read)
+{
+  map_log log = {0};
+
+  write_text("a.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n{\"n\":\"3\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", map_keep, &log, TF_DONE);
+  ck_assert_int_eq(log.calls, 3);
+  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_str_eq(field(2, "n"), "3");
+  expect_origin(2, "a.ndjson", 3);
+}
+END_TEST
+
+START_TEST(test_map_emits_two_records_per_input)
+{
+  map_log log = {0};
+
+  write_text("a.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", map_twice, &log, TF_DONE);
+  ck_assert_int_eq(log.calls, 2);
+  ck_assert_uint_eq(tf_batch_count(emitted), 4);
+  ck_assert_str_eq(field(0, "n"), "1");
+  ck_assert_int_eq(
+      json_integer_value(tf_record_get(tf_batch_get(emitted, 1), "copy")), 2);
+  ck_assert_str_eq(field(3, "n"), "2");
+  expect_origin(3, "a.ndjson", 2);
+}
+END_TEST
+
+START_TEST(test_map_rejects_records)
+{
+  map_log log = {0};
+
+  write_text("a.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", map_reject, &log, TF_DONE);
+  ck_assert_int_eq(log.calls, 2);
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  ck_assert_uint_eq(json_array_size(rejects), 2);
+  expect_reject(0, "not_wanted", 1);
+  expect_reject(1, "not_wanted", 2);
+}
+END_TEST
+
+START_TEST(test_map_failure_fails_produce)
+{
+  map_log log = {0, "3"};
+  source s;
+
+  write_text("a.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n{\"n\":\"3\"}\n"
+                         "{\"n\":\"4\"}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", map_fail, &log),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 100), TF_ERR_PLUGIN);
+  ck_assert_int_eq(log.calls, 3);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_ptr_nonnull(strstr(last_log, "a.ndjson:3"));
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_bad_lines_never_reach_the_map)
+{
+  map_log log = {0};
+
+  write_text("a.ndjson", "{\"n\":\"1\"}\n{broken\n[1]\n{\"n\":\"4\"}\n");
+  run_all("{\"path\": \"a.ndjson\"}", map_keep, &log, TF_DONE);
+  ck_assert_int_eq(log.calls, 2);
+  ck_assert_uint_eq(json_array_size(rejects), 2);
+  expect_reject(0, "invalid_json", 2);
+  expect_reject(1, "not_an_object", 3);
+}
+END_TEST
+
+START_TEST(test_csv_rows_reach_the_map_with_origin)
+{
+  map_log log = {0};
+
+  write_text("t.csv", "n,note\n1,\"two\nlines\"\n2,x\n");
+  run_all("{\"path\": \"t.csv\"}", map_twice, &log, TF_DONE);
+  ck_assert_int_eq(log.calls, 2);
+  ck_assert_uint_eq(tf_batch_count(emitted), 4);
+  ck_assert_str_eq(field(1, "note"), "two\nlines");
+  expect_origin(1, "t.csv", 2);
+  expect_origin(2, "t.csv", 4);
+}
+END_TEST
+
+START_TEST(test_csv_bad_row_is_rejected_before_the_map)
+{
+  map_log log = {0};
+
+  write_text("t.csv", "a,b\n1,2\n1,2,3\n");
+  run_all("{\"path\": \"t.csv\"}", map_keep, &log, TF_DONE);
+  ck_assert_int_eq(log.calls, 1);
+  expect_reject(0, "csv_column_count", 3);
+}
+END_TEST
+
+START_TEST(test_truncated_gzip_keeps_earlier_records)
+{
+  char *data = malloc(300000);
+  char path[256];
+  size_t len = 0;
+  struct stat st;
+  tf_line_writer *w;
+  map_log log = {0};
+
+  ck_assert_ptr_nonnull(data);
+  for (int i = 1; i <= 10000; i++)
+    len += (size_t)sprintf(data + len, "{\"n\":%d}\n", i);
+  in_tmpdir(path, sizeof(path), "cut.ndjson.gz");
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_AUTO), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, data, len), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+  free(data);
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
+  run_all("{\"path\": \"cut.ndjson.gz\"}", map_keep, &log, TF_ERR_TRUNCATED);
+  ck_assert_uint_gt(tf_batch_count(emitted), 100);
+  ck_assert_uint_lt(tf_batch_count(emitted), 10000);
+  ck_assert_int_eq(log.calls, (int)tf_batch_count(emitted));
+  ck_assert_ptr_nonnull(strstr(last_log, "cut.ndjson.gz"));
+}
+END_TEST
+
+/* --- How much produce() reads -------------------------------------------- */
+
+START_TEST(test_produce_reads_at_most_max_input_records)
+{
+  map_log log = {0};
+  source s;
+
+  write_text("a.ndjson", "{}\n{}\n{}\n{}\n{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", map_twice, &log),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 2), TF_MORE);
+  ck_assert_int_eq(log.calls, 2);
+  ck_assert_uint_eq(tf_batch_count(emitted), 4);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 2), TF_MORE);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 2), TF_DONE);
+  ck_assert_int_eq(log.calls, 5);
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_rejected_lines_count_as_input_records)
+{
+  source s;
+
+  write_text("a.ndjson", "bad\n{}\n{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", NULL, NULL),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 2), TF_MORE);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_blank_lines_do_not_count)
+{
+  source s;
+
+  write_text("a.ndjson", "\n\n{}\n \n\n{}\n{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", NULL, NULL),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 2), TF_MORE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_produce_crosses_files_in_one_call)
+{
+  write_text("p1.ndjson", "{\"n\":\"1\"}\n");
+  write_text("p2.ndjson", "{\"n\":\"2\"}\n");
+  run_all("{\"path\": \"p*.ndjson\"}", NULL, NULL, TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  expect_origin(1, "p2.ndjson", 1);
+}
+END_TEST
+
+START_TEST(test_produce_zero_reads_nothing)
+{
+  source s;
+
+  write_text("a.ndjson", "{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", NULL, NULL),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 0), TF_MORE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  close_source(&s);
+}
+END_TEST
+
+/* --- Position and resume ------------------------------------------------- */
+
+static void expect_position(const source *s, const char *file, long line)
+{
+  json_t *pos;
+
+  ck_assert_int_eq(tf_file_source_position(s->fs, &pos), TF_OK);
+  if (file)
+    ck_assert_str_eq(json_string_value(json_object_get(pos, "file")), file);
+  else
+    ck_assert(json_is_null(json_object_get(pos, "file")));
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), line);
+  json_decref(pos);
+}
+
+START_TEST(test_position_after_partial_reads)
+{
+  map_log log = {0};
+  source s;
+
+  write_text("p1.ndjson", "{}\n\n{}\n");
+  write_text("p2.ndjson", "{}\n{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"p*.ndjson\"}", map_keep, &log),
+                   TF_OK);
+  expect_position(&s, "p1.ndjson", 0);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 1), TF_MORE);
+  expect_position(&s, "p1.ndjson", 1);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 1), TF_MORE);
+  expect_position(&s, "p1.ndjson", 3);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 1), TF_MORE);
+  expect_position(&s, "p2.ndjson", 1);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 5), TF_DONE);
+  expect_position(&s, NULL, 0);
+  close_source(&s);
+}
+END_TEST
+
+/* Every record's "n" in emit order, then the rejected lines' codes. */
+static char *outcome(void)
+{
+  char *out = calloc(1, 4096);
+  size_t n = 0;
+
+  ck_assert_ptr_nonnull(out);
+  for (size_t i = 0; i < tf_batch_count(emitted); i++)
+    n += (size_t)snprintf(out + n, 4096 - n, "%s ", field(i, "n"));
+  for (size_t i = 0; i < json_array_size(rejects); i++)
+    n += (size_t)snprintf(
+        out + n, 4096 - n, "!%s ",
+        json_string_value(json_object_get(json_array_get(rejects, i), "code")));
+  return out;
+}
+
+/* Stops after `calls` produce() calls of `max` records, resumes a new file
+ * source from the position and checks the whole run saw each record once. */
+static void check_resume(const char *config, size_t max, int calls,
+                         const char *full)
+{
+  map_log log = {0};
+  source a, b;
+  json_t *pos;
+  char *got;
+  int rc = TF_MORE;
+
+  tf_batch_clear(emitted);
+  json_array_clear(rejects);
+  ck_assert_int_eq(open_source(&a, config, map_keep, &log), TF_OK);
+  for (int i = 0; i < calls && rc == TF_MORE; i++)
+    rc = tf_file_source_produce(a.fs, max);
+  ck_assert_int_eq(tf_file_source_position(a.fs, &pos), TF_OK);
+  close_source(&a);
+  ck_assert_int_eq(open_source(&b, config, map_keep, &log), TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(b.fs, pos), TF_OK);
+  json_decref(pos);
+  ck_assert_int_eq(drain(&b, max), TF_DONE);
+  close_source(&b);
+  got = outcome();
+  ck_assert_msg(strcmp(got, full) == 0,
+                "max %zu, after %d calls: got '%s', want '%s'", max, calls, got,
+                full);
+  free(got);
+}
+
+START_TEST(test_resume_across_two_files_with_map)
+{
+  const char *full = "1 2 3 4 5 6 7 !invalid_json ";
+
+  write_text("p1.ndjson", "{\"n\":\"1\"}\n\n{\"n\":\"2\"}\n{\"n\":\"3\"}\n");
+  write_text("p2.ndjson", "{\"n\":\"4\"}\nbad\n{\"n\":\"5\"}\n\n"
+                          "{\"n\":\"6\"}\n{\"n\":\"7\"}\n");
+  for (size_t max = 1; max <= 3; max++)
+    for (int calls = 0; calls <= 9; calls++)
+      check_resume("{\"path\": \"p*.ndjson\"}", max, calls, full);
+}
+END_TEST
+
+START_TEST(test_resume_across_csv_and_gzip_files)
+{
+  const char *full = "1 2 3 4 5 ";
+  char path[256];
+  tf_line_writer *w;
+
+  write_text("q1.csv", "n,t\n1,\"a\nb\"\n2,x\n");
+  in_tmpdir(path, sizeof(path), "q2.csv.gz");
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_AUTO), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, "n\n3\n4\n5\n", 8), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+  for (size_t max = 1; max <= 2; max++)
+    for (int calls = 0; calls <= 6; calls++)
+      check_resume("{\"path\": \"q*\"}", max, calls, full);
+}
+END_TEST
+
+START_TEST(test_seek_by_file_index)
+{
+  source s;
+  json_t *pos = json_pack("{s:i, s:i}", "file", 1, "line", 1);
+
+  write_text("p1.ndjson", "{\"n\":\"1\"}\n");
+  write_text("p2.ndjson", "{\"n\":\"2\"}\n{\"n\":\"3\"}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"p*.ndjson\"}", NULL, NULL),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_OK);
+  json_decref(pos);
+  ck_assert_int_eq(drain(&s, 10), TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_str_eq(field(0, "n"), "3");
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_seek_to_done_reads_nothing)
+{
+  source s;
+  json_t *pos = json_pack("{s:n, s:i}", "file", "line", 0);
+
+  write_text("a.ndjson", "{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", NULL, NULL),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_OK);
+  json_decref(pos);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 10), TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_seek_to_unknown_file_is_invalid)
+{
+  source s;
+  json_t *pos = json_pack("{s:s, s:i}", "file", "gone.ndjson", "line", 3);
+
+  write_text("a.ndjson", "{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", NULL, NULL),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_ERR_INVAL);
+  ck_assert_ptr_nonnull(strstr(last_log, "cannot resume"));
+  json_decref(pos);
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_seek_to_malformed_position_is_invalid)
+{
+  source s;
+  json_t *no_line = json_pack("{s:s}", "file", "a.ndjson");
+  json_t *negative = json_pack("{s:s, s:i}", "file", "a.ndjson", "line", -1);
+  json_t *past_end = json_pack("{s:i, s:i}", "file", 2, "line", 0);
+  json_t *not_object = json_string("a.ndjson");
+
+  write_text("a.ndjson", "{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.ndjson\"}", NULL, NULL),
+                   TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, no_line), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, negative), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, past_end), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, not_object), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, NULL), TF_ERR_INVAL);
+  json_decref(no_line);
+  json_decref(negative);
+  json_decref(past_end);
+  json_decref(not_object);
+  ck_assert_int_eq(drain(&s, 10), TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  close_source(&s);
+}
+END_TEST
+
+/* --- Origins ----------------------------------------------------------- */
+
+START_TEST(test_origin_is_relative_to_the_pipeline_folder)
+{
+  char sub[256];
+
+  in_tmpdir(sub, sizeof(sub), "data");
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  write_text("data/a.ndjson", "{}\n");
+  run_all("{\"path\": \"data/*.ndjson\"}", NULL, NULL, TF_DONE);
+  expect_origin(0, "data/a.ndjson", 1);
+}
+END_TEST
+
+START_TEST(test_origin_outside_the_pipeline_folder_is_the_full_path)
+{
+  char sub[256], file[256], config[600];
+  source s;
+
+  in_tmpdir(sub, sizeof(sub), "pipeline");
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  write_text("a.ndjson", "{}\n");
+  in_tmpdir(file, sizeof(file), "a.ndjson");
+  snprintf(config, sizeof(config), "{\"path\": \"%s\"}", file);
+  ck_assert_int_eq(open_in(&s, config, sub, NULL, NULL), TF_OK);
+  ck_assert_int_eq(drain(&s, 10), TF_DONE);
+  close_source(&s);
+  expect_origin(0, file, 1);
+}
+END_TEST
+
+/* --- Init errors --------------------------------------------------------- */
+
+START_TEST(test_glob_matching_nothing_names_the_pattern)
+{
+  source s;
+
+  write_text("other.ndjson", "{}\n");
+  ck_assert_int_eq(
+      open_source(&s, "{\"path\": \"exports/none-*.ndjson\"}", NULL, NULL),
+      TF_ERR_NOTFOUND);
+  ck_assert_str_eq(last_log,
+                   "exports/none-*.ndjson: no file matches the pattern");
+}
+END_TEST
+
+START_TEST(test_missing_file_is_not_found)
+{
+  source s;
+
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"gone.ndjson\"}", NULL, NULL),
+                   TF_ERR_NOTFOUND);
+  ck_assert_str_eq(last_log, "gone.ndjson: no such file");
+}
+END_TEST
+
+START_TEST(test_glob_matching_only_folders_is_not_found)
+{
+  char sub[256];
+  source s;
+
+  in_tmpdir(sub, sizeof(sub), "dir.ndjson");
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"*.ndjson\"}", NULL, NULL),
+                   TF_ERR_NOTFOUND);
+  ck_assert_ptr_nonnull(strstr(last_log, "only folders"));
+}
+END_TEST
+
+START_TEST(test_glob_skips_folders)
+{
+  char sub[256];
+
+  in_tmpdir(sub, sizeof(sub), "b.ndjson");
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  write_text("a.ndjson", "{}\n");
+  run_all("{\"path\": \"*.ndjson\"}", NULL, NULL, TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+}
+END_TEST
+
+START_TEST(test_unreadable_file_fails_init)
+{
+  char target[256], link[256];
+  source s;
+
+  in_tmpdir(target, sizeof(target), "vanished.ndjson");
+  in_tmpdir(link, sizeof(link), "dangling.ndjson");
+  ck_assert_int_eq(symlink(target, link), 0);
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"*.ndjson\"}", NULL, NULL),
+                   TF_ERR_NOTFOUND);
+  ck_assert_ptr_nonnull(strstr(last_log, "dangling.ndjson: cannot read"));
+}
+END_TEST
+
+START_TEST(test_unknown_extension_is_a_config_error)
+{
+  source s;
+
+  write_text("a.txt", "{}\n");
+  ck_assert_int_eq(open_source(&s, "{\"path\": \"a.txt\"}", NULL, NULL),
+                   TF_ERR_CONFIG);
+  ck_assert_ptr_nonnull(strstr(last_log, "a.txt"));
+  ck_assert_ptr_nonnull(strstr(last_log, "\"format\""));
+}
+END_TEST
+
+START_TEST(test_bad_delimiter_is_a_config_error)
+{
+  source s;
+
+  write_text("t.csv", "a\n");
+  ck_assert_int_eq(
+      open_source(&s, "{\"path\": \"t.csv\", \"csv_delimiter\": \"\\n\"}", NULL,
+                  NULL),
+      TF_ERR_CONFIG);
+  ck_assert_ptr_nonnull(strstr(last_log, "csv_delimiter"));
+}
+END_TEST
+
+START_TEST(test_null_arguments_are_invalid)
+{
+  tf_file_source *fs = (tf_file_source *)&ctx;
+  json_t *pos = NULL;
+
+  ck_assert_int_eq(tf_file_source_new(&ctx, &host, NULL, NULL, NULL, &fs),
+                   TF_ERR_INVAL);
+  ck_assert_ptr_null(fs);
+  ck_assert_int_eq(tf_file_source_new(&ctx, &host, NULL, NULL, NULL, NULL),
+                   TF_ERR_INVAL);
+  ck_assert_int_eq(tf_file_source_produce(NULL, 1), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_file_source_position(NULL, &pos), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_file_source_seek(NULL, NULL), TF_ERR_INVAL);
+  tf_file_source_free(NULL);
+}
+END_TEST
+
+static Suite *filesource_suite(void)
+{
+  Suite *s = suite_create("filesource");
+  TCase *pass = tcase_create("pass_on");
+  TCase *read = tcase_create("read");
+  TCase *resume = tcase_create("resume");
+  TCase *init = tcase_create("init");
+
+  tcase_add_checked_fixture(pass, setup, teardown);
+  tcase_add_test(pass, test_null_map_emits_records_unchanged);
+  tcase_add_test(pass, test_map_receives_each_record_read);
+  tcase_add_test(pass, test_map_emits_two_records_per_input);
+  tcase_add_test(pass, test_map_rejects_records);
+  tcase_add_test(pass, test_map_failure_fails_produce);
+  tcase_add_test(pass, test_bad_lines_never_reach_the_map);
+  tcase_add_test(pass, test_csv_rows_reach_the_map_with_origin);
+  tcase_add_test(pass, test_csv_bad_row_is_rejected_before_the_map);
+  tcase_add_test(pass, test_truncated_gzip_keeps_earlier_records);
+  tcase_add_test(pass, test_origin_is_relative_to_the_pipeline_folder);
+  tcase_add_test(pass,
+                 test_origin_outside_the_pipeline_folder_is_the_full_path);
+  suite_add_tcase(s, pass);
+
+  tcase_add_checked_fixture(read, setup, teardown);
+  tcase_add_test(read, test_produce_reads_at_most_max_input_records);
+  tcase_add_test(read, test_rejected_lines_count_as_input_records);
+  tcase_add_test(read, test_blank_lines_do_not_count);
+  tcase_add_test(read, test_produce_crosses_files_in_one_call);
+  tcase_add_test(read, test_produce_zero_reads_nothing);
+  suite_add_tcase(s, read);
+
+  tcase_add_checked_fixture(resume, setup, teardown);
+  tcase_add_test(resume, test_position_after_partial_reads);
+  tcase_add_test(resume, test_resume_across_two_files_with_map);
+  tcase_add_test(resume, test_resume_across_csv_and_gzip_files);
+  tcase_add_test(resume, test_seek_by_file_index);
+  tcase_add_test(resume, test_seek_to_done_reads_nothing);
+  tcase_add_test(resume, test_seek_to_unknown_file_is_invalid);
+  tcase_add_test(resume, test_seek_to_malformed_position_is_invalid);
+  suite_add_tcase(s, resume);
+
+  tcase_add_checked_fixture(init, setup, teardown);
+  tcase_add_test(init, test_glob_matching_nothing_names_the_pattern);
+  tcase_add_test(init, test_missing_file_is_not_found);
+  tcase_add_test(init, test_glob_matching_only_folders_is_not_found);
+  tcase_add_test(init, test_glob_skips_folders);
+  tcase_add_test(init, test_unreadable_file_fails_init);
+  tcase_add_test(init, test_unknown_extension_is_a_config_error);
+  tcase_add_test(init, test_bad_delimiter_is_a_config_error);
+  tcase_add_test(init, test_null_arguments_are_invalid);
+  suite_add_tcase(s, init);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(filesource_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -50,6 +50,7 @@ struct tf_csv_reader {
   tf_csv_row header_view; /* points into header, fixed once read */
   tf_csv_error row_err;
   char err[ERR_SIZE];
+  char row_msg[ERR_SIZE]; /* the last refused row's problem, no location */
 };
 
 static int bytes_add(bytes *b, const char *p, size_t n)
@@ -252,6 +253,7 @@ static int row_fail(tf_csv_reader *r, tf_csv_row *row, tf_csv_error err, int rc,
 {
   r->row_err = err;
   row_store_view(&r->cur, row);
+  snprintf(r->row_msg, sizeof(r->row_msg), "%s", what);
   snprintf(r->err, sizeof(r->err), "%s:%ld: %s", tf_line_reader_path(r->lines),
            r->cur.line, what);
   return rc;
@@ -415,6 +417,11 @@ tf_csv_error tf_csv_reader_row_error(const tf_csv_reader *r)
 const char *tf_csv_reader_error(const tf_csv_reader *r)
 {
   return r ? r->err : "";
+}
+
+const char *tf_csv_reader_row_message(const tf_csv_reader *r)
+{
+  return r && r->row_err != TF_CSV_OK ? r->row_msg : "";
 }
 
 long tf_csv_reader_line_number(const tf_csv_reader *r)

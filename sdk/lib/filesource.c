@@ -455,7 +455,7 @@ static int csv_next(tf_file_source *fs)
   if (rc == TF_ERR_PARSE || rc == TF_ERR_TOOLONG)
     return reject_text(fs, row.raw, row.raw_len, row.line,
                        tf_csv_error_code(tf_csv_reader_row_error(fs->csv)),
-                       tf_csv_reader_error(fs->csv));
+                       tf_csv_reader_row_message(fs->csv));
   fs->host->log(fs->ctx, TF_LOG_ERROR, "%s", tf_csv_reader_error(fs->csv));
   return rc;
 }

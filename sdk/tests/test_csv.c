@@ -194,9 +194,12 @@ START_TEST(test_wrong_column_count_is_a_row_error)
   ck_assert_int_eq(row.line, 2);
   ck_assert_str_eq(row.raw, "1,2,3");
   ck_assert_ptr_nonnull(strstr(tf_csv_reader_error(r), "data.csv:2"));
+  ck_assert_str_eq(tf_csv_reader_row_message(r),
+                   "3 fields where the header has 2");
   ck_assert_int_eq(tf_csv_reader_next(r, &row), TF_ERR_PARSE);
   ck_assert_int_eq(row.line, 3);
   expect_row(r, "5|6", 4);
+  ck_assert_str_eq(tf_csv_reader_row_message(r), "");
   expect_eof(r);
   tf_csv_reader_close(r);
 }

@@ -94,6 +94,11 @@ tf_csv_error tf_csv_reader_row_error(const tf_csv_reader *reader);
  * "" when there was none.  Borrowed; valid until the next call. */
 const char *tf_csv_reader_error(const tf_csv_reader *reader);
 
+/* What was wrong with the last refused row, without the file and line
+ * (for a dead-letter message, whose "input" already names them); "" after
+ * a good row.  Borrowed; valid until the next call. */
+const char *tf_csv_reader_row_message(const tf_csv_reader *reader);
+
 /* The number of the last line the reader consumed. */
 long tf_csv_reader_line_number(const tf_csv_reader *reader);
 

@@ -129,5 +129,21 @@ TF_SECRET_HOLDER=hunter2-very-secret expect secret 2 \
 lacks secret-not-printed "$work/err" "hunter2"
 contains secret-errors-still-reported "$work/err" "sinks[0].config.retries"
 
+# Progress: a live line on request (as on a terminal) once a run lasts a
+# second; none when stderr is not a terminal and progress is auto.
+cat >"$work/slow.json" <<'JSON'
+{"version": 1, "name": "slow",
+ "sources": [{"id": "s", "plugin": "seq", "config": {"count": 3000}}],
+ "sinks": [{"id": "k", "plugin": "flaky", "inputs": ["s"],
+            "config": {"path": "slow.out", "delay_ms": 250}}]}
+JSON
+expect progress-always 0 "$tf" run "$work/slow.json" --progress always \
+  --plugin-path "$build/tests/plugins"
+contains progress-always "$work/err" " records  "
+contains progress-always "$work/err" " rec/s  0:01 elapsed"
+expect progress-auto-not-a-tty 0 "$tf" run "$work/slow.json" \
+  --plugin-path "$build/tests/plugins"
+lacks progress-auto-not-a-tty "$work/err" "elapsed"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

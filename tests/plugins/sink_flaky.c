@@ -5,11 +5,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <touchflow/touchflow.h>
 
 typedef struct flaky {
   FILE *fp;
-  int64_t retries, fail_at, calls;
+  int64_t retries, fail_at, calls, delay_ms;
 } flaky;
 
 static const tf_option flaky_options[] = {
@@ -19,6 +20,8 @@ static const tf_option flaky_options[] = {
      "How many write calls answer RETRY first."},
     {"fail_at", TF_OPT_INT, "0", 0, 0, 0, NULL,
      "The write call (1-based) from which ERROR is answered; 0 never."},
+    {"delay_ms", TF_OPT_INT, "0", 0, 0, 0, NULL,
+     "Milliseconds every write call sleeps (to make runs last)."},
     {"token", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,
      "A secret, to test that secrets come from the environment."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
@@ -39,6 +42,7 @@ static int flaky_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   }
   f->retries = tf_config_int(cfg, "retries");
   f->fail_at = tf_config_int(cfg, "fail_at");
+  f->delay_ms = tf_config_int(cfg, "delay_ms");
   *state = f;
   return TF_OK;
 }
@@ -59,6 +63,11 @@ static tf_sink_result flaky_write(void *state, tf_ctx *ctx,
 
   (void)ctx;
   f->calls++;
+  if (f->delay_ms > 0) {
+    struct timespec ts = {f->delay_ms / 1000, (f->delay_ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+  }
   if (f->fail_at && f->calls >= f->fail_at)
     return TF_SINK_ERROR;
   if (f->retries > 0) {

@@ -1,0 +1,31 @@
+/*
+ * crm_event.h - the Salesforce record -> event mapping of the `crm` source
+ * and the settings it reads, kept apart from the plugin's lifecycle so
+ * that tests can call it directly with hand-made records.
+ */
+#ifndef SOURCE_CRM_CRM_EVENT_H
+#define SOURCE_CRM_CRM_EVENT_H
+
+#include <touchflow/filesource.h>
+
+/* The Salesforce object the input holds (option `object`). */
+typedef enum crm_object {
+  CRM_TASK,            /* -> crm_activity */
+  CRM_CAMPAIGN_MEMBER, /* -> crm_campaign */
+  CRM_LEAD,            /* -> person */
+  CRM_CONTACT          /* -> person */
+} crm_object;
+
+typedef struct crm_settings {
+  crm_object object;
+} crm_settings;
+
+/* A tf_file_source_map_fn; ud is a const crm_settings *.  Turns one
+ * Salesforce record into its event (docs/events.md) derived from rec (so
+ * it keeps rec's file:line) and emits it, or rejects rec with one of the
+ * codes listed in README.md.  rec is borrowed.  Returns TF_OK,
+ * TF_ERR_NOMEM, or the error host->emit or host->reject returned. */
+int source_crm_map_record(void *ud, tf_ctx *ctx, const tf_host *host,
+                          const tf_record *rec);
+
+#endif

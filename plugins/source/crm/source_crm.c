@@ -1,0 +1,114 @@
+/*
+ * source_crm.c - the `crm` source: Salesforce exports of Tasks,
+ * CampaignMembers, Leads or Contacts as crm_activity, crm_campaign or
+ * person events.
+ *
+ * Owns the plugin descriptor, its option table, turning the config into
+ * the mapping's settings and the lifecycle.  Reading the files is
+ * tf_file_source's; turning a record into an event is crm_event.c's.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/plugin.h>
+#include "crm_event.h"
+
+typedef struct source_crm {
+  crm_settings settings;
+  tf_file_source *fs;
+} source_crm;
+
+/* In the order of enum crm_object. */
+static const char *const crm_objects[] = {"Task", "CampaignMember", "Lead",
+                                          "Contact", NULL};
+
+static const tf_option source_crm_options[] = {
+    TF_FILE_SOURCE_OPTIONS,
+    {"object", TF_OPT_ENUM, NULL, TF_OPT_REQUIRED, 0, 0, crm_objects,
+     "The Salesforce object the files hold. Task: crm_activity events; "
+     "CampaignMember: crm_campaign events; Lead, Contact: person events."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+static crm_object object_named(const char *name)
+{
+  size_t i;
+
+  for (i = 0; name && crm_objects[i]; i++)
+    if (strcmp(name, crm_objects[i]) == 0)
+      return (crm_object)i;
+  return CRM_TASK;
+}
+
+static void source_crm_fini(void *state)
+{
+  source_crm *s = state;
+
+  if (!s)
+    return;
+  tf_file_source_free(s->fs);
+  free(s);
+}
+
+static int source_crm_init(tf_ctx *ctx, const tf_host *host,
+                           const tf_config *cfg, void **state)
+{
+  source_crm *s = calloc(1, sizeof(*s));
+  int rc;
+
+  *state = NULL;
+  if (!s)
+    return TF_ERR_NOMEM;
+  s->settings.object = object_named(tf_config_string(cfg, "object"));
+  rc = tf_file_source_new(ctx, host, cfg, source_crm_map_record, &s->settings,
+                          &s->fs);
+  if (rc != TF_OK) {
+    s->fs = NULL;
+    source_crm_fini(s);
+    return rc;
+  }
+  *state = s;
+  return TF_OK;
+}
+
+static int source_crm_produce(void *state, tf_ctx *ctx, size_t max_records)
+{
+  source_crm *s = state;
+
+  return tf_file_source_produce(s->fs, max_records);
+}
+
+static int source_crm_position(void *state, json_t **position)
+{
+  source_crm *s = state;
+
+  return tf_file_source_position(s->fs, position);
+}
+
+static int source_crm_seek(void *state, const json_t *position)
+{
+  source_crm *s = state;
+
+  return tf_file_source_seek(s->fs, position);
+}
+
+static const tf_plugin source_crm_plugin = {
+    TF_PLUGIN_HEADER,
+    TF_KIND_SOURCE,
+    "crm",
+    "1.0.0",
+    "Reads Salesforce exports (Task, CampaignMember, Lead, Contact) and "
+    "emits crm_activity, crm_campaign or person events.",
+    "MIT",
+    source_crm_options,
+    source_crm_init,
+    source_crm_fini,
+    source_crm_produce,
+    NULL,
+    NULL,
+    NULL,
+    source_crm_position,
+    source_crm_seek,
+    NULL,
+    NULL,
+    {NULL}};
+
+TF_PLUGIN_DEFINE(source_crm, source_crm_plugin)

@@ -1,0 +1,126 @@
+/*
+ * source_drift.c - the `drift` source: Drift conversations and webhook
+ * events (FORMATS.md §3) read from NDJSON or CSV files, plain or gzip,
+ * turned into `chat` events (docs/events.md).
+ *
+ * Owns the option table and the plugin lifecycle.  Reading files is the
+ * SDK's tf_file_source; the chat rules are drift_chat (drift_chat.c,
+ * drift_handle.c).  Conversations still open when the input ends are
+ * decided then, from produce(), after tf_file_source_produce returned
+ * TF_DONE.  No position()/seek(): see README.md "Resuming".
+ */
+#include <stdlib.h>
+#include <touchflow/filesource.h>
+#include <touchflow/plugin.h>
+#include "drift_chat.h"
+
+typedef struct source_drift {
+  tf_file_source *files;
+  drift_chat *chat;
+  int input_done;
+} source_drift;
+
+static const tf_option source_drift_options[] = {
+    TF_FILE_SOURCE_OPTIONS,
+    {"chat_enabled", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
+     "Make Web Chat events (DOMAIN.md Drift chat rule 2; the script "
+     "attribute data-chatEnabled). false: no chat event at all; the chats "
+     "that would have been made are counted as chats_skipped_disabled."},
+    {"bizible_id_attribute", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,
+     "The contact attribute (contact.attributes.<name>) holding the "
+     "BizibleId. Absent on a contact: the chat's biz_uid is null and "
+     "session_merge joins it by email."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+/* tf_file_source calls this for every record read. */
+static int map_record(void *ud, tf_ctx *ctx, const tf_host *host,
+                      const tf_record *rec)
+{
+  source_drift *s = ud;
+
+  return drift_chat_handle(s->chat, rec);
+}
+
+static void source_drift_fini(void *state)
+{
+  source_drift *s = state;
+
+  if (!s)
+    return;
+  tf_file_source_free(s->files);
+  drift_chat_free(s->chat);
+  free(s);
+}
+
+static int source_drift_init(tf_ctx *ctx, const tf_host *host,
+                             const tf_config *cfg, void **state)
+{
+  source_drift *s = calloc(1, sizeof(*s));
+  drift_chat_options options;
+  int rc;
+
+  *state = NULL;
+  if (!s)
+    return TF_ERR_NOMEM;
+  options.chat_enabled = tf_config_bool(cfg, "chat_enabled");
+  options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
+  if (!options.bizible_id_attribute || !*options.bizible_id_attribute) {
+    host->log(ctx, TF_LOG_ERROR, "bizible_id_attribute must not be empty");
+    rc = TF_ERR_CONFIG;
+    goto out_free_source;
+  }
+  rc = drift_chat_new(ctx, host, &options, &s->chat);
+  if (rc == TF_OK)
+    rc = tf_file_source_new(ctx, host, cfg, map_record, s, &s->files);
+  if (rc != TF_OK)
+    goto out_free_source;
+  *state = s;
+  return TF_OK;
+out_free_source:
+  source_drift_fini(s);
+  return rc;
+}
+
+static int source_drift_produce(void *state, tf_ctx *ctx, size_t max_records)
+{
+  source_drift *s = state;
+  size_t before = drift_chat_emitted(s->chat), used, emitted = 0;
+  int rc;
+
+  if (!s->input_done) {
+    rc = tf_file_source_produce(s->files, max_records);
+    if (rc != TF_DONE)
+      return rc;
+    s->input_done = 1;
+    rc = drift_chat_finish(s->chat);
+    if (rc != TF_OK)
+      return rc;
+  }
+  used = drift_chat_emitted(s->chat) - before;
+  return drift_chat_drain(s->chat, max_records > used ? max_records - used : 0,
+                          &emitted);
+}
+
+static const tf_plugin source_drift_plugin = {
+    TF_PLUGIN_HEADER,
+    TF_KIND_SOURCE,
+    "drift",
+    "1.0.0",
+    "Reads Drift conversations and webhook events (NDJSON or CSV, plain or "
+    "gzip) and emits a chat event for each conversation where the visitor "
+    "gave an email.",
+    "MIT",
+    source_drift_options,
+    source_drift_init,
+    source_drift_fini,
+    source_drift_produce,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    {NULL}};
+
+TF_PLUGIN_DEFINE(source_drift, source_drift_plugin)

@@ -73,8 +73,8 @@ static int optional_time(drift_chat *chat, const tf_record *rec,
 /* What a conversation record holds, checked. */
 typedef struct conv_facts {
   int64_t id;
-  int has_created, has_contact_id, has_contact_created;
-  int64_t created, contact_id, contact_created;
+  int has_created, has_contact_id;
+  int64_t created, contact_id;
   const json_t *messages; /* array or NULL */
   const json_t *contact;  /* object or NULL */
 } conv_facts;
@@ -126,9 +126,6 @@ static int check_conversation(drift_chat *chat, const tf_record *rec,
   if (rc == TF_OK)
     rc = check_messages(chat, rec, conv, f);
   f->contact = drift_input_contact(conv);
-  if (rc == TF_OK && f->contact)
-    rc = optional_time(chat, rec, f->contact, "contact", &f->contact_created,
-                       &f->has_contact_created);
   return rc;
 }
 
@@ -175,33 +172,20 @@ static int read_biz_uid(drift_chat *chat, const json_t *contact, char **slot)
   return rc;
 }
 
-/* The embedded contact: its BizibleId, and its email as a moment when the
- * contact was created during the conversation (identified in it). */
+/* The embedded contact gives the BizibleId and the contact id.  Its
+ * createdAt is not a moment: Drift creates the contact when the visitor
+ * starts chatting, before any email is given. */
 static int apply_contact(drift_chat *chat, drift_conv *conv,
-                         const conv_facts *f, const drift_origin *origin)
+                         const json_t *contact)
 {
-  char *email;
   int64_t id;
-  int rc = read_biz_uid(chat, f->contact, &conv->biz_uid);
 
-  if (rc != TF_OK)
-    return rc;
   if (!conv->has_contact &&
-      drift_input_id(json_object_get(f->contact, "id"), &id) == TF_OK) {
+      drift_input_id(json_object_get(contact, "id"), &id) == TF_OK) {
     conv->has_contact = 1;
     conv->contact_id = id;
   }
-  if (!f->has_contact_created || !conv->has_start ||
-      f->contact_created < conv->start)
-    return TF_OK;
-  rc = drift_input_email(
-      json_object_get(json_object_get(f->contact, "attributes"), "email"),
-      &email);
-  if (rc != TF_OK)
-    return rc == TF_ERR_NOTFOUND ? TF_OK : rc;
-  rc = drift_state_offer(&conv->moment, f->contact_created, email, origin);
-  free(email);
-  return rc;
+  return read_biz_uid(chat, contact, &conv->biz_uid);
 }
 
 static int apply_conversation(drift_chat *chat, drift_conv *conv,
@@ -224,7 +208,7 @@ static int apply_conversation(drift_chat *chat, drift_conv *conv,
     if (rc != TF_OK)
       return rc;
   }
-  return f->contact ? apply_contact(chat, conv, f, origin) : TF_OK;
+  return f->contact ? apply_contact(chat, conv, f->contact) : TF_OK;
 }
 
 /* 1 (and counted) when the conversation's chat already went out. */

@@ -1,0 +1,185 @@
+/*
+ * drift_rules.c - DOMAIN.md "Drift chat" rule 3 (see drift_rules.h): reading
+ * its options and telling which rule, if any, a touchpoint falls under.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <touchflow/error.h>
+#include <touchflow/time.h>
+#include "drift_rules.h"
+
+#define SF_SHORT_ID 15
+#define SF_LONG_ID 18
+
+/* Checks that every element of the list option `name` is a non-empty
+ * string.  The host has checked that the elements are strings. */
+static int check_list(const json_t *list, const char *name, const tf_host *host,
+                      tf_ctx *ctx)
+{
+  const json_t *item;
+  size_t i;
+  int rc = TF_OK;
+
+  if (list && json_array_size(list) == 0) {
+    host->log(ctx, TF_LOG_ERROR,
+              "%s: empty list (leave the option out instead)", name);
+    return TF_ERR_CONFIG;
+  }
+  json_array_foreach (list, i, item) {
+    if (json_string_length(item) > 0)
+      continue;
+    host->log(ctx, TF_LOG_ERROR, "%s[%zu]: expected a non-empty string", name,
+              i);
+    rc = TF_ERR_CONFIG;
+  }
+  return rc;
+}
+
+/* The lists make sense only with D, and D only with a list. */
+static int check_together(const drift_rules *r, const tf_host *host,
+                          tf_ctx *ctx)
+{
+  static const char *const lists[] = {"chat_campaign_ids",
+                                      "chat_activity_types"};
+  const json_t *given[] = {r->campaign_ids, r->activity_types};
+  int rc = TF_OK;
+  size_t i;
+
+  for (i = 0; i < 2 && !r->enabled; i++) {
+    if (!given[i])
+      continue;
+    host->log(ctx, TF_LOG_ERROR,
+              "%s: needs chat_integration_enabled_at (the date the Drift "
+              "integration was switched on)",
+              lists[i]);
+    rc = TF_ERR_CONFIG;
+  }
+  if (r->enabled && !r->campaign_ids && !r->activity_types) {
+    host->log(ctx, TF_LOG_ERROR,
+              "chat_integration_enabled_at: set, but neither "
+              "chat_campaign_ids nor chat_activity_types is: the Drift "
+              "rules would drop nothing");
+    rc = TF_ERR_CONFIG;
+  }
+  return rc;
+}
+
+static int read_activation(drift_rules *r, const tf_config *config,
+                           const tf_host *host, tf_ctx *ctx)
+{
+  const char *text = tf_config_string(config, "chat_integration_enabled_at");
+
+  r->enabled = text != NULL;
+  if (!text || tf_time_parse(text, &r->activation_ms) == TF_OK)
+    return TF_OK;
+  host->log(ctx, TF_LOG_ERROR,
+            "chat_integration_enabled_at: \"%s\" is not an ISO-8601 date "
+            "(2026-03-01, meaning 00:00:00Z) or date and time "
+            "(2026-03-01T09:30:00Z)",
+            text);
+  return TF_ERR_CONFIG;
+}
+
+int drift_rules_read(drift_rules *rules, const tf_config *config,
+                     const tf_host *host, tf_ctx *ctx)
+{
+  int rc;
+
+  memset(rules, 0, sizeof(*rules));
+  rules->campaign_ids = tf_config_json(config, "chat_campaign_ids");
+  rules->activity_types = tf_config_json(config, "chat_activity_types");
+  rc = read_activation(rules, config, host, ctx);
+  if (check_list(rules->campaign_ids, "chat_campaign_ids", host, ctx) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_list(rules->activity_types, "chat_activity_types", host, ctx) !=
+      TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_together(rules, host, ctx) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  return rc;
+}
+
+/* 1 when s is made of letters and digits only. */
+static int is_alnum_text(const char *s)
+{
+  for (; *s; s++)
+    if (!isalnum((unsigned char)*s))
+      return 0;
+  return 1;
+}
+
+int drift_same_crm_id(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+
+  if (la == lb)
+    return strcmp(a, b) == 0;
+  if (la == SF_LONG_ID && lb == SF_SHORT_ID)
+    return drift_same_crm_id(b, a);
+  return la == SF_SHORT_ID && lb == SF_LONG_ID && is_alnum_text(a) &&
+         is_alnum_text(b) && strncmp(a, b, SF_SHORT_ID) == 0;
+}
+
+static int is_chat_campaign(const drift_rules *r, const char *campaign)
+{
+  const json_t *id;
+  size_t i;
+
+  json_array_foreach (r->campaign_ids, i, id)
+    if (drift_same_crm_id(json_string_value(id), campaign))
+      return 1;
+  return 0;
+}
+
+static int is_chat_activity(const drift_rules *r, const char *medium)
+{
+  const json_t *type;
+  size_t i;
+
+  json_array_foreach (r->activity_types, i, type)
+    if (strcasecmp(json_string_value(type), medium) == 0)
+      return 1;
+  return 0;
+}
+
+drift_rule drift_rules_match(const drift_rules *rules, const tf_record *rec)
+{
+  const char *type = tf_record_get_string(rec, "type");
+  const char *campaign = tf_record_get_string(rec, "campaign");
+  const char *medium = tf_record_get_string(rec, "medium");
+
+  if (!rules->enabled || !type)
+    return DRIFT_RULE_NONE;
+  if (strcmp(type, "CRM Campaign") == 0 && campaign && rules->campaign_ids &&
+      is_chat_campaign(rules, campaign))
+    return DRIFT_RULE_CAMPAIGN;
+  if (strcmp(type, "CRM Activity") == 0 && medium && rules->activity_types &&
+      is_chat_activity(rules, medium))
+    return DRIFT_RULE_ACTIVITY;
+  return DRIFT_RULE_NONE;
+}
+
+int drift_rules_after_activation(const drift_rules *rules, int64_t date_ms)
+{
+  return date_ms >= rules->activation_ms;
+}
+
+/* What each rule's drops are counted as and why, by drift_rule. */
+static const char *const rule_metrics[DRIFT_RULE_COUNT] = {
+    NULL, "dropped_chat_campaign", "dropped_chat_activity"};
+static const char *const rule_reasons[DRIFT_RULE_COUNT] = {
+    NULL,
+    "CRM Campaign touchpoints of the chat campaigns (campaign sync rules, "
+    "campaign touchpoint end date)",
+    "CRM Activity touchpoints of the chat Task types (activity rules)"};
+
+const char *drift_rule_metric(drift_rule rule)
+{
+  return rule_metrics[rule];
+}
+
+const char *drift_rule_reason(drift_rule rule)
+{
+  return rule_reasons[rule];
+}

@@ -61,35 +61,38 @@ static json_t *origin_json(const tf_dead_letter *dl, const tf_record *rec)
   return json_string(buf);
 }
 
+/* Raw text as a JSON string.  Text that is not valid UTF-8 is kept with
+ * every byte outside printable ASCII replaced by '?', so that the
+ * dead-letter line itself stays valid JSON. */
+static json_t *raw_text_json(const char *bytes, size_t len)
+{
+  json_t *s = json_stringn(bytes, len);
+  char *fixed;
+  size_t i;
+
+  if (s)
+    return s;
+  fixed = malloc(len + 1);
+  if (!fixed)
+    return NULL;
+  for (i = 0; i < len; i++)
+    fixed[i] = (unsigned char)bytes[i] < 0x80 && bytes[i] ? bytes[i] : '?';
+  s = json_stringn(fixed, len);
+  free(fixed);
+  return s;
+}
+
+/* The rejected record: its JSON object, else its raw text, else null. */
 static json_t *record_json(const tf_record *rec)
 {
   const json_t *obj = tf_record_json(rec);
-  size_t len;
   const char *bytes;
+  size_t len;
 
   if (obj)
     return json_incref((json_t *)obj);
   bytes = tf_record_bytes(rec, &len);
-  if (!bytes)
-    return json_null();
-  /* Raw text that is not valid UTF-8 is kept with bad bytes replaced, so
-   * that the line itself stays valid JSON. */
-  {
-    json_t *s = json_stringn(bytes, len);
-    char *fixed;
-    size_t i;
-
-    if (s)
-      return s;
-    fixed = malloc(len + 1);
-    if (!fixed)
-      return NULL;
-    for (i = 0; i < len; i++)
-      fixed[i] = (unsigned char)bytes[i] < 0x80 && bytes[i] ? bytes[i] : '?';
-    s = json_stringn(fixed, len);
-    free(fixed);
-    return s;
-  }
+  return bytes ? raw_text_json(bytes, len) : json_null();
 }
 
 int tf_dead_letter_write(tf_dead_letter *dl, const char *stage,

@@ -212,6 +212,38 @@ START_TEST(a_plugin_refusing_to_start_is_exit_2)
 }
 END_TEST
 
+START_TEST(a_line_of_invalid_utf8_is_dead_lettered_as_valid_json)
+{
+  tf_run_options opt = quiet_options();
+  char *in = tu_write(dir, "in.ndjson", "{\"a\": 1}\n{\"b\": \"\xff\xfe\"}\n");
+  char *dl, *line_end;
+  json_error_t jerr;
+  json_t *line;
+
+  ck_assert_int_eq(
+      run_json("{\"version\": 1, \"sources\": [{\"id\": \"in\", "
+               "\"plugin\": \"file\", \"config\": {\"path\": "
+               "\"in.ndjson\"}}], \"sinks\": [{\"id\": \"out\", "
+               "\"plugin\": \"file\", \"inputs\": [\"in\"], \"config\": "
+               "{\"path\": \"out.ndjson\"}}]}",
+               &opt),
+      0);
+  ck_assert_uint_eq(tu_count_lines(out_path("out.ndjson")), 1);
+  dl = tu_read(out_path("rejected.ndjson"));
+  line_end = strchr(dl, '\n');
+  ck_assert_ptr_nonnull(line_end);
+  line = json_loadb(dl, (size_t)(line_end - dl), 0, &jerr);
+  ck_assert_msg(line != NULL, "dead-letter line is not JSON: %s", jerr.text);
+  ck_assert_str_eq(json_string_value(json_object_get(line, "input")),
+                   "in.ndjson:2");
+  ck_assert_str_eq(json_string_value(json_object_get(line, "record")),
+                   "{\"b\": \"??\"}");
+  json_decref(line);
+  free(dl);
+  free(in);
+}
+END_TEST
+
 /* In-process plugins for the zero-copy test: a source of 3 records and a
  * sink that remembers the record pointers it was given. */
 static const tf_host *zc_host;
@@ -340,6 +372,7 @@ int main(void)
   tcase_add_test(tc, a_failing_sink_fails_the_run);
   tcase_add_test(tc, a_plugin_refusing_to_start_is_exit_2);
   tcase_add_test(tc, fan_out_shares_records_without_copying);
+  tcase_add_test(tc, a_line_of_invalid_utf8_is_dead_lettered_as_valid_json);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

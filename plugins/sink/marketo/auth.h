@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 #include <touchflow/host.h>
-#include "config.h"
+#include "settings.h"
 #include "http.h"
 
 typedef void (*mkto_auth_ready)(void *ud);

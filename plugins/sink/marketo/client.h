@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 #include <touchflow/host.h>
-#include "config.h"
+#include "settings.h"
 
 typedef struct mkto_client mkto_client;
 

@@ -16,7 +16,7 @@
 #include <touchflow/host.h>
 #include <touchflow/record.h>
 #include "client.h"
-#include "config.h"
+#include "settings.h"
 
 typedef enum mkto_group_state {
   MKTO_GROUP_OPEN,     /* nothing decided yet */

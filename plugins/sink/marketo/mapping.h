@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include <touchflow/record.h>
-#include "config.h"
+#include "settings.h"
 
 /* Builds the lead fields of rec: every mapped path that holds a string,
  * number or boolean (missing and null paths are left out).  Returns TF_OK

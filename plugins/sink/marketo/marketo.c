@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <touchflow/plugin.h>
 #include "client.h"
-#include "config.h"
+#include "settings.h"
 #include "group.h"
 #include "job.h"
 #include "mapping.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
-#include "../config.h"
+#include "../settings.h"
 #include "../mapping.h"
 #include "../queue.h"
 #include "../ratelimit.h"

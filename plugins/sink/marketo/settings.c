@@ -1,5 +1,5 @@
 /*
- * config.c - the marketo sink's option table and the checks that run in
+ * settings.c - the marketo sink's option table and the checks that run in
  * init() before any record moves.
  *
  * Owns mkto_config: copies of the strings it keeps and a reference to the
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <touchflow/error.h>
-#include "config.h"
+#include "settings.h"
 
 static const char *const sync_types[] = {"audience", "profile",
                                          "audience_and_profile", NULL};

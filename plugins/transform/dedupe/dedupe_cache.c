@@ -69,11 +69,6 @@ void dedupe_cache_clear(dedupe_cache *cache)
   cache->newest = cache->oldest = cache->free_list = NONE;
 }
 
-size_t dedupe_cache_count(const dedupe_cache *cache)
-{
-  return cache->count;
-}
-
 /* --- Chains ------------------------------------------------------------- */
 
 static size_t bucket_of(const dedupe_cache *c, dedupe_hash key)

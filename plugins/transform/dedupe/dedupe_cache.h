@@ -36,9 +36,6 @@ void dedupe_cache_free(dedupe_cache *cache);
 /* Forgets every key (keeps the capacity). */
 void dedupe_cache_clear(dedupe_cache *cache);
 
-/* Number of keys held. */
-size_t dedupe_cache_count(const dedupe_cache *cache);
-
 /* When key is held: makes it the most recently used, stores its time in
  * *time (when time is not NULL) and returns 1.  Otherwise returns 0. */
 int dedupe_cache_touch(dedupe_cache *cache, dedupe_hash key, int64_t *time);

@@ -890,6 +890,7 @@ START_TEST(cache_reuses_slots_of_dropped_keys)
 {
   dedupe_cache *c = dedupe_cache_new(3);
   dedupe_hash k[5] = {{0, 1}, {0, 2}, {1, 3}, {2, 4}, {3, 5}};
+  dedupe_hash oldest;
   int64_t time;
   int evicted;
   int i;
@@ -900,7 +901,8 @@ START_TEST(cache_reuses_slots_of_dropped_keys)
     ck_assert_int_eq(dedupe_cache_add(c, k[i], i, &evicted, &time), TF_OK);
   dedupe_cache_drop_oldest(c);
   dedupe_cache_drop_oldest(c);
-  ck_assert_uint_eq(dedupe_cache_count(c), 1);
+  ck_assert_int_eq(dedupe_cache_oldest(c, &oldest, &time), 1);
+  ck_assert(oldest.hi == k[2].hi && oldest.lo == k[2].lo && time == 2);
   ck_assert_int_eq(dedupe_cache_add(c, k[3], 3, &evicted, &time), TF_OK);
   ck_assert_int_eq(evicted, 0);
   ck_assert_int_eq(dedupe_cache_add(c, k[4], 4, &evicted, &time), TF_OK);

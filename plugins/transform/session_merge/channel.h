@@ -1,0 +1,45 @@
+/*
+ * channel.h - marketing channel, source, medium and campaign of a hit.
+ *
+ * The channel is one of the nine values of CONTRACT.md.  The user's
+ * channel_rules are tried first (first match wins), then the default table
+ * (README.md "Channel classification" lists it row by row).
+ */
+#ifndef SM_CHANNEL_H
+#define SM_CHANNEL_H
+
+#include "rules.h"
+#include "signals.h"
+
+#define SM_PAID_SEARCH "Paid Search"
+#define SM_PAID_SOCIAL "Paid Social"
+#define SM_SOCIAL "Social"
+#define SM_EMAIL "Email"
+#define SM_DISPLAY "Display"
+#define SM_ORGANIC_SEARCH "Organic Search"
+#define SM_WEB_REFERRAL "Web Referral"
+#define SM_DIRECT "Direct"
+#define SM_OTHER "Other"
+
+/* The static string of the channel called name (exact spelling), or NULL
+ * when name is NULL or not a channel. */
+const char *sm_channel_canonical(const char *name);
+
+/* "Paid Search, Paid Social, ..., Other", for messages. */
+const char *sm_channel_list(void);
+
+typedef struct sm_class {
+  const char *channel; /* static */
+  char *source;        /* owned, or NULL */
+  char *medium;        /* owned, or NULL */
+  char *campaign;      /* owned, or NULL */
+} sm_class;
+
+/* Classifies a hit.  rules may be NULL.  Returns TF_OK or TF_ERR_NOMEM
+ * (then out needs no clearing). */
+int sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out);
+
+/* Frees what sm_classify allocated. */
+void sm_class_clear(sm_class *c);
+
+#endif

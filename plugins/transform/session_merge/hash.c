@@ -1,0 +1,57 @@
+/*
+ * hash.c - FNV-1a over 128 bits, on two 64-bit halves.
+ *
+ * The 128-bit FNV prime is 2^88 + 0x13b, so multiplying by it is a shift
+ * plus a small product: h * p = (h << 88) + h * 0x13b (mod 2^128).  The
+ * small product is carried across the halves by hand.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "hash.h"
+
+#define FNV128_BASIS_HI UINT64_C(0x6c62272e07bb0142)
+#define FNV128_BASIS_LO UINT64_C(0x62b821756295c58d)
+#define FNV128_PRIME_LOW 0x13bu
+#define UNIT_SEPARATOR 0x1fu
+
+typedef struct u128 {
+  uint64_t hi;
+  uint64_t lo;
+} u128;
+
+/* h * (2^88 + 0x13b) mod 2^128. */
+static u128 multiply_by_prime(u128 h)
+{
+  uint64_t p0 = (h.lo & UINT64_C(0xffffffff)) * FNV128_PRIME_LOW;
+  uint64_t p1 = (h.lo >> 32) * FNV128_PRIME_LOW;
+  uint64_t lo = p0 + (p1 << 32);
+  uint64_t carry = (p1 >> 32) + (lo < p0 ? 1u : 0u);
+  u128 out;
+
+  out.lo = lo;
+  out.hi = h.hi * FNV128_PRIME_LOW + carry + (h.lo << 24);
+  return out;
+}
+
+static u128 add_byte(u128 h, unsigned char byte)
+{
+  h.lo ^= byte;
+  return multiply_by_prime(h);
+}
+
+void sm_hash_hex(const char *const *parts, size_t n,
+                 char hex[SM_HASH_HEX_LEN + 1])
+{
+  u128 h = {FNV128_BASIS_HI, FNV128_BASIS_LO};
+  const unsigned char *p;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    for (p = (const unsigned char *)parts[i]; *p; p++)
+      h = add_byte(h, *p);
+    h = add_byte(h, UNIT_SEPARATOR);
+  }
+  snprintf(hex, SM_HASH_HEX_LEN + 1, "%016llx%016llx", (unsigned long long)h.hi,
+           (unsigned long long)h.lo);
+}

@@ -1,0 +1,102 @@
+/*
+ * merge.h - the session_merge engine, without the plugin glue.
+ *
+ * Events go in one by one (sm_merge_add).  Hits, calls and chats wait per
+ * visitor until the watermark passes them; then they are handled in one
+ * global event-time order: hits build sessions, form fills, calls and
+ * chats become conversion touchpoints, and a closed session without a
+ * conversion becomes a Web Visit.  CRM events become touchpoints at once
+ * (they join nothing); persons are only counted (the caller passes them
+ * on).  Touchpoints collect in an outbox that sm_merge_drain empties in
+ * (date, touchpoint_id) order.
+ *
+ * Memory: one small struct per waiting event (holding its record) and per
+ * open session; everything is freed as soon as it is resolved.
+ */
+#ifndef SM_MERGE_H
+#define SM_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "event.h"
+#include "outbox.h"
+#include "rules.h"
+
+typedef struct sm_settings {
+  int64_t timeout;  /* session_timeout, ms (> 0) */
+  int64_t lateness; /* allowed_lateness, ms (>= 0) */
+  int chat_enabled;
+  int emit_web_visits;
+  const sm_rules *rules; /* borrowed; may be NULL */
+  /* Origins the watermark waits for (wait_for_origins): a JSON list of
+   * strings, borrowed; may be NULL. */
+  const json_t *wait_for_origins;
+  /* Called (when not NULL) with a one-line warning for the log. */
+  void (*warn)(void *ud, const char *message);
+  void *warn_ud;
+} sm_settings;
+
+/* What became of one record given to sm_merge_add. */
+typedef enum sm_verdict {
+  SM_HELD,    /* waits for the watermark */
+  SM_DONE,    /* a CRM event: its touchpoint is in the outbox */
+  SM_PASS,    /* a person: the caller passes the record on unchanged */
+  SM_SKIPPED, /* a chat while chat_enabled is false (counted) */
+  SM_REJECTED /* bad or late: the caller dead-letters it (why says why) */
+} sm_verdict;
+
+/* The counters shown in the run summary. */
+typedef enum sm_counter {
+  SM_N_SESSIONS,
+  SM_N_WEB_VISITS,
+  SM_N_WEB_FORMS,
+  SM_N_POST_CONVERSION_FORMS,
+  SM_N_WEB_CHATS,
+  SM_N_CHATS_JOINED_BY_EMAIL,
+  SM_N_CHATS_WITHOUT_SESSION,
+  SM_N_CHATS_DISABLED,
+  SM_N_CALLS_MERGED,
+  SM_N_CALLS_WITHOUT_SESSION,
+  SM_N_CRM_ACTIVITIES,
+  SM_N_CRM_CAMPAIGNS,
+  SM_N_PERSONS,
+  SM_N_LATE,
+  SM_COUNTER_COUNT
+} sm_counter;
+
+typedef struct sm_merge sm_merge;
+
+/* A new engine (settings are copied; what they point to stays borrowed
+ * and must outlive the engine).  NULL on ENOMEM. */
+sm_merge *sm_merge_new(const sm_settings *settings);
+
+/* Frees everything still held, resolved or not.  NULL-safe. */
+void sm_merge_free(sm_merge *m);
+
+/* Takes one record (borrowed; a held event takes its own reference).
+ * Sets *verdict, and why when it is SM_REJECTED.  Returns TF_OK or
+ * TF_ERR_NOMEM. */
+int sm_merge_add(sm_merge *m, tf_record *rec, sm_verdict *verdict,
+                 sm_problem *why);
+
+/* Resolves everything the watermark has passed.  TF_OK or TF_ERR_NOMEM. */
+int sm_merge_release(sm_merge *m);
+
+/* Resolves everything (end of input).  TF_OK or TF_ERR_NOMEM. */
+int sm_merge_finish(sm_merge *m);
+
+/* Emits the resolved touchpoints (see outbox.h). */
+int sm_merge_drain(sm_merge *m, sm_emit_fn emit, void *ud);
+
+/* The counter's value, and its name in the run summary. */
+int64_t sm_merge_count(const sm_merge *m, sm_counter which);
+const char *sm_counter_name(sm_counter which);
+
+/* Events waiting plus open sessions: what the engine holds in memory. */
+size_t sm_merge_held(const sm_merge *m);
+
+/* The current watermark (INT64_MIN before any hit, call or chat). */
+int64_t sm_merge_watermark(const sm_merge *m);
+
+#endif

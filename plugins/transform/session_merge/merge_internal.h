@@ -1,0 +1,44 @@
+/*
+ * merge_internal.h - the engine's state, shared by merge.c (intake and
+ * scheduling) and resolve.c (the attribution rules applied to one
+ * visitor's next step).
+ */
+#ifndef SM_MERGE_INTERNAL_H
+#define SM_MERGE_INTERNAL_H
+
+#include "dueq.h"
+#include "emails.h"
+#include "merge.h"
+#include "outbox.h"
+#include "table.h"
+#include "visitor.h"
+#include "watermark.h"
+
+/* The due rank of a session's end: before any event of the same time. */
+#define SM_RANK_CLOSE (-1)
+
+struct sm_merge {
+  sm_settings set;
+  sm_table *visitors; /* biz_uid ("" for chats without one) -> sm_visitor,
+                         owned */
+  sm_dueq due;        /* every visitor with something due */
+  sm_emails *emails;  /* form emails of open sessions */
+  sm_watermark wm;
+  sm_outbox out;
+  int64_t counts[SM_COUNTER_COUNT];
+  size_t waiting; /* events held by all visitors */
+  size_t open_sessions;
+};
+
+/* Takes v's next step (due rank SM_RANK_CLOSE: close its session; else
+ * handle its first waiting event).  TF_OK or TF_ERR_NOMEM. */
+int sm_resolve_step(sm_merge *m, sm_visitor *v);
+
+/* Closes v's open session: emails leave the index and, without a
+ * conversion, a Web Visit is queued.  TF_OK or TF_ERR_NOMEM. */
+int sm_resolve_close(sm_merge *m, sm_visitor *v);
+
+/* Queues the touchpoint of a crm_activity or crm_campaign event. */
+int sm_resolve_crm(sm_merge *m, const sm_event *ev);
+
+#endif

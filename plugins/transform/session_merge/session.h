@@ -1,0 +1,72 @@
+/*
+ * session.h - one web session of one visitor (DOMAIN.md "Web session").
+ *
+ * A session covers [first hit, last hit + session_timeout).  Its web
+ * fields (channel, source, medium, campaign, landing page, referrer) come
+ * from its first hit and are kept as a small JSON object, shared by
+ * reference with the touchpoints built from it.  The session also knows
+ * whether it had a conversion (then it yields no Web Visit), the merged
+ * call that converted it (DOMAIN.md call rule 4) and the emails given on
+ * its forms (to join chats that come without a BizibleId).
+ */
+#ifndef SM_SESSION_H
+#define SM_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "channel.h"
+#include "event.h"
+#include "hash.h"
+
+/* "ses_" + 32 hex digits, plus a NUL. */
+#define SM_SESSION_ID_SIZE (4 + SM_HASH_HEX_LEN + 1)
+
+typedef struct sm_form_email {
+  char *email;     /* owned */
+  int64_t last_ts; /* the latest form fill with it */
+} sm_form_email;
+
+typedef struct sm_session {
+  json_t *web;         /* owned: the web fields, see sm_session_new */
+  tf_record *first;    /* owned reference: the first hit */
+  const char *biz_uid; /* borrowed from first */
+  int64_t first_ts;
+  int64_t last_ts;
+  int converted;         /* a form fill, a chat or a merged call */
+  char *conversion_id;   /* owned: the first merged call's touchpoint_id */
+  sm_form_email *emails; /* owned */
+  size_t nemails;
+} sm_session;
+
+/* The stable session id: "ses_" + sm_hash_hex(biz_uid, first hit time in
+ * decimal ms, first hit's source_record_id). */
+void sm_session_id(const char *biz_uid, int64_t first_ts,
+                   const char *first_srid, char id[SM_SESSION_ID_SIZE]);
+
+/* A new session started by hit (classified as cls).  Its web object holds
+ * channel, source, medium, campaign, landing_page (the hit's url),
+ * referrer (the hit's referrer) and session_id.  Takes a reference to the
+ * hit's record.  Returns TF_OK or TF_ERR_NOMEM. */
+int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out);
+
+/* NULL-safe. */
+void sm_session_free(sm_session *s);
+
+/* last hit + timeout, the first moment outside the session (saturated). */
+int64_t sm_session_end(const sm_session *s, int64_t timeout);
+
+/* 1 when an arrival classified as cls starts a new session: its channel or
+ * its source (compared without regard to case) differs from the
+ * session's. */
+int sm_session_arrival_breaks(const sm_session *s, const sm_class *cls);
+
+/* Records a form fill with email (NULL: none) at ts.  TF_OK or
+ * TF_ERR_NOMEM. */
+int sm_session_note_form(sm_session *s, const char *email, int64_t ts);
+
+/* 1 when the session had a form fill with email; *ts is then the time of
+ * the latest one.  0 when none. */
+int sm_session_form_ts(const sm_session *s, const char *email, int64_t *ts);
+
+#endif

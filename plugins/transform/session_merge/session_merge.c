@@ -1,0 +1,217 @@
+/*
+ * session_merge.c - the `session_merge` transform: attribution events in,
+ * touchpoints out (docs/events.md -> CONTRACT.md "The touchpoint record").
+ *
+ * Owns the plugin glue only: the option table, reading the validated
+ * config (and checking channel_rules, which the host sees as a plain
+ * list), and moving records between the host and the engine (merge.h):
+ * rejects to the dead-letter output, persons passed through by reference,
+ * resolved touchpoints emitted after each batch, counters reported as
+ * metrics.  The attribution itself lives in resolve.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/plugin.h>
+#include "merge.h"
+#include "rules.h"
+
+#define MS_PER_SECOND 1000.0
+#define MS_PER_DAY (86400.0 * MS_PER_SECOND)
+
+typedef struct session_merge {
+  tf_ctx *ctx;
+  const tf_host *host;
+  sm_rules *rules;
+  sm_merge *merge;
+  int64_t reported[SM_COUNTER_COUNT]; /* counter values already reported */
+} session_merge;
+
+static const tf_option session_merge_options[] = {
+    {"session_timeout", TF_OPT_DURATION, "30m", TF_OPT_RANGE, MS_PER_SECOND,
+     MS_PER_DAY, NULL,
+     "Inactivity that ends a web session. A session covers [first hit, last "
+     "hit + session_timeout): a hit or a call exactly this long after the "
+     "last hit is outside it."},
+    {"chat_enabled", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
+     "false: chat events make no touchpoint at all (they are counted as "
+     "chats_disabled)."},
+    {"emit_web_visits", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
+     "A web session without a conversion (form fill, chat, merged call) "
+     "yields one Web Visit touchpoint dated at its first hit. false: none."},
+    {"channel_rules", TF_OPT_LIST, NULL, 0, 0, 0, NULL,
+     "Rules tried before the default channel table, first match wins: "
+     "objects {\"channel\": one of the nine channels, \"source\": optional, "
+     "\"medium\": optional, \"match\": {condition: [values]}} where a "
+     "condition is utm_source, utm_medium, utm_campaign, utm_term, "
+     "utm_content (\"*\": any value), referrer_host, page_host (host "
+     "patterns: \"linkedin.com\" covers its subdomains, \"google.*\" any "
+     "country suffix) or param (query parameter names). Every condition "
+     "must hold; one of its values is enough."},
+    {"allowed_lateness", TF_OPT_DURATION, "1h", TF_OPT_RANGE, 0,
+     30 * MS_PER_DAY, NULL,
+     "How far out of time order hits, calls and chats may arrive. The "
+     "watermark is the latest time seen in each origin (the slowest one "
+     "counts) minus this; what is older is dead-lettered as late, and "
+     "sessions are resolved once the watermark is past them."},
+    {"wait_for_origins", TF_OPT_LIST, NULL, 0, 0, 0, NULL,
+     "Origins (the `origin` of hits, calls and chats: web, calltracking, "
+     "drift, ...) the watermark waits for before it moves. List every "
+     "origin of the pipeline's inputs so that a source read later than "
+     "the others does not find its first events late."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+static void log_warning(void *ud, const char *message)
+{
+  session_merge *sm = ud;
+
+  sm->host->log(sm->ctx, TF_LOG_WARN, "%s", message);
+}
+
+/* Logs one channel_rules problem as a config error. */
+static void log_rule_problem(void *ud, const char *path, const char *message)
+{
+  session_merge *sm = ud;
+
+  sm->host->log(sm->ctx, TF_LOG_ERROR, "%s: %s", path, message);
+}
+
+static void session_merge_fini(void *state)
+{
+  session_merge *sm = state;
+
+  if (!sm)
+    return;
+  sm_merge_free(sm->merge);
+  sm_rules_free(sm->rules);
+  free(sm);
+}
+
+static int session_merge_init(tf_ctx *ctx, const tf_host *host,
+                              const tf_config *config, void **state)
+{
+  session_merge *sm = calloc(1, sizeof(*sm));
+  sm_settings set;
+  int rc;
+
+  *state = NULL;
+  if (!sm)
+    return TF_ERR_NOMEM;
+  sm->ctx = ctx;
+  sm->host = host;
+  rc = sm_rules_new(tf_config_json(config, "channel_rules"), log_rule_problem,
+                    sm, &sm->rules);
+  if (rc != TF_OK)
+    goto out_free_state;
+  set.timeout = tf_config_int(config, "session_timeout");
+  set.lateness = tf_config_int(config, "allowed_lateness");
+  set.chat_enabled = tf_config_bool(config, "chat_enabled");
+  set.emit_web_visits = tf_config_bool(config, "emit_web_visits");
+  set.rules = sm->rules;
+  set.wait_for_origins = tf_config_json(config, "wait_for_origins");
+  set.warn = log_warning;
+  set.warn_ud = sm;
+  sm->merge = sm_merge_new(&set);
+  if (!sm->merge) {
+    rc = TF_ERR_NOMEM;
+    goto out_free_state;
+  }
+  *state = sm;
+  return TF_OK;
+
+out_free_state:
+  session_merge_fini(sm);
+  return rc;
+}
+
+/* Reports what each counter gained since the last report. */
+static void report_counters(session_merge *sm)
+{
+  int i;
+
+  for (i = 0; i < SM_COUNTER_COUNT; i++) {
+    int64_t now = sm_merge_count(sm->merge, (sm_counter)i);
+
+    if (now != sm->reported[i])
+      sm->host->metric(sm->ctx, sm_counter_name((sm_counter)i),
+                       now - sm->reported[i]);
+    sm->reported[i] = now;
+  }
+}
+
+static int emit_to_host(void *ud, tf_record *rec)
+{
+  session_merge *sm = ud;
+
+  return sm->host->emit(sm->ctx, rec);
+}
+
+/* Hands one record to the engine and acts on its verdict. */
+static int take(session_merge *sm, tf_record *rec)
+{
+  sm_verdict verdict;
+  sm_problem why;
+  int rc = sm_merge_add(sm->merge, rec, &verdict, &why);
+
+  if (rc != TF_OK)
+    return rc;
+  if (verdict == SM_REJECTED)
+    return sm->host->reject(sm->ctx, rec, why.code, why.message);
+  if (verdict == SM_PASS)
+    return sm->host->emit(sm->ctx, tf_record_ref(rec));
+  return TF_OK;
+}
+
+static int session_merge_process(void *state, tf_ctx *ctx,
+                                 const tf_batch *batch)
+{
+  session_merge *sm = state;
+  size_t i, n = tf_batch_count(batch);
+  int rc = TF_OK;
+
+  (void)ctx;
+  for (i = 0; i < n && rc == TF_OK; i++)
+    rc = take(sm, tf_batch_get(batch, i));
+  if (rc == TF_OK)
+    rc = sm_merge_release(sm->merge);
+  if (rc == TF_OK)
+    rc = sm_merge_drain(sm->merge, emit_to_host, sm);
+  report_counters(sm);
+  return rc;
+}
+
+static int session_merge_flush(void *state, tf_ctx *ctx)
+{
+  session_merge *sm = state;
+  int rc;
+
+  (void)ctx;
+  rc = sm_merge_finish(sm->merge);
+  if (rc == TF_OK)
+    rc = sm_merge_drain(sm->merge, emit_to_host, sm);
+  report_counters(sm);
+  return rc;
+}
+
+static const tf_plugin session_merge_plugin = {
+    TF_PLUGIN_HEADER,
+    TF_KIND_TRANSFORM,
+    "session_merge",
+    "1.0.0",
+    "Turns hits, calls, chats and CRM events into attribution touchpoints: "
+    "web sessions per BizibleId, channels, and call and chat conversions "
+    "merged into the session they happened in.",
+    "MIT",
+    session_merge_options,
+    session_merge_init,
+    session_merge_fini,
+    NULL,
+    session_merge_process,
+    NULL,
+    session_merge_flush,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    {NULL}};
+
+TF_PLUGIN_DEFINE(transform_session_merge, session_merge_plugin)

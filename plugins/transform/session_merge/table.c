@@ -1,0 +1,155 @@
+/*
+ * table.c - separate chaining over a power-of-two bucket array that
+ * doubles when the table holds as many entries as buckets.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/error.h>
+#include "table.h"
+
+#define FIRST_BUCKETS 64
+#define FNV64_BASIS UINT64_C(0xcbf29ce484222325)
+#define FNV64_PRIME UINT64_C(0x100000001b3)
+
+typedef struct entry {
+  const char *key;
+  void *value;
+  uint64_t hash;
+  struct entry *next;
+} entry;
+
+struct sm_table {
+  entry **buckets;
+  size_t nbuckets; /* a power of two */
+  size_t count;
+};
+
+static uint64_t hash_key(const char *key)
+{
+  uint64_t h = FNV64_BASIS;
+
+  for (; *key; key++) {
+    h ^= (unsigned char)*key;
+    h *= FNV64_PRIME;
+  }
+  return h;
+}
+
+sm_table *sm_table_new(void)
+{
+  sm_table *t = calloc(1, sizeof(*t));
+
+  if (!t)
+    return NULL;
+  t->buckets = calloc(FIRST_BUCKETS, sizeof(*t->buckets));
+  if (!t->buckets) {
+    free(t);
+    return NULL;
+  }
+  t->nbuckets = FIRST_BUCKETS;
+  return t;
+}
+
+void sm_table_free(sm_table *t)
+{
+  size_t i;
+  entry *e, *next;
+
+  if (!t)
+    return;
+  for (i = 0; i < t->nbuckets; i++)
+    for (e = t->buckets[i]; e; e = next) {
+      next = e->next;
+      free(e);
+    }
+  free(t->buckets);
+  free(t);
+}
+
+static entry **find_slot(const sm_table *t, const char *key, uint64_t hash)
+{
+  entry **slot = &t->buckets[hash & (t->nbuckets - 1)];
+
+  while (*slot && ((*slot)->hash != hash || strcmp((*slot)->key, key) != 0))
+    slot = &(*slot)->next;
+  return slot;
+}
+
+void *sm_table_get(const sm_table *t, const char *key)
+{
+  entry *e = *find_slot(t, key, hash_key(key));
+
+  return e ? e->value : NULL;
+}
+
+/* Doubles the bucket array; on ENOMEM the table stays as it was. */
+static int grow(sm_table *t)
+{
+  size_t n = t->nbuckets * 2, i;
+  entry **buckets = calloc(n, sizeof(*buckets));
+  entry *e, *next;
+
+  if (!buckets)
+    return TF_ERR_NOMEM;
+  for (i = 0; i < t->nbuckets; i++)
+    for (e = t->buckets[i]; e; e = next) {
+      next = e->next;
+      e->next = buckets[e->hash & (n - 1)];
+      buckets[e->hash & (n - 1)] = e;
+    }
+  free(t->buckets);
+  t->buckets = buckets;
+  t->nbuckets = n;
+  return TF_OK;
+}
+
+int sm_table_put(sm_table *t, const char *key, void *value)
+{
+  entry *e;
+  entry **slot;
+
+  if (t->count >= t->nbuckets && grow(t) != TF_OK)
+    return TF_ERR_NOMEM;
+  e = malloc(sizeof(*e));
+  if (!e)
+    return TF_ERR_NOMEM;
+  e->key = key;
+  e->value = value;
+  e->hash = hash_key(key);
+  slot = &t->buckets[e->hash & (t->nbuckets - 1)];
+  e->next = *slot;
+  *slot = e;
+  t->count++;
+  return TF_OK;
+}
+
+void *sm_table_remove(sm_table *t, const char *key)
+{
+  entry **slot = find_slot(t, key, hash_key(key));
+  entry *e = *slot;
+  void *value;
+
+  if (!e)
+    return NULL;
+  *slot = e->next;
+  value = e->value;
+  free(e);
+  t->count--;
+  return value;
+}
+
+size_t sm_table_count(const sm_table *t)
+{
+  return t->count;
+}
+
+void *sm_table_any(const sm_table *t)
+{
+  size_t i;
+
+  for (i = 0; t->count && i < t->nbuckets; i++)
+    if (t->buckets[i])
+      return t->buckets[i]->value;
+  return NULL;
+}

@@ -1,0 +1,1201 @@
+/*
+ * test_session_merge.c - the session_merge transform through the fake
+ * host: every rule of DOMAIN.md it implements (web sessions, conversions,
+ * call tracking, Drift chat, CRM touchpoints), the watermark and late
+ * records, stable ids, the output order, bad records, metrics and config.
+ * Each rule test quotes the rule it checks.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fake_host.h"
+#include "sm_events.h"
+
+#define MAX_PENDING 64
+#define PAGE "https://www.acme.com/"
+#define PRICING "https://www.acme.com/pricing"
+#define DEMO_FORM "https://www.acme.com/demo"
+#define GOOGLE "https://www.google.com/"
+#define LINKEDIN "https://www.linkedin.com/feed/"
+#define EMAIL_URL                                                              \
+  "https://www.acme.com/?utm_source=newsletter&utm_medium=email&utm_"          \
+  "campaign=march"
+#define ADS_URL                                                                \
+  "https://www.acme.com/lp?utm_source=google&utm_medium=cpc&utm_campaign="     \
+  "brand&gclid=abc"
+
+static fake_stage st;
+static int started;
+static tf_record *pending[MAX_PENDING];
+static size_t npending;
+
+static void setup(void)
+{
+  fake_reset();
+  started = 0;
+  npending = 0;
+}
+
+static void teardown(void)
+{
+  size_t i;
+
+  if (started)
+    fake_stop(&st);
+  for (i = 0; i < npending; i++)
+    tf_record_unref(pending[i]);
+  fake_free();
+}
+
+/* Queues a record for the next batch. */
+static void add(tf_record *rec)
+{
+  ck_assert_uint_lt(npending, MAX_PENDING);
+  pending[npending++] = rec;
+}
+
+static void start(const char *config)
+{
+  ck_assert_int_eq(fake_start(&st, config), TF_OK);
+  started = 1;
+}
+
+/* Sends the queued records as one batch. */
+static void send(void)
+{
+  size_t n = npending;
+
+  npending = 0;
+  ck_assert_int_eq(fake_process(&st, pending, n), TF_OK);
+}
+
+static void finish(void)
+{
+  send();
+  ck_assert_int_eq(fake_flush(&st), TF_OK);
+}
+
+/* Starts with config, sends everything queued, flushes. */
+static void run(const char *config)
+{
+  start(config);
+  finish();
+}
+
+static const char *text(const json_t *tp, const char *field)
+{
+  const json_t *v = json_object_get(tp, field);
+
+  ck_assert_msg(v != NULL, "no field %s", field);
+  return json_string_value(v);
+}
+
+/* The touchpoint from source record srid of type type (NULL: any). */
+static const json_t *find(const char *srid, const char *type)
+{
+  size_t i;
+
+  for (i = 0; i < fake_output_count(); i++) {
+    const json_t *tp = fake_output_json(i);
+    const char *id = json_string_value(json_object_get(tp, "source_record_id"));
+
+    if (id && strcmp(id, srid) == 0 &&
+        (!type || strcmp(text(tp, "type"), type) == 0))
+      return tp;
+  }
+  ck_abort_msg("no %s touchpoint from %s", type ? type : "", srid);
+  return NULL;
+}
+
+static size_t count_type(const char *type)
+{
+  size_t i, n = 0;
+
+  for (i = 0; i < fake_output_count(); i++) {
+    const char *t =
+        json_string_value(json_object_get(fake_output_json(i), "type"));
+
+    if (t && strcmp(t, type) == 0)
+      n++;
+  }
+  return n;
+}
+
+/* Asserts a string field's value; NULL expects JSON null. */
+static void expect(const json_t *tp, const char *field, const char *want)
+{
+  const json_t *v = json_object_get(tp, field);
+
+  ck_assert_msg(v != NULL, "no field %s", field);
+  if (!want)
+    ck_assert_msg(json_is_null(v), "%s is not null", field);
+  else
+    ck_assert_msg(json_is_string(v) && strcmp(json_string_value(v), want) == 0,
+                  "%s is %s, expected %s", field,
+                  json_is_string(v) ? json_string_value(v) : "not a string",
+                  want);
+}
+
+static void expect_same(const json_t *a, const json_t *b, const char *field)
+{
+  ck_assert_str_eq(text(a, field), text(b, field));
+}
+
+/* --- Web sessions ------------------------------------------------------- */
+
+/* DOMAIN.md: "Web session: the hits of one BizibleId with no gap of 30
+ * minutes or more (session_timeout, default 30m)." */
+START_TEST(session_rule_gap_of_30_minutes_ends_session)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:29:59", PRICING, NULL));
+  add(ev_hit("h3", BIZ_A, "13:10:00", PRICING, NULL));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 2);
+  expect(find("h1", "Web Visit"), "channel", "Organic Search");
+  expect(find("h3", "Web Visit"), "channel", "Direct");
+  ck_assert_int_eq(fake_metric("sessions"), 2);
+}
+END_TEST
+
+/* DOMAIN.md: "A session covers the half-open interval [first hit, last hit
+ * + 30 min): a hit or a call exactly 30:00 after the last hit is outside
+ * it." */
+START_TEST(session_rule_hit_exactly_30_00_after_last_hit_is_outside)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:30:00", PRICING, NULL));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 2);
+  find("h2", "Web Visit");
+}
+END_TEST
+
+/* DOMAIN.md: "session_timeout, default 30m": the option changes it. */
+START_TEST(session_rule_timeout_comes_from_session_timeout)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:40:00", PRICING, NULL));
+  run("{\"session_timeout\": \"1h\"}");
+  ck_assert_uint_eq(count_type("Web Visit"), 1);
+}
+END_TEST
+
+/* DOMAIN.md: "An arrival whose channel or source differs from the running
+ * session's starts a new session." */
+START_TEST(session_rule_arrival_with_other_channel_starts_new_session)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:05:00", EMAIL_URL, NULL));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 2);
+  expect(find("h1", "Web Visit"), "channel", "Organic Search");
+  expect(find("h2", "Web Visit"), "channel", "Email");
+}
+END_TEST
+
+/* DOMAIN.md: "An arrival whose channel or source differs from the running
+ * session's starts a new session": same channel, other source. */
+START_TEST(session_rule_arrival_with_other_source_starts_new_session)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, "https://partner-one.com/x"));
+  add(ev_hit("h2", BIZ_A, "12:05:00", PAGE, "https://partner-two.com/y"));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 2);
+  expect(find("h1", "Web Visit"), "source", "partner-one.com");
+  expect(find("h2", "Web Visit"), "source", "partner-two.com");
+}
+END_TEST
+
+/* DOMAIN.md: the arrival rule starts a session only when channel or source
+ * differs: the same search engine again continues the session. */
+START_TEST(session_rule_arrival_with_same_channel_and_source_continues)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:05:00", PRICING, "https://www.google.de/"));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 1);
+}
+END_TEST
+
+/* DOMAIN.md: "a direct hit (no referrer, or an internal one, and no UTM)
+ * never does [start a new session]." */
+START_TEST(session_rule_direct_hit_does_not_break_session)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
+  add(ev_hit("h2", BIZ_A, "12:10:00", PRICING, NULL));
+  add(ev_hit("h3", BIZ_A, "12:20:00", DEMO_FORM, "https://acme.com/pricing"));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 1);
+  expect(find("h1", "Web Visit"), "channel", "Social");
+}
+END_TEST
+
+/* DOMAIN.md: a direct session is a session like any other: an arrival
+ * from another channel ends it. */
+START_TEST(session_rule_arrival_ends_direct_session)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PRICING, NULL));
+  add(ev_hit("h2", BIZ_A, "12:05:00", PAGE, GOOGLE));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 2);
+  expect(find("h1", "Web Visit"), "channel", "Direct");
+  expect(find("h1", "Web Visit"), "source", "Web Direct");
+}
+END_TEST
+
+/* DOMAIN.md: "A session's landing page, referrer, channel, source, medium
+ * and campaign come from its first hit." */
+START_TEST(session_rule_web_fields_come_from_first_hit)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:00:00", ADS_URL, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:01:00", PRICING, "https://www.acme.com/lp"));
+  add(ev_hit("h3", BIZ_A, "12:02:00",
+             "https://www.acme.com/x?utm_source=google&utm_medium=cpc&utm_"
+             "campaign=other",
+             GOOGLE));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 1);
+  tp = find("h1", "Web Visit");
+  expect(tp, "channel", "Paid Search");
+  expect(tp, "source", "google");
+  expect(tp, "medium", "cpc");
+  expect(tp, "campaign", "brand");
+  expect(tp, "landing_page", ADS_URL);
+  expect(tp, "referrer", GOOGLE);
+  expect(tp, "form_url", NULL);
+  expect(tp, "origin", "web");
+  expect(tp, "biz_uid", BIZ_A);
+}
+END_TEST
+
+/* DOMAIN.md: "A session with no conversion yields one Web Visit touchpoint
+ * dated at its first hit (when emit_web_visits is on)." */
+START_TEST(session_rule_session_without_conversion_is_one_web_visit)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:17:05.250", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:20:00", PRICING, NULL));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 1);
+  tp = find("h1", "Web Visit");
+  expect(tp, "date", "2026-03-01T12:17:05Z");
+  ck_assert(strncmp(text(tp, "session_id"), "ses_", 4) == 0);
+  ck_assert(strncmp(text(tp, "touchpoint_id"), "tp_", 3) == 0);
+  ck_assert_int_eq(fake_metric("web_visits"), 1);
+}
+END_TEST
+
+/* DOMAIN.md: "a session with a conversion yields no Web Visit." */
+START_TEST(session_rule_session_with_conversion_has_no_web_visit)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_form("f1", BIZ_A, "12:05:00", DEMO_FORM, "ann@example.com"));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 0);
+  ck_assert_uint_eq(count_type("Web Form"), 1);
+}
+END_TEST
+
+/* DOMAIN.md: "(when emit_web_visits is on)". */
+START_TEST(emit_web_visits_false_emits_no_web_visit)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_B, "12:00:00", PAGE, NULL));
+  run("{\"emit_web_visits\": false}");
+  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_int_eq(fake_metric("sessions"), 2);
+}
+END_TEST
+
+/* Sessions are per BizibleId: two visitors never share one. */
+START_TEST(session_rule_sessions_are_per_bizible_id)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_B, "12:01:00", PAGE, GOOGLE));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 2);
+  ck_assert_str_ne(text(find("h1", NULL), "session_id"),
+                   text(find("h2", NULL), "session_id"));
+}
+END_TEST
+
+/* --- Form fills --------------------------------------------------------- */
+
+/* DOMAIN.md: "Conversions are form fills, ... Each conversion is its own
+ * touchpoint, dated when it happened, carrying its session's web
+ * fields." */
+START_TEST(conversion_form_fill_is_web_form_with_session_fields)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:00:00", EMAIL_URL, NULL));
+  add(ev_form("f1", BIZ_A, "12:07:30", DEMO_FORM, "ann@example.com"));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 1);
+  tp = find("f1", "Web Form");
+  expect(tp, "date", "2026-03-01T12:07:30Z");
+  expect(tp, "form_url", DEMO_FORM);
+  expect(tp, "email", "ann@example.com");
+  expect(tp, "channel", "Email");
+  expect(tp, "source", "newsletter");
+  expect(tp, "campaign", "march");
+  expect(tp, "landing_page", EMAIL_URL);
+  ck_assert(json_is_false(json_object_get(tp, "post_conversion")));
+  ck_assert_int_eq(fake_metric("web_forms"), 1);
+}
+END_TEST
+
+/* --- Call tracking ------------------------------------------------------ */
+
+/* DOMAIN.md call rule 2: "Task with a BizibleId and a web session of that
+ * BizibleId that contains the call time (first hit <= call time < last hit
+ * + 30 min): one merged touchpoint, dated at the call time, origin
+ * calltracking.  Its type and its medium both come from Task.Type ...
+ * Every other field (channel, source, campaign, landing page, referrer,
+ * ad) comes from the web session." */
+START_TEST(call_rule_2_call_in_session_merges_with_session_fields)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:17:00", ADS_URL, GOOGLE));
+  add(ev_call("T1", BIZ_A, "12:40:00", "Call"));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 1);
+  tp = find("T1", "Call");
+  expect(tp, "date", "2026-03-01T12:40:00Z");
+  expect(tp, "origin", "calltracking");
+  expect(tp, "medium", "Call");
+  expect(tp, "channel", "Paid Search");
+  expect(tp, "source", "google");
+  expect(tp, "campaign", "brand");
+  expect(tp, "landing_page", ADS_URL);
+  expect(tp, "referrer", GOOGLE);
+  expect(tp, "biz_uid", BIZ_A);
+  ck_assert(json_is_string(json_object_get(tp, "session_id")));
+  ck_assert_int_eq(fake_metric("calls_merged"), 1);
+}
+END_TEST
+
+/* DOMAIN.md call rule 2: "if Task.Type is empty the type is Web Visit." */
+START_TEST(call_rule_2_empty_call_type_gives_web_visit_type)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:17:00", ADS_URL, GOOGLE));
+  add(ev_call("T1", BIZ_A, "12:20:00", ""));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 1);
+  tp = find("T1", "Web Visit");
+  expect(tp, "origin", "calltracking");
+  expect(tp, "medium", "cpc");
+  expect(tp, "date", "2026-03-01T12:20:00Z");
+}
+END_TEST
+
+/* DOMAIN.md: "A phone call is treated as a form submission: it is a
+ * conversion": the merged session yields no Web Visit. */
+START_TEST(call_rule_2_merged_call_is_the_sessions_conversion)
+{
+  add(ev_hit("h1", BIZ_A, "12:17:00", PAGE, GOOGLE));
+  add(ev_call("T1", BIZ_A, "12:20:00", "Call"));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 0);
+  ck_assert_uint_eq(count_type("Call"), 1);
+}
+END_TEST
+
+/* DOMAIN.md call rule 2: the session must contain the call time, which
+ * includes a call after the last hit but within 30 minutes of it. */
+START_TEST(call_rule_2_call_after_last_hit_within_timeout_merges)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:20:00", PRICING, NULL));
+  add(ev_call("T1", BIZ_A, "12:49:59", "Call"));
+  run("{}");
+  expect(find("T1", "Call"), "channel", "Organic Search");
+}
+END_TEST
+
+/* DOMAIN.md call rule 3: "Task with a BizibleId but no such session
+ * (example: ad click at 12:17, only hit of the session; call at 13:05 ->
+ * session ended 12:47): no merge.  A separate touchpoint of type CRM
+ * Activity ... records the call with no web session data (... medium =
+ * Task.Type)." */
+START_TEST(call_rule_3_call_after_session_end_is_crm_activity)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:17:00", ADS_URL, GOOGLE));
+  add(ev_call("T1", BIZ_A, "13:05:00", "Call"));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 2);
+  find("h1", "Web Visit");
+  tp = find("T1", "CRM Activity");
+  expect(tp, "channel", "Other");
+  expect(tp, "source", "CRM Activity");
+  expect(tp, "medium", "Call");
+  expect(tp, "campaign", NULL);
+  expect(tp, "landing_page", NULL);
+  expect(tp, "referrer", NULL);
+  expect(tp, "session_id", NULL);
+  expect(tp, "origin", "calltracking");
+  expect(tp, "biz_uid", BIZ_A);
+  expect(tp, "date", "2026-03-01T13:05:00Z");
+  ck_assert_int_eq(fake_metric("calls_without_session"), 1);
+}
+END_TEST
+
+/* DOMAIN.md: "a hit or a call exactly 30:00 after the last hit is outside
+ * it": such a call is not merged (call rule 3). */
+START_TEST(call_rule_3_call_exactly_30_00_after_last_hit_is_not_merged)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_call("T1", BIZ_A, "12:30:00", "Call"));
+  run("{}");
+  find("T1", "CRM Activity");
+  find("h1", "Web Visit");
+}
+END_TEST
+
+/* DOMAIN.md call rule 3: no session of that BizibleId at all. */
+START_TEST(call_rule_3_call_of_unknown_visitor_is_crm_activity)
+{
+  add(ev_hit("h1", BIZ_B, "12:00:00", PAGE, GOOGLE));
+  add(ev_call("T1", BIZ_A, "12:05:00", "Call"));
+  run("{}");
+  expect(find("T1", "CRM Activity"), "medium", "Call");
+}
+END_TEST
+
+/* DOMAIN.md call rule 2 with a call that arrives before the hits of its
+ * session: inputs come in any order (the call source is read first). */
+START_TEST(call_rule_2_call_arriving_before_its_hits_still_merges)
+{
+  start("{}");
+  add(ev_call("T1", BIZ_A, "12:20:00", "Call"));
+  send();
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:10:00", PRICING, NULL));
+  finish();
+  expect(find("T1", "Call"), "channel", "Organic Search");
+  ck_assert_uint_eq(count_type("Web Visit"), 0);
+}
+END_TEST
+
+/* DOMAIN.md call rule 2, when an arrival split the visit: the call belongs
+ * to the session running at the call time. */
+START_TEST(call_rule_2_call_joins_session_running_at_call_time)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "12:10:00", EMAIL_URL, NULL));
+  add(ev_call("T1", BIZ_A, "12:15:00", "Call"));
+  run("{}");
+  expect(find("T1", "Call"), "channel", "Email");
+  find("h1", "Web Visit");
+}
+END_TEST
+
+/* DOMAIN.md call rule 4: "With the merge, the next form fill of that
+ * visitor is a later touchpoint of the same journey (the call was the
+ * conversion), not a second conversion." */
+START_TEST(call_rule_4_later_form_fill_is_post_conversion)
+{
+  const json_t *call, *form;
+
+  add(ev_hit("h1", BIZ_A, "12:00:00", ADS_URL, GOOGLE));
+  add(ev_call("T1", BIZ_A, "12:05:00", "Call"));
+  add(ev_form("f1", BIZ_A, "12:10:00", DEMO_FORM, "ann@example.com"));
+  run("{}");
+  call = find("T1", "Call");
+  form = find("f1", "Web Form");
+  ck_assert(json_is_true(json_object_get(form, "post_conversion")));
+  expect(form, "conversion_id", text(call, "touchpoint_id"));
+  ck_assert(json_is_false(json_object_get(call, "post_conversion")));
+  expect(call, "conversion_id", NULL);
+  expect_same(call, form, "session_id");
+  ck_assert_int_eq(fake_metric("post_conversion_forms"), 1);
+}
+END_TEST
+
+/* DOMAIN.md call rule 4 applies to form fills after the call only. */
+START_TEST(call_rule_4_form_fill_before_call_is_not_post_conversion)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", ADS_URL, GOOGLE));
+  add(ev_form("f1", BIZ_A, "12:03:00", DEMO_FORM, "ann@example.com"));
+  add(ev_call("T1", BIZ_A, "12:05:00", "Call"));
+  run("{}");
+  ck_assert(
+      json_is_false(json_object_get(find("f1", NULL), "post_conversion")));
+  find("T1", "Call");
+}
+END_TEST
+
+/* DOMAIN.md call rule 4 needs the merge: after an unmerged call (rule 3)
+ * a form fill is a conversion of its own. */
+START_TEST(call_rule_4_needs_the_merge)
+{
+  add(ev_call("T1", BIZ_A, "11:00:00", "Call"));
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_form("f1", BIZ_A, "12:03:00", DEMO_FORM, "ann@example.com"));
+  run("{}");
+  find("T1", "CRM Activity");
+  ck_assert(
+      json_is_false(json_object_get(find("f1", NULL), "post_conversion")));
+}
+END_TEST
+
+/* DOMAIN.md call rule 1: "Task without a BizibleId: no touchpoint.  The
+ * record is rejected with a clear reason ... and goes to the dead-letter
+ * output; the run continues." */
+START_TEST(call_rule_1_call_without_bizible_id_is_dead_lettered)
+{
+  add(ev_call("T1", NULL, "12:00:00", "Call"));
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  run("{}");
+  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_str_eq(fake_reject_code(0), "missing_bizible_id");
+  ck_assert_uint_eq(fake_output_count(), 1);
+}
+END_TEST
+
+/* --- Drift chat --------------------------------------------------------- */
+
+/* DOMAIN.md Drift rule 1: "When a visitor gives an email address in a
+ * Drift conversation, that moment makes a Web Chat touchpoint, attached to
+ * the visitor's web session (so channel, source and campaign show what
+ * brought people to chat)." */
+START_TEST(chat_rule_1_chat_joins_session_containing_chat_moment)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
+  add(ev_chat("c1", BIZ_A, "12:12:00", "bob@example.com"));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 1);
+  tp = find("c1", "Web Chat");
+  expect(tp, "channel", "Social");
+  expect(tp, "source", "LinkedIn");
+  expect(tp, "email", "bob@example.com");
+  expect(tp, "origin", "drift");
+  expect(tp, "date", "2026-03-01T12:12:00Z");
+  expect(tp, "landing_page", PAGE);
+  ck_assert(json_is_string(json_object_get(tp, "session_id")));
+}
+END_TEST
+
+/* DOMAIN.md: "Conversions are form fills, chats with an email, and calls":
+ * a chat session yields no Web Visit. */
+START_TEST(chat_rule_1_chat_is_a_conversion)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
+  add(ev_chat("c1", BIZ_A, "12:12:00", "bob@example.com"));
+  run("{}");
+  ck_assert_uint_eq(count_type("Web Visit"), 0);
+}
+END_TEST
+
+/* A chat whose visitor has no session at the chat moment: a Web Chat with
+ * no session data (README.md "Decisions"). */
+START_TEST(chat_rule_1_chat_outside_any_session_has_no_session_data)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
+  add(ev_chat("c1", BIZ_A, "14:00:00", "bob@example.com"));
+  run("{}");
+  tp = find("c1", "Web Chat");
+  expect(tp, "channel", "Other");
+  expect(tp, "source", NULL);
+  expect(tp, "session_id", NULL);
+  expect(tp, "biz_uid", BIZ_A);
+  find("h1", "Web Visit");
+  ck_assert_int_eq(fake_metric("chats_without_session"), 1);
+}
+END_TEST
+
+/* A chat without a BizibleId joins the session of the visitor who gave the
+ * same email on a form (README.md "Decisions"). */
+START_TEST(chat_without_bizible_id_joins_session_of_same_email_form_fill)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:00:00", EMAIL_URL, NULL));
+  add(ev_form("f1", BIZ_A, "12:05:00", DEMO_FORM, "carol@example.com"));
+  add(ev_chat("c1", NULL, "12:15:00", "carol@example.com"));
+  run("{}");
+  tp = find("c1", "Web Chat");
+  expect(tp, "channel", "Email");
+  expect(tp, "biz_uid", BIZ_A);
+  expect_same(tp, find("f1", NULL), "session_id");
+  ck_assert_int_eq(fake_metric("chats_joined_by_email"), 1);
+}
+END_TEST
+
+/* Without a BizibleId and no open session with that email: a standalone
+ * Web Chat. */
+START_TEST(chat_without_bizible_id_or_matching_form_is_standalone)
+{
+  const json_t *tp;
+
+  add(ev_hit("h1", BIZ_A, "12:00:00", EMAIL_URL, NULL));
+  add(ev_form("f1", BIZ_A, "12:05:00", DEMO_FORM, "carol@example.com"));
+  add(ev_chat("c1", NULL, "12:15:00", "dave@example.com"));
+  add(ev_chat("c2", NULL, "13:30:00", "carol@example.com"));
+  run("{}");
+  tp = find("c1", "Web Chat");
+  expect(tp, "session_id", NULL);
+  expect(tp, "biz_uid", NULL);
+  expect(tp, "channel", "Other");
+  expect(find("c2", "Web Chat"), "session_id", NULL);
+}
+END_TEST
+
+/* DOMAIN.md Drift rule 2: "Setting chat_enabled: false ... turns chat
+ * touchpoints off entirely." */
+START_TEST(chat_rule_2_chat_enabled_false_makes_no_chat_touchpoint)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
+  add(ev_chat("c1", BIZ_A, "12:12:00", "bob@example.com"));
+  run("{\"chat_enabled\": false}");
+  ck_assert_uint_eq(count_type("Web Chat"), 0);
+  find("h1", "Web Visit");
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  ck_assert_int_eq(fake_metric("chats_disabled"), 1);
+}
+END_TEST
+
+/* DOMAIN.md Drift rule 1: "A conversation with no email makes none." */
+START_TEST(chat_rule_1_chat_without_email_is_dead_lettered)
+{
+  add(ev_chat("c1", BIZ_A, "12:12:00", NULL));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_str_eq(fake_reject_code(0), "missing_email");
+}
+END_TEST
+
+/* --- CRM touchpoints and persons --------------------------------------- */
+
+/* DOMAIN.md: "CRM touchpoints carry no web data: channel Other, source CRM
+ * Activity or CRM Campaign, no landing page, referrer or session.  A CRM
+ * Task gives a CRM Activity dated at its CreatedDate, medium = its
+ * Type." */
+START_TEST(crm_rule_task_is_crm_activity_without_web_data)
+{
+  const json_t *tp;
+
+  add(ev_crm_activity("00T1", "09:30:00", "Email", "ann@example.com"));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 1);
+  tp = find("00T1", "CRM Activity");
+  expect(tp, "channel", "Other");
+  expect(tp, "source", "CRM Activity");
+  expect(tp, "medium", "Email");
+  expect(tp, "date", "2026-03-01T09:30:00Z");
+  expect(tp, "email", "ann@example.com");
+  expect(tp, "landing_page", NULL);
+  expect(tp, "referrer", NULL);
+  expect(tp, "session_id", NULL);
+  expect(tp, "origin", "crm");
+}
+END_TEST
+
+/* DOMAIN.md: "A CampaignMember gives a CRM Campaign ...; campaign = its
+ * CampaignId." */
+START_TEST(crm_rule_campaign_member_is_crm_campaign)
+{
+  const json_t *tp;
+
+  add(ev_crm_campaign("00v1", "10:00:00", "7015g000000abcd"));
+  run("{}");
+  tp = find("00v1", "CRM Campaign");
+  expect(tp, "channel", "Other");
+  expect(tp, "source", "CRM Campaign");
+  expect(tp, "campaign", "7015g000000abcd");
+  expect(tp, "medium", NULL);
+  expect(tp, "session_id", NULL);
+}
+END_TEST
+
+/* CRM events join nothing: they leave with the batch they came in. */
+START_TEST(crm_events_are_emitted_without_waiting)
+{
+  start("{}");
+  add(ev_crm_activity("00T1", "09:30:00", "Email", NULL));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 1);
+}
+END_TEST
+
+/* docs/events.md: "session_merge passes persons through unchanged". */
+START_TEST(person_passes_through_unchanged)
+{
+  tf_record *person = ev_person("00Q1");
+
+  add(tf_record_ref(person));
+  start("{}");
+  send();
+  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_ptr_eq(tf_batch_get(fake_output(), 0), person);
+  tf_record_unref(person);
+  ck_assert_int_eq(fake_metric("persons"), 1);
+}
+END_TEST
+
+/* --- Ids and order ------------------------------------------------------ */
+
+/* Touchpoints of the same input, fed in another order and in other
+ * batches, as (sorted) JSON text. */
+static char *outputs_as_text(void)
+{
+  json_t *all = json_array();
+  char *dump;
+  size_t i;
+
+  for (i = 0; i < fake_output_count(); i++)
+    json_array_append(all, (json_t *)fake_output_json(i));
+  dump = json_dumps(all, JSON_SORT_KEYS | JSON_COMPACT);
+  json_decref(all);
+  return dump;
+}
+
+static void add_journey(int reversed)
+{
+  tf_record *recs[5];
+  int i;
+
+  recs[0] = ev_hit("h1", BIZ_A, "12:00:00", ADS_URL, GOOGLE);
+  recs[1] = ev_form("f1", BIZ_A, "12:05:00", DEMO_FORM, "ann@example.com");
+  recs[2] = ev_call("T1", BIZ_A, "12:07:00", "Call");
+  recs[3] = ev_hit("h2", BIZ_B, "12:01:00", PAGE, NULL);
+  recs[4] = ev_chat("c1", NULL, "12:06:00", "ann@example.com");
+  for (i = 0; i < 5; i++)
+    add(recs[reversed ? 4 - i : i]);
+}
+
+/* CONTRACT.md: "touchpoint_id: stable id: the same input gives the same
+ * id on every run"; and the same touchpoints whatever the arrival order. */
+START_TEST(touchpoint_id_is_stable_across_runs_and_arrival_orders)
+{
+  char *first, *second;
+
+  add_journey(0);
+  run("{}");
+  first = outputs_as_text();
+  fake_stop(&st);
+  fake_free();
+  fake_reset();
+  add_journey(1);
+  run("{}");
+  second = outputs_as_text();
+  ck_assert_str_eq(first, second);
+  ck_assert_uint_eq(fake_output_count(), 4);
+  free(first);
+  free(second);
+}
+END_TEST
+
+/* What one call resolves leaves sorted by date, then touchpoint_id. */
+START_TEST(output_is_sorted_by_date_then_id)
+{
+  size_t i;
+
+  start("{}");
+  add(ev_hit("h3", BIZ_C, "12:00:00", PAGE, LINKEDIN));
+  add(ev_form("f3", BIZ_C, "12:30:00", DEMO_FORM, NULL));
+  add(ev_hit("h2", BIZ_B, "12:00:00", PAGE, NULL));
+  add(ev_call("T1", BIZ_B, "12:10:00", "Call"));
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_int_eq(fake_flush(&st), TF_OK);
+  ck_assert_uint_eq(fake_output_count(), 4);
+  for (i = 1; i < fake_output_count(); i++) {
+    const json_t *a = fake_output_json(i - 1), *b = fake_output_json(i);
+    int by_date = strcmp(text(a, "date"), text(b, "date"));
+
+    ck_assert(by_date < 0 ||
+              (by_date == 0 &&
+               strcmp(text(a, "touchpoint_id"), text(b, "touchpoint_id")) < 0));
+  }
+}
+END_TEST
+
+/* Every touchpoint carries the same keys (CSV sinks need one column set). */
+START_TEST(touchpoints_all_have_the_contract_fields)
+{
+  static const char *const keys[] = {
+      "touchpoint_id",   "type",          "date",
+      "biz_uid",         "email",         "channel",
+      "source",          "medium",        "campaign",
+      "landing_page",    "referrer",      "form_url",
+      "session_id",      "origin",        "source_record_id",
+      "post_conversion", "conversion_id", NULL};
+  size_t i, k;
+
+  add_journey(0);
+  add(ev_crm_campaign("00v1", "09:00:00", "701"));
+  run("{}");
+  for (i = 0; i < fake_output_count(); i++) {
+    ck_assert_uint_eq(json_object_size(fake_output_json(i)), 17);
+    for (k = 0; keys[k]; k++)
+      ck_assert_ptr_nonnull(json_object_get(fake_output_json(i), keys[k]));
+  }
+}
+END_TEST
+
+/* --- Watermark and lateness -------------------------------------------- */
+
+/* A session is resolved as soon as the watermark is past its end, before
+ * the end of the input. */
+START_TEST(session_is_emitted_once_watermark_passes_its_end)
+{
+  start("{\"allowed_lateness\": \"0s\"}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 0);
+  add(ev_hit("h2", BIZ_B, "12:30:01", PAGE, NULL));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 1);
+  find("h1", "Web Visit");
+  finish();
+  ck_assert_uint_eq(fake_output_count(), 2);
+}
+END_TEST
+
+/* The watermark follows the slowest origin: a call waits until the hits
+ * have caught up with it. */
+START_TEST(watermark_follows_the_slowest_origin)
+{
+  start("{\"allowed_lateness\": \"0s\"}");
+  add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
+  add(ev_hit("h0", BIZ_B, "12:00:00", PAGE, NULL));
+  send();
+  add(ev_hit("h1", BIZ_B, "12:09:00", PAGE, NULL));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 0);
+  add(ev_hit("h2", BIZ_B, "12:20:00", PAGE, NULL));
+  add(ev_call("T2", BIZ_A, "12:40:00", "Call"));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 1);
+  find("T1", "CRM Activity");
+  finish();
+}
+END_TEST
+
+/* An event older than the watermark when it arrives is dead-lettered with
+ * code late, never dropped silently. */
+START_TEST(event_older_than_watermark_is_dead_lettered_late)
+{
+  start("{\"allowed_lateness\": \"1m\"}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "13:00:00", PAGE, GOOGLE));
+  send();
+  add(ev_hit("h3", BIZ_A, "12:58:59", PAGE, NULL));
+  add(ev_hit("h4", BIZ_A, "12:59:00", PAGE, NULL));
+  finish();
+  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_str_eq(fake_reject_code(0), "late");
+  ck_assert_ptr_nonnull(strstr(fake_reject_message(0), "2026-03-01T12:59:00"));
+  ck_assert_str_eq(
+      tf_record_get_string(fake_reject_record(0), "source_record_id"), "h3");
+  ck_assert_int_eq(fake_metric("late"), 1);
+}
+END_TEST
+
+/* Hits read first move the watermark: a call source read later finds its
+ * first calls late, and the log says what to do. */
+START_TEST(origin_first_seen_behind_watermark_is_late_and_logged)
+{
+  start("{\"allowed_lateness\": \"0s\"}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_B, "13:00:00", PAGE, NULL));
+  send();
+  add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
+  finish();
+  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_str_eq(fake_reject_code(0), "late");
+  ck_assert_ptr_nonnull(strstr(fake_logs(), "wait_for_origins"));
+}
+END_TEST
+
+/* With wait_for_origins the watermark waits for every origin listed. */
+START_TEST(wait_for_origins_holds_watermark_until_each_origin_is_seen)
+{
+  start("{\"allowed_lateness\": \"0s\", \"wait_for_origins\": [\"web\", "
+        "\"calltracking\"]}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_B, "13:00:00", PAGE, NULL));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 0);
+  add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
+  add(ev_call("T2", BIZ_B, "13:40:00", "Call"));
+  send();
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  expect(find("T1", "Call"), "channel", "Organic Search");
+  finish();
+  ck_assert_str_eq(fake_logs(), "");
+}
+END_TEST
+
+/* flush resolves everything held, and a second flush adds nothing. */
+START_TEST(flush_resolves_everything_once)
+{
+  start("{\"allowed_lateness\": \"1d\"}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_call("T1", BIZ_A, "12:01:00", "Call"));
+  add(ev_chat("c1", BIZ_B, "12:02:00", "x@example.com"));
+  send();
+  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_int_eq(fake_flush(&st), TF_OK);
+  ck_assert_uint_eq(fake_output_count(), 2);
+  ck_assert_int_eq(fake_flush(&st), TF_OK);
+  ck_assert_uint_eq(fake_output_count(), 2);
+}
+END_TEST
+
+/* --- Bad records -------------------------------------------------------- */
+
+static void expect_rejected(const char *json, const char *code)
+{
+  add(fake_record(json));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_str_eq(fake_reject_code(0), code);
+}
+
+START_TEST(unknown_event_is_dead_lettered)
+{
+  expect_rejected("{\"event\": \"click\", \"ts_ms\": 1}", "unknown_event");
+}
+END_TEST
+
+START_TEST(event_without_time_is_dead_lettered)
+{
+  expect_rejected("{\"event\": \"hit\", \"ts\": \"yesterday\", \"origin\": "
+                  "\"web\", \"source_record_id\": \"h1\", \"biz_uid\": \"" BIZ_A
+                  "\", \"hit_type\": \"page_view\", \"url\": \"" PAGE "\"}",
+                  "invalid_timestamp");
+}
+END_TEST
+
+START_TEST(hit_without_url_is_dead_lettered)
+{
+  expect_rejected("{\"event\": \"hit\", \"ts_ms\": 1772366400000, \"origin\": "
+                  "\"web\", \"source_record_id\": \"h1\", \"biz_uid\": \"" BIZ_A
+                  "\", \"hit_type\": \"page_view\"}",
+                  "missing_field");
+}
+END_TEST
+
+START_TEST(hit_without_bizible_id_is_dead_lettered)
+{
+  expect_rejected("{\"event\": \"hit\", \"ts_ms\": 1772366400000, \"origin\": "
+                  "\"web\", \"source_record_id\": \"h1\", \"biz_uid\": null, "
+                  "\"hit_type\": \"page_view\", \"url\": \"" PAGE "\"}",
+                  "missing_bizible_id");
+}
+END_TEST
+
+START_TEST(raw_record_is_dead_lettered)
+{
+  add(tf_record_new_raw("not json", 8, NULL));
+  run("{}");
+  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_str_eq(fake_reject_code(0), "not_an_object");
+}
+END_TEST
+
+/* The time may come as ts alone (ISO-8601) when ts_ms is absent. */
+START_TEST(ts_is_used_when_ts_ms_is_absent)
+{
+  add(fake_record("{\"event\": \"crm_activity\", \"ts\": "
+                  "\"2026-03-01T07:17:05-05:00\", \"origin\": \"crm\", "
+                  "\"source_record_id\": \"00T1\", \"activity_type\": "
+                  "\"Call\"}"));
+  run("{}");
+  expect(find("00T1", NULL), "date", "2026-03-01T12:17:05Z");
+}
+END_TEST
+
+/* --- Plugin, options and config ---------------------------------------- */
+
+START_TEST(descriptor_names_the_transform_and_its_options)
+{
+  const tf_plugin *p;
+  static const char *const names[] = {"session_timeout",
+                                      "chat_enabled",
+                                      "emit_web_visits",
+                                      "channel_rules",
+                                      "allowed_lateness",
+                                      "wait_for_origins",
+                                      NULL};
+  size_t i;
+
+  start("{}");
+  p = st.plugin;
+  ck_assert_str_eq(p->name, "session_merge");
+  ck_assert_int_eq(p->kind, TF_KIND_TRANSFORM);
+  ck_assert_int_eq(p->abi_major, TF_ABI_MAJOR);
+  for (i = 0; names[i]; i++) {
+    const tf_option *o = tf_options_find(p->options, names[i]);
+
+    ck_assert_ptr_nonnull(o);
+    ck_assert_ptr_nonnull(o->description);
+  }
+  ck_assert_uint_eq(tf_options_count(p->options), 6);
+  ck_assert_str_eq(
+      tf_options_find(p->options, "session_timeout")->default_value, "30m");
+  ck_assert_int_eq(tf_config_int(st.cfg, "allowed_lateness"), 3600000);
+}
+END_TEST
+
+/* channel_rules are checked in init: every problem is logged with its
+ * path, and init refuses the config. */
+START_TEST(channel_rules_that_are_not_objects_are_refused)
+{
+  ck_assert_int_eq(fake_start(&st, "{\"channel_rules\": [\"Paid Social\"]}"),
+                   TF_ERR_CONFIG);
+  ck_assert_ptr_null(st.state);
+  ck_assert_ptr_nonnull(strstr(fake_logs(), "channel_rules[0]: expected an "
+                                            "object with channel and match"));
+  tf_config_free(st.cfg);
+}
+END_TEST
+
+/* Counters reach the run summary as metrics. */
+START_TEST(counters_are_reported_as_metrics)
+{
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_form("f1", BIZ_A, "12:01:00", DEMO_FORM, "a@example.com"));
+  add(ev_hit("h2", BIZ_B, "12:00:00", PAGE, GOOGLE));
+  add(ev_crm_campaign("00v1", "09:00:00", "701"));
+  add(ev_person("00Q1"));
+  run("{}");
+  ck_assert_int_eq(fake_metric("sessions"), 2);
+  ck_assert_int_eq(fake_metric("web_forms"), 1);
+  ck_assert_int_eq(fake_metric("web_visits"), 1);
+  ck_assert_int_eq(fake_metric("crm_campaigns"), 1);
+  ck_assert_int_eq(fake_metric("persons"), 1);
+}
+END_TEST
+
+static Suite *session_merge_suite(void)
+{
+  Suite *s = suite_create("session_merge");
+  TCase *sessions = tcase_create("sessions");
+  TCase *conversions = tcase_create("conversions");
+  TCase *stream = tcase_create("stream");
+  TCase *plugin = tcase_create("plugin");
+
+  tcase_add_checked_fixture(sessions, setup, teardown);
+  tcase_add_test(sessions, session_rule_gap_of_30_minutes_ends_session);
+  tcase_add_test(sessions,
+                 session_rule_hit_exactly_30_00_after_last_hit_is_outside);
+  tcase_add_test(sessions, session_rule_timeout_comes_from_session_timeout);
+  tcase_add_test(sessions,
+                 session_rule_arrival_with_other_channel_starts_new_session);
+  tcase_add_test(sessions,
+                 session_rule_arrival_with_other_source_starts_new_session);
+  tcase_add_test(sessions,
+                 session_rule_arrival_with_same_channel_and_source_continues);
+  tcase_add_test(sessions, session_rule_direct_hit_does_not_break_session);
+  tcase_add_test(sessions, session_rule_arrival_ends_direct_session);
+  tcase_add_test(sessions, session_rule_web_fields_come_from_first_hit);
+  tcase_add_test(sessions,
+                 session_rule_session_without_conversion_is_one_web_visit);
+  tcase_add_test(sessions,
+                 session_rule_session_with_conversion_has_no_web_visit);
+  tcase_add_test(sessions, emit_web_visits_false_emits_no_web_visit);
+  tcase_add_test(sessions, session_rule_sessions_are_per_bizible_id);
+  suite_add_tcase(s, sessions);
+
+  tcase_add_checked_fixture(conversions, setup, teardown);
+  tcase_add_test(conversions,
+                 conversion_form_fill_is_web_form_with_session_fields);
+  tcase_add_test(conversions,
+                 call_rule_2_call_in_session_merges_with_session_fields);
+  tcase_add_test(conversions, call_rule_2_empty_call_type_gives_web_visit_type);
+  tcase_add_test(conversions,
+                 call_rule_2_merged_call_is_the_sessions_conversion);
+  tcase_add_test(conversions,
+                 call_rule_2_call_after_last_hit_within_timeout_merges);
+  tcase_add_test(conversions,
+                 call_rule_3_call_after_session_end_is_crm_activity);
+  tcase_add_test(conversions,
+                 call_rule_3_call_exactly_30_00_after_last_hit_is_not_merged);
+  tcase_add_test(conversions,
+                 call_rule_3_call_of_unknown_visitor_is_crm_activity);
+  tcase_add_test(conversions,
+                 call_rule_2_call_arriving_before_its_hits_still_merges);
+  tcase_add_test(conversions,
+                 call_rule_2_call_joins_session_running_at_call_time);
+  tcase_add_test(conversions, call_rule_4_later_form_fill_is_post_conversion);
+  tcase_add_test(conversions,
+                 call_rule_4_form_fill_before_call_is_not_post_conversion);
+  tcase_add_test(conversions, call_rule_4_needs_the_merge);
+  tcase_add_test(conversions,
+                 call_rule_1_call_without_bizible_id_is_dead_lettered);
+  tcase_add_test(conversions,
+                 chat_rule_1_chat_joins_session_containing_chat_moment);
+  tcase_add_test(conversions, chat_rule_1_chat_is_a_conversion);
+  tcase_add_test(conversions,
+                 chat_rule_1_chat_outside_any_session_has_no_session_data);
+  tcase_add_test(conversions,
+                 chat_without_bizible_id_joins_session_of_same_email_form_fill);
+  tcase_add_test(conversions,
+                 chat_without_bizible_id_or_matching_form_is_standalone);
+  tcase_add_test(conversions,
+                 chat_rule_2_chat_enabled_false_makes_no_chat_touchpoint);
+  tcase_add_test(conversions, chat_rule_1_chat_without_email_is_dead_lettered);
+  tcase_add_test(conversions, crm_rule_task_is_crm_activity_without_web_data);
+  tcase_add_test(conversions, crm_rule_campaign_member_is_crm_campaign);
+  tcase_add_test(conversions, crm_events_are_emitted_without_waiting);
+  tcase_add_test(conversions, person_passes_through_unchanged);
+  suite_add_tcase(s, conversions);
+
+  tcase_add_checked_fixture(stream, setup, teardown);
+  tcase_add_test(stream,
+                 touchpoint_id_is_stable_across_runs_and_arrival_orders);
+  tcase_add_test(stream, output_is_sorted_by_date_then_id);
+  tcase_add_test(stream, touchpoints_all_have_the_contract_fields);
+  tcase_add_test(stream, session_is_emitted_once_watermark_passes_its_end);
+  tcase_add_test(stream, watermark_follows_the_slowest_origin);
+  tcase_add_test(stream, event_older_than_watermark_is_dead_lettered_late);
+  tcase_add_test(stream, origin_first_seen_behind_watermark_is_late_and_logged);
+  tcase_add_test(stream,
+                 wait_for_origins_holds_watermark_until_each_origin_is_seen);
+  tcase_add_test(stream, flush_resolves_everything_once);
+  suite_add_tcase(s, stream);
+
+  tcase_add_checked_fixture(plugin, setup, teardown);
+  tcase_add_test(plugin, unknown_event_is_dead_lettered);
+  tcase_add_test(plugin, event_without_time_is_dead_lettered);
+  tcase_add_test(plugin, hit_without_url_is_dead_lettered);
+  tcase_add_test(plugin, hit_without_bizible_id_is_dead_lettered);
+  tcase_add_test(plugin, raw_record_is_dead_lettered);
+  tcase_add_test(plugin, ts_is_used_when_ts_ms_is_absent);
+  tcase_add_test(plugin, descriptor_names_the_transform_and_its_options);
+  tcase_add_test(plugin, channel_rules_that_are_not_objects_are_refused);
+  tcase_add_test(plugin, counters_are_reported_as_metrics);
+  suite_add_tcase(s, plugin);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(session_merge_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

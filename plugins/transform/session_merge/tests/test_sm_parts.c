@@ -1,0 +1,417 @@
+/*
+ * test_sm_parts.c - the small containers of session_merge: the id hash,
+ * the string table, the due queue, the watermark, the outbox, a visitor's
+ * waiting events and the form email index.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/touchflow.h>
+#include "dueq.h"
+#include "emails.h"
+#include "hash.h"
+#include "outbox.h"
+#include "sm_events.h"
+#include "table.h"
+#include "visitor.h"
+#include "watermark.h"
+
+/* --- hash --------------------------------------------------------------- */
+
+/* Reference values computed independently (FNV-1a 128, each part followed
+ * by 0x1f). */
+START_TEST(hash_matches_fnv1a_128_reference_values)
+{
+  const char *none[1] = {NULL};
+  const char *a[] = {"a"};
+  const char *tp[] = {"web", "h1", "Web Form", "1772367425000"};
+  char hex[SM_HASH_HEX_LEN + 1];
+
+  sm_hash_hex(none, 0, hex);
+  ck_assert_str_eq(hex, "6c62272e07bb014262b821756295c58d");
+  sm_hash_hex(a, 1, hex);
+  ck_assert_str_eq(hex, "0880954530ab1be95aa0733055b72a59");
+  sm_hash_hex(tp, 4, hex);
+  ck_assert_str_eq(hex, "40d90d5f39378ff3c9e7385c468c3a48");
+}
+END_TEST
+
+START_TEST(hash_separates_parts)
+{
+  const char *ab_c[] = {"ab", "c"};
+  const char *a_bc[] = {"a", "bc"};
+  char h1[SM_HASH_HEX_LEN + 1], h2[SM_HASH_HEX_LEN + 1];
+
+  sm_hash_hex(ab_c, 2, h1);
+  sm_hash_hex(a_bc, 2, h2);
+  ck_assert_str_ne(h1, h2);
+}
+END_TEST
+
+/* --- table -------------------------------------------------------------- */
+
+START_TEST(table_puts_gets_removes_and_grows)
+{
+  sm_table *t = sm_table_new();
+  char keys[1000][8];
+  size_t i;
+
+  ck_assert_ptr_nonnull(t);
+  for (i = 0; i < 1000; i++) {
+    snprintf(keys[i], sizeof(keys[i]), "k%zu", i);
+    ck_assert_int_eq(sm_table_put(t, keys[i], keys[i]), TF_OK);
+  }
+  ck_assert_uint_eq(sm_table_count(t), 1000);
+  for (i = 0; i < 1000; i++)
+    ck_assert_ptr_eq(sm_table_get(t, keys[i]), keys[i]);
+  ck_assert_ptr_null(sm_table_get(t, "nope"));
+  ck_assert_ptr_eq(sm_table_remove(t, "k500"), keys[500]);
+  ck_assert_ptr_null(sm_table_get(t, "k500"));
+  ck_assert_ptr_null(sm_table_remove(t, "k500"));
+  ck_assert_uint_eq(sm_table_count(t), 999);
+  while ((sm_table_any(t)) != NULL)
+    sm_table_remove(t, sm_table_any(t));
+  ck_assert_uint_eq(sm_table_count(t), 0);
+  sm_table_free(t);
+}
+END_TEST
+
+/* --- due queue ---------------------------------------------------------- */
+
+START_TEST(dueq_orders_by_time_rank_then_bizible_id)
+{
+  sm_dueq q = {0};
+  sm_visitor *v[4];
+  static const char *ids[] = {"d", "c", "b", "a"};
+  static const int64_t ts[] = {30, 10, 10, 10};
+  static const int rank[] = {0, 2, 0, 0};
+  size_t i;
+
+  for (i = 0; i < 4; i++) {
+    v[i] = sm_visitor_new(ids[i]);
+    v[i]->due_ts = ts[i];
+    v[i]->due_rank = rank[i];
+    ck_assert_int_eq(sm_dueq_set(&q, v[i]), TF_OK);
+  }
+  ck_assert_ptr_eq(sm_dueq_top(&q), v[3]);
+  sm_dueq_remove(&q, v[3]);
+  ck_assert_ptr_eq(sm_dueq_top(&q), v[2]);
+  v[0]->due_ts = 5;
+  ck_assert_int_eq(sm_dueq_set(&q, v[0]), TF_OK);
+  ck_assert_ptr_eq(sm_dueq_top(&q), v[0]);
+  sm_dueq_remove(&q, v[0]);
+  sm_dueq_remove(&q, v[0]);
+  ck_assert_ptr_eq(sm_dueq_top(&q), v[2]);
+  sm_dueq_remove(&q, v[2]);
+  ck_assert_ptr_eq(sm_dueq_top(&q), v[1]);
+  sm_dueq_remove(&q, v[1]);
+  ck_assert_ptr_null(sm_dueq_top(&q));
+  for (i = 0; i < 4; i++)
+    sm_visitor_free(v[i]);
+  sm_dueq_clear(&q);
+}
+END_TEST
+
+START_TEST(dueq_pops_many_in_order)
+{
+  sm_dueq q = {0};
+  sm_visitor *v[200];
+  char id[8];
+  int64_t last = -1;
+  size_t i;
+
+  for (i = 0; i < 200; i++) {
+    snprintf(id, sizeof(id), "%zu", i);
+    v[i] = sm_visitor_new(id);
+    v[i]->due_ts = (int64_t)((i * 7919) % 200);
+    ck_assert_int_eq(sm_dueq_set(&q, v[i]), TF_OK);
+  }
+  for (i = 0; i < 200; i++) {
+    sm_visitor *top = sm_dueq_top(&q);
+
+    ck_assert_int_gt(top->due_ts, last);
+    last = top->due_ts;
+    sm_dueq_remove(&q, top);
+  }
+  for (i = 0; i < 200; i++)
+    sm_visitor_free(v[i]);
+  sm_dueq_clear(&q);
+}
+END_TEST
+
+/* --- watermark ---------------------------------------------------------- */
+
+START_TEST(watermark_is_slowest_stream_minus_lateness)
+{
+  sm_watermark w;
+
+  sm_watermark_init(&w, 100);
+  ck_assert_int_eq(sm_watermark_value(&w), INT64_MIN);
+  ck_assert_int_eq(sm_watermark_note(&w, "web", 1000), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), 900);
+  ck_assert_int_eq(sm_watermark_note(&w, "web", 500), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), 900);
+  ck_assert_int_eq(sm_watermark_note(&w, "drift", 2000), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), 900);
+  ck_assert_int_eq(sm_watermark_note(&w, "web", 1500), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), 1400);
+  ck_assert(sm_watermark_knows(&w, "drift"));
+  ck_assert(!sm_watermark_knows(&w, "crm"));
+  sm_watermark_clear(&w);
+}
+END_TEST
+
+START_TEST(watermark_never_goes_back_for_a_new_stream)
+{
+  sm_watermark w;
+
+  sm_watermark_init(&w, 0);
+  ck_assert_int_eq(sm_watermark_note(&w, "web", 1000), TF_OK);
+  ck_assert_int_eq(sm_watermark_note(&w, "calltracking", 10), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), 1000);
+  ck_assert_int_eq(sm_watermark_note(&w, "web", 5000), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), 1000);
+  sm_watermark_clear(&w);
+}
+END_TEST
+
+START_TEST(watermark_waits_for_expected_streams)
+{
+  sm_watermark w;
+
+  sm_watermark_init(&w, 0);
+  ck_assert_int_eq(sm_watermark_expect(&w, "drift"), TF_OK);
+  ck_assert_int_eq(sm_watermark_note(&w, "web", 1000), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), INT64_MIN);
+  ck_assert_int_eq(sm_watermark_note(&w, "drift", 700), TF_OK);
+  ck_assert_int_eq(sm_watermark_value(&w), 700);
+  sm_watermark_clear(&w);
+}
+END_TEST
+
+/* --- outbox ------------------------------------------------------------- */
+
+static tf_record *emitted[8];
+static size_t nemitted;
+
+static int collect(void *ud, tf_record *rec)
+{
+  emitted[nemitted++] = rec;
+  return TF_OK;
+}
+
+static int refuse(void *ud, tf_record *rec)
+{
+  tf_record_unref(rec);
+  return TF_ERR_NOMEM;
+}
+
+static tf_record *touchpoint(const char *id)
+{
+  tf_record *rec = tf_record_new(json_pack("{s:s}", "touchpoint_id", id));
+
+  ck_assert_ptr_nonnull(rec);
+  return rec;
+}
+
+START_TEST(outbox_emits_sorted_by_date_then_id)
+{
+  sm_outbox o = {0};
+  size_t i;
+
+  nemitted = 0;
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_c"), 20), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_b"), 10), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_a"), 20), TF_OK);
+  ck_assert_int_eq(sm_outbox_drain(&o, collect, NULL), TF_OK);
+  ck_assert_uint_eq(nemitted, 3);
+  ck_assert_str_eq(tf_record_get_string(emitted[0], "touchpoint_id"), "tp_b");
+  ck_assert_str_eq(tf_record_get_string(emitted[1], "touchpoint_id"), "tp_a");
+  ck_assert_str_eq(tf_record_get_string(emitted[2], "touchpoint_id"), "tp_c");
+  ck_assert_uint_eq(o.count, 0);
+  for (i = 0; i < nemitted; i++)
+    tf_record_unref(emitted[i]);
+  ck_assert_int_eq(sm_outbox_drain(&o, collect, NULL), TF_OK);
+  sm_outbox_clear(&o);
+}
+END_TEST
+
+START_TEST(outbox_stops_at_a_failing_emit_and_frees_the_rest)
+{
+  sm_outbox o = {0};
+
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_a"), 1), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_b"), 2), TF_OK);
+  ck_assert_int_eq(sm_outbox_drain(&o, refuse, NULL), TF_ERR_NOMEM);
+  ck_assert_uint_eq(o.count, 0);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_c"), 3), TF_OK);
+  sm_outbox_clear(&o);
+}
+END_TEST
+
+/* --- visitor ------------------------------------------------------------ */
+
+static sm_event read_event(tf_record *rec)
+{
+  sm_event ev;
+  sm_problem why;
+
+  ck_assert_int_eq(sm_event_read(rec, &ev, &why), 0);
+  return ev;
+}
+
+START_TEST(visitor_keeps_waiting_events_in_handling_order)
+{
+  sm_visitor *v = sm_visitor_new(BIZ_A);
+  tf_record *recs[5];
+  sm_event ev;
+  static const char *order[] = {"h1", "h2", "T1", "c1", "h9"};
+  size_t i;
+
+  recs[0] = ev_chat("c1", BIZ_A, "12:05:00", "a@example.com");
+  recs[1] = ev_hit("h9", BIZ_A, "12:09:00", "https://acme.com/", NULL);
+  recs[2] = ev_call("T1", BIZ_A, "12:05:00", "Call");
+  recs[3] = ev_hit("h2", BIZ_A, "12:05:00", "https://acme.com/", NULL);
+  recs[4] = ev_hit("h1", BIZ_A, "12:00:00", "https://acme.com/", NULL);
+  for (i = 0; i < 5; i++) {
+    ev = read_event(recs[i]);
+    ck_assert_int_eq(sm_visitor_push(v, &ev), TF_OK);
+    tf_record_unref(recs[i]);
+  }
+  ck_assert_uint_eq(sm_visitor_waiting(v), 5);
+  for (i = 0; i < 5; i++) {
+    ck_assert_str_eq(sm_visitor_next(v)->srid, order[i]);
+    sm_visitor_pop(v, &ev);
+    ck_assert_str_eq(ev.srid, order[i]);
+    tf_record_unref(ev.rec);
+  }
+  ck_assert_ptr_null(sm_visitor_next(v));
+  sm_visitor_free(v);
+}
+END_TEST
+
+START_TEST(visitor_free_drops_waiting_events)
+{
+  sm_visitor *v = sm_visitor_new(BIZ_A);
+  tf_record *rec;
+  sm_event ev;
+  int i;
+
+  for (i = 0; i < 20; i++) {
+    rec = ev_hit("h", BIZ_A, "12:00:00", "https://acme.com/", NULL);
+    ev = read_event(rec);
+    ck_assert_int_eq(sm_visitor_push(v, &ev), TF_OK);
+    tf_record_unref(rec);
+    if (i % 3 == 0) {
+      sm_visitor_pop(v, &ev);
+      tf_record_unref(ev.rec);
+    }
+  }
+  ck_assert_uint_eq(sm_visitor_waiting(v), 13);
+  sm_visitor_free(v);
+}
+END_TEST
+
+/* --- email index -------------------------------------------------------- */
+
+/* A visitor with an open session from first to last that had a form fill
+ * with email at form_ts. */
+static sm_visitor *visitor_with_form(const char *biz, const char *first,
+                                     const char *email, const char *form_at)
+{
+  sm_visitor *v = sm_visitor_new(biz);
+  tf_record *rec = ev_hit("h", biz, first, "https://acme.com/", NULL);
+  sm_event hit = read_event(rec);
+  sm_class cls = {"Direct", NULL, NULL, NULL};
+
+  ck_assert_int_eq(sm_session_new(&hit, &cls, &v->session), TF_OK);
+  tf_record_unref(rec);
+  v->session->last_ts = ev_time(form_at);
+  ck_assert_int_eq(sm_session_note_form(v->session, email, ev_time(form_at)),
+                   TF_OK);
+  return v;
+}
+
+START_TEST(emails_find_the_latest_form_in_an_open_session)
+{
+  sm_emails *e = sm_emails_new();
+  sm_visitor *a = visitor_with_form(BIZ_A, "12:00:00", "x@y.z", "12:05:00");
+  sm_visitor *b = visitor_with_form(BIZ_B, "12:00:00", "x@y.z", "12:07:00");
+  sm_visitor *c = visitor_with_form(BIZ_C, "12:00:00", "x@y.z", "12:07:00");
+  int64_t minutes30 = 30 * 60 * 1000;
+
+  ck_assert_int_eq(sm_emails_add(e, "x@y.z", a), TF_OK);
+  ck_assert_int_eq(sm_emails_add(e, "x@y.z", a), TF_OK);
+  ck_assert_int_eq(sm_emails_add(e, "x@y.z", b), TF_OK);
+  ck_assert_ptr_eq(sm_emails_find(e, "x@y.z", ev_time("12:06:00"), minutes30),
+                   a);
+  ck_assert_ptr_eq(sm_emails_find(e, "x@y.z", ev_time("12:10:00"), minutes30),
+                   b);
+  ck_assert_int_eq(sm_emails_add(e, "x@y.z", c), TF_OK);
+  /* b and c tie at 12:07: the smaller BizibleId (BIZ_B, "08c...") wins. */
+  ck_assert_ptr_eq(sm_emails_find(e, "x@y.z", ev_time("12:10:00"), minutes30),
+                   b);
+  ck_assert_ptr_null(
+      sm_emails_find(e, "x@y.z", ev_time("12:37:00"), minutes30));
+  ck_assert_ptr_null(
+      sm_emails_find(e, "w@y.z", ev_time("12:10:00"), minutes30));
+  sm_emails_remove(e, "x@y.z", c);
+  sm_emails_remove(e, "x@y.z", b);
+  ck_assert_ptr_eq(sm_emails_find(e, "x@y.z", ev_time("12:10:00"), minutes30),
+                   a);
+  sm_emails_remove(e, "x@y.z", a);
+  ck_assert_ptr_null(
+      sm_emails_find(e, "x@y.z", ev_time("12:10:00"), minutes30));
+  sm_emails_free(e);
+  sm_visitor_free(a);
+  sm_visitor_free(b);
+  sm_visitor_free(c);
+}
+END_TEST
+
+START_TEST(emails_free_releases_remaining_entries)
+{
+  sm_emails *e = sm_emails_new();
+  sm_visitor *a = visitor_with_form(BIZ_A, "12:00:00", "x@y.z", "12:05:00");
+
+  ck_assert_int_eq(sm_emails_add(e, "x@y.z", a), TF_OK);
+  ck_assert_int_eq(sm_emails_add(e, "q@y.z", a), TF_OK);
+  sm_emails_free(e);
+  sm_visitor_free(a);
+}
+END_TEST
+
+static Suite *parts_suite(void)
+{
+  Suite *s = suite_create("session_merge parts");
+  TCase *tc = tcase_create("parts");
+
+  tcase_add_test(tc, hash_matches_fnv1a_128_reference_values);
+  tcase_add_test(tc, hash_separates_parts);
+  tcase_add_test(tc, table_puts_gets_removes_and_grows);
+  tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);
+  tcase_add_test(tc, dueq_pops_many_in_order);
+  tcase_add_test(tc, watermark_is_slowest_stream_minus_lateness);
+  tcase_add_test(tc, watermark_never_goes_back_for_a_new_stream);
+  tcase_add_test(tc, watermark_waits_for_expected_streams);
+  tcase_add_test(tc, outbox_emits_sorted_by_date_then_id);
+  tcase_add_test(tc, outbox_stops_at_a_failing_emit_and_frees_the_rest);
+  tcase_add_test(tc, visitor_keeps_waiting_events_in_handling_order);
+  tcase_add_test(tc, visitor_free_drops_waiting_events);
+  tcase_add_test(tc, emails_find_the_latest_form_in_an_open_session);
+  tcase_add_test(tc, emails_free_releases_remaining_entries);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(parts_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,413 @@
+/*
+ * test_sm_shuffle.c - a realistic stream: 10,000 mixed events (hits, form
+ * fills, calls, chats with and without a BizibleId, CRM events, persons)
+ * of 300 visitors over three days.  Fed out of order, within what
+ * allowed_lateness covers, they give exactly the touchpoints of the sorted
+ * order; the engine holds a bounded number of events while it runs; and
+ * when the disorder exceeds allowed_lateness every record that would make
+ * a touchpoint of its own still comes out, as a touchpoint or as a late
+ * dead-letter.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fake_host.h"
+#include "merge.h"
+
+#define NEVENTS 10000
+#define NVISITORS 300
+#define BATCH 256
+#define MINUTE INT64_C(60000)
+#define HOUR (60 * MINUTE)
+#define START_MS INT64_C(1772323200000) /* 2026-03-01T00:00:00Z */
+#define SPAN_MS (72 * HOUR)
+#define JITTER_MS (2 * HOUR)
+
+typedef struct generated {
+  tf_record *rec;
+  int64_t ts;
+  int64_t key; /* arrival order */
+  int index;
+} generated;
+
+static generated events[NEVENTS];
+static size_t nevents;
+static uint64_t seed;
+
+static uint64_t next_random(void)
+{
+  seed ^= seed << 13;
+  seed ^= seed >> 7;
+  seed ^= seed << 17;
+  return seed;
+}
+
+static int64_t below(int64_t n)
+{
+  return (int64_t)(next_random() % (uint64_t)n);
+}
+
+static void biz_of(int visitor, char out[33])
+{
+  snprintf(out, 33, "%08x%024x", (unsigned)visitor * 2654435761u,
+           (unsigned)visitor);
+}
+
+static void email_of(int visitor, char out[32])
+{
+  snprintf(out, 32, "u%d@example.com", visitor);
+}
+
+/* Adds an event with the common fields to the generated set. */
+static void push(json_t *obj, const char *kind, int64_t ts, const char *biz,
+                 const char *origin)
+{
+  char iso[TF_TIME_ISO_LEN], id[32];
+  tf_record *rec;
+
+  ck_assert_ptr_nonnull(obj);
+  ck_assert_uint_lt(nevents, NEVENTS);
+  snprintf(id, sizeof(id), "%s-%zu", kind, nevents);
+  tf_time_format_ms(ts, iso, sizeof(iso));
+  json_object_set_new(obj, "event", json_string(kind));
+  json_object_set_new(obj, "ts", json_string(iso));
+  json_object_set_new(obj, "ts_ms", json_integer(ts));
+  json_object_set_new(obj, "biz_uid", biz ? json_string(biz) : json_null());
+  json_object_set_new(obj, "origin", json_string(origin));
+  json_object_set_new(obj, "source_record_id", json_string(id));
+  rec = tf_record_new(obj);
+  ck_assert_ptr_nonnull(rec);
+  events[nevents].rec = rec;
+  events[nevents].ts = ts;
+  events[nevents].index = (int)nevents;
+  nevents++;
+}
+
+/* The landing of a visit: one of the typical arrivals. */
+static void landing(char *url, size_t len, const char **referrer)
+{
+  static const char *const urls[] = {
+      "https://www.acme.com/",
+      "https://www.acme.com/?utm_source=newsletter&utm_medium=email&utm_"
+      "campaign=march",
+      "https://www.acme.com/lp?utm_source=google&utm_medium=cpc&gclid=x",
+      "https://www.acme.com/blog/post",
+      "https://www.acme.com/lp?utm_source=linkedin&utm_medium=paid_social",
+      "https://www.acme.com/pricing"};
+  static const char *const referrers[] = {NULL,
+                                          NULL,
+                                          "https://www.google.com/",
+                                          "https://www.google.de/",
+                                          "https://www.linkedin.com/",
+                                          "https://partner.example.org/a"};
+  int64_t pick = below(6);
+
+  snprintf(url, len, "%s", urls[pick]);
+  *referrer = referrers[below(6)];
+}
+
+static int64_t clamp(int64_t ts)
+{
+  return ts < START_MS ? START_MS : ts;
+}
+
+/* One visit of a visitor: hits (some form fills), maybe a call and a chat
+ * around it. */
+static void visit(int visitor)
+{
+  char biz[33], email[32], url[160];
+  const char *referrer;
+  int64_t ts = START_MS + below(SPAN_MS);
+  int hits = 1 + (int)below(6), i;
+
+  biz_of(visitor, biz);
+  email_of(visitor, email);
+  landing(url, sizeof(url), &referrer);
+  for (i = 0; i < hits && nevents < NEVENTS; i++) {
+    int form = below(8) == 0;
+
+    push(json_pack("{s:s?, s:s, s:s, s:s?, s:s?}", "email", form ? email : NULL,
+                   "hit_type", form ? "form_submit" : "page_view", "url",
+                   i ? "https://www.acme.com/pricing" : url, "referrer",
+                   i ? NULL : referrer, "form_url", form ? url : NULL),
+         "hit", ts, biz, "web");
+    ts += below(below(10) == 0 ? 45 * MINUTE : 12 * MINUTE);
+  }
+  if (below(5) == 0 && nevents < NEVENTS)
+    push(json_pack("{s:n, s:s, s:s}", "email", "call_type",
+                   below(6) ? "Call" : "", "subject", "Inbound"),
+         "call", clamp(ts - below(50 * MINUTE)), biz, "calltracking");
+  if (below(8) == 0 && nevents < NEVENTS)
+    push(json_pack("{s:s, s:s}", "email", email, "conversation_id", "c"),
+         "chat", clamp(ts - below(30 * MINUTE)), below(2) ? biz : NULL,
+         "drift");
+}
+
+/* CRM events and persons: no web data. */
+static void crm_event(void)
+{
+  int64_t ts = START_MS + below(SPAN_MS);
+  int64_t pick = below(3);
+
+  if (pick == 0)
+    push(json_pack("{s:n, s:s, s:s}", "email", "activity_type", "Email",
+                   "subject", "Follow-up"),
+         "crm_activity", ts, NULL, "crm");
+  else if (pick == 1)
+    push(json_pack("{s:n, s:s, s:s}", "email", "campaign_id", "701A", "lead_id",
+                   "00Q1"),
+         "crm_campaign", ts, NULL, "crm");
+  else
+    push(json_pack("{s:s, s:s}", "person_id", "00Q1", "first_name", "Ann"),
+         "person", ts, NULL, "crm");
+}
+
+static void generate(void)
+{
+  nevents = 0;
+  seed = UINT64_C(0x9e3779b97f4a7c15);
+  while (nevents < NEVENTS) {
+    if (below(10) == 0)
+      crm_event();
+    else
+      visit((int)below(NVISITORS));
+  }
+}
+
+static void free_events(void)
+{
+  size_t i;
+
+  for (i = 0; i < nevents; i++)
+    tf_record_unref(events[i].rec);
+  nevents = 0;
+}
+
+static int by_key(const void *pa, const void *pb)
+{
+  const generated *a = pa, *b = pb;
+
+  if (a->key != b->key)
+    return a->key < b->key ? -1 : 1;
+  return a->index - b->index;
+}
+
+/* Orders the events by time plus a random delay below jitter (0: sorted by
+ * time; SPAN_MS or more: fully shuffled). */
+static void arrange(int64_t jitter)
+{
+  size_t i;
+
+  for (i = 0; i < nevents; i++)
+    events[i].key = events[i].ts + (jitter ? below(jitter) : 0);
+  qsort(events, nevents, sizeof(*events), by_key);
+}
+
+static void setup(void)
+{
+  fake_reset();
+  generate();
+}
+
+static void teardown(void)
+{
+  free_events();
+  fake_free();
+}
+
+/* Runs the plugin on the events in their current order, in batches. */
+static void run_plugin(const char *config)
+{
+  tf_record *batch[BATCH];
+  fake_stage st;
+  size_t i, n = 0;
+
+  ck_assert_int_eq(fake_start(&st, config), TF_OK);
+  for (i = 0; i < nevents; i++) {
+    batch[n++] = tf_record_ref(events[i].rec);
+    if (n == BATCH || i + 1 == nevents) {
+      ck_assert_int_eq(fake_process(&st, batch, n), TF_OK);
+      n = 0;
+    }
+  }
+  ck_assert_int_eq(fake_flush(&st), TF_OK);
+  fake_stop(&st);
+}
+
+static int by_text(const void *pa, const void *pb)
+{
+  return strcmp(*(char *const *)pa, *(char *const *)pb);
+}
+
+/* The outputs as one sorted block of text lines, for comparison. */
+static char *output_set(void)
+{
+  size_t n = fake_output_count(), i, len = 0;
+  char **lines = calloc(n ? n : 1, sizeof(*lines));
+  char *all;
+
+  ck_assert_ptr_nonnull(lines);
+  for (i = 0; i < n; i++) {
+    lines[i] = json_dumps(fake_output_json(i), JSON_SORT_KEYS | JSON_COMPACT);
+    len += strlen(lines[i]) + 1;
+  }
+  qsort(lines, n, sizeof(*lines), by_text);
+  all = calloc(len + 1, 1);
+  ck_assert_ptr_nonnull(all);
+  for (i = 0, len = 0; i < n; i++) {
+    len += (size_t)sprintf(all + len, "%s\n", lines[i]);
+    free(lines[i]);
+  }
+  free(lines);
+  return all;
+}
+
+static size_t count_lines_with(const char *all, const char *needle)
+{
+  size_t n = 0;
+  const char *p;
+
+  for (p = all; (p = strstr(p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+START_TEST(shuffled_within_lateness_gives_the_sorted_touchpoints)
+{
+  const char *config = "{\"allowed_lateness\": \"2h\"}";
+  char *sorted, *shuffled;
+
+  arrange(0);
+  run_plugin(config);
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  sorted = output_set();
+  fake_free();
+  fake_reset();
+  arrange(JITTER_MS);
+  run_plugin(config);
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  shuffled = output_set();
+  ck_assert_uint_gt(fake_output_count(), 3000);
+  ck_assert_msg(strcmp(sorted, shuffled) == 0,
+                "the shuffled input gave other touchpoints");
+  ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"Web Visit\""), 500);
+  ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"Web Form\""), 100);
+  ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"Web Chat\""), 50);
+  ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"Call\""), 50);
+  ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"CRM Activity\""), 50);
+  ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"CRM Campaign\""), 50);
+  ck_assert_uint_gt(count_lines_with(sorted, "\"post_conversion\":true"), 0);
+  ck_assert_int_gt(fake_metric("chats_joined_by_email"), 0);
+  ck_assert_int_gt(fake_metric("calls_without_session"), 0);
+  free(sorted);
+  free(shuffled);
+}
+END_TEST
+
+/* Memory is bounded by open sessions and waiting events, not by the input:
+ * the engine never holds more than a fraction of the stream. */
+START_TEST(engine_holds_a_bounded_number_of_events)
+{
+  sm_settings set = {30 * MINUTE, 2 * HOUR, 1, 1, NULL, NULL, NULL, NULL};
+  sm_merge *m = sm_merge_new(&set);
+  size_t i, peak = 0;
+  sm_verdict verdict;
+  sm_problem why;
+
+  ck_assert_ptr_nonnull(m);
+  arrange(JITTER_MS);
+  for (i = 0; i < nevents; i++) {
+    ck_assert_int_eq(sm_merge_add(m, events[i].rec, &verdict, &why), TF_OK);
+    ck_assert_int_ne(verdict, SM_REJECTED);
+    if (i % BATCH == BATCH - 1) {
+      ck_assert_int_eq(sm_merge_release(m), TF_OK);
+      ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
+                       TF_OK);
+    }
+    if (sm_merge_held(m) > peak)
+      peak = sm_merge_held(m);
+  }
+  ck_assert_uint_lt(peak, NEVENTS / 8);
+  ck_assert_int_eq(sm_merge_finish(m), TF_OK);
+  ck_assert_uint_eq(sm_merge_held(m), 0);
+  ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
+                   TF_OK);
+  sm_merge_free(m);
+}
+END_TEST
+
+/* The source_record_id of every emitted touchpoint and every
+ * dead-lettered record, sorted (borrowed strings). */
+static const char **accounted_ids(size_t *n)
+{
+  size_t outs = fake_output_count(), rejects = fake_reject_count(), i;
+  const char **ids = calloc(outs + rejects + 1, sizeof(*ids));
+
+  ck_assert_ptr_nonnull(ids);
+  for (i = 0; i < outs; i++)
+    ids[i] = json_string_value(
+        json_object_get(fake_output_json(i), "source_record_id"));
+  for (i = 0; i < rejects; i++)
+    ids[outs + i] =
+        tf_record_get_string(fake_reject_record(i), "source_record_id");
+  *n = outs + rejects;
+  qsort(ids, *n, sizeof(*ids), by_text);
+  return ids;
+}
+
+/* Disorder beyond allowed_lateness: late records are dead-lettered, never
+ * dropped; every form fill, call, chat and CRM event comes out one way or
+ * the other. */
+START_TEST(disorder_beyond_lateness_is_dead_lettered_not_dropped)
+{
+  size_t i, n, checked = 0;
+  const char **ids;
+
+  arrange(SPAN_MS);
+  run_plugin("{\"allowed_lateness\": \"10m\"}");
+  ids = accounted_ids(&n);
+  ck_assert_uint_gt(fake_reject_count(), 100);
+  ck_assert_int_eq(fake_metric("late"), (int64_t)fake_reject_count());
+  for (i = 0; i < nevents; i++) {
+    const char *kind = tf_record_get_string(events[i].rec, "event");
+    const char *hit_type = tf_record_get_string(events[i].rec, "hit_type");
+    const char *srid;
+
+    if (strcmp(kind, "person") == 0 ||
+        (hit_type && strcmp(hit_type, "page_view") == 0))
+      continue;
+    srid = tf_record_get_string(events[i].rec, "source_record_id");
+    ck_assert_msg(bsearch(&srid, ids, n, sizeof(*ids), by_text) != NULL,
+                  "%s vanished", srid);
+    checked++;
+  }
+  ck_assert_uint_gt(checked, 1000);
+  free(ids);
+}
+END_TEST
+
+static Suite *shuffle_suite(void)
+{
+  Suite *s = suite_create("session_merge shuffle");
+  TCase *tc = tcase_create("shuffle");
+
+  tcase_set_timeout(tc, 60);
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, shuffled_within_lateness_gives_the_sorted_touchpoints);
+  tcase_add_test(tc, engine_holds_a_bounded_number_of_events);
+  tcase_add_test(tc, disorder_beyond_lateness_is_dead_lettered_not_dropped);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(shuffle_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

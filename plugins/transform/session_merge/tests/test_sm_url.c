@@ -1,0 +1,240 @@
+/*
+ * test_sm_url.c - URL splitting, query parameters, host patterns (url.c)
+ * and a hit's arrival signals (signals.c).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/error.h>
+#include "signals.h"
+#include "url.h"
+
+static void expect_host(const char *text, const char *host)
+{
+  sm_url u;
+
+  ck_assert_int_eq(sm_url_parse(text, &u), TF_OK);
+  ck_assert_msg(strcmp(u.host, host) == 0, "host of %s is \"%s\", not \"%s\"",
+                text ? text : "NULL", u.host, host);
+  sm_url_clear(&u);
+}
+
+START_TEST(host_is_lowercased_without_www_port_or_userinfo)
+{
+  expect_host("https://WWW.Acme.COM/pricing", "acme.com");
+  expect_host("http://user:pw@shop.acme.com:8443/x?y=1", "shop.acme.com");
+  expect_host("https://acme.com./", "acme.com");
+  expect_host("https://acme.com?utm_source=x", "acme.com");
+  expect_host("https://acme.com#top", "acme.com");
+  expect_host("https://[2001:db8::1]:443/", "[2001:db8::1]");
+}
+END_TEST
+
+START_TEST(host_of_scheme_less_and_relative_urls)
+{
+  expect_host("www.google.com/search", "google.com");
+  expect_host("//cdn.acme.com/a.js", "cdn.acme.com");
+  expect_host("android-app://com.linkedin.android/", "com.linkedin.android");
+  expect_host("/pricing?utm_source=x", "");
+  expect_host("pricing", "");
+  expect_host("", "");
+  expect_host(NULL, "");
+}
+END_TEST
+
+/* The value of parameter name in url, or NULL; the caller frees it. */
+static char *param(const char *url, const char *name)
+{
+  sm_url u;
+  char *value;
+
+  ck_assert_int_eq(sm_url_parse(url, &u), TF_OK);
+  ck_assert_int_eq(sm_url_param(&u, name, &value), TF_OK);
+  sm_url_clear(&u);
+  return value;
+}
+
+static void expect_param(const char *url, const char *name, const char *want)
+{
+  char *got = param(url, name);
+
+  if (!want)
+    ck_assert_msg(got == NULL, "%s has %s=%s", url, name, got);
+  else
+    ck_assert_msg(got && strcmp(got, want) == 0, "%s: %s is %s, not %s", url,
+                  name, got ? got : "absent", want);
+  free(got);
+}
+
+START_TEST(query_parameters_are_found_and_decoded)
+{
+  const char *url = "https://acme.com/lp?utm_source=Google&UTM_Medium=cpc&"
+                    "utm_campaign=spring+sale%20%C3%A9t%C3%A9&empty=&flag&"
+                    "bad=%zz%4#frag=1";
+
+  expect_param(url, "utm_source", "Google");
+  expect_param(url, "utm_medium", "cpc");
+  expect_param(url, "utm_campaign", "spring sale \xc3\xa9t\xc3\xa9");
+  expect_param(url, "empty", "");
+  expect_param(url, "flag", "");
+  expect_param(url, "bad", "%zz%4");
+  expect_param(url, "frag", NULL);
+  expect_param(url, "utm_term", NULL);
+  expect_param("https://acme.com/", "utm_source", NULL);
+  expect_param("/x?a=1;b=2", "b", "2");
+}
+END_TEST
+
+START_TEST(first_occurrence_of_a_parameter_wins)
+{
+  expect_param("https://acme.com/?utm_source=a&utm_source=b", "utm_source",
+               "a");
+}
+END_TEST
+
+START_TEST(has_param_sees_names_without_values)
+{
+  sm_url u;
+
+  ck_assert_int_eq(sm_url_parse("https://acme.com/?gclid&x=1", &u), TF_OK);
+  ck_assert(sm_url_has_param(&u, "gclid"));
+  ck_assert(sm_url_has_param(&u, "X"));
+  ck_assert(!sm_url_has_param(&u, "fbclid"));
+  sm_url_clear(&u);
+}
+END_TEST
+
+START_TEST(host_pattern_matches_host_and_subdomains)
+{
+  ck_assert(sm_host_matches("linkedin.com", "linkedin.com"));
+  ck_assert(sm_host_matches("lnkd.linkedin.com", "linkedin.com"));
+  ck_assert(!sm_host_matches("notlinkedin.com", "linkedin.com"));
+  ck_assert(!sm_host_matches("linkedin.com.evil.io", "linkedin.com"));
+  ck_assert(!sm_host_matches("", "linkedin.com"));
+  ck_assert(!sm_host_matches("acme.com", ""));
+}
+END_TEST
+
+START_TEST(host_pattern_wildcard_stands_for_a_short_suffix)
+{
+  ck_assert(sm_host_matches("google.de", "google.*"));
+  ck_assert(sm_host_matches("google.co.uk", "google.*"));
+  ck_assert(sm_host_matches("maps.google.com.br", "google.*"));
+  ck_assert(!sm_host_matches("google.example.com", "google.*"));
+  ck_assert(!sm_host_matches("google", "google.*"));
+  ck_assert(!sm_host_matches("notgoogle.com", "google.*"));
+  ck_assert(!sm_host_matches("google.a.b.c", "google.*"));
+}
+END_TEST
+
+START_TEST(host_normalize_matches_url_hosts)
+{
+  char text[] = "WWW.LinkedIn.com.";
+
+  ck_assert_str_eq(sm_host_normalize(text), "linkedin.com");
+}
+END_TEST
+
+/* --- Signals ------------------------------------------------------------ */
+
+static sm_signals signals_of(const char *url, const char *referrer)
+{
+  sm_signals s;
+
+  ck_assert_int_eq(sm_signals_read(url, referrer, &s), TF_OK);
+  return s;
+}
+
+/* DOMAIN.md: "An arrival is a hit with utm_* parameters or an external
+ * referrer (a referrer host other than the page's host)." */
+START_TEST(session_rule_arrival_is_utm_or_external_referrer)
+{
+  sm_signals s = signals_of("https://www.acme.com/?utm_source=x", NULL);
+
+  ck_assert(s.has_utm);
+  ck_assert(sm_signals_arrival(&s));
+  ck_assert_str_eq(s.utm[SM_UTM_SOURCE], "x");
+  ck_assert_ptr_null(s.utm[SM_UTM_MEDIUM]);
+  sm_signals_clear(&s);
+  s = signals_of("https://www.acme.com/", "https://news.example.org/a");
+  ck_assert(s.external);
+  ck_assert(sm_signals_arrival(&s));
+  sm_signals_clear(&s);
+}
+END_TEST
+
+/* DOMAIN.md: "a direct hit (no referrer, or an internal one, and no
+ * UTM)" is not an arrival; www. and case do not make a host external. */
+START_TEST(session_rule_direct_hit_is_not_an_arrival)
+{
+  sm_signals s = signals_of("https://www.acme.com/a", "https://ACME.com/b");
+
+  ck_assert(!s.external);
+  ck_assert(!sm_signals_arrival(&s));
+  sm_signals_clear(&s);
+  s = signals_of("https://www.acme.com/a", NULL);
+  ck_assert(!sm_signals_arrival(&s));
+  sm_signals_clear(&s);
+  s = signals_of("https://www.acme.com/a?utm_source=", "");
+  ck_assert(!s.has_utm);
+  ck_assert(!sm_signals_arrival(&s));
+  sm_signals_clear(&s);
+}
+END_TEST
+
+/* README.md "Decisions": a known ad click id makes a hit an arrival. */
+START_TEST(click_id_makes_an_arrival)
+{
+  sm_signals s = signals_of("https://acme.com/?gclid=Cj0", NULL);
+
+  ck_assert_ptr_nonnull(s.click);
+  ck_assert_str_eq(s.click->param, "gclid");
+  ck_assert_str_eq(s.click->source, "Google");
+  ck_assert(sm_signals_arrival(&s));
+  sm_signals_clear(&s);
+  s = signals_of("https://acme.com/?li_fat_id=1", NULL);
+  ck_assert_int_eq(s.click->kind, SM_CLICK_SOCIAL);
+  sm_signals_clear(&s);
+}
+END_TEST
+
+START_TEST(utm_names_are_the_five_parameters)
+{
+  ck_assert_str_eq(sm_utm_name(SM_UTM_SOURCE), "utm_source");
+  ck_assert_str_eq(sm_utm_name(SM_UTM_CONTENT), "utm_content");
+}
+END_TEST
+
+static Suite *url_suite(void)
+{
+  Suite *s = suite_create("session_merge url");
+  TCase *url = tcase_create("url");
+  TCase *sig = tcase_create("signals");
+
+  tcase_add_test(url, host_is_lowercased_without_www_port_or_userinfo);
+  tcase_add_test(url, host_of_scheme_less_and_relative_urls);
+  tcase_add_test(url, query_parameters_are_found_and_decoded);
+  tcase_add_test(url, first_occurrence_of_a_parameter_wins);
+  tcase_add_test(url, has_param_sees_names_without_values);
+  tcase_add_test(url, host_pattern_matches_host_and_subdomains);
+  tcase_add_test(url, host_pattern_wildcard_stands_for_a_short_suffix);
+  tcase_add_test(url, host_normalize_matches_url_hosts);
+  suite_add_tcase(s, url);
+  tcase_add_test(sig, session_rule_arrival_is_utm_or_external_referrer);
+  tcase_add_test(sig, session_rule_direct_hit_is_not_an_arrival);
+  tcase_add_test(sig, click_id_makes_an_arrival);
+  tcase_add_test(sig, utm_names_are_the_five_parameters);
+  suite_add_tcase(s, sig);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(url_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,234 @@
+/*
+ * url.c - host and query of a URL, query parameters, host patterns.
+ *
+ * Owns the lenient URL splitting session_merge needs (see url.h), the
+ * percent-decoding of parameter values and the host pattern language used
+ * by the default channel table and by channel_rules.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <touchflow/error.h>
+#include "url.h"
+
+#define WILDCARD_SUFFIX ".*"
+#define MAX_SUFFIX_LABELS 2
+#define MAX_SUFFIX_LABEL_LEN 3
+
+/* Length of a scheme followed by "://" at the start of text, or 0. */
+static size_t scheme_length(const char *text)
+{
+  size_t i = 0;
+
+  if (!isalpha((unsigned char)text[0]))
+    return 0;
+  while (isalnum((unsigned char)text[i]) || text[i] == '+' || text[i] == '-' ||
+         text[i] == '.')
+    i++;
+  return strncmp(text + i, "://", 3) == 0 ? i + 3 : 0;
+}
+
+/* Where the authority starts in text, or NULL when it has no host. */
+static const char *authority_start(const char *text)
+{
+  size_t scheme = scheme_length(text);
+  size_t first = strcspn(text, "/?#");
+
+  if (scheme)
+    return text + scheme;
+  if (strncmp(text, "//", 2) == 0)
+    return text + 2;
+  if (first > 0 && memchr(text, '.', first))
+    return text;
+  return NULL;
+}
+
+char *sm_host_normalize(char *host)
+{
+  size_t len, i;
+
+  for (i = 0; host[i]; i++)
+    host[i] = (char)tolower((unsigned char)host[i]);
+  len = i;
+  while (len > 0 && host[len - 1] == '.')
+    host[--len] = '\0';
+  if (strncmp(host, "www.", 4) == 0)
+    memmove(host, host + 4, len - 3);
+  return host;
+}
+
+/* A copy of the host in the authority [start, end): without userinfo and
+ * port (which follows the ']' of an IPv6 address), normalised. */
+static char *copy_host(const char *start, const char *end)
+{
+  const char *at, *colon, *host_end;
+  char *host;
+
+  for (at = end; at > start && at[-1] != '@'; at--)
+    ;
+  if (at > start)
+    start = at;
+  host_end = start[0] == '[' ? memchr(start, ']', (size_t)(end - start)) : NULL;
+  host_end = host_end ? host_end + 1 : start;
+  colon = memchr(host_end, ':', (size_t)(end - host_end));
+  if (colon)
+    end = colon;
+  host = strndup(start, (size_t)(end - start));
+  return host ? sm_host_normalize(host) : NULL;
+}
+
+int sm_url_parse(const char *text, sm_url *url)
+{
+  const char *auth, *auth_end, *q;
+
+  url->host = NULL;
+  url->query = NULL;
+  if (!text)
+    text = "";
+  auth = authority_start(text);
+  auth_end = auth ? auth + strcspn(auth, "/?#") : text;
+  url->host = auth ? copy_host(auth, auth_end) : strdup("");
+  if (!url->host)
+    return TF_ERR_NOMEM;
+  q = auth_end + strcspn(auth_end, "?#");
+  if (*q == '?') {
+    url->query = strndup(q + 1, strcspn(q + 1, "#"));
+    if (!url->query) {
+      sm_url_clear(url);
+      return TF_ERR_NOMEM;
+    }
+  }
+  return TF_OK;
+}
+
+void sm_url_clear(sm_url *url)
+{
+  free(url->host);
+  free(url->query);
+  url->host = NULL;
+  url->query = NULL;
+}
+
+static int hex_value(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = (char)tolower((unsigned char)c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes [p, p + len) into a new string; '+' becomes a space and
+ * a '%' not followed by two hex digits stays as it is. */
+static char *decode(const char *p, size_t len)
+{
+  char *out = malloc(len + 1);
+  size_t i, n = 0;
+
+  if (!out)
+    return NULL;
+  for (i = 0; i < len; i++) {
+    if (p[i] == '%' && i + 2 < len && hex_value(p[i + 1]) >= 0 &&
+        hex_value(p[i + 2]) >= 0) {
+      out[n++] = (char)(hex_value(p[i + 1]) * 16 + hex_value(p[i + 2]));
+      i += 2;
+    } else {
+      out[n++] = p[i] == '+' ? ' ' : p[i];
+    }
+  }
+  out[n] = '\0';
+  return out;
+}
+
+/* Finds parameter `name` in the query: *value_at and *value_len describe its
+ * raw value.  Returns 1 when found. */
+static int find_param(const sm_url *url, const char *name,
+                      const char **value_at, size_t *value_len)
+{
+  size_t name_len = strlen(name);
+  const char *p = url->query;
+
+  while (p && *p) {
+    size_t len = strcspn(p, "&;");
+    size_t key_len = strcspn(p, "=&;");
+
+    if (key_len == name_len && strncasecmp(p, name, name_len) == 0) {
+      *value_at = key_len < len ? p + key_len + 1 : p + len;
+      *value_len = key_len < len ? len - key_len - 1 : 0;
+      return 1;
+    }
+    p += len;
+    if (*p)
+      p++;
+  }
+  return 0;
+}
+
+int sm_url_param(const sm_url *url, const char *name, char **value)
+{
+  const char *at;
+  size_t len;
+
+  *value = NULL;
+  if (!find_param(url, name, &at, &len))
+    return TF_OK;
+  *value = decode(at, len);
+  return *value ? TF_OK : TF_ERR_NOMEM;
+}
+
+int sm_url_has_param(const sm_url *url, const char *name)
+{
+  const char *at;
+  size_t len;
+
+  return find_param(url, name, &at, &len);
+}
+
+/* 1 when s is one or two dot-separated labels of 1 to 3 characters. */
+static int is_short_suffix(const char *s)
+{
+  int labels = 0;
+
+  while (*s) {
+    size_t len = strcspn(s, ".");
+
+    if (len == 0 || len > MAX_SUFFIX_LABEL_LEN || ++labels > MAX_SUFFIX_LABELS)
+      return 0;
+    s += len;
+    if (*s == '.' && !*++s)
+      return 0;
+  }
+  return labels > 0;
+}
+
+/* host matches "base.*" (base is the first len bytes of the pattern): base
+ * starts the host or follows a dot, then comes a short suffix. */
+static int matches_wildcard(const char *host, const char *base, size_t len)
+{
+  const char *label = host;
+
+  while (label) {
+    if (strncmp(label, base, len) == 0 && label[len] == '.' &&
+        is_short_suffix(label + len + 1))
+      return 1;
+    label = strchr(label, '.');
+    if (label)
+      label++;
+  }
+  return 0;
+}
+
+int sm_host_matches(const char *host, const char *pattern)
+{
+  size_t hlen = strlen(host), plen = strlen(pattern);
+  size_t wlen = strlen(WILDCARD_SUFFIX);
+
+  if (hlen == 0 || plen == 0)
+    return 0;
+  if (plen > wlen && strcmp(pattern + plen - wlen, WILDCARD_SUFFIX) == 0)
+    return matches_wildcard(host, pattern, plen - wlen);
+  if (hlen == plen)
+    return strcmp(host, pattern) == 0;
+  return hlen > plen && host[hlen - plen - 1] == '.' &&
+         strcmp(host + hlen - plen, pattern) == 0;
+}

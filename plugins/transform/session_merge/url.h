@@ -1,0 +1,47 @@
+/*
+ * url.h - the parts of a page or referrer URL that attribution looks at.
+ *
+ * Only two things matter for attribution: the host (to tell an external
+ * referrer from an internal one and to recognise search engines and social
+ * networks) and the query string (utm_* parameters and ad click ids).  The
+ * parser is lenient: what is not a URL simply has no host and no query.
+ */
+#ifndef SM_URL_H
+#define SM_URL_H
+
+typedef struct sm_url {
+  char *host;  /* owned; lowercased, without userinfo, port, trailing dot or
+                  a leading "www."; "" when there is none */
+  char *query; /* owned; between '?' and '#' (may be ""), or NULL */
+} sm_url;
+
+/* Fills url from text (NULL: an empty URL).  Accepts "scheme://host/...",
+ * "//host/...", a scheme-less "host.tld/..." (the first segment must hold a
+ * dot) and relative paths (no host).  Returns TF_OK or TF_ERR_NOMEM (then
+ * url is empty and needs no clearing). */
+int sm_url_parse(const char *text, sm_url *url);
+
+/* Frees what sm_url_parse allocated; the url is empty afterwards. */
+void sm_url_clear(sm_url *url);
+
+/* The value of the first query parameter called `name` (compared without
+ * regard to case), percent-decoded with '+' as a space, as a new string in
+ * *value (the caller frees it); *value is NULL when there is no such
+ * parameter.  Returns TF_OK or TF_ERR_NOMEM. */
+int sm_url_param(const sm_url *url, const char *name, char **value);
+
+/* 1 when the query has a parameter called `name` (any value, even empty). */
+int sm_url_has_param(const sm_url *url, const char *name);
+
+/* Normalises a host or host pattern in place as sm_url_parse does
+ * (lowercase, no leading "www.") and returns it. */
+char *sm_host_normalize(char *host);
+
+/* 1 when host (normalised) matches pattern (normalised): equal to it, or a
+ * subdomain of it ("news.google.com" matches "google.com").  A pattern
+ * ending in ".*" stands for any top-level suffix of one or two short labels
+ * (up to 3 characters each): "google.*" matches "google.de",
+ * "google.co.uk" and "maps.google.com.br", not "google.example.com". */
+int sm_host_matches(const char *host, const char *pattern);
+
+#endif

@@ -129,15 +129,19 @@ static const known_referrer *find_referrer(const sm_signals *s)
   return NULL;
 }
 
-/* The hit comes from a social network: a social click id, a social
- * referrer, or a utm_source naming one. */
+/* The hit comes from a social network: a social click id; else its
+ * utm_source names one (a utm_source is taken at its word); else, without
+ * a utm_source, its referrer is one. */
 static int social_signal(const sm_signals *s)
 {
-  const known_referrer *k = find_referrer(s);
+  const known_referrer *k;
 
-  return (s->click && s->click->kind == SM_CLICK_SOCIAL) ||
-         (k && k->kind == REFERRER_SOCIAL) ||
-         in_list(s->utm[SM_UTM_SOURCE], social_sources);
+  if (s->click && s->click->kind == SM_CLICK_SOCIAL)
+    return 1;
+  if (s->utm[SM_UTM_SOURCE])
+    return in_list(s->utm[SM_UTM_SOURCE], social_sources);
+  k = find_referrer(s);
+  return k && k->kind == REFERRER_SOCIAL;
 }
 
 /* The default table for a hit with a utm_medium. */

@@ -160,20 +160,30 @@ static void explain_late(const sm_merge *m, const sm_event *ev, sm_problem *why)
            at, mark, m->set.lateness);
 }
 
-/* Warns about an origin whose first event is already late: its stream
- * started after the watermark had moved on without it. */
-static void warn_late_stream(const sm_merge *m, const sm_event *ev)
+/* Warns, once per origin, that its events come late, with what to do:
+ * when its very first event is late, the source was read after the others
+ * had moved the watermark on; otherwise it is more out of order than
+ * allowed_lateness. */
+static void warn_late_origin(const sm_merge *m, const sm_event *ev,
+                             int first_event)
 {
   char at[TF_TIME_ISO_LEN], message[512];
 
   if (!m->set.warn)
     return;
   tf_time_format_ms(ev->ts, at, sizeof(at));
-  snprintf(message, sizeof(message),
-           "the first event of origin \"%.60s\" (%s) is behind the "
-           "watermark, so its older events are late: list every origin in "
-           "wait_for_origins, or raise allowed_lateness",
-           ev->origin, at);
+  if (first_event)
+    snprintf(message, sizeof(message),
+             "the first event of origin \"%.60s\" (%s) is behind the "
+             "watermark, so its older events are late: list every origin in "
+             "wait_for_origins, or raise allowed_lateness",
+             ev->origin, at);
+  else
+    snprintf(message, sizeof(message),
+             "events of origin \"%.60s\" arrive further out of time order "
+             "than allowed_lateness (the first late one is of %s); they are "
+             "dead-lettered as late: raise allowed_lateness",
+             ev->origin, at);
   m->set.warn(m->set.warn_ud, message);
 }
 
@@ -189,13 +199,13 @@ static int take_timed(sm_merge *m, const sm_event *ev, sm_verdict *verdict,
 
   if (late) {
     explain_late(m, ev, why);
-    if (is_new)
-      warn_late_stream(m, ev);
     m->counts[SM_N_LATE]++;
   }
   rc = sm_watermark_note(&m->wm, ev->origin, ev->ts);
   if (rc != TF_OK)
     return rc;
+  if (late && sm_watermark_first_late(&m->wm, ev->origin))
+    warn_late_origin(m, ev, is_new);
   *verdict = late ? SM_REJECTED : SM_HELD;
   return late ? TF_OK : hold(m, ev);
 }

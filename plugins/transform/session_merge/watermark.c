@@ -56,7 +56,18 @@ static sm_stream *stream_of(sm_watermark *w, const char *origin)
   if (!grown[w->count].origin)
     return NULL;
   grown[w->count].max = INT64_MIN;
+  grown[w->count].late_seen = 0;
   return &grown[w->count++];
+}
+
+int sm_watermark_first_late(sm_watermark *w, const char *origin)
+{
+  sm_stream *s = find_stream(w, origin);
+
+  if (!s || s->late_seen)
+    return 0;
+  s->late_seen = 1;
+  return 1;
 }
 
 int sm_watermark_expect(sm_watermark *w, const char *origin)

@@ -16,9 +16,10 @@
 #include <stdint.h>
 
 typedef struct sm_stream {
-  char *origin; /* owned */
-  int64_t max;  /* the latest event time seen in it; INT64_MIN before
-                   the first one */
+  char *origin;  /* owned */
+  int64_t max;   /* the latest event time seen in it; INT64_MIN before
+                    the first one */
+  int late_seen; /* one of its events was late */
 } sm_stream;
 
 typedef struct sm_watermark {
@@ -33,6 +34,10 @@ void sm_watermark_init(sm_watermark *w, int64_t lateness);
 /* Names a stream the watermark waits for: it stays at its start until an
  * event of that origin has been noted.  TF_OK or TF_ERR_NOMEM. */
 int sm_watermark_expect(sm_watermark *w, const char *origin);
+
+/* 1 the first time it is called for origin (a noted stream), 0 after:
+ * lets the caller say once per stream that its events come late. */
+int sm_watermark_first_late(sm_watermark *w, const char *origin);
 
 /* 1 when origin is a stream the watermark knows (noted or expected). */
 int sm_watermark_knows(const sm_watermark *w, const char *origin);

@@ -899,13 +899,36 @@ START_TEST(event_older_than_watermark_is_dead_lettered_late)
   send();
   add(ev_hit("h3", BIZ_A, "12:58:59", PAGE, NULL));
   add(ev_hit("h4", BIZ_A, "12:59:00", PAGE, NULL));
+  add(ev_hit("h5", BIZ_B, "12:00:00", PAGE, NULL));
   finish();
-  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_uint_eq(fake_reject_count(), 2);
   ck_assert_str_eq(fake_reject_code(0), "late");
   ck_assert_ptr_nonnull(strstr(fake_reject_message(0), "2026-03-01T12:59:00"));
   ck_assert_str_eq(
       tf_record_get_string(fake_reject_record(0), "source_record_id"), "h3");
-  ck_assert_int_eq(fake_metric("late"), 1);
+  ck_assert_str_eq(
+      tf_record_get_string(fake_reject_record(1), "source_record_id"), "h5");
+  ck_assert_int_eq(fake_metric("late"), 2);
+}
+END_TEST
+
+/* Late events log one warning per origin that says what to do. */
+START_TEST(late_events_of_an_origin_log_one_warning)
+{
+  const char *warning;
+
+  start("{\"allowed_lateness\": \"1m\"}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_A, "13:00:00", PAGE, GOOGLE));
+  add(ev_hit("h3", BIZ_B, "12:00:00", PAGE, NULL));
+  add(ev_hit("h4", BIZ_B, "12:01:00", PAGE, NULL));
+  finish();
+  ck_assert_int_eq(fake_metric("late"), 2);
+  warning = strstr(fake_logs(), "events of origin \"web\" arrive further out "
+                                "of time order than allowed_lateness");
+  ck_assert_ptr_nonnull(warning);
+  ck_assert_ptr_null(strstr(warning + 1, "events of origin"));
+  ck_assert_ptr_nonnull(strstr(warning, "raise allowed_lateness"));
 }
 END_TEST
 
@@ -921,6 +944,8 @@ START_TEST(origin_first_seen_behind_watermark_is_late_and_logged)
   finish();
   ck_assert_uint_eq(fake_reject_count(), 1);
   ck_assert_str_eq(fake_reject_code(0), "late");
+  ck_assert_ptr_nonnull(strstr(fake_logs(), "the first event of origin "
+                                            "\"calltracking\""));
   ck_assert_ptr_nonnull(strstr(fake_logs(), "wait_for_origins"));
 }
 END_TEST
@@ -1169,6 +1194,7 @@ static Suite *session_merge_suite(void)
   tcase_add_test(stream, session_is_emitted_once_watermark_passes_its_end);
   tcase_add_test(stream, watermark_follows_the_slowest_origin);
   tcase_add_test(stream, event_older_than_watermark_is_dead_lettered_late);
+  tcase_add_test(stream, late_events_of_an_origin_log_one_warning);
   tcase_add_test(stream, origin_first_seen_behind_watermark_is_late_and_logged);
   tcase_add_test(stream,
                  wait_for_origins_holds_watermark_until_each_origin_is_seen);

@@ -97,6 +97,17 @@ START_TEST(default_paid_social_by_medium_or_paid_social_signal)
 }
 END_TEST
 
+/* A utm_source is taken at its word: Google ads seen through a LinkedIn
+ * referrer are still Paid Search. */
+START_TEST(default_utm_source_outweighs_a_social_referrer)
+{
+  expect_class(PAGE "?utm_source=google&utm_medium=cpc",
+               "https://www.linkedin.com/", SM_PAID_SEARCH, "google", "cpc");
+  expect_class(PAGE "?utm_source=partner", "https://www.linkedin.com/",
+               SM_WEB_REFERRAL, "partner", "referral");
+}
+END_TEST
+
 /* Social: the referrer is a known social network (no paid medium). */
 START_TEST(default_social_by_referrer_medium_or_click_id)
 {
@@ -325,6 +336,7 @@ static Suite *channel_suite(void)
   tcase_add_checked_fixture(defaults, setup, teardown);
   tcase_add_test(defaults, default_paid_search_by_medium_or_click_id);
   tcase_add_test(defaults, default_paid_social_by_medium_or_paid_social_signal);
+  tcase_add_test(defaults, default_utm_source_outweighs_a_social_referrer);
   tcase_add_test(defaults, default_social_by_referrer_medium_or_click_id);
   tcase_add_test(defaults, default_email_display_by_medium);
   tcase_add_test(defaults, default_organic_search_by_search_engine_referrer);

@@ -1,0 +1,261 @@
+/*
+ * checks_source.c - the checks of source plugins: records come out of the
+ * fixtures, every record is a JSON object, the same input gives the same
+ * output, resuming from any reported position repeats and loses nothing,
+ * and the position reported at the end gives nothing more.
+ *
+ * Records are asked for a few at a time (PRODUCE_MAX) so that a source
+ * reports many positions even on small fixtures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suite.h"
+
+#define PRODUCE_MAX 3
+#define MAX_CALLS 1000000
+
+/* Everything one run of the source gave: the records as text, the
+ * positions reported after each produce() call with how many records had
+ * come out by then, and the rejects as text. */
+typedef struct source_run {
+  json_t *records;   /* array of strings */
+  json_t *positions; /* array of [count, position] */
+  json_t *rejects;   /* array of strings "code: record" */
+} source_run;
+
+static void run_free(source_run *r)
+{
+  json_decref(r->records);
+  json_decref(r->positions);
+  json_decref(r->rejects);
+}
+
+/* Moves what the harness collected into r as text. */
+static void collect(tf_harness *h, source_run *r)
+{
+  size_t i;
+
+  for (i = 0; i < tf_harness_emitted_count(h); i++) {
+    char *text = tf_harness_record_text(tf_harness_emitted(h, i));
+
+    ck_assert_msg(text != NULL, "out of memory");
+    json_array_append_new(r->records, json_string(text));
+    free(text);
+  }
+  for (i = 0; i < tf_harness_rejected_count(h); i++) {
+    const tf_harness_reject *rej = tf_harness_rejected(h, i);
+    char *text = tf_harness_record_text(rej->record);
+
+    json_array_append_new(r->rejects,
+                          json_sprintf("%s: %s", rej->code, text ? text : ""));
+    free(text);
+  }
+  tf_harness_clear(h);
+}
+
+/* Runs the source to its end, from `from` when not NULL.  Fails the check
+ * when produce() fails or never ends. */
+static void run_source(const json_t *from, source_run *r)
+{
+  const tf_plugin *p = tf_conf.plugin;
+  tf_harness *h = tf_conf_start(NULL);
+  size_t calls;
+  int rc = TF_MORE;
+  char msgs[TF_CONF_MSG];
+
+  r->records = json_array();
+  r->positions = json_array();
+  r->rejects = json_array();
+  ck_assert_msg(r->records && r->positions && r->rejects, "out of memory");
+  if (from) {
+    rc = p->seek(tf_harness_state(h), from);
+    ck_assert_msg(rc == TF_OK,
+                  "expected seek() to a reported position to "
+                  "succeed; it returned %d (%s): %s",
+                  rc, tf_strerror(rc),
+                  tf_harness_messages_text(h, msgs, sizeof(msgs)));
+    rc = TF_MORE;
+  }
+  for (calls = 0; rc == TF_MORE && calls < MAX_CALLS; calls++) {
+    json_t *pos = NULL;
+
+    rc = p->produce(tf_harness_state(h), tf_harness_ctx(h), PRODUCE_MAX);
+    ck_assert_msg(rc == TF_MORE || rc == TF_DONE,
+                  "expected produce() to return TF_MORE or TF_DONE; it "
+                  "returned %d (%s): %s",
+                  rc, tf_strerror(rc),
+                  tf_harness_messages_text(h, msgs, sizeof(msgs)));
+    ck_assert_msg(tf_harness_emitted_count(h) <= PRODUCE_MAX,
+                  "produce(max_records=%d) emitted %zu records", PRODUCE_MAX,
+                  tf_harness_emitted_count(h));
+    collect(h, r);
+    if (p->position && p->position(tf_harness_state(h), &pos) == TF_OK && pos)
+      json_array_append_new(
+          r->positions,
+          json_pack("[I, o]", (json_int_t)json_array_size(r->records), pos));
+  }
+  ck_assert_msg(rc == TF_DONE,
+                "expected produce() to return TF_DONE; it "
+                "still returned TF_MORE after %d calls",
+                MAX_CALLS);
+  tf_harness_free(h);
+}
+
+/* The text of element i of an array of strings, or "(none)". */
+static const char *text_at(const json_t *arr, size_t i)
+{
+  const char *s = json_string_value(json_array_get(arr, i));
+
+  return s ? s : "(none)";
+}
+
+START_TEST(source_produces_records)
+{
+  source_run r;
+
+  run_source(NULL, &r);
+  ck_assert_msg(json_array_size(r.records) > 0,
+                "expected at least one record from the fixtures (%s); got "
+                "none, and %zu rejected (first: %s)",
+                tf_conf.file.fixtures_dir, json_array_size(r.rejects),
+                text_at(r.rejects, 0));
+  run_free(&r);
+}
+END_TEST
+
+START_TEST(source_records_are_objects)
+{
+  source_run r;
+  size_t i;
+
+  run_source(NULL, &r);
+  for (i = 0; i < json_array_size(r.records); i++)
+    ck_assert_msg(strncmp(text_at(r.records, i), "raw:", 4) != 0,
+                  "expected every emitted record to be a JSON object; "
+                  "record %zu is raw text: %s (reject bad input with "
+                  "host->reject instead)",
+                  i + 1, text_at(r.records, i) + 4);
+  run_free(&r);
+}
+END_TEST
+
+/* Fails the check at the first difference between two lists of records. */
+static void expect_same(const json_t *want, const json_t *got, size_t skip,
+                        const char *what)
+{
+  size_t i, n = json_array_size(want) - skip, ng = json_array_size(got);
+
+  for (i = 0; i < n || i < ng; i++) {
+    const char *w = text_at(want, skip + i), *g = text_at(got, i);
+
+    ck_assert_msg(i < n,
+                  "%s: %zu records expected, got %zu; the first "
+                  "extra one is: %s",
+                  what, n, ng, g);
+    ck_assert_msg(i < ng,
+                  "%s: %zu records expected, got %zu; the first "
+                  "missing one is: %s",
+                  what, n, ng, w);
+    ck_assert_msg(strcmp(w, g) == 0,
+                  "%s: record %zu differs: expected %s, "
+                  "got %s",
+                  what, skip + i + 1, w, g);
+  }
+}
+
+START_TEST(source_deterministic)
+{
+  source_run a, b;
+
+  run_source(NULL, &a);
+  run_source(NULL, &b);
+  expect_same(a.records, b.records, 0,
+              "expected the same records from the same input twice");
+  expect_same(a.rejects, b.rejects, 0,
+              "expected the same rejects from the same input twice");
+  run_free(&a);
+  run_free(&b);
+}
+END_TEST
+
+static void need_position(void)
+{
+  ck_assert_msg(tf_conf.plugin->position && tf_conf.plugin->seek,
+                "expected position() and seek(): without them a run cannot "
+                "resume; implement them, or skip this check with the "
+                "reason");
+}
+
+#define MAX_RESUMES 25
+
+START_TEST(source_resume)
+{
+  source_run full;
+  size_t i, n, step;
+
+  need_position();
+  run_source(NULL, &full);
+  n = json_array_size(full.positions);
+  ck_assert_msg(n > 0, "expected position() to report a position after "
+                       "produce(); it never did");
+  step = n > MAX_RESUMES ? n / MAX_RESUMES : 1;
+  for (i = 0; i < n; i += step) {
+    const json_t *entry = json_array_get(full.positions, i);
+    size_t count = (size_t)json_integer_value(json_array_get(entry, 0));
+    char *pos =
+        json_dumps(json_array_get(entry, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+    char what[512];
+    source_run rest;
+
+    snprintf(what, sizeof(what),
+             "resumed from position %s (reported after %zu records), "
+             "expected the rest of the full run, no record twice and none "
+             "missing",
+             pos ? pos : "?", count);
+    free(pos);
+    run_source(json_array_get(entry, 1), &rest);
+    expect_same(full.records, rest.records, count, what);
+    run_free(&rest);
+  }
+  run_free(&full);
+}
+END_TEST
+
+START_TEST(source_seek_end)
+{
+  source_run full, rest;
+  const json_t *last;
+  char *pos;
+
+  need_position();
+  run_source(NULL, &full);
+  last = json_array_get(full.positions, json_array_size(full.positions) - 1);
+  ck_assert_msg(last != NULL, "expected position() to report a position "
+                              "after produce(); it never did");
+  run_source(json_array_get(last, 1), &rest);
+  pos = json_dumps(json_array_get(last, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+  ck_assert_msg(json_array_size(rest.records) == 0,
+                "expected no record after seeking to the end position %s; "
+                "got %zu, the first: %s",
+                pos ? pos : "?", json_array_size(rest.records),
+                text_at(rest.records, 0));
+  free(pos);
+  run_free(&full);
+  run_free(&rest);
+}
+END_TEST
+
+const tf_conf_check tf_conf_source_checks[] = {
+    {"source_produces_records", TF_KIND_SOURCE, &source_produces_records,
+     "at least one record comes out of the fixtures"},
+    {"source_records_are_objects", TF_KIND_SOURCE, &source_records_are_objects,
+     "every emitted record is a JSON object"},
+    {"source_deterministic", TF_KIND_SOURCE, &source_deterministic,
+     "the same input gives the same records and rejects twice"},
+    {"source_resume", TF_KIND_SOURCE, &source_resume,
+     "resuming from each reported position repeats and loses nothing"},
+    {"source_seek_end", TF_KIND_SOURCE, &source_seek_end,
+     "the position reported at the end gives no record"},
+    {NULL, 0, NULL, NULL}};

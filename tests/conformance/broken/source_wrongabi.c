@@ -1,0 +1,45 @@
+/*
+ * source_wrongabi.c - broken on purpose: a complete source built for ABI
+ * major 2.  The loader refuses it; conformance must fail "descriptor".
+ */
+#include <touchflow/touchflow.h>
+
+static int wrongabi_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
+                         void **state)
+{
+  *state = NULL;
+  return TF_OK;
+}
+
+static void wrongabi_fini(void *state)
+{
+}
+
+static int wrongabi_produce(void *state, tf_ctx *ctx, size_t max)
+{
+  return TF_DONE;
+}
+
+static const tf_plugin wrongabi_plugin = {
+    TF_ABI_MAJOR + 1,
+    0,
+    sizeof(tf_plugin),
+    TF_KIND_SOURCE,
+    "wrongabi",
+    "1.0.0",
+    "Broken on purpose: built for another ABI major.",
+    "MIT",
+    NULL,
+    wrongabi_init,
+    wrongabi_fini,
+    wrongabi_produce,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    {NULL}};
+
+TF_PLUGIN_DEFINE(source_wrongabi, wrongabi_plugin)

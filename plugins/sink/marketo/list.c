@@ -116,10 +116,10 @@ static void on_listed(void *ud, const mkto_outcome *outcome)
   size_t i;
 
   if (outcome->code) {
-    snprintf(message, sizeof(message),
-             "Add to List %lld failed (the lead itself was written as "
-             "configured): %s",
-             (long long)l->env->cfg->list_id, outcome->message);
+    snprintf(message, sizeof(message), "Add to List %lld failed%s: %s",
+             (long long)l->env->cfg->list_id,
+             l->env->cfg->write_profile ? " (the lead itself was written)" : "",
+             outcome->message);
     for (i = 0; i < l->n; i++)
       mkto_group_reject(l->groups[i], l->env, outcome->code, message);
   } else {

@@ -36,7 +36,7 @@ typedef struct mkto_sink {
   mkto_queue queue;
   mkto_job *jobs; /* running batches */
   int n_jobs;
-  int partition_checked; /* 1 found, -1 refused */
+  int partition_rc; /* 1 while the partition check runs, then a tf code */
 } mkto_sink;
 
 static void marketo_fini(void *state);
@@ -69,7 +69,8 @@ static void on_partitions(void *ud, const mkto_outcome *outcome)
     s->host->log(s->ctx, TF_LOG_ERROR,
                  "partition: cannot read the lead partitions: %s",
                  outcome->message);
-    s->partition_checked = -1;
+    s->partition_rc =
+        strncmp(outcome->code, "http_", 5) == 0 ? TF_ERR_IO : TF_ERR_CONFIG;
     return;
   }
   result = json_object_get(outcome->body, "result");
@@ -77,7 +78,7 @@ static void on_partitions(void *ud, const mkto_outcome *outcome)
     const char *name = json_string_value(json_object_get(p, "name"));
 
     if (name && strcmp(name, s->cfg.partition) == 0) {
-      s->partition_checked = 1;
+      s->partition_rc = TF_OK;
       return;
     }
   }
@@ -86,20 +87,23 @@ static void on_partitions(void *ud, const mkto_outcome *outcome)
                "partition: \"%s\" does not exist in this Marketo instance "
                "(partitions: %s)",
                s->cfg.partition, names[0] ? names : "none");
-  s->partition_checked = -1;
+  s->partition_rc = TF_ERR_CONFIG;
 }
 
-/* GET /rest/v1/leads/partitions.json, waited for. */
+/* GET /rest/v1/leads/partitions.json, waited for.  Refused credentials
+ * and unknown partitions are config errors; an unreachable Marketo is
+ * TF_ERR_IO. */
 static int check_partition(mkto_sink *s)
 {
+  s->partition_rc = 1;
   if (mkto_client_get(s->client, "/rest/v1/leads/partitions.json", NULL,
                       on_partitions, s) != TF_OK)
     return TF_ERR_NOMEM;
-  while (s->partition_checked == 0 && !mkto_client_failure(s->client))
+  while (s->partition_rc == 1 && !mkto_client_failure(s->client))
     mkto_client_step(s->client, STEP_MS);
-  if (s->partition_checked == 1)
-    return TF_OK;
-  return TF_ERR_CONFIG;
+  if (s->partition_rc == 1)
+    return TF_ERR_CONFIG;
+  return s->partition_rc;
 }
 
 /* --- Lifecycle -------------------------------------------------------- */

@@ -33,6 +33,7 @@ tf_ctx *const fake_ctx = &ctx;
 static tf_batch *output;
 static reject *rejects;
 static size_t nrejects;
+static size_t reject_cap;
 static metric metrics[MAX_METRICS];
 static size_t nmetrics;
 static char logs[LOG_SIZE];
@@ -52,10 +53,14 @@ static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
 static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
                        const char *message)
 {
-  reject *grown = realloc(rejects, (nrejects + 1) * sizeof(*grown));
+  reject *grown;
 
-  ck_assert_ptr_nonnull(grown);
-  rejects = grown;
+  if (nrejects == reject_cap) {
+    reject_cap = reject_cap ? reject_cap * 2 : 16;
+    grown = realloc(rejects, reject_cap * sizeof(*grown));
+    ck_assert_ptr_nonnull(grown);
+    rejects = grown;
+  }
   snprintf(rejects[nrejects].code, sizeof(rejects[nrejects].code), "%s", code);
   snprintf(rejects[nrejects].message, sizeof(rejects[nrejects].message), "%s",
            message);
@@ -96,6 +101,7 @@ void fake_reset(void)
   ck_assert_ptr_nonnull(output);
   rejects = NULL;
   nrejects = 0;
+  reject_cap = 0;
   nmetrics = 0;
   logs[0] = '\0';
 }
@@ -111,6 +117,7 @@ void fake_free(void)
   free(rejects);
   rejects = NULL;
   nrejects = 0;
+  reject_cap = 0;
 }
 
 const tf_batch *fake_output(void)

@@ -22,6 +22,8 @@ static void vlog_stage(tf_stage *stage, tf_log_level level, const char *fmt,
 
   if (level > TF_LOG_INFO && !getenv("TOUCHFLOW_DEBUG"))
     return;
+  if (level == TF_LOG_INFO && stage->runner->opt->quiet)
+    return;
   vsnprintf(msg, sizeof(msg), fmt, ap);
   tf_runner_print_line(stage->runner, "touchflow: %s: %s: %s", stage->def->id,
                        level_names[level <= TF_LOG_DEBUG ? level : 3], msg);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "describe.h"
 #include "gauge.h"
@@ -71,17 +70,6 @@ static void check_header(const tf_plugin *d, problems *p)
       problem(p, "reserved[%zu] is not NULL", i);
 }
 
-/* 1 when the description says what happens when the option is unset. */
-static int mentions_default(const char *text)
-{
-  const char *s;
-
-  for (s = text; s && *s; s++)
-    if (strncasecmp(s, "default", 7) == 0 || strncasecmp(s, "unset", 5) == 0)
-      return 1;
-  return 0;
-}
-
 static void check_option(const tf_option *o, problems *p)
 {
   if (!tf_loader_valid_name(o->name))
@@ -92,12 +80,6 @@ static void check_option(const tf_option *o, problems *p)
     problem(p, "option \"%s\": no description", o->name);
   if (o->default_value && (o->flags & TF_OPT_REQUIRED))
     problem(p, "option \"%s\": required options have no default", o->name);
-  if (!o->default_value && !(o->flags & TF_OPT_REQUIRED) &&
-      !mentions_default(o->description))
-    problem(p,
-            "option \"%s\": neither required nor given a default, and its "
-            "description does not say what happens by default",
-            o->name);
   if (o->type == TF_OPT_ENUM && (!o->allowed || !o->allowed[0]))
     problem(p, "option \"%s\": an enum without allowed values", o->name);
   if ((o->flags & TF_OPT_RANGE) && o->min > o->max)

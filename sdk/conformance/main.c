@@ -249,11 +249,13 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 static char *default_input(void)
 {
   const char *dir = getenv("TOUCHFLOW_CONFORMANCE_DATA");
-  char path[4096];
+  char path[4096], *abs;
 
   snprintf(path, sizeof(path), "%s/records.ndjson",
            dir && *dir ? dir : TF_CONFORMANCE_DATADIR);
-  return strdup(path);
+  /* Checks run in their own folders: a relative path would not hold. */
+  abs = realpath(path, NULL);
+  return abs ? abs : strdup(path);
 }
 
 /* Reads the conformance file, runs the checks, prints the report. */

@@ -354,6 +354,8 @@ int mkto_http_step(mkto_http *http, int64_t max_wait_ms)
   int running = 0;
   int64_t now = mkto_now_ms(), wait;
 
+  if (mkto_http_busy(http) == 0)
+    return TF_OK;
   start_due(http, now);
   if (http->failed) {
     collect(http);

@@ -590,6 +590,32 @@ START_TEST(fault_token_expiry_602_mid_run_renews_and_retries)
 }
 END_TEST
 
+/* A 3 s token is renewed after 2.25 s, while still valid: no call sees
+ * 602 (calls take 150 ms, one at a time, 20 of them). */
+START_TEST(domain_token_is_renewed_before_it_expires)
+{
+  json_t *db, *stats;
+
+  emu_reset("{\"clients\": {\"" EMU_CLIENT_ID "\": \"" EMU_CLIENT_SECRET
+            "\"}, " PARTITIONS ", \"token_ttl_s\": 3}");
+  emu_fault("{\"latency_ms\": 150}");
+  start_ok("\"sync_type\": \"profile\", \"batch_size\": 20, "
+           "\"max_in_flight\": 1, " FAST_RETRY ", " MAPPING);
+  send_all(people(0, 200, "k.com"));
+  db = emu_leads();
+  stats = emu_stats();
+  ck_assert_int_eq(lead_count(db), 200);
+  assert_each_once(db, 0, 200, "k.com");
+  ck_assert_int_eq(stat_of(stats, "errors", "602"), 0);
+  ck_assert_int_ge(fake_metric("token_renewals"), 1);
+  ck_assert_int_ge(json_integer_value(json_object_get(stats, "tokens_issued")),
+                   2);
+  assert_no_rejects();
+  json_decref(stats);
+  json_decref(db);
+}
+END_TEST
+
 START_TEST(fault_615_storm_is_retried_and_in_flight_stays_capped)
 {
   json_t *db, *stats;
@@ -930,6 +956,7 @@ static Suite *suite(void)
   tcase_add_test(tc, fault_rate_limit_606_mid_run_is_retried_after_backoff);
   tcase_add_test(tc, fault_client_rate_limiter_keeps_under_the_server_window);
   tcase_add_test(tc, fault_token_expiry_602_mid_run_renews_and_retries);
+  tcase_add_test(tc, domain_token_is_renewed_before_it_expires);
   tcase_add_test(tc, fault_615_storm_is_retried_and_in_flight_stays_capped);
   tcase_add_test(tc, fault_dropped_connections_are_retried_exactly_once);
   tcase_add_test(tc, domain_create_race_1005_is_looked_up_again_and_updated);

@@ -118,8 +118,49 @@ static int hex_value(char c)
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Length of the UTF-8 sequence starting at s (at most len bytes long), or
+ * 0 when it is not valid UTF-8 (overlong forms and surrogates included). */
+static size_t utf8_sequence(const unsigned char *s, size_t len)
+{
+  size_t need, i;
+  unsigned long cp;
+
+  if (s[0] < 0x80)
+    return s[0] ? 1 : 0;
+  need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+  if (need == 0 || need > len || s[0] > 0xf4)
+    return 0;
+  cp = s[0] & (0x7fu >> need);
+  for (i = 1; i < need; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (s[i] & 0x3fu);
+  }
+  if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
+      (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
+      (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return need;
+}
+
+/* 1 when s[0..len) is valid UTF-8 without NUL bytes. */
+static int is_clean_utf8(const char *s, size_t len)
+{
+  size_t i = 0, n;
+
+  while (i < len) {
+    n = utf8_sequence((const unsigned char *)s + i, len - i);
+    if (n == 0)
+      return 0;
+    i += n;
+  }
+  return 1;
+}
+
 /* Percent-decodes [p, p + len) into a new string; '+' becomes a space and
- * a '%' not followed by two hex digits stays as it is. */
+ * a '%' not followed by two hex digits stays as it is.  When the decoded
+ * bytes are not clean UTF-8 (%FF, %00), the value is kept as written:
+ * everything session_merge outputs must be valid JSON text. */
 static char *decode(const char *p, size_t len)
 {
   char *out = malloc(len + 1);
@@ -137,6 +178,10 @@ static char *decode(const char *p, size_t len)
     }
   }
   out[n] = '\0';
+  if (!is_clean_utf8(out, n)) {
+    memcpy(out, p, len);
+    out[len] = '\0';
+  }
   return out;
 }
 

@@ -25,7 +25,8 @@ int sm_url_parse(const char *text, sm_url *url);
 void sm_url_clear(sm_url *url);
 
 /* The value of the first query parameter called `name` (compared without
- * regard to case), percent-decoded with '+' as a space, as a new string in
+ * regard to case), percent-decoded with '+' as a space (kept as written when
+ * the decoded bytes would not be valid UTF-8), as a new string in
  * *value (the caller frees it); *value is NULL when there is no such
  * parameter.  Returns TF_OK or TF_ERR_NOMEM. */
 int sm_url_param(const sm_url *url, const char *name, char **value);

@@ -85,6 +85,19 @@ START_TEST(query_parameters_are_found_and_decoded)
 }
 END_TEST
 
+/* Decoded values must stay valid UTF-8 (they end up in JSON output): bytes
+ * that are not, or a NUL, keep the value as written. */
+START_TEST(undecodable_values_are_kept_as_written)
+{
+  expect_param("/?c=%FF%FE", "c", "%FF%FE");
+  expect_param("/?c=a%00b", "c", "a%00b");
+  expect_param("/?c=%C0%AF", "c", "%C0%AF");
+  expect_param("/?c=%ED%A0%80", "c", "%ED%A0%80");
+  expect_param("/?c=%E2%82", "c", "%E2%82");
+  expect_param("/?c=%F0%9F%93%9E+call", "c", "\xf0\x9f\x93\x9e call");
+}
+END_TEST
+
 START_TEST(first_occurrence_of_a_parameter_wins)
 {
   expect_param("https://acme.com/?utm_source=a&utm_source=b", "utm_source",
@@ -214,6 +227,7 @@ static Suite *url_suite(void)
   tcase_add_test(url, host_is_lowercased_without_www_port_or_userinfo);
   tcase_add_test(url, host_of_scheme_less_and_relative_urls);
   tcase_add_test(url, query_parameters_are_found_and_decoded);
+  tcase_add_test(url, undecodable_values_are_kept_as_written);
   tcase_add_test(url, first_occurrence_of_a_parameter_wins);
   tcase_add_test(url, has_param_sees_names_without_values);
   tcase_add_test(url, host_pattern_matches_host_and_subdomains);

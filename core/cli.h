@@ -30,6 +30,8 @@ int tf_cmd_run(const tf_cli_args *args);
 int tf_cmd_validate(const tf_cli_args *args);
 int tf_cmd_plugins(const tf_cli_args *args);
 int tf_cmd_inspect(const tf_cli_args *args);
+/* `new-plugin`: parses its own arguments (those after the command). */
+int tf_cmd_new_plugin(int argc, char **argv);
 
 /* The loader for args->plugin_paths, or NULL after printing why. */
 struct tf_loader *tf_cli_loader(const tf_cli_args *args);

@@ -16,6 +16,7 @@ static const char usage[] =
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow plugins [--json] [--plugin-path DIR]...\n"
     "       touchflow inspect PLUGIN [--json] [--plugin-path DIR]...\n"
+    "       touchflow new-plugin --kind source|transform|sink NAME [DIR]\n"
     "       touchflow --version | --help\n"
     "\n"
     "Moves records from source plugins through transforms to sinks, as a\n"
@@ -123,6 +124,8 @@ int main(int argc, char **argv)
            TF_ABI_MINOR);
     return 0;
   }
+  if (strcmp(argv[1], "new-plugin") == 0)
+    return tf_cmd_new_plugin(argc - 2, argv + 2);
   if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") &&
       strcmp(argv[1], "plugins") && strcmp(argv[1], "inspect"))
     return usage_error("unknown command \"%s\"", argv[1]);

@@ -77,6 +77,15 @@ START_TEST(table_puts_gets_removes_and_grows)
 }
 END_TEST
 
+/* A new visitor; fails the test on ENOMEM. */
+static sm_visitor *new_visitor(const char *biz)
+{
+  sm_visitor *v = sm_visitor_new(biz);
+
+  ck_assert_ptr_nonnull(v);
+  return v;
+}
+
 /* --- due queue ---------------------------------------------------------- */
 
 START_TEST(dueq_orders_by_time_rank_then_bizible_id)
@@ -89,7 +98,7 @@ START_TEST(dueq_orders_by_time_rank_then_bizible_id)
   size_t i;
 
   for (i = 0; i < 4; i++) {
-    v[i] = sm_visitor_new(ids[i]);
+    v[i] = new_visitor(ids[i]);
     v[i]->due_ts = ts[i];
     v[i]->due_rank = rank[i];
     ck_assert_int_eq(sm_dueq_set(&q, v[i]), TF_OK);
@@ -123,7 +132,7 @@ START_TEST(dueq_pops_many_in_order)
 
   for (i = 0; i < 200; i++) {
     snprintf(id, sizeof(id), "%zu", i);
-    v[i] = sm_visitor_new(id);
+    v[i] = new_visitor(id);
     v[i]->due_ts = (int64_t)((i * 7919) % 200);
     ck_assert_int_eq(sm_dueq_set(&q, v[i]), TF_OK);
   }
@@ -263,7 +272,7 @@ static sm_event read_event(tf_record *rec)
 
 START_TEST(visitor_keeps_waiting_events_in_handling_order)
 {
-  sm_visitor *v = sm_visitor_new(BIZ_A);
+  sm_visitor *v = new_visitor(BIZ_A);
   tf_record *recs[5];
   sm_event ev;
   static const char *order[] = {"h1", "h2", "T1", "c1", "h9"};
@@ -293,7 +302,7 @@ END_TEST
 
 START_TEST(visitor_free_drops_waiting_events)
 {
-  sm_visitor *v = sm_visitor_new(BIZ_A);
+  sm_visitor *v = new_visitor(BIZ_A);
   tf_record *rec;
   sm_event ev;
   int i;
@@ -320,7 +329,7 @@ END_TEST
 static sm_visitor *visitor_with_form(const char *biz, const char *first,
                                      const char *email, const char *form_at)
 {
-  sm_visitor *v = sm_visitor_new(biz);
+  sm_visitor *v = new_visitor(biz);
   tf_record *rec = ev_hit("h", biz, first, "https://acme.com/", NULL);
   sm_event hit = read_event(rec);
   sm_class cls = {"Direct", NULL, NULL, NULL};
@@ -341,6 +350,7 @@ START_TEST(emails_find_the_latest_form_in_an_open_session)
   sm_visitor *c = visitor_with_form(BIZ_C, "12:00:00", "x@y.z", "12:07:00");
   int64_t minutes30 = 30 * 60 * 1000;
 
+  ck_assert_ptr_nonnull(e);
   ck_assert_int_eq(sm_emails_add(e, "x@y.z", a), TF_OK);
   ck_assert_int_eq(sm_emails_add(e, "x@y.z", a), TF_OK);
   ck_assert_int_eq(sm_emails_add(e, "x@y.z", b), TF_OK);
@@ -375,6 +385,7 @@ START_TEST(emails_free_releases_remaining_entries)
   sm_emails *e = sm_emails_new();
   sm_visitor *a = visitor_with_form(BIZ_A, "12:00:00", "x@y.z", "12:05:00");
 
+  ck_assert_ptr_nonnull(e);
   ck_assert_int_eq(sm_emails_add(e, "x@y.z", a), TF_OK);
   ck_assert_int_eq(sm_emails_add(e, "q@y.z", a), TF_OK);
   sm_emails_free(e);

@@ -25,4 +25,5 @@ for conf in $(cd "$src" && find plugins -name conformance.json | sort); do
   fi
 done
 echo "conformance: $((count - failed)) plugins passed, $failed failed"
+[ "$count" -gt 0 ] || { echo "conformance: no conformance.json found"; exit 1; }
 [ "$failed" -eq 0 ]

@@ -12,6 +12,8 @@
  *   csv.h      an RFC 4180 CSV reader and writer
  *   time.h     timestamps: ISO 8601 parsing, epoch numbers, formatting
  *   filesource.h  the reading half of file-based sources
+ *   fields.h   typed fields of vendor records, with reject codes and messages
+ *   event.h    the fields every attribution event has
  */
 #ifndef TOUCHFLOW_TOUCHFLOW_H
 #define TOUCHFLOW_TOUCHFLOW_H
@@ -26,5 +28,7 @@
 #include "csv.h"
 #include "time.h"
 #include "filesource.h"
+#include "fields.h"
+#include "event.h"
 
 #endif

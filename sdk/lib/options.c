@@ -357,6 +357,19 @@ static int check_enum(validator *v, const tf_option *opt, const json_t *in,
 }
 
 /* A list of strings; every bad element is reported at its own path. */
+/* One element of a TF_OPT_OBJECTS list: an object, copied as it is (the
+ * plugin checks what is inside). */
+static int check_list_object(validator *v, const tf_option *opt, long index,
+                             const json_t *elem, json_t **out)
+{
+  if (!json_is_object(elem)) {
+    report(v, opt->name, index, "expected an object, got %s", kind_of(elem));
+    return TF_ERR_CONFIG;
+  }
+  *out = json_deep_copy(elem);
+  return *out ? TF_OK : TF_ERR_NOMEM;
+}
+
 static int check_list(validator *v, const tf_option *opt, const json_t *in,
                       json_t **out)
 {
@@ -372,7 +385,10 @@ static int check_list(validator *v, const tf_option *opt, const json_t *in,
   if (!list)
     return TF_ERR_NOMEM;
   json_array_foreach (in, i, elem) {
-    rc = check_string(v, opt, (long)i, elem, &copy);
+    if (opt->flags & TF_OPT_OBJECTS)
+      rc = check_list_object(v, opt, (long)i, elem, &copy);
+    else
+      rc = check_string(v, opt, (long)i, elem, &copy);
     if (rc == TF_ERR_CONFIG) {
       bad = 1;
       continue;

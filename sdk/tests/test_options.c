@@ -360,6 +360,35 @@ START_TEST(test_list_elements_must_be_strings)
 }
 END_TEST
 
+static const tf_option objects_table[] = {
+    {"rules", TF_OPT_LIST, NULL, TF_OPT_OBJECTS, 0, 0, NULL, "Rule objects."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+START_TEST(test_list_of_objects_keeps_its_objects)
+{
+  const json_t *rules;
+
+  ck_assert_int_eq(
+      run(objects_table, "{\"rules\": [{\"channel\": \"Email\"}, {}]}", NULL),
+      TF_OK);
+  rules = tf_config_json(cfg, "rules");
+  ck_assert_uint_eq(json_array_size(rules), 2);
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(rules, 0), "channel")),
+      "Email");
+}
+END_TEST
+
+START_TEST(test_list_of_objects_refuses_other_elements)
+{
+  ck_assert_int_eq(run(objects_table, "{\"rules\": [{}, \"Email\", 3]}", NULL),
+                   TF_ERR_CONFIG);
+  assert_diag(PREFIX ".rules[1]", "expected an object, got a string");
+  assert_diag(PREFIX ".rules[2]", "expected an object, got a number");
+  ck_assert_int_eq(json_array_size(diags), 2);
+}
+END_TEST
+
 START_TEST(test_every_problem_is_reported)
 {
   ck_assert_int_eq(run(table,
@@ -891,6 +920,8 @@ static Suite *options_suite(void)
   tcase_add_test(tc, test_enum_must_be_a_string);
   tcase_add_test(tc, test_list_must_be_an_array);
   tcase_add_test(tc, test_list_elements_must_be_strings);
+  tcase_add_test(tc, test_list_of_objects_keeps_its_objects);
+  tcase_add_test(tc, test_list_of_objects_refuses_other_elements);
   tcase_add_test(tc, test_every_problem_is_reported);
   tcase_add_test(tc, test_empty_prefix_paths_are_bare_names);
   tcase_add_test(tc, test_validate_without_out);

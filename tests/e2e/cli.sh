@@ -129,6 +129,24 @@ TF_SECRET_HOLDER=hunter2-very-secret expect secret 2 \
 lacks secret-not-printed "$work/err" "hunter2"
 contains secret-errors-still-reported "$work/err" "sinks[0].config.retries"
 
+# A list option of objects (session_merge's channel_rules) goes through the
+# host's checks to the plugin's own, which names the bad condition.
+cat >"$work/rules.json" <<'JSON'
+{"version": 1,
+ "sources": [{"id": "hits", "plugin": "web", "config": {"path": "in.ndjson"}}],
+ "transforms": [{"id": "m", "plugin": "session_merge", "inputs": ["hits"],
+   "config": {"channel_rules": [
+     {"channel": "Paid Social", "source": "Reddit", "match": {"utm_source": ["reddit"]}}]}}],
+ "sinks": [{"id": "o", "plugin": "file", "inputs": ["m"], "config": {"path": "result/r.ndjson"}}]}
+JSON
+expect channel-rules-objects 0 "$tf" validate "$work/rules.json"
+sed 's/"utm_source": \["reddit"\]/"utm_sorce": ["reddit"]/' "$work/rules.json" >"$work/rules_bad.json"
+expect channel-rules-bad-condition 2 "$tf" run "$work/rules_bad.json"
+contains channel-rules-bad-condition "$work/err" "utm_sorce"
+sed 's/\[$/["not an object",/' "$work/rules.json" >"$work/rules_str.json"
+expect channel-rules-not-objects 2 "$tf" validate "$work/rules_str.json"
+contains channel-rules-not-objects "$work/err" "channel_rules[0]: expected an object, got a string"
+
 # Progress: a live line on request (as on a terminal) once a run lasts a
 # second; none when stderr is not a terminal and progress is auto.
 cat >"$work/slow.json" <<'JSON'

@@ -3,8 +3,8 @@
  * touchpoints out (docs/events.md -> CONTRACT.md "The touchpoint record").
  *
  * Owns the plugin glue only: the option table, reading the validated
- * config (and checking channel_rules, which the host sees as a plain
- * list), and moving records between the host and the engine (merge.h):
+ * config (and checking the rules inside channel_rules: the host only
+ * checks that it is a list of objects), and moving records between the host and the engine (merge.h):
  * rejects to the dead-letter output, persons passed through by reference,
  * resolved touchpoints emitted after each batch, counters reported as
  * metrics.  The attribution itself lives in resolve.c.
@@ -38,7 +38,7 @@ static const tf_option session_merge_options[] = {
     {"emit_web_visits", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
      "A web session without a conversion (form fill, chat, merged call) "
      "yields one Web Visit touchpoint dated at its first hit. false: none."},
-    {"channel_rules", TF_OPT_LIST, NULL, 0, 0, 0, NULL,
+    {"channel_rules", TF_OPT_LIST, NULL, TF_OPT_OBJECTS, 0, 0, NULL,
      "Rules tried before the default channel table, first match wins: "
      "objects {\"channel\": one of the nine channels, \"source\": optional, "
      "\"medium\": optional, \"match\": {condition: [values]}} where a "

@@ -27,18 +27,23 @@ typedef enum tf_option_type {
   TF_OPT_SIZE,     /* integer bytes or "64M" (K, M, G: powers of 1024) */
   TF_OPT_DURATION, /* integer seconds or "250ms", "30s", "30m", "2h", "1d" */
   TF_OPT_ENUM,     /* a string from the allowed list */
-  TF_OPT_LIST,     /* a JSON array (of strings unless the plugin says so) */
+  TF_OPT_LIST,     /* a JSON array of strings (objects: TF_OPT_OBJECTS) */
   TF_OPT_OBJECT    /* a JSON object */
 } tf_option_type;
 
 /* Option flags. */
-#define TF_OPT_REQUIRED 0x1u /* the user must give a value */
-#define TF_OPT_SECRET 0x2u   /* never printed; must come from "${ENV}" */
-#define TF_OPT_RANGE 0x4u    /* min and max below apply */
-#define TF_OPT_PATH                                                            \
-  0x8u /* a file path or glob: relative values are                             \
-          resolved against the pipeline's folder                               \
-          (for a list, each element) */
+/* The user must give a value. */
+#define TF_OPT_REQUIRED 0x1u
+/* Never printed; the raw value must be one "${ENV}" reference. */
+#define TF_OPT_SECRET 0x2u
+/* min and max below apply. */
+#define TF_OPT_RANGE 0x4u
+/* A file path or glob: relative values are resolved against the pipeline's
+ * folder (for a list, each element). */
+#define TF_OPT_PATH 0x8u
+/* For TF_OPT_LIST: the elements are JSON objects, copied as they are for
+ * the plugin to check, instead of strings. */
+#define TF_OPT_OBJECTS 0x10u
 
 typedef struct tf_option {
   const char *name;

@@ -1097,14 +1097,29 @@ END_TEST
 
 /* channel_rules are checked in init: every problem is logged with its
  * path, and init refuses the config. */
+const tf_plugin *transform_session_merge_LTX_tf_plugin_entry(void);
+
+static void keep_diag(void *ud, const char *path, const char *message)
+{
+  snprintf(ud, 256, "%s: %s", path, message);
+}
+
+/* The option is a list of objects (TF_OPT_OBJECTS): the host refuses any
+ * other element before the plugin starts. */
 START_TEST(channel_rules_that_are_not_objects_are_refused)
 {
-  ck_assert_int_eq(fake_start(&st, "{\"channel_rules\": [\"Paid Social\"]}"),
+  const tf_plugin *p = transform_session_merge_LTX_tf_plugin_entry();
+  json_t *given = json_loads("{\"channel_rules\": [\"Paid Social\"]}", 0, NULL);
+  tf_config *cfg = NULL;
+  char diag[256] = "";
+
+  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
+                                       keep_diag, diag, &cfg),
                    TF_ERR_CONFIG);
-  ck_assert_ptr_null(st.state);
-  ck_assert_ptr_nonnull(strstr(fake_logs(), "channel_rules[0]: expected an "
-                                            "object with channel and match"));
-  tf_config_free(st.cfg);
+  ck_assert_ptr_null(cfg);
+  ck_assert_str_eq(diag,
+                   "config.channel_rules[0]: expected an object, got a string");
+  json_decref(given);
 }
 END_TEST
 

@@ -4,10 +4,10 @@
  *
  * Owns the plugin glue only: the option table, reading the validated
  * config (and checking the rules inside channel_rules: the host only
- * checks that it is a list of objects), and moving records between the host and the engine (merge.h):
- * rejects to the dead-letter output, persons passed through by reference,
- * resolved touchpoints emitted after each batch, counters reported as
- * metrics.  The attribution itself lives in resolve.c.
+ * checks that it is a list of objects), and moving records between the host and
+ * the engine (merge.h): rejects to the dead-letter output, persons passed
+ * through by reference, resolved touchpoints emitted after each batch, counters
+ * reported as metrics.  The attribution itself lives in resolve.c.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -19,7 +19,9 @@
 #endif
 
 #ifdef TF_GAUGE_ASAN
-#include <sanitizer/allocator_interface.h>
+/* From libasan (sanitizer/allocator_interface.h, which GCC does not
+ * install). */
+size_t __sanitizer_get_current_allocated_bytes(void);
 
 size_t tf_gauge_heap_bytes(void)
 {

@@ -284,7 +284,7 @@ static void start_due(mkto_http *http, int64_t now)
     }
     unqueue(http, prev, ex);
     if (ex->counted)
-      mkto_ratelimit_note(&http->limiter, now);
+      mkto_ratelimit_start(&http->limiter);
     start(http, ex);
     ex = next;
   }
@@ -324,6 +324,8 @@ static int collect(mkto_http *http)
 
     http->failed = ex->next;
     ex->next = NULL;
+    if (ex->counted)
+      mkto_ratelimit_finish(&http->limiter, mkto_now_ms());
     finished++;
     ex->done(ex->ud, ex);
   }
@@ -343,6 +345,8 @@ static int collect(mkto_http *http)
     release_easy(http, ex);
     unlink_running(http, ex);
     http->in_flight--;
+    if (ex->counted)
+      mkto_ratelimit_finish(&http->limiter, mkto_now_ms());
     finished++;
     ex->done(ex->ud, ex);
   }

@@ -1,8 +1,8 @@
 /*
  * ratelimit.c - sliding-window call limiter (see ratelimit.h).
  *
- * The window is stretched by 2 % so that a call the server sees a little
- * later than we started it still falls outside the window the server counts.
+ * The window is stretched by 2 % against clock differences between us and
+ * the server.
  */
 #include <stdlib.h>
 #include <touchflow/error.h>
@@ -10,39 +10,58 @@
 
 int mkto_ratelimit_init(mkto_ratelimit *rl, int max_calls, int64_t window_ms)
 {
-  rl->starts = calloc((size_t)max_calls, sizeof(*rl->starts));
-  if (!rl->starts)
+  rl->done = calloc((size_t)max_calls, sizeof(*rl->done));
+  if (!rl->done)
     return TF_ERR_NOMEM;
   rl->max_calls = max_calls;
   rl->head = 0;
   rl->count = 0;
+  rl->running = 0;
   rl->window_ms = window_ms + window_ms / 50;
   return TF_OK;
 }
 
 void mkto_ratelimit_clear(mkto_ratelimit *rl)
 {
-  free(rl->starts);
-  rl->starts = NULL;
+  free(rl->done);
+  rl->done = NULL;
+}
+
+/* The i-th oldest remembered answer time. */
+static int64_t answered(const mkto_ratelimit *rl, int i)
+{
+  return rl->done[(rl->head + i) % rl->max_calls];
 }
 
 int64_t mkto_ratelimit_wait(const mkto_ratelimit *rl, int64_t now)
 {
-  int64_t free_at;
+  int expired = 0, recent, excess;
 
-  if (rl->count < rl->max_calls)
+  while (expired < rl->count && answered(rl, expired) + rl->window_ms <= now)
+    expired++;
+  recent = rl->count - expired;
+  if (rl->running + recent < rl->max_calls)
     return 0;
-  free_at = rl->starts[rl->head] + rl->window_ms;
-  return free_at > now ? free_at - now : 0;
+  if (rl->running >= rl->max_calls)
+    return rl->window_ms;
+  /* This many recent answers must leave the window first. */
+  excess = rl->running + recent - rl->max_calls + 1;
+  return answered(rl, expired + excess - 1) + rl->window_ms - now;
 }
 
-void mkto_ratelimit_note(mkto_ratelimit *rl, int64_t now)
+void mkto_ratelimit_start(mkto_ratelimit *rl)
 {
+  rl->running++;
+}
+
+void mkto_ratelimit_finish(mkto_ratelimit *rl, int64_t now)
+{
+  rl->running--;
   if (rl->count < rl->max_calls) {
-    rl->starts[(rl->head + rl->count) % rl->max_calls] = now;
+    rl->done[(rl->head + rl->count) % rl->max_calls] = now;
     rl->count++;
     return;
   }
-  rl->starts[rl->head] = now;
+  rl->done[rl->head] = now;
   rl->head = (rl->head + 1) % rl->max_calls;
 }

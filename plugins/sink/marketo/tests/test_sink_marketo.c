@@ -781,6 +781,31 @@ START_TEST(fault_server_5xx_and_timeouts_are_retried)
 }
 END_TEST
 
+START_TEST(fault_credentials_revoked_mid_run_fail_the_sink_clearly)
+{
+  json_t *answer, *records;
+  tf_sink_result verdict;
+  int flushed;
+
+  emu_reset(EMPTY_SEED);
+  start_ok("\"sync_type\": \"profile\", " FAST_RETRY ", " MAPPING);
+  answer = emu_call("POST", "/_emulator/config",
+                    "{\"clients\": {\"" EMU_CLIENT_ID "\": \"rotated\"}}");
+  json_decref(answer);
+  json_decref(emu_call("POST", "/_emulator/expire_tokens", NULL));
+  records = people(0, 400, "v.com");
+  verdict = fake_sink_write_json(&sink, records, 512);
+  json_decref(records);
+  flushed = sink.plugin->flush(sink.state, fake_ctx);
+  ck_assert(verdict == TF_SINK_ERROR || flushed != TF_OK);
+  ck_assert_int_ne(flushed, TF_OK);
+  ck_assert_msg(fake_log_contains("refused the client credentials"), "%s",
+                fake_log_text());
+  ck_assert(!fake_log_contains(EMU_CLIENT_SECRET));
+  ck_assert_int_eq(fake_reject_count(), 0);
+}
+END_TEST
+
 /* --- init() refusals against the emulator ----------------------------- */
 
 START_TEST(init_refuses_an_unknown_partition_before_any_record)
@@ -964,6 +989,7 @@ static Suite *suite(void)
   tcase_add_test(tc, long_lookup_url_goes_as_post_method_get_without_a_414);
   tcase_add_test(tc, fault_retries_exhausted_dead_letter_batch_with_last_error);
   tcase_add_test(tc, fault_server_5xx_and_timeouts_are_retried);
+  tcase_add_test(tc, fault_credentials_revoked_mid_run_fail_the_sink_clearly);
   tcase_add_test(tc, init_refuses_an_unknown_partition_before_any_record);
   tcase_add_test(tc, init_refuses_bad_credentials_without_showing_the_secret);
   tcase_add_test(

@@ -371,20 +371,28 @@ START_TEST(strmap_folds_ascii_case_and_grows)
 }
 END_TEST
 
-START_TEST(rate_limiter_keeps_max_calls_per_sliding_window)
+START_TEST(rate_limiter_holds_a_slot_from_start_to_one_window_after_answer)
 {
   mkto_ratelimit rl;
 
   ck_assert_int_eq(mkto_ratelimit_init(&rl, 3, 1000), TF_OK);
-  mkto_ratelimit_note(&rl, 0);
-  mkto_ratelimit_note(&rl, 100);
-  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 150), 0);
-  mkto_ratelimit_note(&rl, 200);
-  /* The oldest start (0) leaves the 1 s window (+2 %) at 1020. */
-  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 300), 720);
-  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 1020), 0);
-  mkto_ratelimit_note(&rl, 1020);
-  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 1030), 90);
+  mkto_ratelimit_start(&rl);
+  mkto_ratelimit_finish(&rl, 50);
+  mkto_ratelimit_start(&rl);
+  mkto_ratelimit_finish(&rl, 150);
+  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 160), 0);
+  mkto_ratelimit_start(&rl);
+  /* Two answers in the window and one call running: the oldest answer
+   * (50) leaves the 1 s window (+2 %) at 1070. */
+  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 210), 860);
+  mkto_ratelimit_finish(&rl, 250);
+  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 1069), 1);
+  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 1070), 0);
+  mkto_ratelimit_start(&rl);
+  mkto_ratelimit_start(&rl);
+  mkto_ratelimit_start(&rl);
+  /* Every slot is a running call: only an answer frees one. */
+  ck_assert_int_eq(mkto_ratelimit_wait(&rl, 1100), 1020);
   mkto_ratelimit_clear(&rl);
 }
 END_TEST
@@ -438,7 +446,8 @@ static Suite *suite(void)
   tcase_add_test(tc, a_dedupe_value_waits_while_its_batch_runs);
   tcase_add_test(tc, a_batch_stays_under_the_byte_budget);
   tcase_add_test(tc, strmap_folds_ascii_case_and_grows);
-  tcase_add_test(tc, rate_limiter_keeps_max_calls_per_sliding_window);
+  tcase_add_test(
+      tc, rate_limiter_holds_a_slot_from_start_to_one_window_after_answer);
   tcase_add_test(tc, retry_classes_follow_formats_1_4);
   suite_add_tcase(s, tc);
   return s;

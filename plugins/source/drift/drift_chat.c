@@ -11,7 +11,7 @@
 #include <string.h>
 #include <touchflow/error.h>
 #include <touchflow/plugin.h>
-#include <touchflow/time.h>
+#include <touchflow/event.h>
 #include "drift_state.h"
 
 /* --- Lifetime ---------------------------------------------------------- */
@@ -208,15 +208,18 @@ static const char *conv_biz_uid(const drift_chat *chat, const drift_conv *conv)
 
 static json_t *chat_object(const drift_conv *conv, const char *biz_uid)
 {
-  char ts[TF_TIME_ISO_LEN], id[24];
+  char id[24];
+  json_t *event;
 
-  tf_time_format_ms(conv->moment.ts, ts, sizeof(ts));
   snprintf(id, sizeof(id), "%" PRId64, conv->id);
-  return json_pack("{s:s, s:s, s:I, s:o, s:s, s:s, s:s, s:I}", "event", "chat",
-                   "ts", ts, "ts_ms", (json_int_t)conv->moment.ts, "biz_uid",
-                   biz_uid ? json_string(biz_uid) : json_null(), "email",
-                   conv->moment.email, "origin", "drift", "source_record_id",
-                   id, "conversation_id", (json_int_t)conv->id);
+  event = tf_event_new("chat", conv->moment.ts, biz_uid, conv->moment.email,
+                       "drift", id);
+  if (json_object_set_new(event, "conversation_id",
+                          json_integer((json_int_t)conv->id))) {
+    json_decref(event);
+    return NULL;
+  }
+  return event;
 }
 
 /* The chat record of a conversation with a moment, carrying the origin

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/error.h>
+#include <touchflow/fields.h>
 #include "drift_input.h"
 #include "drift_state.h"
 
@@ -42,7 +43,7 @@ static int optional_id(drift_chat *chat, const tf_record *rec,
                        const json_t *obj, const char *field, int64_t *id,
                        int *has)
 {
-  *has = !drift_input_is_absent(json_object_get(obj, field));
+  *has = !tf_field_is_unset(json_object_get(obj, field));
   return *has ? need_id(chat, rec, obj, field, "invalid_id", id) : TF_OK;
 }
 
@@ -50,7 +51,8 @@ static int optional_id(drift_chat *chat, const tf_record *rec,
 static int need_time(drift_chat *chat, const tf_record *rec, const json_t *obj,
                      const char *where, int64_t *ms)
 {
-  int rc = drift_input_time(json_object_get(obj, "createdAt"), ms);
+  int rc = tf_field_epoch_time(json_object_get(obj, "createdAt"),
+                               TF_EPOCH_MILLISECONDS, ms);
 
   if (rc == TF_OK)
     return TF_OK;
@@ -64,7 +66,7 @@ static int optional_time(drift_chat *chat, const tf_record *rec,
                          const json_t *obj, const char *where, int64_t *ms,
                          int *has)
 {
-  *has = !drift_input_is_absent(json_object_get(obj, "createdAt"));
+  *has = !tf_field_is_unset(json_object_get(obj, "createdAt"));
   return *has ? need_time(chat, rec, obj, where, ms) : TF_OK;
 }
 
@@ -89,8 +91,7 @@ static int check_messages(drift_chat *chat, const tf_record *rec,
   int rc;
 
   f->messages = drift_input_messages(conv);
-  if (!f->messages &&
-      !drift_input_is_absent(json_object_get(conv, "messages"))) {
+  if (!f->messages && !tf_field_is_unset(json_object_get(conv, "messages"))) {
     rc = drift_state_reject(chat, rec, "invalid_message",
                             "\"messages\" is neither an array of messages "
                             "nor a messages response");
@@ -136,7 +137,8 @@ static int apply_message(drift_chat *chat, drift_conv *conv, const json_t *msg,
   int64_t ts, author;
   int rc;
 
-  if (drift_input_time(json_object_get(msg, "createdAt"), &ts) != TF_OK)
+  if (tf_field_epoch_time(json_object_get(msg, "createdAt"),
+                          TF_EPOCH_MILLISECONDS, &ts) != TF_OK)
     return TF_OK;
   drift_state_message_time(conv, ts);
   if (!drift_input_by_contact(msg))

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <touchflow/error.h>
-#include <touchflow/time.h>
+#include <touchflow/fields.h>
 #include "drift_email.h"
 #include "drift_input.h"
 
@@ -149,12 +149,6 @@ int drift_input_normalize(const json_t *obj, json_t **owned)
 
 /* --- Scalars ----------------------------------------------------------- */
 
-int drift_input_is_absent(const json_t *value)
-{
-  return !value || json_is_null(value) ||
-         (json_is_string(value) && json_string_length(value) == 0);
-}
-
 static int id_from_text(const char *s, int64_t *id)
 {
   int64_t v = 0;
@@ -172,7 +166,7 @@ static int id_from_text(const char *s, int64_t *id)
 
 int drift_input_id(const json_t *value, int64_t *id)
 {
-  if (drift_input_is_absent(value))
+  if (tf_field_is_unset(value))
     return TF_ERR_NOTFOUND;
   if (json_is_integer(value) && json_integer_value(value) >= 0) {
     *id = (int64_t)json_integer_value(value);
@@ -181,31 +175,6 @@ int drift_input_id(const json_t *value, int64_t *id)
   if (json_is_string(value))
     return id_from_text(json_string_value(value), id);
   return TF_ERR_PARSE;
-}
-
-/* An epoch number below this (1973-03-03 in milliseconds) is taken for
- * seconds given by mistake. */
-#define MIN_EPOCH_MS 100000000000LL
-
-static int is_epoch_number(const json_t *value)
-{
-  const char *s = json_string_value(value);
-
-  if (json_is_integer(value))
-    return 1;
-  if (s && *s == '-')
-    s++;
-  return s && *s && strspn(s, "0123456789") == strlen(s);
-}
-
-int drift_input_time(const json_t *value, int64_t *ms)
-{
-  if (drift_input_is_absent(value))
-    return TF_ERR_NOTFOUND;
-  if (tf_time_from_json(value, TF_EPOCH_MILLISECONDS, ms) != TF_OK ||
-      (is_epoch_number(value) && *ms < MIN_EPOCH_MS))
-    return TF_ERR_PARSE;
-  return TF_OK;
 }
 
 int drift_input_email(const json_t *value, char **email)
@@ -237,12 +206,11 @@ static int is_conversation(const json_t *obj)
                                        NULL};
   size_t i;
 
-  if (!json_is_object(obj) ||
-      drift_input_is_absent(json_object_get(obj, "id")) ||
-      !drift_input_is_absent(json_object_get(obj, "conversationId")))
+  if (!json_is_object(obj) || tf_field_is_unset(json_object_get(obj, "id")) ||
+      !tf_field_is_unset(json_object_get(obj, "conversationId")))
     return 0;
   for (i = 0; fields[i]; i++)
-    if (!drift_input_is_absent(json_object_get(obj, fields[i])))
+    if (!tf_field_is_unset(json_object_get(obj, fields[i])))
       return 1;
   return 0;
 }
@@ -298,28 +266,19 @@ int drift_input_by_contact(const json_t *message)
 
 /* --- BizibleId --------------------------------------------------------- */
 
-#define BIZ_UID_LEN 32
-
 int drift_input_biz_uid(const json_t *contact, const char *attribute,
                         char **biz_uid)
 {
   const json_t *v =
       json_object_get(json_object_get(contact, "attributes"), attribute);
-  const char *s = json_string_value(v);
-  size_t i;
+  char text[TF_BIZIBLE_ID_LEN + 1];
+  tf_field_problem why;
 
   *biz_uid = NULL;
-  if (drift_input_is_absent(v))
-    return TF_OK;
-  if (!s || strlen(s) != BIZ_UID_LEN)
+  if (tf_field_bizible_id_value(v, attribute, text, &why) != TF_OK)
     return TF_ERR_PARSE;
-  for (i = 0; i < BIZ_UID_LEN; i++)
-    if (!isxdigit((unsigned char)s[i]))
-      return TF_ERR_PARSE;
-  *biz_uid = strdup(s);
-  if (!*biz_uid)
-    return TF_ERR_NOMEM;
-  for (i = 0; i < BIZ_UID_LEN; i++)
-    (*biz_uid)[i] = (char)tolower((unsigned char)(*biz_uid)[i]);
-  return TF_OK;
+  if (!text[0])
+    return TF_OK;
+  *biz_uid = strdup(text);
+  return *biz_uid ? TF_OK : TF_ERR_NOMEM;
 }

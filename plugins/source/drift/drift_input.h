@@ -7,7 +7,8 @@
  * from it.  CSV input is flat: drift_input_normalize rebuilds the nesting
  * from dotted column names ("data.author.type") and from cells holding
  * JSON text (a "messages" column with the JSON array).  Ids and times may
- * be JSON numbers or numeric strings; an empty string counts as absent.
+ * be JSON numbers or numeric strings; an empty string counts as absent
+ * (tf_field_is_unset of fields.h, which also reads the times).
  */
 #ifndef DRIFT_INPUT_H
 #define DRIFT_INPUT_H
@@ -20,17 +21,9 @@
  * stores NULL and obj is to be used as it is.  TF_OK or TF_ERR_NOMEM. */
 int drift_input_normalize(const json_t *obj, json_t **owned);
 
-/* 1 for NULL, null and "" (an empty CSV cell). */
-int drift_input_is_absent(const json_t *value);
-
 /* A Drift id (a non-negative integer, or a string of digits).  TF_OK,
  * TF_ERR_NOTFOUND (NULL, null or "") or TF_ERR_PARSE. */
 int drift_input_id(const json_t *value, int64_t *id);
-
-/* A time in epoch milliseconds (or an ISO-8601 string).  TF_OK,
- * TF_ERR_NOTFOUND (NULL, null or "") or TF_ERR_PARSE (also for an epoch
- * number before 1973-03-03, most likely seconds given by mistake). */
-int drift_input_time(const json_t *value, int64_t *ms);
 
 /* The webhook event type of a record ("new_message", ...), or NULL when
  * the record is not a webhook event (no non-empty string "type"). */

@@ -32,7 +32,6 @@ struct mkto_client {
   mkto_auth auth;
   mkto_call *calls;  /* every open call */
   mkto_call *parked; /* waiting for a token */
-  size_t open;
   unsigned seed;
   int failed;
   char failure[600];
@@ -118,11 +117,6 @@ void mkto_client_free(mkto_client *client)
   }
   mkto_auth_clear(&client->auth);
   free(client);
-}
-
-size_t mkto_client_open_calls(const mkto_client *client)
-{
-  return client->open;
 }
 
 const char *mkto_client_failure(const mkto_client *client)
@@ -275,7 +269,6 @@ static void call_open(mkto_call *call)
   if (client->calls)
     client->calls->prev = call;
   client->calls = call;
-  client->open++;
   send_call(call, 0);
 }
 
@@ -325,7 +318,6 @@ static void call_close(mkto_call *call, const json_t *body)
     client->calls = call->next;
   if (call->next)
     call->next->prev = call->prev;
-  client->open--;
   outcome.body = body;
   outcome.code = body ? NULL : call->code;
   outcome.message = body ? NULL : call->message;

@@ -52,9 +52,6 @@ int mkto_client_post_json(mkto_client *client, const char *path,
 /* Moves calls on; waits up to max_wait_ms when nothing is ready. */
 void mkto_client_step(mkto_client *client, int64_t max_wait_ms);
 
-/* Number of calls not finished yet. */
-size_t mkto_client_open_calls(const mkto_client *client);
-
 /* NULL while the client works; else why it failed for good (no secret in
  * it).  Then no call will finish. */
 const char *mkto_client_failure(const mkto_client *client);

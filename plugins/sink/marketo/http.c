@@ -117,16 +117,6 @@ void mkto_http_submit(mkto_http *http, mkto_exchange *ex)
   http->queued++;
 }
 
-size_t mkto_http_busy(const mkto_http *http)
-{
-  size_t failed = 0;
-  const mkto_exchange *ex;
-
-  for (ex = http->failed; ex; ex = ex->next)
-    failed++;
-  return http->queued + (size_t)http->in_flight + failed;
-}
-
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
   mkto_exchange *ex = ud;
@@ -351,6 +341,17 @@ static int collect(mkto_http *http)
     ex->done(ex->ud, ex);
   }
   return finished;
+}
+
+/* Exchanges queued, in flight or failed to start. */
+static size_t mkto_http_busy(const mkto_http *http)
+{
+  size_t failed = 0;
+  const mkto_exchange *ex;
+
+  for (ex = http->failed; ex; ex = ex->next)
+    failed++;
+  return http->queued + (size_t)http->in_flight + failed;
 }
 
 int mkto_http_step(mkto_http *http, int64_t max_wait_ms)

@@ -67,9 +67,6 @@ void mkto_http_submit(mkto_http *http, mkto_exchange *ex);
  * Returns TF_OK, or TF_ERR_IO when curl itself failed. */
 int mkto_http_step(mkto_http *http, int64_t max_wait_ms);
 
-/* Exchanges queued or in flight. */
-size_t mkto_http_busy(const mkto_http *http);
-
 /* Frees an exchange's response buffer. */
 void mkto_exchange_clear(mkto_exchange *ex);
 

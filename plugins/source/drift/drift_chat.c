@@ -183,13 +183,13 @@ void drift_state_message_time(drift_conv *conv, int64_t ts)
 int drift_state_reject(drift_chat *chat, const tf_record *rec, const char *code,
                        const char *fmt, ...)
 {
-  char message[512];
   va_list ap;
+  int rc;
 
   va_start(ap, fmt);
-  vsnprintf(message, sizeof(message), fmt, ap);
+  rc = tf_vrejectf(chat->host, chat->ctx, rec, code, fmt, ap);
   va_end(ap);
-  return chat->host->reject(chat->ctx, rec, code, message);
+  return rc;
 }
 
 /* --- Chat events ------------------------------------------------------- */

@@ -15,7 +15,6 @@
  * judged go to host->reject().
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,21 +230,6 @@ out_free_state:
 
 /* --- Judging one record --------------------------------------------------- */
 
-static int reject(transform_dedupe *t, const tf_record *rec, const char *code,
-                  const char *fmt, ...) TF_PRINTF(4, 5);
-
-static int reject(transform_dedupe *t, const tf_record *rec, const char *code,
-                  const char *fmt, ...)
-{
-  char message[512];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(message, sizeof(message), fmt, ap);
-  va_end(ap);
-  return t->host->reject(t->ctx, rec, code, message);
-}
-
 /* Passes rec on unchanged (the same record, one more reference). */
 static int pass(transform_dedupe *t, tf_record *rec)
 {
@@ -271,11 +255,11 @@ static int read_date(transform_dedupe *t, const tf_record *rec,
     return TF_OK;
   *rejected = 1;
   if (!text)
-    return reject(t, rec, "invalid_date",
-                  "date: missing or not a string (needed %s)", needed_for);
-  return reject(t, rec, "invalid_date",
-                "date: \"%s\" is not an ISO-8601 time (needed %s)", text,
-                needed_for);
+    return tf_rejectf(t->host, t->ctx, rec, "invalid_date",
+                      "date: missing or not a string (needed %s)", needed_for);
+  return tf_rejectf(t->host, t->ctx, rec, "invalid_date",
+                    "date: \"%s\" is not an ISO-8601 time (needed %s)", text,
+                    needed_for);
 }
 
 /* Applies a Drift rule to a touchpoint it matched; *done = 1 when the
@@ -407,8 +391,8 @@ static int judge_record(transform_dedupe *t, tf_record *rec)
   int rc;
 
   if (!tf_record_json(rec))
-    return reject(t, rec, "not_an_object",
-                  "the record is raw text, not a JSON object");
+    return tf_rejectf(t->host, t->ctx, rec, "not_an_object",
+                      "the record is raw text, not a JSON object");
   if (!is_touchpoint(rec)) {
     t->host->metric(t->ctx, "passed_non_touchpoint", 1);
     return pass(t, rec);

@@ -10,7 +10,6 @@
  * object with drop_unmapped) that becomes a derived record keeping the
  * input's origin.  It keeps no state between records.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,22 +379,6 @@ static int set_target(json_t *out, const mapping *m, const json_t *value,
   return TF_OK;
 }
 
-/* Sends rec to the dead-letter output with a formatted message. */
-static int reject(transform_map *t, const tf_record *rec, const char *code,
-                  const char *fmt, ...) TF_PRINTF(4, 5);
-
-static int reject(transform_map *t, const tf_record *rec, const char *code,
-                  const char *fmt, ...)
-{
-  char message[512];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(message, sizeof(message), fmt, ap);
-  va_end(ap);
-  return t->host->reject(t->ctx, rec, code, message);
-}
-
 /* Sets every resolved target in out; rejects rec when one is blocked.
  * Returns TF_OK with *rejected set when it was, or an error code. */
 static int set_targets(transform_map *t, const tf_record *rec, json_t *out,
@@ -415,9 +398,9 @@ static int set_targets(transform_map *t, const tf_record *rec, json_t *out,
       continue;
     }
     *rejected = 1;
-    return reject(t, rec, "target_conflict",
-                  "cannot set %s: %s holds a value that is not an object",
-                  t->maps[i].target, blocker);
+    return tf_rejectf(t->host, t->ctx, rec, "target_conflict",
+                      "cannot set %s: %s holds a value that is not an object",
+                      t->maps[i].target, blocker);
   }
   return TF_OK;
 }
@@ -432,9 +415,9 @@ static int build_output(transform_map *t, const tf_record *rec, json_t **out)
 
   *out = NULL;
   if (missing)
-    return reject(t, rec, "missing_field",
-                  "no value at source path %s (for target %s)", missing->source,
-                  missing->target);
+    return tf_rejectf(t->host, t->ctx, rec, "missing_field",
+                      "no value at source path %s (for target %s)",
+                      missing->source, missing->target);
   obj = t->drop_unmapped ? json_object() : tf_record_copy_json(rec);
   if (!obj)
     return TF_ERR_NOMEM;

@@ -14,6 +14,7 @@
 #ifndef TOUCHFLOW_HOST_H
 #define TOUCHFLOW_HOST_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "record.h"
@@ -66,6 +67,15 @@ typedef struct tf_host {
   /* The stage id as written in the pipeline file; borrowed. */
   const char *(*stage_id)(const tf_ctx *ctx);
 } tf_host;
+
+/* host->reject with a printf-style message (cut at 512 bytes).  Returns
+ * what host->reject returns.  rec is borrowed. */
+int tf_rejectf(const tf_host *host, tf_ctx *ctx, const tf_record *rec,
+               const char *code, const char *fmt, ...) TF_PRINTF(5, 6);
+
+/* tf_rejectf with a va_list, for plugins' own variadic wrappers. */
+int tf_vrejectf(const tf_host *host, tf_ctx *ctx, const tf_record *rec,
+                const char *code, const char *fmt, va_list ap);
 
 /* 1 when the host table has `member` (it was built with a newer SDK). */
 #define TF_HOST_HAS(host, member)                                              \

@@ -33,6 +33,12 @@ int tf_cmd_inspect(const tf_cli_args *args);
 /* `new-plugin`: parses its own arguments (those after the command). */
 int tf_cmd_new_plugin(int argc, char **argv);
 
+/* The value of the option NAME at argv[*i], given as "NAME VALUE" (then *i
+ * moves past VALUE) or "NAME=VALUE"; NULL when argv[*i] is not NAME or
+ * the value is missing.  Borrowed from argv. */
+const char *tf_cli_option_value(int argc, char **argv, int *i,
+                                const char *name);
+
 /* The loader for args->plugin_paths, or NULL after printing why. */
 struct tf_loader *tf_cli_loader(const tf_cli_args *args);
 

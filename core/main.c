@@ -36,20 +36,6 @@ static int usage_error(const char *fmt, const char *arg)
   return 2;
 }
 
-/* The value of an option given as "--name VALUE" or "--name=VALUE". */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-  size_t n = strlen(name);
-
-  if (strncmp(argv[*i], name, n) != 0)
-    return NULL;
-  if (argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (argv[*i][n] != '\0' || *i + 1 >= argc)
-    return NULL;
-  return argv[++*i];
-}
-
 static int parse_progress(const char *v, tf_run_options *opt)
 {
   if (strcmp(v, "auto") == 0)
@@ -68,13 +54,14 @@ static int parse_one(int argc, char **argv, int *i, tf_cli_args *args)
   const char *a = argv[*i], *v;
   int is_run = strcmp(args->command, "run") == 0;
 
-  if ((v = option_value(argc, argv, i, "--plugin-path")) != NULL) {
+  if ((v = tf_cli_option_value(argc, argv, i, "--plugin-path")) != NULL) {
     if (args->n_plugin_paths == TF_CLI_MAX_PATHS)
       return usage_error("too many --plugin-path options%s", "");
     args->plugin_paths[args->n_plugin_paths++] = v;
-  } else if (is_run && (v = option_value(argc, argv, i, "--state-dir"))) {
+  } else if (is_run &&
+             (v = tf_cli_option_value(argc, argv, i, "--state-dir"))) {
     args->state_dir = v;
-  } else if (is_run && (v = option_value(argc, argv, i, "--progress"))) {
+  } else if (is_run && (v = tf_cli_option_value(argc, argv, i, "--progress"))) {
     return parse_progress(v, &args->run);
   } else if (is_run && strcmp(a, "--quiet") == 0) {
     args->run.quiet = 1;

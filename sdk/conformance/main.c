@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "loader.h"
 #include "report.h"
@@ -51,35 +52,21 @@ static int usage_error(const char *what, const char *arg)
   return 2;
 }
 
-/* The value of "--name VALUE" or "--name=VALUE" at argv[*i], or NULL. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-  size_t n = strlen(name);
-
-  if (strncmp(argv[*i], name, n) != 0)
-    return NULL;
-  if (argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (argv[*i][n] != '\0' || *i + 1 >= argc)
-    return NULL;
-  return argv[++*i];
-}
-
 static int parse_args(int argc, char **argv, args *a)
 {
   const char *v;
   int i;
 
   for (i = 1; i < argc; i++) {
-    if ((v = option_value(argc, argv, &i, "--config")))
+    if ((v = tf_cli_option_value(argc, argv, &i, "--config")))
       a->config = v;
-    else if ((v = option_value(argc, argv, &i, "--fixtures")))
+    else if ((v = tf_cli_option_value(argc, argv, &i, "--fixtures")))
       a->fixtures = v;
-    else if ((v = option_value(argc, argv, &i, "--report-json")))
+    else if ((v = tf_cli_option_value(argc, argv, &i, "--report-json")))
       a->report_json = v;
-    else if ((v = option_value(argc, argv, &i, "--kind")))
+    else if ((v = tf_cli_option_value(argc, argv, &i, "--kind")))
       a->kind = v;
-    else if ((v = option_value(argc, argv, &i, "--plugin-path"))) {
+    else if ((v = tf_cli_option_value(argc, argv, &i, "--plugin-path"))) {
       if (a->n_paths == MAX_PATHS)
         return usage_error("too many --plugin-path options", "");
       a->paths[a->n_paths++] = v;

@@ -8,6 +8,23 @@ build=${TF_BUILDDIR:-.}
 export TOUCHFLOW_CONFORMANCE_DATA="$src/sdk/conformance/fixtures"
 failed=0
 count=0
+
+# Plugins that talk to Marketo (their conformance.json names
+# ${TF_MARKETO_ENDPOINT}) run against the emulator on 127.0.0.1.
+work=$(mktemp -d)
+emulator=
+trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; rm -rf "$work"' EXIT
+if command -v python3 >/dev/null; then
+  python3 "$src/tests/marketo/emulator.py" --port 0 --port-file "$work/port" \
+    --client-id conformance --client-secret conformance-secret >"$work/log" 2>&1 &
+  emulator=$!
+  for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+  export TF_MARKETO_ENDPOINT="http://127.0.0.1:$(cat "$work/port" 2>/dev/null)"
+  export TF_MARKETO_SECRET=conformance-secret
+  # init/fini cycles each fetch a token and the partitions: no rate limit.
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_emulator/config", b"{\"rate_limit\": 1000000}", {"Content-Type": "application/json"}), timeout=10).read()' \
+    "$TF_MARKETO_ENDPOINT" || echo "conformance: the Marketo emulator did not start"
+fi
 for conf in $(cd "$src" && find plugins -name conformance.json | sort); do
   dir=${conf%/conformance.json}
   kind=$(basename "$(dirname "$dir")")

@@ -6,11 +6,11 @@
  * records, reject collects codes and messages, metric sums counters).
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include "../../tests/collect_host.h"
 #include "../call_event.h"
 
 const tf_plugin *source_calltracking_LTX_tf_plugin_entry(void);
@@ -18,71 +18,16 @@ const tf_plugin *source_calltracking_LTX_tf_plugin_entry(void);
 #define UID "277d79d01678498fea067c9b631bf6df"
 #define UID2 "08c1063cb0a64349ad0d2d862f5cc700"
 
-struct tf_ctx {
-  int unused;
-};
-
-static tf_ctx ctx;
-static tf_batch *emitted;
-static json_t *rejects; /* [{"code", "message", "line", "record"}] */
-static json_t *metrics; /* {"name": total} */
-static char last_log[1024];
-
-static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(last_log, sizeof(last_log), fmt, ap);
-  va_end(ap);
-}
-
-static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
-                       const char *message)
-{
-  const json_t *obj = tf_record_json(rec);
-
-  json_array_append_new(rejects,
-                        json_pack("{s:s, s:s, s:I, s:O?}", "code", code,
-                                  "message", message, "line",
-                                  (json_int_t)tf_record_origin(rec).line,
-                                  "record", (json_t *)obj));
-  return TF_OK;
-}
-
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
-{
-  json_int_t now = json_integer_value(json_object_get(metrics, name));
-
-  json_object_set_new(metrics, name, json_integer(now + delta));
-}
-
-static int fake_emit(tf_ctx *c, tf_record *rec)
-{
-  return tf_batch_push(emitted, rec);
-}
-
-static const char *fake_stage_id(const tf_ctx *c)
-{
-  return "calls";
-}
-
-static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
-                             fake_metric,     fake_emit, fake_stage_id};
-
+/* Every test starts with an empty collecting host (collect_host.h). */
 static void setup(void)
 {
-  emitted = tf_batch_new();
-  rejects = json_array();
-  metrics = json_object();
-  last_log[0] = '\0';
+  collect_stage_id = "calls";
+  collect_host_setup();
 }
 
 static void teardown(void)
 {
-  tf_batch_free(emitted);
-  json_decref(rejects);
-  json_decref(metrics);
+  collect_host_teardown();
 }
 
 /* --- Calling the mapping directly ------------------------------------- */
@@ -101,7 +46,8 @@ static void map_with(const call_settings *set, const char *json)
       tf_record_parse(json, strlen(json), &origin, err, sizeof(err));
 
   ck_assert_msg(rec != NULL, "bad test JSON: %s", err);
-  ck_assert_int_eq(source_calltracking_map_call((void *)set, &ctx, &host, rec),
+  ck_assert_int_eq(source_calltracking_map_call((void *)set, collect_ctx,
+                                                &collect_host, rec),
                    TF_OK);
   tf_record_unref(rec);
 }
@@ -410,9 +356,9 @@ START_TEST(test_input_record_is_left_alone)
   tf_record *rec = tf_record_parse(json, strlen(json), &origin, NULL, 0);
   json_t *before = tf_record_copy_json(rec);
 
-  ck_assert_int_eq(
-      source_calltracking_map_call((void *)&task_settings, &ctx, &host, rec),
-      TF_OK);
+  ck_assert_int_eq(source_calltracking_map_call(
+                       (void *)&task_settings, collect_ctx, &collect_host, rec),
+                   TF_OK);
   ck_assert(json_equal(before, tf_record_json(rec)));
   ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 0)).line, 4);
   json_decref(before);
@@ -512,7 +458,7 @@ static int start(const char *config_json, tf_config **cfg, void **state)
                                        cfg),
                    TF_OK);
   json_decref(given);
-  return plugin->init(&ctx, &host, *cfg, state);
+  return plugin->init(collect_ctx, &collect_host, *cfg, state);
 }
 
 START_TEST(test_empty_bizible_id_field_fails_init)
@@ -555,7 +501,7 @@ static void run_fixture(const char *config_json)
 
   ck_assert_int_eq(start(config_json, &cfg, &state), TF_OK);
   do {
-    rc = plugin->produce(state, &ctx, 3);
+    rc = plugin->produce(state, collect_ctx, 3);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
   plugin->fini(state);

@@ -6,78 +6,27 @@
  * counters).
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include "../../tests/collect_host.h"
 #include "../web_hit.h"
 
 const tf_plugin *source_web_LTX_tf_plugin_entry(void);
 
 #define UID "277d79d01678498fea067c9b631bf6df"
 
-struct tf_ctx {
-  int unused;
-};
-
-static tf_ctx ctx;
-static tf_batch *emitted;
-static json_t *rejects; /* [{"code", "message", "line"}] */
-static json_t *metrics; /* {"name": total} */
-static char last_log[1024];
-
-static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(last_log, sizeof(last_log), fmt, ap);
-  va_end(ap);
-}
-
-static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
-                       const char *message)
-{
-  json_array_append_new(
-      rejects, json_pack("{s:s, s:s, s:I}", "code", code, "message", message,
-                         "line", (json_int_t)tf_record_origin(rec).line));
-  return TF_OK;
-}
-
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
-{
-  json_int_t now = json_integer_value(json_object_get(metrics, name));
-
-  json_object_set_new(metrics, name, json_integer(now + delta));
-}
-
-static int fake_emit(tf_ctx *c, tf_record *rec)
-{
-  return tf_batch_push(emitted, rec);
-}
-
-static const char *fake_stage_id(const tf_ctx *c)
-{
-  return "hits";
-}
-
-static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
-                             fake_metric,     fake_emit, fake_stage_id};
-
+/* Every test starts with an empty collecting host (collect_host.h). */
 static void setup(void)
 {
-  emitted = tf_batch_new();
-  rejects = json_array();
-  metrics = json_object();
-  last_log[0] = '\0';
+  collect_stage_id = "hits";
+  collect_host_setup();
 }
 
 static void teardown(void)
 {
-  tf_batch_free(emitted);
-  json_decref(rejects);
-  json_decref(metrics);
+  collect_host_teardown();
 }
 
 /* --- Calling the mapping directly ------------------------------------- */
@@ -91,7 +40,8 @@ static void map_json(const char *json)
       tf_record_parse(json, strlen(json), &origin, err, sizeof(err));
 
   ck_assert_msg(rec != NULL, "bad test JSON: %s", err);
-  ck_assert_int_eq(source_web_map_hit(NULL, &ctx, &host, rec), TF_OK);
+  ck_assert_int_eq(source_web_map_hit(NULL, collect_ctx, &collect_host, rec),
+                   TF_OK);
   tf_record_unref(rec);
 }
 
@@ -383,7 +333,8 @@ START_TEST(test_event_keeps_the_input_origin_and_leaves_input_alone)
   json_t *before = tf_record_copy_json(rec);
   tf_origin got;
 
-  ck_assert_int_eq(source_web_map_hit(NULL, &ctx, &host, rec), TF_OK);
+  ck_assert_int_eq(source_web_map_hit(NULL, collect_ctx, &collect_host, rec),
+                   TF_OK);
   got = tf_record_origin(tf_batch_get(emitted, 0));
   ck_assert_str_eq(got.file, "hits.ndjson");
   ck_assert_int_eq(got.line, 3);
@@ -429,9 +380,10 @@ static void run_fixture(const char *config_json)
                                        WEB_FIXTURES, diag_fail, NULL, &cfg),
                    TF_OK);
   json_decref(given);
-  ck_assert_int_eq(plugin->init(&ctx, &host, cfg, &state), TF_OK);
+  ck_assert_int_eq(plugin->init(collect_ctx, &collect_host, cfg, &state),
+                   TF_OK);
   do {
-    rc = plugin->produce(state, &ctx, 4);
+    rc = plugin->produce(state, collect_ctx, 4);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
   plugin->fini(state);

@@ -100,9 +100,23 @@ static const char *host_stage_id(const tf_ctx *ctx)
   return ctx->stage->def->id;
 }
 
+/* A transform's declared output watermark; it never goes back. */
+static void host_watermark(tf_ctx *ctx, int64_t wm)
+{
+  tf_stage *stage = ctx->stage;
+
+  if (stage->plugin->kind == TF_KIND_TRANSFORM && wm > stage->wm_out)
+    stage->wm_out = wm;
+}
+
 static const tf_host host_table = {
-    sizeof(tf_host), host_log,  host_reject,
-    host_metric,     host_emit, host_stage_id,
+    .size = sizeof(tf_host),
+    .log = host_log,
+    .reject = host_reject,
+    .metric = host_metric,
+    .emit = host_emit,
+    .stage_id = host_stage_id,
+    .watermark = host_watermark,
 };
 
 const tf_host *tf_host_table(void)

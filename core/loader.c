@@ -102,7 +102,7 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
              TF_ABI_MAJOR, TF_ABI_MINOR);
     return TF_ERR_ABI;
   }
-  if (p->struct_size < offsetof(tf_plugin, reserved)) {
+  if (p->struct_size < offsetof(tf_plugin, check)) {
     snprintf(err, errlen,
              "%s: descriptor size %u is smaller than ABI %u.%u "
              "requires",
@@ -125,6 +125,15 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
              p->kind == TF_KIND_SOURCE      ? "produce"
              : p->kind == TF_KIND_TRANSFORM ? "process"
                                             : "write");
+    return TF_ERR_PLUGIN;
+  }
+  if ((p->watermark && p->kind != TF_KIND_SOURCE) ||
+      (p->advance && p->kind != TF_KIND_TRANSFORM)) {
+    snprintf(err, errlen,
+             "%s: %s plugin \"%s\" has a %s callback, which only %s have", path,
+             tf_plugin_kind_name(p->kind), p->name,
+             p->watermark ? "watermark" : "advance",
+             p->watermark ? "sources" : "transforms");
     return TF_ERR_PLUGIN;
   }
   return TF_OK;

@@ -1,8 +1,10 @@
 /*
  * main.c - the touchflow program: argument parsing and command dispatch.
  */
+#include <errno.h>
 #include <ltdl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -13,6 +15,7 @@ static const char usage[] =
     "usage: touchflow run PIPELINE.json [--plugin-path DIR]... "
     "[--state-dir DIR]\n"
     "                     [--progress auto|always|never] [--quiet]\n"
+    "                     [--batch-size N]\n"
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow plugins [--json] [--plugin-path DIR]...\n"
     "       touchflow inspect PLUGIN [--json] [--plugin-path DIR]...\n"
@@ -49,6 +52,22 @@ static int parse_progress(const char *v, tf_run_options *opt)
   return 0;
 }
 
+/* --batch-size: records asked of a source per produce(), 1..1000000. */
+static int parse_batch_size(const char *v, tf_run_options *opt)
+{
+  char *end;
+  unsigned long n;
+
+  errno = 0;
+  n = strtoul(v, &end, 10);
+  if (errno || end == v || *end || v[0] == '-' || n < 1 || n > 1000000)
+    return usage_error("--batch-size takes a number of records from 1 to "
+                       "1000000, not \"%s\"",
+                       v);
+  opt->batch_size = (size_t)n;
+  return 0;
+}
+
 static int parse_one(int argc, char **argv, int *i, tf_cli_args *args)
 {
   const char *a = argv[*i], *v;
@@ -63,6 +82,9 @@ static int parse_one(int argc, char **argv, int *i, tf_cli_args *args)
     args->state_dir = v;
   } else if (is_run && (v = tf_cli_option_value(argc, argv, i, "--progress"))) {
     return parse_progress(v, &args->run);
+  } else if (is_run &&
+             (v = tf_cli_option_value(argc, argv, i, "--batch-size"))) {
+    return parse_batch_size(v, &args->run);
   } else if (is_run && strcmp(a, "--quiet") == 0) {
     args->run.quiet = 1;
   } else if (!is_run && strcmp(args->command, "validate") != 0 &&

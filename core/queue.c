@@ -88,3 +88,8 @@ int tf_queue_has_room(const tf_queue *q)
 {
   return q->count < q->limit;
 }
+
+int tf_queue_empty(const tf_queue *q)
+{
+  return q->count == 0;
+}

@@ -39,4 +39,7 @@ tf_shared_batch *tf_queue_pop(tf_queue *q);
 
 int tf_queue_has_room(const tf_queue *q);
 
+/* 1 when nothing waits in the queue. */
+int tf_queue_empty(const tf_queue *q);
+
 #endif

@@ -2,10 +2,12 @@
  * runner.c - the scheduler that moves batches through the stages.
  *
  * Loop: first drain the queued batch closest to a sink (reverse topological
- * order), else let the next source (round robin, file order) produce one
- * batch if every queue below it has room.  When no source is left, flush
- * transforms in topological order, draining after each, then flush (commit)
- * the sinks.  A failed source ends alone (the others go on); a failed
+ * order); else hand a risen input watermark to a stage whose queue is
+ * empty (advance); else let the source with the lowest watermark produce
+ * one batch (watermark alignment; ties and unknown watermarks in round
+ * robin, file order) if every queue below it has room.  When no source is left,
+ * flush transforms in topological order, draining after each, then flush
+ * (commit) the sinks.  A failed source ends alone (the others go on); a failed
  * transform or sink stops the run, and the healthy sinks still commit what
  * they accepted.
  */
@@ -180,6 +182,22 @@ static int downstream_has_room(const tf_stage *s)
   return 1;
 }
 
+/* A source's watermark after a produce() call that returned rc. */
+static void note_source_watermark(tf_stage *s, int rc)
+{
+  int64_t wm;
+
+  if (rc != TF_MORE) {
+    s->wm_out = TF_WATERMARK_END; /* ended (or failed): nothing follows */
+    return;
+  }
+  if (!s->plugin->watermark)
+    return;
+  wm = s->plugin->watermark(s->state);
+  if (wm > s->wm_out && wm != TF_WATERMARK_END)
+    s->wm_out = wm;
+}
+
 static void run_produce(tf_runner *r, tf_stage *s)
 {
   uint64_t before = s->n_out;
@@ -190,6 +208,7 @@ static void run_produce(tf_runner *r, tf_stage *s)
     fail_stage(r, s, 1);
     return;
   }
+  note_source_watermark(s, rc);
   if (rc == TF_DONE) {
     s->done = 1;
   } else if (rc < 0) {
@@ -201,18 +220,84 @@ static void run_produce(tf_runner *r, tf_stage *s)
   }
 }
 
-/* Lets the next source with room below it produce.  1 if one ran. */
+/* Lets the source with the lowest watermark and room below it produce;
+ * among equals, the next one in round robin.  Reading the source that is
+ * furthest behind in event time first keeps what transforms must hold
+ * small, and an unknown watermark is the lowest of all.  1 if one ran. */
 static int produce_one(tf_runner *r)
 {
-  size_t n = r->p->n_stages, tried;
+  size_t n = r->p->n_stages, tried, at, best_at = 0;
+  tf_stage *best = NULL;
 
   for (tried = 0; tried < n; tried++) {
-    tf_stage *s = &r->stages[r->p->order[r->next_source]];
+    tf_stage *s;
 
-    r->next_source = (r->next_source + 1) % n;
+    at = (r->next_source + tried) % n;
+    s = &r->stages[r->p->order[at]];
     if (s->plugin->kind != TF_KIND_SOURCE || s->done || !downstream_has_room(s))
       continue;
-    run_produce(r, s);
+    if (!best || s->wm_out < best->wm_out) {
+      best = s;
+      best_at = at;
+    }
+  }
+  if (!best)
+    return 0;
+  r->next_source = (best_at + 1) % n;
+  run_produce(r, best);
+  return 1;
+}
+
+/* The smallest output watermark among s's inputs. */
+static int64_t input_watermark(const tf_runner *r, const tf_stage *s)
+{
+  int64_t low = TF_WATERMARK_END;
+  size_t j;
+
+  for (j = 0; j < s->def->n_inputs; j++) {
+    const tf_stage *up = &r->stages[s->def->input_idx[j]];
+
+    if (up->wm_out < low)
+      low = up->wm_out;
+  }
+  return low;
+}
+
+/* Hands a risen input watermark to the first stage (topological order)
+ * whose queue is empty, so that every record sent before the watermark has
+ * been processed.  Transforms without advance() forward it at once.
+ * 1 if a plugin's advance() ran. */
+static int advance_one(tf_runner *r)
+{
+  size_t k;
+
+  for (k = 0; k < r->p->n_stages; k++) {
+    tf_stage *s = &r->stages[r->p->order[k]];
+    int64_t wm;
+    int rc;
+
+    if (s->plugin->kind == TF_KIND_SOURCE || s->failed ||
+        !tf_queue_empty(&s->in))
+      continue;
+    wm = input_watermark(r, s);
+    if (wm <= s->wm_in)
+      continue;
+    s->wm_in = wm;
+    if (s->plugin->kind != TF_KIND_TRANSFORM)
+      continue;
+    if (!s->plugin->advance) {
+      s->wm_out = wm;
+      continue;
+    }
+    if (wm == TF_WATERMARK_END)
+      continue; /* the end of input is flush() */
+    rc = s->plugin->advance(s->state, &s->ctx, wm);
+    if (dispatch(r, s) < 0 || rc < 0) {
+      if (rc < 0)
+        tf_stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
+                     tf_strerror(rc));
+      fail_stage(r, s, 1);
+    }
     return 1;
   }
   return 0;
@@ -223,7 +308,7 @@ static int produce_one(tf_runner *r)
 static void move_records(tf_runner *r)
 {
   while (!r->stop) {
-    if (!drain_one(r) && !produce_one(r))
+    if (!drain_one(r) && !advance_one(r) && !produce_one(r))
       break;
     tf_progress_update(r);
   }
@@ -260,6 +345,7 @@ static void finish(tf_runner *r)
 
     if (s->plugin->kind == TF_KIND_TRANSFORM) {
       flush_stage(r, s);
+      s->wm_out = TF_WATERMARK_END;
       drain_all(r);
     }
   }
@@ -288,6 +374,8 @@ static int build_stages(tf_runner *r)
     s->plugin = p->stages[i].plugin.plugin;
     s->runner = r;
     s->out = tf_batch_new();
+    s->wm_out = TF_WATERMARK_UNKNOWN;
+    s->wm_in = TF_WATERMARK_UNKNOWN;
     s->consumers = calloc(p->n_stages, sizeof(*s->consumers));
     if (!s->out || !s->consumers ||
         tf_queue_init(&s->in, r->opt->queue_limit) < 0)

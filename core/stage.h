@@ -38,6 +38,11 @@ typedef struct tf_stage {
   struct tf_stage **consumers;
   size_t n_consumers;
   tf_batch *out; /* records emitted during the current callback */
+  /* Event time (docs/event-time.md): the watermark of what this stage
+   * emits, and the input watermark last handed to it (the smallest of its
+   * inputs' wm_out); TF_WATERMARK_UNKNOWN at first. */
+  int64_t wm_out;
+  int64_t wm_in;
   uint64_t n_in, n_out, n_rejected, n_retries;
   tf_metric *metrics;
   size_t n_metrics;

@@ -51,7 +51,7 @@ static void check_header(const tf_plugin *d, problems *p)
   if (d->abi_major != TF_ABI_MAJOR || d->abi_minor > TF_ABI_MINOR)
     problem(p, "ABI %u.%u: this SDK is %d.%d", d->abi_major, d->abi_minor,
             TF_ABI_MAJOR, TF_ABI_MINOR);
-  if (d->struct_size < offsetof(tf_plugin, reserved))
+  if (d->struct_size < offsetof(tf_plugin, check))
     problem(p, "struct_size %u is too small", d->struct_size);
   if (!tf_loader_valid_name(d->name))
     problem(p, "name must be [a-z0-9_]+");
@@ -65,7 +65,13 @@ static void check_header(const tf_plugin *d, problems *p)
     problem(p, "position() and seek() come together (one is NULL)");
   if ((d->snapshot == NULL) != (d->restore == NULL))
     problem(p, "snapshot() and restore() come together (one is NULL)");
-  for (i = 0; d->struct_size >= sizeof(tf_plugin) && i < 16; i++)
+  if (d->watermark && d->kind != TF_KIND_SOURCE)
+    problem(p, "watermark() is for sources only");
+  if (d->advance && d->kind != TF_KIND_TRANSFORM)
+    problem(p, "advance() is for transforms only");
+  for (i = 0; d->struct_size >= sizeof(tf_plugin) &&
+              i < sizeof(d->reserved) / sizeof(d->reserved[0]);
+       i++)
     if (d->reserved[i])
       problem(p, "reserved[%zu] is not NULL", i);
 }

@@ -21,7 +21,10 @@ static int collect(tf_ctx *ctx, const tf_record *rec, const char *code,
   return TF_ERR_IO;
 }
 
-static const tf_host host = {sizeof(tf_host), NULL, collect, NULL, NULL, NULL};
+static const tf_host host = {
+    .size = sizeof(tf_host),
+    .reject = collect,
+};
 
 START_TEST(test_formats_the_message_and_passes_everything_on)
 {

@@ -283,42 +283,16 @@ static tf_sink_result zc_write(void *state, tf_ctx *ctx, const tf_batch *b)
   return TF_SINK_OK;
 }
 
-static const tf_plugin zc_source = {TF_PLUGIN_HEADER,
-                                    TF_KIND_SOURCE,
-                                    "zc",
-                                    "1",
-                                    "",
-                                    "MIT",
-                                    NULL,
-                                    zc_init,
-                                    zc_fini,
-                                    zc_produce,
-                                    NULL,
-                                    NULL,
-                                    NULL,
-                                    NULL,
-                                    NULL,
-                                    NULL,
-                                    NULL,
-                                    {NULL}};
-static const tf_plugin zc_sink = {TF_PLUGIN_HEADER,
-                                  TF_KIND_SINK,
-                                  "zc",
-                                  "1",
-                                  "",
-                                  "MIT",
-                                  NULL,
-                                  zc_init,
-                                  zc_fini,
-                                  NULL,
-                                  NULL,
-                                  zc_write,
-                                  NULL,
-                                  NULL,
-                                  NULL,
-                                  NULL,
-                                  NULL,
-                                  {NULL}};
+static const tf_plugin zc_source = {
+    TF_PLUGIN_HEADER, .kind = TF_KIND_SOURCE, .name = "zc",
+    .version = "1",   .description = "",      .license = "MIT",
+    .init = zc_init,  .fini = zc_fini,        .produce = zc_produce,
+};
+static const tf_plugin zc_sink = {
+    TF_PLUGIN_HEADER, .kind = TF_KIND_SINK, .name = "zc",
+    .version = "1",   .description = "",    .license = "MIT",
+    .init = zc_init,  .fini = zc_fini,      .write = zc_write,
+};
 
 START_TEST(fan_out_shares_records_without_copying)
 {

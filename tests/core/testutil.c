@@ -25,20 +25,24 @@ const char *tu_builddir(void)
 
 tf_loader *tu_loader(void)
 {
-  static const char *const rel[] = {"plugins/source/file", "plugins/sink/file",
-                                    "plugins/transform/map", "tests/plugins"};
-  char paths[4][1024];
-  const char *ptrs[4];
+  static const char *const rel[] = {
+      "plugins/source/file",       "plugins/source/web",
+      "plugins/sink/file",         "plugins/sink/marketo",
+      "plugins/transform/map",     "plugins/transform/dedupe",
+      "plugins/transform/session_merge", "tests/plugins"};
+  enum { N_PATHS = sizeof(rel) / sizeof(rel[0]) };
+  char paths[N_PATHS][1024];
+  const char *ptrs[N_PATHS];
   char err[1024];
   tf_loader *loader;
   size_t i;
 
-  for (i = 0; i < 4; i++) {
+  for (i = 0; i < N_PATHS; i++) {
     snprintf(paths[i], sizeof(paths[i]), "%s/%s", tu_builddir(), rel[i]);
     ptrs[i] = paths[i];
   }
   unsetenv("TOUCHFLOW_PLUGIN_PATH");
-  loader = tf_loader_new(ptrs, 4, err, sizeof(err));
+  loader = tf_loader_new(ptrs, N_PATHS, err, sizeof(err));
   ck_assert_msg(loader != NULL, "loader: %s", err);
   return loader;
 }

@@ -43,7 +43,7 @@ lacks() { # NAME FILE TEXT
 }
 
 expect version 0 "$tf" --version
-contains version "$work/out" "plugin ABI 1.0"
+contains version "$work/out" "plugin ABI 1.1"
 expect help 0 "$tf" --help
 contains help "$work/out" "touchflow inspect PLUGIN"
 expect no-command 2 "$tf"

@@ -86,22 +86,15 @@ static tf_sink_result flaky_write(void *state, tf_ctx *ctx,
 
 static const tf_plugin flaky_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SINK,
-    "flaky",
-    "1.0.0",
-    "Test sink: retries, fails or writes on command.",
-    "MIT",
-    flaky_options,
-    flaky_init,
-    flaky_fini,
-    NULL,
-    NULL,
-    flaky_write,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SINK,
+    .name = "flaky",
+    .version = "1.0.0",
+    .description = "Test sink: retries, fails or writes on command.",
+    .license = "MIT",
+    .options = flaky_options,
+    .init = flaky_init,
+    .fini = flaky_fini,
+    .write = flaky_write,
+};
 
 TF_PLUGIN_DEFINE(sink_flaky, flaky_plugin)

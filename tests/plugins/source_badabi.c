@@ -3,25 +3,15 @@
  */
 #include <touchflow/touchflow.h>
 
-static const tf_plugin badabi_plugin = {99,
-                                        0,
-                                        sizeof(tf_plugin),
-                                        TF_KIND_SOURCE,
-                                        "badabi",
-                                        "1.0.0",
-                                        "Broken on purpose: wrong ABI major.",
-                                        "MIT",
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        {NULL}};
+static const tf_plugin badabi_plugin = {
+    .abi_major = 99,
+    .abi_minor = 0,
+    .struct_size = sizeof(tf_plugin),
+    .kind = TF_KIND_SOURCE,
+    .name = "badabi",
+    .version = "1.0.0",
+    .description = "Broken on purpose: wrong ABI major.",
+    .license = "MIT",
+};
 
 TF_PLUGIN_DEFINE(source_badabi, badabi_plugin)

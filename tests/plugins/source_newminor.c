@@ -5,25 +5,14 @@
 #include <touchflow/touchflow.h>
 
 static const tf_plugin newminor_plugin = {
-    TF_ABI_MAJOR,
-    TF_ABI_MINOR + 1,
-    sizeof(tf_plugin),
-    TF_KIND_SOURCE,
-    "newminor",
-    "1.0.0",
-    "Broken on purpose: ABI minor from the future.",
-    "MIT",
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .abi_major = TF_ABI_MAJOR,
+    .abi_minor = TF_ABI_MINOR + 1,
+    .struct_size = sizeof(tf_plugin),
+    .kind = TF_KIND_SOURCE,
+    .name = "newminor",
+    .version = "1.0.0",
+    .description = "Broken on purpose: ABI minor from the future.",
+    .license = "MIT",
+};
 
 TF_PLUGIN_DEFINE(source_newminor, newminor_plugin)

@@ -69,22 +69,17 @@ static int seq_seek(void *state, const json_t *pos)
 
 static const tf_plugin seq_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "seq",
-    "1.0.0",
-    "Test source: a numbered sequence of records.",
-    "MIT",
-    seq_options,
-    seq_init,
-    seq_fini,
-    seq_produce,
-    NULL,
-    NULL,
-    NULL,
-    seq_position,
-    seq_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "seq",
+    .version = "1.0.0",
+    .description = "Test source: a numbered sequence of records.",
+    .license = "MIT",
+    .options = seq_options,
+    .init = seq_init,
+    .fini = seq_fini,
+    .produce = seq_produce,
+    .position = seq_position,
+    .seek = seq_seek,
+};
 
 TF_PLUGIN_DEFINE(source_seq, seq_plugin)

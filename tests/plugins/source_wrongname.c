@@ -24,22 +24,14 @@ static int wn_produce(void *state, tf_ctx *ctx, size_t max)
 
 static const tf_plugin wrongname_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "other",
-    "1.0.0",
-    "Broken on purpose: its name differs from its file's.",
-    "MIT",
-    NULL,
-    wn_init,
-    wn_fini,
-    wn_produce,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "other",
+    .version = "1.0.0",
+    .description = "Broken on purpose: its name differs from its file's.",
+    .license = "MIT",
+    .init = wn_init,
+    .fini = wn_fini,
+    .produce = wn_produce,
+};
 
 TF_PLUGIN_DEFINE(source_wrongname, wrongname_plugin)

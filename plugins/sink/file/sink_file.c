@@ -381,23 +381,18 @@ static int sink_file_flush(void *state, tf_ctx *ctx)
 
 static const tf_plugin sink_file_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SINK,
-    "file",
-    "1.0.0",
-    "Writes records to an NDJSON or CSV file, plain or gzip, that appears "
-    "atomically when the run ends.",
-    "MIT",
-    sink_file_options,
-    sink_file_init,
-    sink_file_fini,
-    NULL,
-    NULL,
-    sink_file_write,
-    sink_file_flush,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SINK,
+    .name = "file",
+    .version = "1.0.0",
+    .description =
+        "Writes records to an NDJSON or CSV file, plain or gzip, that appears "
+        "atomically when the run ends.",
+    .license = "MIT",
+    .options = sink_file_options,
+    .init = sink_file_init,
+    .fini = sink_file_fini,
+    .write = sink_file_write,
+    .flush = sink_file_flush,
+};
 
 TF_PLUGIN_DEFINE(sink_file, sink_file_plugin)

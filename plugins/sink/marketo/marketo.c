@@ -288,24 +288,19 @@ static int marketo_flush(void *state, tf_ctx *ctx)
 
 static const tf_plugin marketo_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SINK,
-    "marketo",
-    "1.0.0",
-    "Streams people to Marketo Engage: matches leads across partitions by "
-    "a dedupe field, updates the newest match, creates the rest, adds them "
-    "to a static list.",
-    "MIT",
-    mkto_options,
-    marketo_init,
-    marketo_fini,
-    NULL,
-    NULL,
-    marketo_write,
-    marketo_flush,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SINK,
+    .name = "marketo",
+    .version = "1.0.0",
+    .description =
+        "Streams people to Marketo Engage: matches leads across partitions by "
+        "a dedupe field, updates the newest match, creates the rest, adds them "
+        "to a static list.",
+    .license = "MIT",
+    .options = mkto_options,
+    .init = marketo_init,
+    .fini = marketo_fini,
+    .write = marketo_write,
+    .flush = marketo_flush,
+};
 
 TF_PLUGIN_DEFINE(sink_marketo, marketo_plugin)

@@ -119,23 +119,19 @@ static int source_calltracking_seek(void *state, const json_t *position)
 
 static const tf_plugin source_calltracking_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "calltracking",
-    "1.0.0",
-    "Reads phone calls (Salesforce Tasks written by call tracking, or "
-    "CallTrackingMetrics call records) and emits call events.",
-    "MIT",
-    source_calltracking_options,
-    source_calltracking_init,
-    source_calltracking_fini,
-    source_calltracking_produce,
-    NULL,
-    NULL,
-    NULL,
-    source_calltracking_position,
-    source_calltracking_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "calltracking",
+    .version = "1.0.0",
+    .description =
+        "Reads phone calls (Salesforce Tasks written by call tracking, or "
+        "CallTrackingMetrics call records) and emits call events.",
+    .license = "MIT",
+    .options = source_calltracking_options,
+    .init = source_calltracking_init,
+    .fini = source_calltracking_fini,
+    .produce = source_calltracking_produce,
+    .position = source_calltracking_position,
+    .seek = source_calltracking_seek,
+};
 
 TF_PLUGIN_DEFINE(source_calltracking, source_calltracking_plugin)

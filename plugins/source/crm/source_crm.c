@@ -92,23 +92,19 @@ static int source_crm_seek(void *state, const json_t *position)
 
 static const tf_plugin source_crm_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "crm",
-    "1.0.0",
-    "Reads Salesforce exports (Task, CampaignMember, Lead, Contact) and "
-    "emits crm_activity, crm_campaign or person events.",
-    "MIT",
-    source_crm_options,
-    source_crm_init,
-    source_crm_fini,
-    source_crm_produce,
-    NULL,
-    NULL,
-    NULL,
-    source_crm_position,
-    source_crm_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "crm",
+    .version = "1.0.0",
+    .description =
+        "Reads Salesforce exports (Task, CampaignMember, Lead, Contact) and "
+        "emits crm_activity, crm_campaign or person events.",
+    .license = "MIT",
+    .options = source_crm_options,
+    .init = source_crm_init,
+    .fini = source_crm_fini,
+    .produce = source_crm_produce,
+    .position = source_crm_position,
+    .seek = source_crm_seek,
+};
 
 TF_PLUGIN_DEFINE(source_crm, source_crm_plugin)

@@ -103,24 +103,18 @@ static int source_drift_produce(void *state, tf_ctx *ctx, size_t max_records)
 
 static const tf_plugin source_drift_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "drift",
-    "1.0.0",
-    "Reads Drift conversations and webhook events (NDJSON or CSV, plain or "
-    "gzip) and emits a chat event for each conversation where the visitor "
-    "gave an email.",
-    "MIT",
-    source_drift_options,
-    source_drift_init,
-    source_drift_fini,
-    source_drift_produce,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "drift",
+    .version = "1.0.0",
+    .description =
+        "Reads Drift conversations and webhook events (NDJSON or CSV, plain or "
+        "gzip) and emits a chat event for each conversation where the visitor "
+        "gave an email.",
+    .license = "MIT",
+    .options = source_drift_options,
+    .init = source_drift_init,
+    .fini = source_drift_fini,
+    .produce = source_drift_produce,
+};
 
 TF_PLUGIN_DEFINE(source_drift, source_drift_plugin)

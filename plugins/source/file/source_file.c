@@ -49,23 +49,19 @@ static int source_file_seek(void *state, const json_t *position)
 
 static const tf_plugin source_file_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "file",
-    "1.0.0",
-    "Reads records from NDJSON or CSV files, plain or gzip, one file or a "
-    "glob.",
-    "MIT",
-    source_file_options,
-    source_file_init,
-    source_file_fini,
-    source_file_produce,
-    NULL,
-    NULL,
-    NULL,
-    source_file_position,
-    source_file_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "file",
+    .version = "1.0.0",
+    .description =
+        "Reads records from NDJSON or CSV files, plain or gzip, one file or a "
+        "glob.",
+    .license = "MIT",
+    .options = source_file_options,
+    .init = source_file_init,
+    .fini = source_file_fini,
+    .produce = source_file_produce,
+    .position = source_file_position,
+    .seek = source_file_seek,
+};
 
 TF_PLUGIN_DEFINE(source_file, source_file_plugin)

@@ -59,8 +59,14 @@ static const char *collect_stage(const tf_ctx *c)
   return collect_stage_id;
 }
 
-const tf_host collect_host = {sizeof(tf_host), collect_log,  collect_reject,
-                              collect_metric,  collect_emit, collect_stage};
+const tf_host collect_host = {
+    .size = sizeof(tf_host),
+    .log = collect_log,
+    .reject = collect_reject,
+    .metric = collect_metric,
+    .emit = collect_emit,
+    .stage_id = collect_stage,
+};
 
 void collect_host_setup(void)
 {

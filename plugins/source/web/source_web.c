@@ -45,23 +45,19 @@ static int source_web_seek(void *state, const json_t *position)
 
 static const tf_plugin source_web_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "web",
-    "1.0.0",
-    "Reads Marketo Measure web hits (page views, form submits) from NDJSON "
-    "or CSV files and emits hit events.",
-    "MIT",
-    source_web_options,
-    source_web_init,
-    source_web_fini,
-    source_web_produce,
-    NULL,
-    NULL,
-    NULL,
-    source_web_position,
-    source_web_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "web",
+    .version = "1.0.0",
+    .description =
+        "Reads Marketo Measure web hits (page views, form submits) from NDJSON "
+        "or CSV files and emits hit events.",
+    .license = "MIT",
+    .options = source_web_options,
+    .init = source_web_init,
+    .fini = source_web_fini,
+    .produce = source_web_produce,
+    .position = source_web_position,
+    .seek = source_web_seek,
+};
 
 TF_PLUGIN_DEFINE(source_web, source_web_plugin)

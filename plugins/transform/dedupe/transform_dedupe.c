@@ -578,23 +578,20 @@ static int transform_dedupe_restore(void *state, const json_t *snapshot)
 
 static const tf_plugin transform_dedupe_descriptor = {
     TF_PLUGIN_HEADER,
-    TF_KIND_TRANSFORM,
-    "dedupe",
-    "0.1.0",
-    "Drops repeated touchpoints and the old CRM chat touchpoints from the "
-    "Drift activation date on.",
-    "MIT",
-    transform_dedupe_options,
-    transform_dedupe_init,
-    transform_dedupe_fini,
-    NULL,
-    transform_dedupe_process,
-    NULL,
-    transform_dedupe_flush,
-    NULL,
-    NULL,
-    transform_dedupe_snapshot,
-    transform_dedupe_restore,
-    {NULL}};
+    .kind = TF_KIND_TRANSFORM,
+    .name = "dedupe",
+    .version = "0.1.0",
+    .description =
+        "Drops repeated touchpoints and the old CRM chat touchpoints from the "
+        "Drift activation date on.",
+    .license = "MIT",
+    .options = transform_dedupe_options,
+    .init = transform_dedupe_init,
+    .fini = transform_dedupe_fini,
+    .process = transform_dedupe_process,
+    .flush = transform_dedupe_flush,
+    .snapshot = transform_dedupe_snapshot,
+    .restore = transform_dedupe_restore,
+};
 
 TF_PLUGIN_DEFINE(transform_dedupe, transform_dedupe_descriptor)

@@ -473,22 +473,17 @@ static int transform_map_flush(void *state, tf_ctx *ctx)
 
 static const tf_plugin transform_map_descriptor = {
     TF_PLUGIN_HEADER,
-    TF_KIND_TRANSFORM,
-    "map",
-    "0.1.0",
-    "Builds records from selected, renamed or nested fields and constants.",
-    "MIT",
-    transform_map_options,
-    transform_map_init,
-    transform_map_fini,
-    NULL,
-    transform_map_process,
-    NULL,
-    transform_map_flush,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_TRANSFORM,
+    .name = "map",
+    .version = "0.1.0",
+    .description =
+        "Builds records from selected, renamed or nested fields and constants.",
+    .license = "MIT",
+    .options = transform_map_options,
+    .init = transform_map_init,
+    .fini = transform_map_fini,
+    .process = transform_map_process,
+    .flush = transform_map_flush,
+};
 
 TF_PLUGIN_DEFINE(transform_map, transform_map_descriptor)

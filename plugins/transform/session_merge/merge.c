@@ -1,8 +1,9 @@
 /*
  * merge.c - the engine's intake and scheduling: checks each event, sends
- * late ones back, keeps the watermark, parks hits, calls and chats with
- * their visitor, and takes visitors' steps in global event-time order as
- * far as the watermark allows (resolve.c decides what each step yields).
+ * late ones back, spools hits, calls and chats until the watermark passes
+ * them, then parks them with their visitor and takes visitors' steps in
+ * global event-time order as far as the watermark allows (resolve.c
+ * decides what each step yields).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,21 +30,8 @@ static const char *const counter_names[SM_COUNTER_COUNT] = {
     "crm_activities",
     "crm_campaigns",
     "persons",
-    "late"};
-
-/* Registers the origins the watermark waits for. */
-static int expect_origins(sm_merge *m, const json_t *origins)
-{
-  const json_t *origin;
-  size_t i;
-
-  json_array_foreach (origins, i, origin) {
-    if (json_is_string(origin) &&
-        sm_watermark_expect(&m->wm, json_string_value(origin)) != TF_OK)
-      return TF_ERR_NOMEM;
-  }
-  return TF_OK;
-}
+    "late",
+    "spilled_records"};
 
 sm_merge *sm_merge_new(const sm_settings *settings)
 {
@@ -52,11 +40,11 @@ sm_merge *sm_merge_new(const sm_settings *settings)
   if (!m)
     return NULL;
   m->set = *settings;
-  sm_watermark_init(&m->wm, settings->lateness);
+  m->wm = INT64_MIN;
   m->visitors = sm_table_new();
   m->emails = sm_emails_new();
-  if (!m->visitors || !m->emails ||
-      expect_origins(m, settings->wait_for_origins) != TF_OK) {
+  m->spool = sm_spool_new(settings->memory_budget, settings->spill_dir);
+  if (!m->visitors || !m->emails || !m->spool) {
     sm_merge_free(m);
     return NULL;
   }
@@ -76,7 +64,7 @@ void sm_merge_free(sm_merge *m)
   sm_table_free(m->visitors);
   sm_emails_free(m->emails);
   sm_dueq_clear(&m->due);
-  sm_watermark_clear(&m->wm);
+  sm_spool_free(m->spool);
   sm_outbox_clear(&m->out);
   free(m);
 }
@@ -145,69 +133,44 @@ static int hold(sm_merge *m, const sm_event *ev)
   return pushed != TF_OK ? pushed : requeued;
 }
 
-/* Fills why for an event older than the watermark. */
-static void explain_late(const sm_merge *m, const sm_event *ev, sm_problem *why)
+/* Fills why for an event older than the watermark, and warns once. */
+static void explain_late(sm_merge *m, const sm_event *ev, sm_problem *why)
 {
-  char at[TF_TIME_ISO_LEN], mark[TF_TIME_ISO_LEN];
+  char at[TF_TIME_ISO_LEN], mark[TF_TIME_ISO_LEN], message[512];
 
   tf_time_format_ms(ev->ts, at, sizeof(at));
-  tf_time_format_ms(sm_watermark_value(&m->wm), mark, sizeof(mark));
+  tf_time_format_ms(m->wm, mark, sizeof(mark));
   why->code = "late";
   snprintf(why->message, sizeof(why->message),
-           "event time %s is before the watermark %s (latest time seen "
-           "minus allowed_lateness of %" PRId64
-           " ms): its session may already be resolved",
-           at, mark, m->set.lateness);
-}
-
-/* Warns, once per origin, that its events come late, with what to do:
- * when its very first event is late, the source was read after the others
- * had moved the watermark on; otherwise it is more out of order than
- * allowed_lateness. */
-static void warn_late_origin(const sm_merge *m, const sm_event *ev,
-                             int first_event)
-{
-  char at[TF_TIME_ISO_LEN], message[512];
-
-  if (!m->set.warn)
+           "event time %s is before the watermark %s: an input promised "
+           "that no event before it would follow, and its session may "
+           "already be resolved",
+           at, mark);
+  m->counts[SM_N_LATE]++;
+  if (m->late_warned || !m->set.warn)
     return;
-  tf_time_format_ms(ev->ts, at, sizeof(at));
-  if (first_event)
-    snprintf(message, sizeof(message),
-             "the first event of origin \"%.60s\" (%s) is behind the "
-             "watermark, so its older events are late: list every origin in "
-             "wait_for_origins, or raise allowed_lateness",
-             ev->origin, at);
-  else
-    snprintf(message, sizeof(message),
-             "events of origin \"%.60s\" arrive further out of time order "
-             "than allowed_lateness (the first late one is of %s); they are "
-             "dead-lettered as late: raise allowed_lateness",
-             ev->origin, at);
+  m->late_warned = 1;
+  snprintf(message, sizeof(message),
+           "an event of origin \"%.60s\" (%s) came after the input watermark "
+           "had passed it (%s): a source declared sorted_by_time broke its "
+           "promise, or an upstream plugin reports a wrong watermark; such "
+           "events are dead-lettered as late (allowed_lateness gives an "
+           "unreliable watermark a margin)",
+           ev->origin, at, mark);
   m->set.warn(m->set.warn_ud, message);
 }
 
-/* Hits, calls and chats: late, or held until the watermark passes.  Late
- * events still count for their stream, so that a stream that is behind
- * holds the watermark back until it catches up. */
+/* Hits, calls and chats: late, or spooled until the watermark passes. */
 static int take_timed(sm_merge *m, const sm_event *ev, sm_verdict *verdict,
                       sm_problem *why)
 {
-  int is_new = !sm_watermark_knows(&m->wm, ev->origin);
-  int late = ev->ts < sm_watermark_value(&m->wm);
-  int rc;
-
-  if (late) {
+  if (ev->ts < m->wm) {
     explain_late(m, ev, why);
-    m->counts[SM_N_LATE]++;
+    *verdict = SM_REJECTED;
+    return TF_OK;
   }
-  rc = sm_watermark_note(&m->wm, ev->origin, ev->ts);
-  if (rc != TF_OK)
-    return rc;
-  if (late && sm_watermark_first_late(&m->wm, ev->origin))
-    warn_late_origin(m, ev, is_new);
-  *verdict = late ? SM_REJECTED : SM_HELD;
-  return late ? TF_OK : hold(m, ev);
+  *verdict = SM_HELD;
+  return sm_spool_add(m->spool, ev->ts, ev->rec);
 }
 
 int sm_merge_add(sm_merge *m, tf_record *rec, sm_verdict *verdict,
@@ -257,14 +220,46 @@ static int run(sm_merge *m, int64_t limit, int everything)
   return TF_OK;
 }
 
-int sm_merge_release(sm_merge *m)
+/* Parks one record taken from the spool with its visitor.  It was read
+ * as an event before it was spooled, so it reads again. */
+static int park(void *ud, tf_record *rec)
 {
-  return run(m, sm_watermark_value(&m->wm), 0);
+  sm_merge *m = ud;
+  sm_event ev;
+  sm_problem why;
+
+  if (sm_event_read(rec, &ev, &why) != 0)
+    return TF_ERR_INVAL;
+  return hold(m, &ev);
+}
+
+int sm_merge_advance(sm_merge *m, int64_t wm)
+{
+  int64_t target =
+      wm < INT64_MIN + m->set.lateness ? INT64_MIN : wm - m->set.lateness;
+  int rc;
+
+  if (target <= m->wm)
+    return TF_OK;
+  rc = sm_spool_take(m->spool, target, park, m);
+  if (rc != TF_OK)
+    return rc;
+  m->wm = target;
+  return run(m, target, 0);
 }
 
 int sm_merge_finish(sm_merge *m)
 {
+  int rc = sm_spool_take(m->spool, INT64_MAX, park, m);
+
+  if (rc != TF_OK)
+    return rc;
   return run(m, INT64_MAX, 1);
+}
+
+const char *sm_merge_error(const sm_merge *m)
+{
+  return sm_spool_error(m->spool);
 }
 
 int sm_merge_drain(sm_merge *m, sm_emit_fn emit, void *ud)
@@ -274,6 +269,8 @@ int sm_merge_drain(sm_merge *m, sm_emit_fn emit, void *ud)
 
 int64_t sm_merge_count(const sm_merge *m, sm_counter which)
 {
+  if (which == SM_N_SPILLED)
+    return (int64_t)sm_spool_records_spilled(m->spool);
   return m->counts[which];
 }
 
@@ -284,10 +281,15 @@ const char *sm_counter_name(sm_counter which)
 
 size_t sm_merge_held(const sm_merge *m)
 {
-  return m->waiting + m->open_sessions;
+  return m->waiting + m->open_sessions + (size_t)sm_spool_count(m->spool);
+}
+
+size_t sm_merge_spool_bytes(const sm_merge *m)
+{
+  return sm_spool_bytes(m->spool);
 }
 
 int64_t sm_merge_watermark(const sm_merge *m)
 {
-  return sm_watermark_value(&m->wm);
+  return m->wm;
 }

@@ -1,17 +1,19 @@
 /*
  * merge.h - the session_merge engine, without the plugin glue.
  *
- * Events go in one by one (sm_merge_add).  Hits, calls and chats wait per
- * visitor until the watermark passes them; then they are handled in one
- * global event-time order: hits build sessions, form fills, calls and
- * chats become conversion touchpoints, and a closed session without a
- * conversion becomes a Web Visit.  CRM events become touchpoints at once
- * (they join nothing); persons are only counted (the caller passes them
- * on).  Touchpoints collect in an outbox that sm_merge_drain empties in
- * (date, touchpoint_id) order.
+ * Events go in one by one (sm_merge_add).  Hits, calls and chats wait (in
+ * the spool, spool.h) until the watermark passes them; the watermark is
+ * the host's input watermark minus allowed_lateness (sm_merge_advance).
+ * Then they are handled in one global event-time order: hits build sessions,
+ * form fills, calls and chats become conversion touchpoints, and a closed
+ * session without a conversion becomes a Web Visit.  CRM events become
+ * touchpoints at once (they join nothing); persons are only counted (the caller
+ * passes them on).  Touchpoints collect in an outbox that sm_merge_drain
+ * empties in (date, touchpoint_id) order.
  *
- * Memory: one small struct per waiting event (holding its record) and per
- * open session; everything is freed as soon as it is resolved.
+ * Memory: the spool's records (within memory_budget, the rest spilled to
+ * disk), one small struct per open session and per event being resolved;
+ * everything is freed as soon as it is resolved.
  */
 #ifndef SM_MERGE_H
 #define SM_MERGE_H
@@ -24,14 +26,13 @@
 #include "rules.h"
 
 typedef struct sm_settings {
-  int64_t timeout;  /* session_timeout, ms (> 0) */
-  int64_t lateness; /* allowed_lateness, ms (>= 0) */
+  int64_t timeout;       /* session_timeout, ms (> 0) */
+  int64_t lateness;      /* allowed_lateness, ms (>= 0) */
+  size_t memory_budget;  /* bytes of waiting records before they spill */
+  const char *spill_dir; /* borrowed; NULL or "": $TMPDIR, else /tmp */
   int chat_enabled;
   int emit_web_visits;
   const sm_rules *rules; /* borrowed; may be NULL */
-  /* Origins the watermark waits for (wait_for_origins): a JSON list of
-   * strings, borrowed; may be NULL. */
-  const json_t *wait_for_origins;
   /* Called (when not NULL) with a one-line warning for the log. */
   void (*warn)(void *ud, const char *message);
   void *warn_ud;
@@ -62,6 +63,7 @@ typedef enum sm_counter {
   SM_N_CRM_CAMPAIGNS,
   SM_N_PERSONS,
   SM_N_LATE,
+  SM_N_SPILLED, /* records written to spill files (the spool's total) */
   SM_COUNTER_COUNT
 } sm_counter;
 
@@ -75,16 +77,22 @@ sm_merge *sm_merge_new(const sm_settings *settings);
 void sm_merge_free(sm_merge *m);
 
 /* Takes one record (borrowed; a held event takes its own reference).
- * Sets *verdict, and why when it is SM_REJECTED.  Returns TF_OK or
- * TF_ERR_NOMEM. */
+ * Sets *verdict, and why when it is SM_REJECTED (an event before the
+ * watermark is rejected as late).  Returns TF_OK, TF_ERR_NOMEM or
+ * TF_ERR_IO (a spill file failed: sm_merge_error says why). */
 int sm_merge_add(sm_merge *m, tf_record *rec, sm_verdict *verdict,
                  sm_problem *why);
 
-/* Resolves everything the watermark has passed.  TF_OK or TF_ERR_NOMEM. */
-int sm_merge_release(sm_merge *m);
+/* The input watermark rose to wm: no event before it follows.  Moves the
+ * watermark to wm - allowed_lateness (it never goes back) and resolves
+ * everything before it.  TF_OK, TF_ERR_NOMEM or TF_ERR_IO. */
+int sm_merge_advance(sm_merge *m, int64_t wm);
 
-/* Resolves everything (end of input).  TF_OK or TF_ERR_NOMEM. */
+/* Resolves everything (end of input).  TF_OK, TF_ERR_NOMEM or TF_ERR_IO. */
 int sm_merge_finish(sm_merge *m);
+
+/* The last spill-file error ("" when none). */
+const char *sm_merge_error(const sm_merge *m);
 
 /* Emits the resolved touchpoints (see outbox.h). */
 int sm_merge_drain(sm_merge *m, sm_emit_fn emit, void *ud);
@@ -93,10 +101,13 @@ int sm_merge_drain(sm_merge *m, sm_emit_fn emit, void *ud);
 int64_t sm_merge_count(const sm_merge *m, sm_counter which);
 const char *sm_counter_name(sm_counter which);
 
-/* Events waiting plus open sessions: what the engine holds in memory. */
+/* Events waiting (in memory or spilled) plus open sessions. */
 size_t sm_merge_held(const sm_merge *m);
 
-/* The current watermark (INT64_MIN before any hit, call or chat). */
+/* Estimated bytes of the waiting records held in memory. */
+size_t sm_merge_spool_bytes(const sm_merge *m);
+
+/* The current watermark (INT64_MIN until the first sm_merge_advance). */
 int64_t sm_merge_watermark(const sm_merge *m);
 
 #endif

@@ -11,8 +11,8 @@
 #include "merge.h"
 #include "outbox.h"
 #include "table.h"
+#include "spool.h"
 #include "visitor.h"
-#include "watermark.h"
 
 /* The due rank of a session's end: before any event of the same time. */
 #define SM_RANK_CLOSE (-1)
@@ -23,10 +23,12 @@ struct sm_merge {
                          owned */
   sm_dueq due;        /* every visitor with something due */
   sm_emails *emails;  /* form emails of open sessions */
-  sm_watermark wm;
+  sm_spool *spool;    /* hits, calls and chats the watermark has not passed */
+  int64_t wm;         /* events before it are resolved or late */
+  int late_warned;    /* the late warning was logged */
   sm_outbox out;
   int64_t counts[SM_COUNTER_COUNT];
-  size_t waiting; /* events held by all visitors */
+  size_t waiting; /* events held by all visitors (taken from the spool) */
   size_t open_sessions;
 };
 

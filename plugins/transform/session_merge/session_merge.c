@@ -47,17 +47,22 @@ static const tf_option session_merge_options[] = {
      "patterns: \"linkedin.com\" covers its subdomains, \"google.*\" any "
      "country suffix) or param (query parameter names). Every condition "
      "must hold; one of its values is enough."},
-    {"allowed_lateness", TF_OPT_DURATION, "1h", TF_OPT_RANGE, 0,
+    {"allowed_lateness", TF_OPT_DURATION, "0s", TF_OPT_RANGE, 0,
      30 * MS_PER_DAY, NULL,
-     "How far out of time order hits, calls and chats may arrive. The "
-     "watermark is the latest time seen in each origin (the slowest one "
-     "counts) minus this; what is older is dead-lettered as late, and "
-     "sessions are resolved once the watermark is past them."},
-    {"wait_for_origins", TF_OPT_LIST, NULL, 0, 0, 0, NULL,
-     "Origins (the `origin` of hits, calls and chats: web, calltracking, "
-     "drift, ...) the watermark waits for before it moves. List every "
-     "origin of the pipeline's inputs so that a source read later than "
-     "the others does not find its first events late."},
+     "A margin for inputs whose watermark is an estimate (a live feed): "
+     "sessions are resolved only once the host's input watermark minus this "
+     "has passed them, and an event older than that is dead-lettered as "
+     "late. With inputs that end (files) the host's watermark is exact and "
+     "0s is right: a larger value only holds events longer."},
+    {"memory_budget", TF_OPT_SIZE, "256M", TF_OPT_RANGE, 64.0 * 1024,
+     1024.0 * 1024 * 1024 * 1024, NULL,
+     "Memory for events waiting for the watermark (an input that promises no "
+     "time order makes every event wait until it ends). Beyond it, waiting "
+     "events are written to time-sorted temporary files in spill_dir and "
+     "merged back, so any input size runs in flat memory."},
+    {"spill_dir", TF_OPT_STRING, NULL, TF_OPT_PATH, 0, 0, NULL,
+     "Folder for the temporary spill files (unlinked as soon as created). "
+     "Default: $TMPDIR, else /tmp."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 static void log_warning(void *ud, const char *message)
@@ -106,8 +111,9 @@ static int session_merge_init(tf_ctx *ctx, const tf_host *host,
   set.lateness = tf_config_int(config, "allowed_lateness");
   set.chat_enabled = tf_config_bool(config, "chat_enabled");
   set.emit_web_visits = tf_config_bool(config, "emit_web_visits");
+  set.memory_budget = (size_t)tf_config_int(config, "memory_budget");
+  set.spill_dir = tf_config_string(config, "spill_dir");
   set.rules = sm->rules;
-  set.wait_for_origins = tf_config_json(config, "wait_for_origins");
   set.warn = log_warning;
   set.warn_ud = sm;
   sm->merge = sm_merge_new(&set);
@@ -145,6 +151,14 @@ static int emit_to_host(void *ud, tf_record *rec)
   return sm->host->emit(sm->ctx, rec);
 }
 
+/* Logs why the engine failed (a spill file), and passes the code on. */
+static int engine_failed(session_merge *sm, int rc)
+{
+  if (rc == TF_ERR_IO)
+    sm->host->log(sm->ctx, TF_LOG_ERROR, "%s", sm_merge_error(sm->merge));
+  return rc;
+}
+
 /* Hands one record to the engine and acts on its verdict. */
 static int take(session_merge *sm, tf_record *rec)
 {
@@ -172,11 +186,23 @@ static int session_merge_process(void *state, tf_ctx *ctx,
   for (i = 0; i < n && rc == TF_OK; i++)
     rc = take(sm, tf_batch_get(batch, i));
   if (rc == TF_OK)
-    rc = sm_merge_release(sm->merge);
+    rc = sm_merge_drain(sm->merge, emit_to_host, sm);
+  report_counters(sm);
+  return engine_failed(sm, rc);
+}
+
+/* The host's input watermark rose: resolve what it has passed. */
+static int session_merge_advance(void *state, tf_ctx *ctx, int64_t watermark)
+{
+  session_merge *sm = state;
+  int rc;
+
+  (void)ctx;
+  rc = sm_merge_advance(sm->merge, watermark);
   if (rc == TF_OK)
     rc = sm_merge_drain(sm->merge, emit_to_host, sm);
   report_counters(sm);
-  return rc;
+  return engine_failed(sm, rc);
 }
 
 static int session_merge_flush(void *state, tf_ctx *ctx)
@@ -189,29 +215,25 @@ static int session_merge_flush(void *state, tf_ctx *ctx)
   if (rc == TF_OK)
     rc = sm_merge_drain(sm->merge, emit_to_host, sm);
   report_counters(sm);
-  return rc;
+  return engine_failed(sm, rc);
 }
 
 static const tf_plugin session_merge_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_TRANSFORM,
-    "session_merge",
-    "1.0.0",
-    "Turns hits, calls, chats and CRM events into attribution touchpoints: "
-    "web sessions per BizibleId, channels, and call and chat conversions "
-    "merged into the session they happened in.",
-    "MIT",
-    session_merge_options,
-    session_merge_init,
-    session_merge_fini,
-    NULL,
-    session_merge_process,
-    NULL,
-    session_merge_flush,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_TRANSFORM,
+    .name = "session_merge",
+    .version = "1.0.0",
+    .description =
+        "Turns hits, calls, chats and CRM events into attribution touchpoints: "
+        "web sessions per BizibleId, channels, and call and chat conversions "
+        "merged into the session they happened in.",
+    .license = "MIT",
+    .options = session_merge_options,
+    .init = session_merge_init,
+    .fini = session_merge_fini,
+    .process = session_merge_process,
+    .flush = session_merge_flush,
+    .advance = session_merge_advance,
+};
 
 TF_PLUGIN_DEFINE(transform_session_merge, session_merge_plugin)

@@ -66,6 +66,13 @@ typedef struct tf_host {
 
   /* The stage id as written in the pipeline file; borrowed. */
   const char *(*stage_id)(const tf_ctx *ctx);
+
+  /* ---- ABI 1.1 ---- */
+
+  /* Transforms with advance(): declares the stage's output watermark (see
+   * TF_WATERMARK_UNKNOWN in plugin.h): no record it emits from now on has
+   * an event time before wm.  A value below the last one is ignored. */
+  void (*watermark)(tf_ctx *ctx, int64_t wm);
 } tf_host;
 
 /* host->reject with a printf-style message (cut at 512 bytes).  Returns

@@ -46,7 +46,7 @@ extern "C" {
 /* Major: bumped on any incompatible change.  Minor: bumped when members
  * are appended (a host accepts plugins of its minor or older). */
 #define TF_ABI_MAJOR 1
-#define TF_ABI_MINOR 0
+#define TF_ABI_MINOR 1
 
 typedef enum tf_plugin_kind {
   TF_KIND_SOURCE = 1,
@@ -57,6 +57,17 @@ typedef enum tf_plugin_kind {
 /* produce() results beside the error codes of error.h. */
 #define TF_MORE 0 /* records may follow: call produce() again */
 #define TF_DONE 1 /* the source is exhausted */
+
+/* Event time (ABI 1.1; docs/event-time.md).  A watermark W is a promise
+ * about a stream of records: no record whose event time (epoch
+ * milliseconds) is before W follows.  Records at W itself may follow. */
+#define TF_WATERMARK_UNKNOWN INT64_MIN /* nothing promised (yet) */
+#define TF_WATERMARK_END INT64_MAX     /* the stream ended: nothing follows */
+
+/* How check() reports one problem: path is the JSON path inside the
+ * stage's config ("channel_rules[2].match", or "" for the config as a
+ * whole), message one line without the path.  Both are copied. */
+typedef void (*tf_problem_fn)(void *ud, const char *path, const char *message);
 
 /* A sink's verdict on one batch. */
 typedef enum tf_sink_result {
@@ -109,8 +120,39 @@ typedef struct tf_plugin {
   int (*snapshot)(void *state, json_t **snapshot);
   int (*restore)(void *state, const json_t *snapshot);
 
+  /* ---- ABI 1.1: appended in place of reserved slots, so the struct keeps
+   * its size; a plugin built for 1.0 has NULL here. ---- */
+
+  /* All kinds, optional: the plugin's own config checks, beyond what the
+   * option table expresses (e.g. "list_id is required when sync_type is
+   * audience").  `touchflow validate` runs it, and `run` runs it before
+   * init(), so a pipeline that validates never fails its config in init.
+   * config has passed the option table's checks.  No I/O, no side effect,
+   * no state: report every problem with problem(ud, path, message), then
+   * return TF_OK (no problem) or TF_ERR_CONFIG. */
+  int (*check)(const tf_config *config, tf_problem_fn problem, void *ud);
+
+  /* Sources, optional: the source's low watermark, asked after every
+   * produce() that returned TF_MORE: no record it emits later has an event
+   * time before the value.  Return TF_WATERMARK_UNKNOWN when it cannot
+   * promise anything; a value below one returned before is ignored (the
+   * watermark never goes back).  Without this callback a source's
+   * watermark is unknown until produce() returns TF_DONE, which the host
+   * takes as TF_WATERMARK_END. */
+  int64_t (*watermark)(void *state);
+
+  /* Transforms, optional: the stage's input watermark rose to `watermark`
+   * (the smallest of its inputs' watermarks; never TF_WATERMARK_UNKNOWN
+   * nor TF_WATERMARK_END: the end of input is flush()).  Every record
+   * emitted upstream before that point has already been given to
+   * process().  The transform may emit records, and declares its own
+   * output watermark with host->watermark() (without it, its output
+   * watermark stays unknown until flush).  A transform without advance()
+   * forwards its input watermark unchanged.  TF_OK or a negative code. */
+  int (*advance)(void *state, tf_ctx *ctx, int64_t watermark);
+
   /* Room to grow without changing the major version: always NULL. */
-  void *reserved[16];
+  void *reserved[13];
 } tf_plugin;
 
 /* The entry point's type and its symbol name. */
@@ -123,10 +165,20 @@ typedef const tf_plugin *(*tf_plugin_entry_fn)(void);
  * are linked into one binary with -dlpreopen, and libltdl finds the
  * prefixed name first when it opens either form.
  *
- *   static const tf_plugin my_plugin = { TF_PLUGIN_HEADER, ... };
+ *   static const tf_plugin my_plugin = {
+ *       TF_PLUGIN_HEADER,
+ *       .kind = TF_KIND_SOURCE,
+ *       .name = "myco",
+ *       ...
+ *   };
  *   TF_PLUGIN_DEFINE(source_myco, my_plugin)
+ *
+ * Write descriptors with designated initializers, as above: members left
+ * out are NULL, and a descriptor keeps compiling when members are appended.
  */
-#define TF_PLUGIN_HEADER TF_ABI_MAJOR, TF_ABI_MINOR, sizeof(tf_plugin)
+#define TF_PLUGIN_HEADER                                                       \
+  .abi_major = TF_ABI_MAJOR, .abi_minor = TF_ABI_MINOR,                        \
+  .struct_size = sizeof(tf_plugin)
 #define TF_PLUGIN_DEFINE(MODULE, DESCRIPTOR)                                   \
   const tf_plugin *MODULE##_LTX_tf_plugin_entry(void);                         \
   const tf_plugin *MODULE##_LTX_tf_plugin_entry(void)                          \

@@ -6,22 +6,18 @@
 
 static const tf_plugin counter_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "counter",
-    "1.0.0",
-    "Test source: {\"n\": 0}, {\"n\": 1}, ... (conformance control).",
-    "MIT",
-    counter_options,
-    counter_init,
-    counter_fini,
-    counter_produce,
-    NULL,
-    NULL,
-    NULL,
-    counter_position,
-    counter_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "counter",
+    .version = "1.0.0",
+    .description =
+        "Test source: {\"n\": 0}, {\"n\": 1}, ... (conformance control).",
+    .license = "MIT",
+    .options = counter_options,
+    .init = counter_init,
+    .fini = counter_fini,
+    .produce = counter_produce,
+    .position = counter_position,
+    .seek = counter_seek,
+};
 
 TF_PLUGIN_DEFINE(source_counter, counter_plugin)

@@ -15,22 +15,17 @@ static int lossy_seek(void *state, const json_t *pos)
 
 static const tf_plugin lossy_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "lossy",
-    "1.0.0",
-    "Broken on purpose: resuming skips a record.",
-    "MIT",
-    counter_options,
-    counter_init,
-    counter_fini,
-    counter_produce,
-    NULL,
-    NULL,
-    NULL,
-    counter_position,
-    lossy_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "lossy",
+    .version = "1.0.0",
+    .description = "Broken on purpose: resuming skips a record.",
+    .license = "MIT",
+    .options = counter_options,
+    .init = counter_init,
+    .fini = counter_fini,
+    .produce = counter_produce,
+    .position = counter_position,
+    .seek = lossy_seek,
+};
 
 TF_PLUGIN_DEFINE(source_lossy, lossy_plugin)

@@ -32,22 +32,18 @@ static int random_produce(void *state, tf_ctx *ctx, size_t max)
 
 static const tf_plugin random_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_SOURCE,
-    "random",
-    "1.0.0",
-    "Broken on purpose: its first record differs from run to run.",
-    "MIT",
-    counter_options,
-    random_init,
-    counter_fini,
-    random_produce,
-    NULL,
-    NULL,
-    NULL,
-    counter_position,
-    counter_seek,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_SOURCE,
+    .name = "random",
+    .version = "1.0.0",
+    .description =
+        "Broken on purpose: its first record differs from run to run.",
+    .license = "MIT",
+    .options = counter_options,
+    .init = random_init,
+    .fini = counter_fini,
+    .produce = random_produce,
+    .position = counter_position,
+    .seek = counter_seek,
+};
 
 TF_PLUGIN_DEFINE(source_random, random_plugin)

@@ -21,25 +21,17 @@ static int wrongabi_produce(void *state, tf_ctx *ctx, size_t max)
 }
 
 static const tf_plugin wrongabi_plugin = {
-    TF_ABI_MAJOR + 1,
-    0,
-    sizeof(tf_plugin),
-    TF_KIND_SOURCE,
-    "wrongabi",
-    "1.0.0",
-    "Broken on purpose: built for another ABI major.",
-    "MIT",
-    NULL,
-    wrongabi_init,
-    wrongabi_fini,
-    wrongabi_produce,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .abi_major = TF_ABI_MAJOR + 1,
+    .abi_minor = 0,
+    .struct_size = sizeof(tf_plugin),
+    .kind = TF_KIND_SOURCE,
+    .name = "wrongabi",
+    .version = "1.0.0",
+    .description = "Broken on purpose: built for another ABI major.",
+    .license = "MIT",
+    .init = wrongabi_init,
+    .fini = wrongabi_fini,
+    .produce = wrongabi_produce,
+};
 
 TF_PLUGIN_DEFINE(source_wrongabi, wrongabi_plugin)

@@ -6,23 +6,16 @@
 
 static const tf_plugin copy_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_TRANSFORM,
-    "copy",
-    "1.0.0",
-    "Test transform: copies records, adding \"copied\" (conformance "
-    "control).",
-    "MIT",
-    NULL,
-    copier_init,
-    copier_fini,
-    NULL,
-    copier_process,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_TRANSFORM,
+    .name = "copy",
+    .version = "1.0.0",
+    .description =
+        "Test transform: copies records, adding \"copied\" (conformance "
+        "control).",
+    .license = "MIT",
+    .init = copier_init,
+    .fini = copier_fini,
+    .process = copier_process,
+};
 
 TF_PLUGIN_DEFINE(transform_copy, copy_plugin)

@@ -26,22 +26,15 @@ static int crashy_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
 
 static const tf_plugin crashy_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_TRANSFORM,
-    "crashy",
-    "1.0.0",
-    "Broken on purpose: a zero option crashes init().",
-    "MIT",
-    crashy_options,
-    crashy_init,
-    copier_fini,
-    NULL,
-    copier_process,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_TRANSFORM,
+    .name = "crashy",
+    .version = "1.0.0",
+    .description = "Broken on purpose: a zero option crashes init().",
+    .license = "MIT",
+    .options = crashy_options,
+    .init = crashy_init,
+    .fini = copier_fini,
+    .process = copier_process,
+};
 
 TF_PLUGIN_DEFINE(transform_crashy, crashy_plugin)

@@ -22,22 +22,15 @@ static int leaky_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
 
 static const tf_plugin leaky_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_TRANSFORM,
-    "leaky",
-    "1.0.0",
-    "Broken on purpose: fini() does not free what init() allocated.",
-    "MIT",
-    NULL,
-    leaky_init,
-    copier_fini,
-    NULL,
-    copier_process,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_TRANSFORM,
+    .name = "leaky",
+    .version = "1.0.0",
+    .description =
+        "Broken on purpose: fini() does not free what init() allocated.",
+    .license = "MIT",
+    .init = leaky_init,
+    .fini = copier_fini,
+    .process = copier_process,
+};
 
 TF_PLUGIN_DEFINE(transform_leaky, leaky_plugin)

@@ -31,22 +31,14 @@ static int mutating_process(void *state, tf_ctx *ctx, const tf_batch *batch)
 
 static const tf_plugin mutating_plugin = {
     TF_PLUGIN_HEADER,
-    TF_KIND_TRANSFORM,
-    "mutating",
-    "1.0.0",
-    "Broken on purpose: changes its input records.",
-    "MIT",
-    NULL,
-    copier_init,
-    copier_fini,
-    NULL,
-    mutating_process,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    {NULL}};
+    .kind = TF_KIND_TRANSFORM,
+    .name = "mutating",
+    .version = "1.0.0",
+    .description = "Broken on purpose: changes its input records.",
+    .license = "MIT",
+    .init = copier_init,
+    .fini = copier_fini,
+    .process = mutating_process,
+};
 
 TF_PLUGIN_DEFINE(transform_mutating, mutating_plugin)

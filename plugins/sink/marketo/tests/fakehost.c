@@ -84,8 +84,14 @@ static const char *fake_stage_id(const tf_ctx *ctx)
   return "marketo";
 }
 
-const tf_host fake_host = {sizeof(tf_host), fake_log,  fake_reject_fn,
-                           fake_metric_fn,  fake_emit, fake_stage_id};
+const tf_host fake_host = {
+    .size = sizeof(tf_host),
+    .log = fake_log,
+    .reject = fake_reject_fn,
+    .metric = fake_metric_fn,
+    .emit = fake_emit,
+    .stage_id = fake_stage_id,
+};
 
 void fake_reset(void)
 {

@@ -49,8 +49,14 @@ static const char *stage_id(const tf_ctx *c)
   return "chats";
 }
 
-const tf_host fake_host = {sizeof(tf_host), log_line, reject,
-                           metric,          emit,     stage_id};
+const tf_host fake_host = {
+    .size = sizeof(tf_host),
+    .log = log_line,
+    .reject = reject,
+    .metric = metric,
+    .emit = emit,
+    .stage_id = stage_id,
+};
 
 void fake_host_reset(void)
 {

@@ -60,8 +60,14 @@ static const char *fake_stage_id(const tf_ctx *c)
   return "map";
 }
 
-static const tf_host host = {sizeof(tf_host), fake_log,  fake_reject,
-                             fake_metric,     fake_emit, fake_stage_id};
+static const tf_host host = {
+    .size = sizeof(tf_host),
+    .log = fake_log,
+    .reject = fake_reject,
+    .metric = fake_metric,
+    .emit = fake_emit,
+    .stage_id = fake_stage_id,
+};
 
 static void setup(void)
 {

@@ -92,8 +92,14 @@ static const char *fake_stage_id(const tf_ctx *c)
   return "merge";
 }
 
-const tf_host fake_host = {sizeof(tf_host), fake_log,  fake_reject,
-                           fake_metric_add, fake_emit, fake_stage_id};
+const tf_host fake_host = {
+    .size = sizeof(tf_host),
+    .log = fake_log,
+    .reject = fake_reject,
+    .metric = fake_metric_add,
+    .emit = fake_emit,
+    .stage_id = fake_stage_id,
+};
 
 void fake_reset(void)
 {
@@ -217,6 +223,12 @@ int fake_process(fake_stage *st, tf_record **records, size_t n)
   rc = st->plugin->process(st->state, fake_ctx, batch);
   tf_batch_free(batch);
   return rc;
+}
+
+int fake_advance(fake_stage *st, int64_t watermark)
+{
+  ck_assert_ptr_nonnull(st->plugin->advance);
+  return st->plugin->advance(st->state, fake_ctx, watermark);
 }
 
 int fake_flush(fake_stage *st)

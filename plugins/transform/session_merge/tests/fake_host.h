@@ -56,6 +56,10 @@ void fake_stop(fake_stage *st);
 /* Sends the records (stolen) as one batch; returns what process returned. */
 int fake_process(fake_stage *st, tf_record **records, size_t n);
 
+/* Hands the plugin an input watermark, as the host does when every input
+ * has passed it; returns what advance returned. */
+int fake_advance(fake_stage *st, int64_t watermark);
+
 /* Calls flush; returns what it returned. */
 int fake_flush(fake_stage *st);
 

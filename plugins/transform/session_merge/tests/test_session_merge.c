@@ -865,16 +865,41 @@ END_TEST
 
 /* --- Watermark and lateness -------------------------------------------- */
 
-/* A session is resolved as soon as the watermark is past its end, before
- * the end of the input. */
-START_TEST(session_is_emitted_once_watermark_passes_its_end)
+/* Hands the plugin the host's input watermark, at an HH:MM:SS of the test
+ * day. */
+static void advance(const char *when)
 {
-  start("{\"allowed_lateness\": \"0s\"}");
+  send();
+  ck_assert_int_eq(fake_advance(&st, ev_time(when)), TF_OK);
+}
+
+/* Nothing is resolved before the host's watermark: events wait, whatever
+ * their times and origins, until an input watermark passes them. */
+START_TEST(nothing_is_resolved_before_the_input_watermark)
+{
+  start("{}");
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_B, "15:00:00", PAGE, NULL));
+  add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
   send();
   ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_int_eq(fake_metric("late"), 0);
+  finish();
+  ck_assert_uint_eq(fake_output_count(), 2);
+  expect(find("T1", "Call"), "channel", "Organic Search");
+}
+END_TEST
+
+/* A session is resolved as soon as the watermark is past its end, before
+ * the end of the input; not a moment before. */
+START_TEST(session_is_emitted_once_watermark_passes_its_end)
+{
+  start("{}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   add(ev_hit("h2", BIZ_B, "12:30:01", PAGE, NULL));
-  send();
+  advance("12:30:00");
+  ck_assert_uint_eq(fake_output_count(), 0);
+  advance("12:30:01");
   ck_assert_uint_eq(fake_output_count(), 1);
   find("h1", "Web Visit");
   finish();
@@ -882,34 +907,32 @@ START_TEST(session_is_emitted_once_watermark_passes_its_end)
 }
 END_TEST
 
-/* The watermark follows the slowest origin: a call waits until the hits
- * have caught up with it. */
-START_TEST(watermark_follows_the_slowest_origin)
+/* A call that arrives after hits far later than itself still merges: the
+ * watermark, not the latest time seen, decides. */
+START_TEST(call_read_after_later_hits_still_merges)
 {
-  start("{\"allowed_lateness\": \"0s\"}");
+  start("{}");
+  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
+  add(ev_hit("h2", BIZ_B, "18:00:00", PAGE, NULL));
+  add(ev_hit("h3", BIZ_B, "23:00:00", PAGE, NULL));
+  send();
   add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
-  add(ev_hit("h0", BIZ_B, "12:00:00", PAGE, NULL));
-  send();
-  add(ev_hit("h1", BIZ_B, "12:09:00", PAGE, NULL));
-  send();
+  advance("12:10:00");
   ck_assert_uint_eq(fake_output_count(), 0);
-  add(ev_hit("h2", BIZ_B, "12:20:00", PAGE, NULL));
-  add(ev_call("T2", BIZ_A, "12:40:00", "Call"));
-  send();
-  ck_assert_uint_eq(fake_output_count(), 1);
-  find("T1", "CRM Activity");
   finish();
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  expect(find("T1", "Call"), "channel", "Organic Search");
 }
 END_TEST
 
-/* An event older than the watermark when it arrives is dead-lettered with
- * code late, never dropped silently. */
+/* An event older than the watermark when it arrives (an input broke its
+ * promise) is dead-lettered with code late, never dropped silently. */
 START_TEST(event_older_than_watermark_is_dead_lettered_late)
 {
-  start("{\"allowed_lateness\": \"1m\"}");
+  start("{}");
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   add(ev_hit("h2", BIZ_A, "13:00:00", PAGE, GOOGLE));
-  send();
+  advance("12:59:00");
   add(ev_hit("h3", BIZ_A, "12:58:59", PAGE, NULL));
   add(ev_hit("h4", BIZ_A, "12:59:00", PAGE, NULL));
   add(ev_hit("h5", BIZ_B, "12:00:00", PAGE, NULL));
@@ -925,67 +948,34 @@ START_TEST(event_older_than_watermark_is_dead_lettered_late)
 }
 END_TEST
 
-/* Late events log one warning per origin that says what to do. */
-START_TEST(late_events_of_an_origin_log_one_warning)
+/* allowed_lateness is a margin behind the input watermark: an event within
+ * it is still placed; late events log one warning that says what to do. */
+START_TEST(allowed_lateness_is_a_margin_behind_the_watermark)
 {
   const char *warning;
 
   start("{\"allowed_lateness\": \"1m\"}");
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   add(ev_hit("h2", BIZ_A, "13:00:00", PAGE, GOOGLE));
-  add(ev_hit("h3", BIZ_B, "12:00:00", PAGE, NULL));
-  add(ev_hit("h4", BIZ_B, "12:01:00", PAGE, NULL));
+  advance("13:00:00");
+  add(ev_hit("h3", BIZ_A, "12:59:00", PAGE, NULL));
+  add(ev_hit("h4", BIZ_B, "12:58:59", PAGE, NULL));
+  add(ev_hit("h5", BIZ_B, "12:01:00", PAGE, NULL));
   finish();
   ck_assert_int_eq(fake_metric("late"), 2);
-  warning = strstr(fake_logs(), "events of origin \"web\" arrive further out "
-                                "of time order than allowed_lateness");
+  ck_assert_str_eq(
+      tf_record_get_string(fake_reject_record(0), "source_record_id"), "h4");
+  warning = strstr(fake_logs(), "came after the input watermark");
   ck_assert_ptr_nonnull(warning);
-  ck_assert_ptr_null(strstr(warning + 1, "events of origin"));
-  ck_assert_ptr_nonnull(strstr(warning, "raise allowed_lateness"));
-}
-END_TEST
-
-/* Hits read first move the watermark: a call source read later finds its
- * first calls late, and the log says what to do. */
-START_TEST(origin_first_seen_behind_watermark_is_late_and_logged)
-{
-  start("{\"allowed_lateness\": \"0s\"}");
-  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
-  add(ev_hit("h2", BIZ_B, "13:00:00", PAGE, NULL));
-  send();
-  add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
-  finish();
-  ck_assert_uint_eq(fake_reject_count(), 1);
-  ck_assert_str_eq(fake_reject_code(0), "late");
-  ck_assert_ptr_nonnull(strstr(fake_logs(), "the first event of origin "
-                                            "\"calltracking\""));
-  ck_assert_ptr_nonnull(strstr(fake_logs(), "wait_for_origins"));
-}
-END_TEST
-
-/* With wait_for_origins the watermark waits for every origin listed. */
-START_TEST(wait_for_origins_holds_watermark_until_each_origin_is_seen)
-{
-  start("{\"allowed_lateness\": \"0s\", \"wait_for_origins\": [\"web\", "
-        "\"calltracking\"]}");
-  add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
-  add(ev_hit("h2", BIZ_B, "13:00:00", PAGE, NULL));
-  send();
-  ck_assert_uint_eq(fake_output_count(), 0);
-  add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
-  add(ev_call("T2", BIZ_B, "13:40:00", "Call"));
-  send();
-  ck_assert_uint_eq(fake_reject_count(), 0);
-  expect(find("T1", "Call"), "channel", "Organic Search");
-  finish();
-  ck_assert_str_eq(fake_logs(), "");
+  ck_assert_ptr_null(strstr(warning + 1, "came after the input watermark"));
+  ck_assert_ptr_nonnull(strstr(warning, "sorted_by_time"));
 }
 END_TEST
 
 /* flush resolves everything held, and a second flush adds nothing. */
 START_TEST(flush_resolves_everything_once)
 {
-  start("{\"allowed_lateness\": \"1d\"}");
+  start("{}");
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   add(ev_call("T1", BIZ_A, "12:01:00", "Call"));
   add(ev_chat("c1", BIZ_B, "12:02:00", "x@example.com"));
@@ -1068,13 +1058,9 @@ END_TEST
 START_TEST(descriptor_names_the_transform_and_its_options)
 {
   const tf_plugin *p;
-  static const char *const names[] = {"session_timeout",
-                                      "chat_enabled",
-                                      "emit_web_visits",
-                                      "channel_rules",
-                                      "allowed_lateness",
-                                      "wait_for_origins",
-                                      NULL};
+  static const char *const names[] = {
+      "session_timeout",  "chat_enabled",  "emit_web_visits", "channel_rules",
+      "allowed_lateness", "memory_budget", "spill_dir",       NULL};
   size_t i;
 
   start("{}");
@@ -1088,10 +1074,12 @@ START_TEST(descriptor_names_the_transform_and_its_options)
     ck_assert_ptr_nonnull(o);
     ck_assert_ptr_nonnull(o->description);
   }
-  ck_assert_uint_eq(tf_options_count(p->options), 6);
+  ck_assert_uint_eq(tf_options_count(p->options), 7);
+  ck_assert_ptr_nonnull(p->advance);
   ck_assert_str_eq(
       tf_options_find(p->options, "session_timeout")->default_value, "30m");
-  ck_assert_int_eq(tf_config_int(st.cfg, "allowed_lateness"), 3600000);
+  ck_assert_int_eq(tf_config_int(st.cfg, "allowed_lateness"), 0);
+  ck_assert_int_eq(tf_config_int(st.cfg, "memory_budget"), 256 << 20);
 }
 END_TEST
 
@@ -1161,7 +1149,10 @@ START_TEST(channel_rules_classify_sessions_and_arrivals)
                  "  \"match\": {\"utm_medium\": \"sponsored\"}}]",
                  0, NULL);
   sm_rules *rules;
-  sm_settings set = {30 * 60000, 0, 1, 1, NULL, NULL, NULL, NULL};
+  sm_settings set = {.timeout = 30 * 60000,
+                     .memory_budget = 1 << 20,
+                     .chat_enabled = 1,
+                     .emit_web_visits = 1};
   sm_merge *m;
   sm_verdict verdict;
   sm_problem why;
@@ -1272,13 +1263,11 @@ static Suite *session_merge_suite(void)
                  touchpoint_id_is_stable_across_runs_and_arrival_orders);
   tcase_add_test(stream, output_is_sorted_by_date_then_id);
   tcase_add_test(stream, touchpoints_all_have_the_contract_fields);
+  tcase_add_test(stream, nothing_is_resolved_before_the_input_watermark);
   tcase_add_test(stream, session_is_emitted_once_watermark_passes_its_end);
-  tcase_add_test(stream, watermark_follows_the_slowest_origin);
+  tcase_add_test(stream, call_read_after_later_hits_still_merges);
   tcase_add_test(stream, event_older_than_watermark_is_dead_lettered_late);
-  tcase_add_test(stream, late_events_of_an_origin_log_one_warning);
-  tcase_add_test(stream, origin_first_seen_behind_watermark_is_late_and_logged);
-  tcase_add_test(stream,
-                 wait_for_origins_holds_watermark_until_each_origin_is_seen);
+  tcase_add_test(stream, allowed_lateness_is_a_margin_behind_the_watermark);
   tcase_add_test(stream, flush_resolves_everything_once);
   suite_add_tcase(s, stream);
 

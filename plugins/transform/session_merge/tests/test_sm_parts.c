@@ -1,6 +1,6 @@
 /*
  * test_sm_parts.c - the small containers of session_merge: the id hash,
- * the string table, the due queue, the watermark, the outbox, a visitor's
+ * the string table, the due queue, the spool, the outbox, a visitor's
  * waiting events and the form email index.
  */
 #include <check.h>
@@ -15,7 +15,7 @@
 #include "sm_events.h"
 #include "table.h"
 #include "visitor.h"
-#include "watermark.h"
+#include "spool.h"
 
 /* --- hash --------------------------------------------------------------- */
 
@@ -149,53 +149,157 @@ START_TEST(dueq_pops_many_in_order)
 }
 END_TEST
 
-/* --- watermark ---------------------------------------------------------- */
+/* --- spool ------------------------------------------------------------- */
 
-START_TEST(watermark_is_slowest_stream_minus_lateness)
+static tf_record *spool_taken[3000];
+static size_t nspool_taken;
+
+static int spool_collect(void *ud, tf_record *rec)
 {
-  sm_watermark w;
+  (void)ud;
+  ck_assert_uint_lt(nspool_taken, 3000);
+  spool_taken[nspool_taken++] = tf_record_ref(rec);
+  return TF_OK;
+}
 
-  sm_watermark_init(&w, 100);
-  ck_assert_int_eq(sm_watermark_value(&w), INT64_MIN);
-  ck_assert_int_eq(sm_watermark_note(&w, "web", 1000), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), 900);
-  ck_assert_int_eq(sm_watermark_note(&w, "web", 500), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), 900);
-  ck_assert_int_eq(sm_watermark_note(&w, "drift", 2000), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), 900);
-  ck_assert_int_eq(sm_watermark_note(&w, "web", 1500), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), 1400);
-  ck_assert(sm_watermark_knows(&w, "drift"));
-  ck_assert(!sm_watermark_knows(&w, "crm"));
-  sm_watermark_clear(&w);
+static void spool_forget(void)
+{
+  while (nspool_taken > 0)
+    tf_record_unref(spool_taken[--nspool_taken]);
+}
+
+/* A record {"n": n, "pad": "..."} read from "in.ndjson" line n. */
+static tf_record *numbered(int n)
+{
+  char text[256];
+  tf_origin origin = {"in.ndjson", n};
+  tf_record *rec;
+
+  snprintf(text, sizeof(text),
+           "{\"n\": %d, \"pad\": \"%0100d\", \"s\": \"caf\u00e9 \\\"x\\\"\"}",
+           n, n);
+  rec = tf_record_parse(text, strlen(text), &origin, NULL, 0);
+  ck_assert_ptr_nonnull(rec);
+  return rec;
+}
+
+static int64_t taken_n(size_t i)
+{
+  return json_integer_value(tf_record_get(spool_taken[i], "n"));
+}
+
+/* Records come out before the limit only, in (time, arrival) order. */
+START_TEST(spool_takes_in_time_then_arrival_order)
+{
+  sm_spool *sp = sm_spool_new(1 << 20, NULL);
+  static const int64_t times[] = {50, 10, 30, 10, 70, 30};
+  size_t i;
+
+  ck_assert_ptr_nonnull(sp);
+  for (i = 0; i < 6; i++) {
+    tf_record *rec = numbered((int)i);
+
+    ck_assert_int_eq(sm_spool_add(sp, times[i], rec), TF_OK);
+    tf_record_unref(rec);
+  }
+  ck_assert_int_eq(sm_spool_take(sp, 30, spool_collect, NULL), TF_OK);
+  ck_assert_uint_eq(nspool_taken, 2);
+  ck_assert_int_eq(taken_n(0), 1);
+  ck_assert_int_eq(taken_n(1), 3);
+  ck_assert_uint_eq(sm_spool_count(sp), 4);
+  ck_assert_int_eq(sm_spool_take(sp, INT64_MAX, spool_collect, NULL), TF_OK);
+  ck_assert_uint_eq(nspool_taken, 6);
+  ck_assert_int_eq(taken_n(2), 2);
+  ck_assert_int_eq(taken_n(3), 5);
+  ck_assert_int_eq(taken_n(4), 0);
+  ck_assert_int_eq(taken_n(5), 4);
+  ck_assert_uint_eq(sm_spool_count(sp), 0);
+  ck_assert_uint_eq(sm_spool_runs_written(sp), 0);
+  spool_forget();
+  sm_spool_free(sp);
 }
 END_TEST
 
-START_TEST(watermark_never_goes_back_for_a_new_stream)
+/* Past the budget records go to sorted runs (more runs than are kept open,
+ * so they are merged too) and come back in order, equal and with their
+ * origin. */
+START_TEST(spool_spills_and_merges_back_in_order)
 {
-  sm_watermark w;
+  sm_spool *sp = sm_spool_new(4096, NULL);
+  uint64_t state = 88172645463325252u;
+  size_t i;
 
-  sm_watermark_init(&w, 0);
-  ck_assert_int_eq(sm_watermark_note(&w, "web", 1000), TF_OK);
-  ck_assert_int_eq(sm_watermark_note(&w, "calltracking", 10), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), 1000);
-  ck_assert_int_eq(sm_watermark_note(&w, "web", 5000), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), 1000);
-  sm_watermark_clear(&w);
+  ck_assert_ptr_nonnull(sp);
+  for (i = 0; i < 3000; i++) {
+    tf_record *rec = numbered((int)i);
+
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    ck_assert_int_eq(sm_spool_add(sp, (int64_t)(state % 100000), rec), TF_OK);
+    tf_record_unref(rec);
+    ck_assert_uint_le(sm_spool_bytes(sp), 4096);
+  }
+  ck_assert_uint_gt(sm_spool_runs_written(sp), 40);
+  ck_assert_uint_gt(sm_spool_records_spilled(sp), 2900);
+  ck_assert_int_eq(sm_spool_take(sp, INT64_MAX, spool_collect, NULL), TF_OK);
+  ck_assert_uint_eq(nspool_taken, 3000);
+  for (i = 0; i < 3000; i++) {
+    tf_record *want = numbered((int)taken_n(i));
+    tf_origin origin = tf_record_origin(spool_taken[i]);
+
+    ck_assert(json_equal(tf_record_json(want), tf_record_json(spool_taken[i])));
+    ck_assert_str_eq(origin.file, "in.ndjson");
+    ck_assert_int_eq(origin.line, taken_n(i));
+    tf_record_unref(want);
+  }
+  spool_forget();
+  sm_spool_free(sp);
 }
 END_TEST
 
-START_TEST(watermark_waits_for_expected_streams)
+/* The spilled records come back sorted by time (checked on the times the
+ * records were given: n encodes the arrival, the time was random). */
+START_TEST(spool_spilled_order_is_by_time)
 {
-  sm_watermark w;
+  sm_spool *sp = sm_spool_new(2048, NULL);
+  static int64_t times[1000];
+  size_t i;
 
-  sm_watermark_init(&w, 0);
-  ck_assert_int_eq(sm_watermark_expect(&w, "drift"), TF_OK);
-  ck_assert_int_eq(sm_watermark_note(&w, "web", 1000), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), INT64_MIN);
-  ck_assert_int_eq(sm_watermark_note(&w, "drift", 700), TF_OK);
-  ck_assert_int_eq(sm_watermark_value(&w), 700);
-  sm_watermark_clear(&w);
+  ck_assert_ptr_nonnull(sp);
+  for (i = 0; i < 1000; i++) {
+    tf_record *rec = numbered((int)i);
+
+    times[i] = (int64_t)((i * 7919) % 1000) / 3;
+    ck_assert_int_eq(sm_spool_add(sp, times[i], rec), TF_OK);
+    tf_record_unref(rec);
+  }
+  ck_assert_int_eq(sm_spool_take(sp, 200, spool_collect, NULL), TF_OK);
+  for (i = 1; i < nspool_taken; i++) {
+    int64_t a = times[taken_n(i - 1)], b = times[taken_n(i)];
+
+    ck_assert(a < b || (a == b && taken_n(i - 1) < taken_n(i)));
+    ck_assert_int_lt(b, 200);
+  }
+  ck_assert_uint_eq(nspool_taken, 600);
+  ck_assert_uint_eq(sm_spool_count(sp), 400);
+  spool_forget();
+  sm_spool_free(sp); /* frees what is still held in runs */
+}
+END_TEST
+
+/* A spill folder that cannot be written is an I/O error that names it. */
+START_TEST(spool_unwritable_folder_is_an_io_error)
+{
+  sm_spool *sp = sm_spool_new(100, "/nonexistent/spill");
+  tf_record *rec = numbered(1);
+
+  ck_assert_ptr_nonnull(sp);
+  ck_assert_int_eq(sm_spool_add(sp, 1, rec), TF_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(sm_spool_error(sp), "/nonexistent/spill"));
+  ck_assert_ptr_nonnull(strstr(sm_spool_error(sp), "spill_dir"));
+  tf_record_unref(rec);
+  sm_spool_free(sp);
 }
 END_TEST
 
@@ -403,9 +507,10 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);
   tcase_add_test(tc, dueq_pops_many_in_order);
-  tcase_add_test(tc, watermark_is_slowest_stream_minus_lateness);
-  tcase_add_test(tc, watermark_never_goes_back_for_a_new_stream);
-  tcase_add_test(tc, watermark_waits_for_expected_streams);
+  tcase_add_test(tc, spool_takes_in_time_then_arrival_order);
+  tcase_add_test(tc, spool_spills_and_merges_back_in_order);
+  tcase_add_test(tc, spool_spilled_order_is_by_time);
+  tcase_add_test(tc, spool_unwritable_folder_is_an_io_error);
   tcase_add_test(tc, outbox_emits_sorted_by_date_then_id);
   tcase_add_test(tc, outbox_stops_at_a_failing_emit_and_frees_the_rest);
   tcase_add_test(tc, visitor_keeps_waiting_events_in_handling_order);

@@ -1,12 +1,12 @@
 /*
  * test_sm_shuffle.c - a realistic stream: 10,000 mixed events (hits, form
  * fills, calls, chats with and without a BizibleId, CRM events, persons)
- * of 300 visitors over three days.  Fed out of order, within what
- * allowed_lateness covers, they give exactly the touchpoints of the sorted
- * order; the engine holds a bounded number of events while it runs; and
- * when the disorder exceeds allowed_lateness every record that would make
- * a touchpoint of its own still comes out, as a touchpoint or as a late
- * dead-letter.
+ * of 300 visitors over three days.  Fed in any order, they give exactly
+ * the touchpoints of the sorted order, also when the waiting events spill
+ * to disk; given a true watermark the engine holds a bounded number of
+ * events while it runs; and when an input breaks its watermark promise
+ * every record that would make a touchpoint of its own still comes out,
+ * as a touchpoint or as a late dead-letter.
  */
 #include <check.h>
 #include <stdio.h>
@@ -216,20 +216,49 @@ static void teardown(void)
   fake_free();
 }
 
+/* The exact watermark after the first n events: the earliest time of the
+ * events still to come (INT64_MAX when none). */
+static int64_t true_watermark(size_t n)
+{
+  int64_t low = INT64_MAX;
+  size_t i;
+
+  for (i = n; i < nevents; i++)
+    if (events[i].ts < low)
+      low = events[i].ts;
+  return low;
+}
+
+/* How run_plugin hands the watermark to the plugin after each batch. */
+typedef enum watermarks {
+  NO_WATERMARK,   /* a source that promises nothing: all waits for flush */
+  TRUE_WATERMARK, /* what the host computes from honest sources */
+  LATEST_SEEN     /* a broken promise: the latest time seen so far */
+} watermarks;
+
 /* Runs the plugin on the events in their current order, in batches. */
-static void run_plugin(const char *config)
+static void run_plugin(const char *config, watermarks mode)
 {
   tf_record *batch[BATCH];
   fake_stage st;
   size_t i, n = 0;
+  int64_t latest = INT64_MIN, wm = INT64_MIN;
 
   ck_assert_int_eq(fake_start(&st, config), TF_OK);
   for (i = 0; i < nevents; i++) {
     batch[n++] = tf_record_ref(events[i].rec);
-    if (n == BATCH || i + 1 == nevents) {
-      ck_assert_int_eq(fake_process(&st, batch, n), TF_OK);
-      n = 0;
-    }
+    if (events[i].ts > latest)
+      latest = events[i].ts;
+    if (n < BATCH && i + 1 < nevents)
+      continue;
+    ck_assert_int_eq(fake_process(&st, batch, n), TF_OK);
+    n = 0;
+    if (mode == TRUE_WATERMARK && true_watermark(i + 1) > wm && i + 1 < nevents)
+      wm = true_watermark(i + 1);
+    else if (mode == LATEST_SEEN)
+      wm = latest;
+    if (mode != NO_WATERMARK && wm != INT64_MIN)
+      ck_assert_int_eq(fake_advance(&st, wm), TF_OK);
   }
   ck_assert_int_eq(fake_flush(&st), TF_OK);
   fake_stop(&st);
@@ -273,24 +302,36 @@ static size_t count_lines_with(const char *all, const char *needle)
   return n;
 }
 
-START_TEST(shuffled_within_lateness_gives_the_sorted_touchpoints)
+/* Runs config on the events in their current order; the touchpoints as
+ * sorted text, after checking nothing was dead-lettered. */
+static char *touchpoints_of(const char *config, watermarks mode)
 {
-  const char *config = "{\"allowed_lateness\": \"2h\"}";
-  char *sorted, *shuffled;
+  char *set;
 
-  arrange(0);
-  run_plugin(config);
-  ck_assert_uint_eq(fake_reject_count(), 0);
-  sorted = output_set();
   fake_free();
   fake_reset();
-  arrange(JITTER_MS);
-  run_plugin(config);
+  run_plugin(config, mode);
   ck_assert_uint_eq(fake_reject_count(), 0);
-  shuffled = output_set();
+  set = output_set();
   ck_assert_uint_gt(fake_output_count(), 3000);
-  ck_assert_msg(strcmp(sorted, shuffled) == 0,
-                "the shuffled input gave other touchpoints");
+  return set;
+}
+
+static void assert_same(char *want, char *got, const char *what)
+{
+  ck_assert_msg(strcmp(want, got) == 0, "%s gave other touchpoints", what);
+  free(got);
+}
+
+/* Whatever the arrival order, with or without watermarks and with the
+ * waiting events spilled to disk, the touchpoints are those of the
+ * time-sorted input. */
+START_TEST(any_arrival_order_gives_the_sorted_touchpoints)
+{
+  char *sorted;
+
+  arrange(0);
+  sorted = touchpoints_of("{}", NO_WATERMARK);
   ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"Web Visit\""), 500);
   ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"Web Form\""), 100);
   ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"Web Chat\""), 50);
@@ -300,16 +341,38 @@ START_TEST(shuffled_within_lateness_gives_the_sorted_touchpoints)
   ck_assert_uint_gt(count_lines_with(sorted, "\"post_conversion\":true"), 0);
   ck_assert_int_gt(fake_metric("chats_joined_by_email"), 0);
   ck_assert_int_gt(fake_metric("calls_without_session"), 0);
+  ck_assert_int_eq(fake_metric("spilled_records"), 0);
+  assert_same(sorted, touchpoints_of("{}", TRUE_WATERMARK),
+              "sorted, watermarks");
+  arrange(JITTER_MS);
+  assert_same(sorted, touchpoints_of("{}", TRUE_WATERMARK), "jittered");
+  arrange(SPAN_MS * 4);
+  assert_same(sorted, touchpoints_of("{}", NO_WATERMARK), "shuffled");
+  assert_same(sorted, touchpoints_of("{}", TRUE_WATERMARK),
+              "shuffled, watermarks");
+  assert_same(sorted,
+              touchpoints_of("{\"memory_budget\": \"64K\"}", NO_WATERMARK),
+              "shuffled, spilled");
+  ck_assert_int_gt(fake_metric("spilled_records"), NEVENTS / 2);
+  arrange(JITTER_MS);
+  assert_same(sorted,
+              touchpoints_of("{\"memory_budget\": \"64K\", "
+                             "\"allowed_lateness\": \"3h\"}",
+                             TRUE_WATERMARK),
+              "jittered, spilled, lateness");
   free(sorted);
-  free(shuffled);
 }
 END_TEST
 
 /* Memory is bounded by open sessions and waiting events, not by the input:
- * the engine never holds more than a fraction of the stream. */
+ * given the true watermark, the engine never holds more than a fraction of
+ * the stream. */
 START_TEST(engine_holds_a_bounded_number_of_events)
 {
-  sm_settings set = {30 * MINUTE, 2 * HOUR, 1, 1, NULL, NULL, NULL, NULL};
+  sm_settings set = {.timeout = 30 * MINUTE,
+                     .memory_budget = 1 << 30,
+                     .chat_enabled = 1,
+                     .emit_web_visits = 1};
   sm_merge *m = sm_merge_new(&set);
   size_t i, peak = 0;
   sm_verdict verdict;
@@ -321,7 +384,7 @@ START_TEST(engine_holds_a_bounded_number_of_events)
     ck_assert_int_eq(sm_merge_add(m, events[i].rec, &verdict, &why), TF_OK);
     ck_assert_int_ne(verdict, SM_REJECTED);
     if (i % BATCH == BATCH - 1) {
-      ck_assert_int_eq(sm_merge_release(m), TF_OK);
+      ck_assert_int_eq(sm_merge_advance(m, true_watermark(i + 1)), TF_OK);
       ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
                        TF_OK);
     }
@@ -356,16 +419,17 @@ static const char **accounted_ids(size_t *n)
   return ids;
 }
 
-/* Disorder beyond allowed_lateness: late records are dead-lettered, never
+/* An input that breaks its watermark promise (shuffled, yet the watermark
+ * is the latest time seen): late records are dead-lettered, never
  * dropped; every form fill, call, chat and CRM event comes out one way or
  * the other. */
-START_TEST(disorder_beyond_lateness_is_dead_lettered_not_dropped)
+START_TEST(broken_watermark_promise_is_dead_lettered_not_dropped)
 {
   size_t i, n, checked = 0;
   const char **ids;
 
   arrange(SPAN_MS);
-  run_plugin("{\"allowed_lateness\": \"10m\"}");
+  run_plugin("{\"allowed_lateness\": \"10m\"}", LATEST_SEEN);
   ids = accounted_ids(&n);
   ck_assert_uint_gt(fake_reject_count(), 100);
   ck_assert_int_eq(fake_metric("late"), (int64_t)fake_reject_count());
@@ -394,9 +458,9 @@ static Suite *shuffle_suite(void)
 
   tcase_set_timeout(tc, 60);
   tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, shuffled_within_lateness_gives_the_sorted_touchpoints);
+  tcase_add_test(tc, any_arrival_order_gives_the_sorted_touchpoints);
   tcase_add_test(tc, engine_holds_a_bounded_number_of_events);
-  tcase_add_test(tc, disorder_beyond_lateness_is_dead_lettered_not_dropped);
+  tcase_add_test(tc, broken_watermark_promise_is_dead_lettered_not_dropped);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,6 +1,7 @@
 /*
  * test_runner.c - the runner: fan-out, fan-in, determinism, records moved
- * by reference, sink retry and failure, init refusal, dead-letter output.
+ * by reference, sink retry and failure, init refusal, dead-letter output,
+ * event time (watermark alignment and advance()).
  */
 #include <check.h>
 #include <stdio.h>
@@ -118,6 +119,105 @@ START_TEST(fan_in_merges_every_source)
   ck_assert_uint_eq(from_y, 300);
   ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"y\",\"seq\":5299}"));
   free(out);
+}
+END_TEST
+
+/* Two seq sources (x: 0..999, y: 500..1499) through wmcheck to a sink;
+ * WX and WY: whether each reports watermarks. */
+static int run_wmcheck(const char *wx, const char *wy, size_t batch)
+{
+  tf_run_options opt = quiet_options();
+  char json[1024];
+
+  opt.batch_size = batch;
+  snprintf(
+      json, sizeof(json),
+      "{\"version\": 1, \"sources\": ["
+      "{\"id\": \"x\", \"plugin\": \"seq\", \"config\": {\"count\": 1000,"
+      " \"watermark\": %s}},"
+      "{\"id\": \"y\", \"plugin\": \"seq\", \"config\": {\"start\": 500,"
+      " \"count\": 1000, \"watermark\": %s}}],"
+      " \"transforms\": [{\"id\": \"w\", \"plugin\": \"wmcheck\","
+      " \"inputs\": [\"x\", \"y\"]}],"
+      " \"sinks\": [{\"id\": \"o\", \"plugin\": \"flaky\", \"inputs\": [\"w\"],"
+      " \"config\": {\"path\": \"out.ndjson\"}}]}",
+      wx, wy);
+  return run_json(json, &opt);
+}
+
+/* The output line number (0-based) of the first line containing needle,
+ * or -1. */
+static long line_of(const char *out, const char *needle)
+{
+  const char *at = strstr(out, needle), *p;
+  long line = 0;
+
+  if (!at)
+    return -1;
+  for (p = out; p < at; p++)
+    line += *p == '\n';
+  return line;
+}
+
+/* Sources that report watermarks are read furthest-behind first, and the
+ * transform is handed rising watermarks that no later record is behind. */
+START_TEST(sources_are_read_in_event_time_order)
+{
+  char *out;
+  long y_564, x_436;
+
+  ck_assert_int_eq(run_wmcheck("true", "true", 64), 0);
+  out = tu_read(out_path("out.ndjson"));
+  ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"wm\",\"seq\":64}"));
+  ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"wm\",\"seq\":512}"));
+  ck_assert_ptr_null(strstr(out, "\"late\""));
+  ck_assert_ptr_null(strstr(out, "\"back\""));
+  /* After its first batch (500..563) y, ahead, waits until x has caught
+   * up with it. */
+  y_564 = line_of(out, "{\"from\":\"y\",\"seq\":564}");
+  x_436 = line_of(out, "{\"from\":\"x\",\"seq\":436}");
+  ck_assert_int_ge(x_436, 0);
+  ck_assert_int_lt(x_436, y_564);
+  free(out);
+}
+END_TEST
+
+/* A source that promises nothing is read (after the first batch of each
+ * source, when nothing is known yet) whole, before the others: it holds
+ * the transform's watermark back until it ends. */
+START_TEST(a_source_without_watermark_holds_the_watermark_until_it_ends)
+{
+  char *out;
+
+  ck_assert_int_eq(run_wmcheck("true", "false", 64), 0);
+  out = tu_read(out_path("out.ndjson"));
+  ck_assert_int_lt(line_of(out, "{\"from\":\"y\",\"seq\":1499}"),
+                   line_of(out, "{\"from\":\"x\",\"seq\":64}"));
+  ck_assert_int_lt(line_of(out, "{\"from\":\"y\",\"seq\":1499}"),
+                   line_of(out, "\"from\":\"wm\""));
+  ck_assert_ptr_null(strstr(out, "\"late\""));
+  ck_assert_ptr_null(strstr(out, "\"back\""));
+  free(out);
+}
+END_TEST
+
+/* Batch size changes when watermarks come, never what comes out. */
+START_TEST(watermarks_never_let_a_record_arrive_late_at_any_batch_size)
+{
+  static const size_t sizes[] = {1, 7, 512, 100000};
+  size_t i;
+
+  for (i = 0; i < 4; i++) {
+    char *out;
+
+    ck_assert_int_eq(run_wmcheck("true", "true", sizes[i]), 0);
+    out = tu_read(out_path("out.ndjson"));
+    ck_assert_ptr_null(strstr(out, "\"late\""));
+    ck_assert_ptr_null(strstr(out, "\"back\""));
+    ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"y\",\"seq\":1499}"));
+    ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"x\",\"seq\":0}"));
+    free(out);
+  }
 }
 END_TEST
 
@@ -341,6 +441,11 @@ int main(void)
   tcase_add_test(tc, fan_out_delivers_every_record_to_every_consumer);
   tcase_add_test(tc, fan_in_merges_every_source);
   tcase_add_test(tc, same_input_gives_the_same_output);
+  tcase_add_test(tc, sources_are_read_in_event_time_order);
+  tcase_add_test(tc,
+                 a_source_without_watermark_holds_the_watermark_until_it_ends);
+  tcase_add_test(tc,
+                 watermarks_never_let_a_record_arrive_late_at_any_batch_size);
   tcase_add_test(tc, a_retried_batch_is_delivered_once);
   tcase_add_test(tc, exhausted_retries_go_to_the_dead_letter_output);
   tcase_add_test(tc, a_failing_sink_fails_the_run);

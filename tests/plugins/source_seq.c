@@ -1,6 +1,8 @@
 /*
  * source_seq.c - test source: emits {"seq": i, "from": STAGE} for i in
- * [start, start + count).  Reports its position so resume can be tested.
+ * [start, start + count).  Reports its position so resume can be tested,
+ * and with `watermark` the next seq as its watermark (seq is the event
+ * time: the records come in time order).
  */
 #include <stdlib.h>
 #include <touchflow/touchflow.h>
@@ -9,12 +11,15 @@ typedef struct seq {
   tf_ctx *ctx;
   const tf_host *host;
   int64_t next, end;
+  int watermark;
 } seq;
 
 static const tf_option seq_options[] = {
     {"count", TF_OPT_INT, "10", TF_OPT_RANGE, 0, 1e9, NULL,
      "How many records to emit."},
     {"start", TF_OPT_INT, "0", 0, 0, 0, NULL, "The first sequence number."},
+    {"watermark", TF_OPT_BOOL, "false", 0, 0, 0, NULL,
+     "Report the next sequence number as the watermark."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 static int seq_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
@@ -28,6 +33,7 @@ static int seq_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   s->host = host;
   s->next = tf_config_int(cfg, "start");
   s->end = s->next + tf_config_int(cfg, "count");
+  s->watermark = tf_config_bool(cfg, "watermark");
   *state = s;
   return TF_OK;
 }
@@ -51,6 +57,13 @@ static int seq_produce(void *state, tf_ctx *ctx, size_t max)
       return TF_ERR_NOMEM;
   }
   return s->next < s->end ? TF_MORE : TF_DONE;
+}
+
+static int64_t seq_watermark(void *state)
+{
+  seq *s = state;
+
+  return s->watermark ? s->next : TF_WATERMARK_UNKNOWN;
 }
 
 static int seq_position(void *state, json_t **pos)
@@ -78,6 +91,7 @@ static const tf_plugin seq_plugin = {
     .init = seq_init,
     .fini = seq_fini,
     .produce = seq_produce,
+    .watermark = seq_watermark,
     .position = seq_position,
     .seek = seq_seek,
 };

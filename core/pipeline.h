@@ -6,7 +6,8 @@
  * the JSON (duplicate keys rejected), unknown keys with "did you mean",
  * stage ids, inputs, cycles, sources that reach no sink, ${ENV} references,
  * each plugin (found, right kind) and each plugin's config against its
- * option table.  It reports every problem into a tf_diag.
+ * option table and then the plugin's own check().  It reports every
+ * problem into a tf_diag.
  *
  * Stages are kept in file order (sources, then transforms, then sinks);
  * `order` is a topological order of the graph the runner follows.
@@ -69,8 +70,15 @@ json_t *tf_env_subst(const json_t *value, const char *json_path, tf_diag *diag);
 /* dag.c: ids, inputs, cycles, reachability; fills input_idx and order. */
 size_t tf_pipeline_check_graph(tf_pipeline *p, tf_diag *diag);
 
-/* pipeline_plugins.c: finds every stage's plugin and validates its config. */
+/* pipeline_plugins.c: finds every stage's plugin and validates its config
+ * against the option table, then with the plugin's own check(). */
 size_t tf_pipeline_check_plugins(tf_pipeline *p, tf_loader *loader,
                                  tf_diag *diag);
+
+/* plugin_check.c: runs the plugin's check() (when it has one) on the
+ * stage's validated config (s->cfg; nothing to do when NULL), reporting
+ * each problem at "STAGE.config.PATH" with secret values masked.  Returns
+ * the number of problems added. */
+size_t tf_pipeline_check_plugin_config(const tf_stage_def *s, tf_diag *diag);
 
 #endif

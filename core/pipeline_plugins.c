@@ -1,6 +1,7 @@
 /*
  * pipeline_plugins.c - each stage's plugin: found, of the right kind, and
- * its config valid against the plugin's option table.
+ * its config valid against the plugin's option table and the plugin's own
+ * check() (plugin_check.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +53,9 @@ static size_t check_stage(tf_pipeline *p, tf_stage_def *s, tf_loader *loader,
   snprintf(path, sizeof(path), "%s.config", s->json_path);
   rc = tf_options_validate(s->plugin.plugin->options, s->config, s->config_raw,
                            path, p->dir, tf_diag_options_cb, diag, &s->cfg);
-  return rc == TF_OK ? 0 : 1;
+  if (rc != TF_OK)
+    return 1;
+  return tf_pipeline_check_plugin_config(s, diag);
 }
 
 size_t tf_pipeline_check_plugins(tf_pipeline *p, tf_loader *loader,

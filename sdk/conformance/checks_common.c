@@ -1,9 +1,9 @@
 /*
  * checks_common.c - the checks every plugin must pass, whatever its kind:
- * a complete descriptor, an inspect output generated from it, init with
- * the sample config, every kind of invalid config refused with a message,
- * edge values taken or refused cleanly, and init/fini cycles that leak
- * neither memory nor descriptors.
+ * a complete descriptor, an inspect output generated from it, init (and
+ * check(), when the plugin has one) with the sample config, every kind of
+ * invalid config refused with a message, edge values taken or refused
+ * cleanly, and init/fini cycles that leak neither memory nor descriptors.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -179,6 +179,26 @@ START_TEST(init_sample)
   tf_harness *h = tf_conf_start(NULL);
 
   tf_conf_done(h, NULL, NULL);
+}
+END_TEST
+
+/* A plugin with a check() must accept the sample config with it: validate
+ * (which runs check()) may not refuse what init() takes. */
+START_TEST(check_sample)
+{
+  tf_harness *h = tf_harness_new(tf_conf.plugin);
+  json_t *cfg = tf_conf_sample_config();
+  char msgs[TF_CONF_MSG];
+  int rc;
+
+  ck_assert_msg(h != NULL, "out of memory");
+  rc = tf_harness_check(h, cfg, tf_conf.file.fixtures_dir);
+  tf_harness_messages_text(h, msgs, sizeof(msgs));
+  tf_conf_done(h, NULL, cfg);
+  ck_assert_msg(rc == TF_OK,
+                "expected check() to accept the sample config, it returned "
+                "%d (%s): %s",
+                rc, tf_strerror(rc), msgs);
 }
 END_TEST
 
@@ -380,6 +400,8 @@ const tf_conf_check tf_conf_common_checks[] = {
      "described, with a default or required"},
     {"inspect", 0, &inspect, "inspect's text and JSON show every option"},
     {"init_sample", 0, &init_sample, "init() with the sample config succeeds"},
+    {"check_sample", 0, &check_sample,
+     "check(), when the plugin has one, accepts the sample config"},
     {"invalid_unknown_key", 0, &invalid_unknown_key,
      "an unknown option is refused with a message"},
     {"invalid_wrong_type", 0, &invalid_wrong_type,

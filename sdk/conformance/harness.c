@@ -7,6 +7,7 @@
  * host functions turn the plugin's ctx back into its harness directly.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,39 @@ int tf_harness_init(tf_harness *h, const json_t *config, const char *base_dir)
   if (!h->live)
     h->state = NULL;
   return rc;
+}
+
+int tf_harness_has_check(const tf_plugin *plugin)
+{
+  return plugin->struct_size >=
+             offsetof(tf_plugin, check) + sizeof(plugin->check) &&
+         plugin->check != NULL;
+}
+
+/* The tf_problem_fn handed to check(). */
+static void check_problem(void *ud, const char *path, const char *message)
+{
+  tf_harness *h = ud;
+
+  h->n_errors++;
+  json_array_append_new(h->messages,
+                        json_sprintf("check: %s: %s", path, message));
+}
+
+int tf_harness_check(tf_harness *h, const json_t *config, const char *base_dir)
+{
+  size_t before;
+  int rc;
+
+  tf_config_free(h->config);
+  h->config = NULL;
+  rc = tf_options_validate(h->plugin->options, config, NULL, "config", base_dir,
+                           diag_cb, h, &h->config);
+  if (rc != TF_OK || !tf_harness_has_check(h->plugin))
+    return rc;
+  before = h->n_errors;
+  rc = h->plugin->check(h->config, check_problem, h);
+  return rc == TF_OK && h->n_errors > before ? TF_ERR_CONFIG : rc;
 }
 
 int tf_harness_live(const tf_harness *h)

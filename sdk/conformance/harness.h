@@ -3,10 +3,10 @@
  * conformance suite and for plugin tests.
  *
  * The harness validates a JSON config against the plugin's option table,
- * calls init() with its own tf_host table, and keeps what the plugin hands
- * back: every emitted record (in order), every rejected record with its
- * code, and every log line and validation message.  Nothing is written
- * anywhere; checks read the harness afterwards.
+ * calls init() with its own tf_host table (or only the plugin's check()),
+ * and keeps what the plugin hands back: every emitted record (in order), every
+ * rejected record with its code, and every log line and validation message.
+ * Nothing is written anywhere; checks read the harness afterwards.
  *
  * Ownership: the harness owns the config, the emitted records (one
  * reference each) and copies of the rejected records' references; the
@@ -38,6 +38,18 @@ void tf_harness_free(tf_harness *h);
  * TF_OK; TF_ERR_CONFIG when validation refused the config (the messages
  * are kept, see tf_harness_messages); or init()'s own negative code. */
 int tf_harness_init(tf_harness *h, const json_t *config, const char *base_dir);
+
+/* 1 when the plugin has a check() (a descriptor of ABI 1.0 has NULL or
+ * nothing there). */
+int tf_harness_has_check(const tf_plugin *plugin);
+
+/* Validates config like tf_harness_init, then calls the plugin's check()
+ * (ABI 1.1) instead of init(), keeping each problem it reports as a
+ * message "check: PATH: message" that counts as an error.  Returns TF_OK
+ * when the plugin has no check(); TF_ERR_CONFIG when validation refused
+ * the config; else what check() returned, or TF_ERR_CONFIG when it
+ * reported a problem and still returned TF_OK. */
+int tf_harness_check(tf_harness *h, const json_t *config, const char *base_dir);
 
 /* 1 when init() returned TF_OK and fini() has not been called yet. */
 int tf_harness_live(const tf_harness *h);

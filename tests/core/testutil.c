@@ -25,11 +25,16 @@ const char *tu_builddir(void)
 
 tf_loader *tu_loader(void)
 {
-  static const char *const rel[] = {
-      "plugins/source/file",       "plugins/source/web",
-      "plugins/sink/file",         "plugins/sink/marketo",
-      "plugins/transform/map",     "plugins/transform/dedupe",
-      "plugins/transform/session_merge", "tests/plugins"};
+  static const char *const rel[] = {"plugins/source/file",
+                                    "plugins/source/web",
+                                    "plugins/source/drift",
+                                    "plugins/source/calltracking",
+                                    "plugins/sink/file",
+                                    "plugins/sink/marketo",
+                                    "plugins/transform/map",
+                                    "plugins/transform/dedupe",
+                                    "plugins/transform/session_merge",
+                                    "tests/plugins"};
   enum { N_PATHS = sizeof(rel) / sizeof(rel[0]) };
   char paths[N_PATHS][1024];
   const char *ptrs[N_PATHS];

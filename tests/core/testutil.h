@@ -11,7 +11,8 @@
 const char *tu_srcdir(void);
 const char *tu_builddir(void);
 
-/* A loader searching the built plugin folders and tests/plugins. */
+/* A loader searching the built plugin folders (the bundled plugins the
+ * validator cases use) and tests/plugins. */
 tf_loader *tu_loader(void);
 
 /* A new temp folder (caller frees the string; tu_rmtree removes it). */

@@ -147,6 +147,37 @@ sed 's/\[$/["not an object",/' "$work/rules.json" >"$work/rules_str.json"
 expect channel-rules-not-objects 2 "$tf" validate "$work/rules_str.json"
 contains channel-rules-not-objects "$work/err" "channel_rules[0]: expected an object, got a string"
 
+# A plugin's own config check (its check() callback) stops run before any
+# record moves, with the lines validate prints: nothing is written, not
+# even the dead-letter file, and init() (which would reach Marketo) never
+# runs.  The secret never shows.
+cat >"$work/checked.json" <<'JSON'
+{"version": 1,
+ "sources": [{"id": "s", "plugin": "file", "config": {"path": "in.ndjson"}}],
+ "transforms": [{"id": "d", "plugin": "dedupe", "inputs": ["s"], "config": {"window": "24 h"}}],
+ "sinks": [{"id": "o", "plugin": "file", "inputs": ["d"], "config": {"path": "checked/o.ndjson"}},
+  {"id": "m", "plugin": "marketo", "inputs": ["d"],
+   "config": {"endpoint": "http://127.0.0.1:9", "client_id": "c",
+     "client_secret": "${TF_CHECK_SECRET}", "sync_type": "profile",
+     "person_action": "update_only", "dedupe_field": "id",
+     "mapping": {"email": "email"}}}],
+ "dead_letter": {"path": "checked/rejected.ndjson"}}
+JSON
+window_line="$work/checked.json: transforms[0].config.window: expected a record count (\"100000\") or a duration with a unit (\"250ms\", \"30s\", \"30m\", \"24h\", \"7d\"), got \"24 h\""
+dedupe_field_line="$work/checked.json: sinks[1].config.dedupe_field: \"id\" is not allowed (Lead ID and ECID cannot match leads); use email or a custom id field"
+TF_CHECK_SECRET=hunter3-check-secret expect plugin-check-validate 2 \
+  "$tf" validate "$work/checked.json"
+contains plugin-check-validate "$work/err" "$window_line"
+contains plugin-check-validate "$work/err" "$dedupe_field_line"
+TF_CHECK_SECRET=hunter3-check-secret expect plugin-check-run 2 \
+  "$tf" run "$work/checked.json" --progress never
+contains plugin-check-run "$work/err" "$window_line"
+contains plugin-check-run "$work/err" "$dedupe_field_line"
+contains plugin-check-run "$work/err" "3 problems found; nothing was run"
+lacks plugin-check-run-no-secret "$work/err" "hunter3"
+lacks plugin-check-run-no-init "$work/err" "127.0.0.1"
+expect plugin-check-run-wrote-nothing 1 test -e "$work/checked"
+
 # Progress: a live line on request (as on a terminal) once a run lasts a
 # second; none when stderr is not a terminal and progress is auto.
 cat >"$work/slow.json" <<'JSON'

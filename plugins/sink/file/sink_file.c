@@ -10,10 +10,12 @@
  * record, nested values as compact JSON.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <touchflow/configcheck.h>
 #include <touchflow/csv.h>
 #include <touchflow/linereader.h>
 #include <touchflow/plugin.h>
@@ -65,22 +67,32 @@ static out_format format_by_name(const char *name)
   return FORMAT_AUTO;
 }
 
-static int read_format(sink_file *s, const tf_config *cfg)
+/* The format the config asks for: `format`, else by the file's name;
+ * FORMAT_AUTO when neither tells. */
+static out_format format_of(const tf_config *cfg)
 {
   const char *fmt = tf_config_string(cfg, "format");
 
   if (fmt && strcmp(fmt, "csv") == 0)
-    s->format = FORMAT_CSV;
-  else if (fmt && strcmp(fmt, "ndjson") == 0)
-    s->format = FORMAT_NDJSON;
-  else
-    s->format = format_by_name(s->path);
-  if (s->format != FORMAT_AUTO)
+    return FORMAT_CSV;
+  if (fmt && strcmp(fmt, "ndjson") == 0)
+    return FORMAT_NDJSON;
+  return format_by_name(tf_config_string(cfg, "path"));
+}
+
+/* The plugin's check(), which init() runs too: the format must be known. */
+static int sink_file_check(const tf_config *cfg, tf_problem_fn problem,
+                           void *ud)
+{
+  const char *path = tf_config_string(cfg, "path");
+  const char *name = strrchr(path, '/');
+
+  if (format_of(cfg) != FORMAT_AUTO)
     return TF_OK;
-  s->host->log(s->ctx, TF_LOG_ERROR,
-               "%s: cannot tell the format from the "
-               "name (.ndjson, .jsonl, .csv): set \"format\"",
-               s->path);
+  tf_problemf(problem, ud, "path",
+              "cannot tell the format from the name \"%s\" (.ndjson, "
+              ".jsonl or .csv, before an optional .gz): set \"format\"",
+              name ? name + 1 : path);
   return TF_ERR_CONFIG;
 }
 
@@ -172,15 +184,17 @@ static int sink_file_init(tf_ctx *ctx, const tf_host *host,
   s->ctx = ctx;
   s->host = host;
   s->fd = -1;
+  rc = tf_check_logged(sink_file_check, cfg, ctx, host);
+  if (rc != TF_OK)
+    goto out_free_state;
   s->path = strdup(tf_config_string(cfg, "path"));
   if (!s->path) {
     rc = TF_ERR_NOMEM;
     goto out_free_state;
   }
   tf_compression_parse(tf_config_string(cfg, "compression"), &comp);
-  rc = read_format(s, cfg);
-  if (rc == TF_OK)
-    rc = read_columns(s, cfg);
+  s->format = format_of(cfg);
+  rc = read_columns(s, cfg);
   if (rc == TF_OK)
     rc = open_temp(s, comp);
   if (rc == TF_OK && s->format == FORMAT_CSV && s->columns)
@@ -393,6 +407,7 @@ static const tf_plugin sink_file_plugin = {
     .fini = sink_file_fini,
     .write = sink_file_write,
     .flush = sink_file_flush,
+    .check = sink_file_check,
 };
 
 TF_PLUGIN_DEFINE(sink_file, sink_file_plugin)

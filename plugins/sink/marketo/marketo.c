@@ -301,6 +301,7 @@ static const tf_plugin marketo_plugin = {
     .fini = marketo_fini,
     .write = marketo_write,
     .flush = marketo_flush,
+    .check = mkto_config_check,
 };
 
 TF_PLUGIN_DEFINE(sink_marketo, marketo_plugin)

@@ -1,14 +1,17 @@
 /*
- * settings.c - the marketo sink's option table and the checks that run in
- * init() before any record moves.
+ * settings.c - the marketo sink's option table, its own config checks (the
+ * plugin's check(): `touchflow validate` shows them, and init() runs them
+ * again through mkto_config_read) and reading the settings.
  *
  * Owns mkto_config: copies of the strings it keeps and a reference to the
- * mapping object.  Every refusal is logged as one line that names the
- * option, and init() then fails with TF_ERR_CONFIG.
+ * mapping object.  Every problem names the option it is about (its JSON
+ * path inside the config); none quotes the client secret.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <touchflow/configcheck.h>
 #include <touchflow/error.h>
 #include "settings.h"
 
@@ -82,19 +85,13 @@ static int copy_string(char **dst, const char *src)
   return *dst ? TF_OK : TF_ERR_NOMEM;
 }
 
-/* Keeps "http(s)://host[:port][/path]" without trailing '/' or "/rest". */
-static int read_endpoint(mkto_config *cfg, const tf_config *given, tf_ctx *ctx,
-                         const tf_host *host)
+/* Keeps "http(s)://host[:port][/path]" without trailing '/' or "/rest".
+ * mkto_config_check has made sure of the scheme. */
+static int read_endpoint(mkto_config *cfg, const tf_config *given)
 {
-  const char *url = tf_config_string(given, "endpoint");
   size_t len;
 
-  if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-    host->log(ctx, TF_LOG_ERROR,
-              "endpoint: \"%s\" is not an http:// or https:// URL", url);
-    return TF_ERR_CONFIG;
-  }
-  if (copy_string(&cfg->endpoint, url) != TF_OK)
+  if (copy_string(&cfg->endpoint, tf_config_string(given, "endpoint")) != TF_OK)
     return TF_ERR_NOMEM;
   len = strlen(cfg->endpoint);
   while (len > 0 && cfg->endpoint[len - 1] == '/')
@@ -121,23 +118,37 @@ static void read_sync_type(mkto_config *cfg, const tf_config *given)
       cfg->write_profile && strcmp(action, "update_and_create") == 0;
 }
 
+/* --- Checks (mkto_config_check): the config alone, no I/O ------------- */
+
+static int check_endpoint(const tf_config *given, tf_problem_fn problem,
+                          void *ud)
+{
+  const char *url = tf_config_string(given, "endpoint");
+
+  if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+    return TF_OK;
+  tf_problemf(problem, ud, "endpoint",
+              "\"%s\" is not an http:// or https:// URL", url);
+  return TF_ERR_CONFIG;
+}
+
 /* DOMAIN.md: Lead ID and ECID are not allowed as the dedupe field. */
-static int check_dedupe_field(const char *field, tf_ctx *ctx,
-                              const tf_host *host)
+static int check_dedupe_field(const char *field, tf_problem_fn problem,
+                              void *ud)
 {
   static const char *const forbidden[] = {"id", "leadId", "ECID", NULL};
   size_t i;
 
   if (field[0] == '\0') {
-    host->log(ctx, TF_LOG_ERROR, "dedupe_field: must not be empty");
+    problem(ud, "dedupe_field", "must not be empty");
     return TF_ERR_CONFIG;
   }
   for (i = 0; forbidden[i]; i++) {
     if (strcasecmp(field, forbidden[i]) == 0) {
-      host->log(ctx, TF_LOG_ERROR,
-                "dedupe_field: \"%s\" is not allowed (Lead ID and ECID "
-                "cannot match leads); use email or a custom id field",
-                field);
+      tf_problemf(problem, ud, "dedupe_field",
+                  "\"%s\" is not allowed (Lead ID and ECID cannot match "
+                  "leads); use email or a custom id field",
+                  field);
       return TF_ERR_CONFIG;
     }
   }
@@ -145,27 +156,26 @@ static int check_dedupe_field(const char *field, tf_ctx *ctx,
 }
 
 /* Every value a non-empty record path; the lead id cannot be mapped. */
-static int check_mapping_values(const json_t *mapping, tf_ctx *ctx,
-                                const tf_host *host)
+static int check_mapping_values(const json_t *mapping, tf_problem_fn problem,
+                                void *ud)
 {
   const char *field;
   const json_t *path;
+  char at[320];
   int rc = TF_OK;
 
   if (json_object_size(mapping) == 0) {
-    host->log(ctx, TF_LOG_ERROR, "mapping: must map at least one field");
+    problem(ud, "mapping", "must map at least one field");
     return TF_ERR_CONFIG;
   }
   json_object_foreach ((json_t *)mapping, field, path) {
+    snprintf(at, sizeof(at), "mapping.%s", field);
     if (!json_is_string(path) || json_string_length(path) == 0) {
-      host->log(ctx, TF_LOG_ERROR,
-                "mapping.%s: must be a record path (a non-empty string)",
-                field);
+      problem(ud, at, "must be a record path (a non-empty string)");
       rc = TF_ERR_CONFIG;
     }
     if (strcasecmp(field, "id") == 0) {
-      host->log(ctx, TF_LOG_ERROR,
-                "mapping.%s: the Marketo lead id cannot be written", field);
+      problem(ud, at, "the Marketo lead id cannot be written");
       rc = TF_ERR_CONFIG;
     }
   }
@@ -173,52 +183,90 @@ static int check_mapping_values(const json_t *mapping, tf_ctx *ctx,
 }
 
 /* The dedupe field, and to create leads email, firstName and lastName. */
-static int check_mapping_required(const mkto_config *cfg, tf_ctx *ctx,
-                                  const tf_host *host)
+static int check_mapping_required(const json_t *mapping,
+                                  const char *dedupe_field, int can_create,
+                                  tf_problem_fn problem, void *ud)
 {
   static const char *const for_create[] = {"email", "firstName", "lastName",
                                            NULL};
   size_t i;
   int rc = TF_OK;
 
-  if (!json_object_get(cfg->mapping, cfg->dedupe_field)) {
-    host->log(ctx, TF_LOG_ERROR,
-              "mapping: the dedupe field \"%s\" is not mapped (add "
-              "\"%s\": \"<record path>\")",
-              cfg->dedupe_field, cfg->dedupe_field);
+  if (!json_object_get(mapping, dedupe_field)) {
+    tf_problemf(problem, ud, "mapping",
+                "the dedupe field \"%s\" is not mapped (add \"%s\": "
+                "\"<record path>\")",
+                dedupe_field, dedupe_field);
     rc = TF_ERR_CONFIG;
   }
-  for (i = 0; cfg->can_create && for_create[i]; i++) {
-    if (!json_object_get(cfg->mapping, for_create[i])) {
-      host->log(ctx, TF_LOG_ERROR,
-                "mapping: \"%s\" must be mapped to create leads "
-                "(person_action update_and_create needs email, firstName "
-                "and lastName)",
-                for_create[i]);
+  for (i = 0; can_create && for_create[i]; i++) {
+    if (!json_object_get(mapping, for_create[i])) {
+      tf_problemf(problem, ud, "mapping",
+                  "\"%s\" must be mapped to create leads (person_action "
+                  "update_and_create needs email, firstName and lastName)",
+                  for_create[i]);
       rc = TF_ERR_CONFIG;
     }
   }
   return rc;
 }
 
-static int check_list_and_action(mkto_config *cfg, const tf_config *given,
-                                 tf_ctx *ctx, const tf_host *host)
+static int check_list_id(const tf_config *given, int add_to_list,
+                         tf_problem_fn problem, void *ud)
 {
-  if (cfg->add_to_list && !tf_config_given(given, "list_id")) {
-    host->log(ctx, TF_LOG_ERROR,
-              "list_id: required by sync_type %s (the static list leads "
-              "are added to)",
+  if (!add_to_list || tf_config_given(given, "list_id"))
+    return TF_OK;
+  tf_problemf(problem, ud, "",
+              "missing option \"list_id\", required by sync_type %s (the "
+              "static list leads are added to)",
               tf_config_string(given, "sync_type"));
-    return TF_ERR_CONFIG;
-  }
+  return TF_ERR_CONFIG;
+}
+
+static int check_retry(const tf_config *given, tf_problem_fn problem, void *ud)
+{
+  if (tf_config_int(given, "retry_base") <= tf_config_int(given, "retry_cap"))
+    return TF_OK;
+  problem(ud, "retry_base", "longer than retry_cap (the longest backoff)");
+  return TF_ERR_CONFIG;
+}
+
+int mkto_config_check(const tf_config *given, tf_problem_fn problem, void *ud)
+{
+  const char *dedupe_field = tf_config_string(given, "dedupe_field");
+  const json_t *mapping = tf_config_json(given, "mapping");
+  mkto_config sync = {0};
+  int rc = TF_OK;
+
+  read_sync_type(&sync, given);
+  if (check_endpoint(given, problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_dedupe_field(dedupe_field, problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_mapping_values(mapping, problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_mapping_required(mapping, dedupe_field, sync.can_create, problem,
+                             ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_list_id(given, sync.add_to_list, problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_retry(given, problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  return rc;
+}
+
+/* --- Reading (mkto_config_read) --------------------------------------- */
+
+/* Options a sync type does not use are worth a warning, not a refusal. */
+static void warn_ignored(const mkto_config *cfg, const tf_config *given,
+                         tf_ctx *ctx, const tf_host *host)
+{
   if (!cfg->add_to_list && tf_config_given(given, "list_id"))
     host->log(ctx, TF_LOG_WARN, "list_id: ignored by sync_type profile");
   if (!cfg->write_profile && tf_config_given(given, "person_action"))
     host->log(ctx, TF_LOG_WARN,
               "person_action: ignored by sync_type "
               "audience (it never updates or creates)");
-  cfg->list_id = tf_config_int(given, "list_id");
-  return TF_OK;
 }
 
 static void read_numbers(mkto_config *cfg, const tf_config *given)
@@ -250,27 +298,18 @@ static int read_strings(mkto_config *cfg, const tf_config *given)
 int mkto_config_read(mkto_config *cfg, const tf_config *given, tf_ctx *ctx,
                      const tf_host *host)
 {
-  int rc;
+  int rc = tf_check_logged(mkto_config_check, given, ctx, host);
 
-  read_sync_type(cfg, given);
-  read_numbers(cfg, given);
-  rc = read_strings(cfg, given);
   if (rc != TF_OK)
     return rc;
-  rc = read_endpoint(cfg, given, ctx, host);
-  if (rc == TF_ERR_NOMEM)
-    return rc;
-  if (check_dedupe_field(cfg->dedupe_field, ctx, host) != TF_OK)
-    rc = TF_ERR_CONFIG;
-  if (check_mapping_values(cfg->mapping, ctx, host) != TF_OK ||
-      check_mapping_required(cfg, ctx, host) != TF_OK)
-    rc = TF_ERR_CONFIG;
-  if (check_list_and_action(cfg, given, ctx, host) != TF_OK)
-    rc = TF_ERR_CONFIG;
-  if (cfg->retry_base_ms > cfg->retry_cap_ms) {
-    host->log(ctx, TF_LOG_ERROR, "retry_base: longer than retry_cap");
-    rc = TF_ERR_CONFIG;
-  }
+  read_sync_type(cfg, given);
+  read_numbers(cfg, given);
+  cfg->list_id = tf_config_int(given, "list_id");
+  rc = read_strings(cfg, given);
+  if (rc == TF_OK)
+    rc = read_endpoint(cfg, given);
+  if (rc == TF_OK)
+    warn_ignored(cfg, given, ctx, host);
   return rc;
 }
 

@@ -2,9 +2,11 @@
  * settings.h - the marketo sink's options and the settings read from them.
  *
  * settings.c owns the option table (what `touchflow inspect marketo` prints)
- * and the checks the host's table cannot express: forbidden dedupe fields,
- * the mapping a lead creation needs, list_id for the audience sync types.
- * The partition check needs the network and lives in marketo.c.
+ * and the checks the host's table cannot express (the plugin's check()):
+ * the endpoint's scheme, forbidden dedupe fields, the mapping a lead
+ * creation needs, list_id for the audience sync types, retry_base within
+ * retry_cap.  The partition and credentials checks need the network and
+ * live in marketo.c.
  */
 #ifndef MKTO_SETTINGS_H
 #define MKTO_SETTINGS_H
@@ -13,6 +15,7 @@
 #include <jansson.h>
 #include <touchflow/host.h>
 #include <touchflow/options.h>
+#include <touchflow/plugin.h>
 
 typedef enum mkto_sync_type {
   MKTO_SYNC_AUDIENCE,
@@ -46,9 +49,15 @@ typedef struct mkto_config {
 /* The option table of the plugin descriptor. */
 extern const tf_option mkto_options[];
 
-/* Reads and checks the validated config into cfg (zeroed by the caller).
- * Every problem is logged through host->log; returns TF_OK, TF_ERR_CONFIG
- * or TF_ERR_NOMEM.  On failure cfg may hold partial values: call
+/* The plugin's check(): every problem of the validated config `given`
+ * that needs no I/O, reported with its path inside the config.  Returns
+ * TF_OK or TF_ERR_CONFIG. */
+int mkto_config_check(const tf_config *given, tf_problem_fn problem, void *ud);
+
+/* Runs mkto_config_check (logging every problem through host->log), then
+ * reads the validated config into cfg (zeroed by the caller) and warns
+ * about options the sync type ignores.  Returns TF_OK, TF_ERR_CONFIG or
+ * TF_ERR_NOMEM.  On failure cfg may hold partial values: call
  * mkto_config_clear() in any case. */
 int mkto_config_read(mkto_config *cfg, const tf_config *given, tf_ctx *ctx,
                      const tf_host *host);

@@ -1,10 +1,13 @@
 /*
- * drift_rules.c - DOMAIN.md "Drift chat" rule 3 (see drift_rules.h): reading
- * its options and telling which rule, if any, a touchpoint falls under.
+ * drift_rules.c - DOMAIN.md "Drift chat" rule 3 (see drift_rules.h): checking
+ * and reading its options and telling which rule, if any, a touchpoint falls
+ * under.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <touchflow/configcheck.h>
 #include <touchflow/error.h>
 #include <touchflow/time.h>
 #include "drift_rules.h"
@@ -14,90 +17,98 @@
 
 /* Checks that every element of the list option `name` is a non-empty
  * string.  The host has checked that the elements are strings. */
-static int check_list(const json_t *list, const char *name, const tf_host *host,
-                      tf_ctx *ctx)
+static int check_list(const json_t *list, const char *name,
+                      tf_problem_fn problem, void *ud)
 {
   const json_t *item;
+  char at[64];
   size_t i;
   int rc = TF_OK;
 
   if (list && json_array_size(list) == 0) {
-    host->log(ctx, TF_LOG_ERROR,
-              "%s: empty list (leave the option out instead)", name);
+    problem(ud, name, "empty list (leave the option out instead)");
     return TF_ERR_CONFIG;
   }
   json_array_foreach (list, i, item) {
     if (json_string_length(item) > 0)
       continue;
-    host->log(ctx, TF_LOG_ERROR, "%s[%zu]: expected a non-empty string", name,
-              i);
+    snprintf(at, sizeof(at), "%s[%zu]", name, i);
+    problem(ud, at, "expected a non-empty string");
     rc = TF_ERR_CONFIG;
   }
   return rc;
 }
 
 /* The lists make sense only with D, and D only with a list. */
-static int check_together(const drift_rules *r, const tf_host *host,
-                          tf_ctx *ctx)
+static int check_together(const tf_config *config, tf_problem_fn problem,
+                          void *ud)
 {
   static const char *const lists[] = {"chat_campaign_ids",
                                       "chat_activity_types"};
-  const json_t *given[] = {r->campaign_ids, r->activity_types};
-  int rc = TF_OK;
+  int enabled = tf_config_string(config, "chat_integration_enabled_at") != NULL;
+  int any_list = 0, rc = TF_OK;
   size_t i;
 
-  for (i = 0; i < 2 && !r->enabled; i++) {
-    if (!given[i])
+  for (i = 0; i < 2; i++) {
+    if (!tf_config_json(config, lists[i]))
       continue;
-    host->log(ctx, TF_LOG_ERROR,
-              "%s: needs chat_integration_enabled_at (the date the Drift "
-              "integration was switched on)",
-              lists[i]);
+    any_list = 1;
+    if (enabled)
+      continue;
+    problem(ud, lists[i],
+            "needs chat_integration_enabled_at (the date the Drift "
+            "integration was switched on)");
     rc = TF_ERR_CONFIG;
   }
-  if (r->enabled && !r->campaign_ids && !r->activity_types) {
-    host->log(ctx, TF_LOG_ERROR,
-              "chat_integration_enabled_at: set, but neither "
-              "chat_campaign_ids nor chat_activity_types is: the Drift "
-              "rules would drop nothing");
+  if (enabled && !any_list) {
+    problem(ud, "chat_integration_enabled_at",
+            "set, but neither chat_campaign_ids nor chat_activity_types is: "
+            "the Drift rules would drop nothing");
     rc = TF_ERR_CONFIG;
   }
   return rc;
 }
 
-static int read_activation(drift_rules *r, const tf_config *config,
-                           const tf_host *host, tf_ctx *ctx)
+static int check_activation(const tf_config *config, tf_problem_fn problem,
+                            void *ud)
 {
   const char *text = tf_config_string(config, "chat_integration_enabled_at");
+  int64_t ms;
 
-  r->enabled = text != NULL;
-  if (!text || tf_time_parse(text, &r->activation_ms) == TF_OK)
+  if (!text || tf_time_parse(text, &ms) == TF_OK)
     return TF_OK;
-  host->log(ctx, TF_LOG_ERROR,
-            "chat_integration_enabled_at: \"%s\" is not an ISO-8601 date "
-            "(2026-03-01, meaning 00:00:00Z) or date and time "
-            "(2026-03-01T09:30:00Z)",
-            text);
+  tf_problemf(problem, ud, "chat_integration_enabled_at",
+              "\"%s\" is not an ISO-8601 date (2026-03-01, meaning "
+              "00:00:00Z) or date and time (2026-03-01T09:30:00Z)",
+              text);
   return TF_ERR_CONFIG;
 }
 
-int drift_rules_read(drift_rules *rules, const tf_config *config,
-                     const tf_host *host, tf_ctx *ctx)
+int drift_rules_check(const tf_config *config, tf_problem_fn problem, void *ud)
 {
-  int rc;
+  int rc = check_activation(config, problem, ud);
+
+  if (check_list(tf_config_json(config, "chat_campaign_ids"),
+                 "chat_campaign_ids", problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_list(tf_config_json(config, "chat_activity_types"),
+                 "chat_activity_types", problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  if (check_together(config, problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  return rc;
+}
+
+void drift_rules_read(drift_rules *rules, const tf_config *config)
+{
+  const char *text = tf_config_string(config, "chat_integration_enabled_at");
 
   memset(rules, 0, sizeof(*rules));
   rules->campaign_ids = tf_config_json(config, "chat_campaign_ids");
   rules->activity_types = tf_config_json(config, "chat_activity_types");
-  rc = read_activation(rules, config, host, ctx);
-  if (check_list(rules->campaign_ids, "chat_campaign_ids", host, ctx) != TF_OK)
-    rc = TF_ERR_CONFIG;
-  if (check_list(rules->activity_types, "chat_activity_types", host, ctx) !=
-      TF_OK)
-    rc = TF_ERR_CONFIG;
-  if (check_together(rules, host, ctx) != TF_OK)
-    rc = TF_ERR_CONFIG;
-  return rc;
+  rules->enabled = text != NULL;
+  if (text)
+    tf_time_parse(text, &rules->activation_ms);
 }
 
 /* 1 when s is made of letters and digits only. */

@@ -17,8 +17,8 @@
 
 #include <stdint.h>
 #include <jansson.h>
-#include <touchflow/host.h>
 #include <touchflow/options.h>
+#include <touchflow/plugin.h>
 #include <touchflow/record.h>
 
 typedef enum drift_rule {
@@ -35,10 +35,12 @@ typedef struct drift_rules {
   const json_t *activity_types; /* list of strings, or NULL */
 } drift_rules;
 
-/* Reads and checks the three options from config, logging every problem
- * through host.  Returns TF_OK or TF_ERR_CONFIG. */
-int drift_rules_read(drift_rules *rules, const tf_config *config,
-                     const tf_host *host, tf_ctx *ctx);
+/* Checks the three options of config (part of the plugin's check()),
+ * reporting every problem with its path.  Returns TF_OK or TF_ERR_CONFIG. */
+int drift_rules_check(const tf_config *config, tf_problem_fn problem, void *ud);
+
+/* Reads the three options from a config drift_rules_check accepted. */
+void drift_rules_read(drift_rules *rules, const tf_config *config);
 
 /* The rule whose touchpoints rec belongs to (by type and campaign or
  * medium, not yet by date), or DRIFT_RULE_NONE. */

@@ -3,12 +3,13 @@
  * and applies DOMAIN.md "Drift chat" rule 3 (touchpoints of the old CRM
  * chat paths dated on or after the integration's activation date).
  *
- * Owns the plugin descriptor, the option table, how `window` is read (a
- * record count or an event-time duration), the order in which a record is
- * judged (raw -> rejected; not a touchpoint -> passed; Drift rule -> dropped;
- * repeated key -> dropped; else passed), the counters, and the snapshot of
- * the remembered keys.  The key and its hash live in dedupe_key.c, the
- * bounded key set in dedupe_cache.c, the Drift rules in drift_rules.c.
+ * Owns the plugin descriptor, the option table, the config checks
+ * (check(), which init() runs too), how `window` is read (a record count or
+ * an event-time duration), the order in which a record is judged (raw ->
+ * rejected; not a touchpoint -> passed; Drift rule -> dropped; repeated key
+ * -> dropped; else passed), the counters, and the snapshot of the
+ * remembered keys.  The key and its hash live in dedupe_key.c, the bounded
+ * key set in dedupe_cache.c, the Drift rules in drift_rules.c.
  *
  * Kept records are passed on as they are (a new reference, never a copy);
  * dropped ones are counted, not dead-lettered; only records that cannot be
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
 #include <touchflow/time.h>
 #include "dedupe_cache.h"
@@ -80,32 +82,7 @@ static const tf_option transform_dedupe_options[] = {
      "(dropped_chat_activity)."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
-/* --- Reading the config --------------------------------------------------- */
-
-static int read_key(transform_dedupe *t, const tf_config *config)
-{
-  const json_t *paths = tf_config_json(config, "key");
-  const json_t *path;
-  size_t i;
-  int rc = TF_OK;
-
-  t->key.paths = paths;
-  if (paths && json_array_size(paths) == 0) {
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "key: empty list (leave it out to use the whole record)");
-    return TF_ERR_CONFIG;
-  }
-  json_array_foreach (paths, i, path) {
-    if (dedupe_key_path_is_valid(json_string_value(path)))
-      continue;
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "key[%zu]: \"%s\" is not a field path (non-empty names "
-                 "separated by dots)",
-                 i, json_string_value(path));
-    rc = TF_ERR_CONFIG;
-  }
-  return rc;
-}
+/* --- Checking the config (check(): no I/O, no state) ---------------------- */
 
 /* 1 when text is one or more decimal digits only. */
 static int is_count_text(const char *text)
@@ -118,69 +95,106 @@ static int is_count_text(const char *text)
   return 1;
 }
 
-/* Reads a count window ("100000"), which is also the cache bound. */
-static int read_count_window(transform_dedupe *t)
+/* Parses `window`: digits only are a record count (1 to DEDUPE_CACHE_MAX),
+ * anything else must be a positive duration with a unit.  *kind says which
+ * it was read as, even when the value is refused (TF_ERR_CONFIG). */
+static int parse_window(const char *text, window_kind *kind, int64_t *window)
 {
-  char *end;
-  unsigned long long n = strtoull(t->window_text, &end, 10);
+  unsigned long long n;
 
-  if (n < 1 || n > DEDUPE_CACHE_MAX) {
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "window: a record count must be from 1 to %u, got %s",
-                 DEDUPE_CACHE_MAX, t->window_text);
-    return TF_ERR_CONFIG;
+  if (!is_count_text(text)) {
+    *kind = WINDOW_DURATION;
+    return tf_parse_duration(text, window) == TF_OK && *window > 0
+               ? TF_OK
+               : TF_ERR_CONFIG;
   }
-  t->window_kind = WINDOW_COUNT;
-  t->window = (int64_t)n;
-  t->max_entries = (size_t)n;
+  *kind = WINDOW_COUNT;
+  n = strtoull(text, NULL, 10);
+  if (n < 1 || n > DEDUPE_CACHE_MAX)
+    return TF_ERR_CONFIG;
+  *window = (int64_t)n;
   return TF_OK;
 }
 
-static int read_window(transform_dedupe *t, const tf_config *config)
+static int check_key(const tf_config *config, tf_problem_fn problem, void *ud)
 {
-  int64_t ms;
+  const json_t *paths = tf_config_json(config, "key");
+  const json_t *path;
+  char at[32];
+  size_t i;
+  int rc = TF_OK;
 
-  t->window_text = tf_config_string(config, "window");
-  if (is_count_text(t->window_text))
-    return read_count_window(t);
-  if (tf_parse_duration(t->window_text, &ms) != TF_OK || ms <= 0) {
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "window: expected a record count (\"100000\") or a duration "
-                 "with a unit (\"250ms\", \"30s\", \"30m\", \"24h\", \"7d\"), "
-                 "got \"%s\"",
-                 t->window_text);
+  if (paths && json_array_size(paths) == 0) {
+    problem(ud, "key", "empty list (leave it out to use the whole record)");
     return TF_ERR_CONFIG;
   }
-  t->window_kind = WINDOW_DURATION;
-  t->window = ms;
-  t->max_entries = (size_t)tf_config_int(config, "max_entries");
-  return TF_OK;
+  json_array_foreach (paths, i, path) {
+    if (dedupe_key_path_is_valid(json_string_value(path)))
+      continue;
+    snprintf(at, sizeof(at), "key[%zu]", i);
+    tf_problemf(problem, ud, at,
+                "\"%s\" is not a field path (non-empty names separated by "
+                "dots)",
+                json_string_value(path));
+    rc = TF_ERR_CONFIG;
+  }
+  return rc;
 }
 
-/* max_entries bounds a duration window only: refuse it next to a count. */
-static int check_max_entries(transform_dedupe *t, const tf_config *config)
+/* The window, and max_entries, which bounds a duration window only. */
+static int check_window(const tf_config *config, tf_problem_fn problem,
+                        void *ud)
 {
-  if (t->window_kind != WINDOW_COUNT || !tf_config_given(config, "max_entries"))
+  const char *text = tf_config_string(config, "window");
+  window_kind kind;
+  int64_t window;
+
+  if (parse_window(text, &kind, &window) != TF_OK) {
+    if (kind == WINDOW_COUNT)
+      tf_problemf(problem, ud, "window",
+                  "a record count must be from 1 to %u, got %s",
+                  DEDUPE_CACHE_MAX, text);
+    else
+      tf_problemf(problem, ud, "window",
+                  "expected a record count (\"100000\") or a duration with "
+                  "a unit (\"250ms\", \"30s\", \"30m\", \"24h\", "
+                  "\"7d\"), got \"%s\"",
+                  text);
+    return TF_ERR_CONFIG;
+  }
+  if (kind != WINDOW_COUNT || !tf_config_given(config, "max_entries"))
     return TF_OK;
-  t->host->log(t->ctx, TF_LOG_ERROR,
-               "max_entries: applies only when window is a duration; with a "
-               "record count (\"%s\") the count is the bound",
-               t->window_text);
+  tf_problemf(problem, ud, "max_entries",
+              "applies only when window is a duration; with a record count "
+              "(\"%s\") the count is the bound",
+              text);
   return TF_ERR_CONFIG;
 }
 
-/* Reads every option, logging each problem; TF_ERR_CONFIG when any. */
-static int read_config(transform_dedupe *t, const tf_config *config)
+/* The plugin's check(), which init() runs too: every problem reported. */
+static int transform_dedupe_check(const tf_config *config,
+                                  tf_problem_fn problem, void *ud)
 {
-  int rc = read_key(t, config);
+  int rc = check_key(config, problem, ud);
 
-  if (read_window(t, config) != TF_OK)
+  if (check_window(config, problem, ud) != TF_OK)
     rc = TF_ERR_CONFIG;
-  else if (check_max_entries(t, config) != TF_OK)
-    rc = TF_ERR_CONFIG;
-  if (drift_rules_read(&t->drift, config, t->host, t->ctx) != TF_OK)
+  if (drift_rules_check(config, problem, ud) != TF_OK)
     rc = TF_ERR_CONFIG;
   return rc;
+}
+
+/* --- Reading the checked config ------------------------------------------- */
+
+static void read_config(transform_dedupe *t, const tf_config *config)
+{
+  t->key.paths = tf_config_json(config, "key");
+  t->window_text = tf_config_string(config, "window");
+  parse_window(t->window_text, &t->window_kind, &t->window);
+  t->max_entries = t->window_kind == WINDOW_COUNT
+                       ? (size_t)t->window
+                       : (size_t)tf_config_int(config, "max_entries");
+  drift_rules_read(&t->drift, config);
 }
 
 /* --- Lifecycle ------------------------------------------------------------ */
@@ -206,9 +220,10 @@ static int transform_dedupe_init(tf_ctx *ctx, const tf_host *host,
   t->ctx = ctx;
   t->host = host;
   t->latest_ms = NO_TIME;
-  rc = read_config(t, config);
+  rc = tf_check_logged(transform_dedupe_check, config, ctx, host);
   if (rc != TF_OK)
     goto out_free_state;
+  read_config(t, config);
   t->cache = dedupe_cache_new(t->max_entries);
   if (!t->cache) {
     rc = TF_ERR_NOMEM;
@@ -592,6 +607,7 @@ static const tf_plugin transform_dedupe_descriptor = {
     .flush = transform_dedupe_flush,
     .snapshot = transform_dedupe_snapshot,
     .restore = transform_dedupe_restore,
+    .check = transform_dedupe_check,
 };
 
 TF_PLUGIN_DEFINE(transform_dedupe, transform_dedupe_descriptor)

@@ -3,16 +3,18 @@
  * fields of its input record (selected, renamed, nested) and constants.
  *
  * Owns the `fields` mapping language (a target path per key; a source path,
- * {"const": v} or {"path": p, "default": v} per value), its validation in
- * init (every bad entry and every pair of conflicting targets is logged,
- * then init fails), and how one record becomes its output: values are read
- * from the untouched input record, then set on a copy of it (or on an empty
- * object with drop_unmapped) that becomes a derived record keeping the
- * input's origin.  It keeps no state between records.
+ * {"const": v} or {"path": p, "default": v} per value), its validation (the
+ * plugin's check(), which init runs too: every bad entry and every pair of
+ * conflicting targets is reported, then init fails), and how one record
+ * becomes its output: values are read from the untouched input record, then
+ * set on a copy of it (or on an empty object with drop_unmapped) that
+ * becomes a derived record keeping the input's origin.  It keeps no state
+ * between records.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
 
 typedef enum missing_mode {
@@ -109,147 +111,190 @@ static int split_target(mapping *m)
   return TF_OK;
 }
 
-/* --- Reading `fields` ---------------------------------------------------- */
+/* --- Checking `fields` (check(): no I/O, no state) ---------------------- */
 
-/* Checks that `path` is usable as a source path and keeps it in m. */
-static int read_source(transform_map *t, mapping *m, const json_t *path)
+/* Reports a problem of the entry `target` at "fields.TARGET". */
+static void entry_problem(tf_problem_fn problem, void *ud, const char *target,
+                          const char *message)
+{
+  char path[512];
+
+  snprintf(path, sizeof(path), "fields.%s", target);
+  problem(ud, path, message);
+}
+
+static int check_source(const char *target, const json_t *path,
+                        tf_problem_fn problem, void *ud)
 {
   const char *text = json_string_value(path);
 
-  if (!text || !path_is_valid(text)) {
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "fields.%s: the source path must be a string of non-empty "
-                 "names separated by dots",
-                 m->target);
-    return TF_ERR_CONFIG;
-  }
-  m->source = text;
-  m->source_top = strndup(text, strcspn(text, "."));
-  return m->source_top ? TF_OK : TF_ERR_NOMEM;
-}
-
-/* 1 when every key of the object value is one of the three known ones. */
-static int keys_are_known(transform_map *t, const mapping *m,
-                          const json_t *value)
-{
-  const char *key;
-  const json_t *v;
-  int ok = 1;
-
-  json_object_foreach ((json_t *)value, key, v) {
-    if (strcmp(key, "path") != 0 && strcmp(key, "default") != 0 &&
-        strcmp(key, "const") != 0) {
-      t->host->log(t->ctx, TF_LOG_ERROR,
-                   "fields.%s: unknown key \"%s\" (expected \"path\" with an "
-                   "optional \"default\", or \"const\")",
-                   m->target, key);
-      ok = 0;
-    }
-  }
-  return ok;
-}
-
-/* Reads an object value: {"const": v} or {"path": p[, "default": v]}. */
-static int read_object_value(transform_map *t, mapping *m, const json_t *value)
-{
-  const json_t *path = json_object_get(value, "path");
-  const json_t *constant = json_object_get(value, "const");
-  const json_t *fallback = json_object_get(value, "default");
-
-  if (!keys_are_known(t, m, value))
-    return TF_ERR_CONFIG;
-  if (constant && (path || fallback)) {
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "fields.%s: \"const\" cannot be combined with \"path\" or "
-                 "\"default\"",
-                 m->target);
-    return TF_ERR_CONFIG;
-  }
-  if (constant) {
-    m->value = constant;
+  if (text && path_is_valid(text))
     return TF_OK;
-  }
-  if (!path) {
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "fields.%s: expected {\"const\": ...} or {\"path\": ...}",
-                 m->target);
-    return TF_ERR_CONFIG;
-  }
-  m->value = fallback;
-  return read_source(t, m, path);
-}
-
-/* Reads one entry of `fields` into m. */
-static int read_mapping(transform_map *t, mapping *m, const char *target,
-                        const json_t *value)
-{
-  int rc;
-
-  m->target = target;
-  if (!path_is_valid(target)) {
-    t->host->log(t->ctx, TF_LOG_ERROR,
-                 "fields.%s: a target must be non-empty names separated by "
-                 "dots",
-                 target);
-    return TF_ERR_CONFIG;
-  }
-  rc = split_target(m);
-  if (rc != TF_OK)
-    return rc;
-  if (json_is_string(value))
-    return read_source(t, m, value);
-  if (json_is_object(value))
-    return read_object_value(t, m, value);
-  t->host->log(t->ctx, TF_LOG_ERROR,
-               "fields.%s: expected a source path string or {\"const\": ...} "
-               "or {\"path\": ..., \"default\": ...}",
-               target);
+  entry_problem(problem, ud, target,
+                "the source path must be a string of non-empty names "
+                "separated by dots");
   return TF_ERR_CONFIG;
 }
 
-/* Logs every pair of targets where one lies inside the other. */
-static int check_conflicts(transform_map *t)
+/* Every key of an object value is one of the three known ones. */
+static int check_object_keys(const char *target, const json_t *value,
+                             tf_problem_fn problem, void *ud)
 {
-  size_t i, j;
+  const char *key;
+  const json_t *v;
+  char message[320];
   int rc = TF_OK;
 
-  for (i = 0; i < t->count; i++) {
-    for (j = 0; j < t->count; j++) {
-      if (!path_is_inside(t->maps[j].target, t->maps[i].target))
+  json_object_foreach ((json_t *)value, key, v) {
+    if (strcmp(key, "path") == 0 || strcmp(key, "default") == 0 ||
+        strcmp(key, "const") == 0)
+      continue;
+    snprintf(message, sizeof(message),
+             "unknown key \"%s\" (expected \"path\" with an optional "
+             "\"default\", or \"const\")",
+             key);
+    entry_problem(problem, ud, target, message);
+    rc = TF_ERR_CONFIG;
+  }
+  return rc;
+}
+
+/* An object value: {"const": v} or {"path": p[, "default": v]}. */
+static int check_object_value(const char *target, const json_t *value,
+                              tf_problem_fn problem, void *ud)
+{
+  const json_t *path = json_object_get(value, "path");
+  const json_t *constant = json_object_get(value, "const");
+
+  if (check_object_keys(target, value, problem, ud) != TF_OK)
+    return TF_ERR_CONFIG;
+  if (constant && (path || json_object_get(value, "default"))) {
+    entry_problem(problem, ud, target,
+                  "\"const\" cannot be combined with \"path\" or "
+                  "\"default\"");
+    return TF_ERR_CONFIG;
+  }
+  if (constant)
+    return TF_OK;
+  if (!path) {
+    entry_problem(problem, ud, target,
+                  "expected {\"const\": ...} or {\"path\": ...}");
+    return TF_ERR_CONFIG;
+  }
+  return check_source(target, path, problem, ud);
+}
+
+/* One entry of `fields`. */
+static int check_entry(const char *target, const json_t *value,
+                       tf_problem_fn problem, void *ud)
+{
+  if (!path_is_valid(target)) {
+    entry_problem(problem, ud, target,
+                  "a target must be non-empty names separated by dots");
+    return TF_ERR_CONFIG;
+  }
+  if (json_is_string(value))
+    return check_source(target, value, problem, ud);
+  if (json_is_object(value))
+    return check_object_value(target, value, problem, ud);
+  entry_problem(problem, ud, target,
+                "expected a source path string or {\"const\": ...} or "
+                "{\"path\": ..., \"default\": ...}");
+  return TF_ERR_CONFIG;
+}
+
+/* Every pair of targets where one lies inside the other. */
+static int check_conflicts(const json_t *fields, tf_problem_fn problem,
+                           void *ud)
+{
+  const char *outer, *inner;
+  const json_t *v, *w;
+  char message[640];
+  int rc = TF_OK;
+
+  json_object_foreach ((json_t *)fields, outer, v) {
+    json_object_foreach ((json_t *)fields, inner, w) {
+      if (!path_is_inside(inner, outer))
         continue;
-      t->host->log(t->ctx, TF_LOG_ERROR,
-                   "fields.%s: conflicts with fields.%s (a target cannot be "
-                   "both a value and an object holding other targets)",
-                   t->maps[j].target, t->maps[i].target);
+      snprintf(message, sizeof(message),
+               "conflicts with fields.%s (a target cannot be both a value "
+               "and an object holding other targets)",
+               outer);
+      entry_problem(problem, ud, inner, message);
       rc = TF_ERR_CONFIG;
     }
   }
   return rc;
 }
 
-/* Reads every entry of `fields`, logging each bad one; TF_ERR_CONFIG when
- * any was bad, TF_ERR_NOMEM when memory ran out. */
+/* The plugin's check(), which init() runs too: every bad entry and every
+ * pair of conflicting targets is reported. */
+static int transform_map_check(const tf_config *config, tf_problem_fn problem,
+                               void *ud)
+{
+  const json_t *fields = tf_config_json(config, "fields");
+  const char *target;
+  const json_t *value;
+  int rc = TF_OK;
+
+  if (json_object_size(fields) == 0) {
+    problem(ud, "fields", "needs at least one target");
+    return TF_ERR_CONFIG;
+  }
+  json_object_foreach ((json_t *)fields, target, value)
+    if (check_entry(target, value, problem, ud) != TF_OK)
+      rc = TF_ERR_CONFIG;
+  if (check_conflicts(fields, problem, ud) != TF_OK)
+    rc = TF_ERR_CONFIG;
+  return rc;
+}
+
+/* --- Reading the checked `fields` ----------------------------------------- */
+
+static int read_source(mapping *m, const json_t *path)
+{
+  m->source = json_string_value(path);
+  m->source_top = strndup(m->source, strcspn(m->source, "."));
+  return m->source_top ? TF_OK : TF_ERR_NOMEM;
+}
+
+/* Reads one entry of `fields`, which check_entry accepted, into m. */
+static int read_mapping(mapping *m, const char *target, const json_t *value)
+{
+  const json_t *constant = json_object_get(value, "const");
+  int rc;
+
+  m->target = target;
+  rc = split_target(m);
+  if (rc != TF_OK)
+    return rc;
+  if (json_is_string(value))
+    return read_source(m, value);
+  if (constant) {
+    m->value = constant;
+    return TF_OK;
+  }
+  m->value = json_object_get(value, "default");
+  return read_source(m, json_object_get(value, "path"));
+}
+
+/* Reads every entry of the checked `fields`; TF_OK or TF_ERR_NOMEM. */
 static int read_fields(transform_map *t, const json_t *fields)
 {
   const char *key;
   const json_t *value;
-  int rc = TF_OK;
+  int rc;
 
   t->maps = calloc(json_object_size(fields), sizeof(*t->maps));
   t->values = calloc(json_object_size(fields), sizeof(*t->values));
   if (!t->maps || !t->values)
     return TF_ERR_NOMEM;
   json_object_foreach ((json_t *)fields, key, value) {
-    int one = read_mapping(t, &t->maps[t->count++], key, value);
-
-    if (one == TF_ERR_NOMEM)
-      return one;
-    if (one != TF_OK)
-      rc = one;
+    rc = read_mapping(&t->maps[t->count++], key, value);
+    if (rc != TF_OK)
+      return rc;
   }
-  if (check_conflicts(t) != TF_OK)
-    rc = TF_ERR_CONFIG;
-  return rc;
+  return TF_OK;
 }
 
 static missing_mode missing_by_name(const char *name)
@@ -293,11 +338,9 @@ static int transform_map_init(tf_ctx *ctx, const tf_host *host,
   t->drop_unmapped = tf_config_bool(config, "drop_unmapped");
   t->remove_sources = tf_config_bool(config, "remove_sources");
   t->missing = missing_by_name(tf_config_string(config, "missing"));
-  if (json_object_size(fields) == 0) {
-    host->log(ctx, TF_LOG_ERROR, "fields: needs at least one target");
-    rc = TF_ERR_CONFIG;
+  rc = tf_check_logged(transform_map_check, config, ctx, host);
+  if (rc != TF_OK)
     goto out_free_state;
-  }
   rc = read_fields(t, fields);
   if (rc == TF_ERR_NOMEM)
     host->log(ctx, TF_LOG_ERROR, "fields: %s", tf_strerror(rc));
@@ -484,6 +527,7 @@ static const tf_plugin transform_map_descriptor = {
     .fini = transform_map_fini,
     .process = transform_map_process,
     .flush = transform_map_flush,
+    .check = transform_map_check,
 };
 
 TF_PLUGIN_DEFINE(transform_map, transform_map_descriptor)

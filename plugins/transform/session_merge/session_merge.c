@@ -80,6 +80,20 @@ static void log_rule_problem(void *ud, const char *path, const char *message)
   sm->host->log(sm->ctx, TF_LOG_ERROR, "%s: %s", path, message);
 }
 
+/* The plugin's check(): builds the channel_rules with every problem
+ * reported at its path ("channel_rules[2].match.utm_mediun"), then frees
+ * them.  init() builds them with the same sm_rules_new, so the two agree. */
+static int session_merge_check(const tf_config *config, tf_problem_fn problem,
+                               void *ud)
+{
+  sm_rules *rules = NULL;
+  int rc = sm_rules_new(tf_config_json(config, "channel_rules"), problem, ud,
+                        &rules);
+
+  sm_rules_free(rules);
+  return rc;
+}
+
 static void session_merge_fini(void *state)
 {
   session_merge *sm = state;
@@ -234,6 +248,7 @@ static const tf_plugin session_merge_plugin = {
     .process = session_merge_process,
     .flush = session_merge_flush,
     .advance = session_merge_advance,
+    .check = session_merge_check,
 };
 
 TF_PLUGIN_DEFINE(transform_session_merge, session_merge_plugin)

@@ -363,6 +363,49 @@ START_TEST(test_write_error_fails_and_leaves_no_file)
 }
 END_TEST
 
+static char last_problem[1024];
+
+static void keep_problem(void *ud, const char *path, const char *message)
+{
+  (void)ud;
+  snprintf(last_problem, sizeof(last_problem), "%s: %s", path, message);
+}
+
+/* A name that tells no format is refused by check() (what validate runs)
+ * and by init() alike, with the same words, and creates nothing. */
+START_TEST(test_unknown_format_is_refused_by_check_and_init)
+{
+  const tf_plugin *p = sink_file_LTX_tf_plugin_entry();
+  json_t *given = json_pack("{s:s}", "path", "out/records.txt");
+  tf_config *cfg = NULL;
+  void *state = NULL;
+
+  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config",
+                                       tmpdir, diag_fail, NULL, &cfg),
+                   TF_OK);
+  ck_assert_int_eq(p->check(cfg, keep_problem, NULL), TF_ERR_CONFIG);
+  ck_assert_str_eq(last_problem,
+                   "path: cannot tell the format from the name "
+                   "\"records.txt\" (.ndjson, .jsonl or .csv, before an "
+                   "optional .gz): set \"format\"");
+  ck_assert_int_eq(p->init(&ctx, &host, cfg, &state), TF_ERR_CONFIG);
+  ck_assert_str_eq(last_log, last_problem);
+  ck_assert_ptr_null(state);
+  ck_assert_int_eq(entries(tmpdir), 0);
+  tf_config_free(cfg);
+  json_decref(given);
+  given = json_pack("{s:s, s:s}", "path", "records.txt", "format", "csv");
+  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config",
+                                       tmpdir, diag_fail, NULL, &cfg),
+                   TF_OK);
+  last_problem[0] = '\0';
+  ck_assert_int_eq(p->check(cfg, keep_problem, NULL), TF_OK);
+  ck_assert_str_eq(last_problem, "");
+  tf_config_free(cfg);
+  json_decref(given);
+}
+END_TEST
+
 static Suite *sink_file_suite(void)
 {
   Suite *s = suite_create("sink_file");
@@ -380,6 +423,7 @@ static Suite *sink_file_suite(void)
   tcase_add_test(tc, test_csv_round_trip_through_reader);
   tcase_add_test(tc, test_raw_record_is_rejected);
   tcase_add_test(tc, test_write_error_fails_and_leaves_no_file);
+  tcase_add_test(tc, test_unknown_format_is_refused_by_check_and_init);
   suite_add_tcase(s, tc);
   return s;
 }

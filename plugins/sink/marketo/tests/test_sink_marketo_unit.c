@@ -1,9 +1,9 @@
 /*
  * test_sink_marketo_unit.c - the marketo sink without a network: the
- * config refusals of init() (DOMAIN.md "Dedupe field", "Required
- * mapping"; seed 004 "Mappages obligatoires"), record mapping, the queue's
- * merge and per-key serialisation, the string map, the rate limiter and
- * the retry classes.
+ * config refusals of check() and init() (DOMAIN.md "Dedupe field",
+ * "Required mapping"; seed 004 "Mappages obligatoires"), record mapping,
+ * the queue's merge and per-key serialisation, the string map, the rate
+ * limiter and the retry classes.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -141,13 +141,14 @@ START_TEST(audience_types_need_list_id)
   ck_assert_int_eq(
       init_with("\"sync_type\": \"audience\", \"mapping\": {\"email\": \"e\"}"),
       TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("list_id: required by sync_type audience"));
+  ck_assert(fake_log_contains("missing option \"list_id\", required by "
+                              "sync_type audience"));
   fake_reset();
   ck_assert_int_eq(
       init_with("\"sync_type\": \"audience_and_profile\", " FULL_MAPPING),
       TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("list_id: required by sync_type "
-                              "audience_and_profile"));
+  ck_assert(fake_log_contains("missing option \"list_id\", required by "
+                              "sync_type audience_and_profile"));
 }
 END_TEST
 
@@ -176,6 +177,102 @@ START_TEST(endpoint_must_be_http_and_loses_trailing_rest)
                    TF_OK);
   ck_assert_str_eq(cfg.endpoint, "https://1-A.mktorest.com");
   mkto_config_clear(&cfg);
+}
+END_TEST
+
+/* --- check(): the same refusals, with paths, without the network ----- */
+
+static char problems[4096];
+
+static void collect_problem(void *ud, const char *path, const char *message)
+{
+  size_t used = strlen(problems);
+
+  (void)ud;
+  snprintf(problems + used, sizeof(problems) - used, "%s: %s\n", path, message);
+}
+
+/* mkto_config_check on BASE_CONFIG plus body; problems gets one
+ * "PATH: message" line per problem. */
+static int check_config(const char *body)
+{
+  char text[2048];
+  json_t *given;
+  tf_config *tc = NULL;
+  int rc;
+
+  snprintf(text, sizeof(text), "{" BASE_CONFIG ", %s}", body);
+  given = json_loads(text, 0, NULL);
+  ck_assert_ptr_nonnull(given);
+  ck_assert_int_eq(tf_options_validate(mkto_options, given, NULL, "config",
+                                       NULL, diag_fail, NULL, &tc),
+                   TF_OK);
+  problems[0] = '\0';
+  rc = mkto_config_check(tc, collect_problem, NULL);
+  tf_config_free(tc);
+  json_decref(given);
+  return rc;
+}
+
+START_TEST(check_reports_every_problem_at_its_path)
+{
+  ck_assert_int_eq(
+      check_config("\"endpoint\": \"ftp://x\", \"sync_type\": "
+                   "\"audience_and_profile\", \"dedupe_field\": \"ECID\", "
+                   "\"retry_base\": \"10s\", \"retry_cap\": \"1s\", "
+                   "\"mapping\": {\"ECID\": \"x\", \"score\": 5, "
+                   "\"email\": \"e\", \"lastName\": \"l\"}"),
+      TF_ERR_CONFIG);
+  ck_assert_str_eq(
+      problems,
+      "endpoint: \"ftp://x\" is not an http:// or https:// URL\n"
+      "dedupe_field: \"ECID\" is not allowed (Lead ID and ECID cannot match "
+      "leads); use email or a custom id field\n"
+      "mapping.score: must be a record path (a non-empty string)\n"
+      "mapping: \"firstName\" must be mapped to create leads (person_action "
+      "update_and_create needs email, firstName and lastName)\n"
+      ": missing option \"list_id\", required by sync_type "
+      "audience_and_profile (the static list leads are added to)\n"
+      "retry_base: longer than retry_cap (the longest backoff)\n");
+  ck_assert(strstr(problems, "s3cr3t-value") == NULL);
+}
+END_TEST
+
+START_TEST(check_accepts_what_init_reads)
+{
+  mkto_config cfg;
+
+  ck_assert_int_eq(check_config("\"sync_type\": \"profile\", " FULL_MAPPING),
+                   TF_OK);
+  ck_assert_str_eq(problems, "");
+  ck_assert_int_eq(check_config("\"sync_type\": \"audience\", \"list_id\": "
+                                "7, \"mapping\": {\"email\": \"e\"}"),
+                   TF_OK);
+  ck_assert_str_eq(problems, "");
+  ck_assert_int_eq(read_config(&cfg, "\"sync_type\": \"audience\", "
+                                     "\"list_id\": 7, \"mapping\": "
+                                     "{\"email\": \"e\"}"),
+                   TF_OK);
+  mkto_config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(check_refuses_the_lead_id_mapped_and_an_unmapped_dedupe_field)
+{
+  ck_assert_int_eq(check_config("\"sync_type\": \"profile\", "
+                                "\"person_action\": \"update_only\", "
+                                "\"dedupe_field\": \"customerId\", "
+                                "\"mapping\": {\"Id\": \"lead_id\"}"),
+                   TF_ERR_CONFIG);
+  ck_assert_str_eq(problems,
+                   "mapping.Id: the Marketo lead id cannot be written\n"
+                   "mapping: the dedupe field \"customerId\" is not mapped "
+                   "(add \"customerId\": \"<record path>\")\n");
+  ck_assert_int_eq(check_config("\"sync_type\": \"profile\", "
+                                "\"dedupe_field\": \"\", \"mapping\": {}"),
+                   TF_ERR_CONFIG);
+  ck_assert(strstr(problems, "dedupe_field: must not be empty\n"));
+  ck_assert(strstr(problems, "mapping: must map at least one field\n"));
 }
 END_TEST
 
@@ -439,6 +536,10 @@ static Suite *suite(void)
   tcase_add_test(tc,
                  mapping_values_must_be_paths_and_lead_id_cannot_be_written);
   tcase_add_test(tc, endpoint_must_be_http_and_loses_trailing_rest);
+  tcase_add_test(tc, check_reports_every_problem_at_its_path);
+  tcase_add_test(tc, check_accepts_what_init_reads);
+  tcase_add_test(tc,
+                 check_refuses_the_lead_id_mapped_and_an_unmapped_dedupe_field);
   tcase_add_test(tc, options_have_contract_names_defaults_and_limits);
   tcase_add_test(tc, mapping_copies_paths_and_leaves_out_missing_and_null);
   tcase_add_test(tc, mapping_rejects_records_that_cannot_be_sent);

@@ -112,20 +112,49 @@ int try_start(instance *in, const char *config_json)
   return in->plugin->init(&ctx, &host, in->cfg, &in->state);
 }
 
+/* Appends "error: PATH: message" (as init() logs it) to the text ud. */
+static void collect_problem(void *ud, const char *path, const char *message)
+{
+  char *text = ud;
+  size_t n = strlen(text);
+
+  snprintf(text + n, sizeof(fake_logs) - n, "error: %s%s%s\n", path,
+           *path ? ": " : "", message);
+}
+
+int check_config(const tf_config *cfg, char problems[8192])
+{
+  const tf_plugin *p = transform_dedupe_LTX_tf_plugin_entry();
+
+  problems[0] = '\0';
+  ck_assert_ptr_nonnull(p->check);
+  return p->check(cfg, collect_problem, problems);
+}
+
 void start(instance *in, const char *config_json)
 {
+  char problems[sizeof(fake_logs)];
+
   ck_assert_int_eq(try_start(in, config_json), TF_OK);
   ck_assert_ptr_nonnull(in->state);
   ck_assert_msg(!strstr(fake_logs, "error:") && !strstr(fake_logs, "warning:"),
                 "init logged:\n%s", fake_logs);
+  ck_assert_int_eq(check_config(in->cfg, problems), TF_OK);
+  ck_assert_msg(problems[0] == '\0', "check() reported:\n%s", problems);
 }
 
+/* init() refuses, and check() reports exactly what init() logged. */
 void start_refused(const char *config_json)
 {
+  char problems[sizeof(fake_logs)];
   instance in;
 
   ck_assert_int_eq(try_start(&in, config_json), TF_ERR_CONFIG);
   ck_assert_ptr_null(in.state);
+  ck_assert_int_eq(check_config(in.cfg, problems), TF_ERR_CONFIG);
+  ck_assert_msg(problems[0] && strstr(fake_logs, problems),
+                "check() and init() disagree:\n--- check\n%s--- init\n%s",
+                problems, fake_logs);
   tf_config_free(in.cfg);
 }
 

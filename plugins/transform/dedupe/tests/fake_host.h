@@ -31,11 +31,18 @@ void fake_host_teardown(void);
  * then calls init and returns its result. */
 int try_start(instance *in, const char *config_json);
 
-/* try_start that must succeed without logging anything above debug. */
+/* try_start that must succeed without logging anything above debug; the
+ * plugin's check() must accept the config too. */
 void start(instance *in, const char *config_json);
 
-/* try_start that init must refuse with TF_ERR_CONFIG; frees the config. */
+/* try_start that init must refuse with TF_ERR_CONFIG, after logging every
+ * problem the plugin's check() reports on the same config, in the same
+ * order (check and init cannot disagree); frees the config. */
 void start_refused(const char *config_json);
+
+/* Runs the plugin's check() on cfg; problems gets one "error: PATH:
+ * message" line per problem (as init() logs them).  Returns its code. */
+int check_config(const tf_config *cfg, char problems[8192]);
 
 void stop(instance *in);
 

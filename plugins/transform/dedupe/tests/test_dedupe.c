@@ -675,6 +675,36 @@ START_TEST(every_config_problem_is_reported)
 }
 END_TEST
 
+START_TEST(check_reports_each_problem_at_its_path)
+{
+  const tf_plugin *p = transform_dedupe_LTX_tf_plugin_entry();
+  json_t *given = json_loads("{\"key\": [\"a\", \"\"], \"window\": \"500\","
+                             " \"max_entries\": 10,"
+                             " \"chat_campaign_ids\": []}",
+                             0, NULL);
+  char problems[8192];
+  tf_config *cfg = NULL;
+
+  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
+                                       NULL, NULL, &cfg),
+                   TF_OK);
+  ck_assert_int_eq(check_config(cfg, problems), TF_ERR_CONFIG);
+  ck_assert_str_eq(problems,
+                   "error: key[1]: \"\" is not a field path (non-empty names "
+                   "separated by dots)\n"
+                   "error: max_entries: applies only when window is a "
+                   "duration; with a record count (\"500\") the count is the "
+                   "bound\n"
+                   "error: chat_campaign_ids: empty list (leave the option "
+                   "out instead)\n"
+                   "error: chat_campaign_ids: needs "
+                   "chat_integration_enabled_at (the date the Drift "
+                   "integration was switched on)\n");
+  tf_config_free(cfg);
+  json_decref(given);
+}
+END_TEST
+
 /* --- Snapshot and restore ---------------------------------------------- */
 
 /* Takes a snapshot of in's state, stops it, starts a new instance with
@@ -962,6 +992,7 @@ static Suite *dedupe_suite(void)
   tcase_add_test(tc, max_entries_with_count_window_is_refused);
   tcase_add_test(tc, bad_key_is_refused);
   tcase_add_test(tc, every_config_problem_is_reported);
+  tcase_add_test(tc, check_reports_each_problem_at_its_path);
   tcase_add_test(tc, restore_remembers_keys);
   tcase_add_test(tc, restore_keeps_recency_order);
   tcase_add_test(tc, restore_into_smaller_window_keeps_most_recent);

@@ -114,19 +114,46 @@ static int try_start(instance *in, const char *config_json)
   return in->plugin->init(&ctx, &host, in->cfg, &in->state);
 }
 
-static void start(instance *in, const char *config_json)
+/* Appends "PATH: message" (as init() logs it) to the text ud. */
+static void collect_problem(void *ud, const char *path, const char *message)
 {
-  ck_assert_int_eq(try_start(in, config_json), TF_OK);
-  ck_assert_str_eq(logs, "");
+  char *text = ud;
+  size_t n = strlen(text);
+
+  snprintf(text + n, sizeof(logs) - n, "%s%s%s\n", path, *path ? ": " : "",
+           message);
 }
 
-/* Calls init with a config it must refuse; the config is freed. */
+/* The plugin's check() on in's config; problems gets one line each. */
+static int check_config(const instance *in, char problems[sizeof(logs)])
+{
+  problems[0] = '\0';
+  ck_assert_ptr_nonnull(in->plugin->check);
+  return in->plugin->check(in->cfg, collect_problem, problems);
+}
+
+/* init accepts the config without a word, and so does check(). */
+static void start(instance *in, const char *config_json)
+{
+  char problems[sizeof(logs)];
+
+  ck_assert_int_eq(try_start(in, config_json), TF_OK);
+  ck_assert_str_eq(logs, "");
+  ck_assert_int_eq(check_config(in, problems), TF_OK);
+  ck_assert_str_eq(problems, "");
+}
+
+/* Calls init with a config it must refuse, after logging exactly what
+ * check() reports on it (the two cannot disagree); the config is freed. */
 static void start_refused(const char *config_json)
 {
+  char problems[sizeof(logs)];
   instance in;
 
   ck_assert_int_eq(try_start(&in, config_json), TF_ERR_CONFIG);
   ck_assert_ptr_null(in.state);
+  ck_assert_int_eq(check_config(&in, problems), TF_ERR_CONFIG);
+  ck_assert_str_eq(logs, problems);
   tf_config_free(in.cfg);
 }
 
@@ -551,6 +578,26 @@ START_TEST(empty_fields_refused)
 }
 END_TEST
 
+START_TEST(check_reports_each_entry_at_its_path)
+{
+  instance in;
+  char problems[sizeof(logs)];
+
+  ck_assert_int_eq(try_start(&in, "{\"fields\": {\"a\": \"x\", \"a.b\": 7,"
+                                  " \"c\": {\"const\": 1, \"default\": 2}}}"),
+                   TF_ERR_CONFIG);
+  ck_assert_int_eq(check_config(&in, problems), TF_ERR_CONFIG);
+  ck_assert_str_eq(problems,
+                   "fields.a.b: expected a source path string or {\"const\": "
+                   "...} or {\"path\": ..., \"default\": ...}\n"
+                   "fields.c: \"const\" cannot be combined with \"path\" or "
+                   "\"default\"\n"
+                   "fields.a.b: conflicts with fields.a (a target cannot be "
+                   "both a value and an object holding other targets)\n");
+  tf_config_free(in.cfg);
+}
+END_TEST
+
 START_TEST(fields_required)
 {
   const tf_plugin *p = transform_map_LTX_tf_plugin_entry();
@@ -601,6 +648,7 @@ static Suite *map_suite(void)
   tcase_add_test(tc, conflicting_targets_refused);
   tcase_add_test(tc, bad_entries_refused_each_named);
   tcase_add_test(tc, empty_fields_refused);
+  tcase_add_test(tc, check_reports_each_entry_at_its_path);
   tcase_add_test(tc, fields_required);
   suite_add_tcase(s, tc);
   return s;

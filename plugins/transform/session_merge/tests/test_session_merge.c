@@ -1083,8 +1083,8 @@ START_TEST(descriptor_names_the_transform_and_its_options)
 }
 END_TEST
 
-/* channel_rules are checked in init: every problem is logged with its
- * path, and init refuses the config. */
+/* channel_rules are checked by check() and again in init: every problem
+ * is reported with its path, and init refuses the config. */
 const tf_plugin *transform_session_merge_LTX_tf_plugin_entry(void);
 
 static void keep_diag(void *ud, const char *path, const char *message)
@@ -1107,6 +1107,44 @@ START_TEST(channel_rules_that_are_not_objects_are_refused)
   ck_assert_ptr_null(cfg);
   ck_assert_str_eq(diag,
                    "config.channel_rules[0]: expected an object, got a string");
+  json_decref(given);
+}
+END_TEST
+
+/* check() reports every channel_rules problem at its path inside the
+ * config (the host adds the stage's), before init() would. */
+START_TEST(check_reports_channel_rule_problems_at_their_paths)
+{
+  const tf_plugin *p = transform_session_merge_LTX_tf_plugin_entry();
+  json_t *given =
+      json_loads("{\"channel_rules\": [{\"channel\": \"Social\", \"match\": "
+                 "{\"utm_source\": [\"x\"]}}, {\"channel\": \"Paid Social\", "
+                 "\"match\": {\"utm_mediun\": [\"paid\"]}}]}",
+                 0, NULL);
+  tf_config *cfg = NULL;
+  char diag[256] = "";
+
+  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
+                                       NULL, NULL, &cfg),
+                   TF_OK);
+  ck_assert_ptr_nonnull(p->check);
+  ck_assert_int_eq(p->check(cfg, keep_diag, diag), TF_ERR_CONFIG);
+  ck_assert_str_eq(diag, "channel_rules[1].match.utm_mediun: unknown condition "
+                         "(expected utm_source, utm_medium, utm_campaign, "
+                         "utm_term, utm_content, referrer_host, page_host or "
+                         "param)");
+  tf_config_free(cfg);
+  json_decref(given);
+  given = json_loads("{\"channel_rules\": [{\"channel\": \"Social\", "
+                     "\"match\": {\"utm_source\": [\"x\"]}}]}",
+                     0, NULL);
+  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
+                                       NULL, NULL, &cfg),
+                   TF_OK);
+  diag[0] = '\0';
+  ck_assert_int_eq(p->check(cfg, keep_diag, diag), TF_OK);
+  ck_assert_str_eq(diag, "");
+  tf_config_free(cfg);
   json_decref(given);
 }
 END_TEST
@@ -1280,6 +1318,7 @@ static Suite *session_merge_suite(void)
   tcase_add_test(plugin, ts_is_used_when_ts_ms_is_absent);
   tcase_add_test(plugin, descriptor_names_the_transform_and_its_options);
   tcase_add_test(plugin, channel_rules_that_are_not_objects_are_refused);
+  tcase_add_test(plugin, check_reports_channel_rule_problems_at_their_paths);
   tcase_add_test(plugin, channel_rules_classify_sessions_and_arrivals);
   tcase_add_test(plugin, counters_are_reported_as_metrics);
   suite_add_tcase(s, plugin);

@@ -2,7 +2,8 @@
  * checks_source.c - the checks of source plugins: records come out of the
  * fixtures, every record is a JSON object, the same input gives the same
  * output, resuming from any reported position repeats and loses nothing,
- * and the position reported at the end gives nothing more.
+ * the position reported at the end gives nothing more, and a watermark
+ * never goes back nor is passed by a record emitted after it.
  *
  * Records are asked for a few at a time (PRODUCE_MAX) so that a source
  * reports many positions even on small fixtures.
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/time.h>
 
 #include "suite.h"
 
@@ -247,6 +249,85 @@ START_TEST(source_seek_end)
 }
 END_TEST
 
+typedef int64_t (*watermark_fn)(void *state);
+
+/* The source's watermark() (ABI 1.1), or NULL: a descriptor of ABI 1.0 has
+ * NULL or nothing there. */
+static watermark_fn watermark_of(const tf_plugin *p)
+{
+  if (p->struct_size < offsetof(tf_plugin, watermark) + sizeof(p->watermark))
+    return NULL;
+  return p->watermark;
+}
+
+/* A watermark as a message shows it. */
+static const char *wm_text(int64_t wm, char *buf, size_t len)
+{
+  char iso[TF_TIME_ISO_LEN];
+
+  if (wm == TF_WATERMARK_UNKNOWN)
+    return "UNKNOWN";
+  tf_time_format_ms(wm, iso, sizeof(iso));
+  snprintf(buf, len, "%lld (%s)", (long long)wm, iso);
+  return buf;
+}
+
+/* Fails the check when a record the last produce() emitted has an event
+ * time (an integer ts_ms) before the watermark wm reported before it. */
+static void expect_none_behind(tf_harness *h, int64_t wm, size_t before)
+{
+  char shown[64];
+  size_t i;
+
+  for (i = 0; i < tf_harness_emitted_count(h); i++) {
+    const json_t *ts = tf_record_get(tf_harness_emitted(h, i), "ts_ms");
+    char *text;
+
+    if (!json_is_integer(ts) || json_integer_value(ts) >= wm)
+      continue;
+    text = tf_harness_record_text(tf_harness_emitted(h, i));
+    ck_abort_msg("expected no record with an event time before a watermark "
+                 "already reported; record %zu has ts_ms %lld, after "
+                 "watermark() returned %s: %s",
+                 before + i + 1, (long long)json_integer_value(ts),
+                 wm_text(wm, shown, sizeof(shown)), text ? text : "?");
+  }
+}
+
+START_TEST(source_watermark)
+{
+  const tf_plugin *p = tf_conf.plugin;
+  watermark_fn watermark = watermark_of(p);
+  tf_harness *h = tf_conf_start(NULL);
+  int64_t wm = TF_WATERMARK_UNKNOWN;
+  size_t calls, seen = 0;
+  char a[64], b[64];
+  int rc = TF_MORE;
+
+  for (calls = 0; watermark && rc == TF_MORE && calls < MAX_CALLS; calls++) {
+    int64_t next;
+
+    rc = p->produce(tf_harness_state(h), tf_harness_ctx(h), PRODUCE_MAX);
+    ck_assert_msg(rc == TF_MORE || rc == TF_DONE,
+                  "expected produce() to return TF_MORE or TF_DONE; it "
+                  "returned %d (%s)",
+                  rc, tf_strerror(rc));
+    expect_none_behind(h, wm, seen);
+    seen += tf_harness_emitted_count(h);
+    tf_harness_clear(h);
+    if (rc != TF_MORE)
+      break;
+    next = watermark(tf_harness_state(h));
+    ck_assert_msg(next >= wm,
+                  "expected watermark() never to go back; after %zu records "
+                  "it returned %s, after returning %s before",
+                  seen, wm_text(next, a, sizeof(a)), wm_text(wm, b, sizeof(b)));
+    wm = next;
+  }
+  tf_harness_free(h);
+}
+END_TEST
+
 const tf_conf_check tf_conf_source_checks[] = {
     {"source_produces_records", TF_KIND_SOURCE, &source_produces_records,
      "at least one record comes out of the fixtures"},
@@ -258,4 +339,7 @@ const tf_conf_check tf_conf_source_checks[] = {
      "resuming from each reported position repeats and loses nothing"},
     {"source_seek_end", TF_KIND_SOURCE, &source_seek_end,
      "the position reported at the end gives no record"},
+    {"source_watermark", TF_KIND_SOURCE, &source_watermark,
+     "watermark() never goes back, and no record emitted after it has a "
+     "ts_ms before it"},
     {NULL, 0, NULL, NULL}};

@@ -7,6 +7,8 @@
  * record to the plugin's map function (or emitting it unchanged), and the
  * resume position {"file": NAME, "line": N}: every line up to N of file
  * NAME has been passed on or dead-lettered, and so has every earlier file.
+ * Also keeps the source's event-time order check (timeorder.h, option
+ * sorted_by_time), whose latest time the position carries as "max_ts_ms".
  */
 #include <errno.h>
 #include <glob.h>
@@ -57,6 +59,7 @@ struct tf_file_source {
   long resume_line;      /* lines up to this one are already handled */
   tf_line_reader *lines; /* open NDJSON file, or NULL */
   tf_csv_reader *csv;    /* open CSV file, or NULL */
+  tf_time_order order;   /* the map function emits through it */
 };
 
 /* --- Setup ------------------------------------------------------------ */
@@ -235,6 +238,7 @@ int tf_file_source_new(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   fs->host = host;
   fs->map = map;
   fs->ud = ud;
+  tf_time_order_init(&fs->order, tf_config_bool(cfg, "sorted_by_time"));
   rc = read_options(fs, cfg, &format);
   if (rc != TF_OK)
     goto out_free_source;
@@ -505,7 +509,21 @@ int tf_file_source_position(const tf_file_source *fs, json_t **position)
                                 : json_null();
   *position = json_pack("{s:o, s:I}", "file", file, "line",
                         (json_int_t)current_line(fs));
+  if (*position && tf_time_order_save(&fs->order, *position) != TF_OK) {
+    json_decref(*position);
+    *position = NULL;
+  }
   return *position ? TF_OK : TF_ERR_NOMEM;
+}
+
+tf_time_order *tf_file_source_time_order(tf_file_source *fs)
+{
+  return fs ? &fs->order : NULL;
+}
+
+int64_t tf_file_source_watermark(const tf_file_source *fs)
+{
+  return fs ? tf_time_order_watermark(&fs->order) : TF_WATERMARK_UNKNOWN;
 }
 
 /* The index of the file named by a position: a name, an index or null. */
@@ -543,6 +561,12 @@ int tf_file_source_seek(tf_file_source *fs, const json_t *position)
     fs->host->log(fs->ctx, TF_LOG_ERROR,
                   "cannot resume: the position does not "
                   "name one of the input files and a line");
+    return TF_ERR_INVAL;
+  }
+  if (tf_time_order_restore(&fs->order, position) != TF_OK) {
+    fs->host->log(fs->ctx, TF_LOG_ERROR,
+                  "cannot resume: the position's " TF_TIME_ORDER_POSITION_KEY
+                  " is not an integer");
     return TF_ERR_INVAL;
   }
   close_current(fs);

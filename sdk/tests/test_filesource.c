@@ -2,7 +2,8 @@
  * test_filesource.c - the file source (sdk/lib/filesource.c) driven through
  * a small fake host: records passed on unchanged or through map functions
  * that emit, reject or fail; how many input records produce() reads;
- * positions and resuming across files; origins; init errors.
+ * positions and resuming across files; origins; init errors; the
+ * sorted_by_time order check kept across files and in the position.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@ struct tf_ctx {
 };
 
 static const tf_option options[] = {TF_FILE_SOURCE_OPTIONS,
+                                    TF_SORTED_BY_TIME_OPTION,
                                     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 static char tmpdir[64];
@@ -520,6 +522,17 @@ static char *outcome(void)
   return out;
 }
 
+/* outcome() in a static buffer, for one comparison. */
+static const char *outcome_text(void)
+{
+  static char text[4096];
+  char *got = outcome();
+
+  snprintf(text, sizeof(text), "%s", got);
+  free(got);
+  return text;
+}
+
 /* Stops after `calls` produce() calls of `max` records, resumes a new file
  * source from the position and checks the whole run saw each record once. */
 static void check_resume(const char *config, size_t max, int calls,
@@ -651,6 +664,135 @@ START_TEST(test_seek_to_malformed_position_is_invalid)
   json_decref(not_object);
   ck_assert_int_eq(drain(&s, 10), TF_DONE);
   ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  close_source(&s);
+}
+END_TEST
+
+/* --- Event time (sorted_by_time) -------------------------------------- */
+
+/* Emits each record unchanged through the file source's order check, with
+ * its "t" as the event time.  ud is the tf_file_source **. */
+static int map_timed(void *ud, tf_ctx *c, const tf_host *h,
+                     const tf_record *rec)
+{
+  tf_file_source *fs = *(tf_file_source **)ud;
+  int64_t t = json_integer_value(tf_record_get(rec, "t"));
+
+  return tf_time_order_emit(tf_file_source_time_order(fs), c, h,
+                            tf_record_ref((tf_record *)rec), t);
+}
+
+#define SORTED_CONFIG "{\"path\": \"t*.ndjson\", \"sorted_by_time\": true}"
+
+/* t1 then t2 (name order): times 10 20 20 | 30 15 40. */
+static void write_timed_files(void)
+{
+  write_text("t1.ndjson", "{\"n\":\"1\",\"t\":10000}\n"
+                          "{\"n\":\"2\",\"t\":20000}\n"
+                          "{\"n\":\"3\",\"t\":20000}\n");
+  write_text("t2.ndjson", "{\"n\":\"4\",\"t\":30000}\n"
+                          "{\"n\":\"5\",\"t\":15000}\n"
+                          "{\"n\":\"6\",\"t\":40000}\n");
+}
+
+START_TEST(test_sorted_watermark_follows_the_files_in_name_order)
+{
+  static const int64_t want[] = {10000, 20000, 20000, 30000, 30000, 40000};
+  source s;
+  size_t i;
+
+  write_timed_files();
+  ck_assert_int_eq(open_source(&s, SORTED_CONFIG, map_timed, &s.fs), TF_OK);
+  ck_assert(tf_file_source_watermark(s.fs) == TF_WATERMARK_UNKNOWN);
+  for (i = 0; tf_file_source_produce(s.fs, 1) == TF_MORE; i++) {
+    ck_assert_uint_lt(i, 6);
+    ck_assert_msg(tf_file_source_watermark(s.fs) == want[i],
+                  "after record %zu: watermark %lld, want %lld", i + 1,
+                  (long long)tf_file_source_watermark(s.fs),
+                  (long long)want[i]);
+  }
+  ck_assert_uint_eq(i, 6);
+  ck_assert_str_eq(outcome_text(), "1 2 3 4 6 !out_of_order ");
+  expect_reject(0, "out_of_order", 2);
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_unsorted_by_default_emits_all_and_promises_nothing)
+{
+  source s;
+
+  write_timed_files();
+  ck_assert_int_eq(
+      open_source(&s, "{\"path\": \"t*.ndjson\"}", map_timed, &s.fs), TF_OK);
+  while (tf_file_source_produce(s.fs, 1) == TF_MORE)
+    ck_assert(tf_file_source_watermark(s.fs) == TF_WATERMARK_UNKNOWN);
+  ck_assert_str_eq(outcome_text(), "1 2 3 4 5 6 ");
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_position_carries_the_latest_time)
+{
+  source a, b;
+  json_t *pos;
+
+  write_timed_files();
+  ck_assert_int_eq(open_source(&a, SORTED_CONFIG, map_timed, &a.fs), TF_OK);
+  ck_assert_int_eq(tf_file_source_position(a.fs, &pos), TF_OK);
+  ck_assert_ptr_null(json_object_get(pos, "max_ts_ms"));
+  json_decref(pos);
+  ck_assert_int_eq(tf_file_source_produce(a.fs, 4), TF_MORE);
+  ck_assert_int_eq(tf_file_source_position(a.fs, &pos), TF_OK);
+  close_source(&a);
+  ck_assert_str_eq(json_string_value(json_object_get(pos, "file")),
+                   "t2.ndjson");
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
+                   30000);
+  ck_assert_int_eq(open_source(&b, SORTED_CONFIG, map_timed, &b.fs), TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(b.fs, pos), TF_OK);
+  json_decref(pos);
+  ck_assert(tf_file_source_watermark(b.fs) == 30000);
+  ck_assert_int_eq(drain(&b, 10), TF_DONE);
+  ck_assert_str_eq(outcome_text(), "1 2 3 4 6 !out_of_order ");
+  ck_assert_int_eq(tf_file_source_position(b.fs, &pos), TF_OK);
+  ck_assert(json_is_null(json_object_get(pos, "file")));
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
+                   40000);
+  json_decref(pos);
+  close_source(&b);
+}
+END_TEST
+
+START_TEST(test_old_position_without_the_time_resumes)
+{
+  source s;
+  json_t *old = json_pack("{s:s, s:i}", "file", "t2.ndjson", "line", 1);
+
+  write_timed_files();
+  ck_assert_int_eq(open_source(&s, SORTED_CONFIG, map_timed, &s.fs), TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, old), TF_OK);
+  json_decref(old);
+  ck_assert(tf_file_source_watermark(s.fs) == TF_WATERMARK_UNKNOWN);
+  ck_assert_int_eq(drain(&s, 10), TF_DONE);
+  ck_assert_str_eq(outcome_text(), "5 6 ");
+  close_source(&s);
+}
+END_TEST
+
+START_TEST(test_seek_with_malformed_time_is_invalid)
+{
+  source s;
+  json_t *pos = json_pack("{s:s, s:i, s:s}", "file", "t2.ndjson", "line", 1,
+                          "max_ts_ms", "late");
+
+  write_timed_files();
+  ck_assert_int_eq(open_source(&s, SORTED_CONFIG, map_timed, &s.fs), TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_ERR_INVAL);
+  ck_assert_ptr_nonnull(strstr(last_log, "max_ts_ms"));
+  json_decref(pos);
+  ck_assert_int_eq(drain(&s, 10), TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 5);
   close_source(&s);
 }
 END_TEST
@@ -831,6 +973,12 @@ static Suite *filesource_suite(void)
   tcase_add_test(resume, test_seek_to_done_reads_nothing);
   tcase_add_test(resume, test_seek_to_unknown_file_is_invalid);
   tcase_add_test(resume, test_seek_to_malformed_position_is_invalid);
+  tcase_add_test(resume, test_sorted_watermark_follows_the_files_in_name_order);
+  tcase_add_test(resume,
+                 test_unsorted_by_default_emits_all_and_promises_nothing);
+  tcase_add_test(resume, test_position_carries_the_latest_time);
+  tcase_add_test(resume, test_old_position_without_the_time_resumes);
+  tcase_add_test(resume, test_seek_with_malformed_time_is_invalid);
   suite_add_tcase(s, resume);
 
   tcase_add_checked_fixture(init, setup, teardown);

@@ -111,6 +111,12 @@ START_TEST(lossy_resume_fails_resume)
 }
 END_TEST
 
+START_TEST(watermark_ahead_of_records_fails_watermark)
+{
+  expect_failed("source_hasty", "source_watermark");
+}
+END_TEST
+
 START_TEST(leak_fails_cycles)
 {
   expect_failed("transform_leaky", "init_fini_cycles");
@@ -126,6 +132,12 @@ END_TEST
 START_TEST(mutating_transform_fails_input_unchanged)
 {
   expect_failed("transform_mutating", "transform_input_unchanged");
+}
+END_TEST
+
+START_TEST(check_refusing_what_init_takes_fails_check_sample)
+{
+  expect_failed("transform_picky", "check_sample");
 }
 END_TEST
 
@@ -152,9 +164,11 @@ int main(void)
   tcase_add_test(tc, wrong_abi_fails_descriptor);
   tcase_add_test(tc, nondeterministic_source_fails_deterministic);
   tcase_add_test(tc, lossy_resume_fails_resume);
+  tcase_add_test(tc, watermark_ahead_of_records_fails_watermark);
   tcase_add_test(tc, leak_fails_cycles);
   tcase_add_test(tc, crash_on_bad_config_fails_edge_values);
   tcase_add_test(tc, mutating_transform_fails_input_unchanged);
+  tcase_add_test(tc, check_refusing_what_init_takes_fails_check_sample);
   tcase_add_test(tc, correct_source_passes);
   tcase_add_test(tc, correct_transform_passes);
   suite_add_tcase(s, tc);

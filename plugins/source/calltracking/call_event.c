@@ -215,7 +215,7 @@ static int map_one(const call_settings *set, tf_ctx *ctx, const tf_host *host,
                      ? "dated_by_created_date"
                      : "dated_by_touchpoint_date",
                  1);
-  return host->emit(ctx, out);
+  return tf_time_order_emit_event(set->order, ctx, host, out);
 }
 
 /* A CTM API page: every element of "calls" is a call of its own, which

@@ -19,11 +19,13 @@ typedef struct call_settings {
   call_record_type type;
   const char *bizible_id_field; /* field name or dotted path */
   const char *phone_field;      /* field name or dotted path; NULL: none */
+  tf_time_order *order;         /* the source's order check; NULL: none */
 } call_settings;
 
 /* A tf_file_source_map_fn; ud is a const call_settings *.  Turns one Task
  * or CTM call into a `call` event (docs/events.md) derived from rec (so it
- * keeps rec's file:line) and emits it, or rejects rec with one of the codes
+ * keeps rec's file:line) and emits it through settings->order (which
+ * dead-letters an event out of order), or rejects rec with one of the codes
  * listed in README.md.  A CTM API page ({"calls": [...]}) gives one event
  * per call.  rec is borrowed.  Returns TF_OK, TF_ERR_NOMEM, or the error
  * host->emit or host->reject returned. */

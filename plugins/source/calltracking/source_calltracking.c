@@ -5,11 +5,12 @@
  *
  * Owns the plugin descriptor, its option table, turning the config into
  * the mapping's settings (the defaults that depend on record_type) and the
- * lifecycle.  Reading the files is tf_file_source's; turning a record into
- * an event is call_event.c's.
+ * lifecycle.  Reading the files (and the sorted_by_time order check) is
+ * tf_file_source's; turning a record into an event is call_event.c's.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
 #include "call_event.h"
 
@@ -38,7 +39,30 @@ static const tf_option source_calltracking_options[] = {
      "Where the caller's phone number is: a field name or a dotted path. "
      "Default: caller_number for ctm_call; none for task (a Salesforce Task "
      "has no phone field; name the custom field your vendor fills)."},
+    TF_SORTED_BY_TIME_OPTION,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+/* The plugin's check(), which init() runs too: the field options, when
+ * set, must name a field. */
+static int source_calltracking_check(const tf_config *cfg,
+                                     tf_problem_fn problem, void *ud)
+{
+  static const char *const fields[] = {"bizible_id_field", "phone_field"};
+  int rc = TF_OK;
+  size_t i;
+
+  for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+    const char *value = tf_config_string(cfg, fields[i]);
+
+    if (!value || *value)
+      continue;
+    problem(ud, fields[i],
+            "must name a field when set (leave it out for the record "
+            "type's default)");
+    rc = TF_ERR_CONFIG;
+  }
+  return rc;
+}
 
 /* The settings from the config, with the defaults of the record type. */
 static int read_settings(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
@@ -47,15 +71,11 @@ static int read_settings(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   const char *type = tf_config_string(cfg, "record_type");
   int ctm = type && strcmp(type, "ctm_call") == 0;
 
+  if (tf_check_logged(source_calltracking_check, cfg, ctx, host) != TF_OK)
+    return TF_ERR_CONFIG;
   set->type = ctm ? CALL_CTM_CALL : CALL_TASK;
   set->bizible_id_field = tf_config_string(cfg, "bizible_id_field");
   set->phone_field = tf_config_string(cfg, "phone_field");
-  if ((set->bizible_id_field && !*set->bizible_id_field) ||
-      (set->phone_field && !*set->phone_field)) {
-    host->log(ctx, TF_LOG_ERROR,
-              "bizible_id_field and phone_field must name a field when set");
-    return TF_ERR_CONFIG;
-  }
   if (!set->bizible_id_field)
     set->bizible_id_field = ctm ? CTM_BIZIBLE_ID_FIELD : TASK_BIZIBLE_ID_FIELD;
   if (!set->phone_field && ctm)
@@ -91,6 +111,7 @@ static int source_calltracking_init(tf_ctx *ctx, const tf_host *host,
     source_calltracking_fini(s);
     return rc;
   }
+  s->settings.order = tf_file_source_time_order(s->fs);
   *state = s;
   return TF_OK;
 }
@@ -117,6 +138,13 @@ static int source_calltracking_seek(void *state, const json_t *position)
   return tf_file_source_seek(s->fs, position);
 }
 
+static int64_t source_calltracking_watermark(void *state)
+{
+  source_calltracking *s = state;
+
+  return tf_file_source_watermark(s->fs);
+}
+
 static const tf_plugin source_calltracking_plugin = {
     TF_PLUGIN_HEADER,
     .kind = TF_KIND_SOURCE,
@@ -132,6 +160,8 @@ static const tf_plugin source_calltracking_plugin = {
     .produce = source_calltracking_produce,
     .position = source_calltracking_position,
     .seek = source_calltracking_seek,
+    .watermark = source_calltracking_watermark,
+    .check = source_calltracking_check,
 };
 
 TF_PLUGIN_DEFINE(source_calltracking, source_calltracking_plugin)

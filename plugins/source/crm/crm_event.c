@@ -186,5 +186,5 @@ int source_crm_map_record(void *ud, tf_ctx *ctx, const tf_host *host,
     return TF_ERR_NOMEM;
   if (dated_by)
     host->metric(ctx, dated_by, 1);
-  return host->emit(ctx, out);
+  return tf_time_order_emit_event(set->order, ctx, host, out);
 }

@@ -18,11 +18,13 @@ typedef enum crm_object {
 
 typedef struct crm_settings {
   crm_object object;
+  tf_time_order *order; /* the source's order check; NULL: none */
 } crm_settings;
 
 /* A tf_file_source_map_fn; ud is a const crm_settings *.  Turns one
  * Salesforce record into its event (docs/events.md) derived from rec (so
- * it keeps rec's file:line) and emits it, or rejects rec with one of the
+ * it keeps rec's file:line) and emits it through settings->order (which
+ * dead-letters an event out of order), or rejects rec with one of the
  * codes listed in README.md.  rec is borrowed.  Returns TF_OK,
  * TF_ERR_NOMEM, or the error host->emit or host->reject returned. */
 int source_crm_map_record(void *ud, tf_ctx *ctx, const tf_host *host,

@@ -4,8 +4,9 @@
  * person events.
  *
  * Owns the plugin descriptor, its option table, turning the config into
- * the mapping's settings and the lifecycle.  Reading the files is
- * tf_file_source's; turning a record into an event is crm_event.c's.
+ * the mapping's settings and the lifecycle.  Reading the files (and the
+ * sorted_by_time order check) is tf_file_source's; turning a record into an
+ * event is crm_event.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static const tf_option source_crm_options[] = {
     {"object", TF_OPT_ENUM, NULL, TF_OPT_REQUIRED, 0, 0, crm_objects,
      "The Salesforce object the files hold. Task: crm_activity events; "
      "CampaignMember: crm_campaign events; Lead, Contact: person events."},
+    TF_SORTED_BY_TIME_OPTION,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 static crm_object object_named(const char *name)
@@ -65,6 +67,7 @@ static int source_crm_init(tf_ctx *ctx, const tf_host *host,
     source_crm_fini(s);
     return rc;
   }
+  s->settings.order = tf_file_source_time_order(s->fs);
   *state = s;
   return TF_OK;
 }
@@ -90,6 +93,13 @@ static int source_crm_seek(void *state, const json_t *position)
   return tf_file_source_seek(s->fs, position);
 }
 
+static int64_t source_crm_watermark(void *state)
+{
+  source_crm *s = state;
+
+  return tf_file_source_watermark(s->fs);
+}
+
 static const tf_plugin source_crm_plugin = {
     TF_PLUGIN_HEADER,
     .kind = TF_KIND_SOURCE,
@@ -105,6 +115,7 @@ static const tf_plugin source_crm_plugin = {
     .produce = source_crm_produce,
     .position = source_crm_position,
     .seek = source_crm_seek,
+    .watermark = source_crm_watermark,
 };
 
 TF_PLUGIN_DEFINE(source_crm, source_crm_plugin)

@@ -34,6 +34,7 @@ int drift_chat_new(tf_ctx *ctx, const tf_host *host,
   }
   chat->ctx = ctx;
   chat->host = host;
+  chat->order = options->order;
   chat->chat_enabled = options->chat_enabled;
   *out = chat;
   return TF_OK;
@@ -83,6 +84,11 @@ void drift_chat_free(drift_chat *chat)
 size_t drift_chat_emitted(const drift_chat *chat)
 {
   return chat->emitted;
+}
+
+int64_t drift_chat_watermark(const drift_chat *chat)
+{
+  return tf_time_order_watermark(chat->order);
 }
 
 /* --- State ------------------------------------------------------------- */
@@ -151,6 +157,8 @@ drift_conv *drift_state_conv(drift_chat *chat, int64_t id)
     free(conv);
     return NULL;
   }
+  if (chat->open++ == 0)
+    tf_time_order_hold(chat->order);
   return conv;
 }
 
@@ -260,7 +268,7 @@ static int emit_chat(drift_chat *chat, const drift_conv *conv)
   rec = chat_record(chat, conv);
   if (!rec)
     return TF_ERR_NOMEM;
-  rc = chat->host->emit(chat->ctx, rec);
+  rc = tf_time_order_emit_event(chat->order, chat->ctx, chat->host, rec);
   if (rc == TF_OK)
     chat->emitted++;
   return rc;
@@ -272,6 +280,14 @@ static void count_without_moment(drift_chat *chat, const drift_conv *conv)
     chat->host->metric(chat->ctx, "conversations_without_email", 1);
 }
 
+/* One conversation fewer is open; with none left nothing is held back, so
+ * the watermark may move on to the latest chat. */
+static void closed_one(drift_chat *chat)
+{
+  if (--chat->open == 0)
+    tf_time_order_release(chat->order);
+}
+
 int drift_state_close(drift_chat *chat, drift_conv *conv)
 {
   int rc;
@@ -279,6 +295,7 @@ int drift_state_close(drift_chat *chat, drift_conv *conv)
   if (!conv->moment.set) {
     count_without_moment(chat, conv);
     free_conv(drift_map_remove(&chat->convs, conv->id));
+    closed_one(chat);
     return TF_OK;
   }
   rc = emit_chat(chat, conv);
@@ -287,6 +304,7 @@ int drift_state_close(drift_chat *chat, drift_conv *conv)
   free(conv->moment.email);
   conv->biz_uid = NULL;
   conv->moment.email = NULL;
+  closed_one(chat);
   return rc;
 }
 
@@ -419,7 +437,7 @@ int drift_chat_drain(drift_chat *chat, size_t max, size_t *emitted)
 
   for (n = 0; n < max && chat->next_pending < chat->npending; n++) {
     tf_record *rec = chat->pending[chat->next_pending++].rec;
-    int rc = chat->host->emit(chat->ctx, rec);
+    int rc = tf_time_order_emit_event(chat->order, chat->ctx, chat->host, rec);
 
     if (rc != TF_OK)
       return rc;

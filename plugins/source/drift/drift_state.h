@@ -62,6 +62,8 @@ typedef struct drift_pending {
 struct drift_chat {
   tf_ctx *ctx;
   const tf_host *host;
+  tf_time_order *order; /* borrowed; NULL: chats are emitted unchecked */
+  size_t open;          /* conversations in convs whose chat is undecided */
   int chat_enabled;
   char *biz_attribute;
   drift_map convs;    /* id -> drift_conv */

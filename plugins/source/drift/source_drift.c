@@ -7,9 +7,12 @@
  * SDK's tf_file_source; the chat rules are drift_chat (drift_chat.c,
  * drift_handle.c).  Conversations still open when the input ends are
  * decided then, from produce(), after tf_file_source_produce returned
- * TF_DONE.  No position()/seek(): see README.md "Resuming".
+ * TF_DONE.  No position()/seek(): see README.md "Resuming".  With
+ * sorted_by_time the chats go out through the file source's order check,
+ * and the watermark is drift_chat's.
  */
 #include <stdlib.h>
+#include <touchflow/configcheck.h>
 #include <touchflow/filesource.h>
 #include <touchflow/plugin.h>
 #include "drift_chat.h"
@@ -30,6 +33,12 @@ static const tf_option source_drift_options[] = {
      "The contact attribute (contact.attributes.<name>) holding the "
      "BizibleId. Absent on a contact: the chat's biz_uid is null and "
      "session_merge joins it by email."},
+    {"sorted_by_time", TF_OPT_BOOL, "false", 0, 0, 0, NULL,
+     "The chats come in event-time order: the records are sorted by time "
+     "over all the files, read in name order. The source then promises the "
+     "latest chat time as its watermark (held back while webhook "
+     "conversations are open). A chat before an earlier one is "
+     "dead-lettered as out_of_order."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 /* tf_file_source calls this for every record read. */
@@ -52,6 +61,18 @@ static void source_drift_fini(void *state)
   free(s);
 }
 
+/* The plugin's check(), which init() runs too. */
+static int source_drift_check(const tf_config *cfg, tf_problem_fn problem,
+                              void *ud)
+{
+  const char *attribute = tf_config_string(cfg, "bizible_id_attribute");
+
+  if (attribute && *attribute)
+    return TF_OK;
+  problem(ud, "bizible_id_attribute", "must not be empty");
+  return TF_ERR_CONFIG;
+}
+
 static int source_drift_init(tf_ctx *ctx, const tf_host *host,
                              const tf_config *cfg, void **state)
 {
@@ -64,14 +85,13 @@ static int source_drift_init(tf_ctx *ctx, const tf_host *host,
     return TF_ERR_NOMEM;
   options.chat_enabled = tf_config_bool(cfg, "chat_enabled");
   options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
-  if (!options.bizible_id_attribute || !*options.bizible_id_attribute) {
-    host->log(ctx, TF_LOG_ERROR, "bizible_id_attribute must not be empty");
-    rc = TF_ERR_CONFIG;
+  rc = tf_check_logged(source_drift_check, cfg, ctx, host);
+  if (rc != TF_OK)
     goto out_free_source;
-  }
-  rc = drift_chat_new(ctx, host, &options, &s->chat);
+  rc = tf_file_source_new(ctx, host, cfg, map_record, s, &s->files);
+  options.order = tf_file_source_time_order(s->files);
   if (rc == TF_OK)
-    rc = tf_file_source_new(ctx, host, cfg, map_record, s, &s->files);
+    rc = drift_chat_new(ctx, host, &options, &s->chat);
   if (rc != TF_OK)
     goto out_free_source;
   *state = s;
@@ -101,6 +121,13 @@ static int source_drift_produce(void *state, tf_ctx *ctx, size_t max_records)
                           &emitted);
 }
 
+static int64_t source_drift_watermark(void *state)
+{
+  source_drift *s = state;
+
+  return drift_chat_watermark(s->chat);
+}
+
 static const tf_plugin source_drift_plugin = {
     TF_PLUGIN_HEADER,
     .kind = TF_KIND_SOURCE,
@@ -115,6 +142,8 @@ static const tf_plugin source_drift_plugin = {
     .init = source_drift_init,
     .fini = source_drift_fini,
     .produce = source_drift_produce,
+    .watermark = source_drift_watermark,
+    .check = source_drift_check,
 };
 
 TF_PLUGIN_DEFINE(source_drift, source_drift_plugin)

@@ -3,44 +3,80 @@
  * form submits) from NDJSON or CSV files, plain or gzip, as `hit` events.
  *
  * Owns the plugin descriptor, its option table and the lifecycle.  Reading
- * the files (formats, bad lines, position and resume) is tf_file_source's;
- * turning a record into an event is web_hit.c's.
+ * the files (formats, bad lines, position and resume, the sorted_by_time
+ * order check) is tf_file_source's; turning a record into an event is
+ * web_hit.c's.
  */
+#include <stdlib.h>
 #include <touchflow/plugin.h>
 #include "web_hit.h"
 
-static const tf_option source_web_options[] = {
-    TF_FILE_SOURCE_OPTIONS, {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
-
-/* The state is the file source itself. */
-static int source_web_init(tf_ctx *ctx, const tf_host *host,
-                           const tf_config *cfg, void **state)
-{
+typedef struct source_web {
+  web_settings settings; /* the mapping's ud */
   tf_file_source *fs;
-  int rc = tf_file_source_new(ctx, host, cfg, source_web_map_hit, NULL, &fs);
+} source_web;
 
-  *state = rc == TF_OK ? fs : NULL;
-  return rc;
-}
+static const tf_option source_web_options[] = {
+    TF_FILE_SOURCE_OPTIONS,
+    TF_SORTED_BY_TIME_OPTION,
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 static void source_web_fini(void *state)
 {
-  tf_file_source_free(state);
+  source_web *s = state;
+
+  if (!s)
+    return;
+  tf_file_source_free(s->fs);
+  free(s);
+}
+
+static int source_web_init(tf_ctx *ctx, const tf_host *host,
+                           const tf_config *cfg, void **state)
+{
+  source_web *s = calloc(1, sizeof(*s));
+  int rc;
+
+  *state = NULL;
+  if (!s)
+    return TF_ERR_NOMEM;
+  rc = tf_file_source_new(ctx, host, cfg, source_web_map_hit, &s->settings,
+                          &s->fs);
+  if (rc != TF_OK) {
+    source_web_fini(s);
+    return rc;
+  }
+  s->settings.order = tf_file_source_time_order(s->fs);
+  *state = s;
+  return TF_OK;
 }
 
 static int source_web_produce(void *state, tf_ctx *ctx, size_t max_records)
 {
-  return tf_file_source_produce(state, max_records);
+  source_web *s = state;
+
+  return tf_file_source_produce(s->fs, max_records);
 }
 
 static int source_web_position(void *state, json_t **position)
 {
-  return tf_file_source_position(state, position);
+  source_web *s = state;
+
+  return tf_file_source_position(s->fs, position);
 }
 
 static int source_web_seek(void *state, const json_t *position)
 {
-  return tf_file_source_seek(state, position);
+  source_web *s = state;
+
+  return tf_file_source_seek(s->fs, position);
+}
+
+static int64_t source_web_watermark(void *state)
+{
+  source_web *s = state;
+
+  return tf_file_source_watermark(s->fs);
 }
 
 static const tf_plugin source_web_plugin = {
@@ -58,6 +94,7 @@ static const tf_plugin source_web_plugin = {
     .produce = source_web_produce,
     .position = source_web_position,
     .seek = source_web_seek,
+    .watermark = source_web_watermark,
 };
 
 TF_PLUGIN_DEFINE(source_web, source_web_plugin)

@@ -177,6 +177,7 @@ static int build_hit(const tf_record *rec, json_t **event,
 int source_web_map_hit(void *ud, tf_ctx *ctx, const tf_host *host,
                        const tf_record *rec)
 {
+  const web_settings *set = ud;
   tf_field_problem why = {NULL, ""};
   json_t *event;
   tf_record *out;
@@ -190,5 +191,5 @@ int source_web_map_hit(void *ud, tf_ctx *ctx, const tf_host *host,
   if (!out)
     return TF_ERR_NOMEM;
   host->metric(ctx, tf_record_get_string(out, "hit_type"), 1);
-  return host->emit(ctx, out);
+  return tf_time_order_emit_event(set ? set->order : NULL, ctx, host, out);
 }

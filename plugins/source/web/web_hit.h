@@ -8,11 +8,19 @@
 
 #include <touchflow/filesource.h>
 
-/* A tf_file_source_map_fn.  Turns one Marketo Measure hit into a `hit`
- * event (docs/events.md) derived from rec (so it keeps rec's file:line) and
- * emits it, or rejects rec with one of the codes listed in README.md.  ud
- * is unused; rec is borrowed.  Returns TF_OK, TF_ERR_NOMEM, or the error
- * host->emit or host->reject returned. */
+/* What the mapping needs besides the record. */
+typedef struct web_settings {
+  /* The source's event-time order check (tf_file_source_time_order),
+   * borrowed; NULL: every hit is emitted unchecked. */
+  tf_time_order *order;
+} web_settings;
+
+/* A tf_file_source_map_fn; ud is a const web_settings * (or NULL).  Turns
+ * one Marketo Measure hit into a `hit` event (docs/events.md) derived from
+ * rec (so it keeps rec's file:line) and emits it through the order check,
+ * or rejects rec with one of the codes listed in README.md.  rec is
+ * borrowed.  Returns TF_OK, TF_ERR_NOMEM, or the error host->emit or
+ * host->reject returned. */
 int source_web_map_hit(void *ud, tf_ctx *ctx, const tf_host *host,
                        const tf_record *rec);
 

@@ -16,6 +16,16 @@
  * after each produce() and resume from it without repeating or losing a
  * record.
  *
+ * Event time: a source whose table has the option `sorted_by_time`
+ * (TF_SORTED_BY_TIME_OPTION of timeorder.h, or an entry of its own of that
+ * name and type) lets the user declare the input sorted by event time,
+ * over all the files in the order read (name order, see `path`).  The file
+ * source then keeps the order check (tf_file_source_time_order): the map
+ * function emits its events through tf_time_order_emit with their event
+ * time, the source's watermark() answers tf_file_source_watermark, and the
+ * position carries the latest time so that a resumed source goes on
+ * checking.
+ *
  * A plugin built on it:
  *
  *   static const tf_option opts[] = {
@@ -28,6 +38,11 @@
  *   position: return tf_file_source_position(fs, pos);
  *   seek:     return tf_file_source_seek(fs, pos);
  *   fini:     tf_file_source_free(fs);
+ *   and with sorted_by_time:
+ *   map:       return tf_time_order_emit(order, ctx, host, event, ts_ms);
+ *   watermark: return tf_file_source_watermark(fs);
+ * where order is tf_file_source_time_order(fs), handed to the map function
+ * through its ud once the file source exists.
  */
 #ifndef TOUCHFLOW_FILESOURCE_H
 #define TOUCHFLOW_FILESOURCE_H
@@ -37,6 +52,7 @@
 #include "host.h"
 #include "options.h"
 #include "record.h"
+#include "timeorder.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -94,13 +110,24 @@ int tf_file_source_new(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
 int tf_file_source_produce(tf_file_source *fs, size_t max_records);
 
 /* The position after the last record read: {"file": NAME, "line": N}
- * (NAME relative to the pipeline folder), {"file": null} when done.  A new
- * reference in *position. */
+ * (NAME relative to the pipeline folder), {"file": null} when done, plus
+ * "max_ts_ms": the latest event time emitted, when sorted_by_time is on
+ * and an event was emitted.  A new reference in *position. */
 int tf_file_source_position(const tf_file_source *fs, json_t **position);
 
-/* Resumes after a position returned by tf_file_source_position.  Call
- * before the first produce.  TF_ERR_INVAL when it names no known file. */
+/* Resumes after a position returned by tf_file_source_position, with the
+ * order check's latest time (none when the position has no "max_ts_ms").
+ * Call before the first produce.  TF_ERR_INVAL when it names no known file
+ * or its "max_ts_ms" is not an integer. */
 int tf_file_source_seek(tf_file_source *fs, const json_t *position);
+
+/* The event-time order check of the source, owned by the file source
+ * (borrowed: valid until tf_file_source_free); on when the config's
+ * sorted_by_time is true.  NULL when fs is NULL. */
+tf_time_order *tf_file_source_time_order(tf_file_source *fs);
+
+/* The source's watermark: tf_time_order_watermark of its order check. */
+int64_t tf_file_source_watermark(const tf_file_source *fs);
 
 /* Closes files and frees.  NULL-safe. */
 void tf_file_source_free(tf_file_source *fs);

@@ -8,9 +8,11 @@
  *   options.h  option tables and the validated config
  *   host.h     the host function table (log, reject, metric, emit)
  *   plugin.h   the plugin descriptor, ABI version and lifecycle
+ *   configcheck.h helpers for a plugin's own config checks (check())
  *   linereader.h  line-by-line reading of plain or gzip files
  *   csv.h      an RFC 4180 CSV reader and writer
  *   time.h     timestamps: ISO 8601 parsing, epoch numbers, formatting
+ *   timeorder.h   a source's input sorted by event time: the checked promise
  *   filesource.h  the reading half of file-based sources
  *   fields.h   typed fields of vendor records, with reject codes and messages
  *   event.h    the fields every attribution event has
@@ -24,9 +26,11 @@
 #include "options.h"
 #include "host.h"
 #include "plugin.h"
+#include "configcheck.h"
 #include "linereader.h"
 #include "csv.h"
 #include "time.h"
+#include "timeorder.h"
 #include "filesource.h"
 #include "fields.h"
 #include "event.h"

@@ -33,9 +33,9 @@ static void teardown(void)
 /* --- Calling the mapping directly ------------------------------------- */
 
 static const call_settings task_settings = {CALL_TASK, "bizible2__BizibleId__c",
-                                            NULL};
+                                            NULL, NULL};
 static const call_settings ctm_settings = {
-    CALL_CTM_CALL, "custom_fields.bizible_id", "caller_number"};
+    CALL_CTM_CALL, "custom_fields.bizible_id", "caller_number", NULL};
 
 /* Maps one record parsed from json, as read from line 17 of tasks.csv. */
 static void map_with(const call_settings *set, const char *json)
@@ -277,7 +277,7 @@ END_TEST
 
 START_TEST(test_bizible_id_field_may_be_a_dotted_path)
 {
-  const call_settings set = {CALL_TASK, "Who.BizibleId__c", NULL};
+  const call_settings set = {CALL_TASK, "Who.BizibleId__c", NULL, NULL};
 
   map_with(&set, "{\"Id\":\"00T5e00000AbCdEAAV\",\"Type\":\"Call\","
                  "\"CreatedDate\":\"2024-03-05T14:19:02.000Z\","
@@ -331,7 +331,7 @@ END_TEST
 START_TEST(test_task_phone_comes_from_phone_field)
 {
   const call_settings set = {CALL_TASK, "bizible2__BizibleId__c",
-                             "CTM_Caller_Number__c"};
+                             "CTM_Caller_Number__c", NULL};
 
   map_with(&set, TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\","
                            "\"CTM_Caller_Number__c\":\"+16175550123\"}");
@@ -394,7 +394,7 @@ END_TEST
 
 START_TEST(test_ctm_bizible_id_field_is_configurable)
 {
-  const call_settings set = {CALL_CTM_CALL, "visitor.biz_uid", NULL};
+  const call_settings set = {CALL_CTM_CALL, "visitor.biz_uid", NULL, NULL};
 
   map_with(&set, "{\"id\":\"98765432\",\"unix_time\":\"1709648040\","
                  "\"visitor\":{\"biz_uid\":\"" UID "\"}}");
@@ -564,6 +564,121 @@ START_TEST(test_ctm_calls_fixture)
 }
 END_TEST
 
+/* --- sorted_by_time ---------------------------------------------------- */
+
+/* ctm_sorted.ndjson: call 1 at 14:14:00, an API page with call 2 at 14:15:00
+ * and call 3 at 14:14:30 (out of order), call 4 at 14:16:00. */
+#define AT_14_14 1709648040000LL
+#define AT_14_15 1709648100000LL
+#define AT_14_16 1709648160000LL
+#define SORTED_CTM                                                             \
+  "{\"path\": \"ctm_sorted.ndjson\", \"record_type\": \"ctm_call\", "          \
+  "\"sorted_by_time\": true}"
+
+/* Produces a record at a time from a started plugin to the end; after each
+ * TF_MORE appends the watermark to wms and checks it never goes back. */
+static void run_watching(void *state, json_t *wms)
+{
+  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  int64_t last = TF_WATERMARK_UNKNOWN;
+  int rc;
+
+  while ((rc = plugin->produce(state, collect_ctx, 1)) == TF_MORE) {
+    int64_t wm = plugin->watermark(state);
+
+    ck_assert_msg(wm >= last, "the watermark went back");
+    json_array_append_new(wms, json_integer((json_int_t)wm));
+    last = wm;
+  }
+  ck_assert_int_eq(rc, TF_DONE);
+}
+
+static int64_t wm_at(const json_t *wms, size_t i)
+{
+  return (int64_t)json_integer_value(json_array_get(wms, i));
+}
+
+static void stop(void *state, tf_config *cfg)
+{
+  source_calltracking_LTX_tf_plugin_entry()->fini(state);
+  tf_config_free(cfg);
+}
+
+/* One input record gives several calls: the rule holds for each call. */
+START_TEST(test_sorted_watermark_and_out_of_order_call_in_a_page)
+{
+  json_t *wms = json_array();
+  tf_config *cfg;
+  void *state;
+
+  ck_assert_int_eq(start(SORTED_CTM, &cfg, &state), TF_OK);
+  run_watching(state, wms);
+  stop(state, cfg);
+  ck_assert_uint_eq(json_array_size(wms), 3);
+  ck_assert(wm_at(wms, 0) == AT_14_14);
+  ck_assert(wm_at(wms, 1) == AT_14_15);
+  ck_assert(wm_at(wms, 2) == AT_14_16);
+  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_str_eq(event_string(1, "source_record_id"), "2");
+  ck_assert_str_eq(event_string(2, "source_record_id"), "4");
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  expect_reject_at(0, "out_of_order", 2);
+  expect_message_has(0, "event time 2024-03-05T14:14:30Z is before "
+                        "2024-03-05T14:15:00Z, the time of an earlier record");
+  expect_message_has(0, "sorted_by_time");
+  ck_assert_int_eq(metric("out_of_order"), 1);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_unsorted_calls_promise_nothing)
+{
+  json_t *wms = json_array();
+  tf_config *cfg;
+  void *state;
+
+  ck_assert_int_eq(start("{\"path\": \"ctm_sorted.ndjson\", "
+                         "\"record_type\": \"ctm_call\"}",
+                         &cfg, &state),
+                   TF_OK);
+  run_watching(state, wms);
+  stop(state, cfg);
+  for (size_t i = 0; i < json_array_size(wms); i++)
+    ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
+  ck_assert_uint_eq(tf_batch_count(emitted), 4);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_resumed_calls_keep_the_latest_time)
+{
+  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  json_t *wms = json_array(), *pos;
+  tf_config *cfg;
+  void *state;
+
+  ck_assert_int_eq(start(SORTED_CTM, &cfg, &state), TF_OK);
+  ck_assert_int_eq(plugin->produce(state, collect_ctx, 2), TF_MORE);
+  ck_assert_int_eq(plugin->position(state, &pos), TF_OK);
+  stop(state, cfg);
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), 2);
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
+                   AT_14_15);
+  tf_batch_clear(emitted);
+  ck_assert_int_eq(start(SORTED_CTM, &cfg, &state), TF_OK);
+  ck_assert_int_eq(plugin->seek(state, pos), TF_OK);
+  json_decref(pos);
+  ck_assert(plugin->watermark(state) == AT_14_15);
+  run_watching(state, wms);
+  stop(state, cfg);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_str_eq(event_string(0, "source_record_id"), "4");
+  ck_assert(wm_at(wms, 0) == AT_14_16);
+  json_decref(wms);
+}
+END_TEST
+
 static Suite *source_calltracking_suite(void)
 {
   Suite *s = suite_create("source_calltracking");
@@ -611,6 +726,9 @@ static Suite *source_calltracking_suite(void)
   tcase_add_test(run, call_rule_1_run_continues_over_a_salesforce_csv_export);
   tcase_add_test(run, test_salesforce_rest_ndjson_fixture);
   tcase_add_test(run, test_ctm_calls_fixture);
+  tcase_add_test(run, test_sorted_watermark_and_out_of_order_call_in_a_page);
+  tcase_add_test(run, test_unsorted_calls_promise_nothing);
+  tcase_add_test(run, test_resumed_calls_keep_the_latest_time);
   suite_add_tcase(s, run);
   return s;
 }

@@ -35,7 +35,7 @@ static void teardown(void)
  * export.csv. */
 static void map_json(crm_object object, const char *json)
 {
-  crm_settings set = {object};
+  crm_settings set = {object, NULL};
   tf_origin origin = {"export.csv", 9};
   char err[256];
   tf_record *rec =
@@ -354,7 +354,7 @@ START_TEST(test_input_record_is_left_alone)
 {
   const char *json = "{\"Id\":\"00Q5e00000XyZ12EAF\",\"Email\":\"A@B.C\","
                      "\"CreatedDate\":\"2024-02-28\"}";
-  crm_settings set = {CRM_LEAD};
+  crm_settings set = {CRM_LEAD, NULL};
   tf_origin origin = {"leads.csv", 5};
   tf_record *rec = tf_record_parse(json, strlen(json), &origin, NULL, 0);
   json_t *before = tf_record_copy_json(rec);
@@ -505,6 +505,130 @@ START_TEST(test_contacts_rest_ndjson)
 }
 END_TEST
 
+/* --- sorted_by_time ---------------------------------------------------- */
+
+/* leads_sorted.csv: Leads created at 09:00, 10:00, 09:30 (out of order) on
+ * 2024-03-01, then on 2024-03-02 (a date: midnight UTC). */
+#define AT_09_00 1709283600000LL
+#define AT_10_00 1709287200000LL
+#define AT_MAR_2 1709337600000LL
+#define SORTED_LEADS                                                           \
+  "{\"path\": \"leads_sorted.csv\", \"object\": \"Lead\", "                    \
+  "\"sorted_by_time\": true}"
+
+typedef struct instance {
+  const tf_plugin *plugin;
+  tf_config *cfg;
+  void *state;
+} instance;
+
+static void start(instance *in, const char *config_json)
+{
+  in->plugin = source_crm_LTX_tf_plugin_entry();
+  ck_assert_int_eq(configure(config_json, &in->cfg), TF_OK);
+  ck_assert_int_eq(
+      in->plugin->init(collect_ctx, &collect_host, in->cfg, &in->state), TF_OK);
+}
+
+static void stop(instance *in)
+{
+  in->plugin->fini(in->state);
+  tf_config_free(in->cfg);
+}
+
+/* Produces a record at a time to the end; after each TF_MORE appends the
+ * watermark to wms and checks it never goes back. */
+static void run_watching(instance *in, json_t *wms)
+{
+  int64_t last = TF_WATERMARK_UNKNOWN;
+  int rc;
+
+  while ((rc = in->plugin->produce(in->state, collect_ctx, 1)) == TF_MORE) {
+    int64_t wm = in->plugin->watermark(in->state);
+
+    ck_assert_msg(wm >= last, "the watermark went back");
+    json_array_append_new(wms, json_integer((json_int_t)wm));
+    last = wm;
+  }
+  ck_assert_int_eq(rc, TF_DONE);
+}
+
+static int64_t wm_at(const json_t *wms, size_t i)
+{
+  return (int64_t)json_integer_value(json_array_get(wms, i));
+}
+
+START_TEST(test_sorted_leads_watermark_and_out_of_order)
+{
+  static const int64_t want[] = {AT_09_00, AT_10_00, AT_10_00, AT_MAR_2};
+  json_t *wms = json_array();
+  json_t *r;
+  instance in;
+
+  start(&in, SORTED_LEADS);
+  run_watching(&in, wms);
+  stop(&in);
+  ck_assert_uint_eq(json_array_size(wms), 4);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert(wm_at(wms, i) == want[i]);
+  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  expect_reject_at(0, "out_of_order", 4);
+  r = json_array_get(rejects, 0);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "message")),
+                   "event time 2024-03-01T09:30:00Z is before "
+                   "2024-03-01T10:00:00Z, the time of an earlier record, but "
+                   "the input is declared sorted_by_time: sort the input or "
+                   "set sorted_by_time to false");
+  ck_assert_str_eq(json_string_value(json_object_get(
+                       json_object_get(r, "record"), "person_id")),
+                   "00Q5e00000SrT03EAF");
+  ck_assert_int_eq(metric("out_of_order"), 1);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_unsorted_leads_promise_nothing)
+{
+  json_t *wms = json_array();
+  instance in;
+
+  start(&in, "{\"path\": \"leads_sorted.csv\", \"object\": \"Lead\"}");
+  run_watching(&in, wms);
+  stop(&in);
+  for (size_t i = 0; i < json_array_size(wms); i++)
+    ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
+  ck_assert_uint_eq(tf_batch_count(emitted), 4);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_resumed_leads_keep_the_latest_time)
+{
+  json_t *wms = json_array(), *pos;
+  instance a, b;
+
+  start(&a, SORTED_LEADS);
+  ck_assert_int_eq(a.plugin->produce(a.state, collect_ctx, 2), TF_MORE);
+  ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
+  stop(&a);
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
+                   AT_10_00);
+  start(&b, SORTED_LEADS);
+  ck_assert_int_eq(b.plugin->seek(b.state, pos), TF_OK);
+  json_decref(pos);
+  ck_assert(b.plugin->watermark(b.state) == AT_10_00);
+  run_watching(&b, wms);
+  stop(&b);
+  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  expect_reject_at(0, "out_of_order", 4);
+  ck_assert(wm_at(wms, 0) == AT_10_00);
+  ck_assert(wm_at(wms, 1) == AT_MAR_2);
+  json_decref(wms);
+}
+END_TEST
+
 static Suite *source_crm_suite(void)
 {
   Suite *s = suite_create("source_crm");
@@ -556,6 +680,9 @@ static Suite *source_crm_suite(void)
   tcase_add_test(run, test_campaign_members_rest_ndjson);
   tcase_add_test(run, test_leads_data_loader_export);
   tcase_add_test(run, test_contacts_rest_ndjson);
+  tcase_add_test(run, test_sorted_leads_watermark_and_out_of_order);
+  tcase_add_test(run, test_unsorted_leads_promise_nothing);
+  tcase_add_test(run, test_resumed_leads_keep_the_latest_time);
   suite_add_tcase(s, run);
   return s;
 }

@@ -16,11 +16,23 @@
 
 static drift_chat *chat;
 static long line;
+static tf_time_order order; /* the order check of start_sorted() */
 
 static void start(int chat_enabled, const char *attribute)
 {
-  drift_chat_options options = {chat_enabled, attribute};
+  drift_chat_options options = {chat_enabled, attribute, NULL};
 
+  ck_assert_int_eq(drift_chat_new(&fake_ctx, &fake_host, &options, &chat),
+                   TF_OK);
+}
+
+/* Restarts the chat with an order check, on when sorted. */
+static void start_sorted(int sorted)
+{
+  drift_chat_options options = {1, "biz_uid", &order};
+
+  drift_chat_free(chat);
+  tf_time_order_init(&order, sorted);
   ck_assert_int_eq(drift_chat_new(&fake_ctx, &fake_host, &options, &chat),
                    TF_OK);
 }
@@ -601,6 +613,130 @@ START_TEST(drift_rejected_conversation_changes_nothing)
 }
 END_TEST
 
+/* --- sorted_by_time --------------------------------------------------- */
+
+/* A complete (REST) conversation `conv` whose visitor gives `email` at
+ * T0 + s. */
+static void feed_conversation(int conv, int s, const char *email)
+{
+  feedf("{'id':%d,'status':'closed','contactId':9,'createdAt':%lld,"
+        "'messages':[%s]}",
+        conv, T(s), msg(conv, "contact", s, email));
+}
+
+START_TEST(drift_sorted_watermark_is_the_latest_chat)
+{
+  start_sorted(1);
+  ck_assert(drift_chat_watermark(chat) == TF_WATERMARK_UNKNOWN);
+  feed_conversation(1, 20, "a@acme.com");
+  ck_assert(drift_chat_watermark(chat) == T(20));
+  feed_conversation(2, 40, "b@acme.com");
+  ck_assert(drift_chat_watermark(chat) == T(40));
+  feed_conversation(3, 30, "c@acme.com");
+  ck_assert(drift_chat_watermark(chat) == T(40));
+  ck_assert_uint_eq(chats(), 2);
+  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  ck_assert_str_eq(fake_reject_code(0), "out_of_order");
+  ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
+                                   json_array_get(fake_rejects, 0), "message")),
+                               "event time 2018-06-06T13:50:30Z is before "
+                               "2018-06-06T13:50:40Z"));
+  ck_assert_int_eq(fake_metric("out_of_order"), 1);
+  finish();
+  ck_assert(drift_chat_watermark(chat) == T(40));
+}
+END_TEST
+
+START_TEST(drift_unsorted_promises_nothing)
+{
+  start_sorted(0);
+  feed_conversation(1, 40, "a@acme.com");
+  feed_conversation(2, 20, "b@acme.com");
+  ck_assert(drift_chat_watermark(chat) == TF_WATERMARK_UNKNOWN);
+  finish();
+  ck_assert(drift_chat_watermark(chat) == TF_WATERMARK_UNKNOWN);
+  ck_assert_uint_eq(chats(), 2);
+  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+}
+END_TEST
+
+/* The chat of a webhook conversation waits for the end of input: until the
+ * source is done the watermark stays where it was when the conversation
+ * opened, and that chat is checked against it, not against the chats of
+ * conversation records emitted meanwhile. */
+START_TEST(drift_sorted_open_conversation_holds_the_watermark)
+{
+  size_t n = 0;
+
+  start_sorted(1);
+  feed_conversation(1, 10, "a@acme.com");
+  feed(event("new_message", msg(5, "contact", 20, "e@acme.com")));
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  feed_conversation(2, 40, "b@acme.com");
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  feed(event("new_message", msg(6, "contact", 50, "f@acme.com")));
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  ck_assert_int_eq(drift_chat_finish(chat), TF_OK);
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  ck_assert_int_eq(drift_chat_drain(chat, 1, &n), TF_MORE);
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  ck_assert_int_eq(drift_chat_drain(chat, 1, &n), TF_DONE);
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  ck_assert_uint_eq(chats(), 4);
+  expect_chat(2, 5, 20, "e@acme.com");
+  expect_chat(3, 6, 50, "f@acme.com");
+  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+}
+END_TEST
+
+/* A conversation record closes the webhook conversation held since 20s,
+ * after the chat of another one at 40s went out: its chat is not out of
+ * order, and with nothing held the watermark moves on to the latest chat. */
+START_TEST(drift_sorted_conversation_record_closes_a_held_one)
+{
+  start_sorted(1);
+  feed_conversation(1, 10, "a@acme.com");
+  feed(event("new_message", msg(5, "contact", 20, "e@acme.com")));
+  feed_conversation(2, 40, "b@acme.com");
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  feed_conversation(5, 50, "e@acme.com");
+  ck_assert_uint_eq(chats(), 3);
+  expect_chat(2, 5, 20, "e@acme.com");
+  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert(drift_chat_watermark(chat) == T(40));
+}
+END_TEST
+
+/* A conversation record closes a webhook conversation: nothing is held any
+ * more and the watermark moves on to the latest chat. */
+START_TEST(drift_sorted_closed_conversation_releases_the_watermark)
+{
+  start_sorted(1);
+  feed_conversation(1, 10, "a@acme.com");
+  feed(event("new_message", msg(5, "contact", 20, "e@acme.com")));
+  ck_assert(drift_chat_watermark(chat) == T(10));
+  feed_conversation(5, 30, "e@acme.com");
+  ck_assert(drift_chat_watermark(chat) == T(20));
+  expect_chat(1, 5, 20, "e@acme.com");
+}
+END_TEST
+
+/* A held chat before the watermark given while it was held came out of an
+ * input that was not sorted: it is dead-lettered. */
+START_TEST(drift_sorted_held_chat_before_the_watermark_is_out_of_order)
+{
+  start_sorted(1);
+  feed_conversation(1, 30, "a@acme.com");
+  feed(event("new_message", msg(5, "contact", 20, "e@acme.com")));
+  ck_assert(drift_chat_watermark(chat) == T(30));
+  finish();
+  ck_assert_uint_eq(chats(), 1);
+  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  ck_assert_str_eq(fake_reject_code(0), "out_of_order");
+  ck_assert(drift_chat_watermark(chat) == T(30));
+}
+END_TEST
+
 static Suite *chat_suite(void)
 {
   Suite *s = suite_create("drift_chat");
@@ -637,6 +773,13 @@ static Suite *chat_suite(void)
   tcase_add_test(tc, drift_other_webhook_events_are_counted);
   tcase_add_test(tc, drift_bad_records_are_dead_lettered);
   tcase_add_test(tc, drift_rejected_conversation_changes_nothing);
+  tcase_add_test(tc, drift_sorted_watermark_is_the_latest_chat);
+  tcase_add_test(tc, drift_unsorted_promises_nothing);
+  tcase_add_test(tc, drift_sorted_open_conversation_holds_the_watermark);
+  tcase_add_test(tc, drift_sorted_closed_conversation_releases_the_watermark);
+  tcase_add_test(tc, drift_sorted_conversation_record_closes_a_held_one);
+  tcase_add_test(tc,
+                 drift_sorted_held_chat_before_the_watermark_is_out_of_order);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -144,6 +144,87 @@ START_TEST(source_drift_descriptor_and_options)
   ck_assert_str_eq(o->default_value, "biz_uid");
   ck_assert_ptr_null(p->position);
   ck_assert_ptr_null(p->seek);
+  o = tf_options_find(p->options, "sorted_by_time");
+  ck_assert_ptr_nonnull(o);
+  ck_assert_int_eq(o->type, TF_OPT_BOOL);
+  ck_assert_str_eq(o->default_value, "false");
+  ck_assert_ptr_nonnull(p->watermark);
+}
+END_TEST
+
+/* Runs the source a record at a time; after each TF_MORE appends the
+ * watermark to wms and checks that it never goes back. */
+static void run_watching(const char *config_json, json_t *wms)
+{
+  int64_t last = TF_WATERMARK_UNKNOWN;
+  instance in;
+  int rc;
+
+  ck_assert_int_eq(start(&in, config_json), TF_OK);
+  while ((rc = in.plugin->produce(in.state, &fake_ctx, 1)) == TF_MORE) {
+    int64_t wm = in.plugin->watermark(in.state);
+
+    ck_assert_msg(wm >= last, "the watermark went back");
+    json_array_append_new(wms, json_integer((json_int_t)wm));
+    last = wm;
+  }
+  ck_assert_int_eq(rc, TF_DONE);
+  stop(&in);
+}
+
+static int64_t wm_at(const json_t *wms, size_t i)
+{
+  return (int64_t)json_integer_value(json_array_get(wms, i));
+}
+
+static int64_t ts_ms(size_t i)
+{
+  return (int64_t)json_integer_value(tf_record_get(fake_chat(i), "ts_ms"));
+}
+
+/* REST conversations sorted by time: the watermark is the latest chat. */
+START_TEST(source_drift_sorted_watermark_is_the_latest_chat)
+{
+  json_t *wms = json_array();
+
+  run_watching("{\"path\": \"conversations.ndjson\", "
+               "\"sorted_by_time\": true}",
+               wms);
+  ck_assert_uint_eq(chats(), 2);
+  ck_assert_uint_eq(json_array_size(wms), 4);
+  ck_assert(wm_at(wms, 0) == ts_ms(0));
+  ck_assert(wm_at(wms, 2) == ts_ms(0));
+  ck_assert(wm_at(wms, 3) == ts_ms(1));
+  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  json_decref(wms);
+}
+END_TEST
+
+/* The webhook conversation of mixed.ndjson.gz waits for the end of input:
+ * from the line that opens it the watermark stays at the REST chat. */
+START_TEST(source_drift_sorted_webhook_conversation_holds_the_watermark)
+{
+  json_t *wms = json_array();
+
+  run_watching("{\"path\": \"mixed.ndjson.gz\", \"sorted_by_time\": true}",
+               wms);
+  ck_assert_uint_eq(chats(), 2);
+  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  for (size_t i = 0; i < json_array_size(wms); i++)
+    ck_assert(wm_at(wms, i) == 1528293091002LL);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(source_drift_unsorted_promises_nothing)
+{
+  json_t *wms = json_array();
+
+  run_watching("{\"path\": \"mixed.ndjson.gz\"}", wms);
+  ck_assert_uint_gt(json_array_size(wms), 0);
+  for (size_t i = 0; i < json_array_size(wms); i++)
+    ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
+  json_decref(wms);
 }
 END_TEST
 
@@ -288,6 +369,10 @@ static Suite *source_drift_suite(void)
   tcase_add_test(tc, source_drift_custom_bizible_id_attribute);
   tcase_add_test(tc, source_drift_empty_bizible_id_attribute_fails_init);
   tcase_add_test(tc, source_drift_missing_file_fails_init);
+  tcase_add_test(tc, source_drift_sorted_watermark_is_the_latest_chat);
+  tcase_add_test(tc,
+                 source_drift_sorted_webhook_conversation_holds_the_watermark);
+  tcase_add_test(tc, source_drift_unsorted_promises_nothing);
   suite_add_tcase(s, tc);
   return s;
 }

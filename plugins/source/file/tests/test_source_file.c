@@ -1,8 +1,9 @@
 /*
  * test_source_file.c - tests of the `file` source plugin, driven through a
  * small fake host (emit collects records, reject collects codes): NDJSON
- * and CSV records, every dead-letter code, gzip, globs, truncated input and
- * resuming from a position.
+ * and CSV records, every dead-letter code, gzip, globs, truncated input,
+ * resuming from a position, and records declared sorted_by_time with their
+ * time in time_field.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -22,7 +23,8 @@ struct tf_ctx {
 static char tmpdir[64];
 static tf_ctx ctx;
 static tf_batch *emitted;
-static json_t *rejects; /* [{"code", "line", "text"}] */
+static json_t *rejects; /* [{"code", "message", "line", "text"}] */
+static json_t *metrics; /* {"name": total} */
 static char last_log[1024];
 
 static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
@@ -44,14 +46,17 @@ static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
   ck_assert_ptr_nonnull(message);
   ck_assert_ptr_nonnull(o.file);
   json_array_append_new(
-      rejects,
-      json_pack("{s:s, s:I, s:o}", "code", code, "line", (json_int_t)o.line,
-                "text", json_stringn_nocheck(bytes ? bytes : "", len)));
+      rejects, json_pack("{s:s, s:s, s:I, s:o}", "code", code, "message",
+                         message, "line", (json_int_t)o.line, "text",
+                         json_stringn_nocheck(bytes ? bytes : "", len)));
   return TF_OK;
 }
 
 static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
 {
+  json_int_t now = json_integer_value(json_object_get(metrics, name));
+
+  json_object_set_new(metrics, name, json_integer(now + delta));
 }
 
 static int fake_emit(tf_ctx *c, tf_record *rec)
@@ -79,6 +84,7 @@ static void setup(void)
   ck_assert_ptr_nonnull(mkdtemp(tmpdir));
   emitted = tf_batch_new();
   rejects = json_array();
+  metrics = json_object();
   last_log[0] = '\0';
 }
 
@@ -88,6 +94,7 @@ static void teardown(void)
 
   tf_batch_free(emitted);
   json_decref(rejects);
+  json_decref(metrics);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
   ck_assert_int_eq(system(cmd), 0);
 }
@@ -523,6 +530,223 @@ START_TEST(test_seek_to_unknown_file_fails)
 }
 END_TEST
 
+/* --- sorted_by_time and time_field ------------------------------------ */
+
+#define AT_10_00 1772359200000LL
+#define AT_10_05 1772359500000LL
+#define AT_11_02_03 1772362923000LL
+#define AT_11_30 1772364600000LL
+#define TIMED_SORTED                                                           \
+  "{\"path\": \"timed.ndjson\", \"time_field\": \"meta.created\", "            \
+  "\"sorted_by_time\": true}"
+
+/* Times as ISO-8601 text, an epoch-ms number and an epoch-ms string; 4 is
+ * out of order, 5 has no time. */
+static void write_timed(void)
+{
+  write_text(
+      "timed.ndjson",
+      "{\"n\":\"1\",\"meta\":{\"created\":\"2026-03-01T10:00:00Z\"}}\n"
+      "{\"n\":\"2\",\"meta\":{\"created\":1772359500000}}\n"
+      "{\"n\":\"3\",\"meta\":{\"created\":\"1772362923000\"}}\n"
+      "{\"n\":\"4\",\"meta\":{\"created\":\"2026-03-01T10:00:00Z\"}}\n"
+      "{\"n\":\"5\"}\n"
+      "{\"n\":\"6\",\"meta\":{\"created\":\"2026-03-01T11:30:00+00:00\"}}"
+      "\n");
+}
+
+/* Produces a record at a time to the end; after each TF_MORE appends the
+ * watermark to wms and checks that it never goes back. */
+static void run_watching(instance *in, json_t *wms)
+{
+  int64_t last = TF_WATERMARK_UNKNOWN;
+  int rc;
+
+  while ((rc = in->plugin->produce(in->state, &ctx, 1)) == TF_MORE) {
+    int64_t wm = in->plugin->watermark(in->state);
+
+    ck_assert_msg(wm >= last, "the watermark went back");
+    json_array_append_new(wms, json_integer((json_int_t)wm));
+    last = wm;
+  }
+  ck_assert_int_eq(rc, TF_DONE);
+}
+
+static int64_t wm_at(const json_t *wms, size_t i)
+{
+  return (int64_t)json_integer_value(json_array_get(wms, i));
+}
+
+static json_int_t metric(const char *name)
+{
+  return json_integer_value(json_object_get(metrics, name));
+}
+
+START_TEST(test_sorted_watermark_is_the_latest_time_field)
+{
+  static const int64_t want[] = {AT_10_00,    AT_10_05,    AT_11_02_03,
+                                 AT_11_02_03, AT_11_02_03, AT_11_30};
+  json_t *wms = json_array();
+  json_t *meta = json_pack("{s:I}", "created", (json_int_t)AT_10_05);
+  instance in;
+  char *got;
+
+  write_timed();
+  ck_assert_int_eq(start(&in, TIMED_SORTED), TF_OK);
+  ck_assert(in.plugin->watermark(in.state) == TF_WATERMARK_UNKNOWN);
+  run_watching(&in, wms);
+  stop(&in);
+  ck_assert_uint_eq(json_array_size(wms), 6);
+  for (size_t i = 0; i < 6; i++)
+    ck_assert_msg(wm_at(wms, i) == want[i], "watermark %zu is %lld", i,
+                  (long long)wm_at(wms, i));
+  got = outcome();
+  ck_assert_str_eq(got, "1 2 3 5 6 !out_of_order ");
+  free(got);
+  ck_assert(json_equal(tf_record_get(tf_batch_get(emitted, 1), "meta"), meta));
+  json_decref(meta);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_record_out_of_order_is_dead_lettered_as_read)
+{
+  json_t *wms = json_array();
+  json_t *r;
+  instance in;
+
+  write_timed();
+  ck_assert_int_eq(start(&in, TIMED_SORTED), TF_OK);
+  run_watching(&in, wms);
+  stop(&in);
+  r = json_array_get(rejects, 0);
+  ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), 4);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "message")),
+                   "event time 2026-03-01T10:00:00Z is before "
+                   "2026-03-01T11:02:03Z, the time of an earlier record, but "
+                   "the input is declared sorted_by_time: sort the input or "
+                   "set sorted_by_time to false");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(r, "text")),
+      "{\"n\":\"4\",\"meta\":{\"created\":\"2026-03-01T10:00:00Z\"}}");
+  ck_assert_int_eq(metric("out_of_order"), 1);
+  ck_assert_int_eq(metric("without_time"), 1);
+  ck_assert(wm_at(wms, 3) == AT_11_02_03);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_record_without_time_is_passed_on_and_logged)
+{
+  instance in;
+
+  write_text("t.ndjson", "{\"n\":\"1\",\"at\":\"2026-03-01T10:00:00Z\"}\n"
+                         "{\"n\":\"2\",\"at\":\"soon\"}\n"
+                         "{\"n\":\"3\",\"at\":null}\n");
+  ck_assert_int_eq(start(&in, "{\"path\": \"t.ndjson\", \"time_field\": "
+                              "\"at\", \"sorted_by_time\": true}"),
+                   TF_OK);
+  ck_assert_int_eq(drain(&in, 10), TF_DONE);
+  ck_assert(in.plugin->watermark(in.state) == AT_10_00);
+  stop(&in);
+  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_int_eq(metric("without_time"), 2);
+  ck_assert_ptr_nonnull(strstr(last_log, "t.ndjson:2"));
+  ck_assert_ptr_nonnull(strstr(last_log, "\"soon\""));
+}
+END_TEST
+
+START_TEST(test_unsorted_by_default_promises_nothing)
+{
+  json_t *wms = json_array();
+  instance in;
+
+  write_timed();
+  ck_assert_int_eq(start(&in, "{\"path\": \"timed.ndjson\", "
+                              "\"time_field\": \"meta.created\"}"),
+                   TF_OK);
+  run_watching(&in, wms);
+  stop(&in);
+  for (size_t i = 0; i < json_array_size(wms); i++)
+    ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
+  ck_assert_uint_eq(tf_batch_count(emitted), 6);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_resume_keeps_the_latest_time)
+{
+  instance a, b;
+  json_t *pos;
+  char *got;
+
+  write_timed();
+  ck_assert_int_eq(start(&a, TIMED_SORTED), TF_OK);
+  ck_assert_int_eq(a.plugin->produce(a.state, &ctx, 3), TF_MORE);
+  ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
+  stop(&a);
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), 3);
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
+                   AT_11_02_03);
+  ck_assert_int_eq(start(&b, TIMED_SORTED), TF_OK);
+  ck_assert_int_eq(b.plugin->seek(b.state, pos), TF_OK);
+  json_decref(pos);
+  ck_assert(b.plugin->watermark(b.state) == AT_11_02_03);
+  ck_assert_int_eq(drain(&b, 2), TF_DONE);
+  stop(&b);
+  got = outcome();
+  ck_assert_str_eq(got, "1 2 3 5 6 !out_of_order ");
+  free(got);
+}
+END_TEST
+
+/* Records a problem check() reports. */
+static void keep_problem(void *ud, const char *path, const char *message)
+{
+  json_array_append_new(
+      ud, json_pack("{s:s, s:s}", "path", path, "message", message));
+}
+
+static void diag_ignore(void *ud, const char *path, const char *message)
+{
+}
+
+START_TEST(test_sorted_by_time_needs_time_field)
+{
+  const tf_plugin *plugin = source_file_LTX_tf_plugin_entry();
+  json_t *given =
+      json_pack("{s:s, s:b}", "path", "a.ndjson", "sorted_by_time", 1);
+  json_t *problems = json_array();
+  tf_config *cfg;
+  instance in;
+
+  write_text("a.ndjson", "{}\n");
+  ck_assert_int_eq(tf_options_validate(plugin->options, given, NULL, "config",
+                                       tmpdir, diag_ignore, NULL, &cfg),
+                   TF_OK);
+  ck_assert_int_eq(plugin->check(cfg, keep_problem, problems), TF_ERR_CONFIG);
+  ck_assert_uint_eq(json_array_size(problems), 1);
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(problems, 0), "path")),
+      "sorted_by_time");
+  ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
+                                   json_array_get(problems, 0), "message")),
+                               "time_field"));
+  tf_config_free(cfg);
+  json_decref(given);
+  json_decref(problems);
+  ck_assert_int_eq(
+      start(&in, "{\"path\": \"a.ndjson\", \"sorted_by_time\": true}"),
+      TF_ERR_CONFIG);
+  ck_assert_ptr_nonnull(strstr(last_log, "sorted_by_time"));
+  ck_assert_ptr_nonnull(strstr(last_log, "time_field"));
+  ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\", \"time_field\": \"\"}"),
+                   TF_ERR_CONFIG);
+  ck_assert_ptr_nonnull(strstr(last_log, "time_field"));
+}
+END_TEST
+
 static Suite *source_file_suite(void)
 {
   Suite *s = suite_create("source_file");
@@ -552,6 +776,12 @@ static Suite *source_file_suite(void)
   tcase_add_test(tc, test_resume_csv_from_position);
   tcase_add_test(tc, test_position_names_file_and_line);
   tcase_add_test(tc, test_seek_to_unknown_file_fails);
+  tcase_add_test(tc, test_sorted_watermark_is_the_latest_time_field);
+  tcase_add_test(tc, test_record_out_of_order_is_dead_lettered_as_read);
+  tcase_add_test(tc, test_record_without_time_is_passed_on_and_logged);
+  tcase_add_test(tc, test_unsorted_by_default_promises_nothing);
+  tcase_add_test(tc, test_resume_keeps_the_latest_time);
+  tcase_add_test(tc, test_sorted_by_time_needs_time_field);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -3,7 +3,7 @@
  * called directly with hand-made records, then whole runs of the plugin
  * over the fixture files in tests/data through a small fake host (emit
  * collects records, reject collects codes and messages, metric sums
- * counters).
+ * counters), with and without sorted_by_time.
  */
 #include <check.h>
 #include <stdio.h>
@@ -446,7 +446,160 @@ START_TEST(test_options_are_the_file_source_options)
   ck_assert_int_eq(plugin->kind, TF_KIND_SOURCE);
   ck_assert_ptr_nonnull(tf_options_find(plugin->options, "path"));
   ck_assert_ptr_nonnull(tf_options_find(plugin->options, "compression"));
-  ck_assert_uint_eq(tf_options_count(plugin->options), 6);
+  ck_assert_str_eq(
+      tf_options_find(plugin->options, "sorted_by_time")->default_value,
+      "false");
+  ck_assert_uint_eq(tf_options_count(plugin->options), 7);
+  ck_assert_ptr_nonnull(plugin->watermark);
+}
+END_TEST
+
+/* --- sorted_by_time ---------------------------------------------------- */
+
+/* sorted-1.ndjson then sorted-2.ndjson (name order); s5 is out of order. */
+#define AT_10_00 1772359200000LL
+#define AT_10_05 1772359500000LL
+#define AT_11_02_03 1772362923000LL
+#define AT_11_30 1772364600000LL
+#define SORTED "{\"path\": \"sorted-*.ndjson\", \"sorted_by_time\": true}"
+
+typedef struct instance {
+  const tf_plugin *plugin;
+  tf_config *cfg;
+  void *state;
+} instance;
+
+static void start(instance *in, const char *config_json)
+{
+  json_t *given = json_loads(config_json, 0, NULL);
+
+  ck_assert_ptr_nonnull(given);
+  in->plugin = source_web_LTX_tf_plugin_entry();
+  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+                                       "config", WEB_FIXTURES, diag_fail, NULL,
+                                       &in->cfg),
+                   TF_OK);
+  json_decref(given);
+  ck_assert_int_eq(
+      in->plugin->init(collect_ctx, &collect_host, in->cfg, &in->state), TF_OK);
+}
+
+static void stop(instance *in)
+{
+  in->plugin->fini(in->state);
+  tf_config_free(in->cfg);
+}
+
+/* Produces a record at a time to the end; after each TF_MORE appends the
+ * watermark to the array wms and checks that it never goes back. */
+static void run_watching(instance *in, json_t *wms)
+{
+  int64_t last = TF_WATERMARK_UNKNOWN;
+  int rc;
+
+  while ((rc = in->plugin->produce(in->state, collect_ctx, 1)) == TF_MORE) {
+    int64_t wm = in->plugin->watermark(in->state);
+
+    ck_assert_msg(wm >= last, "the watermark went back");
+    json_array_append_new(wms, json_integer((json_int_t)wm));
+    last = wm;
+  }
+  ck_assert_int_eq(rc, TF_DONE);
+}
+
+static json_int_t wm_at(const json_t *wms, size_t i)
+{
+  return json_integer_value(json_array_get(wms, i));
+}
+
+START_TEST(test_sorted_watermark_is_the_latest_hit_time)
+{
+  static const int64_t want[] = {AT_10_00,    AT_10_05,    AT_10_05,
+                                 AT_11_02_03, AT_11_02_03, AT_11_30};
+  json_t *wms = json_array();
+  instance in;
+
+  start(&in, SORTED);
+  ck_assert(in.plugin->watermark(in.state) == TF_WATERMARK_UNKNOWN);
+  run_watching(&in, wms);
+  stop(&in);
+  ck_assert_uint_eq(json_array_size(wms), 6);
+  for (size_t i = 0; i < 6; i++)
+    ck_assert_msg(wm_at(wms, i) == want[i], "watermark %zu is %lld", i,
+                  (long long)wm_at(wms, i));
+  ck_assert_uint_eq(tf_batch_count(emitted), 5);
+  ck_assert_str_eq(event_string(3, "source_record_id"), "s4");
+  ck_assert_str_eq(event_string(4, "source_record_id"), "s6");
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_hit_out_of_order_is_dead_lettered)
+{
+  json_t *wms = json_array();
+  instance in;
+
+  start(&in, SORTED);
+  run_watching(&in, wms);
+  stop(&in);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  expect_reject_at(0, "out_of_order", 2);
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(rejects, 0), "message")),
+      "event time 2026-03-01T10:00:00Z is before 2026-03-01T11:02:03Z, the "
+      "time of an earlier record, but the input is declared sorted_by_time: "
+      "sort the input or set sorted_by_time to false");
+  ck_assert_str_eq(json_string_value(json_object_get(
+                       json_object_get(json_array_get(rejects, 0), "record"),
+                       "source_record_id")),
+                   "s5");
+  ck_assert_int_eq(json_integer_value(json_object_get(metrics, "out_of_order")),
+                   1);
+  ck_assert_ptr_nonnull(strstr(last_log, "sorted-2.ndjson:2"));
+  ck_assert(wm_at(wms, 4) == AT_11_02_03);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_unsorted_by_default_promises_nothing)
+{
+  json_t *wms = json_array();
+  instance in;
+
+  start(&in, "{\"path\": \"sorted-*.ndjson\"}");
+  run_watching(&in, wms);
+  stop(&in);
+  ck_assert_uint_eq(json_array_size(wms), 6);
+  for (size_t i = 0; i < 6; i++)
+    ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
+  ck_assert_uint_eq(tf_batch_count(emitted), 6);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  json_decref(wms);
+}
+END_TEST
+
+START_TEST(test_resume_keeps_the_latest_time)
+{
+  json_t *wms = json_array(), *pos;
+  instance a, b;
+
+  start(&a, SORTED);
+  ck_assert_int_eq(a.plugin->produce(a.state, collect_ctx, 4), TF_MORE);
+  ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
+  stop(&a);
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
+                   AT_11_02_03);
+  start(&b, SORTED);
+  ck_assert_int_eq(b.plugin->seek(b.state, pos), TF_OK);
+  json_decref(pos);
+  ck_assert(b.plugin->watermark(b.state) == AT_11_02_03);
+  run_watching(&b, wms);
+  stop(&b);
+  ck_assert_uint_eq(tf_batch_count(emitted), 5);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  expect_reject_at(0, "out_of_order", 2);
+  ck_assert(wm_at(wms, 0) == AT_11_02_03);
+  json_decref(wms);
 }
 END_TEST
 
@@ -491,6 +644,10 @@ static Suite *source_web_suite(void)
   tcase_add_test(run, test_gzip_ndjson_fixture);
   tcase_add_test(run, test_csv_fixture_with_crlf);
   tcase_add_test(run, test_options_are_the_file_source_options);
+  tcase_add_test(run, test_sorted_watermark_is_the_latest_hit_time);
+  tcase_add_test(run, test_hit_out_of_order_is_dead_lettered);
+  tcase_add_test(run, test_unsorted_by_default_promises_nothing);
+  tcase_add_test(run, test_resume_keeps_the_latest_time);
   suite_add_tcase(s, run);
   return s;
 }

@@ -220,17 +220,23 @@ static int run(sm_merge *m, int64_t limit, int everything)
   return TF_OK;
 }
 
-/* Parks one record taken from the spool with its visitor.  It was read
- * as an event before it was spooled, so it reads again. */
+/* Parks one record taken from the spool with its visitor, after taking
+ * every step due before its time: records leave the spool in time order,
+ * so nothing later can change those steps, and resolving as they come
+ * keeps memory to the open sessions even when the whole input was
+ * spooled.  It was read as an event before it was spooled, so it reads
+ * again. */
 static int park(void *ud, tf_record *rec)
 {
   sm_merge *m = ud;
   sm_event ev;
   sm_problem why;
+  int rc;
 
   if (sm_event_read(rec, &ev, &why) != 0)
     return TF_ERR_INVAL;
-  return hold(m, &ev);
+  rc = run(m, ev.ts, 0);
+  return rc == TF_OK ? hold(m, &ev) : rc;
 }
 
 int sm_merge_advance(sm_merge *m, int64_t wm)

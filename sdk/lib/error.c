@@ -18,6 +18,7 @@ const char *tf_strerror(int code)
   case TF_ERR_PLUGIN: return "plugin callback failed";
   case TF_ERR_TRUNCATED: return "compressed input ended before its end marker";
   case TF_ERR_TOOLONG: return "line or value too long";
+  case TF_ERR_RANGE: return "number out of range";
   }
   return "unknown error";
 }

@@ -1,33 +1,57 @@
 /*
- * record.c - the opaque, reference-counted record handle (record.h).
+ * record.c - the opaque, reference-counted record handle (record.h), and
+ * what it builds lazily.
  *
- * A record owns its JSON object and, when it was parsed from text, a copy of
- * those bytes and its origin.  Records are immutable after creation, which is
- * what lets the host share one record between several stages without
- * copying it.  Parsing is eager for now; the handle stays opaque so that it
- * can become lazy without an ABI change.
+ * A record is one of three kinds:
+ *   - text: JSON text that the strict scanner accepted (tf_record_parse) or
+ *     that a tf_builder wrote.  Only the bytes are kept; the value index
+ *     (value_index.h) is built by the first tf_value access, the jansson
+ *     tree by the first call of the json_t API.  A record that is only
+ *     passed on gets neither.
+ *   - tree: made from a json_t (tf_record_new, tf_record_derive).  The
+ *     index, when asked for, is built over the tree's compact dump.
+ *   - raw: text that is not a JSON object, kept for the dead-letter output.
+ *
+ * Records are immutable to their users; the two caches are filled at most
+ * once, without a lock: a thread builds the index (or tree) and publishes it
+ * with a compare-and-swap; one that loses the race frees its own and uses
+ * the winner's.  The reference count is atomic too, so records may be
+ * shared between threads.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/record.h>
+#include <touchflow/value.h>
+
+#include "json_scan.h"
+#include "record_internal.h"
+#include "value_index.h"
+
+typedef enum record_kind { RECORD_TEXT, RECORD_TREE, RECORD_RAW } record_kind;
 
 struct tf_record {
-  unsigned refcount;
-  json_t *obj; /* NULL for a raw record */
-  char *bytes; /* original text, or NULL */
+  atomic_uint refcount;
+  record_kind kind;
+  char *bytes; /* text and raw records: the text, NUL-terminated */
   size_t len;
   char *file; /* origin file, or NULL */
   long line;
+  _Atomic(json_t *) obj;      /* tree: from the start; text: on demand */
+  _Atomic(tf__index *) index; /* on demand */
 };
 
-static tf_record *record_alloc(const tf_origin *origin)
+static tf_record *record_alloc(const tf_origin *origin, record_kind kind)
 {
   tf_record *rec = calloc(1, sizeof(*rec));
 
   if (!rec)
     return NULL;
-  rec->refcount = 1;
+  atomic_init(&rec->refcount, 1);
+  atomic_init(&rec->obj, NULL);
+  atomic_init(&rec->index, NULL);
+  rec->kind = kind;
   if (origin && origin->file) {
     rec->file = strdup(origin->file);
     if (!rec->file) {
@@ -45,13 +69,27 @@ static int record_keep_bytes(tf_record *rec, const char *bytes, size_t len)
   rec->bytes = malloc(len + 1);
   if (!rec->bytes)
     return -1;
-  memcpy(rec->bytes, bytes, len);
+  if (len)
+    memcpy(rec->bytes, bytes, len);
   rec->bytes[len] = '\0';
   rec->len = len;
   return 0;
 }
 
-tf_record *tf_record_new(json_t *obj)
+/* A record of the given kind holding a copy of bytes. */
+static tf_record *record_with_bytes(const char *bytes, size_t len,
+                                    const tf_origin *origin, record_kind kind)
+{
+  tf_record *rec = record_alloc(origin, kind);
+
+  if (rec && record_keep_bytes(rec, bytes, len) < 0) {
+    tf_record_unref(rec);
+    return NULL;
+  }
+  return rec;
+}
+
+static tf_record *record_of_tree(json_t *obj, const tf_origin *origin)
 {
   tf_record *rec;
 
@@ -59,106 +97,112 @@ tf_record *tf_record_new(json_t *obj)
     json_decref(obj);
     return NULL;
   }
-  rec = record_alloc(NULL);
+  rec = record_alloc(origin, RECORD_TREE);
   if (!rec) {
     json_decref(obj);
     return NULL;
   }
-  rec->obj = obj;
+  atomic_store_explicit(&rec->obj, obj, memory_order_relaxed);
   return rec;
+}
+
+tf_record *tf_record_new(json_t *obj)
+{
+  return record_of_tree(obj, NULL);
 }
 
 tf_record *tf_record_parse(const char *bytes, size_t len,
                            const tf_origin *origin, char *err, size_t errlen)
 {
-  json_error_t jerr;
-  json_t *obj;
+  tf__scan_error why;
   tf_record *rec;
 
-  obj = json_loadb(bytes, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-  if (!obj) {
+  if (tf__json_scan(bytes, len, 0, NULL, &why) != TF__SCAN_OK) {
     if (err && errlen)
-      snprintf(err, errlen, "invalid JSON at column %d: %s", jerr.column,
-               jerr.text);
+      tf__scan_error_message(&why, err, errlen);
     return NULL;
   }
-  if (!json_is_object(obj)) {
-    if (err && errlen)
-      snprintf(err, errlen, "not a JSON object");
-    json_decref(obj);
-    return NULL;
-  }
-  rec = record_alloc(origin);
-  if (!rec || record_keep_bytes(rec, bytes, len) < 0) {
-    tf_record_unref(rec);
-    json_decref(obj);
-    if (err && errlen)
-      snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
-  rec->obj = obj;
+  rec = record_with_bytes(bytes, len, origin, RECORD_TEXT);
+  if (!rec && err && errlen)
+    snprintf(err, errlen, "out of memory");
   return rec;
+}
+
+tf_record *tf__record_new_text(const char *text, size_t len,
+                               const tf_origin *origin)
+{
+  return record_with_bytes(text, len, origin, RECORD_TEXT);
 }
 
 tf_record *tf_record_new_raw(const char *bytes, size_t len,
                              const tf_origin *origin)
 {
-  tf_record *rec = record_alloc(origin);
-
-  if (!rec)
-    return NULL;
-  if (record_keep_bytes(rec, bytes ? bytes : "", bytes ? len : 0) < 0) {
-    tf_record_unref(rec);
-    return NULL;
-  }
-  return rec;
+  return record_with_bytes(bytes ? bytes : "", bytes ? len : 0, origin,
+                           RECORD_RAW);
 }
 
 tf_record *tf_record_derive(const tf_record *src, json_t *obj)
 {
-  tf_record *rec;
   tf_origin origin = tf_record_origin(src);
 
-  if (!json_is_object(obj)) {
-    json_decref(obj);
-    return NULL;
-  }
-  rec = record_alloc(&origin);
-  if (!rec) {
-    json_decref(obj);
-    return NULL;
-  }
-  rec->obj = obj;
-  return rec;
+  return record_of_tree(obj, &origin);
 }
 
 tf_record *tf_record_ref(tf_record *rec)
 {
   if (rec)
-    rec->refcount++;
+    atomic_fetch_add_explicit(&rec->refcount, 1, memory_order_relaxed);
   return rec;
 }
 
 void tf_record_unref(tf_record *rec)
 {
-  if (!rec || --rec->refcount > 0)
+  if (!rec ||
+      atomic_fetch_sub_explicit(&rec->refcount, 1, memory_order_acq_rel) != 1)
     return;
-  json_decref(rec->obj);
+  json_decref(atomic_load_explicit(&rec->obj, memory_order_relaxed));
+  tf__index_free(atomic_load_explicit(&rec->index, memory_order_relaxed));
   free(rec->bytes);
   free(rec->file);
   free(rec);
 }
 
+/* --- The jansson tree: the slow path ------------------------------------ */
+
+/* Parses a text record's bytes into its tree, once.  NULL on ENOMEM. */
+static json_t *build_tree(tf_record *rec)
+{
+  json_t *expected = NULL;
+  json_t *obj = json_loadb(rec->bytes, rec->len,
+                           JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+
+  if (!obj)
+    return NULL;
+  if (atomic_compare_exchange_strong_explicit(&rec->obj, &expected, obj,
+                                              memory_order_acq_rel,
+                                              memory_order_acquire))
+    return obj;
+  json_decref(obj);
+  return expected;
+}
+
 const json_t *tf_record_json(const tf_record *rec)
 {
-  return rec ? rec->obj : NULL;
+  json_t *obj;
+
+  if (!rec || rec->kind == RECORD_RAW)
+    return NULL;
+  obj = atomic_load_explicit(&rec->obj, memory_order_acquire);
+  return obj ? obj : build_tree((tf_record *)rec);
 }
 
 const json_t *tf_record_get(const tf_record *rec, const char *field)
 {
-  if (!rec || !rec->obj || !field)
+  const json_t *obj = tf_record_json(rec);
+
+  if (!obj || !field)
     return NULL;
-  return json_object_get(rec->obj, field);
+  return json_object_get(obj, field);
 }
 
 /* One step of a dotted path: an object member, or an array index. */
@@ -184,10 +228,10 @@ static const json_t *path_step(const json_t *node, const char *key, size_t n)
 
 const json_t *tf_record_get_path(const tf_record *rec, const char *path)
 {
-  const json_t *node = tf_record_json(rec);
+  const json_t *node = path ? tf_record_json(rec) : NULL;
   const char *p = path;
 
-  if (!node || !path)
+  if (!node)
     return NULL;
   while (node) {
     const char *dot = strchr(p, '.');
@@ -204,6 +248,73 @@ const json_t *tf_record_get_path(const tf_record *rec, const char *path)
 const char *tf_record_get_string(const tf_record *rec, const char *field)
 {
   return json_string_value(tf_record_get(rec, field));
+}
+
+json_t *tf_record_copy_json(const tf_record *rec)
+{
+  const json_t *obj = tf_record_json(rec);
+
+  return obj ? json_deep_copy(obj) : NULL;
+}
+
+/* --- The value index: the fast path ------------------------------------ */
+
+/* Indexes the record's text (a tree's compact dump), once.  NULL on
+ * ENOMEM. */
+static tf__index *build_index(tf_record *rec)
+{
+  tf__index *expected = NULL, *idx;
+  char *text;
+
+  if (rec->kind == RECORD_TEXT) {
+    idx = tf__index_build(rec->bytes, rec->len, NULL);
+  } else {
+    text = json_dumps(atomic_load_explicit(&rec->obj, memory_order_acquire),
+                      JSON_COMPACT);
+    idx = text ? tf__index_build(text, strlen(text), text) : NULL;
+  }
+  if (!idx)
+    return NULL;
+  if (atomic_compare_exchange_strong_explicit(&rec->index, &expected, idx,
+                                              memory_order_acq_rel,
+                                              memory_order_acquire))
+    return idx;
+  tf__index_free(idx);
+  return expected;
+}
+
+const tf_value *tf_record_root(const tf_record *rec)
+{
+  tf__index *idx;
+
+  if (!rec)
+    return NULL;
+  if (rec->kind == RECORD_RAW)
+    return tf__value_invalid();
+  idx = atomic_load_explicit(&rec->index, memory_order_acquire);
+  if (!idx)
+    idx = build_index((tf_record *)rec);
+  return idx ? idx->tok : tf__value_invalid();
+}
+
+/* --- The rest ---------------------------------------------------------- */
+
+int tf_record_has_json(const tf_record *rec)
+{
+  return rec && rec->kind != RECORD_RAW;
+}
+
+unsigned tf_record_debug_state(const tf_record *rec)
+{
+  unsigned state = 0;
+
+  if (!rec)
+    return 0;
+  if (atomic_load_explicit(&rec->index, memory_order_acquire))
+    state |= TF_RECORD_HAS_INDEX;
+  if (atomic_load_explicit(&rec->obj, memory_order_acquire))
+    state |= TF_RECORD_HAS_TREE;
+  return state;
 }
 
 const char *tf_record_bytes(const tf_record *rec, size_t *len)
@@ -227,9 +338,4 @@ tf_origin tf_record_origin(const tf_record *rec)
     origin.line = rec->line;
   }
   return origin;
-}
-
-json_t *tf_record_copy_json(const tf_record *rec)
-{
-  return rec && rec->obj ? json_deep_copy(rec->obj) : NULL;
 }

@@ -5,9 +5,11 @@
  * Owns the temporary file (".NAME.tmp.XXXXXX" next to the output), its
  * rename into place in flush() and its removal in fini() when flush() never
  * ran, so a half-written file never carries the final name.  Also owns how
- * a record becomes a line: its original bytes or compact JSON for NDJSON;
- * for CSV a header (csv_columns, or the first record's keys) and one row per
- * record, nested values as compact JSON.
+ * a record becomes a line: for NDJSON its text copied as it is (the bytes
+ * it was read from, spacing included, or that a builder wrote; the record
+ * is never parsed), else the compact JSON of its json_t; for CSV a header
+ * (csv_columns, or the first record's keys) and one row per record, nested
+ * values as compact JSON.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -313,6 +315,8 @@ out_free_cells:
   return rc;
 }
 
+/* A record's text as it is (parsed from a line or built by a tf_builder),
+ * else the compact dump of its json_t. */
 static int write_ndjson_record(sink_file *s, const tf_record *rec)
 {
   size_t len;
@@ -330,16 +334,18 @@ static int write_ndjson_record(sink_file *s, const tf_record *rec)
   return rc;
 }
 
+/* NDJSON never looks into a record that has its text: no parsing. */
 static int write_record(sink_file *s, tf_ctx *ctx, const tf_record *rec)
 {
-  const json_t *obj = tf_record_json(rec);
+  const json_t *obj;
 
-  if (!obj)
+  if (!tf_record_has_json(rec))
     return s->host->reject(ctx, rec, "not_json",
                            "the record holds no JSON object");
-  if (s->format == FORMAT_CSV)
-    return write_csv_record(s, obj);
-  return write_ndjson_record(s, rec);
+  if (s->format == FORMAT_NDJSON)
+    return write_ndjson_record(s, rec);
+  obj = tf_record_json(rec);
+  return obj ? write_csv_record(s, obj) : TF_ERR_NOMEM;
 }
 
 static tf_sink_result sink_file_write(void *state, tf_ctx *ctx,

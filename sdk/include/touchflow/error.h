@@ -24,7 +24,8 @@ enum tf_error {
   TF_ERR_UNSUPPORTED = -8, /* the plugin does not implement this operation */
   TF_ERR_PLUGIN = -9,      /* a plugin callback failed */
   TF_ERR_TRUNCATED = -10,  /* compressed input ended before its end marker */
-  TF_ERR_TOOLONG = -11     /* a line or value is longer than allowed */
+  TF_ERR_TOOLONG = -11,    /* a line or value is longer than allowed */
+  TF_ERR_RANGE = -12       /* a number does not fit the type asked for */
 };
 
 /* A static, human readable text for an error code; never NULL. */

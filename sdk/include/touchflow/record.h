@@ -1,17 +1,28 @@
 /*
  * touchflow/record.h - the record handle that moves between stages.
  *
- * A tf_record is opaque.  It holds one JSON object and, optionally, the
- * original bytes it was parsed from and where those came from (file:line).
- * Plugins read a record through the accessors below; they never see how it
- * is stored, so the host is free to parse lazily, to skip parsing records no
- * plugin looks into, and to let a sink copy an unmodified record's original
- * bytes.
+ * A tf_record is opaque.  It holds one JSON object and, optionally, where it
+ * came from (file:line).  A record read from text (tf_record_parse) or
+ * written by a tf_builder (builder.h) keeps its JSON text and nothing
+ * else: parsing is lazy.  The text is validated when the record is made;
+ * what reading needs is built the first time it is needed and kept in the
+ * record:
+ *   - the value index, by the first tf_value access (value.h): the fast
+ *     way to read a record, with no tree and no allocation per value;
+ *   - a jansson tree, by the first call of the json_t API below
+ *     (tf_record_json, tf_record_get, tf_record_get_path,
+ *     tf_record_get_string, tf_record_copy_json).  That API is the slow
+ *     path: it parses the whole record into a tree, as every record was
+ *     parsed before records became lazy.  It still works on every record.
+ * A record that no stage looks into is never indexed nor parsed into a
+ * tree, and a sink copies its text (tf_record_bytes) as it is.
  *
  * Records are immutable once created and reference counted.  The host hands
  * a record to several stages (fan-out) by taking references, never by
  * copying.  A transform that wants a changed record builds a new one
- * (tf_record_new() or tf_record_derive()) and leaves its input untouched.
+ * (tf_builder, or tf_record_new() / tf_record_derive()) and leaves its
+ * input untouched.  The reference count and the lazy parts are safe to use
+ * from several threads at once (see value.h).
  *
  * Ownership: functions ending in _new steal the json_t they are given and
  * return a record with one reference owned by the caller.  tf_record_ref()
@@ -43,9 +54,15 @@ typedef struct tf_origin {
 tf_record *tf_record_new(json_t *obj);
 
 /* A record parsed from the bytes of one JSON object (one NDJSON line).  The
- * bytes are copied and kept as the record's original text.  origin may be
- * NULL; its file string is copied.  On a parse error returns NULL and, when
- * err is not NULL, writes a one-line reason (with the column) into err. */
+ * bytes are validated (strict JSON as jansson's JSON_REJECT_DUPLICATES |
+ * JSON_ALLOW_NUL takes it: UTF-8, numbers that fit int64 or double, at most
+ * 2048 levels, no duplicate keys), copied and kept as the record's text;
+ * nothing else is built until it is read.  origin may be NULL; its file
+ * string is copied.  On an error returns NULL and, when err is not NULL,
+ * writes a one-line reason into err: "invalid JSON at column 12: expected
+ * ':' after the key, found '='" (the column, in characters, of the problem;
+ * one past the end when the text ends too soon), "not a JSON object" for
+ * valid JSON of another type, or "out of memory". */
 tf_record *tf_record_parse(const char *bytes, size_t len,
                            const tf_origin *origin, char *err, size_t errlen);
 
@@ -65,6 +82,24 @@ tf_record *tf_record_ref(tf_record *rec);
 /* Drops a reference; frees the record when it was the last one. NULL-safe. */
 void tf_record_unref(tf_record *rec);
 
+/* The record's JSON text: the bytes it was parsed from or a tf_builder
+ * wrote (for a raw record, its raw text); NULL when it was made from a
+ * json_t.  NUL-terminated; *len receives the length.  Never builds
+ * anything: a sink writes these bytes as they are. */
+const char *tf_record_bytes(const tf_record *rec, size_t *len);
+
+/* Where the record came from; fields are NULL/0 when unknown. */
+tf_origin tf_record_origin(const tf_record *rec);
+
+/* 1 when the record holds a JSON object (parsed, built or made from a
+ * json_t), 0 for a raw record or NULL.  Never builds anything. */
+int tf_record_has_json(const tf_record *rec);
+
+/* --- The json_t API: the slow path ------------------------------------
+ * The first of these calls on a record parsed from text builds its jansson
+ * tree (a full parse); prefer value.h.  They return NULL for a raw record,
+ * and also, for a record parsed from text, when memory runs out. */
+
 /* The record's JSON object, borrowed; NULL for a raw record.  Callers must
  * not modify it (records are shared between stages). */
 const json_t *tf_record_json(const tf_record *rec);
@@ -80,16 +115,18 @@ const json_t *tf_record_get_path(const tf_record *rec, const char *path);
  * string.  Borrowed. */
 const char *tf_record_get_string(const tf_record *rec, const char *field);
 
-/* The original bytes the record was parsed from, or NULL when it was built
- * from an object.  *len receives their length. */
-const char *tf_record_bytes(const tf_record *rec, size_t *len);
-
-/* Where the record came from; fields are NULL/0 when unknown. */
-tf_origin tf_record_origin(const tf_record *rec);
-
 /* A new JSON object the caller owns: a deep copy of the record's object, to
  * edit and pass to tf_record_derive().  NULL for a raw record. */
 json_t *tf_record_copy_json(const tf_record *rec);
+
+/* For tests and debugging: what the record has built so far, a mask of
+ * TF_RECORD_HAS_INDEX (the value index, built by the first tf_value access)
+ * and TF_RECORD_HAS_TREE (the jansson tree: built by the first json_t call
+ * for a record parsed from text, present from the start for one made from a
+ * json_t).  A record that was only passed on shows 0. */
+#define TF_RECORD_HAS_INDEX 1u
+#define TF_RECORD_HAS_TREE 2u
+unsigned tf_record_debug_state(const tf_record *rec);
 
 #ifdef __cplusplus
 }

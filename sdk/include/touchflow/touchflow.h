@@ -4,6 +4,8 @@
  * Include this one header to write a plugin.  The areas, one header each:
  *   error.h    error codes and tf_strerror()
  *   record.h   the opaque record handle
+ *   value.h    reading a record: typed values, no tree (the fast path)
+ *   builder.h  writing a new record's JSON text directly
  *   batch.h    read-only batches of records
  *   options.h  option tables and the validated config
  *   host.h     the host function table (log, reject, metric, emit)
@@ -22,6 +24,8 @@
 
 #include "error.h"
 #include "record.h"
+#include "value.h"
+#include "builder.h"
 #include "batch.h"
 #include "options.h"
 #include "host.h"

@@ -1,8 +1,9 @@
 /*
  * test_sink_file.c - tests of the `file` sink plugin through a small fake
  * host: atomic appearance (nothing under the final name before flush,
- * nothing left after fini without flush), NDJSON bytes and compact JSON,
- * CSV header, quoting and nested values, gzip, folders and write errors.
+ * nothing left after fini without flush), NDJSON bytes (copied without
+ * parsing) and compact JSON, CSV header, quoting and nested values, gzip,
+ * folders and write errors.
  */
 #include <check.h>
 #include <dirent.h>
@@ -321,6 +322,39 @@ START_TEST(test_csv_round_trip_through_reader)
 }
 END_TEST
 
+/* Pass-through is a copy: records parsed from text or built with a
+ * tf_builder are written as their bytes and never parsed (no index, no
+ * tree); CSV needs the values and parses. */
+START_TEST(test_ndjson_copies_bytes_without_parsing)
+{
+  instance in;
+  tf_builder *b = tf_builder_new();
+  tf_record *built;
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "k");
+  tf_builder_string(b, "v\n");
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &built), TF_OK);
+  tf_builder_free(b);
+  add_parsed("{ \"a\" : [1,2.50] , \"b\":\"\\u00e9\"}");
+  ck_assert_int_eq(tf_batch_push(input, built), TF_OK);
+  start(&in, "{\"path\": \"out.ndjson\"}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  stop(&in);
+  ck_assert_str_eq(slurp("out.ndjson"),
+                   "{ \"a\" : [1,2.50] , \"b\":\"\\u00e9\"}\n"
+                   "{\"k\":\"v\\n\"}\n");
+  ck_assert_uint_eq(tf_record_debug_state(tf_batch_get(input, 0)), 0);
+  ck_assert_uint_eq(tf_record_debug_state(tf_batch_get(input, 1)), 0);
+  start(&in, "{\"path\": \"out.csv\"}");
+  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  stop(&in);
+  ck_assert_uint_ne(tf_record_debug_state(tf_batch_get(input, 0)), 0);
+}
+END_TEST
+
 START_TEST(test_raw_record_is_rejected)
 {
   instance in;
@@ -421,6 +455,7 @@ static Suite *sink_file_suite(void)
   tcase_add_test(tc, test_csv_header_from_first_record);
   tcase_add_test(tc, test_csv_columns_option);
   tcase_add_test(tc, test_csv_round_trip_through_reader);
+  tcase_add_test(tc, test_ndjson_copies_bytes_without_parsing);
   tcase_add_test(tc, test_raw_record_is_rejected);
   tcase_add_test(tc, test_write_error_fails_and_leaves_no_file);
   tcase_add_test(tc, test_unknown_format_is_refused_by_check_and_init);

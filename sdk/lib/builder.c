@@ -1,0 +1,362 @@
+/*
+ * builder.c - writing a record's JSON text directly (builder.h).
+ *
+ * Owns a growing text buffer and a stack of the open containers (one byte
+ * each: object or array, whether it has items yet, whether a key waits for
+ * its value), from which each call knows whether it may come here and
+ * whether a comma goes first.  finish() runs the strict scanner over the
+ * text, which finds what the stack does not track (a key twice in one
+ * object, nesting past the scanner's limit), so that a built record is
+ * always one tf_record_parse would accept.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/builder.h>
+#include <touchflow/error.h>
+
+#include "grow.h"
+#include "json_number.h"
+#include "json_scan.h"
+#include "json_string.h"
+#include "record_internal.h"
+#include "utf8.h"
+
+#define FRAME_OBJECT 1u /* else an array */
+#define FRAME_ITEMS 2u  /* has a member or element: a comma goes first */
+#define FRAME_KEY 4u    /* an object whose last key waits for its value */
+
+struct tf_builder {
+  char *text;
+  size_t len, cap;
+  unsigned char *frames;
+  size_t depth, frames_cap;
+  int done;  /* the top-level object is closed */
+  int error; /* the sticky error, or TF_OK */
+  char message[256];
+};
+
+tf_builder *tf_builder_new(void)
+{
+  tf_builder *b = calloc(1, sizeof(*b));
+
+  if (!b)
+    return NULL;
+  b->cap = 256;
+  b->text = malloc(b->cap);
+  b->frames_cap = 16;
+  b->frames = malloc(b->frames_cap);
+  if (!b->text || !b->frames) {
+    tf_builder_free(b);
+    return NULL;
+  }
+  return b;
+}
+
+void tf_builder_free(tf_builder *b)
+{
+  if (!b)
+    return;
+  free(b->text);
+  free(b->frames);
+  free(b);
+}
+
+static void clear(tf_builder *b)
+{
+  b->len = 0;
+  b->depth = 0;
+  b->done = 0;
+  b->error = TF_OK;
+}
+
+void tf_builder_reset(tf_builder *b)
+{
+  clear(b);
+  b->message[0] = '\0';
+}
+
+const char *tf_builder_error(const tf_builder *b)
+{
+  return b->message;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int
+fail(tf_builder *b, int code, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (b->error != TF_OK)
+    return b->error;
+  b->error = code;
+  va_start(ap, fmt);
+  vsnprintf(b->message, sizeof(b->message), fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* Room for `more` bytes of text. */
+static int reserve(tf_builder *b, size_t more)
+{
+  if (more <= b->cap - b->len)
+    return TF_OK;
+  if (more > SIZE_MAX - b->len ||
+      tf__grow((void **)&b->text, &b->cap, b->len + more, 1, NULL) < 0)
+    return fail(b, TF_ERR_NOMEM, "out of memory");
+  return TF_OK;
+}
+
+static int put(tf_builder *b, const char *s, size_t n)
+{
+  if (reserve(b, n) != TF_OK)
+    return b->error;
+  memcpy(b->text + b->len, s, n);
+  b->len += n;
+  return TF_OK;
+}
+
+/* Checks that a value may come now and writes the comma before it. */
+static int before_value(tf_builder *b, const char *what)
+{
+  unsigned char *top;
+
+  if (b->error != TF_OK)
+    return b->error;
+  if (b->done)
+    return fail(b, TF_ERR_INVAL,
+                "%s after the record's object was closed (a record is one "
+                "object)",
+                what);
+  if (b->depth == 0)
+    return fail(b, TF_ERR_INVAL,
+                "%s outside any object (a record is one object: begin with "
+                "tf_builder_begin_object)",
+                what);
+  top = &b->frames[b->depth - 1];
+  if (*top & FRAME_OBJECT) {
+    if (!(*top & FRAME_KEY))
+      return fail(b, TF_ERR_INVAL,
+                  "%s in an object where a key is due (call "
+                  "tf_builder_key first)",
+                  what);
+    *top &= (unsigned char)~FRAME_KEY;
+    return TF_OK;
+  }
+  if (*top & FRAME_ITEMS)
+    return put(b, ",", 1);
+  *top |= FRAME_ITEMS;
+  return TF_OK;
+}
+
+static int open_container(tf_builder *b, unsigned char kind, const char *what)
+{
+  int rc = b->depth == 0 && !b->done && kind == FRAME_OBJECT
+               ? b->error
+               : before_value(b, what);
+
+  if (rc != TF_OK)
+    return rc;
+  if (tf__grow((void **)&b->frames, &b->frames_cap, b->depth + 1, 1, NULL) < 0)
+    return fail(b, TF_ERR_NOMEM, "out of memory");
+  b->frames[b->depth++] = kind;
+  return put(b, kind == FRAME_OBJECT ? "{" : "[", 1);
+}
+
+static int close_container(tf_builder *b, unsigned char kind, const char *what)
+{
+  unsigned char top;
+
+  if (b->error != TF_OK)
+    return b->error;
+  if (b->depth == 0)
+    return fail(b, TF_ERR_INVAL, "%s with nothing open", what);
+  top = b->frames[b->depth - 1];
+  if ((top & FRAME_OBJECT) != kind)
+    return fail(b, TF_ERR_INVAL, "%s while an %s is open", what,
+                top & FRAME_OBJECT ? "object" : "array");
+  if (top & FRAME_KEY)
+    return fail(b, TF_ERR_INVAL, "%s while a key waits for its value", what);
+  b->depth--;
+  b->done = b->depth == 0;
+  return put(b, kind == FRAME_OBJECT ? "}" : "]", 1);
+}
+
+int tf_builder_begin_object(tf_builder *b)
+{
+  return open_container(b, FRAME_OBJECT, "begin_object");
+}
+
+int tf_builder_end_object(tf_builder *b)
+{
+  return close_container(b, FRAME_OBJECT, "end_object");
+}
+
+int tf_builder_begin_array(tf_builder *b)
+{
+  return open_container(b, 0, "begin_array");
+}
+
+int tf_builder_end_array(tf_builder *b)
+{
+  return close_container(b, 0, "end_array");
+}
+
+/* s (n bytes) as a quoted, escaped JSON string; what names it. */
+static int put_string(tf_builder *b, const char *s, size_t n, const char *what)
+{
+  size_t bad = tf__utf8_check(s, n);
+
+  if (bad < n)
+    return fail(b, TF_ERR_INVAL,
+                "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", what,
+                (unsigned char)s[bad], bad);
+  if (n > (SIZE_MAX - 2) / 6 || reserve(b, TF__JSON_ESCAPED_MAX(n) + 2))
+    return fail(b, TF_ERR_NOMEM, "out of memory");
+  b->text[b->len++] = '"';
+  b->len += tf__json_escape(s, n, b->text + b->len);
+  b->text[b->len++] = '"';
+  return TF_OK;
+}
+
+int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
+{
+  unsigned char *top;
+
+  if (b->error != TF_OK)
+    return b->error;
+  if (b->depth == 0 || !(b->frames[b->depth - 1] & FRAME_OBJECT))
+    return fail(b, TF_ERR_INVAL, "a key outside an object");
+  top = &b->frames[b->depth - 1];
+  if (*top & FRAME_KEY)
+    return fail(b, TF_ERR_INVAL, "a key where the previous key's value is due");
+  if (!key || memchr(key, '\0', len))
+    return fail(b, TF_ERR_INVAL, "a key holding NUL (or NULL)");
+  if ((*top & FRAME_ITEMS) && put(b, ",", 1) != TF_OK)
+    return b->error;
+  *top |= FRAME_ITEMS | FRAME_KEY;
+  if (put_string(b, key, len, "a key") != TF_OK)
+    return b->error;
+  return put(b, ":", 1);
+}
+
+int tf_builder_key(tf_builder *b, const char *key)
+{
+  return tf_builder_keyn(b, key, key ? strlen(key) : 0);
+}
+
+int tf_builder_stringn(tf_builder *b, const char *s, size_t len)
+{
+  if (before_value(b, "a string") != TF_OK)
+    return b->error;
+  if (!s && len)
+    return fail(b, TF_ERR_INVAL, "a NULL string");
+  return put_string(b, s ? s : "", len, "a string");
+}
+
+int tf_builder_string(tf_builder *b, const char *s)
+{
+  if (!s)
+    return before_value(b, "a string") != TF_OK
+               ? b->error
+               : fail(b, TF_ERR_INVAL, "a NULL string");
+  return tf_builder_stringn(b, s, strlen(s));
+}
+
+int tf_builder_int64(tf_builder *b, int64_t v)
+{
+  char buf[24];
+  int n;
+
+  if (before_value(b, "an integer") != TF_OK)
+    return b->error;
+  n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+  return put(b, buf, (size_t)n);
+}
+
+int tf_builder_double(tf_builder *b, double v)
+{
+  char buf[TF__JSON_DOUBLE_LEN];
+  int n;
+
+  if (before_value(b, "a double") != TF_OK)
+    return b->error;
+  n = tf__json_format_double(v, buf);
+  if (n < 0)
+    return fail(b, TF_ERR_INVAL,
+                "a double that is NaN or infinite (JSON "
+                "has no such number)");
+  return put(b, buf, (size_t)n);
+}
+
+int tf_builder_bool(tf_builder *b, int v)
+{
+  if (before_value(b, "a boolean") != TF_OK)
+    return b->error;
+  return v ? put(b, "true", 4) : put(b, "false", 5);
+}
+
+int tf_builder_null(tf_builder *b)
+{
+  if (before_value(b, "null") != TF_OK)
+    return b->error;
+  return put(b, "null", 4);
+}
+
+int tf_builder_value(tf_builder *b, const tf_value *v)
+{
+  size_t len;
+  const char *raw = tf_value_raw(v, &len);
+
+  if (before_value(b, "a copied value") != TF_OK)
+    return b->error;
+  if (!raw)
+    return fail(b, TF_ERR_INVAL, "copying an %s value",
+                tf_type_name(tf_value_type(v)));
+  return put(b, raw, len);
+}
+
+/* The checks of finish(): a closed object that the scanner accepts. */
+static int check_text(tf_builder *b)
+{
+  tf__scan_error why;
+  char message[sizeof(why.reason) + 64];
+
+  if (b->error != TF_OK)
+    return b->error;
+  if (!b->done && b->depth == 0)
+    return fail(b, TF_ERR_INVAL, "the record is empty: nothing was built");
+  if (!b->done)
+    return fail(b, TF_ERR_INVAL,
+                "the record is not finished: %zu container(s) still open",
+                b->depth);
+  switch (tf__json_scan(b->text, b->len, 0, NULL, &why)) {
+  case TF__SCAN_OK: return TF_OK;
+  case TF__SCAN_NOMEM: return fail(b, TF_ERR_NOMEM, "out of memory");
+  default:
+    tf__scan_error_message(&why, message, sizeof(message));
+    return fail(b, TF_ERR_INVAL, "the record built is refused: %s", message);
+  }
+}
+
+int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
+                      tf_record **out)
+{
+  tf_origin origin = tf_record_origin(origin_of);
+  int rc = check_text(b);
+
+  *out = NULL;
+  if (rc == TF_OK) {
+    *out = tf__record_new_text(b->text, b->len, origin_of ? &origin : NULL);
+    if (!*out)
+      rc = fail(b, TF_ERR_NOMEM, "out of memory");
+  }
+  if (rc == TF_OK)
+    b->message[0] = '\0';
+  clear(b);
+  return rc;
+}

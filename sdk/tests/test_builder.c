@@ -1,0 +1,638 @@
+/*
+ * test_builder.c - the record builder (builder.h, sdk/lib/builder.c): the
+ * text it writes, string escaping checked against jansson (the same text as
+ * json_dumps, and parsed back to the same bytes), integers, the shortest
+ * doubles, copies of other records' values, origins, the lazy records it
+ * makes, and every misuse reported as an error, never a crash.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <touchflow/builder.h>
+#include <touchflow/error.h>
+
+static tf_builder *b;
+
+static void setup(void)
+{
+  b = tf_builder_new();
+  ck_assert_ptr_nonnull(b);
+}
+
+static void teardown(void)
+{
+  tf_builder_free(b);
+}
+
+/* Finishes b and returns the record's text (static) after checking that
+ * jansson parses it; the record is dropped. */
+static const char *finish_text(void)
+{
+  static char text[4096];
+  tf_record *rec;
+  size_t len;
+  json_t *parsed;
+
+  ck_assert_msg(tf_builder_finish(b, NULL, &rec) == TF_OK, "finish: %s",
+                tf_builder_error(b));
+  snprintf(text, sizeof(text), "%s", tf_record_bytes(rec, &len));
+  parsed = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+  ck_assert_msg(parsed != NULL, "jansson refuses %s", text);
+  json_decref(parsed);
+  tf_record_unref(rec);
+  return text;
+}
+
+/* --- What it writes ---------------------------------------------------- */
+
+START_TEST(test_builds_compact_json)
+{
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  tf_builder_int64(b, 1);
+  tf_builder_key(b, "list");
+  tf_builder_begin_array(b);
+  tf_builder_string(b, "x");
+  tf_builder_bool(b, 1);
+  tf_builder_bool(b, 0);
+  tf_builder_null(b);
+  tf_builder_begin_object(b);
+  tf_builder_end_object(b);
+  tf_builder_begin_array(b);
+  tf_builder_end_array(b);
+  tf_builder_end_array(b);
+  tf_builder_key(b, "o");
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "d");
+  tf_builder_double(b, 0.5);
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_end_object(b), TF_OK);
+  ck_assert_str_eq(
+      finish_text(),
+      "{\"a\":1,\"list\":[\"x\",true,false,null,{},[]],\"o\":{\"d\":0.5}}");
+}
+END_TEST
+
+START_TEST(test_empty_object)
+{
+  tf_builder_begin_object(b);
+  tf_builder_end_object(b);
+  ck_assert_str_eq(finish_text(), "{}");
+}
+END_TEST
+
+START_TEST(test_integers)
+{
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "max");
+  tf_builder_int64(b, INT64_MAX);
+  tf_builder_key(b, "min");
+  tf_builder_int64(b, INT64_MIN);
+  tf_builder_key(b, "zero");
+  tf_builder_int64(b, 0);
+  tf_builder_end_object(b);
+  ck_assert_str_eq(finish_text(), "{\"max\":9223372036854775807,\"min\":"
+                                  "-9223372036854775808,\"zero\":0}");
+}
+END_TEST
+
+/* The text a double is written as. */
+static const char *double_text(double d)
+{
+  static char text[64];
+  const char *all;
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "d");
+  tf_builder_double(b, d);
+  tf_builder_end_object(b);
+  all = finish_text();
+  ck_assert_int_eq(strncmp(all, "{\"d\":", 5), 0);
+  snprintf(text, sizeof(text), "%.*s", (int)strlen(all) - 6, all + 5);
+  return text;
+}
+
+START_TEST(test_doubles_shortest_round_trip)
+{
+  ck_assert_str_eq(double_text(0.1), "0.1");
+  ck_assert_str_eq(double_text(1.0), "1.0");
+  ck_assert_str_eq(double_text(-0.0), "-0.0");
+  ck_assert_str_eq(double_text(100.0), "100.0");
+  ck_assert_str_eq(double_text(1.0 / 3), "0.3333333333333333");
+  ck_assert_str_eq(double_text(2.0 / 3), "0.6666666666666666");
+  ck_assert_str_eq(double_text(1e300), "1e300");
+  ck_assert_str_eq(double_text(1.5e-7), "1.5e-7");
+  ck_assert_str_eq(double_text(5e-324), "5e-324");
+  ck_assert_str_eq(double_text(1.7976931348623157e308),
+                   "1.7976931348623157e308");
+  ck_assert_str_eq(double_text(123456.789), "123456.789");
+  ck_assert_str_eq(double_text(0.1 + 0.2), "0.30000000000000004");
+}
+END_TEST
+
+/* The significant digits in a number's text: from its first nonzero
+ * digit to its last. */
+static int digits_of(const char *text)
+{
+  int n = 0, upto = 0;
+
+  for (; *text && *text != 'e' && *text != 'E'; text++) {
+    if (*text >= '1' && *text <= '9')
+      upto = ++n;
+    else if (*text == '0' && n > 0)
+      n++;
+  }
+  return upto;
+}
+
+/* The fewest significant digits that read back as d, by trying them all. */
+static int shortest_digits(double d)
+{
+  char buf[64];
+
+  for (int p = 1; p < 17; p++) {
+    snprintf(buf, sizeof(buf), "%.*g", p, d);
+    if (strtod(buf, NULL) == d)
+      return digits_of(buf);
+  }
+  snprintf(buf, sizeof(buf), "%.17g", d);
+  return digits_of(buf);
+}
+
+START_TEST(test_doubles_read_back_exactly)
+{
+  uint64_t x = 0x123456789abcdefull;
+
+  for (int i = 0; i < 5000; i++) {
+    double d, back;
+    const char *text;
+
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    memcpy(&d, &x, sizeof(d));
+    if (i % 4 == 1)
+      d = (double)(x % 100000) / 1000.0;
+    if (i % 4 == 2)
+      d = ldexp((double)(x % 1000), -1070);
+    if (!isfinite(d))
+      continue;
+    text = double_text(d);
+    back = strtod(text, NULL);
+    ck_assert_msg(memcmp(&back, &d, sizeof(d)) == 0, "%.17g written %s", d,
+                  text);
+    ck_assert_msg(strchr(text, '.') || strchr(text, 'e'), "%s", text);
+    if (d != 0)
+      ck_assert_msg(digits_of(text) == shortest_digits(d),
+                    "%.17g written %s, not the shortest", d, text);
+  }
+}
+END_TEST
+
+START_TEST(test_nan_and_infinity_are_refused)
+{
+  tf_record *rec;
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "d");
+  ck_assert_int_eq(tf_builder_double(b, NAN), TF_ERR_INVAL);
+  ck_assert_ptr_nonnull(strstr(tf_builder_error(b), "NaN or infinite"));
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_ERR_INVAL);
+  ck_assert_ptr_null(rec);
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "d");
+  ck_assert_int_eq(tf_builder_double(b, -INFINITY), TF_ERR_INVAL);
+}
+END_TEST
+
+/* --- Strings ----------------------------------------------------------- */
+
+/* b's text for {"k": s} and jansson's, for s of len bytes. */
+static void same_as_jansson(const char *s, size_t len)
+{
+  json_t *obj = json_object();
+  char *want;
+  tf_record *rec;
+  json_t *back;
+
+  json_object_set_new(obj, "k", json_stringn(s, len));
+  want = json_dumps(obj, JSON_COMPACT);
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "k");
+  tf_builder_stringn(b, s, len);
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+  ck_assert_str_eq(tf_record_bytes(rec, NULL), want);
+  back = json_loads(tf_record_bytes(rec, NULL), JSON_ALLOW_NUL, NULL);
+  ck_assert_uint_eq(json_string_length(json_object_get(back, "k")), len);
+  ck_assert_int_eq(
+      memcmp(json_string_value(json_object_get(back, "k")), s, len), 0);
+  json_decref(back);
+  tf_record_unref(rec);
+  free(want);
+  json_decref(obj);
+}
+
+START_TEST(test_every_ascii_byte_escapes_as_jansson_does)
+{
+  char s[128];
+
+  for (int c = 0; c < 128; c++)
+    s[c] = (char)c;
+  same_as_jansson(s, sizeof(s));
+  same_as_jansson("\"\\/\b\f\n\r\t", 8);
+  same_as_jansson("", 0);
+}
+END_TEST
+
+START_TEST(test_random_strings_round_trip)
+{
+  static const char *const pieces[] = {"a",
+                                       "\"",
+                                       "\\",
+                                       "\n",
+                                       "\0",
+                                       "\x1f",
+                                       "\x7f",
+                                       "\xc2\x80",
+                                       "é",
+                                       "€",
+                                       "\xf0\x9f\x98\x80",
+                                       "/",
+                                       " ",
+                                       "\xef\xbb\xbf"};
+  static const size_t sizes[] = {1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 1, 1, 3};
+  unsigned x = 12345;
+
+  for (int round = 0; round < 500; round++) {
+    char s[256];
+    size_t len = 0;
+
+    for (int i = (int)((x = x * 1103515245 + 12345) >> 16) % 40; i > 0; i--) {
+      unsigned k = ((x = x * 1103515245 + 12345) >> 16) % 14;
+
+      memcpy(s + len, pieces[k], sizes[k]);
+      len += sizes[k];
+    }
+    same_as_jansson(s, len);
+  }
+}
+END_TEST
+
+START_TEST(test_invalid_utf8_is_refused)
+{
+  static const char *const bad[] = {"\xff", "\xc3\x28", "\xc0\x80",
+                                    "\xed\xa0\x80", "ok\xe2\x82"};
+
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    tf_builder_reset(b);
+    tf_builder_begin_object(b);
+    tf_builder_key(b, "k");
+    ck_assert_int_eq(tf_builder_string(b, bad[i]), TF_ERR_INVAL);
+    ck_assert_ptr_nonnull(strstr(tf_builder_error(b), "not valid UTF-8"));
+  }
+  tf_builder_reset(b);
+  tf_builder_begin_object(b);
+  ck_assert_int_eq(tf_builder_key(b, "k\xff"), TF_ERR_INVAL);
+  tf_builder_reset(b);
+  tf_builder_begin_object(b);
+  ck_assert_int_eq(tf_builder_keyn(b, "a\0b", 3), TF_ERR_INVAL);
+  ck_assert_ptr_nonnull(strstr(tf_builder_error(b), "NUL"));
+}
+END_TEST
+
+START_TEST(test_keys_are_escaped)
+{
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "quote\"back\\slash\nnl");
+  tf_builder_null(b);
+  tf_builder_end_object(b);
+  ck_assert_str_eq(finish_text(), "{\"quote\\\"back\\\\slash\\nnl\":null}");
+}
+END_TEST
+
+/* --- Copies of values -------------------------------------------------- */
+
+START_TEST(test_copies_values_as_they_stand)
+{
+  const char *text = "{\"o\": { \"a\" : [1,  2.50] }, \"s\": \"x\\u0041\\n\", "
+                     "\"n\": -0.0e0, \"t\": true, \"z\": null}";
+  tf_record *src = tf_record_parse(text, strlen(text), NULL, NULL, 0);
+  tf_record *rec;
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "copy");
+  tf_builder_value(b, tf_record_value(src, "o"));
+  tf_builder_key(b, "list");
+  tf_builder_begin_array(b);
+  tf_builder_value(b, tf_record_value(src, "s"));
+  tf_builder_value(b, tf_record_value(src, "n"));
+  tf_builder_value(b, tf_record_value(src, "t"));
+  tf_builder_value(b, tf_record_value(src, "z"));
+  tf_builder_value(b, tf_record_value_path(src, "o.a.1"));
+  tf_builder_end_array(b);
+  tf_builder_key(b, "all");
+  tf_builder_value(b, tf_record_root(src));
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+  ck_assert_str_eq(
+      tf_record_bytes(rec, NULL),
+      "{\"copy\":{ \"a\" : [1,  2.50] },\"list\":[\"x\\u0041\\n\","
+      "-0.0e0,true,null,2.50],\"all\":{\"o\": { \"a\" : [1,  2.50] "
+      "}, \"s\": \"x\\u0041\\n\", \"n\": -0.0e0, \"t\": true, "
+      "\"z\": null}}");
+  ck_assert_str_eq(tf_value_string(tf_record_value_path(rec, "list.0"), NULL),
+                   "xA\n");
+  tf_record_unref(rec);
+  tf_record_unref(src);
+}
+END_TEST
+
+START_TEST(test_copies_from_a_tree_record)
+{
+  tf_record *src = tf_record_new(json_pack("{s:[i,s]}", "a", 1, "x"));
+  tf_record *rec;
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  tf_builder_value(b, tf_record_value(src, "a"));
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+  ck_assert_str_eq(tf_record_bytes(rec, NULL), "{\"a\":[1,\"x\"]}");
+  tf_record_unref(rec);
+  tf_record_unref(src);
+}
+END_TEST
+
+START_TEST(test_copying_absent_or_invalid_is_refused)
+{
+  tf_record *raw = tf_record_new_raw("nope", 4, NULL);
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  ck_assert_int_eq(tf_builder_value(b, NULL), TF_ERR_INVAL);
+  ck_assert_str_eq(tf_builder_error(b), "copying an absent value");
+  tf_builder_reset(b);
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  ck_assert_int_eq(tf_builder_value(b, tf_record_value(raw, "x")),
+                   TF_ERR_INVAL);
+  ck_assert_str_eq(tf_builder_error(b), "copying an invalid value");
+  tf_record_unref(raw);
+}
+END_TEST
+
+/* --- The records it makes ---------------------------------------------- */
+
+START_TEST(test_finish_keeps_origin_and_is_lazy)
+{
+  tf_origin o = {"data/x.ndjson", 7};
+  tf_record *src = tf_record_parse("{\"a\":1}", 7, &o, NULL, 0);
+  tf_record *rec;
+  int64_t v;
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "b");
+  tf_builder_int64(b, 2);
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, src, &rec), TF_OK);
+  ck_assert_str_eq(tf_record_origin(rec).file, "data/x.ndjson");
+  ck_assert_int_eq(tf_record_origin(rec).line, 7);
+  ck_assert_uint_eq(tf_record_debug_state(rec), 0);
+  ck_assert_int_eq(tf_value_int64(tf_record_value(rec, "b"), &v), TF_OK);
+  ck_assert_int_eq(v, 2);
+  ck_assert_uint_eq(tf_record_debug_state(rec), TF_RECORD_HAS_INDEX);
+  ck_assert_int_eq(json_integer_value(tf_record_get(rec, "b")), 2);
+  ck_assert_str_eq(tf_builder_error(b), "");
+  tf_record_unref(rec);
+  tf_record_unref(src);
+}
+END_TEST
+
+START_TEST(test_one_builder_many_records)
+{
+  for (int i = 0; i < 100; i++) {
+    tf_record *rec;
+    char want[64];
+
+    tf_builder_begin_object(b);
+    tf_builder_key(b, "i");
+    tf_builder_int64(b, i);
+    tf_builder_key(b, "pad");
+    tf_builder_string(b, "0123456789012345678901234567890123456789");
+    tf_builder_end_object(b);
+    ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+    snprintf(want, sizeof(want), "{\"i\":%d,", i);
+    ck_assert_int_eq(strncmp(tf_record_bytes(rec, NULL), want, strlen(want)),
+                     0);
+    ck_assert_ptr_null(tf_record_origin(rec).file);
+    tf_record_unref(rec);
+  }
+}
+END_TEST
+
+START_TEST(test_big_records_grow_the_buffer)
+{
+  tf_record *rec;
+
+  tf_builder_begin_object(b);
+  for (int i = 0; i < 10000; i++) {
+    char key[16];
+
+    snprintf(key, sizeof(key), "k%d", i);
+    tf_builder_key(b, key);
+    tf_builder_begin_array(b);
+    tf_builder_int64(b, i);
+    tf_builder_end_array(b);
+  }
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+  ck_assert_uint_eq(tf_value_count(tf_record_root(rec)), 10000);
+  tf_record_unref(rec);
+}
+END_TEST
+
+/* --- Misuse ------------------------------------------------------------ */
+
+/* The code and message of finish after the calls a test made. */
+static void finish_fails(int code, const char *message_part)
+{
+  tf_record *rec = (tf_record *)1;
+
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), code);
+  ck_assert_ptr_null(rec);
+  ck_assert_msg(strstr(tf_builder_error(b), message_part) != NULL,
+                "message \"%s\" lacks \"%s\"", tf_builder_error(b),
+                message_part);
+}
+
+START_TEST(test_value_without_key)
+{
+  tf_builder_begin_object(b);
+  ck_assert_int_eq(tf_builder_int64(b, 1), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "in an object where a key is due");
+}
+END_TEST
+
+START_TEST(test_key_outside_object)
+{
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  tf_builder_begin_array(b);
+  ck_assert_int_eq(tf_builder_key(b, "x"), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "a key outside an object");
+  ck_assert_int_eq(tf_builder_key(b, "x"), TF_ERR_INVAL);
+}
+END_TEST
+
+START_TEST(test_two_keys_in_a_row)
+{
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  ck_assert_int_eq(tf_builder_key(b, "b"), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "previous key's value is due");
+}
+END_TEST
+
+START_TEST(test_misnested_ends)
+{
+  tf_builder_begin_object(b);
+  ck_assert_int_eq(tf_builder_end_array(b), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "end_array while an object is open");
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  tf_builder_begin_array(b);
+  ck_assert_int_eq(tf_builder_end_object(b), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "end_object while an array is open");
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  ck_assert_int_eq(tf_builder_end_object(b), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "while a key waits for its value");
+  ck_assert_int_eq(tf_builder_end_object(b), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "end_object with nothing open");
+}
+END_TEST
+
+START_TEST(test_record_must_be_one_object)
+{
+  ck_assert_int_eq(tf_builder_begin_array(b), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "a record is one object");
+  ck_assert_int_eq(tf_builder_string(b, "x"), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "outside any object");
+  tf_builder_begin_object(b);
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_begin_object(b), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "after the record's object was closed");
+  finish_fails(TF_ERR_INVAL, "the record is empty");
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  tf_builder_begin_array(b);
+  finish_fails(TF_ERR_INVAL, "2 container(s) still open");
+}
+END_TEST
+
+START_TEST(test_duplicate_key_found_by_finish)
+{
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  tf_builder_int64(b, 1);
+  tf_builder_key(b, "a");
+  ck_assert_int_eq(tf_builder_int64(b, 2), TF_OK);
+  tf_builder_end_object(b);
+  finish_fails(TF_ERR_INVAL, "duplicate key \"a\" in an object");
+}
+END_TEST
+
+START_TEST(test_too_deep_found_by_finish)
+{
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  for (int i = 0; i < 3000; i++)
+    tf_builder_begin_array(b);
+  for (int i = 0; i < 3000; i++)
+    tf_builder_end_array(b);
+  tf_builder_end_object(b);
+  finish_fails(TF_ERR_INVAL, "nesting deeper than 2048 levels");
+}
+END_TEST
+
+START_TEST(test_errors_stick_until_finish)
+{
+  tf_record *rec;
+
+  tf_builder_begin_object(b);
+  ck_assert_int_eq(tf_builder_null(b), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_builder_key(b, "a"), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_builder_int64(b, 1), TF_ERR_INVAL);
+  ck_assert_int_eq(tf_builder_end_object(b), TF_ERR_INVAL);
+  ck_assert_ptr_nonnull(strstr(tf_builder_error(b), "null in an object"));
+  finish_fails(TF_ERR_INVAL, "null in an object");
+  /* The builder is usable again. */
+  tf_builder_begin_object(b);
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+  ck_assert_str_eq(tf_builder_error(b), "");
+  tf_record_unref(rec);
+}
+END_TEST
+
+START_TEST(test_null_arguments)
+{
+  tf_builder_begin_object(b);
+  ck_assert_int_eq(tf_builder_key(b, NULL), TF_ERR_INVAL);
+  tf_builder_reset(b);
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "a");
+  ck_assert_int_eq(tf_builder_string(b, NULL), TF_ERR_INVAL);
+  tf_builder_free(NULL);
+}
+END_TEST
+
+static Suite *builder_suite(void)
+{
+  Suite *s = suite_create("builder");
+  TCase *tc = tcase_create("builder");
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, test_builds_compact_json);
+  tcase_add_test(tc, test_empty_object);
+  tcase_add_test(tc, test_integers);
+  tcase_add_test(tc, test_doubles_shortest_round_trip);
+  tcase_add_test(tc, test_doubles_read_back_exactly);
+  tcase_add_test(tc, test_nan_and_infinity_are_refused);
+  tcase_add_test(tc, test_every_ascii_byte_escapes_as_jansson_does);
+  tcase_add_test(tc, test_random_strings_round_trip);
+  tcase_add_test(tc, test_invalid_utf8_is_refused);
+  tcase_add_test(tc, test_keys_are_escaped);
+  tcase_add_test(tc, test_copies_values_as_they_stand);
+  tcase_add_test(tc, test_copies_from_a_tree_record);
+  tcase_add_test(tc, test_copying_absent_or_invalid_is_refused);
+  tcase_add_test(tc, test_finish_keeps_origin_and_is_lazy);
+  tcase_add_test(tc, test_one_builder_many_records);
+  tcase_add_test(tc, test_big_records_grow_the_buffer);
+  tcase_add_test(tc, test_value_without_key);
+  tcase_add_test(tc, test_key_outside_object);
+  tcase_add_test(tc, test_two_keys_in_a_row);
+  tcase_add_test(tc, test_misnested_ends);
+  tcase_add_test(tc, test_record_must_be_one_object);
+  tcase_add_test(tc, test_duplicate_key_found_by_finish);
+  tcase_add_test(tc, test_too_deep_found_by_finish);
+  tcase_add_test(tc, test_errors_stick_until_finish);
+  tcase_add_test(tc, test_null_arguments);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(builder_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

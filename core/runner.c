@@ -320,15 +320,22 @@ static void drain_all(tf_runner *r)
     tf_progress_update(r);
 }
 
+/* Flushes one stage; a transform answering TF_FLUSH_AGAIN is called again
+ * after what it emitted has been drained downstream. */
 static void flush_stage(tf_runner *r, tf_stage *s)
 {
   int rc;
 
   if (!s->plugin->flush || s->failed)
     return;
-  rc = s->plugin->flush(s->state, &s->ctx);
-  if (s->plugin->kind != TF_KIND_SINK && dispatch(r, s) < 0)
-    rc = TF_ERR_NOMEM;
+  do {
+    rc = s->plugin->flush(s->state, &s->ctx);
+    if (s->plugin->kind != TF_KIND_SINK && dispatch(r, s) < 0)
+      rc = TF_ERR_NOMEM;
+    if (rc == TF_FLUSH_AGAIN && s->plugin->kind == TF_KIND_TRANSFORM)
+      drain_all(r);
+  } while (rc == TF_FLUSH_AGAIN && s->plugin->kind == TF_KIND_TRANSFORM &&
+           !r->stop);
   if (rc < 0) {
     tf_stage_log(s, TF_LOG_ERROR, "flush failed: %s", tf_strerror(rc));
     fail_stage(r, s, s->plugin->kind != TF_KIND_SINK);

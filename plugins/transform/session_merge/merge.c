@@ -254,13 +254,41 @@ int sm_merge_advance(sm_merge *m, int64_t wm)
   return run(m, target, 0);
 }
 
-int sm_merge_finish(sm_merge *m)
-{
-  int rc = sm_spool_take(m->spool, INT64_MAX, park, m);
+/* How park() says that enough touchpoints wait in the outbox. */
+#define SM_PAUSE 1
 
+/* park(), pausing the take once max_ready touchpoints wait. */
+static int park_some(void *ud, tf_record *rec)
+{
+  sm_merge *m = ud;
+  int rc = park(m, rec);
+
+  if (rc == TF_OK && m->max_ready && m->out.count >= m->max_ready)
+    return SM_PAUSE;
+  return rc;
+}
+
+int sm_merge_finish_some(sm_merge *m, size_t max_ready, int *done)
+{
+  int rc;
+
+  *done = 0;
+  m->max_ready = max_ready;
+  rc = sm_spool_take(m->spool, INT64_MAX, park_some, m);
+  m->max_ready = 0;
+  if (rc == SM_PAUSE)
+    return TF_OK;
   if (rc != TF_OK)
     return rc;
+  *done = 1;
   return run(m, INT64_MAX, 1);
+}
+
+int sm_merge_finish(sm_merge *m)
+{
+  int done;
+
+  return sm_merge_finish_some(m, 0, &done);
 }
 
 const char *sm_merge_error(const sm_merge *m)

@@ -91,6 +91,13 @@ int sm_merge_advance(sm_merge *m, int64_t wm);
 /* Resolves everything (end of input).  TF_OK, TF_ERR_NOMEM or TF_ERR_IO. */
 int sm_merge_finish(sm_merge *m);
 
+/* Resolves the end of input in parts: takes events from the spool until
+ * max_ready touchpoints wait in the outbox (0: no bound), and sets *done
+ * once everything is resolved.  Call sm_merge_drain and again until done,
+ * so that the touchpoints of a large spilled input never wait all at
+ * once.  TF_OK, TF_ERR_NOMEM or TF_ERR_IO. */
+int sm_merge_finish_some(sm_merge *m, size_t max_ready, int *done);
+
 /* The last spill-file error ("" when none). */
 const char *sm_merge_error(const sm_merge *m);
 

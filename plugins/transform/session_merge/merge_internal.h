@@ -26,6 +26,7 @@ struct sm_merge {
   sm_spool *spool;    /* hits, calls and chats the watermark has not passed */
   int64_t wm;         /* events before it are resolved or late */
   int late_warned;    /* the late warning was logged */
+  size_t max_ready;   /* sm_merge_finish_some's bound, 0 when none */
   sm_outbox out;
   int64_t counts[SM_COUNTER_COUNT];
   size_t waiting; /* events held by all visitors (taken from the spool) */

@@ -16,6 +16,8 @@
 #include "rules.h"
 
 #define MS_PER_SECOND 1000.0
+/* Touchpoints emitted per flush() call at the end of input. */
+#define SM_FLUSH_CHUNK 4096
 #define MS_PER_DAY (86400.0 * MS_PER_SECOND)
 
 typedef struct session_merge {
@@ -222,13 +224,20 @@ static int session_merge_advance(void *state, tf_ctx *ctx, int64_t watermark)
 static int session_merge_flush(void *state, tf_ctx *ctx)
 {
   session_merge *sm = state;
-  int rc;
+  int rc, done = 1;
 
   (void)ctx;
-  rc = sm_merge_finish(sm->merge);
+  /* A 1.1 host (it has watermark()) calls flush again on TF_FLUSH_AGAIN:
+   * emit a batch at a time rather than everything spilled at once. */
+  if (TF_HOST_HAS(sm->host, watermark))
+    rc = sm_merge_finish_some(sm->merge, SM_FLUSH_CHUNK, &done);
+  else
+    rc = sm_merge_finish(sm->merge);
   if (rc == TF_OK)
     rc = sm_merge_drain(sm->merge, emit_to_host, sm);
   report_counters(sm);
+  if (rc == TF_OK && !done)
+    return TF_FLUSH_AGAIN;
   return engine_failed(sm, rc);
 }
 

@@ -23,7 +23,7 @@
 #define SM_SPOOL_IO_BUFFER (64 * 1024)
 /* What one record costs beyond its values: the tf_record, its origin, the
  * spool's item and the allocator's headers. */
-#define SM_RECORD_OVERHEAD 480
+#define SM_RECORD_OVERHEAD 640
 
 typedef struct item {
   int64_t ts;

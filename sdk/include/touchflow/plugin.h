@@ -58,6 +58,13 @@ typedef enum tf_plugin_kind {
 #define TF_MORE 0 /* records may follow: call produce() again */
 #define TF_DONE 1 /* the source is exhausted */
 
+/* A transform's flush() result beside TF_OK and the error codes (ABI 1.1):
+ * it emitted a part of what it holds and wants to be called again once the
+ * host has moved that part downstream, so that what is held at the end
+ * of input never has to be emitted at once.  A 1.0 host never sees it from
+ * a 1.0 plugin; a plugin must not return it to a host older than 1.1. */
+#define TF_FLUSH_AGAIN 2
+
 /* Event time (ABI 1.1; docs/event-time.md).  A watermark W is a promise
  * about a stream of records: no record whose event time (epoch
  * milliseconds) is before W follows.  Records at W itself may follow. */
@@ -106,7 +113,8 @@ typedef struct tf_plugin {
   /* Sinks: write the batch. */
   tf_sink_result (*write)(void *state, tf_ctx *ctx, const tf_batch *batch);
 
-  /* Transforms: emit what is still held; sinks: commit what was written
+  /* Transforms: emit what is still held (or a part of it and return
+   * TF_FLUSH_AGAIN to be called again); sinks: commit what was written
    * (e.g. rename the output into place).  May be NULL.  Must be harmless
    * when called twice. */
   int (*flush)(void *state, tf_ctx *ctx);

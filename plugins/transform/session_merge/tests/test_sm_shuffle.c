@@ -400,6 +400,55 @@ START_TEST(engine_holds_a_bounded_number_of_events)
 }
 END_TEST
 
+/* The end of input resolved in parts of at most 100 touchpoints gives the
+ * touchpoints of resolving it at once, and each part stays bounded. */
+START_TEST(finish_in_parts_gives_the_same_touchpoints)
+{
+  sm_settings set = {.timeout = 30 * MINUTE,
+                     .memory_budget = 64 * 1024,
+                     .chat_enabled = 1,
+                     .emit_web_visits = 1};
+  sm_merge *m;
+  sm_verdict verdict;
+  sm_problem why;
+  char *at_once, *in_parts;
+  size_t i, calls = 0, before;
+  int done = 0;
+
+  arrange(SPAN_MS * 4);
+  at_once = touchpoints_of("{\"memory_budget\": \"64K\"}", NO_WATERMARK);
+  fake_free();
+  fake_reset();
+  m = sm_merge_new(&set);
+  ck_assert_ptr_nonnull(m);
+  for (i = 0; i < nevents; i++) {
+    ck_assert_int_eq(sm_merge_add(m, events[i].rec, &verdict, &why), TF_OK);
+    if (verdict == SM_DONE)
+      ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
+                       TF_OK);
+    else if (verdict == SM_PASS)
+      ck_assert_int_eq(fake_host.emit(fake_ctx, tf_record_ref(events[i].rec)),
+                       TF_OK);
+  }
+  while (!done) {
+    before = fake_output_count();
+    ck_assert_int_eq(sm_merge_finish_some(m, 100, &done), TF_OK);
+    ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
+                     TF_OK);
+    if (!done)
+      ck_assert_uint_le(fake_output_count() - before, 100 + 8);
+    calls++;
+  }
+  ck_assert_uint_gt(calls, 20);
+  in_parts = output_set();
+  ck_assert_msg(strcmp(at_once, in_parts) == 0,
+                "resolving in parts gave other touchpoints");
+  free(at_once);
+  free(in_parts);
+  sm_merge_free(m);
+}
+END_TEST
+
 /* The source_record_id of every emitted touchpoint and every
  * dead-lettered record, sorted (borrowed strings). */
 static const char **accounted_ids(size_t *n)
@@ -460,6 +509,7 @@ static Suite *shuffle_suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, any_arrival_order_gives_the_sorted_touchpoints);
   tcase_add_test(tc, engine_holds_a_bounded_number_of_events);
+  tcase_add_test(tc, finish_in_parts_gives_the_same_touchpoints);
   tcase_add_test(tc, broken_watermark_promise_is_dead_lettered_not_dropped);
   suite_add_tcase(s, tc);
   return s;

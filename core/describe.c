@@ -46,7 +46,7 @@ json_t *tf_describe_json(const tf_loaded_plugin *p, int with_options)
   json_t *obj, *opts;
   size_t i;
 
-  snprintf(abi, sizeof(abi), "%u.%u", d->abi_major, d->abi_minor);
+  snprintf(abi, sizeof(abi), "%u", (unsigned)d->abi_major);
   obj = json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", d->name, "kind",
       tf_plugin_kind_name(d->kind), "version", d->version ? d->version : "",
@@ -115,8 +115,8 @@ void tf_describe_text(FILE *out, const tf_loaded_plugin *p)
   fprintf(out, "%s %s %s\n", tf_plugin_kind_name(d->kind), d->name,
           d->version ? d->version : "");
   fprintf(out, "  %s\n\n", d->description ? d->description : "");
-  fprintf(out, "  license: %s\n  ABI:     %u.%u\n  module:  %s\n\n",
-          d->license ? d->license : "(none)", d->abi_major, d->abi_minor,
+  fprintf(out, "  license: %s\n  ABI:     %u\n  module:  %s\n\n",
+          d->license ? d->license : "(none)", (unsigned)d->abi_major,
           p->module_path);
   fprintf(out, "Options (%zu):\n", n);
   for (i = 0; i < n; i++)

@@ -84,29 +84,57 @@ static int add_env_dirs(tf_loader *loader)
   return rc;
 }
 
+/* The size of a kind's ABI 2.0 descriptor: the smallest a loader takes. */
+static size_t kind_size(tf_plugin_kind kind)
+{
+  switch (kind) {
+  case TF_KIND_SOURCE: return sizeof(tf_source_plugin);
+  case TF_KIND_TRANSFORM: return sizeof(tf_transform_plugin);
+  case TF_KIND_SINK: return sizeof(tf_sink_plugin);
+  }
+  return 0;
+}
+
+/* The ABI major a descriptor claims, as the user should read it: an ABI 1
+ * descriptor began with two 16-bit numbers (major, minor), which read as
+ * one 32-bit number on a little-endian machine. */
+static unsigned shown_major(uint32_t abi)
+{
+  return abi > 0xffffu ? (unsigned)(abi & 0xffffu) : (unsigned)abi;
+}
+
+/* The name of the callback a kind cannot do without. */
+static const char *required_callback(const tf_plugin *p)
+{
+  const tf_source_plugin *src = tf_plugin_source(p);
+  const tf_transform_plugin *tr = tf_plugin_transform(p);
+  const tf_sink_plugin *sink = tf_plugin_sink(p);
+
+  if (src && !src->produce)
+    return "produce";
+  if (tr && !tr->process)
+    return "process";
+  if (sink && !sink->write)
+    return "write";
+  return NULL;
+}
+
 /* Checks the descriptor a module returned.  Reads only the version header
- * until the versions are known to be compatible. */
+ * until the version is known to be this host's. */
 static int check_descriptor(const tf_plugin *p, const char *path, char *err,
                             size_t errlen)
 {
+  const char *missing;
+
   if (!p) {
     snprintf(err, errlen, "%s: tf_plugin_entry() returned NULL", path);
     return TF_ERR_PLUGIN;
   }
-  if (p->abi_major != TF_ABI_MAJOR || p->abi_minor > TF_ABI_MINOR) {
+  if (p->abi_major != TF_ABI_MAJOR) {
     snprintf(err, errlen,
-             "%s: plugin built for touchflow ABI %u.%u, this host has ABI "
-             "%d.%d (it loads major %d, minor %d or older): rebuild the "
-             "plugin against this SDK",
-             path, p->abi_major, p->abi_minor, TF_ABI_MAJOR, TF_ABI_MINOR,
-             TF_ABI_MAJOR, TF_ABI_MINOR);
-    return TF_ERR_ABI;
-  }
-  if (p->struct_size < offsetof(tf_plugin, check)) {
-    snprintf(err, errlen,
-             "%s: descriptor size %u is smaller than ABI %u.%u "
-             "requires",
-             path, p->struct_size, p->abi_major, p->abi_minor);
+             "%s: plugin built for touchflow ABI %u, this host loads ABI %d: "
+             "rebuild the plugin against this SDK",
+             path, shown_major(p->abi_major), TF_ABI_MAJOR);
     return TF_ERR_ABI;
   }
   if (p->kind < TF_KIND_SOURCE || p->kind > TF_KIND_SINK ||
@@ -117,23 +145,21 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
              path);
     return TF_ERR_PLUGIN;
   }
-  if ((p->kind == TF_KIND_SOURCE && !p->produce) ||
-      (p->kind == TF_KIND_TRANSFORM && !p->process) ||
-      (p->kind == TF_KIND_SINK && !p->write)) {
-    snprintf(err, errlen, "%s: %s plugin \"%s\" lacks its %s callback", path,
-             tf_plugin_kind_name(p->kind), p->name,
-             p->kind == TF_KIND_SOURCE      ? "produce"
-             : p->kind == TF_KIND_TRANSFORM ? "process"
-                                            : "write");
-    return TF_ERR_PLUGIN;
-  }
-  if ((p->watermark && p->kind != TF_KIND_SOURCE) ||
-      (p->advance && p->kind != TF_KIND_TRANSFORM)) {
+  if (p->struct_size < kind_size(p->kind)) {
     snprintf(err, errlen,
-             "%s: %s plugin \"%s\" has a %s callback, which only %s have", path,
-             tf_plugin_kind_name(p->kind), p->name,
-             p->watermark ? "watermark" : "advance",
-             p->watermark ? "sources" : "transforms");
+             "%s: %s descriptor of %u bytes; ABI %d needs at least %zu: "
+             "declare it as a tf_%s_plugin with TF_%s_HEADER",
+             path, tf_plugin_kind_name(p->kind), p->struct_size, TF_ABI_MAJOR,
+             kind_size(p->kind), tf_plugin_kind_name(p->kind),
+             p->kind == TF_KIND_SOURCE      ? "SOURCE"
+             : p->kind == TF_KIND_TRANSFORM ? "TRANSFORM"
+                                            : "SINK");
+    return TF_ERR_ABI;
+  }
+  missing = required_callback(p);
+  if (missing) {
+    snprintf(err, errlen, "%s: %s plugin \"%s\" lacks its %s callback", path,
+             tf_plugin_kind_name(p->kind), p->name, missing);
     return TF_ERR_PLUGIN;
   }
   return TF_OK;

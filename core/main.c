@@ -129,8 +129,7 @@ int main(int argc, char **argv)
     return 0;
   }
   if (strcmp(argv[1], "--version") == 0) {
-    printf("touchflow %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, TF_ABI_MAJOR,
-           TF_ABI_MINOR);
+    printf("touchflow %s (plugin ABI %d)\n", PACKAGE_VERSION, TF_ABI_MAJOR);
     return 0;
   }
   if (strcmp(argv[1], "new-plugin") == 0)

@@ -1,6 +1,6 @@
 /*
  * plugin_check.c - a stage's plugin judges its own config: the check()
- * callback of ABI 1.1, called once the option table has accepted it.
+ * callback, called once the option table has accepted it.
  *
  * Every problem the plugin reports becomes one diagnostic at its full
  * JSON path (the plugin's path inside the config, after the stage's
@@ -86,13 +86,6 @@ static void on_problem(void *ud, const char *path, const char *message)
   free(text);
 }
 
-/* 1 when the descriptor has a check() (a 1.0 descriptor has NULL there). */
-static int has_check(const tf_plugin *p)
-{
-  return p->struct_size >= offsetof(tf_plugin, check) + sizeof(p->check) &&
-         p->check != NULL;
-}
-
 size_t tf_pipeline_check_plugin_config(const tf_stage_def *s, tf_diag *diag)
 {
   const tf_plugin *p = s->plugin.plugin;
@@ -100,7 +93,7 @@ size_t tf_pipeline_check_plugin_config(const tf_stage_def *s, tf_diag *diag)
   char path[96];
   int rc;
 
-  if (!s->cfg || !has_check(p))
+  if (!s->cfg || !p->check)
     return 0;
   rc = p->check(s->cfg, on_problem, &r);
   snprintf(path, sizeof(path), "%s.config", s->json_path);

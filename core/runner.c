@@ -113,7 +113,7 @@ static void run_sink(tf_runner *r, tf_stage *s, const tf_batch *b)
   tf_sink_result res;
 
   for (;;) {
-    res = s->plugin->write(s->state, &s->ctx, b);
+    res = s->sink->write(s->state, &s->ctx, b);
     if (res != TF_SINK_RETRY)
       break;
     if (attempt == r->opt->sink_retries) {
@@ -142,7 +142,7 @@ static void run_batch(tf_runner *r, tf_stage *s, const tf_batch *b)
     run_sink(r, s, b);
     return;
   }
-  rc = s->plugin->process(s->state, &s->ctx, b);
+  rc = s->transform->process(s->state, &s->ctx, b);
   if (dispatch(r, s) < 0 || rc < 0) {
     if (rc < 0)
       tf_stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
@@ -191,9 +191,9 @@ static void note_source_watermark(tf_stage *s, int rc)
     s->wm_out = TF_WATERMARK_END; /* ended (or failed): nothing follows */
     return;
   }
-  if (!s->plugin->watermark)
+  if (!s->source->watermark)
     return;
-  wm = s->plugin->watermark(s->state);
+  wm = s->source->watermark(s->state);
   if (wm > s->wm_out && wm != TF_WATERMARK_END)
     s->wm_out = wm;
 }
@@ -201,7 +201,7 @@ static void note_source_watermark(tf_stage *s, int rc)
 static void run_produce(tf_runner *r, tf_stage *s)
 {
   uint64_t before = s->n_out;
-  int rc = s->plugin->produce(s->state, &s->ctx, r->opt->batch_size);
+  int rc = s->source->produce(s->state, &s->ctx, r->opt->batch_size);
 
   r->records_read += s->n_out - before;
   if (dispatch(r, s) < 0) {
@@ -285,13 +285,13 @@ static int advance_one(tf_runner *r)
     s->wm_in = wm;
     if (s->plugin->kind != TF_KIND_TRANSFORM)
       continue;
-    if (!s->plugin->advance) {
+    if (!s->transform->advance) {
       s->wm_out = wm;
       continue;
     }
     if (wm == TF_WATERMARK_END)
       continue; /* the end of input is flush() */
-    rc = s->plugin->advance(s->state, &s->ctx, wm);
+    rc = s->transform->advance(s->state, &s->ctx, wm);
     if (dispatch(r, s) < 0 || rc < 0) {
       if (rc < 0)
         tf_stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
@@ -324,12 +324,15 @@ static void drain_all(tf_runner *r)
  * after what it emitted has been drained downstream. */
 static void flush_stage(tf_runner *r, tf_stage *s)
 {
+  int (*flush)(void *, tf_ctx *) = s->transform ? s->transform->flush
+                                   : s->sink    ? s->sink->flush
+                                                : NULL;
   int rc;
 
-  if (!s->plugin->flush || s->failed)
+  if (!flush || s->failed)
     return;
   do {
-    rc = s->plugin->flush(s->state, &s->ctx);
+    rc = flush(s->state, &s->ctx);
     if (s->plugin->kind != TF_KIND_SINK && dispatch(r, s) < 0)
       rc = TF_ERR_NOMEM;
     if (rc == TF_FLUSH_AGAIN && s->plugin->kind == TF_KIND_TRANSFORM)
@@ -379,6 +382,9 @@ static int build_stages(tf_runner *r)
     s->ctx.stage = s;
     s->def = &p->stages[i];
     s->plugin = p->stages[i].plugin.plugin;
+    s->source = tf_plugin_source(s->plugin);
+    s->transform = tf_plugin_transform(s->plugin);
+    s->sink = tf_plugin_sink(s->plugin);
     s->runner = r;
     s->out = tf_batch_new();
     s->wm_out = TF_WATERMARK_UNKNOWN;

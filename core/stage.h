@@ -29,6 +29,10 @@ typedef struct tf_stage {
   struct tf_ctx ctx;
   const tf_stage_def *def;
   const tf_plugin *plugin;
+  /* The whole descriptor: the one of the stage's kind is set. */
+  const tf_source_plugin *source;
+  const tf_transform_plugin *transform;
+  const tf_sink_plugin *sink;
   struct tf_runner *runner;
   void *state;
   int initialized;

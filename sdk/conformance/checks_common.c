@@ -46,13 +46,15 @@ static int is_empty(const char *s)
 
 static void check_header(const tf_plugin *d, problems *p)
 {
-  size_t i;
+  const tf_source_plugin *src = tf_plugin_source(d);
+  const tf_transform_plugin *tr = tf_plugin_transform(d);
+  const tf_sink_plugin *sink = tf_plugin_sink(d);
 
-  if (d->abi_major != TF_ABI_MAJOR || d->abi_minor > TF_ABI_MINOR)
-    problem(p, "ABI %u.%u: this SDK is %d.%d", d->abi_major, d->abi_minor,
-            TF_ABI_MAJOR, TF_ABI_MINOR);
-  if (d->struct_size < offsetof(tf_plugin, check))
-    problem(p, "struct_size %u is too small", d->struct_size);
+  if (d->abi_major != TF_ABI_MAJOR)
+    problem(p, "ABI %u: this SDK is %d", (unsigned)d->abi_major, TF_ABI_MAJOR);
+  if (!src && !tr && !sink)
+    problem(p, "struct_size %u is too small for a %s descriptor",
+            d->struct_size, tf_plugin_kind_name(d->kind));
   if (!tf_loader_valid_name(d->name))
     problem(p, "name must be [a-z0-9_]+");
   if (is_empty(d->version))
@@ -61,19 +63,11 @@ static void check_header(const tf_plugin *d, problems *p)
     problem(p, "description is empty");
   if (is_empty(d->license))
     problem(p, "license is empty (an SPDX identifier, e.g. \"MIT\")");
-  if ((d->position == NULL) != (d->seek == NULL))
+  if (src && (src->position == NULL) != (src->seek == NULL))
     problem(p, "position() and seek() come together (one is NULL)");
-  if ((d->snapshot == NULL) != (d->restore == NULL))
+  if ((tr && (tr->snapshot == NULL) != (tr->restore == NULL)) ||
+      (sink && (sink->snapshot == NULL) != (sink->restore == NULL)))
     problem(p, "snapshot() and restore() come together (one is NULL)");
-  if (d->watermark && d->kind != TF_KIND_SOURCE)
-    problem(p, "watermark() is for sources only");
-  if (d->advance && d->kind != TF_KIND_TRANSFORM)
-    problem(p, "advance() is for transforms only");
-  for (i = 0; d->struct_size >= sizeof(tf_plugin) &&
-              i < sizeof(d->reserved) / sizeof(d->reserved[0]);
-       i++)
-    if (d->reserved[i])
-      problem(p, "reserved[%zu] is not NULL", i);
 }
 
 static void check_option(const tf_option *o, problems *p)

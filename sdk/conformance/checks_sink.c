@@ -27,7 +27,7 @@ static const char *verdict_name(tf_sink_result v)
 static tf_sink_result write_batch(tf_harness *h, const tf_batch *batch)
 {
   tf_sink_result v =
-      tf_conf.plugin->write(tf_harness_state(h), tf_harness_ctx(h), batch);
+      tf_conf.sink->write(tf_harness_state(h), tf_harness_ctx(h), batch);
 
   ck_assert_msg(verdict_name(v) != NULL,
                 "expected write() to return TF_SINK_OK, TF_SINK_RETRY or "
@@ -49,8 +49,8 @@ static void write_ok(tf_harness *h, const tf_batch *batch, const char *what)
 static void flush_ok(tf_harness *h)
 {
   char msgs[TF_CONF_MSG];
-  int rc = tf_conf.plugin->flush
-               ? tf_conf.plugin->flush(tf_harness_state(h), tf_harness_ctx(h))
+  int rc = tf_conf.sink->flush
+               ? tf_conf.sink->flush(tf_harness_state(h), tf_harness_ctx(h))
                : TF_OK;
 
   ck_assert_msg(rc == TF_OK,

@@ -61,7 +61,7 @@ static void collect(tf_harness *h, source_run *r)
  * when produce() fails or never ends. */
 static void run_source(const json_t *from, source_run *r)
 {
-  const tf_plugin *p = tf_conf.plugin;
+  const tf_source_plugin *p = tf_conf.source;
   tf_harness *h = tf_conf_start(NULL);
   size_t calls;
   int rc = TF_MORE;
@@ -184,7 +184,7 @@ END_TEST
 
 static void need_position(void)
 {
-  ck_assert_msg(tf_conf.plugin->position && tf_conf.plugin->seek,
+  ck_assert_msg(tf_conf.source->position && tf_conf.source->seek,
                 "expected position() and seek(): without them a run cannot "
                 "resume; implement them, or skip this check with the "
                 "reason");
@@ -251,13 +251,10 @@ END_TEST
 
 typedef int64_t (*watermark_fn)(void *state);
 
-/* The source's watermark() (ABI 1.1), or NULL: a descriptor of ABI 1.0 has
- * NULL or nothing there. */
-static watermark_fn watermark_of(const tf_plugin *p)
+/* The source's watermark(), or NULL. */
+static watermark_fn watermark_of(const tf_source_plugin *p)
 {
-  if (p->struct_size < offsetof(tf_plugin, watermark) + sizeof(p->watermark))
-    return NULL;
-  return p->watermark;
+  return p ? p->watermark : NULL;
 }
 
 /* A watermark as a message shows it. */
@@ -296,7 +293,7 @@ static void expect_none_behind(tf_harness *h, int64_t wm, size_t before)
 
 START_TEST(source_watermark)
 {
-  const tf_plugin *p = tf_conf.plugin;
+  const tf_source_plugin *p = tf_conf.source;
   watermark_fn watermark = watermark_of(p);
   tf_harness *h = tf_conf_start(NULL);
   int64_t wm = TF_WATERMARK_UNKNOWN;

@@ -34,7 +34,7 @@ static void process_ok(tf_harness *h, const tf_batch *batch)
 {
   char msgs[TF_CONF_MSG];
   int rc =
-      tf_conf.plugin->process(tf_harness_state(h), tf_harness_ctx(h), batch);
+      tf_conf.transform->process(tf_harness_state(h), tf_harness_ctx(h), batch);
 
   ck_assert_msg(rc == TF_OK,
                 "expected process() to return TF_OK; it "
@@ -46,9 +46,10 @@ static void process_ok(tf_harness *h, const tf_batch *batch)
 static void flush_ok(tf_harness *h, const char *which)
 {
   char msgs[TF_CONF_MSG];
-  int rc = tf_conf.plugin->flush
-               ? tf_conf.plugin->flush(tf_harness_state(h), tf_harness_ctx(h))
-               : TF_OK;
+  int rc =
+      tf_conf.transform->flush
+          ? tf_conf.transform->flush(tf_harness_state(h), tf_harness_ctx(h))
+          : TF_OK;
 
   ck_assert_msg(rc == TF_OK,
                 "expected the %s flush() to return TF_OK; it "

@@ -223,9 +223,7 @@ int tf_harness_init(tf_harness *h, const json_t *config, const char *base_dir)
 
 int tf_harness_has_check(const tf_plugin *plugin)
 {
-  return plugin->struct_size >=
-             offsetof(tf_plugin, check) + sizeof(plugin->check) &&
-         plugin->check != NULL;
+  return plugin->check != NULL;
 }
 
 /* The tf_problem_fn handed to check(). */
@@ -275,7 +273,7 @@ int tf_harness_produce_all(tf_harness *h, size_t max, size_t max_calls)
   int rc = TF_MORE;
 
   for (calls = 0; calls < max_calls && rc == TF_MORE; calls++)
-    rc = h->plugin->produce(h->state, &h->ctx, max);
+    rc = tf_plugin_source(h->plugin)->produce(h->state, &h->ctx, max);
   return rc;
 }
 

@@ -39,12 +39,11 @@ void tf_harness_free(tf_harness *h);
  * are kept, see tf_harness_messages); or init()'s own negative code. */
 int tf_harness_init(tf_harness *h, const json_t *config, const char *base_dir);
 
-/* 1 when the plugin has a check() (a descriptor of ABI 1.0 has NULL or
- * nothing there). */
+/* 1 when the plugin has a check(). */
 int tf_harness_has_check(const tf_plugin *plugin);
 
 /* Validates config like tf_harness_init, then calls the plugin's check()
- * (ABI 1.1) instead of init(), keeping each problem it reports as a
+ * instead of init(), keeping each problem it reports as a
  * message "check: PATH: message" that counts as an error.  Returns TF_OK
  * when the plugin has no check(); TF_ERR_CONFIG when validation refused
  * the config; else what check() returned, or TF_ERR_CONFIG when it

@@ -255,6 +255,9 @@ static int run_suite(const args *a, const tf_loaded_plugin *p)
   int status = 2;
 
   tf_conf.plugin = p->plugin;
+  tf_conf.source = tf_plugin_source(p->plugin);
+  tf_conf.transform = tf_plugin_transform(p->plugin);
+  tf_conf.sink = tf_plugin_sink(p->plugin);
   tf_conf.module_path = p->module_path;
   if (tf_conf_file_load(&tf_conf.file, a->config ? a->config : found,
                         a->fixtures, err, sizeof(err)) < 0 ||

@@ -23,6 +23,10 @@
 
 typedef struct tf_conf_run {
   const tf_plugin *plugin;
+  /* The whole descriptor: the one of the plugin's kind is set. */
+  const tf_source_plugin *source;
+  const tf_transform_plugin *transform;
+  const tf_sink_plugin *sink;
   const char *module_path;
   tf_conf_file file;
   const char *tmp_root;      /* parent of every check's folder */

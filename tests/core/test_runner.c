@@ -383,15 +383,15 @@ static tf_sink_result zc_write(void *state, tf_ctx *ctx, const tf_batch *b)
   return TF_SINK_OK;
 }
 
-static const tf_plugin zc_source = {
-    TF_PLUGIN_HEADER, .kind = TF_KIND_SOURCE, .name = "zc",
-    .version = "1",   .description = "",      .license = "MIT",
-    .init = zc_init,  .fini = zc_fini,        .produce = zc_produce,
+static const tf_source_plugin zc_source = {
+    TF_SOURCE_HEADER,       .base.name = "zc",     .base.version = "1",
+    .base.description = "", .base.license = "MIT", .base.init = zc_init,
+    .base.fini = zc_fini,   .produce = zc_produce,
 };
-static const tf_plugin zc_sink = {
-    TF_PLUGIN_HEADER, .kind = TF_KIND_SINK, .name = "zc",
-    .version = "1",   .description = "",    .license = "MIT",
-    .init = zc_init,  .fini = zc_fini,      .write = zc_write,
+static const tf_sink_plugin zc_sink = {
+    TF_SINK_HEADER,         .base.name = "zc",     .base.version = "1",
+    .base.description = "", .base.license = "MIT", .base.init = zc_init,
+    .base.fini = zc_fini,   .write = zc_write,
 };
 
 START_TEST(fan_out_shares_records_without_copying)
@@ -406,11 +406,11 @@ START_TEST(fan_out_shares_records_without_copying)
   memset(st, 0, sizeof(st));
   memset(&p, 0, sizeof(p));
   st[0].id = id_s;
-  st[0].plugin.plugin = &zc_source;
+  st[0].plugin.plugin = &zc_source.base;
   st[1].id = id_a;
   st[2].id = id_b;
   for (i = 1; i < 3; i++) {
-    st[i].plugin.plugin = &zc_sink;
+    st[i].plugin.plugin = &zc_sink.base;
     st[i].n_inputs = 1;
     st[i].input_idx = &in0;
   }

@@ -43,7 +43,7 @@ lacks() { # NAME FILE TEXT
 }
 
 expect version 0 "$tf" --version
-contains version "$work/out" "plugin ABI 1.1"
+contains version "$work/out" "plugin ABI 2)"
 expect help 0 "$tf" --help
 contains help "$work/out" "touchflow inspect PLUGIN"
 expect no-command 2 "$tf"
@@ -85,7 +85,7 @@ expect inspect-module-path 0 "$tf" inspect "$build/tests/plugins/source_seq.la"
 contains inspect-module-path "$work/out" "source seq"
 expect inspect-unknown 2 "$tf" inspect nosuchplugin
 expect inspect-bad-abi 2 "$tf" inspect "$build/tests/plugins/source_badabi.la"
-contains inspect-bad-abi "$work/err" "ABI 99.0"
+contains inspect-bad-abi "$work/err" "ABI 99, this host loads ABI 2"
 
 # validate and run refuse a bad pipeline with every problem, exit 2, and run
 # writes nothing.

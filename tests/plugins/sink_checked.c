@@ -66,18 +66,17 @@ static tf_sink_result checked_write(void *state, tf_ctx *ctx,
   return TF_SINK_OK;
 }
 
-static const tf_plugin checked_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SINK,
-    .name = "checked",
-    .version = "1.0.0",
-    .description = "Test sink whose check() does what its mode says.",
-    .license = "MIT",
-    .options = checked_options,
-    .init = checked_init,
-    .fini = checked_fini,
+static const tf_sink_plugin checked_plugin = {
+    TF_SINK_HEADER,
+    .base.name = "checked",
+    .base.version = "1.0.0",
+    .base.description = "Test sink whose check() does what its mode says.",
+    .base.license = "MIT",
+    .base.options = checked_options,
+    .base.init = checked_init,
+    .base.fini = checked_fini,
     .write = checked_write,
-    .check = checked_check,
+    .base.check = checked_check,
 };
 
-TF_PLUGIN_DEFINE(sink_checked, checked_plugin)
+TF_SINK_PLUGIN(sink_checked, checked_plugin)

@@ -84,17 +84,16 @@ static tf_sink_result flaky_write(void *state, tf_ctx *ctx,
   return TF_SINK_OK;
 }
 
-static const tf_plugin flaky_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SINK,
-    .name = "flaky",
-    .version = "1.0.0",
-    .description = "Test sink: retries, fails or writes on command.",
-    .license = "MIT",
-    .options = flaky_options,
-    .init = flaky_init,
-    .fini = flaky_fini,
+static const tf_sink_plugin flaky_plugin = {
+    TF_SINK_HEADER,
+    .base.name = "flaky",
+    .base.version = "1.0.0",
+    .base.description = "Test sink: retries, fails or writes on command.",
+    .base.license = "MIT",
+    .base.options = flaky_options,
+    .base.init = flaky_init,
+    .base.fini = flaky_fini,
     .write = flaky_write,
 };
 
-TF_PLUGIN_DEFINE(sink_flaky, flaky_plugin)
+TF_SINK_PLUGIN(sink_flaky, flaky_plugin)

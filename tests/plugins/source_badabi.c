@@ -3,15 +3,14 @@
  */
 #include <touchflow/touchflow.h>
 
-static const tf_plugin badabi_plugin = {
-    .abi_major = 99,
-    .abi_minor = 0,
-    .struct_size = sizeof(tf_plugin),
-    .kind = TF_KIND_SOURCE,
-    .name = "badabi",
-    .version = "1.0.0",
-    .description = "Broken on purpose: wrong ABI major.",
-    .license = "MIT",
+static const tf_source_plugin badabi_plugin = {
+    .base.abi_major = 99,
+    .base.struct_size = sizeof(tf_source_plugin),
+    .base.kind = TF_KIND_SOURCE,
+    .base.name = "badabi",
+    .base.version = "1.0.0",
+    .base.description = "Broken on purpose: wrong ABI major.",
+    .base.license = "MIT",
 };
 
-TF_PLUGIN_DEFINE(source_badabi, badabi_plugin)
+TF_SOURCE_PLUGIN(source_badabi, badabi_plugin)

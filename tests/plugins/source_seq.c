@@ -80,20 +80,19 @@ static int seq_seek(void *state, const json_t *pos)
   return TF_OK;
 }
 
-static const tf_plugin seq_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "seq",
-    .version = "1.0.0",
-    .description = "Test source: a numbered sequence of records.",
-    .license = "MIT",
-    .options = seq_options,
-    .init = seq_init,
-    .fini = seq_fini,
+static const tf_source_plugin seq_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "seq",
+    .base.version = "1.0.0",
+    .base.description = "Test source: a numbered sequence of records.",
+    .base.license = "MIT",
+    .base.options = seq_options,
+    .base.init = seq_init,
+    .base.fini = seq_fini,
     .produce = seq_produce,
     .watermark = seq_watermark,
     .position = seq_position,
     .seek = seq_seek,
 };
 
-TF_PLUGIN_DEFINE(source_seq, seq_plugin)
+TF_SOURCE_PLUGIN(source_seq, seq_plugin)

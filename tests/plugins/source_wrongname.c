@@ -22,16 +22,15 @@ static int wn_produce(void *state, tf_ctx *ctx, size_t max)
   return TF_DONE;
 }
 
-static const tf_plugin wrongname_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "other",
-    .version = "1.0.0",
-    .description = "Broken on purpose: its name differs from its file's.",
-    .license = "MIT",
-    .init = wn_init,
-    .fini = wn_fini,
+static const tf_source_plugin wrongname_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "other",
+    .base.version = "1.0.0",
+    .base.description = "Broken on purpose: its name differs from its file's.",
+    .base.license = "MIT",
+    .base.init = wn_init,
+    .base.fini = wn_fini,
     .produce = wn_produce,
 };
 
-TF_PLUGIN_DEFINE(source_wrongname, wrongname_plugin)
+TF_SOURCE_PLUGIN(source_wrongname, wrongname_plugin)

@@ -69,17 +69,17 @@ static int wmcheck_advance(void *state, tf_ctx *ctx, int64_t watermark)
   return mark(w, ctx, back ? "back" : "wm", watermark);
 }
 
-static const tf_plugin wmcheck_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "wmcheck",
-    .version = "1.0.0",
-    .description = "Test transform: shows the input watermarks it is given.",
-    .license = "MIT",
-    .init = wmcheck_init,
-    .fini = wmcheck_fini,
+static const tf_transform_plugin wmcheck_plugin = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "wmcheck",
+    .base.version = "1.0.0",
+    .base.description =
+        "Test transform: shows the input watermarks it is given.",
+    .base.license = "MIT",
+    .base.init = wmcheck_init,
+    .base.fini = wmcheck_fini,
     .process = wmcheck_process,
     .advance = wmcheck_advance,
 };
 
-TF_PLUGIN_DEFINE(transform_wmcheck, wmcheck_plugin)
+TF_TRANSFORM_PLUGIN(transform_wmcheck, wmcheck_plugin)

@@ -399,21 +399,20 @@ static int sink_file_flush(void *state, tf_ctx *ctx)
   return TF_OK;
 }
 
-static const tf_plugin sink_file_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SINK,
-    .name = "file",
-    .version = "1.0.0",
-    .description =
+static const tf_sink_plugin sink_file_plugin = {
+    TF_SINK_HEADER,
+    .base.name = "file",
+    .base.version = "1.0.0",
+    .base.description =
         "Writes records to an NDJSON or CSV file, plain or gzip, that appears "
         "atomically when the run ends.",
-    .license = "MIT",
-    .options = sink_file_options,
-    .init = sink_file_init,
-    .fini = sink_file_fini,
+    .base.license = "MIT",
+    .base.options = sink_file_options,
+    .base.init = sink_file_init,
+    .base.fini = sink_file_fini,
     .write = sink_file_write,
     .flush = sink_file_flush,
-    .check = sink_file_check,
+    .base.check = sink_file_check,
 };
 
-TF_PLUGIN_DEFINE(sink_file, sink_file_plugin)
+TF_SINK_PLUGIN(sink_file, sink_file_plugin)

@@ -286,22 +286,21 @@ static int marketo_flush(void *state, tf_ctx *ctx)
   return mkto_client_failure(s->client) ? TF_ERR_PLUGIN : TF_OK;
 }
 
-static const tf_plugin marketo_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SINK,
-    .name = "marketo",
-    .version = "1.0.0",
-    .description =
+static const tf_sink_plugin marketo_plugin = {
+    TF_SINK_HEADER,
+    .base.name = "marketo",
+    .base.version = "1.0.0",
+    .base.description =
         "Streams people to Marketo Engage: matches leads across partitions by "
         "a dedupe field, updates the newest match, creates the rest, adds them "
         "to a static list.",
-    .license = "MIT",
-    .options = mkto_options,
-    .init = marketo_init,
-    .fini = marketo_fini,
+    .base.license = "MIT",
+    .base.options = mkto_options,
+    .base.init = marketo_init,
+    .base.fini = marketo_fini,
     .write = marketo_write,
     .flush = marketo_flush,
-    .check = mkto_config_check,
+    .base.check = mkto_config_check,
 };
 
-TF_PLUGIN_DEFINE(sink_marketo, marketo_plugin)
+TF_SINK_PLUGIN(sink_marketo, marketo_plugin)

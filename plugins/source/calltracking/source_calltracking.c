@@ -145,23 +145,22 @@ static int64_t source_calltracking_watermark(void *state)
   return tf_file_source_watermark(s->fs);
 }
 
-static const tf_plugin source_calltracking_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "calltracking",
-    .version = "1.0.0",
-    .description =
+static const tf_source_plugin source_calltracking_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "calltracking",
+    .base.version = "1.0.0",
+    .base.description =
         "Reads phone calls (Salesforce Tasks written by call tracking, or "
         "CallTrackingMetrics call records) and emits call events.",
-    .license = "MIT",
-    .options = source_calltracking_options,
-    .init = source_calltracking_init,
-    .fini = source_calltracking_fini,
+    .base.license = "MIT",
+    .base.options = source_calltracking_options,
+    .base.init = source_calltracking_init,
+    .base.fini = source_calltracking_fini,
     .produce = source_calltracking_produce,
     .position = source_calltracking_position,
     .seek = source_calltracking_seek,
     .watermark = source_calltracking_watermark,
-    .check = source_calltracking_check,
+    .base.check = source_calltracking_check,
 };
 
-TF_PLUGIN_DEFINE(source_calltracking, source_calltracking_plugin)
+TF_SOURCE_PLUGIN(source_calltracking, source_calltracking_plugin)

@@ -100,22 +100,21 @@ static int64_t source_crm_watermark(void *state)
   return tf_file_source_watermark(s->fs);
 }
 
-static const tf_plugin source_crm_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "crm",
-    .version = "1.0.0",
-    .description =
+static const tf_source_plugin source_crm_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "crm",
+    .base.version = "1.0.0",
+    .base.description =
         "Reads Salesforce exports (Task, CampaignMember, Lead, Contact) and "
         "emits crm_activity, crm_campaign or person events.",
-    .license = "MIT",
-    .options = source_crm_options,
-    .init = source_crm_init,
-    .fini = source_crm_fini,
+    .base.license = "MIT",
+    .base.options = source_crm_options,
+    .base.init = source_crm_init,
+    .base.fini = source_crm_fini,
     .produce = source_crm_produce,
     .position = source_crm_position,
     .seek = source_crm_seek,
     .watermark = source_crm_watermark,
 };
 
-TF_PLUGIN_DEFINE(source_crm, source_crm_plugin)
+TF_SOURCE_PLUGIN(source_crm, source_crm_plugin)

@@ -128,22 +128,21 @@ static int64_t source_drift_watermark(void *state)
   return drift_chat_watermark(s->chat);
 }
 
-static const tf_plugin source_drift_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "drift",
-    .version = "1.0.0",
-    .description =
+static const tf_source_plugin source_drift_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "drift",
+    .base.version = "1.0.0",
+    .base.description =
         "Reads Drift conversations and webhook events (NDJSON or CSV, plain or "
         "gzip) and emits a chat event for each conversation where the visitor "
         "gave an email.",
-    .license = "MIT",
-    .options = source_drift_options,
-    .init = source_drift_init,
-    .fini = source_drift_fini,
+    .base.license = "MIT",
+    .base.options = source_drift_options,
+    .base.init = source_drift_init,
+    .base.fini = source_drift_fini,
     .produce = source_drift_produce,
     .watermark = source_drift_watermark,
-    .check = source_drift_check,
+    .base.check = source_drift_check,
 };
 
-TF_PLUGIN_DEFINE(source_drift, source_drift_plugin)
+TF_SOURCE_PLUGIN(source_drift, source_drift_plugin)

@@ -156,23 +156,22 @@ static int64_t source_file_watermark(void *state)
   return tf_file_source_watermark(s->fs);
 }
 
-static const tf_plugin source_file_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "file",
-    .version = "1.0.0",
-    .description =
+static const tf_source_plugin source_file_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "file",
+    .base.version = "1.0.0",
+    .base.description =
         "Reads records from NDJSON or CSV files, plain or gzip, one file or a "
         "glob.",
-    .license = "MIT",
-    .options = source_file_options,
-    .init = source_file_init,
-    .fini = source_file_fini,
+    .base.license = "MIT",
+    .base.options = source_file_options,
+    .base.init = source_file_init,
+    .base.fini = source_file_fini,
     .produce = source_file_produce,
     .position = source_file_position,
     .seek = source_file_seek,
-    .check = source_file_check,
+    .base.check = source_file_check,
     .watermark = source_file_watermark,
 };
 
-TF_PLUGIN_DEFINE(source_file, source_file_plugin)
+TF_SOURCE_PLUGIN(source_file, source_file_plugin)

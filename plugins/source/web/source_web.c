@@ -79,22 +79,21 @@ static int64_t source_web_watermark(void *state)
   return tf_file_source_watermark(s->fs);
 }
 
-static const tf_plugin source_web_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "web",
-    .version = "1.0.0",
-    .description =
+static const tf_source_plugin source_web_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "web",
+    .base.version = "1.0.0",
+    .base.description =
         "Reads Marketo Measure web hits (page views, form submits) from NDJSON "
         "or CSV files and emits hit events.",
-    .license = "MIT",
-    .options = source_web_options,
-    .init = source_web_init,
-    .fini = source_web_fini,
+    .base.license = "MIT",
+    .base.options = source_web_options,
+    .base.init = source_web_init,
+    .base.fini = source_web_fini,
     .produce = source_web_produce,
     .position = source_web_position,
     .seek = source_web_seek,
     .watermark = source_web_watermark,
 };
 
-TF_PLUGIN_DEFINE(source_web, source_web_plugin)
+TF_SOURCE_PLUGIN(source_web, source_web_plugin)

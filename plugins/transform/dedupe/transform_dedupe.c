@@ -591,23 +591,22 @@ static int transform_dedupe_restore(void *state, const json_t *snapshot)
   return rc;
 }
 
-static const tf_plugin transform_dedupe_descriptor = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "dedupe",
-    .version = "0.1.0",
-    .description =
+static const tf_transform_plugin transform_dedupe_descriptor = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "dedupe",
+    .base.version = "0.1.0",
+    .base.description =
         "Drops repeated touchpoints and the old CRM chat touchpoints from the "
         "Drift activation date on.",
-    .license = "MIT",
-    .options = transform_dedupe_options,
-    .init = transform_dedupe_init,
-    .fini = transform_dedupe_fini,
+    .base.license = "MIT",
+    .base.options = transform_dedupe_options,
+    .base.init = transform_dedupe_init,
+    .base.fini = transform_dedupe_fini,
     .process = transform_dedupe_process,
     .flush = transform_dedupe_flush,
     .snapshot = transform_dedupe_snapshot,
     .restore = transform_dedupe_restore,
-    .check = transform_dedupe_check,
+    .base.check = transform_dedupe_check,
 };
 
-TF_PLUGIN_DEFINE(transform_dedupe, transform_dedupe_descriptor)
+TF_TRANSFORM_PLUGIN(transform_dedupe, transform_dedupe_descriptor)

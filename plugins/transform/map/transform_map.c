@@ -514,20 +514,19 @@ static int transform_map_flush(void *state, tf_ctx *ctx)
   return TF_OK;
 }
 
-static const tf_plugin transform_map_descriptor = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "map",
-    .version = "0.1.0",
-    .description =
+static const tf_transform_plugin transform_map_descriptor = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "map",
+    .base.version = "0.1.0",
+    .base.description =
         "Builds records from selected, renamed or nested fields and constants.",
-    .license = "MIT",
-    .options = transform_map_options,
-    .init = transform_map_init,
-    .fini = transform_map_fini,
+    .base.license = "MIT",
+    .base.options = transform_map_options,
+    .base.init = transform_map_init,
+    .base.fini = transform_map_fini,
     .process = transform_map_process,
     .flush = transform_map_flush,
-    .check = transform_map_check,
+    .base.check = transform_map_check,
 };
 
-TF_PLUGIN_DEFINE(transform_map, transform_map_descriptor)
+TF_TRANSFORM_PLUGIN(transform_map, transform_map_descriptor)

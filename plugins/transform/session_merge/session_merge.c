@@ -241,23 +241,22 @@ static int session_merge_flush(void *state, tf_ctx *ctx)
   return engine_failed(sm, rc);
 }
 
-static const tf_plugin session_merge_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "session_merge",
-    .version = "1.0.0",
-    .description =
+static const tf_transform_plugin session_merge_plugin = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "session_merge",
+    .base.version = "1.0.0",
+    .base.description =
         "Turns hits, calls, chats and CRM events into attribution touchpoints: "
         "web sessions per BizibleId, channels, and call and chat conversions "
         "merged into the session they happened in.",
-    .license = "MIT",
-    .options = session_merge_options,
-    .init = session_merge_init,
-    .fini = session_merge_fini,
+    .base.license = "MIT",
+    .base.options = session_merge_options,
+    .base.init = session_merge_init,
+    .base.fini = session_merge_fini,
     .process = session_merge_process,
     .flush = session_merge_flush,
     .advance = session_merge_advance,
-    .check = session_merge_check,
+    .base.check = session_merge_check,
 };
 
-TF_PLUGIN_DEFINE(transform_session_merge, session_merge_plugin)
+TF_TRANSFORM_PLUGIN(transform_session_merge, session_merge_plugin)

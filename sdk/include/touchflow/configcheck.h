@@ -1,6 +1,6 @@
 /*
  * touchflow/configcheck.h - helpers for a plugin's own config checks, the
- * check() callback of the descriptor (plugin.h, ABI 1.1).
+ * check() callback of the descriptor (plugin.h).
  *
  * check() judges a config the option table has already accepted and
  * reports each problem with a JSON path inside the stage's config

@@ -3,10 +3,11 @@
  *
  * Plugins never link against host symbols: everything they need from the
  * host (logging, dead-lettering, metrics, emitting records) is reached
- * through this table, which is passed to init().  The table is append-only:
- * new functions are added at the end and `size` grows, so a plugin built
- * against an older SDK keeps working.  A plugin that wants a newer function
- * checks TF_HOST_HAS(host, member) first.
+ * through this table, which is passed to init().  It grows by the rule of
+ * plugin.h ("How the ABI grows"): new functions are appended and `size`
+ * grows, so a plugin built against an older SDK keeps working, and a
+ * plugin that wants a function appended after ABI 2.0 checks
+ * TF_HOST_HAS(host, member) first.
  *
  * tf_ctx identifies the calling stage to the host.  It is opaque, owned by
  * the host and valid from init() to fini().
@@ -66,8 +67,6 @@ typedef struct tf_host {
 
   /* The stage id as written in the pipeline file; borrowed. */
   const char *(*stage_id)(const tf_ctx *ctx);
-
-  /* ---- ABI 1.1 ---- */
 
   /* Transforms with advance(): declares the stage's output watermark (see
    * TF_WATERMARK_UNKNOWN in plugin.h): no record it emits from now on has

@@ -1,23 +1,51 @@
 /*
- * touchflow/plugin.h - the plugin descriptor and its lifecycle.
+ * touchflow/plugin.h - the plugin descriptors and their lifecycle (ABI 2).
  *
  * A plugin module (a shared object loaded with libltdl, or the same code
  * linked into the host with -dlpreopen) exports one entry point,
- * tf_plugin_entry(), that returns a pointer to a const tf_plugin.  Declare
- * it with TF_PLUGIN_DEFINE so the same source builds both ways.
+ * tf_plugin_entry(), that returns its descriptor.  There is one descriptor
+ * type per kind, so the compiler checks what a kind may have (a source has
+ * no write(), a sink no produce()):
  *
- * The host checks abi_major == TF_ABI_MAJOR and abi_minor <= the host's
- * minor before it reads anything else, and never reads past struct_size.
+ *   tf_source_plugin     base + produce, watermark, position, seek
+ *   tf_transform_plugin  base + process, advance, flush, snapshot, restore
+ *   tf_sink_plugin       base + write, flush, snapshot, restore
+ *
+ * Each starts with a tf_plugin, `base`: what every kind has (ABI, size,
+ * kind, name, options) and the lifecycle (check, init, fini).  The entry
+ * point returns a pointer to that base; the host reads `kind` and sees the
+ * whole descriptor through tf_plugin_source(), tf_plugin_transform() or
+ * tf_plugin_sink().  Declare the entry point with TF_SOURCE_PLUGIN,
+ * TF_TRANSFORM_PLUGIN or TF_SINK_PLUGIN, which refuse to compile a
+ * descriptor of another kind.
+ *
+ * How the ABI grows (one rule, for descriptors and the host table alike):
+ *   - abi_major changes on any incompatible change; the host loads only
+ *     its own major.
+ *   - Compatible growth appends members at the end of a kind's descriptor
+ *     (or of tf_host).  struct_size (tf_host: size) tells which members a
+ *     plugin (a host) was built with; a member past it does not exist and
+ *     is never read (TF_PLUGIN_HAS, TF_HOST_HAS).  Every appended member is
+ *     optional: NULL means "behave as a plugin built before it".  There
+ *     are no reserved slots and no minor version.
+ *   - tf_plugin (the base) is frozen for ABI 2: a member every kind needs
+ *     later is appended to each kind's descriptor.
+ * sdk/lib/abi_layout.c pins every offset, size and shared constant with
+ * _Static_assert, so an accidental change fails the build.
  *
  * Lifecycle of one stage:
- *   init(ctx, host, config, &state)       once; config is validated
- *   [source]    seek(state, position)     optional, before produce
- *   [source]    produce(state, ctx, max)  until it returns TF_DONE
+ *   check(config, problem, ud)             optional; `validate` and `run`
+ *   init(ctx, host, config, &state)        once; config is validated
+ *   [source]    seek(state, position)      optional, before produce
+ *   [source]    produce(state, ctx, max)   until it returns TF_DONE
  *   [transform] process(state, ctx, batch) for every input batch
- *   [sink]      write(state, ctx, batch)  for every input batch
- *   flush(state, ctx)                     once, at end of input
- *   fini(state)                           always, even after a failure
- * Callbacks of one stage are never called concurrently.
+ *   [transform] advance(state, ctx, wm)    when its input watermark rises
+ *   [sink]      write(state, ctx, batch)   for every input batch
+ *   flush(state, ctx)                      transforms and sinks, at the end
+ *   fini(state)                            always after a successful init,
+ *                                          even when the run failed
+ * Callbacks of one stage are never called concurrently, and always from
+ * the thread that runs the pipeline's stages.
  *
  * Ownership:
  *   - config is owned by the host and lives until fini() returns.
@@ -43,10 +71,9 @@
 extern "C" {
 #endif
 
-/* Major: bumped on any incompatible change.  Minor: bumped when members
- * are appended (a host accepts plugins of its minor or older). */
-#define TF_ABI_MAJOR 1
-#define TF_ABI_MINOR 1
+/* The ABI this SDK builds plugins for.  A plugin built for another major
+ * is refused (see "How the ABI grows" above). */
+#define TF_ABI_MAJOR 2
 
 typedef enum tf_plugin_kind {
   TF_KIND_SOURCE = 1,
@@ -58,14 +85,13 @@ typedef enum tf_plugin_kind {
 #define TF_MORE 0 /* records may follow: call produce() again */
 #define TF_DONE 1 /* the source is exhausted */
 
-/* A transform's flush() result beside TF_OK and the error codes (ABI 1.1):
- * it emitted a part of what it holds and wants to be called again once the
+/* A transform's flush() result beside TF_OK and the error codes: it
+ * emitted a part of what it holds and wants to be called again once the
  * host has moved that part downstream, so that what is held at the end
- * of input never has to be emitted at once.  A 1.0 host never sees it from
- * a 1.0 plugin; a plugin must not return it to a host older than 1.1. */
+ * of input never has to be emitted at once. */
 #define TF_FLUSH_AGAIN 2
 
-/* Event time (ABI 1.1; docs/event-time.md).  A watermark W is a promise
+/* Event time (docs/event-time.md).  A watermark W is a promise
  * about a stream of records: no record whose event time (epoch
  * milliseconds) is before W follows.  Records at W itself may follow. */
 #define TF_WATERMARK_UNKNOWN INT64_MIN /* nothing promised (yet) */
@@ -83,11 +109,11 @@ typedef enum tf_sink_result {
   TF_SINK_ERROR = 2  /* failed for good; the run fails (exit 1) */
 } tf_sink_result;
 
+/* What every kind has: identity and lifecycle.  Frozen for ABI 2. */
 typedef struct tf_plugin {
   /* Checked first, in this order. */
-  uint16_t abi_major;
-  uint16_t abi_minor;
-  uint32_t struct_size; /* sizeof(tf_plugin) the plugin was built with */
+  uint32_t abi_major;   /* TF_ABI_MAJOR of the SDK the plugin was built with */
+  uint32_t struct_size; /* sizeof the kind's descriptor it was built with */
 
   tf_plugin_kind kind;
   const char *name;         /* [a-z0-9_]+, unique per kind */
@@ -96,43 +122,8 @@ typedef struct tf_plugin {
   const char *license;      /* SPDX identifier, e.g. "MIT" */
   const tf_option *options; /* ended by an entry with name == NULL */
 
-  /* All kinds.  init returns TF_OK or a negative code after logging why. */
-  int (*init)(tf_ctx *ctx, const tf_host *host, const tf_config *config,
-              void **state);
-  void (*fini)(void *state);
-
-  /* Sources: emit up to max_records records with host->emit(); return
-   * TF_MORE, TF_DONE or a negative error code (the run fails). */
-  int (*produce)(void *state, tf_ctx *ctx, size_t max_records);
-
-  /* Transforms: read the batch, emit results with host->emit().  Returns
-   * TF_OK or a negative code (the run fails).  Bad records go to
-   * host->reject(), they are not errors. */
-  int (*process)(void *state, tf_ctx *ctx, const tf_batch *batch);
-
-  /* Sinks: write the batch. */
-  tf_sink_result (*write)(void *state, tf_ctx *ctx, const tf_batch *batch);
-
-  /* Transforms: emit what is still held (or a part of it and return
-   * TF_FLUSH_AGAIN to be called again); sinks: commit what was written
-   * (e.g. rename the output into place).  May be NULL.  Must be harmless
-   * when called twice. */
-  int (*flush)(void *state, tf_ctx *ctx);
-
-  /* State hooks (all optional, NULL when unsupported).
-   * Sources: position() reports, after a produce() call, a JSON value from
-   * which seek() can resume without repeating or losing a record.
-   * Transforms and sinks: snapshot() and restore() their state. */
-  int (*position)(void *state, json_t **position);
-  int (*seek)(void *state, const json_t *position);
-  int (*snapshot)(void *state, json_t **snapshot);
-  int (*restore)(void *state, const json_t *snapshot);
-
-  /* ---- ABI 1.1: appended in place of reserved slots, so the struct keeps
-   * its size; a plugin built for 1.0 has NULL here. ---- */
-
-  /* All kinds, optional: the plugin's own config checks, beyond what the
-   * option table expresses (e.g. "list_id is required when sync_type is
+  /* Optional: the plugin's own config checks, beyond what the option
+   * table expresses (e.g. "list_id is required when sync_type is
    * audience").  `touchflow validate` runs it, and `run` runs it before
    * init(), so a pipeline that validates never fails its config in init.
    * config has passed the option table's checks.  No I/O, no side effect,
@@ -140,59 +131,146 @@ typedef struct tf_plugin {
    * return TF_OK (no problem) or TF_ERR_CONFIG. */
   int (*check)(const tf_config *config, tf_problem_fn problem, void *ud);
 
-  /* Sources, optional: the source's low watermark, asked after every
-   * produce() that returned TF_MORE: no record it emits later has an event
-   * time before the value.  Return TF_WATERMARK_UNKNOWN when it cannot
-   * promise anything; a value below one returned before is ignored (the
-   * watermark never goes back).  Without this callback a source's
-   * watermark is unknown until produce() returns TF_DONE, which the host
-   * takes as TF_WATERMARK_END. */
+  /* Required.  init returns TF_OK, or a negative code after logging why
+   * and freeing what it made (fini is not called then); fini frees the
+   * state of an init that succeeded. */
+  int (*init)(tf_ctx *ctx, const tf_host *host, const tf_config *config,
+              void **state);
+  void (*fini)(void *state);
+} tf_plugin;
+
+/* A source: reads records from outside and emits them. */
+typedef struct tf_source_plugin {
+  tf_plugin base;
+
+  /* Required: emit up to max_records records with host->emit(); return
+   * TF_MORE, TF_DONE or a negative error code (the run fails). */
+  int (*produce)(void *state, tf_ctx *ctx, size_t max_records);
+
+  /* Optional: the source's low watermark, asked after every produce() that
+   * returned TF_MORE: no record it emits later has an event time before
+   * the value.  Return TF_WATERMARK_UNKNOWN when it cannot promise
+   * anything; a value below one returned before is ignored (the watermark
+   * never goes back).  Without it a source's watermark is unknown until
+   * produce() returns TF_DONE, which the host takes as TF_WATERMARK_END. */
   int64_t (*watermark)(void *state);
 
-  /* Transforms, optional: the stage's input watermark rose to `watermark`
-   * (the smallest of its inputs' watermarks; never TF_WATERMARK_UNKNOWN
-   * nor TF_WATERMARK_END: the end of input is flush()).  Every record
-   * emitted upstream before that point has already been given to
-   * process().  The transform may emit records, and declares its own
-   * output watermark with host->watermark() (without it, its output
-   * watermark stays unknown until flush).  A transform without advance()
-   * forwards its input watermark unchanged.  TF_OK or a negative code. */
+  /* Optional: position() reports, after a produce() call, a JSON value
+   * from which seek() resumes without repeating or losing a record. */
+  int (*position)(void *state, json_t **position);
+  int (*seek)(void *state, const json_t *position);
+} tf_source_plugin;
+
+/* A transform: reads batches, emits records. */
+typedef struct tf_transform_plugin {
+  tf_plugin base;
+
+  /* Required: read the batch, emit results with host->emit().  Returns
+   * TF_OK or a negative code (the run fails).  Bad records go to
+   * host->reject(), they are not errors. */
+  int (*process)(void *state, tf_ctx *ctx, const tf_batch *batch);
+
+  /* Optional: the stage's input watermark rose to `watermark` (the
+   * smallest of its inputs' watermarks; never TF_WATERMARK_UNKNOWN nor
+   * TF_WATERMARK_END: the end of input is flush()).  Every record emitted
+   * upstream before that point has already been given to process().  The
+   * transform may emit records, and declares its own output watermark with
+   * host->watermark() (without it, its output watermark stays unknown
+   * until flush).  A transform without advance() forwards its input
+   * watermark unchanged.  TF_OK or a negative code. */
   int (*advance)(void *state, tf_ctx *ctx, int64_t watermark);
 
-  /* Room to grow without changing the major version: always NULL. */
-  void *reserved[13];
-} tf_plugin;
+  /* Optional: the end of input.  Emit what is still held, or a part of it
+   * and return TF_FLUSH_AGAIN to be called again once the host has moved
+   * that part downstream; TF_OK when all is out.  Must be harmless when
+   * called again after TF_OK. */
+  int (*flush)(void *state, tf_ctx *ctx);
+
+  /* Optional: the transform's state, to resume a run (new reference the
+   * host owns / borrowed). */
+  int (*snapshot)(void *state, json_t **snapshot);
+  int (*restore)(void *state, const json_t *snapshot);
+} tf_transform_plugin;
+
+/* A sink: writes records outside. */
+typedef struct tf_sink_plugin {
+  tf_plugin base;
+
+  /* Required: write the batch. */
+  tf_sink_result (*write)(void *state, tf_ctx *ctx, const tf_batch *batch);
+
+  /* Optional: commit what was written (e.g. rename the output into
+   * place).  TF_OK or a negative code.  Must be harmless when called
+   * twice. */
+  int (*flush)(void *state, tf_ctx *ctx);
+
+  /* Optional: the sink's committed state (see the transform's). */
+  int (*snapshot)(void *state, json_t **snapshot);
+  int (*restore)(void *state, const json_t *snapshot);
+} tf_sink_plugin;
+
+/* The whole descriptor behind a base of that kind, or NULL when p is NULL,
+ * of another kind, or too small to be one (struct_size).  Borrowed. */
+const tf_source_plugin *tf_plugin_source(const tf_plugin *p);
+const tf_transform_plugin *tf_plugin_transform(const tf_plugin *p);
+const tf_sink_plugin *tf_plugin_sink(const tf_plugin *p);
+
+/* 1 when descriptor d, a `const type *` (tf_source_plugin, ...), was built
+ * with member m and m is set: how a host reads a member appended after
+ * 2.0.  Members of 2.0 itself are always there (the loader refuses a
+ * descriptor smaller than its kind's 2.0 size). */
+#define TF_PLUGIN_HAS(type, d, m)                                              \
+  ((d)->base.struct_size >= offsetof(type, m) + sizeof((d)->m) &&              \
+   (d)->m != NULL)
 
 /* The entry point's type and its symbol name. */
 typedef const tf_plugin *(*tf_plugin_entry_fn)(void);
 #define TF_PLUGIN_ENTRY_SYMBOL "tf_plugin_entry"
 
-/* Declares the entry point of a plugin module.  MODULE is the module's file
- * name without extension ("source_file" for source_file.la): libtool's
- * MODULE_LTX_ prefix keeps the symbols of several modules apart when they
- * are linked into one binary with -dlpreopen, and libltdl finds the
- * prefixed name first when it opens either form.
+/* Write a descriptor with designated initializers, its first line the
+ * header of its kind, and declare its entry point.  MODULE is the module's
+ * file name without extension ("source_myco" for source_myco.la):
+ * libtool's MODULE_LTX_ prefix keeps the symbols of several modules apart
+ * when they are linked into one binary with -dlpreopen, and libltdl finds
+ * the prefixed name first when it opens either form.
  *
- *   static const tf_plugin my_plugin = {
- *       TF_PLUGIN_HEADER,
- *       .kind = TF_KIND_SOURCE,
- *       .name = "myco",
- *       ...
+ *   static const tf_source_plugin myco = {
+ *       TF_SOURCE_HEADER,
+ *       .base.name = "myco",
+ *       .base.version = "1.0.0",
+ *       .base.description = "Reads MyCo exports.",
+ *       .base.license = "MIT",
+ *       .base.options = myco_options,
+ *       .base.init = myco_init,
+ *       .base.fini = myco_fini,
+ *       .produce = myco_produce,
  *   };
- *   TF_PLUGIN_DEFINE(source_myco, my_plugin)
+ *   TF_SOURCE_PLUGIN(source_myco, myco)
  *
- * Write descriptors with designated initializers, as above: members left
- * out are NULL, and a descriptor keeps compiling when members are appended.
- */
-#define TF_PLUGIN_HEADER                                                       \
-  .abi_major = TF_ABI_MAJOR, .abi_minor = TF_ABI_MINOR,                        \
-  .struct_size = sizeof(tf_plugin)
-#define TF_PLUGIN_DEFINE(MODULE, DESCRIPTOR)                                   \
+ * Members left out are NULL, and a descriptor keeps compiling when members
+ * are appended.  TF_SOURCE_PLUGIN given a tf_sink_plugin (or anything but
+ * a tf_source_plugin) does not compile. */
+#define TF_PLUGIN_HEADER_(TYPE, KIND)                                          \
+  .base.abi_major = TF_ABI_MAJOR, .base.struct_size = sizeof(TYPE),            \
+  .base.kind = KIND
+#define TF_SOURCE_HEADER TF_PLUGIN_HEADER_(tf_source_plugin, TF_KIND_SOURCE)
+#define TF_TRANSFORM_HEADER                                                    \
+  TF_PLUGIN_HEADER_(tf_transform_plugin, TF_KIND_TRANSFORM)
+#define TF_SINK_HEADER TF_PLUGIN_HEADER_(tf_sink_plugin, TF_KIND_SINK)
+
+#define TF_PLUGIN_ENTRY_(MODULE, TYPE, DESCRIPTOR)                             \
   const tf_plugin *MODULE##_LTX_tf_plugin_entry(void);                         \
   const tf_plugin *MODULE##_LTX_tf_plugin_entry(void)                          \
   {                                                                            \
-    return &(DESCRIPTOR);                                                      \
+    const TYPE *d = &(DESCRIPTOR);                                             \
+    return &d->base;                                                           \
   }
+#define TF_SOURCE_PLUGIN(MODULE, DESCRIPTOR)                                   \
+  TF_PLUGIN_ENTRY_(MODULE, tf_source_plugin, DESCRIPTOR)
+#define TF_TRANSFORM_PLUGIN(MODULE, DESCRIPTOR)                                \
+  TF_PLUGIN_ENTRY_(MODULE, tf_transform_plugin, DESCRIPTOR)
+#define TF_SINK_PLUGIN(MODULE, DESCRIPTOR)                                     \
+  TF_PLUGIN_ENTRY_(MODULE, tf_sink_plugin, DESCRIPTOR)
 
 /* "source", "transform", "sink" (or "unknown"). */
 const char *tf_plugin_kind_name(tf_plugin_kind kind);

@@ -4,20 +4,19 @@
  */
 #include "counter_source.h"
 
-static const tf_plugin counter_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "counter",
-    .version = "1.0.0",
-    .description =
+static const tf_source_plugin counter_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "counter",
+    .base.version = "1.0.0",
+    .base.description =
         "Test source: {\"n\": 0}, {\"n\": 1}, ... (conformance control).",
-    .license = "MIT",
-    .options = counter_options,
-    .init = counter_init,
-    .fini = counter_fini,
+    .base.license = "MIT",
+    .base.options = counter_options,
+    .base.init = counter_init,
+    .base.fini = counter_fini,
     .produce = counter_produce,
     .position = counter_position,
     .seek = counter_seek,
 };
 
-TF_PLUGIN_DEFINE(source_counter, counter_plugin)
+TF_SOURCE_PLUGIN(source_counter, counter_plugin)

@@ -24,21 +24,20 @@ static int64_t hasty_watermark(void *state)
   return (((counter *)state)->next + 1) * 1000;
 }
 
-static const tf_plugin hasty_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "hasty",
-    .version = "1.0.0",
-    .description = "Broken on purpose: its watermark runs ahead of its "
-                   "records.",
-    .license = "MIT",
-    .options = counter_options,
-    .init = counter_init,
-    .fini = counter_fini,
+static const tf_source_plugin hasty_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "hasty",
+    .base.version = "1.0.0",
+    .base.description = "Broken on purpose: its watermark runs ahead of its "
+                        "records.",
+    .base.license = "MIT",
+    .base.options = counter_options,
+    .base.init = counter_init,
+    .base.fini = counter_fini,
     .produce = hasty_produce,
     .position = counter_position,
     .seek = counter_seek,
     .watermark = hasty_watermark,
 };
 
-TF_PLUGIN_DEFINE(source_hasty, hasty_plugin)
+TF_SOURCE_PLUGIN(source_hasty, hasty_plugin)

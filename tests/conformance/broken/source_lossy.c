@@ -13,19 +13,18 @@ static int lossy_seek(void *state, const json_t *pos)
   return TF_OK;
 }
 
-static const tf_plugin lossy_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "lossy",
-    .version = "1.0.0",
-    .description = "Broken on purpose: resuming skips a record.",
-    .license = "MIT",
-    .options = counter_options,
-    .init = counter_init,
-    .fini = counter_fini,
+static const tf_source_plugin lossy_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "lossy",
+    .base.version = "1.0.0",
+    .base.description = "Broken on purpose: resuming skips a record.",
+    .base.license = "MIT",
+    .base.options = counter_options,
+    .base.init = counter_init,
+    .base.fini = counter_fini,
     .produce = counter_produce,
     .position = counter_position,
     .seek = lossy_seek,
 };
 
-TF_PLUGIN_DEFINE(source_lossy, lossy_plugin)
+TF_SOURCE_PLUGIN(source_lossy, lossy_plugin)

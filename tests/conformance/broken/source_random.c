@@ -30,20 +30,19 @@ static int random_produce(void *state, tf_ctx *ctx, size_t max)
   return counter_produce(state, ctx, max);
 }
 
-static const tf_plugin random_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_SOURCE,
-    .name = "random",
-    .version = "1.0.0",
-    .description =
+static const tf_source_plugin random_plugin = {
+    TF_SOURCE_HEADER,
+    .base.name = "random",
+    .base.version = "1.0.0",
+    .base.description =
         "Broken on purpose: its first record differs from run to run.",
-    .license = "MIT",
-    .options = counter_options,
-    .init = random_init,
-    .fini = counter_fini,
+    .base.license = "MIT",
+    .base.options = counter_options,
+    .base.init = random_init,
+    .base.fini = counter_fini,
     .produce = random_produce,
     .position = counter_position,
     .seek = counter_seek,
 };
 
-TF_PLUGIN_DEFINE(source_random, random_plugin)
+TF_SOURCE_PLUGIN(source_random, random_plugin)

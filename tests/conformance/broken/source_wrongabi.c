@@ -20,18 +20,17 @@ static int wrongabi_produce(void *state, tf_ctx *ctx, size_t max)
   return TF_DONE;
 }
 
-static const tf_plugin wrongabi_plugin = {
-    .abi_major = TF_ABI_MAJOR + 1,
-    .abi_minor = 0,
-    .struct_size = sizeof(tf_plugin),
-    .kind = TF_KIND_SOURCE,
-    .name = "wrongabi",
-    .version = "1.0.0",
-    .description = "Broken on purpose: built for another ABI major.",
-    .license = "MIT",
-    .init = wrongabi_init,
-    .fini = wrongabi_fini,
+static const tf_source_plugin wrongabi_plugin = {
+    .base.abi_major = TF_ABI_MAJOR + 1,
+    .base.struct_size = sizeof(tf_source_plugin),
+    .base.kind = TF_KIND_SOURCE,
+    .base.name = "wrongabi",
+    .base.version = "1.0.0",
+    .base.description = "Broken on purpose: built for another ABI major.",
+    .base.license = "MIT",
+    .base.init = wrongabi_init,
+    .base.fini = wrongabi_fini,
     .produce = wrongabi_produce,
 };
 
-TF_PLUGIN_DEFINE(source_wrongabi, wrongabi_plugin)
+TF_SOURCE_PLUGIN(source_wrongabi, wrongabi_plugin)

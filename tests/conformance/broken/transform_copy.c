@@ -4,18 +4,17 @@
  */
 #include "copy_transform.h"
 
-static const tf_plugin copy_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "copy",
-    .version = "1.0.0",
-    .description =
+static const tf_transform_plugin copy_plugin = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "copy",
+    .base.version = "1.0.0",
+    .base.description =
         "Test transform: copies records, adding \"copied\" (conformance "
         "control).",
-    .license = "MIT",
-    .init = copier_init,
-    .fini = copier_fini,
+    .base.license = "MIT",
+    .base.init = copier_init,
+    .base.fini = copier_fini,
     .process = copier_process,
 };
 
-TF_PLUGIN_DEFINE(transform_copy, copy_plugin)
+TF_TRANSFORM_PLUGIN(transform_copy, copy_plugin)

@@ -24,17 +24,16 @@ static int crashy_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   return copier_init(ctx, host, cfg, state);
 }
 
-static const tf_plugin crashy_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "crashy",
-    .version = "1.0.0",
-    .description = "Broken on purpose: a zero option crashes init().",
-    .license = "MIT",
-    .options = crashy_options,
-    .init = crashy_init,
-    .fini = copier_fini,
+static const tf_transform_plugin crashy_plugin = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "crashy",
+    .base.version = "1.0.0",
+    .base.description = "Broken on purpose: a zero option crashes init().",
+    .base.license = "MIT",
+    .base.options = crashy_options,
+    .base.init = crashy_init,
+    .base.fini = copier_fini,
     .process = copier_process,
 };
 
-TF_PLUGIN_DEFINE(transform_crashy, crashy_plugin)
+TF_TRANSFORM_PLUGIN(transform_crashy, crashy_plugin)

@@ -20,17 +20,16 @@ static int leaky_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   return TF_OK;
 }
 
-static const tf_plugin leaky_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "leaky",
-    .version = "1.0.0",
-    .description =
+static const tf_transform_plugin leaky_plugin = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "leaky",
+    .base.version = "1.0.0",
+    .base.description =
         "Broken on purpose: fini() does not free what init() allocated.",
-    .license = "MIT",
-    .init = leaky_init,
-    .fini = copier_fini,
+    .base.license = "MIT",
+    .base.init = leaky_init,
+    .base.fini = copier_fini,
     .process = copier_process,
 };
 
-TF_PLUGIN_DEFINE(transform_leaky, leaky_plugin)
+TF_TRANSFORM_PLUGIN(transform_leaky, leaky_plugin)

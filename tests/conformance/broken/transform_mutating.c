@@ -29,16 +29,15 @@ static int mutating_process(void *state, tf_ctx *ctx, const tf_batch *batch)
   return TF_OK;
 }
 
-static const tf_plugin mutating_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "mutating",
-    .version = "1.0.0",
-    .description = "Broken on purpose: changes its input records.",
-    .license = "MIT",
-    .init = copier_init,
-    .fini = copier_fini,
+static const tf_transform_plugin mutating_plugin = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "mutating",
+    .base.version = "1.0.0",
+    .base.description = "Broken on purpose: changes its input records.",
+    .base.license = "MIT",
+    .base.init = copier_init,
+    .base.fini = copier_fini,
     .process = mutating_process,
 };
 
-TF_PLUGIN_DEFINE(transform_mutating, mutating_plugin)
+TF_TRANSFORM_PLUGIN(transform_mutating, mutating_plugin)

@@ -19,18 +19,18 @@ static int picky_check(const tf_config *cfg, tf_problem_fn problem, void *ud)
   return TF_ERR_CONFIG;
 }
 
-static const tf_plugin picky_plugin = {
-    TF_PLUGIN_HEADER,
-    .kind = TF_KIND_TRANSFORM,
-    .name = "picky",
-    .version = "1.0.0",
-    .description = "Broken on purpose: check() refuses what init() accepts.",
-    .license = "MIT",
-    .options = picky_options,
-    .init = copier_init,
-    .fini = copier_fini,
+static const tf_transform_plugin picky_plugin = {
+    TF_TRANSFORM_HEADER,
+    .base.name = "picky",
+    .base.version = "1.0.0",
+    .base.description =
+        "Broken on purpose: check() refuses what init() accepts.",
+    .base.license = "MIT",
+    .base.options = picky_options,
+    .base.init = copier_init,
+    .base.fini = copier_fini,
     .process = copier_process,
-    .check = picky_check,
+    .base.check = picky_check,
 };
 
-TF_PLUGIN_DEFINE(transform_picky, picky_plugin)
+TF_TRANSFORM_PLUGIN(transform_picky, picky_plugin)

@@ -87,7 +87,7 @@ static void teardown(void)
 }
 
 typedef struct instance {
-  const tf_plugin *plugin;
+  const tf_sink_plugin *plugin;
   tf_config *cfg;
   void *state;
 } instance;
@@ -102,18 +102,19 @@ static void start(instance *in, const char *config_json)
   json_t *given = json_loads(config_json, 0, NULL);
 
   ck_assert_ptr_nonnull(given);
-  in->plugin = sink_file_LTX_tf_plugin_entry();
-  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+  in->plugin = tf_plugin_sink(sink_file_LTX_tf_plugin_entry());
+  ck_assert_int_eq(tf_options_validate(in->plugin->base.options, given, NULL,
                                        "config", tmpdir, diag_fail, NULL,
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
-  ck_assert_int_eq(in->plugin->init(&ctx, &host, in->cfg, &in->state), TF_OK);
+  ck_assert_int_eq(in->plugin->base.init(&ctx, &host, in->cfg, &in->state),
+                   TF_OK);
 }
 
 static void stop(instance *in)
 {
-  in->plugin->fini(in->state);
+  in->plugin->base.fini(in->state);
   tf_config_free(in->cfg);
 }
 
@@ -409,31 +410,31 @@ static void keep_problem(void *ud, const char *path, const char *message)
  * and by init() alike, with the same words, and creates nothing. */
 START_TEST(test_unknown_format_is_refused_by_check_and_init)
 {
-  const tf_plugin *p = sink_file_LTX_tf_plugin_entry();
+  const tf_sink_plugin *p = tf_plugin_sink(sink_file_LTX_tf_plugin_entry());
   json_t *given = json_pack("{s:s}", "path", "out/records.txt");
   tf_config *cfg = NULL;
   void *state = NULL;
 
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config",
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
                                        tmpdir, diag_fail, NULL, &cfg),
                    TF_OK);
-  ck_assert_int_eq(p->check(cfg, keep_problem, NULL), TF_ERR_CONFIG);
+  ck_assert_int_eq(p->base.check(cfg, keep_problem, NULL), TF_ERR_CONFIG);
   ck_assert_str_eq(last_problem,
                    "path: cannot tell the format from the name "
                    "\"records.txt\" (.ndjson, .jsonl or .csv, before an "
                    "optional .gz): set \"format\"");
-  ck_assert_int_eq(p->init(&ctx, &host, cfg, &state), TF_ERR_CONFIG);
+  ck_assert_int_eq(p->base.init(&ctx, &host, cfg, &state), TF_ERR_CONFIG);
   ck_assert_str_eq(last_log, last_problem);
   ck_assert_ptr_null(state);
   ck_assert_int_eq(entries(tmpdir), 0);
   tf_config_free(cfg);
   json_decref(given);
   given = json_pack("{s:s, s:s}", "path", "records.txt", "format", "csv");
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config",
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
                                        tmpdir, diag_fail, NULL, &cfg),
                    TF_OK);
   last_problem[0] = '\0';
-  ck_assert_int_eq(p->check(cfg, keep_problem, NULL), TF_OK);
+  ck_assert_int_eq(p->base.check(cfg, keep_problem, NULL), TF_OK);
   ck_assert_str_eq(last_problem, "");
   tf_config_free(cfg);
   json_decref(given);

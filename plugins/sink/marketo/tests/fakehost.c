@@ -155,14 +155,14 @@ int fake_sink_start(fake_sink *sink, const char *config_json)
   int rc;
 
   ck_assert_msg(given != NULL, "bad test config: %s", err.text);
-  sink->plugin = sink_marketo_LTX_tf_plugin_entry();
+  sink->plugin = tf_plugin_sink(sink_marketo_LTX_tf_plugin_entry());
   sink->state = NULL;
-  ck_assert_int_eq(tf_options_validate(sink->plugin->options, given, NULL,
+  ck_assert_int_eq(tf_options_validate(sink->plugin->base.options, given, NULL,
                                        "config", NULL, diag_fail, NULL,
                                        &sink->cfg),
                    TF_OK);
   json_decref(given);
-  rc = sink->plugin->init(fake_ctx, &fake_host, sink->cfg, &sink->state);
+  rc = sink->plugin->base.init(fake_ctx, &fake_host, sink->cfg, &sink->state);
   if (rc != TF_OK)
     ck_assert_ptr_null(sink->state);
   return rc;
@@ -196,7 +196,7 @@ tf_sink_result fake_sink_write_json(fake_sink *sink, const json_t *records,
 void fake_sink_stop(fake_sink *sink)
 {
   if (sink->state)
-    sink->plugin->fini(sink->state);
+    sink->plugin->base.fini(sink->state);
   sink->state = NULL;
   tf_config_free(sink->cfg);
   sink->cfg = NULL;

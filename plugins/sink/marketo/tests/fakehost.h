@@ -39,7 +39,7 @@ const char *fake_log_text(void);
 
 /* A running sink instance. */
 typedef struct fake_sink {
-  const tf_plugin *plugin;
+  const tf_sink_plugin *plugin;
   tf_config *cfg;
   void *state;
 } fake_sink;

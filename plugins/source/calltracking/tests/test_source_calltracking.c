@@ -449,16 +449,17 @@ static void diag_fail(void *ud, const char *path, const char *message)
 /* Starts the plugin with a config, base folder tests/data. */
 static int start(const char *config_json, tf_config **cfg, void **state)
 {
-  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_calltracking_LTX_tf_plugin_entry());
   json_t *given = json_loads(config_json, 0, NULL);
 
   ck_assert_ptr_nonnull(given);
-  ck_assert_int_eq(tf_options_validate(plugin->options, given, NULL, "config",
-                                       CALLTRACKING_FIXTURES, diag_fail, NULL,
-                                       cfg),
+  ck_assert_int_eq(tf_options_validate(plugin->base.options, given, NULL,
+                                       "config", CALLTRACKING_FIXTURES,
+                                       diag_fail, NULL, cfg),
                    TF_OK);
   json_decref(given);
-  return plugin->init(collect_ctx, &collect_host, *cfg, state);
+  return plugin->base.init(collect_ctx, &collect_host, *cfg, state);
 }
 
 START_TEST(test_empty_bizible_id_field_fails_init)
@@ -478,15 +479,16 @@ END_TEST
 
 START_TEST(test_record_type_must_be_task_or_ctm_call)
 {
-  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
-  const tf_option *opt = tf_options_find(plugin->options, "record_type");
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_calltracking_LTX_tf_plugin_entry());
+  const tf_option *opt = tf_options_find(plugin->base.options, "record_type");
 
   ck_assert_ptr_nonnull(opt);
   ck_assert_str_eq(opt->default_value, "task");
   ck_assert_str_eq(opt->allowed[0], "task");
   ck_assert_str_eq(opt->allowed[1], "ctm_call");
   ck_assert_ptr_null(opt->allowed[2]);
-  ck_assert_ptr_nonnull(tf_options_find(plugin->options, "path"));
+  ck_assert_ptr_nonnull(tf_options_find(plugin->base.options, "path"));
 }
 END_TEST
 
@@ -494,7 +496,8 @@ END_TEST
 
 static void run_fixture(const char *config_json)
 {
-  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_calltracking_LTX_tf_plugin_entry());
   tf_config *cfg;
   void *state;
   int rc;
@@ -504,7 +507,7 @@ static void run_fixture(const char *config_json)
     rc = plugin->produce(state, collect_ctx, 3);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
-  plugin->fini(state);
+  plugin->base.fini(state);
   tf_config_free(cfg);
 }
 
@@ -579,7 +582,8 @@ END_TEST
  * TF_MORE appends the watermark to wms and checks it never goes back. */
 static void run_watching(void *state, json_t *wms)
 {
-  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_calltracking_LTX_tf_plugin_entry());
   int64_t last = TF_WATERMARK_UNKNOWN;
   int rc;
 
@@ -653,7 +657,8 @@ END_TEST
 
 START_TEST(test_resumed_calls_keep_the_latest_time)
 {
-  const tf_plugin *plugin = source_calltracking_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_calltracking_LTX_tf_plugin_entry());
   json_t *wms = json_array(), *pos;
   tf_config *cfg;
   void *state;

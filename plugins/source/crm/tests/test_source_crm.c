@@ -381,32 +381,34 @@ static void diag_collect(void *ud, const char *path, const char *message)
  * returns what tf_options_validate returned. */
 static int configure(const char *config_json, tf_config **cfg)
 {
-  const tf_plugin *plugin = source_crm_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_crm_LTX_tf_plugin_entry());
   json_t *given = json_loads(config_json, 0, NULL);
   int rc;
 
   ck_assert_ptr_nonnull(given);
-  rc = tf_options_validate(plugin->options, given, NULL, "config", CRM_FIXTURES,
-                           diag_collect, NULL, cfg);
+  rc = tf_options_validate(plugin->base.options, given, NULL, "config",
+                           CRM_FIXTURES, diag_collect, NULL, cfg);
   json_decref(given);
   return rc;
 }
 
 static void run_fixture(const char *config_json)
 {
-  const tf_plugin *plugin = source_crm_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_crm_LTX_tf_plugin_entry());
   tf_config *cfg;
   void *state;
   int rc;
 
   ck_assert_int_eq(configure(config_json, &cfg), TF_OK);
-  ck_assert_int_eq(plugin->init(collect_ctx, &collect_host, cfg, &state),
+  ck_assert_int_eq(plugin->base.init(collect_ctx, &collect_host, cfg, &state),
                    TF_OK);
   do {
     rc = plugin->produce(state, collect_ctx, 2);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
-  plugin->fini(state);
+  plugin->base.fini(state);
   tf_config_free(cfg);
 }
 
@@ -517,22 +519,23 @@ END_TEST
   "\"sorted_by_time\": true}"
 
 typedef struct instance {
-  const tf_plugin *plugin;
+  const tf_source_plugin *plugin;
   tf_config *cfg;
   void *state;
 } instance;
 
 static void start(instance *in, const char *config_json)
 {
-  in->plugin = source_crm_LTX_tf_plugin_entry();
+  in->plugin = tf_plugin_source(source_crm_LTX_tf_plugin_entry());
   ck_assert_int_eq(configure(config_json, &in->cfg), TF_OK);
   ck_assert_int_eq(
-      in->plugin->init(collect_ctx, &collect_host, in->cfg, &in->state), TF_OK);
+      in->plugin->base.init(collect_ctx, &collect_host, in->cfg, &in->state),
+      TF_OK);
 }
 
 static void stop(instance *in)
 {
-  in->plugin->fini(in->state);
+  in->plugin->base.fini(in->state);
   tf_config_free(in->cfg);
 }
 

@@ -18,7 +18,7 @@ const tf_plugin *source_drift_LTX_tf_plugin_entry(void);
 
 /* A running plugin instance and its config. */
 typedef struct instance {
-  const tf_plugin *plugin;
+  const tf_source_plugin *plugin;
   tf_config *cfg;
   void *state;
 } instance;
@@ -46,14 +46,14 @@ static int start(instance *in, const char *config_json)
   int rc;
 
   ck_assert_ptr_nonnull(given);
-  in->plugin = source_drift_LTX_tf_plugin_entry();
+  in->plugin = tf_plugin_source(source_drift_LTX_tf_plugin_entry());
   in->state = NULL;
-  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+  ck_assert_int_eq(tf_options_validate(in->plugin->base.options, given, NULL,
                                        "config", DRIFT_FIXTURES, diag_fail,
                                        NULL, &in->cfg),
                    TF_OK);
   json_decref(given);
-  rc = in->plugin->init(&fake_ctx, &fake_host, in->cfg, &in->state);
+  rc = in->plugin->base.init(&fake_ctx, &fake_host, in->cfg, &in->state);
   if (rc != TF_OK)
     tf_config_free(in->cfg);
   return rc;
@@ -61,7 +61,7 @@ static int start(instance *in, const char *config_json)
 
 static void stop(instance *in)
 {
-  in->plugin->fini(in->state);
+  in->plugin->base.fini(in->state);
   tf_config_free(in->cfg);
 }
 
@@ -128,23 +128,24 @@ static void expect_reject(size_t i, const char *code, const char *file,
 
 START_TEST(source_drift_descriptor_and_options)
 {
-  const tf_plugin *p = source_drift_LTX_tf_plugin_entry();
+  const tf_source_plugin *p =
+      tf_plugin_source(source_drift_LTX_tf_plugin_entry());
   const tf_option *o;
 
-  ck_assert_int_eq(p->kind, TF_KIND_SOURCE);
-  ck_assert_str_eq(p->name, "drift");
-  ck_assert_ptr_nonnull(tf_options_find(p->options, "path"));
-  ck_assert_ptr_nonnull(tf_options_find(p->options, "csv_empty_as_null"));
-  o = tf_options_find(p->options, "chat_enabled");
+  ck_assert_int_eq(p->base.kind, TF_KIND_SOURCE);
+  ck_assert_str_eq(p->base.name, "drift");
+  ck_assert_ptr_nonnull(tf_options_find(p->base.options, "path"));
+  ck_assert_ptr_nonnull(tf_options_find(p->base.options, "csv_empty_as_null"));
+  o = tf_options_find(p->base.options, "chat_enabled");
   ck_assert_ptr_nonnull(o);
   ck_assert_int_eq(o->type, TF_OPT_BOOL);
   ck_assert_str_eq(o->default_value, "true");
-  o = tf_options_find(p->options, "bizible_id_attribute");
+  o = tf_options_find(p->base.options, "bizible_id_attribute");
   ck_assert_ptr_nonnull(o);
   ck_assert_str_eq(o->default_value, "biz_uid");
   ck_assert_ptr_null(p->position);
   ck_assert_ptr_null(p->seek);
-  o = tf_options_find(p->options, "sorted_by_time");
+  o = tf_options_find(p->base.options, "sorted_by_time");
   ck_assert_ptr_nonnull(o);
   ck_assert_int_eq(o->type, TF_OPT_BOOL);
   ck_assert_str_eq(o->default_value, "false");

@@ -117,7 +117,7 @@ static void write_text(const char *name, const char *text)
 
 /* A running plugin instance and its config. */
 typedef struct instance {
-  const tf_plugin *plugin;
+  const tf_source_plugin *plugin;
   tf_config *cfg;
   void *state;
 } instance;
@@ -134,14 +134,14 @@ static int start(instance *in, const char *config_json)
   int rc;
 
   ck_assert_ptr_nonnull(given);
-  in->plugin = source_file_LTX_tf_plugin_entry();
+  in->plugin = tf_plugin_source(source_file_LTX_tf_plugin_entry());
   in->state = NULL;
-  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+  ck_assert_int_eq(tf_options_validate(in->plugin->base.options, given, NULL,
                                        "config", tmpdir, diag_fail, NULL,
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
-  rc = in->plugin->init(&ctx, &host, in->cfg, &in->state);
+  rc = in->plugin->base.init(&ctx, &host, in->cfg, &in->state);
   if (rc != TF_OK)
     tf_config_free(in->cfg);
   return rc;
@@ -149,7 +149,7 @@ static int start(instance *in, const char *config_json)
 
 static void stop(instance *in)
 {
-  in->plugin->fini(in->state);
+  in->plugin->base.fini(in->state);
   tf_config_free(in->cfg);
 }
 
@@ -714,7 +714,8 @@ static void diag_ignore(void *ud, const char *path, const char *message)
 
 START_TEST(test_sorted_by_time_needs_time_field)
 {
-  const tf_plugin *plugin = source_file_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_file_LTX_tf_plugin_entry());
   json_t *given =
       json_pack("{s:s, s:b}", "path", "a.ndjson", "sorted_by_time", 1);
   json_t *problems = json_array();
@@ -722,10 +723,12 @@ START_TEST(test_sorted_by_time_needs_time_field)
   instance in;
 
   write_text("a.ndjson", "{}\n");
-  ck_assert_int_eq(tf_options_validate(plugin->options, given, NULL, "config",
-                                       tmpdir, diag_ignore, NULL, &cfg),
+  ck_assert_int_eq(tf_options_validate(plugin->base.options, given, NULL,
+                                       "config", tmpdir, diag_ignore, NULL,
+                                       &cfg),
                    TF_OK);
-  ck_assert_int_eq(plugin->check(cfg, keep_problem, problems), TF_ERR_CONFIG);
+  ck_assert_int_eq(plugin->base.check(cfg, keep_problem, problems),
+                   TF_ERR_CONFIG);
   ck_assert_uint_eq(json_array_size(problems), 1);
   ck_assert_str_eq(
       json_string_value(json_object_get(json_array_get(problems, 0), "path")),

@@ -369,24 +369,26 @@ static void diag_fail(void *ud, const char *path, const char *message)
 /* Runs the plugin over a fixture file until it is done. */
 static void run_fixture(const char *config_json)
 {
-  const tf_plugin *plugin = source_web_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_web_LTX_tf_plugin_entry());
   json_t *given = json_loads(config_json, 0, NULL);
   tf_config *cfg;
   void *state;
   int rc;
 
   ck_assert_ptr_nonnull(given);
-  ck_assert_int_eq(tf_options_validate(plugin->options, given, NULL, "config",
-                                       WEB_FIXTURES, diag_fail, NULL, &cfg),
+  ck_assert_int_eq(tf_options_validate(plugin->base.options, given, NULL,
+                                       "config", WEB_FIXTURES, diag_fail, NULL,
+                                       &cfg),
                    TF_OK);
   json_decref(given);
-  ck_assert_int_eq(plugin->init(collect_ctx, &collect_host, cfg, &state),
+  ck_assert_int_eq(plugin->base.init(collect_ctx, &collect_host, cfg, &state),
                    TF_OK);
   do {
     rc = plugin->produce(state, collect_ctx, 4);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
-  plugin->fini(state);
+  plugin->base.fini(state);
   tf_config_free(cfg);
 }
 
@@ -440,16 +442,17 @@ END_TEST
 
 START_TEST(test_options_are_the_file_source_options)
 {
-  const tf_plugin *plugin = source_web_LTX_tf_plugin_entry();
+  const tf_source_plugin *plugin =
+      tf_plugin_source(source_web_LTX_tf_plugin_entry());
 
-  ck_assert_str_eq(plugin->name, "web");
-  ck_assert_int_eq(plugin->kind, TF_KIND_SOURCE);
-  ck_assert_ptr_nonnull(tf_options_find(plugin->options, "path"));
-  ck_assert_ptr_nonnull(tf_options_find(plugin->options, "compression"));
+  ck_assert_str_eq(plugin->base.name, "web");
+  ck_assert_int_eq(plugin->base.kind, TF_KIND_SOURCE);
+  ck_assert_ptr_nonnull(tf_options_find(plugin->base.options, "path"));
+  ck_assert_ptr_nonnull(tf_options_find(plugin->base.options, "compression"));
   ck_assert_str_eq(
-      tf_options_find(plugin->options, "sorted_by_time")->default_value,
+      tf_options_find(plugin->base.options, "sorted_by_time")->default_value,
       "false");
-  ck_assert_uint_eq(tf_options_count(plugin->options), 7);
+  ck_assert_uint_eq(tf_options_count(plugin->base.options), 7);
   ck_assert_ptr_nonnull(plugin->watermark);
 }
 END_TEST
@@ -464,7 +467,7 @@ END_TEST
 #define SORTED "{\"path\": \"sorted-*.ndjson\", \"sorted_by_time\": true}"
 
 typedef struct instance {
-  const tf_plugin *plugin;
+  const tf_source_plugin *plugin;
   tf_config *cfg;
   void *state;
 } instance;
@@ -474,19 +477,20 @@ static void start(instance *in, const char *config_json)
   json_t *given = json_loads(config_json, 0, NULL);
 
   ck_assert_ptr_nonnull(given);
-  in->plugin = source_web_LTX_tf_plugin_entry();
-  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+  in->plugin = tf_plugin_source(source_web_LTX_tf_plugin_entry());
+  ck_assert_int_eq(tf_options_validate(in->plugin->base.options, given, NULL,
                                        "config", WEB_FIXTURES, diag_fail, NULL,
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
   ck_assert_int_eq(
-      in->plugin->init(collect_ctx, &collect_host, in->cfg, &in->state), TF_OK);
+      in->plugin->base.init(collect_ctx, &collect_host, in->cfg, &in->state),
+      TF_OK);
 }
 
 static void stop(instance *in)
 {
-  in->plugin->fini(in->state);
+  in->plugin->base.fini(in->state);
   tf_config_free(in->cfg);
 }
 

@@ -102,14 +102,14 @@ int try_start(instance *in, const char *config_json)
   json_t *given = json_loads(config_json, 0, NULL);
 
   ck_assert_msg(given != NULL, "bad test config: %s", config_json);
-  in->plugin = transform_dedupe_LTX_tf_plugin_entry();
+  in->plugin = tf_plugin_transform(transform_dedupe_LTX_tf_plugin_entry());
   in->state = NULL;
-  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+  ck_assert_int_eq(tf_options_validate(in->plugin->base.options, given, NULL,
                                        "config", NULL, diag_fail, NULL,
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
-  return in->plugin->init(&ctx, &host, in->cfg, &in->state);
+  return in->plugin->base.init(&ctx, &host, in->cfg, &in->state);
 }
 
 /* Appends "error: PATH: message" (as init() logs it) to the text ud. */
@@ -124,11 +124,12 @@ static void collect_problem(void *ud, const char *path, const char *message)
 
 int check_config(const tf_config *cfg, char problems[8192])
 {
-  const tf_plugin *p = transform_dedupe_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_dedupe_LTX_tf_plugin_entry());
 
   problems[0] = '\0';
-  ck_assert_ptr_nonnull(p->check);
-  return p->check(cfg, collect_problem, problems);
+  ck_assert_ptr_nonnull(p->base.check);
+  return p->base.check(cfg, collect_problem, problems);
 }
 
 void start(instance *in, const char *config_json)
@@ -160,7 +161,7 @@ void start_refused(const char *config_json)
 
 void stop(instance *in)
 {
-  in->plugin->fini(in->state);
+  in->plugin->base.fini(in->state);
   tf_config_free(in->cfg);
 }
 

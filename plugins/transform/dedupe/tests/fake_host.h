@@ -18,7 +18,7 @@ extern json_t *fake_metrics;   /* {"name": total} */
 extern char fake_logs[8192];   /* every line logged, one a line */
 
 typedef struct instance {
-  const tf_plugin *plugin;
+  const tf_transform_plugin *plugin;
   tf_config *cfg;
   void *state;
 } instance;

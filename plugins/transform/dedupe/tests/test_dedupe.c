@@ -36,22 +36,22 @@ static void add_dated(const char *id, const char *date)
 
 START_TEST(descriptor)
 {
-  const tf_plugin *p = transform_dedupe_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_dedupe_LTX_tf_plugin_entry());
   size_t i;
 
-  ck_assert_int_eq(p->abi_major, TF_ABI_MAJOR);
-  ck_assert_int_eq(p->kind, TF_KIND_TRANSFORM);
-  ck_assert_str_eq(p->name, "dedupe");
+  ck_assert_ptr_nonnull(p);
+  ck_assert_int_eq(p->base.abi_major, TF_ABI_MAJOR);
+  ck_assert_int_eq(p->base.kind, TF_KIND_TRANSFORM);
+  ck_assert_str_eq(p->base.name, "dedupe");
   ck_assert_ptr_nonnull(p->process);
   ck_assert_ptr_nonnull(p->flush);
   ck_assert_ptr_nonnull(p->snapshot);
   ck_assert_ptr_nonnull(p->restore);
-  ck_assert_ptr_null(p->produce);
-  ck_assert_ptr_null(p->write);
-  ck_assert_uint_eq(tf_options_count(p->options), 6);
-  for (i = 0; p->options[i].name; i++)
-    ck_assert_ptr_nonnull(p->options[i].description);
-  ck_assert_str_eq(tf_options_find(p->options, "window")->default_value,
+  ck_assert_uint_eq(tf_options_count(p->base.options), 6);
+  for (i = 0; p->base.options[i].name; i++)
+    ck_assert_ptr_nonnull(p->base.options[i].description);
+  ck_assert_str_eq(tf_options_find(p->base.options, "window")->default_value,
                    "100000");
 }
 END_TEST
@@ -633,12 +633,13 @@ END_TEST
 
 START_TEST(window_as_json_number_is_refused_by_host)
 {
-  const tf_plugin *p = transform_dedupe_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_dedupe_LTX_tf_plugin_entry());
   json_t *given = json_pack("{s:i}", "window", 100);
   tf_config *cfg = NULL;
 
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
-                                       NULL, NULL, &cfg),
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
+                                       NULL, NULL, NULL, &cfg),
                    TF_ERR_CONFIG);
   ck_assert_ptr_null(cfg);
   json_decref(given);
@@ -677,7 +678,8 @@ END_TEST
 
 START_TEST(check_reports_each_problem_at_its_path)
 {
-  const tf_plugin *p = transform_dedupe_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_dedupe_LTX_tf_plugin_entry());
   json_t *given = json_loads("{\"key\": [\"a\", \"\"], \"window\": \"500\","
                              " \"max_entries\": 10,"
                              " \"chat_campaign_ids\": []}",
@@ -685,8 +687,8 @@ START_TEST(check_reports_each_problem_at_its_path)
   char problems[8192];
   tf_config *cfg = NULL;
 
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
-                                       NULL, NULL, &cfg),
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
+                                       NULL, NULL, NULL, &cfg),
                    TF_OK);
   ck_assert_int_eq(check_config(cfg, problems), TF_ERR_CONFIG);
   ck_assert_str_eq(problems,

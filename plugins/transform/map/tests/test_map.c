@@ -88,7 +88,7 @@ static void teardown(void)
 }
 
 typedef struct instance {
-  const tf_plugin *plugin;
+  const tf_transform_plugin *plugin;
   tf_config *cfg;
   void *state;
 } instance;
@@ -104,14 +104,14 @@ static int try_start(instance *in, const char *config_json)
   json_t *given = json_loads(config_json, 0, NULL);
 
   ck_assert_ptr_nonnull(given);
-  in->plugin = transform_map_LTX_tf_plugin_entry();
+  in->plugin = tf_plugin_transform(transform_map_LTX_tf_plugin_entry());
   in->state = NULL;
-  ck_assert_int_eq(tf_options_validate(in->plugin->options, given, NULL,
+  ck_assert_int_eq(tf_options_validate(in->plugin->base.options, given, NULL,
                                        "config", NULL, diag_fail, NULL,
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
-  return in->plugin->init(&ctx, &host, in->cfg, &in->state);
+  return in->plugin->base.init(&ctx, &host, in->cfg, &in->state);
 }
 
 /* Appends "PATH: message" (as init() logs it) to the text ud. */
@@ -128,8 +128,8 @@ static void collect_problem(void *ud, const char *path, const char *message)
 static int check_config(const instance *in, char problems[sizeof(logs)])
 {
   problems[0] = '\0';
-  ck_assert_ptr_nonnull(in->plugin->check);
-  return in->plugin->check(in->cfg, collect_problem, problems);
+  ck_assert_ptr_nonnull(in->plugin->base.check);
+  return in->plugin->base.check(in->cfg, collect_problem, problems);
 }
 
 /* init accepts the config without a word, and so does check(). */
@@ -159,7 +159,7 @@ static void start_refused(const char *config_json)
 
 static void stop(instance *in)
 {
-  in->plugin->fini(in->state);
+  in->plugin->base.fini(in->state);
   tf_config_free(in->cfg);
 }
 
@@ -231,21 +231,22 @@ static void assert_logged(const char *text)
 
 START_TEST(descriptor)
 {
-  const tf_plugin *p = transform_map_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_map_LTX_tf_plugin_entry());
   size_t i;
 
-  ck_assert_int_eq(p->abi_major, TF_ABI_MAJOR);
-  ck_assert_int_eq(p->kind, TF_KIND_TRANSFORM);
-  ck_assert_str_eq(p->name, "map");
-  ck_assert_str_eq(p->version, "0.1.0");
-  ck_assert_str_eq(p->license, "MIT");
+  ck_assert_int_eq(p->base.abi_major, TF_ABI_MAJOR);
+  ck_assert_int_eq(p->base.kind, TF_KIND_TRANSFORM);
+  ck_assert_str_eq(p->base.name, "map");
+  ck_assert_str_eq(p->base.version, "0.1.0");
+  ck_assert_str_eq(p->base.license, "MIT");
   ck_assert_ptr_nonnull(p->process);
   ck_assert_ptr_null(p->snapshot);
   ck_assert_ptr_null(p->restore);
-  ck_assert_uint_eq(tf_options_count(p->options), 4);
-  for (i = 0; p->options[i].name; i++)
-    ck_assert_ptr_nonnull(p->options[i].description);
-  ck_assert_uint_eq(tf_options_find(p->options, "fields")->flags &
+  ck_assert_uint_eq(tf_options_count(p->base.options), 4);
+  for (i = 0; p->base.options[i].name; i++)
+    ck_assert_ptr_nonnull(p->base.options[i].description);
+  ck_assert_uint_eq(tf_options_find(p->base.options, "fields")->flags &
                         TF_OPT_REQUIRED,
                     TF_OPT_REQUIRED);
 }
@@ -600,12 +601,13 @@ END_TEST
 
 START_TEST(fields_required)
 {
-  const tf_plugin *p = transform_map_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_map_LTX_tf_plugin_entry());
   json_t *given = json_pack("{s:b}", "drop_unmapped", 1);
   tf_config *cfg = NULL;
 
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
-                                       NULL, NULL, &cfg),
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
+                                       NULL, NULL, NULL, &cfg),
                    TF_ERR_CONFIG);
   ck_assert_ptr_null(cfg);
   json_decref(given);

@@ -195,19 +195,20 @@ int fake_start(fake_stage *st, const char *config_json)
   json_t *given = json_loads(config_json, 0, NULL);
 
   ck_assert_ptr_nonnull(given);
-  st->plugin = transform_session_merge_LTX_tf_plugin_entry();
+  st->plugin =
+      tf_plugin_transform(transform_session_merge_LTX_tf_plugin_entry());
   st->state = NULL;
-  ck_assert_int_eq(tf_options_validate(st->plugin->options, given, NULL,
+  ck_assert_int_eq(tf_options_validate(st->plugin->base.options, given, NULL,
                                        "config", NULL, diag_fail, NULL,
                                        &st->cfg),
                    TF_OK);
   json_decref(given);
-  return st->plugin->init(fake_ctx, &fake_host, st->cfg, &st->state);
+  return st->plugin->base.init(fake_ctx, &fake_host, st->cfg, &st->state);
 }
 
 void fake_stop(fake_stage *st)
 {
-  st->plugin->fini(st->state);
+  st->plugin->base.fini(st->state);
   tf_config_free(st->cfg);
 }
 

@@ -41,7 +41,7 @@ tf_record *fake_record(const char *json);
 
 /* One running plugin instance. */
 typedef struct fake_stage {
-  const tf_plugin *plugin;
+  const tf_transform_plugin *plugin;
   tf_config *cfg;
   void *state;
 } fake_stage;

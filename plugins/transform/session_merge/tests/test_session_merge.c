@@ -1057,7 +1057,7 @@ END_TEST
 
 START_TEST(descriptor_names_the_transform_and_its_options)
 {
-  const tf_plugin *p;
+  const tf_transform_plugin *p;
   static const char *const names[] = {
       "session_timeout",  "chat_enabled",  "emit_web_visits", "channel_rules",
       "allowed_lateness", "memory_budget", "spill_dir",       NULL};
@@ -1065,19 +1065,20 @@ START_TEST(descriptor_names_the_transform_and_its_options)
 
   start("{}");
   p = st.plugin;
-  ck_assert_str_eq(p->name, "session_merge");
-  ck_assert_int_eq(p->kind, TF_KIND_TRANSFORM);
-  ck_assert_int_eq(p->abi_major, TF_ABI_MAJOR);
+  ck_assert_str_eq(p->base.name, "session_merge");
+  ck_assert_int_eq(p->base.kind, TF_KIND_TRANSFORM);
+  ck_assert_int_eq(p->base.abi_major, TF_ABI_MAJOR);
   for (i = 0; names[i]; i++) {
-    const tf_option *o = tf_options_find(p->options, names[i]);
+    const tf_option *o = tf_options_find(p->base.options, names[i]);
 
     ck_assert_ptr_nonnull(o);
     ck_assert_ptr_nonnull(o->description);
   }
-  ck_assert_uint_eq(tf_options_count(p->options), 7);
+  ck_assert_uint_eq(tf_options_count(p->base.options), 7);
   ck_assert_ptr_nonnull(p->advance);
   ck_assert_str_eq(
-      tf_options_find(p->options, "session_timeout")->default_value, "30m");
+      tf_options_find(p->base.options, "session_timeout")->default_value,
+      "30m");
   ck_assert_int_eq(tf_config_int(st.cfg, "allowed_lateness"), 0);
   ck_assert_int_eq(tf_config_int(st.cfg, "memory_budget"), 256 << 20);
 }
@@ -1096,13 +1097,14 @@ static void keep_diag(void *ud, const char *path, const char *message)
  * other element before the plugin starts. */
 START_TEST(channel_rules_that_are_not_objects_are_refused)
 {
-  const tf_plugin *p = transform_session_merge_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_session_merge_LTX_tf_plugin_entry());
   json_t *given = json_loads("{\"channel_rules\": [\"Paid Social\"]}", 0, NULL);
   tf_config *cfg = NULL;
   char diag[256] = "";
 
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
-                                       keep_diag, diag, &cfg),
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
+                                       NULL, keep_diag, diag, &cfg),
                    TF_ERR_CONFIG);
   ck_assert_ptr_null(cfg);
   ck_assert_str_eq(diag,
@@ -1115,7 +1117,8 @@ END_TEST
  * config (the host adds the stage's), before init() would. */
 START_TEST(check_reports_channel_rule_problems_at_their_paths)
 {
-  const tf_plugin *p = transform_session_merge_LTX_tf_plugin_entry();
+  const tf_transform_plugin *p =
+      tf_plugin_transform(transform_session_merge_LTX_tf_plugin_entry());
   json_t *given =
       json_loads("{\"channel_rules\": [{\"channel\": \"Social\", \"match\": "
                  "{\"utm_source\": [\"x\"]}}, {\"channel\": \"Paid Social\", "
@@ -1124,11 +1127,11 @@ START_TEST(check_reports_channel_rule_problems_at_their_paths)
   tf_config *cfg = NULL;
   char diag[256] = "";
 
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
-                                       NULL, NULL, &cfg),
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
+                                       NULL, NULL, NULL, &cfg),
                    TF_OK);
-  ck_assert_ptr_nonnull(p->check);
-  ck_assert_int_eq(p->check(cfg, keep_diag, diag), TF_ERR_CONFIG);
+  ck_assert_ptr_nonnull(p->base.check);
+  ck_assert_int_eq(p->base.check(cfg, keep_diag, diag), TF_ERR_CONFIG);
   ck_assert_str_eq(diag, "channel_rules[1].match.utm_mediun: unknown condition "
                          "(expected utm_source, utm_medium, utm_campaign, "
                          "utm_term, utm_content, referrer_host, page_host or "
@@ -1138,11 +1141,11 @@ START_TEST(check_reports_channel_rule_problems_at_their_paths)
   given = json_loads("{\"channel_rules\": [{\"channel\": \"Social\", "
                      "\"match\": {\"utm_source\": [\"x\"]}}]}",
                      0, NULL);
-  ck_assert_int_eq(tf_options_validate(p->options, given, NULL, "config", NULL,
-                                       NULL, NULL, &cfg),
+  ck_assert_int_eq(tf_options_validate(p->base.options, given, NULL, "config",
+                                       NULL, NULL, NULL, &cfg),
                    TF_OK);
   diag[0] = '\0';
-  ck_assert_int_eq(p->check(cfg, keep_diag, diag), TF_OK);
+  ck_assert_int_eq(p->base.check(cfg, keep_diag, diag), TF_OK);
   ck_assert_str_eq(diag, "");
   tf_config_free(cfg);
   json_decref(given);

@@ -13,33 +13,33 @@
 
 #define TF_CLI_MAX_PATHS 32
 
-typedef struct tf_cli_args {
+typedef struct tf__cli_args {
   const char *command;
   const char *target; /* PIPELINE.json or PLUGIN */
   const char *plugin_paths[TF_CLI_MAX_PATHS];
   size_t n_plugin_paths;
   const char *state_dir;
   int json;
-  tf_run_options run;
-} tf_cli_args;
+  tf__run_options run;
+} tf__cli_args;
 
 /* Parses argv after the command name.  2 on a usage error (printed). */
-int tf_cli_parse(int argc, char **argv, tf_cli_args *args);
+int tf__cli_parse(int argc, char **argv, tf__cli_args *args);
 
-int tf_cmd_run(const tf_cli_args *args);
-int tf_cmd_validate(const tf_cli_args *args);
-int tf_cmd_plugins(const tf_cli_args *args);
-int tf_cmd_inspect(const tf_cli_args *args);
+int tf__cmd_run(const tf__cli_args *args);
+int tf__cmd_validate(const tf__cli_args *args);
+int tf__cmd_plugins(const tf__cli_args *args);
+int tf__cmd_inspect(const tf__cli_args *args);
 /* `new-plugin`: parses its own arguments (those after the command). */
-int tf_cmd_new_plugin(int argc, char **argv);
+int tf__cmd_new_plugin(int argc, char **argv);
 
 /* The value of the option NAME at argv[*i], given as "NAME VALUE" (then *i
  * moves past VALUE) or "NAME=VALUE"; NULL when argv[*i] is not NAME or
  * the value is missing.  Borrowed from argv. */
-const char *tf_cli_option_value(int argc, char **argv, int *i,
-                                const char *name);
+const char *tf__cli_option_value(int argc, char **argv, int *i,
+                                 const char *name);
 
 /* The loader for args->plugin_paths, or NULL after printing why. */
-struct tf_loader *tf_cli_loader(const tf_cli_args *args);
+struct tf__loader *tf__cli_loader(const tf__cli_args *args);
 
 #endif

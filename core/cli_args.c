@@ -6,7 +6,8 @@
 
 #include "cli.h"
 
-const char *tf_cli_option_value(int argc, char **argv, int *i, const char *name)
+const char *tf__cli_option_value(int argc, char **argv, int *i,
+                                 const char *name)
 {
   size_t n = strlen(name);
 

@@ -79,7 +79,7 @@ static int parse(int argc, char **argv, new_plugin *np)
     return usage_error("--kind takes source, transform or sink", "");
   if (!np->name)
     return usage_error("no NAME given", "");
-  if (!tf_loader_valid_name(np->name))
+  if (!tf__loader_valid_name(np->name))
     return usage_error("plugin names use only a-z, 0-9 and _: ", np->name);
   if (!np->dir)
     np->dir = np->name;
@@ -210,7 +210,7 @@ static int make_dirs(const char *dir)
   return 0;
 }
 
-int tf_cmd_new_plugin(int argc, char **argv)
+int tf__cmd_new_plugin(int argc, char **argv)
 {
   new_plugin np;
   size_t i;

@@ -13,15 +13,15 @@ typedef struct listing {
   size_t n;
 } listing;
 
-static void list_one(void *ud, const tf_loaded_plugin *p)
+static void list_one(void *ud, const tf__loaded_plugin *p)
 {
   listing *l = ud;
 
   l->n++;
   if (l->json)
-    json_array_append_new(l->arr, tf_describe_json(p, 0));
+    json_array_append_new(l->arr, tf__describe_json(p, 0));
   else
-    tf_describe_line(stdout, p);
+    tf__describe_line(stdout, p);
 }
 
 static void list_bad(void *ud, const char *message)
@@ -36,31 +36,31 @@ static void print_json(json_t *value)
   fputc('\n', stdout);
 }
 
-int tf_cmd_plugins(const tf_cli_args *args)
+int tf__cmd_plugins(const tf__cli_args *args)
 {
-  tf_loader *loader = tf_cli_loader(args);
+  tf__loader *loader = tf__cli_loader(args);
   listing l = {args->json, json_array(), 0};
 
   if (!loader || !l.arr) {
     json_decref(l.arr);
-    tf_loader_free(loader);
+    tf__loader_free(loader);
     return 2;
   }
-  tf_loader_each(loader, list_one, list_bad, &l);
+  tf__loader_each(loader, list_one, list_bad, &l);
   if (l.json)
     print_json(l.arr);
   json_decref(l.arr);
-  tf_loader_free(loader);
+  tf__loader_free(loader);
   return 0;
 }
 
-static void show(const tf_cli_args *args, const tf_loaded_plugin *p,
+static void show(const tf__cli_args *args, const tf__loaded_plugin *p,
                  json_t *arr)
 {
   if (args->json)
-    json_array_append_new(arr, tf_describe_json(p, 1));
+    json_array_append_new(arr, tf__describe_json(p, 1));
   else
-    tf_describe_text(stdout, p);
+    tf__describe_text(stdout, p);
 }
 
 static int is_module_path(const char *target)
@@ -70,15 +70,16 @@ static int is_module_path(const char *target)
 }
 
 /* Every kind NAME exists as ("file" is both a source and a sink). */
-static int inspect_name(const tf_cli_args *args, tf_loader *loader, json_t *arr)
+static int inspect_name(const tf__cli_args *args, tf__loader *loader,
+                        json_t *arr)
 {
   char err[1024], first_err[1024] = "";
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
   int k, found = 0;
 
   for (k = TF_KIND_SOURCE; k <= TF_KIND_SINK; k++) {
-    int rc = tf_loader_find(loader, (tf_plugin_kind)k, args->target, &p, err,
-                            sizeof(err));
+    int rc = tf__loader_find(loader, (tf_plugin_kind)k, args->target, &p, err,
+                             sizeof(err));
 
     if (rc == TF_OK) {
       if (found++ && !args->json)
@@ -89,7 +90,7 @@ static int inspect_name(const tf_cli_args *args, tf_loader *loader, json_t *arr)
       break;
     }
   }
-  if (!found && tf_loader_valid_name(args->target) && !first_err[0])
+  if (!found && tf__loader_valid_name(args->target) && !first_err[0])
     fprintf(stderr,
             "touchflow: inspect: no plugin named \"%s\" (see "
             "touchflow plugins)\n",
@@ -99,21 +100,21 @@ static int inspect_name(const tf_cli_args *args, tf_loader *loader, json_t *arr)
   return found ? 0 : 2;
 }
 
-int tf_cmd_inspect(const tf_cli_args *args)
+int tf__cmd_inspect(const tf__cli_args *args)
 {
-  tf_loader *loader = tf_cli_loader(args);
+  tf__loader *loader = tf__cli_loader(args);
   json_t *arr = json_array();
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
   char err[1024];
   int status = 0;
 
   if (!loader || !arr) {
     json_decref(arr);
-    tf_loader_free(loader);
+    tf__loader_free(loader);
     return 2;
   }
   if (is_module_path(args->target)) {
-    if (tf_loader_open_file(loader, args->target, &p, err, sizeof(err)) < 0) {
+    if (tf__loader_open_file(loader, args->target, &p, err, sizeof(err)) < 0) {
       fprintf(stderr, "touchflow: inspect: %s\n", err);
       status = 2;
     } else {
@@ -125,6 +126,6 @@ int tf_cmd_inspect(const tf_cli_args *args)
   if (args->json && status == 0)
     print_json(json_array_size(arr) == 1 ? json_array_get(arr, 0) : arr);
   json_decref(arr);
-  tf_loader_free(loader);
+  tf__loader_free(loader);
   return status;
 }

@@ -10,11 +10,11 @@
 #include "cli.h"
 #include "pipeline.h"
 
-tf_loader *tf_cli_loader(const tf_cli_args *args)
+tf__loader *tf__cli_loader(const tf__cli_args *args)
 {
   char err[1024];
-  tf_loader *loader =
-      tf_loader_new(args->plugin_paths, args->n_plugin_paths, err, sizeof(err));
+  tf__loader *loader = tf__loader_new(args->plugin_paths, args->n_plugin_paths,
+                                      err, sizeof(err));
 
   if (!loader)
     fprintf(stderr, "touchflow: %s\n", err);
@@ -22,40 +22,40 @@ tf_loader *tf_cli_loader(const tf_cli_args *args)
 }
 
 /* Loads and checks the pipeline; prints problems.  NULL when invalid. */
-static tf_pipeline *load_checked(const tf_cli_args *args, tf_loader *loader)
+static tf__pipeline *load_checked(const tf__cli_args *args, tf__loader *loader)
 {
-  tf_diag diag;
-  tf_pipeline *p = NULL;
+  tf__diag diag;
+  tf__pipeline *p = NULL;
 
-  tf_diag_init(&diag, args->target);
-  if (tf_pipeline_load(args->target, loader, &diag, &p) != TF_OK) {
-    tf_diag_print(&diag, stderr);
+  tf__diag_init(&diag, args->target);
+  if (tf__pipeline_load(args->target, loader, &diag, &p) != TF_OK) {
+    tf__diag_print(&diag, stderr);
     fprintf(stderr, "touchflow: %s: %zu problem%s found; nothing was run\n",
             args->target, diag.n, diag.n == 1 ? "" : "s");
   }
-  tf_diag_cleanup(&diag);
+  tf__diag_cleanup(&diag);
   return p;
 }
 
-int tf_cmd_validate(const tf_cli_args *args)
+int tf__cmd_validate(const tf__cli_args *args)
 {
-  tf_loader *loader = tf_cli_loader(args);
-  tf_pipeline *p;
+  tf__loader *loader = tf__cli_loader(args);
+  tf__pipeline *p;
 
   if (!loader)
     return 2;
   p = load_checked(args, loader);
   if (p)
     printf("%s: OK (%zu stages)\n", args->target, p->n_stages);
-  tf_pipeline_free(p);
-  tf_loader_free(loader);
+  tf__pipeline_free(p);
+  tf__loader_free(loader);
   return p ? 0 : 2;
 }
 
-int tf_cmd_run(const tf_cli_args *args)
+int tf__cmd_run(const tf__cli_args *args)
 {
-  tf_loader *loader;
-  tf_pipeline *p;
+  tf__loader *loader;
+  tf__pipeline *p;
   int status;
 
   if (args->state_dir) {
@@ -63,16 +63,16 @@ int tf_cmd_run(const tf_cli_args *args)
                     "available in this version\n");
     return 2;
   }
-  loader = tf_cli_loader(args);
+  loader = tf__cli_loader(args);
   if (!loader)
     return 2;
   p = load_checked(args, loader);
   if (!p) {
-    tf_loader_free(loader);
+    tf__loader_free(loader);
     return 2;
   }
-  status = tf_run(p, &args->run);
-  tf_pipeline_free(p);
-  tf_loader_free(loader);
+  status = tf__run(p, &args->run);
+  tf__pipeline_free(p);
+  tf__loader_free(loader);
   return status;
 }

@@ -14,7 +14,7 @@
 #include "pipeline.h"
 #include "suggest.h"
 
-static size_t check_ids(tf_pipeline *p, tf_diag *diag)
+static size_t check_ids(tf__pipeline *p, tf__diag *diag)
 {
   size_t i, j, bad = 0;
   char path[96];
@@ -25,8 +25,8 @@ static size_t check_ids(tf_pipeline *p, tf_diag *diag)
     for (j = 0; j < i; j++) {
       if (p->stages[j].id && strcmp(p->stages[i].id, p->stages[j].id) == 0) {
         snprintf(path, sizeof(path), "%s.id", p->stages[i].json_path);
-        tf_diag_add(diag, path, "duplicate id \"%s\" (already used by %s)",
-                    p->stages[i].id, p->stages[j].json_path);
+        tf__diag_add(diag, path, "duplicate id \"%s\" (already used by %s)",
+                     p->stages[i].id, p->stages[j].json_path);
         bad++;
         break;
       }
@@ -35,8 +35,8 @@ static size_t check_ids(tf_pipeline *p, tf_diag *diag)
   return bad;
 }
 
-static void unknown_input(const tf_pipeline *p, const char *path,
-                          const char *name, tf_diag *diag)
+static void unknown_input(const tf__pipeline *p, const char *path,
+                          const char *name, tf__diag *diag)
 {
   const char **ids = calloc(p->n_stages + 1, sizeof(*ids));
   size_t i, n = 0;
@@ -49,20 +49,20 @@ static void unknown_input(const tf_pipeline *p, const char *path,
     hint = tf__suggest(name, ids, n);
   }
   if (hint)
-    tf_diag_add(diag, path, "unknown input \"%s\" (did you mean \"%s\"?)", name,
-                hint);
+    tf__diag_add(diag, path, "unknown input \"%s\" (did you mean \"%s\"?)",
+                 name, hint);
   else
-    tf_diag_add(diag, path, "unknown input \"%s\"", name);
+    tf__diag_add(diag, path, "unknown input \"%s\"", name);
   free(ids);
 }
 
-static size_t resolve_inputs(tf_pipeline *p, tf_diag *diag)
+static size_t resolve_inputs(tf__pipeline *p, tf__diag *diag)
 {
   size_t i, j, bad = 0;
   char path[128];
 
   for (i = 0; i < p->n_stages; i++) {
-    tf_stage_def *s = &p->stages[i];
+    tf__stage_def *s = &p->stages[i];
 
     if (s->n_inputs == 0)
       continue;
@@ -70,17 +70,17 @@ static size_t resolve_inputs(tf_pipeline *p, tf_diag *diag)
     if (!s->input_idx)
       return bad + 1;
     for (j = 0; j < s->n_inputs; j++) {
-      long k = tf_pipeline_find(p, s->inputs[j]);
+      long k = tf__pipeline_find(p, s->inputs[j]);
 
       snprintf(path, sizeof(path), "%s.inputs[%zu]", s->json_path, j);
       s->input_idx[j] = (size_t)-1;
       if (k < 0) {
         unknown_input(p, path, s->inputs[j], diag);
       } else if ((size_t)k == i) {
-        tf_diag_add(diag, path, "a stage cannot read its own output");
+        tf__diag_add(diag, path, "a stage cannot read its own output");
       } else if (p->stages[k].kind == TF_KIND_SINK) {
-        tf_diag_add(diag, path, "\"%s\" is a sink: sinks emit no records",
-                    s->inputs[j]);
+        tf__diag_add(diag, path, "\"%s\" is a sink: sinks emit no records",
+                     s->inputs[j]);
       } else {
         s->input_idx[j] = (size_t)k;
         continue;
@@ -95,10 +95,10 @@ enum { WHITE, GREY, BLACK };
 
 /* Depth-first search along inputs; reports a cycle once, at the stage
  * where it closes.  stack holds the current path. */
-static size_t visit(tf_pipeline *p, size_t i, int *color, size_t *stack,
-                    size_t depth, tf_diag *diag)
+static size_t visit(tf__pipeline *p, size_t i, int *color, size_t *stack,
+                    size_t depth, tf__diag *diag)
 {
-  tf_stage_def *s = &p->stages[i];
+  tf__stage_def *s = &p->stages[i];
   size_t j, bad = 0;
 
   color[i] = GREY;
@@ -120,7 +120,7 @@ static size_t visit(tf_pipeline *p, size_t i, int *color, size_t *stack,
         strncat(msg, " <- ", sizeof(msg) - strlen(msg) - 1);
       }
       strncat(msg, p->stages[k].id, sizeof(msg) - strlen(msg) - 1);
-      tf_diag_add(diag, s->json_path, "%s", msg);
+      tf__diag_add(diag, s->json_path, "%s", msg);
       bad++;
     } else if (color[k] == WHITE) {
       bad += visit(p, k, color, stack, depth + 1, diag);
@@ -130,7 +130,7 @@ static size_t visit(tf_pipeline *p, size_t i, int *color, size_t *stack,
   return bad;
 }
 
-static size_t check_cycles(tf_pipeline *p, tf_diag *diag)
+static size_t check_cycles(tf__pipeline *p, tf__diag *diag)
 {
   int *color = calloc(p->n_stages, sizeof(*color));
   size_t *stack = calloc(p->n_stages, sizeof(*stack));
@@ -150,7 +150,7 @@ static size_t check_cycles(tf_pipeline *p, tf_diag *diag)
 }
 
 /* Marks every stage whose records reach stage i. */
-static void mark_upstream(const tf_pipeline *p, size_t i, char *reaches)
+static void mark_upstream(const tf__pipeline *p, size_t i, char *reaches)
 {
   size_t j;
 
@@ -162,7 +162,7 @@ static void mark_upstream(const tf_pipeline *p, size_t i, char *reaches)
       mark_upstream(p, p->stages[i].input_idx[j], reaches);
 }
 
-static size_t check_reach(tf_pipeline *p, tf_diag *diag)
+static size_t check_reach(tf__pipeline *p, tf__diag *diag)
 {
   char *reaches = calloc(p->n_stages, 1);
   size_t i, bad = 0;
@@ -175,9 +175,9 @@ static size_t check_reach(tf_pipeline *p, tf_diag *diag)
   for (i = 0; i < p->n_stages; i++) {
     if (reaches[i] || !p->stages[i].id)
       continue;
-    tf_diag_add(diag, p->stages[i].json_path,
-                "%s \"%s\" reaches no sink: its records would be lost",
-                tf_plugin_kind_name(p->stages[i].kind), p->stages[i].id);
+    tf__diag_add(diag, p->stages[i].json_path,
+                 "%s \"%s\" reaches no sink: its records would be lost",
+                 tf_plugin_kind_name(p->stages[i].kind), p->stages[i].id);
     bad++;
   }
   free(reaches);
@@ -185,7 +185,7 @@ static size_t check_reach(tf_pipeline *p, tf_diag *diag)
 }
 
 /* Kahn's algorithm, always taking the lowest file index that is ready. */
-static int topo_order(tf_pipeline *p)
+static int topo_order(tf__pipeline *p)
 {
   char *done = calloc(p->n_stages, 1);
   size_t n = 0, i, j;
@@ -197,7 +197,7 @@ static int topo_order(tf_pipeline *p)
   }
   while (n < p->n_stages) {
     for (i = 0; i < p->n_stages; i++) {
-      const tf_stage_def *s = &p->stages[i];
+      const tf__stage_def *s = &p->stages[i];
 
       if (done[i])
         continue;
@@ -218,7 +218,7 @@ static int topo_order(tf_pipeline *p)
   return 0;
 }
 
-size_t tf_pipeline_check_graph(tf_pipeline *p, tf_diag *diag)
+size_t tf__pipeline_check_graph(tf__pipeline *p, tf__diag *diag)
 {
   size_t bad = check_ids(p, diag);
   size_t unresolved = resolve_inputs(p, diag);

@@ -10,7 +10,7 @@
 #include "deadletter.h"
 #include "fsutil.h"
 
-struct tf_dead_letter {
+struct tf__dead_letter {
   FILE *fp;
   char *path;
   char *base_dir;
@@ -18,17 +18,17 @@ struct tf_dead_letter {
   int io_error;
 };
 
-tf_dead_letter *tf_dead_letter_open(const char *path, const char *base_dir,
-                                    char *err, size_t errlen)
+tf__dead_letter *tf__dead_letter_open(const char *path, const char *base_dir,
+                                      char *err, size_t errlen)
 {
-  tf_dead_letter *dl = calloc(1, sizeof(*dl));
+  tf__dead_letter *dl = calloc(1, sizeof(*dl));
 
   if (!dl || !(dl->path = strdup(path)) ||
       !(dl->base_dir = strdup(base_dir ? base_dir : "."))) {
     snprintf(err, errlen, "out of memory");
     goto out_free;
   }
-  if (tf_make_parent_dirs(path) < 0 || !(dl->fp = fopen(path, "w"))) {
+  if (tf__make_parent_dirs(path) < 0 || !(dl->fp = fopen(path, "w"))) {
     snprintf(err, errlen, "%s: cannot create the dead-letter file: %s", path,
              strerror(errno));
     goto out_free;
@@ -45,7 +45,7 @@ out_free:
 }
 
 /* "file:line" of the record's origin, relative to the pipeline folder. */
-static json_t *origin_json(const tf_dead_letter *dl, const tf_record *rec)
+static json_t *origin_json(const tf__dead_letter *dl, const tf_record *rec)
 {
   tf_origin o = tf_record_origin(rec);
   const char *file;
@@ -53,7 +53,7 @@ static json_t *origin_json(const tf_dead_letter *dl, const tf_record *rec)
 
   if (!o.file)
     return json_null();
-  file = tf_path_relative_to(o.file, dl->base_dir);
+  file = tf__path_relative_to(o.file, dl->base_dir);
   if (o.line > 0)
     snprintf(buf, sizeof(buf), "%s:%ld", file, o.line);
   else
@@ -95,9 +95,9 @@ static json_t *record_json(const tf_record *rec)
   return bytes ? raw_text_json(bytes, len) : json_null();
 }
 
-int tf_dead_letter_write(tf_dead_letter *dl, const char *stage,
-                         const char *plugin, const char *code,
-                         const char *message, const tf_record *rec)
+int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
+                          const char *plugin, const char *code,
+                          const char *message, const tf_record *rec)
 {
   json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o*}", "stage", stage,
                            "plugin", plugin, "code", code ? code : "rejected",
@@ -118,17 +118,17 @@ int tf_dead_letter_write(tf_dead_letter *dl, const char *stage,
   return rc;
 }
 
-uint64_t tf_dead_letter_count(const tf_dead_letter *dl)
+uint64_t tf__dead_letter_count(const tf__dead_letter *dl)
 {
   return dl ? dl->count : 0;
 }
 
-const char *tf_dead_letter_path(const tf_dead_letter *dl)
+const char *tf__dead_letter_path(const tf__dead_letter *dl)
 {
   return dl ? dl->path : NULL;
 }
 
-int tf_dead_letter_close(tf_dead_letter *dl, char *err, size_t errlen)
+int tf__dead_letter_close(tf__dead_letter *dl, char *err, size_t errlen)
 {
   int rc = TF_OK;
 

@@ -12,22 +12,22 @@
 #include <stdint.h>
 #include <touchflow/record.h>
 
-typedef struct tf_dead_letter tf_dead_letter;
+typedef struct tf__dead_letter tf__dead_letter;
 
 /* Creates (truncates) PATH, making missing parent folders.  Origins under
  * base_dir are written relative to it.  NULL with err set on failure. */
-tf_dead_letter *tf_dead_letter_open(const char *path, const char *base_dir,
-                                    char *err, size_t errlen);
+tf__dead_letter *tf__dead_letter_open(const char *path, const char *base_dir,
+                                      char *err, size_t errlen);
 
 /* Appends one line.  rec is borrowed.  TF_OK or TF_ERR_IO/TF_ERR_NOMEM. */
-int tf_dead_letter_write(tf_dead_letter *dl, const char *stage,
-                         const char *plugin, const char *code,
-                         const char *message, const tf_record *rec);
+int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
+                          const char *plugin, const char *code,
+                          const char *message, const tf_record *rec);
 
-uint64_t tf_dead_letter_count(const tf_dead_letter *dl);
-const char *tf_dead_letter_path(const tf_dead_letter *dl);
+uint64_t tf__dead_letter_count(const tf__dead_letter *dl);
+const char *tf__dead_letter_path(const tf__dead_letter *dl);
 
 /* Flushes and closes.  TF_OK or TF_ERR_IO (err set).  NULL-safe. */
-int tf_dead_letter_close(tf_dead_letter *dl, char *err, size_t errlen);
+int tf__dead_letter_close(tf__dead_letter *dl, char *err, size_t errlen);
 
 #endif

@@ -39,7 +39,7 @@ static json_t *option_json(const tf_option *o)
   return obj;
 }
 
-json_t *tf_describe_json(const tf_loaded_plugin *p, int with_options)
+json_t *tf__describe_json(const tf__loaded_plugin *p, int with_options)
 {
   const tf_plugin *d = p->plugin;
   char abi[32];
@@ -61,7 +61,7 @@ json_t *tf_describe_json(const tf_loaded_plugin *p, int with_options)
   return obj;
 }
 
-void tf_describe_line(FILE *out, const tf_loaded_plugin *p)
+void tf__describe_line(FILE *out, const tf__loaded_plugin *p)
 {
   const tf_plugin *d = p->plugin;
 
@@ -107,7 +107,7 @@ static void print_option(FILE *out, const tf_option *o)
   fprintf(out, "\n      %s\n", o->description ? o->description : "");
 }
 
-void tf_describe_text(FILE *out, const tf_loaded_plugin *p)
+void tf__describe_text(FILE *out, const tf__loaded_plugin *p)
 {
   const tf_plugin *d = p->plugin;
   size_t i, n = tf_options_count(d->options);

@@ -12,13 +12,13 @@
 
 /* A new JSON object describing the plugin (and its options when
  * with_options).  NULL on ENOMEM. */
-json_t *tf_describe_json(const tf_loaded_plugin *p, int with_options);
+json_t *tf__describe_json(const tf__loaded_plugin *p, int with_options);
 
 /* The full `inspect` text: header, then every option with its type,
  * default, allowed values or range, flags and description. */
-void tf_describe_text(FILE *out, const tf_loaded_plugin *p);
+void tf__describe_text(FILE *out, const tf__loaded_plugin *p);
 
 /* One line for `plugins`: kind, name, version, description. */
-void tf_describe_line(FILE *out, const tf_loaded_plugin *p);
+void tf__describe_line(FILE *out, const tf__loaded_plugin *p);
 
 #endif

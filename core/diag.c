@@ -7,7 +7,7 @@
 
 #include "diag.h"
 
-void tf_diag_init(tf_diag *d, const char *file)
+void tf__diag_init(tf__diag *d, const char *file)
 {
   memset(d, 0, sizeof(*d));
   d->file = strdup(file ? file : "-");
@@ -15,7 +15,7 @@ void tf_diag_init(tf_diag *d, const char *file)
     d->nomem = 1;
 }
 
-void tf_diag_cleanup(tf_diag *d)
+void tf__diag_cleanup(tf__diag *d)
 {
   size_t i;
 
@@ -26,7 +26,7 @@ void tf_diag_cleanup(tf_diag *d)
   memset(d, 0, sizeof(*d));
 }
 
-static void diag_push(tf_diag *d, char *line)
+static void diag_push(tf__diag *d, char *line)
 {
   char **grown = realloc(d->lines, (d->n + 1) * sizeof(*grown));
 
@@ -39,7 +39,7 @@ static void diag_push(tf_diag *d, char *line)
   d->lines[d->n++] = line;
 }
 
-static void diag_addv(tf_diag *d, const char *json_path, const char *message)
+static void diag_addv(tf__diag *d, const char *json_path, const char *message)
 {
   const char *file = d->file ? d->file : "-";
   size_t len =
@@ -57,7 +57,7 @@ static void diag_addv(tf_diag *d, const char *json_path, const char *message)
   diag_push(d, line);
 }
 
-void tf_diag_add(tf_diag *d, const char *json_path, const char *fmt, ...)
+void tf__diag_add(tf__diag *d, const char *json_path, const char *fmt, ...)
 {
   char message[2048];
   va_list ap;
@@ -68,12 +68,12 @@ void tf_diag_add(tf_diag *d, const char *json_path, const char *fmt, ...)
   diag_addv(d, json_path, message);
 }
 
-void tf_diag_options_cb(void *ud, const char *json_path, const char *message)
+void tf__diag_options_cb(void *ud, const char *json_path, const char *message)
 {
   diag_addv(ud, json_path, message);
 }
 
-void tf_diag_print(const tf_diag *d, FILE *out)
+void tf__diag_print(const tf__diag *d, FILE *out)
 {
   size_t i;
 

@@ -1,7 +1,7 @@
 /*
  * diag.h - the list of problems found while checking a pipeline.
  *
- * Every check reports into one tf_diag instead of stopping at the first
+ * Every check reports into one tf__diag instead of stopping at the first
  * problem, so `touchflow validate` shows them all.  Each line is printed as
  * "FILE: JSON-PATH: message" (or "FILE: message" without a path).
  */
@@ -11,24 +11,24 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef struct tf_diag {
+typedef struct tf__diag {
   char *file;   /* the pipeline file as the user named it */
   char **lines; /* "FILE: PATH: message" */
   size_t n;
   int nomem; /* an allocation failed while recording */
-} tf_diag;
+} tf__diag;
 
-void tf_diag_init(tf_diag *d, const char *file);
-void tf_diag_cleanup(tf_diag *d);
+void tf__diag_init(tf__diag *d, const char *file);
+void tf__diag_cleanup(tf__diag *d);
 
 /* Records one problem at json_path (may be NULL or ""). */
-void tf_diag_add(tf_diag *d, const char *json_path, const char *fmt, ...)
+void tf__diag_add(tf__diag *d, const char *json_path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The tf_diag_fn of options.h, forwarding to tf_diag_add; ud is a tf_diag. */
-void tf_diag_options_cb(void *ud, const char *json_path, const char *message);
+/* The tf_diag_fn of options.h, forwarding to tf__diag_add; ud is a tf__diag. */
+void tf__diag_options_cb(void *ud, const char *json_path, const char *message);
 
 /* Prints every line to `out`, one a line. */
-void tf_diag_print(const tf_diag *d, FILE *out);
+void tf__diag_print(const tf__diag *d, FILE *out);
 
 #endif

@@ -34,7 +34,7 @@ static int sb_add(strbuf *b, const char *s, size_t n)
 }
 
 /* Substitutes one string; NULL after reporting. */
-static json_t *subst_string(const char *in, const char *path, tf_diag *diag)
+static json_t *subst_string(const char *in, const char *path, tf__diag *diag)
 {
   strbuf out = {NULL, 0, 0};
   const char *p = in, *ref;
@@ -51,19 +51,19 @@ static json_t *subst_string(const char *in, const char *path, tf_diag *diag)
     if (sb_add(&out, p, (size_t)(ref - p)) < 0)
       goto out_nomem;
     if (!end) {
-      tf_diag_add(diag, path, "unterminated \"${\" reference");
+      tf__diag_add(diag, path, "unterminated \"${\" reference");
       goto out_free;
     }
     n = (size_t)(end - ref - 2);
     if (n == 0 || n >= sizeof(name)) {
-      tf_diag_add(diag, path, "invalid \"${}\" reference");
+      tf__diag_add(diag, path, "invalid \"${}\" reference");
       goto out_free;
     }
     memcpy(name, ref + 2, n);
     name[n] = '\0';
     value = getenv(name);
     if (!value) {
-      tf_diag_add(diag, path, "environment variable %s is not set", name);
+      tf__diag_add(diag, path, "environment variable %s is not set", name);
       goto out_free;
     }
     if (sb_add(&out, value, strlen(value)) < 0)
@@ -79,13 +79,13 @@ static json_t *subst_string(const char *in, const char *path, tf_diag *diag)
   return result;
 
 out_nomem:
-  tf_diag_add(diag, path, "out of memory");
+  tf__diag_add(diag, path, "out of memory");
 out_free:
   free(out.s);
   return NULL;
 }
 
-static json_t *subst_object(const json_t *obj, const char *path, tf_diag *diag)
+static json_t *subst_object(const json_t *obj, const char *path, tf__diag *diag)
 {
   json_t *out = json_object();
   const char *key;
@@ -94,14 +94,14 @@ static json_t *subst_object(const json_t *obj, const char *path, tf_diag *diag)
   char kpath[512];
 
   if (!out) {
-    tf_diag_add(diag, path, "out of memory");
+    tf__diag_add(diag, path, "out of memory");
     return NULL;
   }
   json_object_foreach ((json_t *)obj, key, value) {
     json_t *v;
 
     snprintf(kpath, sizeof(kpath), "%s.%s", path, key);
-    v = tf_env_subst(value, kpath, diag);
+    v = tf__env_subst(value, kpath, diag);
     if (!v || json_object_set_new(out, key, v) < 0)
       ok = 0;
   }
@@ -112,7 +112,7 @@ static json_t *subst_object(const json_t *obj, const char *path, tf_diag *diag)
   return out;
 }
 
-static json_t *subst_array(const json_t *arr, const char *path, tf_diag *diag)
+static json_t *subst_array(const json_t *arr, const char *path, tf__diag *diag)
 {
   json_t *out = json_array();
   size_t i;
@@ -120,14 +120,14 @@ static json_t *subst_array(const json_t *arr, const char *path, tf_diag *diag)
   char ipath[512];
 
   if (!out) {
-    tf_diag_add(diag, path, "out of memory");
+    tf__diag_add(diag, path, "out of memory");
     return NULL;
   }
   for (i = 0; i < json_array_size(arr); i++) {
     json_t *v;
 
     snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
-    v = tf_env_subst(json_array_get(arr, i), ipath, diag);
+    v = tf__env_subst(json_array_get(arr, i), ipath, diag);
     if (!v || json_array_append_new(out, v) < 0)
       ok = 0;
   }
@@ -138,7 +138,8 @@ static json_t *subst_array(const json_t *arr, const char *path, tf_diag *diag)
   return out;
 }
 
-json_t *tf_env_subst(const json_t *value, const char *json_path, tf_diag *diag)
+json_t *tf__env_subst(const json_t *value, const char *json_path,
+                      tf__diag *diag)
 {
   if (json_is_string(value))
     return subst_string(json_string_value(value), json_path, diag);

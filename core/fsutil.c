@@ -8,7 +8,7 @@
 
 #include "fsutil.h"
 
-int tf_make_parent_dirs(const char *path)
+int tf__make_parent_dirs(const char *path)
 {
   char *copy = strdup(path);
   char *p;
@@ -30,7 +30,7 @@ int tf_make_parent_dirs(const char *path)
   return 0;
 }
 
-const char *tf_path_relative_to(const char *path, const char *base)
+const char *tf__path_relative_to(const char *path, const char *base)
 {
   size_t n;
 

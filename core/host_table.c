@@ -15,7 +15,7 @@
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
-static void vlog_stage(tf_stage *stage, tf_log_level level, const char *fmt,
+static void vlog_stage(tf__stage *stage, tf_log_level level, const char *fmt,
                        va_list ap)
 {
   char msg[4096];
@@ -25,11 +25,11 @@ static void vlog_stage(tf_stage *stage, tf_log_level level, const char *fmt,
   if (level == TF_LOG_INFO && stage->runner->opt->quiet)
     return;
   vsnprintf(msg, sizeof(msg), fmt, ap);
-  tf_runner_print_line(stage->runner, "touchflow: %s: %s: %s", stage->def->id,
-                       level_names[level <= TF_LOG_DEBUG ? level : 3], msg);
+  tf__runner_print_line(stage->runner, "touchflow: %s: %s: %s", stage->def->id,
+                        level_names[level <= TF_LOG_DEBUG ? level : 3], msg);
 }
 
-void tf_stage_log(tf_stage *stage, tf_log_level level, const char *fmt, ...)
+void tf__stage_log(tf__stage *stage, tf_log_level level, const char *fmt, ...)
 {
   va_list ap;
 
@@ -50,9 +50,9 @@ static void host_log(tf_ctx *ctx, tf_log_level level, const char *fmt, ...)
 static int host_reject(tf_ctx *ctx, const tf_record *rec, const char *code,
                        const char *message)
 {
-  tf_stage *stage = ctx->stage;
-  int rc = tf_dead_letter_write(stage->runner->dead_letter, stage->def->id,
-                                stage->plugin->name, code, message, rec);
+  tf__stage *stage = ctx->stage;
+  int rc = tf__dead_letter_write(stage->runner->dead_letter, stage->def->id,
+                                 stage->plugin->name, code, message, rec);
 
   if (rc == TF_OK)
     stage->n_rejected++;
@@ -61,8 +61,8 @@ static int host_reject(tf_ctx *ctx, const tf_record *rec, const char *code,
 
 static void host_metric(tf_ctx *ctx, const char *name, int64_t delta)
 {
-  tf_stage *stage = ctx->stage;
-  tf_metric *grown;
+  tf__stage *stage = ctx->stage;
+  tf__metric *grown;
   size_t i;
 
   for (i = 0; i < stage->n_metrics; i++) {
@@ -83,7 +83,7 @@ static void host_metric(tf_ctx *ctx, const char *name, int64_t delta)
 
 static int host_emit(tf_ctx *ctx, tf_record *rec)
 {
-  tf_stage *stage = ctx->stage;
+  tf__stage *stage = ctx->stage;
 
   if (!rec)
     return TF_ERR_INVAL;
@@ -103,7 +103,7 @@ static const char *host_stage_id(const tf_ctx *ctx)
 /* A transform's declared output watermark; it never goes back. */
 static void host_watermark(tf_ctx *ctx, int64_t wm)
 {
-  tf_stage *stage = ctx->stage;
+  tf__stage *stage = ctx->stage;
 
   if (stage->plugin->kind == TF_KIND_TRANSFORM && wm > stage->wm_out)
     stage->wm_out = wm;
@@ -119,7 +119,7 @@ static const tf_host host_table = {
     .watermark = host_watermark,
 };
 
-const tf_host *tf_host_table(void)
+const tf_host *tf__host_table(void)
 {
   return &host_table;
 }

@@ -27,7 +27,7 @@ typedef struct module {
   char *path;
 } module;
 
-struct tf_loader {
+struct tf__loader {
   char **dirs; /* search folders; BUNDLED marks the bundled modules */
   size_t n_dirs;
   module *modules; /* every module opened, bundled ones first */
@@ -37,7 +37,7 @@ struct tf_loader {
 
 static const char *const kind_prefix[] = {NULL, "source", "transform", "sink"};
 
-int tf_loader_valid_name(const char *name)
+int tf__loader_valid_name(const char *name)
 {
   const char *p;
 
@@ -49,7 +49,7 @@ int tf_loader_valid_name(const char *name)
   return 1;
 }
 
-static int add_dir(tf_loader *loader, const char *dir)
+static int add_dir(tf__loader *loader, const char *dir)
 {
   char **grown;
 
@@ -66,7 +66,7 @@ static int add_dir(tf_loader *loader, const char *dir)
   return 0;
 }
 
-static int add_env_dirs(tf_loader *loader)
+static int add_env_dirs(tf__loader *loader)
 {
   const char *env = getenv("TOUCHFLOW_PLUGIN_PATH");
   char *copy, *save = NULL, *dir;
@@ -138,7 +138,7 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
     return TF_ERR_ABI;
   }
   if (p->kind < TF_KIND_SOURCE || p->kind > TF_KIND_SINK ||
-      !tf_loader_valid_name(p->name) || !p->init || !p->fini) {
+      !tf__loader_valid_name(p->name) || !p->init || !p->fini) {
     snprintf(err, errlen,
              "%s: invalid descriptor (kind, name [a-z0-9_]+, "
              "init and fini are required)",
@@ -167,8 +167,8 @@ static int check_descriptor(const tf_plugin *p, const char *path, char *err,
 
 /* Looks up the entry point of an open handle, checks it and records the
  * module.  Closes the handle on failure. */
-static int adopt_handle(tf_loader *loader, lt_dlhandle h, const char *path,
-                        tf_loaded_plugin *out, char *err, size_t errlen)
+static int adopt_handle(tf__loader *loader, lt_dlhandle h, const char *path,
+                        tf__loaded_plugin *out, char *err, size_t errlen)
 {
   tf_plugin_entry_fn entry;
   const tf_plugin *p;
@@ -208,7 +208,7 @@ out_nomem:
   return TF_ERR_NOMEM;
 }
 
-static const module *find_open(const tf_loader *loader, const char *path)
+static const module *find_open(const tf__loader *loader, const char *path)
 {
   size_t i;
 
@@ -218,8 +218,8 @@ static const module *find_open(const tf_loader *loader, const char *path)
   return NULL;
 }
 
-int tf_loader_open_file(tf_loader *loader, const char *path,
-                        tf_loaded_plugin *out, char *err, size_t errlen)
+int tf__loader_open_file(tf__loader *loader, const char *path,
+                         tf__loaded_plugin *out, char *err, size_t errlen)
 {
   const module *m = find_open(loader, path);
   struct stat st;
@@ -253,14 +253,14 @@ int tf_loader_open_file(tf_loader *loader, const char *path,
 }
 
 /* lt_dlpreload_open's callback has no user pointer: the loader being set
- * up is passed through this file-local variable during tf_loader_new. */
-static tf_loader *preloading;
+ * up is passed through this file-local variable during tf__loader_new. */
+static tf__loader *preloading;
 
 /* Adopts one bundled module.  A bundled module that fails its checks is a
  * build bug; it is then simply not found when looked up. */
 static int preload_one(lt_dlhandle h)
 {
-  tf_loaded_plugin ignored;
+  tf__loaded_plugin ignored;
   char err[512];
   char path[256];
   const lt_dlinfo *info = lt_dlgetinfo(h);
@@ -272,10 +272,10 @@ static int preload_one(lt_dlhandle h)
   return 0;
 }
 
-tf_loader *tf_loader_new(const char *const *paths, size_t n_paths, char *err,
-                         size_t errlen)
+tf__loader *tf__loader_new(const char *const *paths, size_t n_paths, char *err,
+                           size_t errlen)
 {
-  tf_loader *loader = calloc(1, sizeof(*loader));
+  tf__loader *loader = calloc(1, sizeof(*loader));
   size_t i;
 
   if (!loader)
@@ -297,13 +297,13 @@ tf_loader *tf_loader_new(const char *const *paths, size_t n_paths, char *err,
   return loader;
 
 out_free:
-  tf_loader_free(loader);
+  tf__loader_free(loader);
 out_nomem:
   snprintf(err, errlen, "out of memory");
   return NULL;
 }
 
-void tf_loader_free(tf_loader *loader)
+void tf__loader_free(tf__loader *loader)
 {
   size_t i;
 
@@ -322,7 +322,7 @@ void tf_loader_free(tf_loader *loader)
 }
 
 /* Looks for KIND_NAME among the bundled modules. */
-static const module *find_bundled(const tf_loader *loader, tf_plugin_kind kind,
+static const module *find_bundled(const tf__loader *loader, tf_plugin_kind kind,
                                   const char *name)
 {
   size_t i;
@@ -335,8 +335,8 @@ static const module *find_bundled(const tf_loader *loader, tf_plugin_kind kind,
 }
 
 /* Tries DIR/KIND_NAME.la then .so.  TF_ERR_NOTFOUND when neither exists. */
-static int find_in_dir(tf_loader *loader, const char *dir, tf_plugin_kind kind,
-                       const char *name, tf_loaded_plugin *out, char *err,
+static int find_in_dir(tf__loader *loader, const char *dir, tf_plugin_kind kind,
+                       const char *name, tf__loaded_plugin *out, char *err,
                        size_t errlen)
 {
   static const char *const exts[] = {".la", ".so"};
@@ -350,7 +350,7 @@ static int find_in_dir(tf_loader *loader, const char *dir, tf_plugin_kind kind,
              exts[i]);
     if (lstat(path, &st) < 0)
       continue;
-    rc = tf_loader_open_file(loader, path, out, err, errlen);
+    rc = tf__loader_open_file(loader, path, out, err, errlen);
     if (rc == TF_OK &&
         (out->plugin->kind != kind || strcmp(out->plugin->name, name) != 0)) {
       snprintf(err, errlen,
@@ -372,7 +372,7 @@ typedef struct name_list {
   size_t n;
 } name_list;
 
-static void collect_name(void *ud, const tf_loaded_plugin *p)
+static void collect_name(void *ud, const tf__loaded_plugin *p)
 {
   name_list *list = ud;
 
@@ -386,13 +386,13 @@ static void ignore_bad(void *ud, const char *message)
   (void)message;
 }
 
-static void not_found(tf_loader *loader, tf_plugin_kind kind, const char *name,
+static void not_found(tf__loader *loader, tf_plugin_kind kind, const char *name,
                       char *err, size_t errlen)
 {
   name_list list = {kind, {NULL}, 0};
   const char *hint;
 
-  tf_loader_each(loader, collect_name, ignore_bad, &list);
+  tf__loader_each(loader, collect_name, ignore_bad, &list);
   hint = tf__suggest(name, list.names, list.n);
   if (hint)
     snprintf(err, errlen, "unknown %s plugin \"%s\" (did you mean \"%s\"?)",
@@ -402,14 +402,14 @@ static void not_found(tf_loader *loader, tf_plugin_kind kind, const char *name,
              tf_plugin_kind_name(kind), name);
 }
 
-int tf_loader_find(tf_loader *loader, tf_plugin_kind kind, const char *name,
-                   tf_loaded_plugin *out, char *err, size_t errlen)
+int tf__loader_find(tf__loader *loader, tf_plugin_kind kind, const char *name,
+                    tf__loaded_plugin *out, char *err, size_t errlen)
 {
   const module *m;
   size_t i;
   int rc;
 
-  if (!tf_loader_valid_name(name)) {
+  if (!tf__loader_valid_name(name)) {
     snprintf(err, errlen,
              "invalid plugin name \"%s\": plugin names use only "
              "a-z, 0-9 and _",
@@ -445,9 +445,9 @@ static int seen_before(const tf_plugin **seen, size_t n, const tf_plugin *p)
 }
 
 /* Lists DIR's modules (*.la, or *.so without a .la beside it). */
-static void each_in_dir(tf_loader *loader, const char *dir,
+static void each_in_dir(tf__loader *loader, const char *dir,
                         const tf_plugin **seen, size_t *n_seen, size_t max,
-                        tf_loader_each_fn fn, tf_loader_bad_fn bad, void *ud)
+                        tf__loader_each_fn fn, tf__loader_bad_fn bad, void *ud)
 {
   char pattern[4096];
   glob_t g;
@@ -459,7 +459,7 @@ static void each_in_dir(tf_loader *loader, const char *dir,
   for (i = 0; i < g.gl_pathc; i++) {
     const char *path = g.gl_pathv[i];
     size_t len = strlen(path);
-    tf_loaded_plugin p;
+    tf__loaded_plugin p;
     char err[1024];
 
     if (len < 3 || (strcmp(path + len - 3, ".so") != 0 &&
@@ -472,7 +472,7 @@ static void each_in_dir(tf_loader *loader, const char *dir,
       if (access(la, F_OK) == 0)
         continue;
     }
-    if (tf_loader_open_file(loader, path, &p, err, sizeof(err)) < 0) {
+    if (tf__loader_open_file(loader, path, &p, err, sizeof(err)) < 0) {
       bad(ud, err);
       continue;
     }
@@ -484,8 +484,8 @@ static void each_in_dir(tf_loader *loader, const char *dir,
   globfree(&g);
 }
 
-void tf_loader_each(tf_loader *loader, tf_loader_each_fn fn,
-                    tf_loader_bad_fn bad, void *ud)
+void tf__loader_each(tf__loader *loader, tf__loader_each_fn fn,
+                     tf__loader_bad_fn bad, void *ud)
 {
   const tf_plugin *seen[512];
   size_t n_seen = 0, i, j;
@@ -496,7 +496,8 @@ void tf_loader_each(tf_loader *loader, tf_loader_each_fn fn,
       continue;
     }
     for (j = 0; j < loader->n_bundled; j++) {
-      tf_loaded_plugin p = {loader->modules[j].plugin, loader->modules[j].path};
+      tf__loaded_plugin p = {loader->modules[j].plugin,
+                             loader->modules[j].path};
 
       if (seen_before(seen, n_seen, p.plugin) || n_seen >= 512)
         continue;

@@ -15,43 +15,43 @@
 #include <stddef.h>
 #include <touchflow/plugin.h>
 
-typedef struct tf_loader tf_loader;
+typedef struct tf__loader tf__loader;
 
 /* One plugin found by the loader.  Borrowed from the loader. */
-typedef struct tf_loaded_plugin {
+typedef struct tf__loaded_plugin {
   const tf_plugin *plugin;
   const char *module_path; /* file it came from, or "(bundled)" */
-} tf_loaded_plugin;
+} tf__loaded_plugin;
 
 /* A loader searching the given folders first (copied), then the
  * environment, bundled and installed plugins.  NULL on ENOMEM or when
  * libltdl cannot start (err says why). */
-tf_loader *tf_loader_new(const char *const *paths, size_t n_paths, char *err,
-                         size_t errlen);
+tf__loader *tf__loader_new(const char *const *paths, size_t n_paths, char *err,
+                           size_t errlen);
 
 /* Frees the loader and closes every module it opened. NULL-safe. */
-void tf_loader_free(tf_loader *loader);
+void tf__loader_free(tf__loader *loader);
 
 /* Finds the plugin NAME of KIND.  On TF_ERR_NOTFOUND err names the folders
  * searched and, when one is close, a "did you mean"; on other errors (bad
  * name, wrong ABI, not a regular file, no entry point) err says what is
  * wrong and with which file. */
-int tf_loader_find(tf_loader *loader, tf_plugin_kind kind, const char *name,
-                   tf_loaded_plugin *out, char *err, size_t errlen);
+int tf__loader_find(tf__loader *loader, tf_plugin_kind kind, const char *name,
+                    tf__loaded_plugin *out, char *err, size_t errlen);
 
 /* Opens one module file (a .so or .la path). */
-int tf_loader_open_file(tf_loader *loader, const char *path,
-                        tf_loaded_plugin *out, char *err, size_t errlen);
+int tf__loader_open_file(tf__loader *loader, const char *path,
+                         tf__loaded_plugin *out, char *err, size_t errlen);
 
 /* Calls fn for every plugin found on the whole search path, in search
  * order; a module shadowed by an earlier one of the same kind and name is
  * skipped.  Modules that fail to load are reported through bad(). */
-typedef void (*tf_loader_each_fn)(void *ud, const tf_loaded_plugin *p);
-typedef void (*tf_loader_bad_fn)(void *ud, const char *message);
-void tf_loader_each(tf_loader *loader, tf_loader_each_fn fn,
-                    tf_loader_bad_fn bad, void *ud);
+typedef void (*tf__loader_each_fn)(void *ud, const tf__loaded_plugin *p);
+typedef void (*tf__loader_bad_fn)(void *ud, const char *message);
+void tf__loader_each(tf__loader *loader, tf__loader_each_fn fn,
+                     tf__loader_bad_fn bad, void *ud);
 
 /* 1 when name is a valid plugin name ([a-z0-9_]+, no "/" or ".."). */
-int tf_loader_valid_name(const char *name);
+int tf__loader_valid_name(const char *name);
 
 #endif

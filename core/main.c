@@ -39,7 +39,7 @@ static int usage_error(const char *fmt, const char *arg)
   return 2;
 }
 
-static int parse_progress(const char *v, tf_run_options *opt)
+static int parse_progress(const char *v, tf__run_options *opt)
 {
   if (strcmp(v, "auto") == 0)
     opt->progress = TF_PROGRESS_AUTO;
@@ -53,7 +53,7 @@ static int parse_progress(const char *v, tf_run_options *opt)
 }
 
 /* --batch-size: records asked of a source per produce(), 1..1000000. */
-static int parse_batch_size(const char *v, tf_run_options *opt)
+static int parse_batch_size(const char *v, tf__run_options *opt)
 {
   char *end;
   unsigned long n;
@@ -68,22 +68,23 @@ static int parse_batch_size(const char *v, tf_run_options *opt)
   return 0;
 }
 
-static int parse_one(int argc, char **argv, int *i, tf_cli_args *args)
+static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
 {
   const char *a = argv[*i], *v;
   int is_run = strcmp(args->command, "run") == 0;
 
-  if ((v = tf_cli_option_value(argc, argv, i, "--plugin-path")) != NULL) {
+  if ((v = tf__cli_option_value(argc, argv, i, "--plugin-path")) != NULL) {
     if (args->n_plugin_paths == TF_CLI_MAX_PATHS)
       return usage_error("too many --plugin-path options%s", "");
     args->plugin_paths[args->n_plugin_paths++] = v;
   } else if (is_run &&
-             (v = tf_cli_option_value(argc, argv, i, "--state-dir"))) {
+             (v = tf__cli_option_value(argc, argv, i, "--state-dir"))) {
     args->state_dir = v;
-  } else if (is_run && (v = tf_cli_option_value(argc, argv, i, "--progress"))) {
+  } else if (is_run &&
+             (v = tf__cli_option_value(argc, argv, i, "--progress"))) {
     return parse_progress(v, &args->run);
   } else if (is_run &&
-             (v = tf_cli_option_value(argc, argv, i, "--batch-size"))) {
+             (v = tf__cli_option_value(argc, argv, i, "--batch-size"))) {
     return parse_batch_size(v, &args->run);
   } else if (is_run && strcmp(a, "--quiet") == 0) {
     args->run.quiet = 1;
@@ -100,7 +101,7 @@ static int parse_one(int argc, char **argv, int *i, tf_cli_args *args)
   return 0;
 }
 
-int tf_cli_parse(int argc, char **argv, tf_cli_args *args)
+int tf__cli_parse(int argc, char **argv, tf__cli_args *args)
 {
   int i;
 
@@ -116,11 +117,11 @@ int tf_cli_parse(int argc, char **argv, tf_cli_args *args)
 
 int main(int argc, char **argv)
 {
-  tf_cli_args args;
+  tf__cli_args args;
 
   LTDL_SET_PRELOADED_SYMBOLS();
   memset(&args, 0, sizeof(args));
-  tf_run_options_default(&args.run);
+  tf__run_options_default(&args.run);
   if (argc < 2)
     return usage_error("no command given%s", "");
   args.command = argv[1];
@@ -133,17 +134,17 @@ int main(int argc, char **argv)
     return 0;
   }
   if (strcmp(argv[1], "new-plugin") == 0)
-    return tf_cmd_new_plugin(argc - 2, argv + 2);
+    return tf__cmd_new_plugin(argc - 2, argv + 2);
   if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") &&
       strcmp(argv[1], "plugins") && strcmp(argv[1], "inspect"))
     return usage_error("unknown command \"%s\"", argv[1]);
-  if (tf_cli_parse(argc - 2, argv + 2, &args) != 0)
+  if (tf__cli_parse(argc - 2, argv + 2, &args) != 0)
     return 2;
   if (strcmp(args.command, "run") == 0)
-    return tf_cmd_run(&args);
+    return tf__cmd_run(&args);
   if (strcmp(args.command, "validate") == 0)
-    return tf_cmd_validate(&args);
+    return tf__cmd_validate(&args);
   if (strcmp(args.command, "plugins") == 0)
-    return tf_cmd_plugins(&args);
-  return tf_cmd_inspect(&args);
+    return tf__cmd_plugins(&args);
+  return tf__cmd_inspect(&args);
 }

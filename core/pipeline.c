@@ -19,31 +19,31 @@ static char *folder_of(const char *file)
   return dir;
 }
 
-static json_t *read_json(const char *file, tf_diag *diag)
+static json_t *read_json(const char *file, tf__diag *diag)
 {
   json_error_t err;
   json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
 
   if (!root) {
     if (err.line > 0)
-      tf_diag_add(diag, NULL, "line %d, column %d: %s", err.line, err.column,
-                  err.text);
+      tf__diag_add(diag, NULL, "line %d, column %d: %s", err.line, err.column,
+                   err.text);
     else
-      tf_diag_add(diag, NULL, "%s", err.text);
+      tf__diag_add(diag, NULL, "%s", err.text);
     return NULL;
   }
   if (!json_is_object(root)) {
-    tf_diag_add(diag, NULL, "a pipeline must be a JSON object");
+    tf__diag_add(diag, NULL, "a pipeline must be a JSON object");
     json_decref(root);
     return NULL;
   }
   return root;
 }
 
-int tf_pipeline_load(const char *file, tf_loader *loader, tf_diag *diag,
-                     tf_pipeline **out)
+int tf__pipeline_load(const char *file, tf__loader *loader, tf__diag *diag,
+                      tf__pipeline **out)
 {
-  tf_pipeline *p;
+  tf__pipeline *p;
   json_t *root;
   size_t problems;
 
@@ -53,32 +53,32 @@ int tf_pipeline_load(const char *file, tf_loader *loader, tf_diag *diag,
     return TF_ERR_CONFIG;
   p = calloc(1, sizeof(*p));
   if (!p || !(p->file = strdup(file)) || !(p->dir = folder_of(file))) {
-    tf_diag_add(diag, NULL, "out of memory");
-    tf_pipeline_free(p);
+    tf__diag_add(diag, NULL, "out of memory");
+    tf__pipeline_free(p);
     json_decref(root);
     return TF_ERR_NOMEM;
   }
-  problems = tf_pipeline_parse(p, root, diag);
+  problems = tf__pipeline_parse(p, root, diag);
   json_decref(root);
-  problems += tf_pipeline_check_graph(p, diag);
+  problems += tf__pipeline_check_graph(p, diag);
   if (loader)
-    problems += tf_pipeline_check_plugins(p, loader, diag);
+    problems += tf__pipeline_check_plugins(p, loader, diag);
   if (problems || diag->n || diag->nomem) {
-    tf_pipeline_free(p);
+    tf__pipeline_free(p);
     return TF_ERR_CONFIG;
   }
   *out = p;
   return TF_OK;
 }
 
-void tf_pipeline_free(tf_pipeline *p)
+void tf__pipeline_free(tf__pipeline *p)
 {
   size_t i, j;
 
   if (!p)
     return;
   for (i = 0; i < p->n_stages; i++) {
-    tf_stage_def *s = &p->stages[i];
+    tf__stage_def *s = &p->stages[i];
 
     free(s->id);
     free(s->plugin_name);
@@ -99,7 +99,7 @@ void tf_pipeline_free(tf_pipeline *p)
   free(p);
 }
 
-long tf_pipeline_find(const tf_pipeline *p, const char *id)
+long tf__pipeline_find(const tf__pipeline *p, const char *id)
 {
   size_t i;
 

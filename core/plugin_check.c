@@ -18,8 +18,8 @@
 #define SECRET_MASK "<secret>"
 
 typedef struct check_report {
-  const tf_stage_def *stage;
-  tf_diag *diag;
+  const tf__stage_def *stage;
+  tf__diag *diag;
   size_t problems;
 } check_report;
 
@@ -48,7 +48,7 @@ static char *mask_one(const char *text, const char *secret)
 
 /* A copy of text with the value of each secret option of the stage
  * masked.  The caller frees it; NULL when memory ran out. */
-static char *mask_secrets(const tf_stage_def *s, const char *text)
+static char *mask_secrets(const tf__stage_def *s, const char *text)
 {
   const tf_option *o;
   char *out = strdup(text);
@@ -80,13 +80,13 @@ static void on_problem(void *ud, const char *path, const char *message)
   } else {
     snprintf(full, sizeof(full), "%s.config%s%s", r->stage->json_path,
              inner[0] && inner[0] != '[' ? "." : "", inner);
-    tf_diag_add(r->diag, full, "%s", text);
+    tf__diag_add(r->diag, full, "%s", text);
   }
   free(inner);
   free(text);
 }
 
-size_t tf_pipeline_check_plugin_config(const tf_stage_def *s, tf_diag *diag)
+size_t tf__pipeline_check_plugin_config(const tf__stage_def *s, tf__diag *diag)
 {
   const tf_plugin *p = s->plugin.plugin;
   check_report r = {s, diag, 0};
@@ -98,12 +98,13 @@ size_t tf_pipeline_check_plugin_config(const tf_stage_def *s, tf_diag *diag)
   rc = p->check(s->cfg, on_problem, &r);
   snprintf(path, sizeof(path), "%s.config", s->json_path);
   if (rc != TF_OK && rc != TF_ERR_CONFIG) {
-    tf_diag_add(diag, path, "plugin \"%s\" could not check its config: %s",
-                p->name, tf_strerror(rc));
+    tf__diag_add(diag, path, "plugin \"%s\" could not check its config: %s",
+                 p->name, tf_strerror(rc));
     r.problems++;
   } else if (rc == TF_ERR_CONFIG && r.problems == 0) {
-    tf_diag_add(diag, path,
-                "plugin \"%s\" refused its config without saying why", p->name);
+    tf__diag_add(diag, path,
+                 "plugin \"%s\" refused its config without saying why",
+                 p->name);
     r.problems++;
   }
   return r.problems;

@@ -6,9 +6,9 @@
 
 #include "queue.h"
 
-tf_shared_batch *tf_shared_batch_new(tf_batch *batch)
+tf__shared_batch *tf__shared_batch_new(tf_batch *batch)
 {
-  tf_shared_batch *sb = malloc(sizeof(*sb));
+  tf__shared_batch *sb = malloc(sizeof(*sb));
 
   if (!sb) {
     tf_batch_free(batch);
@@ -19,7 +19,7 @@ tf_shared_batch *tf_shared_batch_new(tf_batch *batch)
   return sb;
 }
 
-void tf_shared_batch_unref(tf_shared_batch *sb)
+void tf__shared_batch_unref(tf__shared_batch *sb)
 {
   if (!sb || --sb->refs > 0)
     return;
@@ -27,7 +27,7 @@ void tf_shared_batch_unref(tf_shared_batch *sb)
   free(sb);
 }
 
-int tf_queue_init(tf_queue *q, size_t limit)
+int tf__queue_init(tf__queue *q, size_t limit)
 {
   q->cap = limit < 4 ? 4 : limit;
   q->items = calloc(q->cap, sizeof(*q->items));
@@ -36,20 +36,20 @@ int tf_queue_init(tf_queue *q, size_t limit)
   return q->items ? TF_OK : TF_ERR_NOMEM;
 }
 
-void tf_queue_cleanup(tf_queue *q)
+void tf__queue_cleanup(tf__queue *q)
 {
-  tf_shared_batch *sb;
+  tf__shared_batch *sb;
 
-  while ((sb = tf_queue_pop(q)) != NULL)
-    tf_shared_batch_unref(sb);
+  while ((sb = tf__queue_pop(q)) != NULL)
+    tf__shared_batch_unref(sb);
   free(q->items);
   q->items = NULL;
 }
 
-static int queue_grow(tf_queue *q)
+static int queue_grow(tf__queue *q)
 {
   size_t cap = q->cap * 2, i;
-  tf_shared_batch **items = calloc(cap, sizeof(*items));
+  tf__shared_batch **items = calloc(cap, sizeof(*items));
 
   if (!items)
     return TF_ERR_NOMEM;
@@ -62,7 +62,7 @@ static int queue_grow(tf_queue *q)
   return TF_OK;
 }
 
-int tf_queue_push(tf_queue *q, tf_shared_batch *sb)
+int tf__queue_push(tf__queue *q, tf__shared_batch *sb)
 {
   if (q->count == q->cap && queue_grow(q) < 0)
     return TF_ERR_NOMEM;
@@ -72,9 +72,9 @@ int tf_queue_push(tf_queue *q, tf_shared_batch *sb)
   return TF_OK;
 }
 
-tf_shared_batch *tf_queue_pop(tf_queue *q)
+tf__shared_batch *tf__queue_pop(tf__queue *q)
 {
-  tf_shared_batch *sb;
+  tf__shared_batch *sb;
 
   if (q->count == 0)
     return NULL;
@@ -84,12 +84,12 @@ tf_shared_batch *tf_queue_pop(tf_queue *q)
   return sb;
 }
 
-int tf_queue_has_room(const tf_queue *q)
+int tf__queue_has_room(const tf__queue *q)
 {
   return q->count < q->limit;
 }
 
-int tf_queue_empty(const tf_queue *q)
+int tf__queue_empty(const tf__queue *q)
 {
   return q->count == 0;
 }

@@ -20,7 +20,7 @@
 
 #include "runner_internal.h"
 
-void tf_run_options_default(tf_run_options *opt)
+void tf__run_options_default(tf__run_options *opt)
 {
   memset(opt, 0, sizeof(*opt));
   opt->batch_size = 512;
@@ -31,11 +31,11 @@ void tf_run_options_default(tf_run_options *opt)
   opt->retry_cap_ms = 5000;
 }
 
-void tf_runner_print_line(tf_runner *r, const char *fmt, ...)
+void tf__runner_print_line(tf__runner *r, const char *fmt, ...)
 {
   va_list ap;
 
-  tf_progress_clear(r);
+  tf__progress_clear(r);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
@@ -43,29 +43,29 @@ void tf_runner_print_line(tf_runner *r, const char *fmt, ...)
 }
 
 /* Sends what the stage emitted during its last callback to its consumers. */
-static int dispatch(tf_runner *r, tf_stage *s)
+static int dispatch(tf__runner *r, tf__stage *s)
 {
-  tf_shared_batch *sb;
+  tf__shared_batch *sb;
   size_t i;
   int rc = TF_OK;
 
   if (tf_batch_count(s->out) == 0)
     return TF_OK;
-  sb = tf_shared_batch_new(s->out);
+  sb = tf__shared_batch_new(s->out);
   s->out = tf_batch_new();
   if (!sb || !s->out) {
-    tf_shared_batch_unref(sb);
-    tf_stage_log(s, TF_LOG_ERROR, "out of memory");
+    tf__shared_batch_unref(sb);
+    tf__stage_log(s, TF_LOG_ERROR, "out of memory");
     return TF_ERR_NOMEM;
   }
   for (i = 0; i < s->n_consumers && rc == TF_OK; i++)
-    rc = tf_queue_push(&s->consumers[i]->in, sb);
-  tf_shared_batch_unref(sb);
+    rc = tf__queue_push(&s->consumers[i]->in, sb);
+  tf__shared_batch_unref(sb);
   (void)r;
   return rc;
 }
 
-static void fail_stage(tf_runner *r, tf_stage *s, int stop_run)
+static void fail_stage(tf__runner *r, tf__stage *s, int stop_run)
 {
   s->failed = 1;
   s->done = 1;
@@ -82,7 +82,7 @@ static void sleep_ms(unsigned ms)
 }
 
 /* Full-jitter backoff: a random delay in [0, min(cap, base * 2^attempt)]. */
-static void backoff(tf_runner *r, unsigned attempt)
+static void backoff(tf__runner *r, unsigned attempt)
 {
   unsigned long ceiling = r->opt->retry_base_ms;
 
@@ -93,9 +93,9 @@ static void backoff(tf_runner *r, unsigned attempt)
   sleep_ms(ceiling ? (unsigned)(rand_r(&r->rand_state) % (ceiling + 1)) : 0);
 }
 
-static void dead_letter_batch(tf_stage *s, const tf_batch *b, unsigned tries)
+static void dead_letter_batch(tf__stage *s, const tf_batch *b, unsigned tries)
 {
-  const tf_host *host = tf_host_table();
+  const tf_host *host = tf__host_table();
   char msg[256];
   size_t i;
 
@@ -107,7 +107,7 @@ static void dead_letter_batch(tf_stage *s, const tf_batch *b, unsigned tries)
     host->reject(&s->ctx, tf_batch_get(b, i), "retry_exhausted", msg);
 }
 
-static void run_sink(tf_runner *r, tf_stage *s, const tf_batch *b)
+static void run_sink(tf__runner *r, tf__stage *s, const tf_batch *b)
 {
   unsigned attempt = 0;
   tf_sink_result res;
@@ -117,10 +117,10 @@ static void run_sink(tf_runner *r, tf_stage *s, const tf_batch *b)
     if (res != TF_SINK_RETRY)
       break;
     if (attempt == r->opt->sink_retries) {
-      tf_stage_log(s, TF_LOG_WARN,
-                   "batch of %zu records dead-lettered after "
-                   "%u retries",
-                   tf_batch_count(b), attempt);
+      tf__stage_log(s, TF_LOG_WARN,
+                    "batch of %zu records dead-lettered after "
+                    "%u retries",
+                    tf_batch_count(b), attempt);
       dead_letter_batch(s, b, attempt);
       return;
     }
@@ -128,12 +128,12 @@ static void run_sink(tf_runner *r, tf_stage *s, const tf_batch *b)
     backoff(r, attempt++);
   }
   if (res != TF_SINK_OK) {
-    tf_stage_log(s, TF_LOG_ERROR, "sink failed; stopping the run");
+    tf__stage_log(s, TF_LOG_ERROR, "sink failed; stopping the run");
     fail_stage(r, s, 1);
   }
 }
 
-static void run_batch(tf_runner *r, tf_stage *s, const tf_batch *b)
+static void run_batch(tf__runner *r, tf__stage *s, const tf_batch *b)
 {
   int rc;
 
@@ -145,45 +145,45 @@ static void run_batch(tf_runner *r, tf_stage *s, const tf_batch *b)
   rc = s->transform->process(s->state, &s->ctx, b);
   if (dispatch(r, s) < 0 || rc < 0) {
     if (rc < 0)
-      tf_stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
-                   tf_strerror(rc));
+      tf__stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
+                    tf_strerror(rc));
     fail_stage(r, s, 1);
   }
 }
 
 /* Runs one queued batch, the one closest to a sink.  1 if one ran. */
-static int drain_one(tf_runner *r)
+static int drain_one(tf__runner *r)
 {
   size_t k = r->p->n_stages;
 
   while (k-- > 0) {
-    tf_stage *s = &r->stages[r->p->order[k]];
-    tf_shared_batch *sb;
+    tf__stage *s = &r->stages[r->p->order[k]];
+    tf__shared_batch *sb;
 
     if (s->failed)
       continue;
-    sb = tf_queue_pop(&s->in);
+    sb = tf__queue_pop(&s->in);
     if (!sb)
       continue;
     run_batch(r, s, sb->batch);
-    tf_shared_batch_unref(sb);
+    tf__shared_batch_unref(sb);
     return 1;
   }
   return 0;
 }
 
-static int downstream_has_room(const tf_stage *s)
+static int downstream_has_room(const tf__stage *s)
 {
   size_t i;
 
   for (i = 0; i < s->n_consumers; i++)
-    if (!tf_queue_has_room(&s->consumers[i]->in))
+    if (!tf__queue_has_room(&s->consumers[i]->in))
       return 0;
   return 1;
 }
 
 /* A source's watermark after a produce() call that returned rc. */
-static void note_source_watermark(tf_stage *s, int rc)
+static void note_source_watermark(tf__stage *s, int rc)
 {
   int64_t wm;
 
@@ -198,7 +198,7 @@ static void note_source_watermark(tf_stage *s, int rc)
     s->wm_out = wm;
 }
 
-static void run_produce(tf_runner *r, tf_stage *s)
+static void run_produce(tf__runner *r, tf__stage *s)
 {
   uint64_t before = s->n_out;
   int rc = s->source->produce(s->state, &s->ctx, r->opt->batch_size);
@@ -212,10 +212,10 @@ static void run_produce(tf_runner *r, tf_stage *s)
   if (rc == TF_DONE) {
     s->done = 1;
   } else if (rc < 0) {
-    tf_stage_log(s, TF_LOG_ERROR,
-                 "source failed: %s (records read before "
-                 "are kept)",
-                 tf_strerror(rc));
+    tf__stage_log(s, TF_LOG_ERROR,
+                  "source failed: %s (records read before "
+                  "are kept)",
+                  tf_strerror(rc));
     fail_stage(r, s, 0);
   }
 }
@@ -224,13 +224,13 @@ static void run_produce(tf_runner *r, tf_stage *s)
  * among equals, the next one in round robin.  Reading the source that is
  * furthest behind in event time first keeps what transforms must hold
  * small, and an unknown watermark is the lowest of all.  1 if one ran. */
-static int produce_one(tf_runner *r)
+static int produce_one(tf__runner *r)
 {
   size_t n = r->p->n_stages, tried, at, best_at = 0;
-  tf_stage *best = NULL;
+  tf__stage *best = NULL;
 
   for (tried = 0; tried < n; tried++) {
-    tf_stage *s;
+    tf__stage *s;
 
     at = (r->next_source + tried) % n;
     s = &r->stages[r->p->order[at]];
@@ -249,13 +249,13 @@ static int produce_one(tf_runner *r)
 }
 
 /* The smallest output watermark among s's inputs. */
-static int64_t input_watermark(const tf_runner *r, const tf_stage *s)
+static int64_t input_watermark(const tf__runner *r, const tf__stage *s)
 {
   int64_t low = TF_WATERMARK_END;
   size_t j;
 
   for (j = 0; j < s->def->n_inputs; j++) {
-    const tf_stage *up = &r->stages[s->def->input_idx[j]];
+    const tf__stage *up = &r->stages[s->def->input_idx[j]];
 
     if (up->wm_out < low)
       low = up->wm_out;
@@ -267,17 +267,17 @@ static int64_t input_watermark(const tf_runner *r, const tf_stage *s)
  * whose queue is empty, so that every record sent before the watermark has
  * been processed.  Transforms without advance() forward it at once.
  * 1 if a plugin's advance() ran. */
-static int advance_one(tf_runner *r)
+static int advance_one(tf__runner *r)
 {
   size_t k;
 
   for (k = 0; k < r->p->n_stages; k++) {
-    tf_stage *s = &r->stages[r->p->order[k]];
+    tf__stage *s = &r->stages[r->p->order[k]];
     int64_t wm;
     int rc;
 
     if (s->plugin->kind == TF_KIND_SOURCE || s->failed ||
-        !tf_queue_empty(&s->in))
+        !tf__queue_empty(&s->in))
       continue;
     wm = input_watermark(r, s);
     if (wm <= s->wm_in)
@@ -294,8 +294,8 @@ static int advance_one(tf_runner *r)
     rc = s->transform->advance(s->state, &s->ctx, wm);
     if (dispatch(r, s) < 0 || rc < 0) {
       if (rc < 0)
-        tf_stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
-                     tf_strerror(rc));
+        tf__stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
+                      tf_strerror(rc));
       fail_stage(r, s, 1);
     }
     return 1;
@@ -305,24 +305,24 @@ static int advance_one(tf_runner *r)
 
 /* One batch moves per turn; the progress line is checked every turn (a
  * clock read per batch of records costs nothing). */
-static void move_records(tf_runner *r)
+static void move_records(tf__runner *r)
 {
   while (!r->stop) {
     if (!drain_one(r) && !advance_one(r) && !produce_one(r))
       break;
-    tf_progress_update(r);
+    tf__progress_update(r);
   }
 }
 
-static void drain_all(tf_runner *r)
+static void drain_all(tf__runner *r)
 {
   while (!r->stop && drain_one(r))
-    tf_progress_update(r);
+    tf__progress_update(r);
 }
 
 /* Flushes one stage; a transform answering TF_FLUSH_AGAIN is called again
  * after what it emitted has been drained downstream. */
-static void flush_stage(tf_runner *r, tf_stage *s)
+static void flush_stage(tf__runner *r, tf__stage *s)
 {
   int (*flush)(void *, tf_ctx *) = s->transform ? s->transform->flush
                                    : s->sink    ? s->sink->flush
@@ -340,18 +340,18 @@ static void flush_stage(tf_runner *r, tf_stage *s)
   } while (rc == TF_FLUSH_AGAIN && s->plugin->kind == TF_KIND_TRANSFORM &&
            !r->stop);
   if (rc < 0) {
-    tf_stage_log(s, TF_LOG_ERROR, "flush failed: %s", tf_strerror(rc));
+    tf__stage_log(s, TF_LOG_ERROR, "flush failed: %s", tf_strerror(rc));
     fail_stage(r, s, s->plugin->kind != TF_KIND_SINK);
   }
 }
 
 /* End of input: transforms release what they hold, sinks commit. */
-static void finish(tf_runner *r)
+static void finish(tf__runner *r)
 {
   size_t k;
 
   for (k = 0; k < r->p->n_stages && !r->stop; k++) {
-    tf_stage *s = &r->stages[r->p->order[k]];
+    tf__stage *s = &r->stages[r->p->order[k]];
 
     if (s->plugin->kind == TF_KIND_TRANSFORM) {
       flush_stage(r, s);
@@ -360,7 +360,7 @@ static void finish(tf_runner *r)
     }
   }
   for (k = 0; k < r->p->n_stages; k++) {
-    tf_stage *s = &r->stages[r->p->order[k]];
+    tf__stage *s = &r->stages[r->p->order[k]];
 
     if (s->plugin->kind == TF_KIND_SINK)
       flush_stage(r, s);
@@ -368,16 +368,16 @@ static void finish(tf_runner *r)
 }
 
 /* Builds the stages and the consumer lists from the pipeline's inputs. */
-static int build_stages(tf_runner *r)
+static int build_stages(tf__runner *r)
 {
-  const tf_pipeline *p = r->p;
+  const tf__pipeline *p = r->p;
   size_t i, j;
 
   r->stages = calloc(p->n_stages, sizeof(*r->stages));
   if (!r->stages)
     return TF_ERR_NOMEM;
   for (i = 0; i < p->n_stages; i++) {
-    tf_stage *s = &r->stages[i];
+    tf__stage *s = &r->stages[i];
 
     s->ctx.stage = s;
     s->def = &p->stages[i];
@@ -391,30 +391,30 @@ static int build_stages(tf_runner *r)
     s->wm_in = TF_WATERMARK_UNKNOWN;
     s->consumers = calloc(p->n_stages, sizeof(*s->consumers));
     if (!s->out || !s->consumers ||
-        tf_queue_init(&s->in, r->opt->queue_limit) < 0)
+        tf__queue_init(&s->in, r->opt->queue_limit) < 0)
       return TF_ERR_NOMEM;
   }
   for (i = 0; i < p->n_stages; i++)
     for (j = 0; j < p->stages[i].n_inputs; j++) {
-      tf_stage *up = &r->stages[p->stages[i].input_idx[j]];
+      tf__stage *up = &r->stages[p->stages[i].input_idx[j]];
 
       up->consumers[up->n_consumers++] = &r->stages[i];
     }
   return TF_OK;
 }
 
-static void free_stages(tf_runner *r)
+static void free_stages(tf__runner *r)
 {
   size_t i, j;
 
   if (!r->stages)
     return;
   for (i = 0; i < r->p->n_stages; i++) {
-    tf_stage *s = &r->stages[i];
+    tf__stage *s = &r->stages[i];
 
     if (s->initialized)
       s->plugin->fini(s->state);
-    tf_queue_cleanup(&s->in);
+    tf__queue_cleanup(&s->in);
     tf_batch_free(s->out);
     free(s->consumers);
     for (j = 0; j < s->n_metrics; j++)
@@ -425,18 +425,18 @@ static void free_stages(tf_runner *r)
 }
 
 /* Calls init() in topological order; stops at the first refusal. */
-static int init_stages(tf_runner *r)
+static int init_stages(tf__runner *r)
 {
   size_t k;
 
   for (k = 0; k < r->p->n_stages; k++) {
-    tf_stage *s = &r->stages[r->p->order[k]];
-    int rc = s->plugin->init(&s->ctx, tf_host_table(), s->def->cfg, &s->state);
+    tf__stage *s = &r->stages[r->p->order[k]];
+    int rc = s->plugin->init(&s->ctx, tf__host_table(), s->def->cfg, &s->state);
 
     if (rc < 0) {
-      tf_stage_log(s, TF_LOG_ERROR, "%s plugin \"%s\" refused to start: %s",
-                   tf_plugin_kind_name(s->plugin->kind), s->plugin->name,
-                   tf_strerror(rc));
+      tf__stage_log(s, TF_LOG_ERROR, "%s plugin \"%s\" refused to start: %s",
+                    tf_plugin_kind_name(s->plugin->kind), s->plugin->name,
+                    tf_strerror(rc));
       return rc;
     }
     s->initialized = 1;
@@ -444,9 +444,9 @@ static int init_stages(tf_runner *r)
   return TF_OK;
 }
 
-int tf_run(const tf_pipeline *p, const tf_run_options *opt)
+int tf__run(const tf__pipeline *p, const tf__run_options *opt)
 {
-  tf_runner r;
+  tf__runner r;
   char err[4096];
   int status = 0;
 
@@ -454,11 +454,11 @@ int tf_run(const tf_pipeline *p, const tf_run_options *opt)
   r.p = p;
   r.opt = opt;
   r.rand_state = 0x7f4a7c15u;
-  r.started = tf_now();
+  r.started = tf__now();
   r.progress_on = opt->progress == TF_PROGRESS_ALWAYS ||
                   (opt->progress == TF_PROGRESS_AUTO && isatty(2));
   r.dead_letter =
-      tf_dead_letter_open(p->dead_letter_path, p->dir, err, sizeof(err));
+      tf__dead_letter_open(p->dead_letter_path, p->dir, err, sizeof(err));
   if (!r.dead_letter) {
     fprintf(stderr, "touchflow: %s\n", err);
     return 1;
@@ -473,11 +473,11 @@ int tf_run(const tf_pipeline *p, const tf_run_options *opt)
     finish(&r);
     status = r.failed ? 1 : 0;
   }
-  tf_progress_clear(&r);
+  tf__progress_clear(&r);
   if (status != 2 && !opt->quiet)
-    tf_summary_print(&r, tf_now() - r.started);
+    tf__summary_print(&r, tf__now() - r.started);
   free_stages(&r);
-  if (tf_dead_letter_close(r.dead_letter, err, sizeof(err)) < 0) {
+  if (tf__dead_letter_close(r.dead_letter, err, sizeof(err)) < 0) {
     fprintf(stderr, "touchflow: %s\n", err);
     status = status ? status : 1;
   }

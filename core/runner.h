@@ -15,28 +15,28 @@
 
 #include "pipeline.h"
 
-typedef enum tf_progress_mode {
+typedef enum tf__progress_mode {
   TF_PROGRESS_AUTO = 0, /* on when stderr is a terminal */
   TF_PROGRESS_ALWAYS,
   TF_PROGRESS_NEVER
-} tf_progress_mode;
+} tf__progress_mode;
 
-typedef struct tf_run_options {
+typedef struct tf__run_options {
   size_t batch_size;  /* records asked of a source per produce() */
   size_t queue_limit; /* batches per queue before sources pause */
-  tf_progress_mode progress;
+  tf__progress_mode progress;
   int quiet;              /* no summary */
   unsigned sink_retries;  /* RETRY verdicts allowed per batch */
   unsigned retry_base_ms; /* full-jitter backoff base ... */
   unsigned retry_cap_ms;  /* ... and cap */
-} tf_run_options;
+} tf__run_options;
 
 /* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s. */
-void tf_run_options_default(tf_run_options *opt);
+void tf__run_options_default(tf__run_options *opt);
 
 /* Runs the pipeline and returns the exit status of CONTRACT.md: 0 every
  * record delivered or dead-lettered, 1 a stage failed, 2 a plugin refused
  * its config at init (before any record moved). */
-int tf_run(const tf_pipeline *p, const tf_run_options *opt);
+int tf__run(const tf__pipeline *p, const tf__run_options *opt);
 
 #endif

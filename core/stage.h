@@ -14,32 +14,32 @@
 #include "pipeline.h"
 #include "queue.h"
 
-struct tf_runner;
+struct tf__runner;
 
 struct tf_ctx {
-  struct tf_stage *stage;
+  struct tf__stage *stage;
 };
 
-typedef struct tf_metric {
+typedef struct tf__metric {
   char *name;
   int64_t value;
-} tf_metric;
+} tf__metric;
 
-typedef struct tf_stage {
+typedef struct tf__stage {
   struct tf_ctx ctx;
-  const tf_stage_def *def;
+  const tf__stage_def *def;
   const tf_plugin *plugin;
   /* The whole descriptor: the one of the stage's kind is set. */
   const tf_source_plugin *source;
   const tf_transform_plugin *transform;
   const tf_sink_plugin *sink;
-  struct tf_runner *runner;
+  struct tf__runner *runner;
   void *state;
   int initialized;
-  int done;    /* a source that returned TF_DONE (or failed) */
-  int failed;  /* failed for good */
-  tf_queue in; /* batches waiting for this stage */
-  struct tf_stage **consumers;
+  int done;     /* a source that returned TF_DONE (or failed) */
+  int failed;   /* failed for good */
+  tf__queue in; /* batches waiting for this stage */
+  struct tf__stage **consumers;
   size_t n_consumers;
   tf_batch *out; /* records emitted during the current callback */
   /* Event time (docs/event-time.md): the watermark of what this stage
@@ -48,15 +48,15 @@ typedef struct tf_stage {
   int64_t wm_out;
   int64_t wm_in;
   uint64_t n_in, n_out, n_rejected, n_retries;
-  tf_metric *metrics;
+  tf__metric *metrics;
   size_t n_metrics;
-} tf_stage;
+} tf__stage;
 
 /* The host function table (host_table.c). */
-const tf_host *tf_host_table(void);
+const tf_host *tf__host_table(void);
 
 /* host_table.c: log one line for a stage. */
-void tf_stage_log(tf_stage *stage, tf_log_level level, const char *fmt, ...)
+void tf__stage_log(tf__stage *stage, tf_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

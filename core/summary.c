@@ -13,7 +13,7 @@
 
 #include "runner_internal.h"
 
-double tf_now(void)
+double tf__now(void)
 {
   struct timespec ts;
 
@@ -21,13 +21,13 @@ double tf_now(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void tf_progress_update(tf_runner *r)
+void tf__progress_update(tf__runner *r)
 {
   double now, elapsed;
 
   if (!r->progress_on)
     return;
-  now = tf_now();
+  now = tf__now();
   elapsed = now - r->started;
   if (elapsed < 1.0 || now - r->progress_drawn < 0.2)
     return;
@@ -39,7 +39,7 @@ void tf_progress_update(tf_runner *r)
   fflush(stderr);
 }
 
-void tf_progress_clear(tf_runner *r)
+void tf__progress_clear(tf__runner *r)
 {
   if (!r->progress_shown)
     return;
@@ -56,7 +56,7 @@ static void print_count(uint64_t n, int applies)
     fprintf(stderr, " %10s", "-");
 }
 
-static void print_stage(const tf_stage *s, double elapsed)
+static void print_stage(const tf__stage *s, double elapsed)
 {
   tf_plugin_kind kind = s->plugin->kind;
   uint64_t moved = kind == TF_KIND_SOURCE ? s->n_out : s->n_in;
@@ -76,10 +76,10 @@ static void print_stage(const tf_stage *s, double elapsed)
             s->metrics[i].value);
 }
 
-void tf_summary_print(tf_runner *r, double elapsed)
+void tf__summary_print(tf__runner *r, double elapsed)
 {
   size_t k;
-  uint64_t rejected = tf_dead_letter_count(r->dead_letter);
+  uint64_t rejected = tf__dead_letter_count(r->dead_letter);
 
   fprintf(stderr, "touchflow: pipeline \"%s\" %s in %.2f s\n",
           r->p->name[0] ? r->p->name : r->p->file,
@@ -90,5 +90,5 @@ void tf_summary_print(tf_runner *r, double elapsed)
     print_stage(&r->stages[r->p->order[k]], elapsed);
   if (rejected)
     fprintf(stderr, "  dead-letter: %" PRIu64 " record%s in %s\n", rejected,
-            rejected == 1 ? "" : "s", tf_dead_letter_path(r->dead_letter));
+            rejected == 1 ? "" : "s", tf__dead_letter_path(r->dead_letter));
 }

@@ -55,7 +55,7 @@ static void check_header(const tf_plugin *d, problems *p)
   if (!src && !tr && !sink)
     problem(p, "struct_size %u is too small for a %s descriptor",
             d->struct_size, tf_plugin_kind_name(d->kind));
-  if (!tf_loader_valid_name(d->name))
+  if (!tf__loader_valid_name(d->name))
     problem(p, "name must be [a-z0-9_]+");
   if (is_empty(d->version))
     problem(p, "version is empty");
@@ -72,7 +72,7 @@ static void check_header(const tf_plugin *d, problems *p)
 
 static void check_option(const tf_option *o, problems *p)
 {
-  if (!tf_loader_valid_name(o->name))
+  if (!tf__loader_valid_name(o->name))
     problem(p, "option \"%s\": name must be [a-z0-9_]+", o->name);
   if (o->type < TF_OPT_STRING || o->type > TF_OPT_OBJECT)
     problem(p, "option \"%s\": unknown type %d", o->name, (int)o->type);
@@ -144,8 +144,8 @@ static void check_described_options(const json_t *desc, problems *p)
 
 START_TEST(inspect)
 {
-  tf_loaded_plugin lp = {tf_conf.plugin, tf_conf.module_path};
-  json_t *desc = tf_describe_json(&lp, 1);
+  tf__loaded_plugin lp = {tf_conf.plugin, tf_conf.module_path};
+  json_t *desc = tf__describe_json(&lp, 1);
   problems p = {"", 0};
   const tf_option *o;
   char *text = NULL;
@@ -154,7 +154,7 @@ START_TEST(inspect)
 
   ck_assert_msg(desc != NULL, "inspect --json gave nothing (out of memory)");
   ck_assert_msg(out != NULL, "open_memstream failed");
-  tf_describe_text(out, &lp);
+  tf__describe_text(out, &lp);
   fclose(out);
   check_described_options(desc, &p);
   if (!text || !strstr(text, tf_conf.plugin->name))

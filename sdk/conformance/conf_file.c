@@ -205,14 +205,14 @@ void tf_conf_file_cleanup(tf_conf_file *cf)
 
 json_t *tf_conf_file_expand(const json_t *config, char *err, size_t errlen)
 {
-  tf_diag diag;
+  tf__diag diag;
   json_t *out;
 
-  tf_diag_init(&diag, "conformance config");
-  out = tf_env_subst(config, "config", &diag);
+  tf__diag_init(&diag, "conformance config");
+  out = tf__env_subst(config, "config", &diag);
   if (!out)
     snprintf(err, errlen, "%s",
              diag.n ? diag.lines[0] : "cannot expand ${NAME} references");
-  tf_diag_cleanup(&diag);
+  tf__diag_cleanup(&diag);
   return out;
 }

@@ -58,15 +58,15 @@ static int parse_args(int argc, char **argv, args *a)
   int i;
 
   for (i = 1; i < argc; i++) {
-    if ((v = tf_cli_option_value(argc, argv, &i, "--config")))
+    if ((v = tf__cli_option_value(argc, argv, &i, "--config")))
       a->config = v;
-    else if ((v = tf_cli_option_value(argc, argv, &i, "--fixtures")))
+    else if ((v = tf__cli_option_value(argc, argv, &i, "--fixtures")))
       a->fixtures = v;
-    else if ((v = tf_cli_option_value(argc, argv, &i, "--report-json")))
+    else if ((v = tf__cli_option_value(argc, argv, &i, "--report-json")))
       a->report_json = v;
-    else if ((v = tf_cli_option_value(argc, argv, &i, "--kind")))
+    else if ((v = tf__cli_option_value(argc, argv, &i, "--kind")))
       a->kind = v;
-    else if ((v = tf_cli_option_value(argc, argv, &i, "--plugin-path"))) {
+    else if ((v = tf__cli_option_value(argc, argv, &i, "--plugin-path"))) {
       if (a->n_paths == MAX_PATHS)
         return usage_error("too many --plugin-path options", "");
       a->paths[a->n_paths++] = v;
@@ -104,18 +104,19 @@ static int is_module_path(const char *target)
 /* Finds PLUGIN by name: of --kind, or of the one kind it exists as.  On
  * failure returns the loader's code with err filled (and *kind set to the
  * kind of a module that is there but broken). */
-static int find_by_name(tf_loader *loader, const args *a, tf_loaded_plugin *out,
-                        int *kind, char *err, size_t errlen)
+static int find_by_name(tf__loader *loader, const args *a,
+                        tf__loaded_plugin *out, int *kind, char *err,
+                        size_t errlen)
 {
   int k, found = 0;
 
   for (k = TF_KIND_SOURCE; k <= TF_KIND_SINK; k++) {
-    tf_loaded_plugin p;
+    tf__loaded_plugin p;
     int rc;
 
     if (*kind && k != *kind)
       continue;
-    rc = tf_loader_find(loader, (tf_plugin_kind)k, a->plugin, &p, err, errlen);
+    rc = tf__loader_find(loader, (tf_plugin_kind)k, a->plugin, &p, err, errlen);
     if (rc == TF_OK && found++ == 0)
       *out = p;
     if (rc != TF_OK && rc != TF_ERR_NOTFOUND) {
@@ -196,7 +197,7 @@ static int report_unloadable(const args *a, int kind, const char *err)
 
 /* Loads PLUGIN into *p.  Returns 0; 1 after reporting a module that is
  * there but broken; 2 after printing why it was not found. */
-static int load_plugin(tf_loader *loader, const args *a, tf_loaded_plugin *p)
+static int load_plugin(tf__loader *loader, const args *a, tf__loaded_plugin *p)
 {
   char err[2048];
   int kind = a->kind ? kind_by_name(a->kind) : 0;
@@ -205,7 +206,7 @@ static int load_plugin(tf_loader *loader, const args *a, tf_loaded_plugin *p)
   if (a->kind && !kind)
     return usage_error("--kind takes source, transform or sink, not ", a->kind);
   if (is_module_path(a->plugin))
-    rc = tf_loader_open_file(loader, a->plugin, p, err, sizeof(err));
+    rc = tf__loader_open_file(loader, a->plugin, p, err, sizeof(err));
   else
     rc = find_by_name(loader, a, p, &kind, err, sizeof(err));
   if (rc == TF_OK && kind && (int)p->plugin->kind != kind) {
@@ -246,7 +247,7 @@ static char *default_input(void)
 }
 
 /* Reads the conformance file, runs the checks, prints the report. */
-static int run_suite(const args *a, const tf_loaded_plugin *p)
+static int run_suite(const args *a, const tf__loaded_plugin *p)
 {
   char *found = a->config ? NULL : conformance_beside(p->module_path);
   char tmp[4096], err[2048];
@@ -298,8 +299,8 @@ out_free_found:
 int main(int argc, char **argv)
 {
   args a;
-  tf_loaded_plugin p;
-  tf_loader *loader;
+  tf__loaded_plugin p;
+  tf__loader *loader;
   char err[1024];
   int status;
 
@@ -314,7 +315,7 @@ int main(int argc, char **argv)
   }
   if (parse_args(argc, argv, &a) != 0)
     return 2;
-  loader = tf_loader_new(a.paths, a.n_paths, err, sizeof(err));
+  loader = tf__loader_new(a.paths, a.n_paths, err, sizeof(err));
   if (!loader) {
     fprintf(stderr, "touchflow-conformance: %s\n", err);
     return 2;
@@ -322,6 +323,6 @@ int main(int argc, char **argv)
   status = load_plugin(loader, &a, &p);
   if (status == 0)
     status = run_suite(&a, &p);
-  tf_loader_free(loader);
+  tf__loader_free(loader);
   return status;
 }

@@ -10,7 +10,7 @@
 
 #include "testutil.h"
 
-static tf_loader *loader;
+static tf__loader *loader;
 static char err[2048];
 
 static void setup(void)
@@ -21,17 +21,17 @@ static void setup(void)
 
 static void teardown(void)
 {
-  tf_loader_free(loader);
+  tf__loader_free(loader);
 }
 
-static int find(tf_plugin_kind kind, const char *name, tf_loaded_plugin *p)
+static int find(tf_plugin_kind kind, const char *name, tf__loaded_plugin *p)
 {
-  return tf_loader_find(loader, kind, name, p, err, sizeof(err));
+  return tf__loader_find(loader, kind, name, p, err, sizeof(err));
 }
 
 START_TEST(finds_a_good_plugin)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "seq", &p), TF_OK);
   ck_assert_str_eq(p.plugin->name, "seq");
@@ -42,7 +42,7 @@ END_TEST
 
 START_TEST(same_plugin_twice_is_opened_once)
 {
-  tf_loaded_plugin a, b;
+  tf__loaded_plugin a, b;
 
   ck_assert_int_eq(find(TF_KIND_SINK, "flaky", &a), TF_OK);
   ck_assert_int_eq(find(TF_KIND_SINK, "flaky", &b), TF_OK);
@@ -52,7 +52,7 @@ END_TEST
 
 START_TEST(refuses_another_abi_major)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "badabi", &p), TF_ERR_ABI);
   ck_assert_msg(strstr(err, "ABI 99,") && strstr(err, "host loads ABI 2"),
@@ -63,7 +63,7 @@ END_TEST
 
 START_TEST(refuses_an_abi1_plugin_naming_abi1)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "abione", &p), TF_ERR_ABI);
   ck_assert_msg(strstr(err, "built for touchflow ABI 1,") != NULL,
@@ -73,7 +73,7 @@ END_TEST
 
 START_TEST(refuses_a_descriptor_too_small_for_its_kind)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "small", &p), TF_ERR_ABI);
   ck_assert_msg(strstr(err, "declare it as a tf_source_plugin") != NULL,
@@ -83,7 +83,7 @@ END_TEST
 
 START_TEST(loads_a_plugin_built_with_a_larger_descriptor)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
   const tf_source_plugin *src;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "newer", &p), TF_OK);
@@ -96,7 +96,7 @@ END_TEST
 
 START_TEST(refuses_a_module_without_entry_point)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "noentry", &p), TF_ERR_PLUGIN);
   ck_assert_msg(strstr(err, "no tf_plugin_entry entry point") != NULL, "%s",
@@ -106,7 +106,7 @@ END_TEST
 
 START_TEST(refuses_a_null_descriptor)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "nullentry", &p), TF_ERR_PLUGIN);
   ck_assert_msg(strstr(err, "returned NULL") != NULL, "%s", err);
@@ -115,7 +115,7 @@ END_TEST
 
 START_TEST(refuses_a_descriptor_named_otherwise)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "wrongname", &p), TF_ERR_PLUGIN);
   ck_assert_msg(strstr(err, "declares source \"other\"") != NULL, "%s", err);
@@ -125,7 +125,7 @@ END_TEST
 START_TEST(refuses_names_with_slash_or_dots)
 {
   static const char *const bad[] = {"../seq", "a/b", "..", "", "Seq", "s q"};
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
   size_t i;
 
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -137,7 +137,7 @@ END_TEST
 
 START_TEST(unknown_name_suggests_a_close_one)
 {
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
   ck_assert_int_eq(find(TF_KIND_SOURCE, "seqq", &p), TF_ERR_NOTFOUND);
   ck_assert_msg(strstr(err, "did you mean \"seq\"") != NULL, "%s", err);
@@ -149,17 +149,17 @@ START_TEST(refuses_what_is_not_a_regular_file)
   char *dir = tu_tempdir();
   char path[1024];
   const char *paths[1] = {dir};
-  tf_loaded_plugin p;
-  tf_loader *l;
+  tf__loaded_plugin p;
+  tf__loader *l;
 
   snprintf(path, sizeof(path), "%s/source_folder.so", dir);
   ck_assert_int_eq(mkdir(path, 0755), 0);
-  l = tf_loader_new(paths, 1, err, sizeof(err));
+  l = tf__loader_new(paths, 1, err, sizeof(err));
   ck_assert_int_eq(
-      tf_loader_find(l, TF_KIND_SOURCE, "folder", &p, err, sizeof(err)),
+      tf__loader_find(l, TF_KIND_SOURCE, "folder", &p, err, sizeof(err)),
       TF_ERR_PLUGIN);
   ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
-  tf_loader_free(l);
+  tf__loader_free(l);
   tu_rmtree(dir);
   free(dir);
 }
@@ -169,9 +169,9 @@ START_TEST(refuses_a_file_that_is_not_a_module)
 {
   char *dir = tu_tempdir();
   char *junk = tu_write(dir, "source_junk.so", "this is not ELF\n");
-  tf_loaded_plugin p;
+  tf__loaded_plugin p;
 
-  ck_assert_int_eq(tf_loader_open_file(loader, junk, &p, err, sizeof(err)),
+  ck_assert_int_eq(tf__loader_open_file(loader, junk, &p, err, sizeof(err)),
                    TF_ERR_PLUGIN);
   ck_assert_msg(strstr(err, "cannot open module") != NULL, "%s", err);
   free(junk);
@@ -185,8 +185,8 @@ START_TEST(plugin_path_comes_before_the_environment)
   char *dir = tu_tempdir();
   char cmd[4096], envpath[1024];
   const char *paths[1] = {dir};
-  tf_loaded_plugin p;
-  tf_loader *l;
+  tf__loaded_plugin p;
+  tf__loader *l;
 
   /* The same module in two folders: --plugin-path wins over the env. */
   snprintf(cmd, sizeof(cmd), "cp '%s/tests/plugins/.libs/source_seq.so' '%s/'",
@@ -194,15 +194,15 @@ START_TEST(plugin_path_comes_before_the_environment)
   ck_assert_int_eq(system(cmd), 0);
   snprintf(envpath, sizeof(envpath), "%s/tests/plugins", tu_builddir());
   setenv("TOUCHFLOW_PLUGIN_PATH", envpath, 1);
-  l = tf_loader_new(paths, 1, err, sizeof(err));
+  l = tf__loader_new(paths, 1, err, sizeof(err));
   ck_assert_int_eq(
-      tf_loader_find(l, TF_KIND_SOURCE, "seq", &p, err, sizeof(err)), TF_OK);
+      tf__loader_find(l, TF_KIND_SOURCE, "seq", &p, err, sizeof(err)), TF_OK);
   ck_assert_ptr_nonnull(strstr(p.module_path, dir));
   /* And the environment is searched when the flag's folder lacks it. */
   ck_assert_int_eq(
-      tf_loader_find(l, TF_KIND_SINK, "flaky", &p, err, sizeof(err)), TF_OK);
+      tf__loader_find(l, TF_KIND_SINK, "flaky", &p, err, sizeof(err)), TF_OK);
   ck_assert_ptr_nonnull(strstr(p.module_path, envpath));
-  tf_loader_free(l);
+  tf__loader_free(l);
   unsetenv("TOUCHFLOW_PLUGIN_PATH");
   tu_rmtree(dir);
   free(dir);
@@ -213,7 +213,7 @@ typedef struct seen {
   int seq, flaky, bad_abi;
 } seen;
 
-static void on_plugin(void *ud, const tf_loaded_plugin *p)
+static void on_plugin(void *ud, const tf__loaded_plugin *p)
 {
   seen *s = ud;
 
@@ -232,7 +232,7 @@ START_TEST(listing_reports_good_and_bad_modules)
 {
   seen s = {0, 0, 0};
 
-  tf_loader_each(loader, on_plugin, on_bad, &s);
+  tf__loader_each(loader, on_plugin, on_bad, &s);
   ck_assert_int_eq(s.seq, 1);
   ck_assert_int_eq(s.flaky, 1);
   ck_assert_int_eq(s.bad_abi, 1);

@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 static char *dir;
-static tf_loader *loader;
+static tf__loader *loader;
 
 static void setup(void)
 {
@@ -23,16 +23,16 @@ static void setup(void)
 
 static void teardown(void)
 {
-  tf_loader_free(loader);
+  tf__loader_free(loader);
   tu_rmtree(dir);
   free(dir);
 }
 
-static tf_run_options quiet_options(void)
+static tf__run_options quiet_options(void)
 {
-  tf_run_options opt;
+  tf__run_options opt;
 
-  tf_run_options_default(&opt);
+  tf__run_options_default(&opt);
   opt.quiet = 1;
   opt.progress = TF_PROGRESS_NEVER;
   opt.retry_base_ms = 1;
@@ -42,21 +42,21 @@ static tf_run_options quiet_options(void)
 }
 
 /* Writes the pipeline JSON to the temp folder, loads and runs it. */
-static int run_json(const char *json, const tf_run_options *opt)
+static int run_json(const char *json, const tf__run_options *opt)
 {
   char *file = tu_write(dir, "pipeline.json", json);
-  tf_pipeline *p = NULL;
-  tf_diag diag;
+  tf__pipeline *p = NULL;
+  tf__diag diag;
   int status;
 
-  tf_diag_init(&diag, file);
-  if (tf_pipeline_load(file, loader, &diag, &p) != TF_OK) {
-    tf_diag_print(&diag, stderr);
+  tf__diag_init(&diag, file);
+  if (tf__pipeline_load(file, loader, &diag, &p) != TF_OK) {
+    tf__diag_print(&diag, stderr);
     ck_abort_msg("pipeline did not validate");
   }
-  tf_diag_cleanup(&diag);
-  status = tf_run(p, opt);
-  tf_pipeline_free(p);
+  tf__diag_cleanup(&diag);
+  status = tf__run(p, opt);
+  tf__pipeline_free(p);
   free(file);
   return status;
 }
@@ -71,7 +71,7 @@ static char *out_path(const char *name)
 
 START_TEST(fan_out_delivers_every_record_to_every_consumer)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
   char *a, *b;
 
   ck_assert_int_eq(
@@ -104,7 +104,7 @@ static const char fan_in[] =
 
 START_TEST(fan_in_merges_every_source)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
   char *out;
   size_t from_x = 0, from_y = 0;
   const char *p;
@@ -126,7 +126,7 @@ END_TEST
  * WX and WY: whether each reports watermarks. */
 static int run_wmcheck(const char *wx, const char *wy, size_t batch)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
   char json[1024];
 
   opt.batch_size = batch;
@@ -223,7 +223,7 @@ END_TEST
 
 START_TEST(same_input_gives_the_same_output)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
   char *first, *second;
 
   ck_assert_int_eq(run_json(fan_in, &opt), 0);
@@ -238,7 +238,7 @@ END_TEST
 
 START_TEST(a_retried_batch_is_delivered_once)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
 
   ck_assert_int_eq(
       run_json(
@@ -256,7 +256,7 @@ END_TEST
 
 START_TEST(exhausted_retries_go_to_the_dead_letter_output)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
   char *dl;
 
   opt.sink_retries = 2;
@@ -282,7 +282,7 @@ END_TEST
 
 START_TEST(a_failing_sink_fails_the_run)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
 
   ck_assert_int_eq(
       run_json(
@@ -299,7 +299,7 @@ END_TEST
 
 START_TEST(a_plugin_refusing_to_start_is_exit_2)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
 
   ck_assert_int_eq(
       run_json("{\"version\": 1, \"sources\": [{\"id\": \"s\", \"plugin\": "
@@ -314,7 +314,7 @@ END_TEST
 
 START_TEST(a_line_of_invalid_utf8_is_dead_lettered_as_valid_json)
 {
-  tf_run_options opt = quiet_options();
+  tf__run_options opt = quiet_options();
   char *in = tu_write(dir, "in.ndjson", "{\"a\": 1}\n{\"b\": \"\xff\xfe\"}\n");
   char *dl, *line_end;
   json_error_t jerr;
@@ -396,10 +396,10 @@ static const tf_sink_plugin zc_sink = {
 
 START_TEST(fan_out_shares_records_without_copying)
 {
-  tf_run_options opt = quiet_options();
-  tf_stage_def st[3];
+  tf__run_options opt = quiet_options();
+  tf__stage_def st[3];
   size_t in0 = 0, order[3] = {0, 1, 2};
-  tf_pipeline p;
+  tf__pipeline p;
   char dl[1024], id_s[] = "s", id_a[] = "a", id_b[] = "b";
   int i;
 
@@ -421,7 +421,7 @@ START_TEST(fan_out_shares_records_without_copying)
   p.n_stages = 3;
   p.order = order;
   p.dead_letter_path = dl;
-  ck_assert_int_eq(tf_run(&p, &opt), 0);
+  ck_assert_int_eq(tf__run(&p, &opt), 0);
   for (i = 0; i < 3; i++) {
     ck_assert_ptr_nonnull(seen[0][i]);
     ck_assert_ptr_eq(seen[0][i], seen[1][i]);

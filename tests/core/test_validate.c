@@ -81,7 +81,7 @@ static char *replace_into(char *out, const char *line, const char *from,
 /* The diag lines joined, the pipeline path written PIPELINE and the build
  * folder BUILDDIR, so that expected files do not depend on where the tree
  * is. */
-static char *actual_lines(const tf_diag *diag, const char *file)
+static char *actual_lines(const tf__diag *diag, const char *file)
 {
   size_t i, len = 1, flen = strlen(file);
   char *out, *p, *tmp;
@@ -109,10 +109,10 @@ START_TEST(validator_case)
 {
   const char *name = cases[_i];
   char folder[1024], file[1100], expected_path[1100];
-  tf_loader *loader = tu_loader();
-  tf_pipeline *p = NULL;
+  tf__loader *loader = tu_loader();
+  tf__pipeline *p = NULL;
   char *expected, *actual;
-  tf_diag diag;
+  tf__diag diag;
   int rc;
 
   snprintf(folder, sizeof(folder), "%s/tests/validate/%s", tu_srcdir(), name);
@@ -121,8 +121,8 @@ START_TEST(validator_case)
   set_env(folder);
   expected = tu_read(expected_path);
   ck_assert_msg(expected != NULL, "case %s has no expected file", name);
-  tf_diag_init(&diag, file);
-  rc = tf_pipeline_load(file, loader, &diag, &p);
+  tf__diag_init(&diag, file);
+  rc = tf__pipeline_load(file, loader, &diag, &p);
   actual = actual_lines(&diag, file);
   ck_assert_msg(strcmp(expected, actual) == 0,
                 "case %s:\n--- expected\n%s--- actual\n%s", name, expected,
@@ -131,9 +131,9 @@ START_TEST(validator_case)
   ck_assert(expected[0] ? p == NULL : p != NULL);
   free(expected);
   free(actual);
-  tf_diag_cleanup(&diag);
-  tf_pipeline_free(p);
-  tf_loader_free(loader);
+  tf__diag_cleanup(&diag);
+  tf__pipeline_free(p);
+  tf__loader_free(loader);
 }
 END_TEST
 

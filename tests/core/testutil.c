@@ -23,7 +23,7 @@ const char *tu_builddir(void)
   return d ? d : ".";
 }
 
-tf_loader *tu_loader(void)
+tf__loader *tu_loader(void)
 {
   static const char *const rel[] = {"plugins/source/file",
                                     "plugins/source/web",
@@ -39,7 +39,7 @@ tf_loader *tu_loader(void)
   char paths[N_PATHS][1024];
   const char *ptrs[N_PATHS];
   char err[1024];
-  tf_loader *loader;
+  tf__loader *loader;
   size_t i;
 
   for (i = 0; i < N_PATHS; i++) {
@@ -47,7 +47,7 @@ tf_loader *tu_loader(void)
     ptrs[i] = paths[i];
   }
   unsetenv("TOUCHFLOW_PLUGIN_PATH");
-  loader = tf_loader_new(ptrs, N_PATHS, err, sizeof(err));
+  loader = tf__loader_new(ptrs, N_PATHS, err, sizeof(err));
   ck_assert_msg(loader != NULL, "loader: %s", err);
   return loader;
 }

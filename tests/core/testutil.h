@@ -13,7 +13,7 @@ const char *tu_builddir(void);
 
 /* A loader searching the built plugin folders (the bundled plugins the
  * validator cases use) and tests/plugins. */
-tf_loader *tu_loader(void);
+tf__loader *tu_loader(void);
 
 /* A new temp folder (caller frees the string; tu_rmtree removes it). */
 char *tu_tempdir(void);

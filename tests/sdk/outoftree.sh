@@ -19,7 +19,7 @@ make -C "$build" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1 ||
 prefix=$(sed -n 's/^prefix=//p' "$build/sdk/touchflow.pc")
 root=$tmp/root$prefix
 # libtool archives record the real prefix; plugins link through pkg-config.
-rm -f "$root"/lib/libtouchflow.la
+rm -f "$root"/lib/libtouchflow*.la
 
 # The install is not at its configured prefix: pkg-config relocates it,
 # the programs find their libraries, bundled plugins, templates and data

@@ -27,6 +27,8 @@ typedef struct tf__cli_args {
 int tf__cli_parse(int argc, char **argv, tf__cli_args *args);
 
 int tf__cmd_run(const tf__cli_args *args);
+/* `touchflow state DIR`: prints what the checkpoint in DIR holds. */
+int tf__cmd_state(const char *dir);
 int tf__cmd_validate(const tf__cli_args *args);
 int tf__cmd_plugins(const tf__cli_args *args);
 int tf__cmd_inspect(const tf__cli_args *args);

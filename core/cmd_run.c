@@ -1,12 +1,14 @@
 /*
- * cmd_run.c - `touchflow run` and `touchflow validate`.
+ * cmd_run.c - `touchflow run`, `touchflow validate` and `touchflow state`.
  *
  * Both read and check the whole pipeline first and print every problem
  * (exit 2) before any record moves; run then hands it to the runner.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "pipeline.h"
 
@@ -58,11 +60,6 @@ int tf__cmd_run(const tf__cli_args *args)
   tf__pipeline *p;
   int status;
 
-  if (args->state_dir) {
-    fprintf(stderr, "touchflow: --state-dir: checkpoint and resume are not "
-                    "available in this version\n");
-    return 2;
-  }
   loader = tf__cli_loader(args);
   if (!loader)
     return 2;
@@ -75,4 +72,28 @@ int tf__cmd_run(const tf__cli_args *args)
   tf__pipeline_free(p);
   tf__loader_free(loader);
   return status;
+}
+
+int tf__cmd_state(const char *dir)
+{
+  char path[4096];
+  json_error_t jerr;
+  json_t *cp;
+
+  snprintf(path, sizeof(path), "%s/checkpoint.json", dir);
+  cp = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  if (!cp) {
+    if (access(path, F_OK) < 0) {
+      printf("%s: no checkpoint (no run has used this state directory, or "
+             "it was reset)\n",
+             dir);
+      return 0;
+    }
+    fprintf(stderr, "touchflow: state: %s: not a readable checkpoint: %s\n",
+            path, jerr.text);
+    return 1;
+  }
+  tf__checkpoint_print(cp, stdout);
+  json_decref(cp);
+  return 0;
 }

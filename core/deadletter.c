@@ -2,9 +2,12 @@
  * deadletter.c - writes rejected records as NDJSON (deadletter.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 #include <touchflow/error.h>
 
 #include "deadletter.h"
@@ -18,8 +21,31 @@ struct tf__dead_letter {
   int io_error;
 };
 
+/* Opens the file for writing, emptied unless keep. */
+static int open_file(tf__dead_letter *dl, int keep)
+{
+  int fd =
+      open(dl->path, O_RDWR | O_CREAT | O_CLOEXEC | (keep ? 0 : O_TRUNC), 0644);
+
+  if (fd < 0)
+    return -1;
+  dl->fp = fdopen(fd, "r+");
+  if (!dl->fp || fseeko(dl->fp, 0, SEEK_END) < 0) {
+    int saved = errno;
+
+    if (dl->fp)
+      fclose(dl->fp);
+    else
+      close(fd);
+    dl->fp = NULL;
+    errno = saved;
+    return -1;
+  }
+  return 0;
+}
+
 tf__dead_letter *tf__dead_letter_open(const char *path, const char *base_dir,
-                                      char *err, size_t errlen)
+                                      int keep, char *err, size_t errlen)
 {
   tf__dead_letter *dl = calloc(1, sizeof(*dl));
 
@@ -28,7 +54,7 @@ tf__dead_letter *tf__dead_letter_open(const char *path, const char *base_dir,
     snprintf(err, errlen, "out of memory");
     goto out_free;
   }
-  if (tf__make_parent_dirs(path) < 0 || !(dl->fp = fopen(path, "w"))) {
+  if (tf__make_parent_dirs(path) < 0 || open_file(dl, keep) < 0) {
     snprintf(err, errlen, "%s: cannot create the dead-letter file: %s", path,
              strerror(errno));
     goto out_free;
@@ -116,6 +142,47 @@ int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
   }
   json_decref(line);
   return rc;
+}
+
+int tf__dead_letter_sync(tf__dead_letter *dl, uint64_t *length, char *err,
+                         size_t errlen)
+{
+  off_t end;
+
+  if (fflush(dl->fp) != 0 || fsync(fileno(dl->fp)) < 0 ||
+      (end = ftello(dl->fp)) < 0) {
+    snprintf(err, errlen, "%s: cannot sync the dead-letter file: %s", dl->path,
+             strerror(errno));
+    return TF_ERR_IO;
+  }
+  *length = (uint64_t)end;
+  return TF_OK;
+}
+
+int tf__dead_letter_rewind(tf__dead_letter *dl, uint64_t length, uint64_t count,
+                           char *err, size_t errlen)
+{
+  off_t end;
+
+  if (fflush(dl->fp) != 0 || (end = lseek(fileno(dl->fp), 0, SEEK_END)) < 0) {
+    snprintf(err, errlen, "%s: %s", dl->path, strerror(errno));
+    return TF_ERR_IO;
+  }
+  if ((uint64_t)end < length) {
+    snprintf(err, errlen,
+             "%s: the dead-letter file is shorter (%lld bytes) than the "
+             "checkpoint says (%llu): it was changed since; use --reset-state "
+             "to start over",
+             dl->path, (long long)end, (unsigned long long)length);
+    return TF_ERR_INVAL;
+  }
+  if (ftruncate(fileno(dl->fp), (off_t)length) < 0 ||
+      fseeko(dl->fp, (off_t)length, SEEK_SET) < 0) {
+    snprintf(err, errlen, "%s: %s", dl->path, strerror(errno));
+    return TF_ERR_IO;
+  }
+  dl->count = count;
+  return TF_OK;
 }
 
 uint64_t tf__dead_letter_count(const tf__dead_letter *dl)

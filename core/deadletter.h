@@ -14,15 +14,28 @@
 
 typedef struct tf__dead_letter tf__dead_letter;
 
-/* Creates (truncates) PATH, making missing parent folders.  Origins under
- * base_dir are written relative to it.  NULL with err set on failure. */
+/* Opens PATH for appending, making missing parent folders; emptied first
+ * unless keep (a resumed run keeps what its checkpoint covers, see
+ * tf__dead_letter_rewind).  Origins under base_dir are written relative to
+ * it.  NULL with err set on failure. */
 tf__dead_letter *tf__dead_letter_open(const char *path, const char *base_dir,
-                                      char *err, size_t errlen);
+                                      int keep, char *err, size_t errlen);
 
 /* Appends one line.  rec is borrowed.  TF_OK or TF_ERR_IO/TF_ERR_NOMEM. */
 int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
                           const char *plugin, const char *code,
                           const char *message, const tf_record *rec);
+
+/* Checkpoints: makes every line written so far durable (fflush + fsync)
+ * and gives the file's length.  TF_OK or TF_ERR_IO (err set). */
+int tf__dead_letter_sync(tf__dead_letter *dl, uint64_t *length, char *err,
+                         size_t errlen);
+
+/* Resume: cuts the file back to the length a checkpoint recorded (what
+ * was written after it is written again) and restores the line count.
+ * TF_ERR_INVAL when the file is shorter than that (it was changed). */
+int tf__dead_letter_rewind(tf__dead_letter *dl, uint64_t length, uint64_t count,
+                           char *err, size_t errlen);
 
 uint64_t tf__dead_letter_count(const tf__dead_letter *dl);
 const char *tf__dead_letter_path(const tf__dead_letter *dl);

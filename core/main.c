@@ -15,7 +15,9 @@ static const char usage[] =
     "usage: touchflow run PIPELINE.json [--plugin-path DIR]... "
     "[--state-dir DIR]\n"
     "                     [--progress auto|always|never] [--quiet]\n"
-    "                     [--batch-size N]\n"
+    "                     [--batch-size N] [--reset-state] "
+    "[--checkpoint-every N]\n"
+    "       touchflow state STATE-DIR\n"
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow plugins [--json] [--plugin-path DIR]...\n"
     "       touchflow inspect PLUGIN [--json] [--plugin-path DIR]...\n"
@@ -68,6 +70,22 @@ static int parse_batch_size(const char *v, tf__run_options *opt)
   return 0;
 }
 
+/* --checkpoint-every: records read between checkpoints, 1..10^12. */
+static int parse_checkpoint_every(const char *v, tf__run_options *opt)
+{
+  char *end;
+  unsigned long long n;
+
+  errno = 0;
+  n = strtoull(v, &end, 10);
+  if (errno || end == v || *end || v[0] == '-' || n < 1 || n > 1000000000000ull)
+    return usage_error("--checkpoint-every takes a number of records from 1 "
+                       "to 1000000000000, not \"%s\"",
+                       v);
+  opt->checkpoint_every = (uint64_t)n;
+  return 0;
+}
+
 static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
 {
   const char *a = argv[*i], *v;
@@ -80,6 +98,12 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
   } else if (is_run &&
              (v = tf__cli_option_value(argc, argv, i, "--state-dir"))) {
     args->state_dir = v;
+    args->run.state_dir = v;
+  } else if (is_run && strcmp(a, "--reset-state") == 0) {
+    args->run.reset_state = 1;
+  } else if (is_run &&
+             (v = tf__cli_option_value(argc, argv, i, "--checkpoint-every"))) {
+    return parse_checkpoint_every(v, &args->run);
   } else if (is_run &&
              (v = tf__cli_option_value(argc, argv, i, "--progress"))) {
     return parse_progress(v, &args->run);
@@ -112,6 +136,8 @@ int tf__cli_parse(int argc, char **argv, tf__cli_args *args)
     return usage_error("%s needs an argument",
                        strcmp(args->command, "inspect") == 0 ? "inspect"
                                                              : args->command);
+  if (args->run.reset_state && !args->run.state_dir)
+    return usage_error("--reset-state needs --state-dir%s", "");
   return 0;
 }
 
@@ -135,6 +161,9 @@ int main(int argc, char **argv)
   }
   if (strcmp(argv[1], "new-plugin") == 0)
     return tf__cmd_new_plugin(argc - 2, argv + 2);
+  if (strcmp(argv[1], "state") == 0)
+    return argc == 3 ? tf__cmd_state(argv[2])
+                     : usage_error("state takes one state directory%s", "");
   if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") &&
       strcmp(argv[1], "plugins") && strcmp(argv[1], "inspect"))
     return usage_error("unknown command \"%s\"", argv[1]);

@@ -18,7 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
+#include "crashpoint.h"
 #include "runner_internal.h"
+#include "signals.h"
+#include "statedir.h"
 
 void tf__run_options_default(tf__run_options *opt)
 {
@@ -29,6 +33,7 @@ void tf__run_options_default(tf__run_options *opt)
   opt->sink_retries = 5;
   opt->retry_base_ms = 100;
   opt->retry_cap_ms = 5000;
+  opt->checkpoint_every = 100000;
 }
 
 void tf__runner_print_line(tf__runner *r, const char *fmt, ...)
@@ -303,21 +308,61 @@ static int advance_one(tf__runner *r)
   return 0;
 }
 
-/* One batch moves per turn; the progress line is checked every turn (a
- * clock read per batch of records costs nothing). */
-static void move_records(tf__runner *r)
-{
-  while (!r->stop) {
-    if (!drain_one(r) && !advance_one(r) && !produce_one(r))
-      break;
-    tf__progress_update(r);
-  }
-}
-
 static void drain_all(tf__runner *r)
 {
   while (!r->stop && drain_one(r))
     tf__progress_update(r);
+}
+
+/* Takes a checkpoint once nothing is in flight and stores it.  A failed
+ * checkpoint fails the run: going on would mean a later crash loses more
+ * than the user was promised. */
+static void checkpoint(tf__runner *r, const char *status)
+{
+  char err[1024];
+  json_t *cp;
+
+  drain_all(r);
+  if (r->stop)
+    return;
+  cp = tf__checkpoint_take(r, status, err, sizeof(err));
+  if (!cp || tf__state_dir_save(r->state_dir, cp, err, sizeof(err)) != TF_OK) {
+    tf__runner_print_line(r, "touchflow: checkpoint failed: %s", err);
+    r->failed = 1;
+    r->stop = 1;
+  } else {
+    r->checkpoints++;
+  }
+  json_decref(cp);
+}
+
+/* The first records_read at a multiple of checkpoint_every above n, so an
+ * uninterrupted run and a resumed one checkpoint at the same points. */
+static uint64_t next_multiple(uint64_t n, uint64_t every)
+{
+  return (n / every + 1) * every;
+}
+
+/* One batch moves per turn; the progress line is checked every turn (a
+ * clock read per batch of records costs nothing).  A stop signal ends the
+ * loop at a batch boundary; with a state directory, a checkpoint is taken
+ * whenever sources have read checkpoint_every more records. */
+static void move_records(tf__runner *r)
+{
+  while (!r->stop) {
+    if ((r->signal = tf__signal_caught()) != 0)
+      break;
+    if (r->state_dir && r->records_read >= r->next_checkpoint) {
+      checkpoint(r, "running");
+      r->next_checkpoint =
+          next_multiple(r->records_read, r->opt->checkpoint_every);
+      continue;
+    }
+    if (!drain_one(r) && !advance_one(r) && !produce_one(r))
+      break;
+    tf__progress_update(r);
+    tf__crash_point("between batches");
+  }
 }
 
 /* Flushes one stage; a transform answering TF_FLUSH_AGAIN is called again
@@ -362,8 +407,11 @@ static void finish(tf__runner *r)
   for (k = 0; k < r->p->n_stages; k++) {
     tf__stage *s = &r->stages[r->p->order[k]];
 
-    if (s->plugin->kind == TF_KIND_SINK)
+    if (s->plugin->kind == TF_KIND_SINK) {
+      tf__crash_point("before a sink's commit");
       flush_stage(r, s);
+      tf__crash_point("after a sink's commit");
+    }
   }
 }
 
@@ -444,9 +492,137 @@ static int init_stages(tf__runner *r)
   return TF_OK;
 }
 
+/* Opens the state directory and loads its checkpoint (*cp, NULL when
+ * none).  2 (the exit status) with the reason printed, else 0. */
+static int open_state(tf__runner *r, json_t **cp)
+{
+  char err[1024];
+  int rc;
+
+  *cp = NULL;
+  if (!r->opt->state_dir)
+    return 0;
+  if (tf__state_dir_open(r->opt->state_dir, r->opt->reset_state, &r->state_dir,
+                         err, sizeof(err)) != TF_OK) {
+    fprintf(stderr, "touchflow: --state-dir: %s\n", err);
+    return 2;
+  }
+  *cp = tf__state_dir_load(r->state_dir, &rc, err, sizeof(err));
+  if (rc != TF_OK) {
+    fprintf(stderr,
+            "touchflow: --state-dir: %s; use --reset-state to start "
+            "over\n",
+            err);
+    return 2;
+  }
+  if (*cp && strcmp(json_string_value(json_object_get(*cp, "status"))
+                        ? json_string_value(json_object_get(*cp, "status"))
+                        : "",
+                    "complete") == 0) {
+    fprintf(stderr,
+            "touchflow: --state-dir: %s: the last run of this pipeline "
+            "completed; incremental runs (reading only what was appended) "
+            "are not available yet: use --reset-state to run it again from "
+            "the start\n",
+            r->opt->state_dir);
+    json_decref(*cp);
+    *cp = NULL;
+    return 2;
+  }
+  return 0;
+}
+
+/* After init: checks that every stage can be checkpointed, then resumes
+ * from cp when there is one.  2 with the reason printed, else 0. */
+static int start_checkpoints(tf__runner *r, const json_t *cp)
+{
+  char err[1024];
+  int rc;
+
+  if (!r->state_dir)
+    return 0;
+  if (tf__checkpoint_supported(r, err, sizeof(err)) != TF_OK) {
+    fprintf(stderr, "touchflow: %s\n", err);
+    return 2;
+  }
+  if (cp) {
+    rc = tf__checkpoint_restore(r, cp, err, sizeof(err));
+    if (rc != TF_OK) {
+      fprintf(stderr, "touchflow: --state-dir %s: cannot resume: %s%s\n",
+              r->opt->state_dir, err,
+              rc == TF_ERR_CONFIG || rc == TF_ERR_PARSE
+                  ? "; use --reset-state to start over"
+                  : "");
+      return rc == TF_ERR_CONFIG || rc == TF_ERR_PARSE ? 2 : 1;
+    }
+    r->resumed = 1;
+    tf__runner_print_line(r,
+                          "touchflow: resuming from checkpoint %llu (%llu "
+                          "records read before)",
+                          (unsigned long long)r->checkpoints,
+                          (unsigned long long)r->records_read);
+  }
+  r->next_checkpoint = next_multiple(r->records_read, r->opt->checkpoint_every);
+  return 0;
+}
+
+/* The end of a run with a state directory: a finished run marks its
+ * checkpoint complete; a stopped one leaves a checkpoint to resume from. */
+static void end_checkpoints(tf__runner *r, int finished)
+{
+  char err[1024];
+  uint64_t length;
+  json_t *cp;
+
+  if (!r->state_dir || r->failed)
+    return;
+  if (!finished) {
+    checkpoint(r, "interrupted");
+    return;
+  }
+  if (tf__dead_letter_sync(r->dead_letter, &length, err, sizeof(err)) != 0) {
+    fprintf(stderr, "touchflow: %s\n", err);
+    r->failed = 1;
+    return;
+  }
+  cp = json_pack("{s:s, s:i, s:s, s:s, s:I}", "format", TF_CHECKPOINT_FORMAT,
+                 "version", TF_CHECKPOINT_VERSION, "status", "complete",
+                 "pipeline", r->p->file, "sequence",
+                 (json_int_t)r->checkpoints + 1);
+  if (!cp || tf__state_dir_save(r->state_dir, cp, err, sizeof(err)) != TF_OK) {
+    fprintf(stderr, "touchflow: %s\n", cp ? err : "out of memory");
+    r->failed = 1;
+  }
+  json_decref(cp);
+}
+
+/* Moves every record, then flushes and commits, unless a signal stopped
+ * the run first: then nothing is committed.  Once the end of input is
+ * being flushed, a first signal waits for it (a second one ends the
+ * process at once). */
+static void run_stages(tf__runner *r)
+{
+  tf__signals_install();
+  move_records(r);
+  if (!r->signal)
+    finish(r);
+  end_checkpoints(r, !r->signal);
+  tf__signals_restore();
+  if (r->signal)
+    tf__runner_print_line(r,
+                          "touchflow: stopped by signal %d (%s); nothing "
+                          "was committed%s",
+                          r->signal, strsignal(r->signal),
+                          r->state_dir && !r->failed
+                              ? ", the next run with this --state-dir "
+                                "resumes where it stopped"
+                              : "");
+}
+
 int tf__run(const tf__pipeline *p, const tf__run_options *opt)
 {
   tf__runner r;
+  json_t *cp = NULL;
   char err[4096];
   int status = 0;
 
@@ -457,22 +633,28 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
   r.started = tf__now();
   r.progress_on = opt->progress == TF_PROGRESS_ALWAYS ||
                   (opt->progress == TF_PROGRESS_AUTO && isatty(2));
-  r.dead_letter =
-      tf__dead_letter_open(p->dead_letter_path, p->dir, err, sizeof(err));
-  if (!r.dead_letter) {
+  status = open_state(&r, &cp);
+  if (status == 0 &&
+      !(r.dead_letter = tf__dead_letter_open(p->dead_letter_path, p->dir,
+                                             cp != NULL, err, sizeof(err)))) {
     fprintf(stderr, "touchflow: %s\n", err);
-    return 1;
+    status = 1;
+  }
+  if (status != 0) {
+    json_decref(cp);
+    tf__state_dir_close(r.state_dir);
+    return status;
   }
   if (build_stages(&r) < 0) {
     fprintf(stderr, "touchflow: out of memory\n");
     status = 1;
   } else if (init_stages(&r) < 0) {
     status = 2;
-  } else {
-    move_records(&r);
-    finish(&r);
-    status = r.failed ? 1 : 0;
+  } else if ((status = start_checkpoints(&r, cp)) == 0) {
+    run_stages(&r);
+    status = r.signal ? 128 + r.signal : r.failed ? 1 : 0;
   }
+  json_decref(cp);
   tf__progress_clear(&r);
   if (status != 2 && !opt->quiet)
     tf__summary_print(&r, tf__now() - r.started);
@@ -481,5 +663,7 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
     fprintf(stderr, "touchflow: %s\n", err);
     status = status ? status : 1;
   }
+  tf__state_dir_close(r.state_dir);
+  tf__crash_points_report();
   return status;
 }

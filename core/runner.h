@@ -12,6 +12,7 @@
 #define TF_CORE_RUNNER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pipeline.h"
 
@@ -29,14 +30,24 @@ typedef struct tf__run_options {
   unsigned sink_retries;  /* RETRY verdicts allowed per batch */
   unsigned retry_base_ms; /* full-jitter backoff base ... */
   unsigned retry_cap_ms;  /* ... and cap */
+  /* Checkpoints (docs/checkpoints.md): the state directory (NULL: none),
+   * whether to forget its checkpoint first, and how many records sources
+   * read between two checkpoints. */
+  const char *state_dir;
+  int reset_state;
+  uint64_t checkpoint_every;
 } tf__run_options;
 
-/* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s. */
+/* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s,
+ * no state directory, a checkpoint every 100,000 records read. */
 void tf__run_options_default(tf__run_options *opt);
 
 /* Runs the pipeline and returns the exit status of CONTRACT.md: 0 every
  * record delivered or dead-lettered, 1 a stage failed, 2 a plugin refused
- * its config at init (before any record moved). */
+ * its config at init (before any record moved) or the state directory
+ * cannot be used; 128 + the signal's number after SIGINT, SIGTERM or
+ * SIGHUP stopped it (nothing committed; with a state directory, a
+ * checkpoint to resume from was written). */
 int tf__run(const tf__pipeline *p, const tf__run_options *opt);
 
 #endif

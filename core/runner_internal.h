@@ -22,7 +22,12 @@ typedef struct tf__runner {
   int progress_on;
   int progress_shown; /* a progress line is on screen */
   double progress_drawn;
-  uint64_t records_read; /* emitted by sources */
+  uint64_t records_read;           /* emitted by sources */
+  struct tf__state_dir *state_dir; /* NULL without --state-dir */
+  uint64_t checkpoints;            /* the last checkpoint's sequence */
+  uint64_t next_checkpoint;        /* records_read that triggers the next */
+  int resumed;                     /* started from a checkpoint */
+  int signal;                      /* the signal that stopped the run */
 } tf__runner;
 
 /* Prints one line to stderr, first clearing the progress line if shown. */

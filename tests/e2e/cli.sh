@@ -115,8 +115,18 @@ contains run-good "$work/result/o.ndjson" '{"a": 1}'
 contains run-summary "$work/err" 'pipeline "good" finished'
 expect run-quiet 0 "$tf" run "$work/good.json" --quiet
 lacks run-quiet "$work/err" "finished"
-expect state-dir-refused 2 "$tf" run "$work/good.json" --state-dir "$work/state"
-contains state-dir-refused "$work/err" "not available"
+expect state-dir-run 0 "$tf" run "$work/good.json" --state-dir "$work/state"
+expect state-dir-done 2 "$tf" run "$work/good.json" --state-dir "$work/state"
+contains state-dir-done "$work/err" "use --reset-state"
+expect state-dir-reset 0 "$tf" run "$work/good.json" --state-dir "$work/state" --reset-state
+expect reset-needs-state 2 "$tf" run "$work/good.json" --reset-state
+contains reset-needs-state "$work/err" "--reset-state needs --state-dir"
+expect checkpoint-every-bad 2 "$tf" run "$work/good.json" --state-dir "$work/state" --checkpoint-every 0
+contains checkpoint-every-bad "$work/err" "--checkpoint-every takes a number"
+expect state-none 0 "$tf" state "$work/nostate"
+contains state-none "$work/out" "no checkpoint"
+expect state-complete 0 "$tf" state "$work/state"
+contains state-complete "$work/out" "complete"
 
 cat >"$work/secret.json" <<'JSON'
 {"version": 1,

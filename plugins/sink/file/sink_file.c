@@ -10,8 +10,16 @@
  * is never parsed), else the compact JSON of its json_t; for CSV a header
  * (csv_columns, or the first record's keys) and one row per record, nested
  * values as compact JSON.
+ *
+ * Checkpoints (docs/checkpoints.md): snapshot() closes what was written so
+ * far (for gzip, the end of a gzip member), fsyncs it and reports the
+ * temporary file and its length; writing goes on in the same file (a new
+ * gzip member).  restore() takes that file back, cut to the length, in
+ * place of the one init() made.  Once a snapshot names the temporary file,
+ * fini() leaves it for the run that resumes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +41,10 @@ typedef struct sink_file {
   tf_line_writer *out;
   out_format format;
   json_t *columns; /* CSV: array of column names, or NULL until known */
+  tf_compression comp;
   int committed;
-  int failed; /* a write or flush failed: never rename */
+  int failed;   /* a write or flush failed: never rename */
+  int snapshot; /* a checkpoint names tmp_path: fini keeps it */
 } sink_file;
 
 static const char *const format_values[] = {"auto", "ndjson", "csv", NULL};
@@ -195,6 +205,7 @@ static int sink_file_init(tf_ctx *ctx, const tf_host *host,
     goto out_free_state;
   }
   tf_compression_parse(tf_config_string(cfg, "compression"), &comp);
+  s->comp = comp;
   s->format = format_of(cfg);
   rc = read_columns(s, cfg);
   if (rc == TF_OK)
@@ -221,7 +232,7 @@ static void sink_file_fini(void *state)
   tf_line_writer_close(s->out);
   if (s->fd >= 0)
     close(s->fd);
-  if (s->tmp_path)
+  if (s->tmp_path && !s->snapshot)
     unlink(s->tmp_path);
   free(s->tmp_path);
   free(s->path);
@@ -399,6 +410,99 @@ static int sink_file_flush(void *state, tf_ctx *ctx)
   return TF_OK;
 }
 
+/* --- Checkpoints ------------------------------------------------------ */
+
+/* Ends what was written (a gzip member), makes it durable and opens the
+ * temporary file again for appending.  *length: its size. */
+static int close_and_reopen(sink_file *s, off_t *length)
+{
+  struct stat st;
+  int fd, rc = tf_line_writer_close(s->out);
+
+  s->out = NULL;
+  if (rc != TF_OK || fsync(s->fd) < 0 || fstat(s->fd, &st) < 0)
+    return TF_ERR_IO;
+  *length = st.st_size;
+  fd = open(s->tmp_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    return TF_ERR_IO;
+  return tf_line_writer_fdopen(&s->out, fd, s->path, s->comp);
+}
+
+static int sink_file_snapshot(void *state, json_t **snapshot)
+{
+  sink_file *s = state;
+  off_t length;
+
+  *snapshot = NULL;
+  if (s->committed || s->failed || !s->out)
+    return TF_ERR_INVAL;
+  if (close_and_reopen(s, &length) != TF_OK) {
+    s->failed = 1;
+    s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot sync: %s", s->tmp_path,
+                 strerror(errno));
+    return TF_ERR_IO;
+  }
+  s->snapshot = 1;
+  *snapshot = json_pack("{s:s, s:I, s:O?}", "file", s->tmp_path, "length",
+                        (json_int_t)length, "columns", s->columns);
+  return *snapshot ? TF_OK : TF_ERR_NOMEM;
+}
+
+/* Makes `file` the temporary file again, cut to `length`.  When it is gone
+ * but the output exists, the run had renamed it into place before it
+ * stopped: the output is taken back. */
+static int reclaim(sink_file *s, const char *file, json_int_t length)
+{
+  struct stat st;
+
+  if (stat(file, &st) < 0 && errno == ENOENT && rename(s->path, file) < 0) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "%s: the checkpoint's file is gone (%s), and so is the "
+                 "output: cannot resume",
+                 file, strerror(errno));
+    return TF_ERR_NOTFOUND;
+  }
+  if (stat(file, &st) < 0 || st.st_size < length) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "%s: shorter than the checkpoint says (%lld bytes): it was "
+                 "changed since",
+                 file, (long long)length);
+    return TF_ERR_INVAL;
+  }
+  return truncate(file, (off_t)length) < 0 ? TF_ERR_IO : TF_OK;
+}
+
+static int sink_file_restore(void *state, const json_t *snapshot)
+{
+  sink_file *s = state;
+  const char *file = json_string_value(json_object_get(snapshot, "file"));
+  json_t *length = json_object_get(snapshot, "length");
+  json_t *columns = json_object_get(snapshot, "columns");
+  int fd, rc;
+
+  if (!file || !json_is_integer(length) || json_integer_value(length) < 0)
+    return TF_ERR_PARSE;
+  rc = reclaim(s, file, json_integer_value(length));
+  if (rc != TF_OK)
+    return rc;
+  tf_line_writer_close(s->out); /* the file init() made goes */
+  s->out = NULL;
+  unlink(s->tmp_path);
+  free(s->tmp_path);
+  close(s->fd);
+  s->fd = -1;
+  if (!(s->tmp_path = strdup(file)))
+    return TF_ERR_NOMEM;
+  s->snapshot = 1;
+  json_decref(s->columns);
+  s->columns = json_is_array(columns) ? json_deep_copy(columns) : NULL;
+  if ((s->fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 ||
+      (fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+    return TF_ERR_IO;
+  return tf_line_writer_fdopen(&s->out, fd, s->path, s->comp);
+}
+
 static const tf_sink_plugin sink_file_plugin = {
     TF_SINK_HEADER,
     .base.name = "file",
@@ -412,6 +516,8 @@ static const tf_sink_plugin sink_file_plugin = {
     .base.fini = sink_file_fini,
     .write = sink_file_write,
     .flush = sink_file_flush,
+    .snapshot = sink_file_snapshot,
+    .restore = sink_file_restore,
     .base.check = sink_file_check,
 };
 

@@ -9,6 +9,12 @@
  * sends what is left and waits until every record is delivered or
  * dead-lettered.  The partition check at init() also proves the
  * credentials before any record moves.
+ *
+ * Checkpoints: snapshot() is a commit point, so it delivers what is
+ * queued, as flush() does, before the host records the checkpoint; the
+ * snapshot itself is empty.  After a crash the records since the last
+ * checkpoint are sent again, which the lookup-then-sync by the dedupe
+ * field makes harmless (at least once, idempotent).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +292,25 @@ static int marketo_flush(void *state, tf_ctx *ctx)
   return mkto_client_failure(s->client) ? TF_ERR_PLUGIN : TF_OK;
 }
 
+static int marketo_snapshot(void *state, json_t **snapshot)
+{
+  mkto_sink *s = state;
+
+  *snapshot = NULL;
+  pump(s, 1);
+  if (mkto_client_failure(s->client))
+    return TF_ERR_PLUGIN;
+  *snapshot = json_object();
+  return *snapshot ? TF_OK : TF_ERR_NOMEM;
+}
+
+/* Nothing to take back: what was delivered stays delivered. */
+static int marketo_restore(void *state, const json_t *snapshot)
+{
+  (void)state;
+  return json_is_object(snapshot) ? TF_OK : TF_ERR_PARSE;
+}
+
 static const tf_sink_plugin marketo_plugin = {
     TF_SINK_HEADER,
     .base.name = "marketo",
@@ -300,6 +325,8 @@ static const tf_sink_plugin marketo_plugin = {
     .base.fini = marketo_fini,
     .write = marketo_write,
     .flush = marketo_flush,
+    .snapshot = marketo_snapshot,
+    .restore = marketo_restore,
     .base.check = mkto_config_check,
 };
 

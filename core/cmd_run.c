@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -39,6 +40,46 @@ static tf__pipeline *load_checked(const tf__cli_args *args, tf__loader *loader)
   return p;
 }
 
+/* Which module each stage runs; a module found on the search path that
+ * takes the place of a bundled plugin is pointed out. */
+static void print_modules(const tf__pipeline *p, const tf__loader *loader,
+                          FILE *out)
+{
+  size_t i;
+
+  for (i = 0; i < p->n_stages; i++) {
+    const tf__stage_def *s = &p->stages[i];
+    const char *module = s->plugin.module_path;
+    int bundled = strncmp(module, "(bundled)", 9) == 0;
+
+    fprintf(out, "  %-14s %-14s %s %s (%s%s)\n", s->json_path, s->id,
+            tf_plugin_kind_name(s->kind), s->plugin_name,
+            bundled ? "bundled" : module,
+            !bundled && tf__loader_is_bundled(loader, s->kind, s->plugin_name)
+                ? ", in place of the bundled one"
+                : "");
+  }
+}
+
+/* run: says so when a stage runs a module other than the bundled plugin
+ * of that name. */
+static void warn_shadowed(const tf__pipeline *p, const tf__loader *loader)
+{
+  size_t i;
+
+  for (i = 0; i < p->n_stages; i++) {
+    const tf__stage_def *s = &p->stages[i];
+
+    if (strncmp(s->plugin.module_path, "(bundled)", 9) != 0 &&
+        tf__loader_is_bundled(loader, s->kind, s->plugin_name))
+      fprintf(stderr,
+              "touchflow: stage \"%s\": %s \"%s\" is loaded from %s, in "
+              "place of the bundled one\n",
+              s->id, tf_plugin_kind_name(s->kind), s->plugin_name,
+              s->plugin.module_path);
+  }
+}
+
 int tf__cmd_validate(const tf__cli_args *args)
 {
   tf__loader *loader = tf__cli_loader(args);
@@ -47,8 +88,10 @@ int tf__cmd_validate(const tf__cli_args *args)
   if (!loader)
     return 2;
   p = load_checked(args, loader);
-  if (p)
+  if (p) {
     printf("%s: OK (%zu stages)\n", args->target, p->n_stages);
+    print_modules(p, loader, stdout);
+  }
   tf__pipeline_free(p);
   tf__loader_free(loader);
   return p ? 0 : 2;
@@ -68,6 +111,7 @@ int tf__cmd_run(const tf__cli_args *args)
     tf__loader_free(loader);
     return 2;
   }
+  warn_shadowed(p, loader);
   status = tf__run(p, &args->run);
   tf__pipeline_free(p);
   tf__loader_free(loader);

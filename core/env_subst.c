@@ -33,6 +33,15 @@ static int sb_add(strbuf *b, const char *s, size_t n)
   return 0;
 }
 
+/* 1 when s is valid UTF-8 (jansson refuses to make a string of it else). */
+static int utf8_ok(const char *s)
+{
+  json_t *probe = json_stringn(s, strlen(s));
+
+  json_decref(probe);
+  return probe != NULL;
+}
+
 /* Substitutes one string; NULL after reporting. */
 static json_t *subst_string(const char *in, const char *path, tf__diag *diag)
 {
@@ -64,6 +73,13 @@ static json_t *subst_string(const char *in, const char *path, tf__diag *diag)
     value = getenv(name);
     if (!value) {
       tf__diag_add(diag, path, "environment variable %s is not set", name);
+      goto out_free;
+    }
+    if (!utf8_ok(value)) { /* its value is not shown: it may be a secret */
+      tf__diag_add(diag, path,
+                   "environment variable %s is not valid UTF-8 (config "
+                   "values are JSON strings)",
+                   name);
       goto out_free;
     }
     if (sb_add(&out, value, strlen(value)) < 0)

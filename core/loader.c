@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "module_safety.h"
 #include "suggest.h"
 
 #define BUNDLED "(bundled)"
@@ -66,7 +67,10 @@ static int add_dir(tf__loader *loader, const char *dir)
   return 0;
 }
 
-static int add_env_dirs(tf__loader *loader)
+/* The folders of TOUCHFLOW_PLUGIN_PATH; each must be absolute, or plugins
+ * would load from wherever touchflow happens to be started.  -1 on ENOMEM,
+ * -2 with err set for a relative folder. */
+static int add_env_dirs(tf__loader *loader, char *err, size_t errlen)
 {
   const char *env = getenv("TOUCHFLOW_PLUGIN_PATH");
   char *copy, *save = NULL, *dir;
@@ -78,8 +82,18 @@ static int add_env_dirs(tf__loader *loader)
   if (!copy)
     return -1;
   for (dir = strtok_r(copy, ":", &save); dir && rc == 0;
-       dir = strtok_r(NULL, ":", &save))
+       dir = strtok_r(NULL, ":", &save)) {
+    if (dir[0] != '/') {
+      snprintf(err, errlen,
+               "TOUCHFLOW_PLUGIN_PATH: \"%s\" is not an absolute folder (a "
+               "relative one loads plugins from wherever touchflow is "
+               "started); use an absolute path",
+               dir);
+      rc = -2;
+      break;
+    }
     rc = add_dir(loader, dir);
+  }
   free(copy);
   return rc;
 }
@@ -218,27 +232,24 @@ static const module *find_open(const tf__loader *loader, const char *path)
   return NULL;
 }
 
-int tf__loader_open_file(tf__loader *loader, const char *path,
-                         tf__loaded_plugin *out, char *err, size_t errlen)
+/* Opens the module at path, found in the search folder dir (NULL for a
+ * path the user named), once it passed the safety checks. */
+static int open_module(tf__loader *loader, const char *dir, const char *path,
+                       tf__loaded_plugin *out, char *err, size_t errlen)
 {
   const module *m = find_open(loader, path);
-  struct stat st;
   lt_dladvise advise;
   lt_dlhandle h;
+  int rc;
 
   if (m) {
     out->plugin = m->plugin;
     out->module_path = m->path;
     return TF_OK;
   }
-  if (stat(path, &st) < 0) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return TF_ERR_NOTFOUND;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    snprintf(err, errlen, "%s: not a regular file", path);
-    return TF_ERR_PLUGIN;
-  }
+  if ((dir && (rc = tf__module_dir_safe(dir, err, errlen)) != TF_OK) ||
+      (rc = tf__module_file_safe(dir, path, err, errlen)) != TF_OK)
+    return rc;
   if (lt_dladvise_init(&advise) || lt_dladvise_local(&advise)) {
     snprintf(err, errlen, "libltdl: %s", lt_dlerror());
     return TF_ERR_PLUGIN;
@@ -250,6 +261,12 @@ int tf__loader_open_file(tf__loader *loader, const char *path,
     return TF_ERR_PLUGIN;
   }
   return adopt_handle(loader, h, path, out, err, errlen);
+}
+
+int tf__loader_open_file(tf__loader *loader, const char *path,
+                         tf__loaded_plugin *out, char *err, size_t errlen)
+{
+  return open_module(loader, NULL, path, out, err, errlen);
 }
 
 /* lt_dlpreload_open's callback has no user pointer: the loader being set
@@ -288,8 +305,11 @@ tf__loader *tf__loader_new(const char *const *paths, size_t n_paths, char *err,
   for (i = 0; i < n_paths; i++)
     if (add_dir(loader, paths[i]) < 0)
       goto out_free;
-  if (add_env_dirs(loader) < 0 || add_dir(loader, BUNDLED) < 0 ||
-      add_dir(loader, TF_PLUGIN_DIR) < 0)
+  switch (add_env_dirs(loader, err, errlen)) {
+  case -1: goto out_free;
+  case -2: tf__loader_free(loader); return NULL;
+  }
+  if (add_dir(loader, BUNDLED) < 0 || add_dir(loader, TF_PLUGIN_DIR) < 0)
     goto out_free;
   preloading = loader;
   lt_dlpreload_open(NULL, preload_one);
@@ -334,6 +354,12 @@ static const module *find_bundled(const tf__loader *loader, tf_plugin_kind kind,
   return NULL;
 }
 
+int tf__loader_is_bundled(const tf__loader *loader, tf_plugin_kind kind,
+                          const char *name)
+{
+  return find_bundled(loader, kind, name) != NULL;
+}
+
 /* Tries DIR/KIND_NAME.la then .so.  TF_ERR_NOTFOUND when neither exists. */
 static int find_in_dir(tf__loader *loader, const char *dir, tf_plugin_kind kind,
                        const char *name, tf__loaded_plugin *out, char *err,
@@ -350,7 +376,7 @@ static int find_in_dir(tf__loader *loader, const char *dir, tf_plugin_kind kind,
              exts[i]);
     if (lstat(path, &st) < 0)
       continue;
-    rc = tf__loader_open_file(loader, path, out, err, errlen);
+    rc = open_module(loader, dir, path, out, err, errlen);
     if (rc == TF_OK &&
         (out->plugin->kind != kind || strcmp(out->plugin->name, name) != 0)) {
       snprintf(err, errlen,
@@ -365,34 +391,51 @@ static int find_in_dir(tf__loader *loader, const char *dir, tf_plugin_kind kind,
   return TF_ERR_NOTFOUND;
 }
 
-/* Collects the names of every KIND plugin on the path, for "did you mean". */
+/* The names of KIND plugins on the path, for "did you mean": the bundled
+ * ones, and those the file names in the folders promise (KIND_NAME.la or
+ * .so).  Nothing is opened: a typo must not run every module's code. */
 typedef struct name_list {
-  tf_plugin_kind kind;
   const char *names[256];
-  size_t n;
+  char *owned[256];
+  size_t n, n_owned;
 } name_list;
 
-static void collect_name(void *ud, const tf__loaded_plugin *p)
+static void names_in_dir(name_list *list, const char *dir, tf_plugin_kind kind)
 {
-  name_list *list = ud;
+  char pattern[4096];
+  size_t i, prefix = strlen(kind_prefix[kind]) + 1;
+  glob_t g;
 
-  if (p->plugin->kind == list->kind && list->n < 256)
-    list->names[list->n++] = p->plugin->name;
-}
+  snprintf(pattern, sizeof(pattern), "%s/%s_*.[ls][ao]", dir,
+           kind_prefix[kind]);
+  if (glob(pattern, 0, NULL, &g) != 0)
+    return;
+  for (i = 0; i < g.gl_pathc && list->n_owned < 256; i++) {
+    const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+    char *name = strndup(base + prefix, strlen(base + prefix) - 3);
 
-static void ignore_bad(void *ud, const char *message)
-{
-  (void)ud;
-  (void)message;
+    if (!name)
+      break;
+    list->owned[list->n_owned++] = name;
+    list->names[list->n++] = name;
+  }
+  globfree(&g);
 }
 
 static void not_found(tf__loader *loader, tf_plugin_kind kind, const char *name,
                       char *err, size_t errlen)
 {
-  name_list list = {kind, {NULL}, 0};
+  name_list list;
   const char *hint;
+  size_t i;
 
-  tf__loader_each(loader, collect_name, ignore_bad, &list);
+  memset(&list, 0, sizeof(list));
+  for (i = 0; i < loader->n_dirs; i++)
+    if (strcmp(loader->dirs[i], BUNDLED) != 0)
+      names_in_dir(&list, loader->dirs[i], kind);
+  for (i = 0; i < loader->n_bundled && list.n < 256; i++)
+    if (loader->modules[i].plugin->kind == kind)
+      list.names[list.n++] = loader->modules[i].plugin->name;
   hint = tf__suggest(name, list.names, list.n);
   if (hint)
     snprintf(err, errlen, "unknown %s plugin \"%s\" (did you mean \"%s\"?)",
@@ -400,6 +443,8 @@ static void not_found(tf__loader *loader, tf_plugin_kind kind, const char *name,
   else
     snprintf(err, errlen, "unknown %s plugin \"%s\" (see touchflow plugins)",
              tf_plugin_kind_name(kind), name);
+  for (i = 0; i < list.n_owned; i++)
+    free(list.owned[i]);
 }
 
 int tf__loader_find(tf__loader *loader, tf_plugin_kind kind, const char *name,
@@ -472,7 +517,7 @@ static void each_in_dir(tf__loader *loader, const char *dir,
       if (access(la, F_OK) == 0)
         continue;
     }
-    if (tf__loader_open_file(loader, path, &p, err, sizeof(err)) < 0) {
+    if (open_module(loader, dir, path, &p, err, sizeof(err)) < 0) {
       bad(ud, err);
       continue;
     }

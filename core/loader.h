@@ -51,6 +51,11 @@ typedef void (*tf__loader_bad_fn)(void *ud, const char *message);
 void tf__loader_each(tf__loader *loader, tf__loader_each_fn fn,
                      tf__loader_bad_fn bad, void *ud);
 
+/* 1 when the binary bundles a plugin NAME of KIND (whatever the search
+ * path found first). */
+int tf__loader_is_bundled(const tf__loader *loader, tf_plugin_kind kind,
+                          const char *name);
+
 /* 1 when name is a valid plugin name ([a-z0-9_]+, no "/" or ".."). */
 int tf__loader_valid_name(const char *name);
 

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <ltdl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,9 @@ int main(int argc, char **argv)
   tf__cli_args args;
 
   LTDL_SET_PRELOADED_SYMBOLS();
+  /* A closed stdout or stderr (touchflow ... | head) must give write
+   * errors the code sees, not kill the run before it commits. */
+  signal(SIGPIPE, SIG_IGN);
   memset(&args, 0, sizeof(args));
   tf__run_options_default(&args.run);
   if (argc < 2)

@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pipeline.h"
 
@@ -22,8 +23,14 @@ static char *folder_of(const char *file)
 static json_t *read_json(const char *file, tf__diag *diag)
 {
   json_error_t err;
-  json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
+  struct stat st;
+  json_t *root;
 
+  if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+    tf__diag_add(diag, NULL, "is a folder, not a pipeline file");
+    return NULL;
+  }
+  root = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
   if (!root) {
     if (err.line > 0)
       tf__diag_add(diag, NULL, "line %d, column %d: %s", err.line, err.column,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -228,6 +229,121 @@ static void on_bad(void *ud, const char *message)
   s->bad_abi += strstr(message, "source_badabi") != NULL;
 }
 
+/* A loader searching only dir (and the bundled and installed plugins). */
+static tf__loader *loader_on(const char *dir)
+{
+  const char *paths[1] = {dir};
+  tf__loader *l = tf__loader_new(paths, 1, err, sizeof(err));
+
+  ck_assert_msg(l != NULL, "%s", err);
+  return l;
+}
+
+static void copy_seq_into(const char *dir)
+{
+  char cmd[4096];
+
+  snprintf(cmd, sizeof(cmd), "cp '%s/tests/plugins/.libs/source_seq.so' '%s/'",
+           tu_builddir(), dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(refuses_a_folder_anyone_can_write)
+{
+  char *dir = tu_tempdir();
+  tf__loaded_plugin p;
+  tf__loader *l;
+
+  copy_seq_into(dir);
+  ck_assert_int_eq(chmod(dir, 0777), 0);
+  l = loader_on(dir);
+  ck_assert_int_eq(
+      tf__loader_find(l, TF_KIND_SOURCE, "seq", &p, err, sizeof(err)),
+      TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "writable by every user") && strstr(err, dir), "%s",
+                err);
+  tf__loader_free(l);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(refuses_a_module_anyone_can_write)
+{
+  char *dir = tu_tempdir(), path[4096];
+  tf__loaded_plugin p;
+  tf__loader *l;
+
+  copy_seq_into(dir);
+  snprintf(path, sizeof(path), "%s/source_seq.so", dir);
+  ck_assert_int_eq(chmod(path, 0666), 0);
+  l = loader_on(dir);
+  ck_assert_int_eq(
+      tf__loader_find(l, TF_KIND_SOURCE, "seq", &p, err, sizeof(err)),
+      TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "module file is writable by every user"), "%s",
+                err);
+  tf__loader_free(l);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(refuses_a_symlink_out_of_its_folder)
+{
+  char *dir = tu_tempdir(), target[4096], link[4096];
+  tf__loaded_plugin p;
+  tf__loader *l;
+
+  snprintf(target, sizeof(target), "%s/tests/plugins/.libs/source_seq.so",
+           tu_builddir());
+  snprintf(link, sizeof(link), "%s/source_seq.so", dir);
+  ck_assert_int_eq(symlink(target, link), 0);
+  l = loader_on(dir);
+  ck_assert_int_eq(
+      tf__loader_find(l, TF_KIND_SOURCE, "seq", &p, err, sizeof(err)),
+      TF_ERR_PLUGIN);
+  ck_assert_msg(strstr(err, "symbolic link out of its plugin folder"), "%s",
+                err);
+  tf__loader_free(l);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(refuses_a_relative_environment_folder)
+{
+  tf__loader *l;
+
+  setenv("TOUCHFLOW_PLUGIN_PATH", "/usr/lib:plugins", 1);
+  l = tf__loader_new(NULL, 0, err, sizeof(err));
+  unsetenv("TOUCHFLOW_PLUGIN_PATH");
+  ck_assert_ptr_null(l);
+  ck_assert_msg(strstr(err, "\"plugins\" is not an absolute folder"), "%s",
+                err);
+}
+END_TEST
+
+START_TEST(suggests_names_without_opening_modules)
+{
+  char *dir = tu_tempdir();
+  char *junk = tu_write(dir, "source_zebrafish.so", "not a module\n");
+  tf__loaded_plugin p;
+  tf__loader *l = loader_on(dir);
+
+  ck_assert_int_eq(
+      tf__loader_find(l, TF_KIND_SOURCE, "zebrafesh", &p, err, sizeof(err)),
+      TF_ERR_NOTFOUND);
+  ck_assert_msg(strstr(err, "did you mean \"zebrafish\"") &&
+                    !strstr(err, "cannot open"),
+                "%s", err);
+  tf__loader_free(l);
+  free(junk);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(listing_reports_good_and_bad_modules)
 {
   seen s = {0, 0, 0};
@@ -260,6 +376,11 @@ static Suite *loader_suite(void)
   tcase_add_test(tc, refuses_a_file_that_is_not_a_module);
   tcase_add_test(tc, plugin_path_comes_before_the_environment);
   tcase_add_test(tc, listing_reports_good_and_bad_modules);
+  tcase_add_test(tc, refuses_a_folder_anyone_can_write);
+  tcase_add_test(tc, refuses_a_module_anyone_can_write);
+  tcase_add_test(tc, refuses_a_symlink_out_of_its_folder);
+  tcase_add_test(tc, refuses_a_relative_environment_folder);
+  tcase_add_test(tc, suggests_names_without_opening_modules);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -115,6 +115,23 @@ contains run-good "$work/result/o.ndjson" '{"a": 1}'
 contains run-summary "$work/err" 'pipeline "good" finished'
 expect run-quiet 0 "$tf" run "$work/good.json" --quiet
 lacks run-quiet "$work/err" "finished"
+mkdir -p "$work/adir"
+expect pipeline-is-a-folder 2 "$tf" validate "$work/adir"
+contains pipeline-is-a-folder "$work/err" "adir: is a folder, not a pipeline file"
+sed 's#"path": "in.ndjson"#"path": "${TF_BAD_UTF8}"#' "$work/good.json" >"$work/envutf8.json"
+expect env-not-utf8 2 env TF_BAD_UTF8="$(printf 'a\377b')" "$tf" validate "$work/envutf8.json"
+contains env-not-utf8 "$work/err" "environment variable TF_BAD_UTF8 is not valid UTF-8"
+lacks env-not-utf8 "$work/err" "out of memory"
+mkdir -p "$work/shadow"
+cp "$build/plugins/source/file/.libs/source_file.so" "$work/shadow/"
+expect validate-modules 0 "$tf" validate "$work/good.json" --plugin-path "$work/shadow"
+contains validate-modules "$work/out" "source file ($work/shadow/source_file.so, in place of the bundled one)"
+contains validate-modules "$work/out" "sink file (bundled)"
+expect run-shadowed 0 "$tf" run "$work/good.json" --plugin-path "$work/shadow" --quiet
+contains run-shadowed "$work/err" "is loaded from $work/shadow/source_file.so, in place of the bundled one"
+chmod o+w "$work/shadow"
+expect run-unsafe-folder 2 "$tf" run "$work/good.json" --plugin-path "$work/shadow" --quiet
+contains run-unsafe-folder "$work/err" "plugin folder is writable by every user"
 expect state-dir-run 0 "$tf" run "$work/good.json" --state-dir "$work/state"
 expect state-dir-done 2 "$tf" run "$work/good.json" --state-dir "$work/state"
 contains state-dir-done "$work/err" "use --reset-state"

@@ -70,6 +70,8 @@ int tf__pipeline_load(const char *file, tf__loader *loader, tf__diag *diag,
   problems += tf__pipeline_check_graph(p, diag);
   if (loader)
     problems += tf__pipeline_check_plugins(p, loader, diag);
+  if (loader && !problems && !diag->n)
+    problems += tf__pipeline_check_paths(p, diag);
   if (problems || diag->n || diag->nomem) {
     tf__pipeline_free(p);
     return TF_ERR_CONFIG;

@@ -76,6 +76,11 @@ size_t tf__pipeline_check_graph(tf__pipeline *p, tf__diag *diag);
 size_t tf__pipeline_check_plugins(tf__pipeline *p, tf__loader *loader,
                                   tf__diag *diag);
 
+/* pathcheck.c: refuses an output file that is also an input or another
+ * output (after resolving "." / ".." / symbolic links of its folder).
+ * Returns the number of problems added. */
+size_t tf__pipeline_check_paths(const tf__pipeline *p, tf__diag *diag);
+
 /* plugin_check.c: runs the plugin's check() (when it has one) on the
  * stage's validated config (s->cfg; nothing to do when NULL), reporting
  * each problem at "STAGE.config.PATH" with secret values masked.  Returns

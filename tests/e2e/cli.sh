@@ -115,6 +115,17 @@ contains run-good "$work/result/o.ndjson" '{"a": 1}'
 contains run-summary "$work/err" 'pipeline "good" finished'
 expect run-quiet 0 "$tf" run "$work/good.json" --quiet
 lacks run-quiet "$work/err" "finished"
+cat >"$work/collide.json" <<'JSON'
+{"version": 1, "name": "collide", "dead_letter": {"path": "in.ndjson"},
+ "sources": [{"id": "s", "plugin": "file", "config": {"path": "in.ndjson"}}],
+ "sinks": [{"id": "a", "plugin": "file", "inputs": ["s"], "config": {"path": "col/x.ndjson"}},
+           {"id": "b", "plugin": "file", "inputs": ["s"], "config": {"path": "col/./x.ndjson"}}]}
+JSON
+cp "$work/in.ndjson" "$work/in.keep"
+expect paths-collide 2 "$tf" run "$work/collide.json" --quiet
+contains paths-collide "$work/err" "sinks[1].config.path: writes $work/col/x.ndjson, as sinks[0].config.path does"
+contains paths-collide "$work/err" "dead_letter.path: writes $work/in.ndjson, which sources[0].config.path reads"
+expect input-untouched 0 cmp "$work/in.ndjson" "$work/in.keep"
 mkdir -p "$work/adir"
 expect pipeline-is-a-folder 2 "$tf" validate "$work/adir"
 contains pipeline-is-a-folder "$work/err" "adir: is a folder, not a pipeline file"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <touchflow/error.h>
@@ -21,14 +22,22 @@ struct tf__dead_letter {
   int io_error;
 };
 
-/* Opens the file for writing, emptied unless keep. */
+/* Opens the file for writing and locks it, then empties it unless keep.
+ * -2 when another run holds the lock. */
 static int open_file(tf__dead_letter *dl, int keep)
 {
-  int fd =
-      open(dl->path, O_RDWR | O_CREAT | O_CLOEXEC | (keep ? 0 : O_TRUNC), 0644);
+  int fd = open(dl->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
   if (fd < 0)
     return -1;
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    close(fd);
+    return -2;
+  }
+  if (!keep && ftruncate(fd, 0) < 0) {
+    close(fd);
+    return -1;
+  }
   dl->fp = fdopen(fd, "r+");
   if (!dl->fp || fseeko(dl->fp, 0, SEEK_END) < 0) {
     int saved = errno;
@@ -48,15 +57,23 @@ tf__dead_letter *tf__dead_letter_open(const char *path, const char *base_dir,
                                       int keep, char *err, size_t errlen)
 {
   tf__dead_letter *dl = calloc(1, sizeof(*dl));
+  int rc = 0;
 
   if (!dl || !(dl->path = strdup(path)) ||
       !(dl->base_dir = strdup(base_dir ? base_dir : "."))) {
     snprintf(err, errlen, "out of memory");
     goto out_free;
   }
-  if (tf__make_parent_dirs(path) < 0 || open_file(dl, keep) < 0) {
+  if (tf__make_parent_dirs(path) < 0 || (rc = open_file(dl, keep)) == -1) {
     snprintf(err, errlen, "%s: cannot create the dead-letter file: %s", path,
              strerror(errno));
+    goto out_free;
+  }
+  if (rc == -2) {
+    snprintf(err, errlen,
+             "%s: another touchflow run is writing this dead-letter file (the "
+             "same pipeline running twice?); wait for it to end",
+             path);
     goto out_free;
   }
   return dl;

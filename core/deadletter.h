@@ -5,6 +5,8 @@
  * "record" is the original JSON object, or the raw text (a string) when
  * the input was not valid JSON; "input" is null when the origin is unknown.
  * Lines are written as records are rejected, so a failed run keeps them.
+ * The file is locked (flock) while open: two runs of one pipeline never
+ * write it at once.
  */
 #ifndef TF_CORE_DEADLETTER_H
 #define TF_CORE_DEADLETTER_H

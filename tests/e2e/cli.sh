@@ -126,6 +126,22 @@ expect paths-collide 2 "$tf" run "$work/collide.json" --quiet
 contains paths-collide "$work/err" "sinks[1].config.path: writes $work/col/x.ndjson, as sinks[0].config.path does"
 contains paths-collide "$work/err" "dead_letter.path: writes $work/in.ndjson, which sources[0].config.path reads"
 expect input-untouched 0 cmp "$work/in.ndjson" "$work/in.keep"
+# Two runs of one pipeline at once: the second is refused (the first
+# waits on a FIFO until the check is done).
+mkfifo "$work/wait.ndjson"
+sed 's#"path": "in.ndjson"#"path": "wait.ndjson"#' "$work/good.json" >"$work/twice.json"
+rm -f "$work/rejected.ndjson"
+("$tf" run "$work/twice.json" --quiet 2>/dev/null) &
+first=$!
+for _ in $(seq 100); do # until the first run holds the lock
+  [ -e "$work/rejected.ndjson" ] && ! flock -n "$work/rejected.ndjson" true &&
+    break
+  sleep 0.1
+done
+expect run-twice 1 timeout 20 "$tf" run "$work/twice.json" --quiet
+contains run-twice "$work/err" "another touchflow run is writing this dead-letter file"
+timeout 20 bash -c ": >'$work/wait.ndjson'" || kill $first 2>/dev/null
+wait $first
 mkdir -p "$work/adir"
 expect pipeline-is-a-folder 2 "$tf" validate "$work/adir"
 contains pipeline-is-a-folder "$work/err" "adir: is a folder, not a pipeline file"

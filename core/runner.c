@@ -7,9 +7,9 @@
  * one batch (watermark alignment; ties and unknown watermarks in round
  * robin, file order) if every queue below it has room.  When no source is left,
  * flush transforms in topological order, draining after each, then flush
- * (commit) the sinks.  A failed source ends alone (the others go on); a failed
- * transform or sink stops the run, and the healthy sinks still commit what
- * they accepted.
+ * (commit) the sinks.  A failed source ends alone (the others go on, so
+ * that every problem of the input shows in one run); a failed transform or
+ * sink stops the run.  A run that failed commits no sink.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -395,7 +395,7 @@ static void finish(tf__runner *r)
 {
   size_t k;
 
-  for (k = 0; k < r->p->n_stages && !r->stop; k++) {
+  for (k = 0; k < r->p->n_stages && !r->failed; k++) {
     tf__stage *s = &r->stages[r->p->order[k]];
 
     if (s->plugin->kind == TF_KIND_TRANSFORM) {
@@ -403,6 +403,14 @@ static void finish(tf__runner *r)
       s->wm_out = TF_WATERMARK_END;
       drain_all(r);
     }
+  }
+  if (r->failed) {
+    /* A failed run commits nothing: no output takes its final name with
+     * part of the records (an older file of that name stays), and with a
+     * state directory the last checkpoint stands for the next run. */
+    tf__runner_print_line(r, "touchflow: the run failed: no output was "
+                             "committed");
+    return;
   }
   for (k = 0; k < r->p->n_stages; k++) {
     tf__stage *s = &r->stages[r->p->order[k]];

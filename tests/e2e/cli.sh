@@ -142,6 +142,21 @@ expect run-twice 1 timeout 20 "$tf" run "$work/twice.json" --quiet
 contains run-twice "$work/err" "another touchflow run is writing this dead-letter file"
 timeout 20 bash -c ": >'$work/wait.ndjson'" || kill $first 2>/dev/null
 wait $first
+# A failed run commits nothing: a truncated gzip input fails the run, and
+# the older output stays as it was, with no temporary file left beside it.
+seq 1 3000 | sed 's/.*/{"n": &}/' | gzip >"$work/full.ndjson.gz"
+head -c "$(($(stat -c %s "$work/full.ndjson.gz") / 3))" "$work/full.ndjson.gz" >"$work/cut.ndjson.gz"
+mkdir -p "$work/kept"
+echo '{"old": true}' >"$work/kept/o.ndjson"
+cat >"$work/cut.json" <<'JSON'
+{"version": 1, "name": "cut", "dead_letter": {"path": "kept/dead.ndjson"},
+ "sources": [{"id": "s", "plugin": "file", "config": {"path": "cut.ndjson.gz"}}],
+ "sinks": [{"id": "o", "plugin": "file", "inputs": ["s"], "config": {"path": "kept/o.ndjson"}}]}
+JSON
+expect failed-run-commits-nothing 1 "$tf" run "$work/cut.json" --progress never
+contains failed-run-commits-nothing "$work/err" "the run failed: no output was committed"
+contains failed-run-commits-nothing "$work/kept/o.ndjson" '{"old": true}'
+expect failed-run-no-temp 0 test "$(ls -A "$work/kept" | grep -c tmp)" -eq 0
 mkdir -p "$work/adir"
 expect pipeline-is-a-folder 2 "$tf" validate "$work/adir"
 contains pipeline-is-a-folder "$work/err" "adir: is a folder, not a pipeline file"

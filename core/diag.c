@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "redact.h"
 
 void tf__diag_init(tf__diag *d, const char *file)
 {
@@ -77,8 +78,10 @@ void tf__diag_print(const tf__diag *d, FILE *out)
 {
   size_t i;
 
+  char safe[8192];
+
   for (i = 0; i < d->n; i++)
-    fprintf(out, "%s\n", d->lines[i]);
+    fprintf(out, "%s\n", tf__printable(d->lines[i], safe, sizeof(safe)));
   if (d->nomem)
     fprintf(out, "%s: out of memory while reporting errors\n",
             d->file ? d->file : "-");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact.h"
 #include "runner_internal.h"
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
@@ -24,9 +25,14 @@ static void vlog_stage(tf__stage *stage, tf_log_level level, const char *fmt,
     return;
   if (level == TF_LOG_INFO && stage->runner->opt->quiet)
     return;
+  char *safe;
+
   vsnprintf(msg, sizeof(msg), fmt, ap);
+  safe = tf__redact_secrets(stage->def, msg);
   tf__runner_print_line(stage->runner, "touchflow: %s: %s: %s", stage->def->id,
-                        level_names[level <= TF_LOG_DEBUG ? level : 3], msg);
+                        level_names[level <= TF_LOG_DEBUG ? level : 3],
+                        safe ? safe : "(out of memory)");
+  free(safe);
 }
 
 void tf__stage_log(tf__stage *stage, tf_log_level level, const char *fmt, ...)

@@ -14,8 +14,7 @@
 #include <string.h>
 
 #include "pipeline.h"
-
-#define SECRET_MASK "<secret>"
+#include "redact.h"
 
 typedef struct check_report {
   const tf__stage_def *stage;
@@ -23,55 +22,12 @@ typedef struct check_report {
   size_t problems;
 } check_report;
 
-/* A copy of text with every occurrence of secret replaced by SECRET_MASK.
- * The caller frees it; NULL when memory ran out. */
-static char *mask_one(const char *text, const char *secret)
-{
-  size_t n = strlen(secret), hits = 0;
-  const char *p, *hit;
-  char *out, *o;
-
-  for (p = text; (hit = strstr(p, secret)) != NULL; p = hit + n)
-    hits++;
-  out = malloc(strlen(text) + hits * sizeof(SECRET_MASK) + 1);
-  if (!out)
-    return NULL;
-  for (p = text, o = out; (hit = strstr(p, secret)) != NULL; p = hit + n) {
-    memcpy(o, p, (size_t)(hit - p));
-    o += hit - p;
-    memcpy(o, SECRET_MASK, sizeof(SECRET_MASK) - 1);
-    o += sizeof(SECRET_MASK) - 1;
-  }
-  strcpy(o, p);
-  return out;
-}
-
-/* A copy of text with the value of each secret option of the stage
- * masked.  The caller frees it; NULL when memory ran out. */
-static char *mask_secrets(const tf__stage_def *s, const char *text)
-{
-  const tf_option *o;
-  char *out = strdup(text);
-
-  for (o = s->plugin.plugin->options; out && o && o->name; o++) {
-    const char *secret = tf_config_string(s->cfg, o->name);
-    char *next;
-
-    if (!(o->flags & TF_OPT_SECRET) || !secret || !*secret)
-      continue;
-    next = mask_one(out, secret);
-    free(out);
-    out = next;
-  }
-  return out;
-}
-
 /* The tf_problem_fn handed to check(). */
 static void on_problem(void *ud, const char *path, const char *message)
 {
   check_report *r = ud;
-  char *inner = mask_secrets(r->stage, path ? path : "");
-  char *text = mask_secrets(r->stage, message ? message : "");
+  char *inner = tf__redact_secrets(r->stage, path ? path : "");
+  char *text = tf__redact_secrets(r->stage, message ? message : "");
   char full[1024];
 
   r->problems++;

@@ -20,6 +20,7 @@
 
 #include "checkpoint.h"
 #include "crashpoint.h"
+#include "redact.h"
 #include "runner_internal.h"
 #include "signals.h"
 #include "statedir.h"
@@ -38,13 +39,14 @@ void tf__run_options_default(tf__run_options *opt)
 
 void tf__runner_print_line(tf__runner *r, const char *fmt, ...)
 {
+  char line[8192], safe[8192];
   va_list ap;
 
   tf__progress_clear(r);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  fprintf(stderr, "%s\n", tf__printable(line, safe, sizeof(safe)));
 }
 
 /* Sends what the stage emitted during its last callback to its consumers. */
@@ -490,8 +492,10 @@ static int init_stages(tf__runner *r)
     int rc = s->plugin->init(&s->ctx, tf__host_table(), s->def->cfg, &s->state);
 
     if (rc < 0) {
-      tf__stage_log(s, TF_LOG_ERROR, "%s plugin \"%s\" refused to start: %s",
+      tf__stage_log(s, TF_LOG_ERROR, "%s plugin \"%s\" %s: %s",
                     tf_plugin_kind_name(s->plugin->kind), s->plugin->name,
+                    rc == TF_ERR_CONFIG ? "refused its config"
+                                        : "could not start",
                     tf_strerror(rc));
       return rc;
     }
@@ -656,8 +660,12 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
   if (build_stages(&r) < 0) {
     fprintf(stderr, "touchflow: out of memory\n");
     status = 1;
-  } else if (init_stages(&r) < 0) {
-    status = 2;
+  } else if ((status = init_stages(&r)) < 0) {
+    /* Only a config the plugin refused is exit 2 (CONTRACT.md: a usage,
+     * pipeline or plugin-config error); a service it cannot reach, a file
+     * it cannot open is a failed run. */
+    status = status == TF_ERR_CONFIG ? 2 : 1;
+    r.failed = 1;
   } else if ((status = start_checkpoints(&r, cp)) == 0) {
     run_stages(&r);
     status = r.signal ? 128 + r.signal : r.failed ? 1 : 0;

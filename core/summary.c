@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "redact.h"
 #include "runner_internal.h"
 
 double tf__now(void)
@@ -60,9 +61,11 @@ static void print_stage(const tf__stage *s, double elapsed)
 {
   tf_plugin_kind kind = s->plugin->kind;
   uint64_t moved = kind == TF_KIND_SOURCE ? s->n_out : s->n_in;
+  char id[256], name[256];
   size_t i;
 
-  fprintf(stderr, "  %-16s %-10s %-14s", s->def->id, tf_plugin_kind_name(kind),
+  fprintf(stderr, "  %-16s %-10s %-14s",
+          tf__printable(s->def->id, id, sizeof(id)), tf_plugin_kind_name(kind),
           s->plugin->name);
   print_count(s->n_in, kind != TF_KIND_SOURCE);
   print_count(s->n_out, kind != TF_KIND_SINK);
@@ -72,7 +75,8 @@ static void print_stage(const tf__stage *s, double elapsed)
   if (s->n_retries)
     fprintf(stderr, "  %-16s   retries: %" PRIu64 "\n", "", s->n_retries);
   for (i = 0; i < s->n_metrics; i++)
-    fprintf(stderr, "  %-16s   %s: %" PRId64 "\n", "", s->metrics[i].name,
+    fprintf(stderr, "  %-16s   %s: %" PRId64 "\n", "",
+            tf__printable(s->metrics[i].name, name, sizeof(name)),
             s->metrics[i].value);
 }
 
@@ -80,9 +84,11 @@ void tf__summary_print(tf__runner *r, double elapsed)
 {
   size_t k;
   uint64_t rejected = tf__dead_letter_count(r->dead_letter);
+  char name[512];
 
   fprintf(stderr, "touchflow: pipeline \"%s\" %s in %.2f s\n",
-          r->p->name[0] ? r->p->name : r->p->file,
+          tf__printable(r->p->name[0] ? r->p->name : r->p->file, name,
+                        sizeof(name)),
           r->failed ? "FAILED" : "finished", elapsed);
   fprintf(stderr, "  %-16s %-10s %-14s %10s %10s %10s %10s\n", "stage", "kind",
           "plugin", "in", "out", "rejected", "rec/s");

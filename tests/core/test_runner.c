@@ -297,7 +297,10 @@ START_TEST(a_failing_sink_fails_the_run)
 }
 END_TEST
 
-START_TEST(a_plugin_refusing_to_start_is_exit_2)
+/* A plugin that cannot start for a reason other than its config (a file
+ * it cannot open, a service it cannot reach) fails the run: exit 1, not
+ * the config error's 2 (CONTRACT.md). */
+START_TEST(a_plugin_that_cannot_start_fails_the_run)
 {
   tf__run_options opt = quiet_options();
 
@@ -308,7 +311,7 @@ START_TEST(a_plugin_refusing_to_start_is_exit_2)
                "\"inputs\": [\"s\"],"
                "  \"config\": {\"path\": \"no/such/folder/k.ndjson\"}}]}",
                &opt),
-      2);
+      1);
 }
 END_TEST
 
@@ -449,7 +452,7 @@ int main(void)
   tcase_add_test(tc, a_retried_batch_is_delivered_once);
   tcase_add_test(tc, exhausted_retries_go_to_the_dead_letter_output);
   tcase_add_test(tc, a_failing_sink_fails_the_run);
-  tcase_add_test(tc, a_plugin_refusing_to_start_is_exit_2);
+  tcase_add_test(tc, a_plugin_that_cannot_start_fails_the_run);
   tcase_add_test(tc, fan_out_shares_records_without_copying);
   tcase_add_test(tc, a_line_of_invalid_utf8_is_dead_lettered_as_valid_json);
   suite_add_tcase(s, tc);

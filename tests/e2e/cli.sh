@@ -157,6 +157,21 @@ expect failed-run-commits-nothing 1 "$tf" run "$work/cut.json" --progress never
 contains failed-run-commits-nothing "$work/err" "the run failed: no output was committed"
 contains failed-run-commits-nothing "$work/kept/o.ndjson" '{"old": true}'
 expect failed-run-no-temp 0 test "$(ls -A "$work/kept" | grep -c tmp)" -eq 0
+# What plugins log is safe to print: a secret option's value is masked
+# wherever it shows, and a control character (a terminal escape) is
+# written as \xNN.  A file the plugin cannot open is a failed run (1),
+# not a config error (2).
+cat >"$work/leaky.json" <<'JSON'
+{"version": 1,
+ "sources": [{"id": "s", "plugin": "seq", "config": {"count": 3}}],
+ "sinks": [{"id": "k", "plugin": "flaky", "inputs": ["s"],
+            "config": {"path": "no/such/\u001b[31m/${TF_LEAKY}/k", "token": "${TF_LEAKY}"}}]}
+JSON
+TF_LEAKY=hunter4-leaky expect secret-in-log 1 \
+  "$tf" run "$work/leaky.json" --plugin-path "$build/tests/plugins" --progress never
+contains secret-in-log "$work/err" "/no/such/\\x1b[31m/<secret>/k"
+lacks secret-in-log "$work/err" "hunter4"
+expect no-raw-escape 1 grep -q "$(printf '\033')" "$work/err"
 mkdir -p "$work/adir"
 expect pipeline-is-a-folder 2 "$tf" validate "$work/adir"
 contains pipeline-is-a-folder "$work/err" "adir: is a folder, not a pipeline file"

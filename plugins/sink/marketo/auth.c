@@ -163,6 +163,7 @@ static void refuse(mkto_auth *auth, const json_t *body)
     why = json_string_value(json_object_get(body, "error"));
   snprintf(detail, sizeof(detail), "HTTP %ld%s%s", auth->ex.status,
            why ? ": " : "", why ? why : "");
+  auth->refused = 1;
   fail(auth,
        "Marketo refused the client credentials (%s); check client_id "
        "and client_secret",

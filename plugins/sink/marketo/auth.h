@@ -30,6 +30,7 @@ typedef struct mkto_auth {
   int attempt; /* retries of the open request */
   int fetched; /* tokens received so far */
   int failed;  /* for good; message says why */
+  int refused; /* Identity refused the credentials (a config error) */
   char message[512];
   unsigned seed; /* backoff jitter */
   mkto_exchange ex;

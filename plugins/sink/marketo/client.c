@@ -124,6 +124,11 @@ const char *mkto_client_failure(const mkto_client *client)
   return client->failed ? client->failure : NULL;
 }
 
+int mkto_client_credentials_refused(const mkto_client *client)
+{
+  return client->auth.refused;
+}
+
 void mkto_client_fail(mkto_client *client, const char *reason)
 {
   if (client->failed)

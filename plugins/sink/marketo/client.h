@@ -60,6 +60,10 @@ const char *mkto_client_failure(const mkto_client *client);
  * output could not be written). */
 void mkto_client_fail(mkto_client *client, const char *reason);
 
+/* 1 when the failure is Identity refusing the credentials (a config
+ * error), 0 for any other (Marketo unreachable, out of retries). */
+int mkto_client_credentials_refused(const mkto_client *client);
+
 /* The n-th item of a result array as Marketo describes one lead's
  * outcome: its id (0 when absent), status, and for "skipped" the first
  * reason's code and message (accepts `reasons` and `reason`). */

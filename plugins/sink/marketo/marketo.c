@@ -107,8 +107,9 @@ static int check_partition(mkto_sink *s)
     return TF_ERR_NOMEM;
   while (s->partition_rc == 1 && !mkto_client_failure(s->client))
     mkto_client_step(s->client, STEP_MS);
-  if (s->partition_rc == 1)
-    return TF_ERR_CONFIG;
+  if (s->partition_rc == 1) /* the client failed before any answer */
+    return mkto_client_credentials_refused(s->client) ? TF_ERR_CONFIG
+                                                      : TF_ERR_IO;
   return s->partition_rc;
 }
 

@@ -302,6 +302,55 @@ static int row_add_raw(tf_csv_reader *r, const tf_line *ln, const char *join)
   return r->max && r->cur.raw.len > r->max ? TF_ERR_TOOLONG : TF_OK;
 }
 
+/* Where a row's quotes stand after text, without keeping any of it: the
+ * state machine of parse_char reduced to quotes. */
+static parse_state quote_state(parse_state st, const char *text, size_t len,
+                               char delim)
+{
+  size_t i;
+
+  for (i = 0; i < len; i++) {
+    char c = text[i];
+
+    switch (st) {
+    case FIELD_START:
+      st = c == '"' ? QUOTED : c == delim ? st : UNQUOTED;
+      break;
+    case UNQUOTED: st = c == delim ? FIELD_START : st; break;
+    case QUOTED: st = c == '"' ? QUOTE_IN_QUOTED : st; break;
+    case QUOTE_IN_QUOTED:
+      st = c == '"' ? QUOTED : c == delim ? FIELD_START : UNQUOTED;
+      break;
+    }
+  }
+  return st;
+}
+
+/* A row too long to keep: reads on to its real end (the first line end
+ * outside quotes, or the end of the file), keeping nothing, so that no
+ * line inside one of its quoted fields is ever taken for a row.  st is the
+ * quote state after the part already read.  Then refuses the row. */
+static int skip_long_row(tf_csv_reader *r, tf_csv_row *row, parse_state st)
+{
+  tf_line ln;
+  int rc = TF_OK;
+
+  while (st == QUOTED) {
+    rc = tf_line_reader_next(r->lines, &ln);
+    if (rc != TF_OK && rc != TF_ERR_TOOLONG)
+      break;
+    st = quote_state(st, ln.text, ln.len, r->delim);
+  }
+  if (rc != TF_OK && rc != TF_LINE_EOF && rc != TF_ERR_TOOLONG) {
+    snprintf(r->err, sizeof(r->err), "%s", tf_line_reader_error(r->lines));
+    return rc;
+  }
+  if (r->max && r->cur.raw.len > r->max)
+    r->cur.raw.len = r->max; /* the dead letter keeps the row's start */
+  return row_fail(r, row, TF_CSV_TOO_LONG, TF_ERR_TOOLONG,
+                  "row is longer than the limit");
+}
+
 /* Reads one row of any shape into r->cur. */
 static int read_row(tf_csv_reader *r, tf_csv_row *row)
 {
@@ -314,14 +363,20 @@ static int read_row(tf_csv_reader *r, tf_csv_row *row)
   r->row_err = TF_CSV_OK;
   for (;;) {
     rc = next_line(r, &ln, open);
+    if (rc == TF_ERR_TOOLONG) { /* one line longer than the limit */
+      if (!open)
+        row_store_reset(&r->cur, ln.number);
+      if (bytes_add(&r->cur.raw, ln.text, ln.len) != TF_OK)
+        return TF_ERR_NOMEM;
+      return skip_long_row(r, row, quote_state(st, ln.text, ln.len, r->delim));
+    }
     if (rc != TF_OK)
       return row_line_error(r, row, rc, &ln, open);
     if (!open)
       row_store_reset(&r->cur, ln.number);
     rc = row_add_raw(r, &ln, open ? prev_eol : NULL);
     if (rc == TF_ERR_TOOLONG)
-      return row_fail(r, row, TF_CSV_TOO_LONG, rc,
-                      "row is longer than the limit");
+      return skip_long_row(r, row, quote_state(st, ln.text, ln.len, r->delim));
     if (rc != TF_OK)
       return rc;
     prev_eol = ln.eol;

@@ -247,6 +247,38 @@ START_TEST(test_too_long_row_is_a_row_error)
 }
 END_TEST
 
+/* A quoted field that makes its row too long: the reader reads on to the
+ * quote that closes it, so a line inside the field ("x,y", which looks
+ * like a row) is never taken for one (issue 15: CSV forgery). */
+START_TEST(test_too_long_quoted_field_never_yields_its_inner_lines)
+{
+  tf_csv_reader *r =
+      open_csv_with("a,b\n1,\"aaaaaaaa\nbbbb\nx,y\nend\"\n2,w\n", ',', 12);
+  tf_csv_row row;
+
+  ck_assert_int_eq(tf_csv_reader_next(r, &row), TF_ERR_TOOLONG);
+  ck_assert_int_eq(tf_csv_reader_row_error(r), TF_CSV_TOO_LONG);
+  ck_assert_int_eq(row.line, 2);
+  ck_assert_uint_le(row.raw_len, 12);
+  expect_row(r, "2|w", 6);
+  expect_eof(r);
+  tf_csv_reader_close(r);
+}
+END_TEST
+
+/* The same when the field runs to the end of the file: one refused row,
+ * then the end. */
+START_TEST(test_too_long_unclosed_field_ends_the_file)
+{
+  tf_csv_reader *r = open_csv_with("a,b\n1,\"aaaaaaaa\nbbbb\nx,y\n", ',', 12);
+  tf_csv_row row;
+
+  ck_assert_int_eq(tf_csv_reader_next(r, &row), TF_ERR_TOOLONG);
+  expect_eof(r);
+  tf_csv_reader_close(r);
+}
+END_TEST
+
 START_TEST(test_empty_file_has_no_header)
 {
   tf_line_reader *lines;
@@ -419,6 +451,8 @@ static Suite *csv_suite(void)
   tcase_add_test(tc, test_unterminated_quote_at_eof);
   tcase_add_test(tc, test_stray_quote_is_a_row_error);
   tcase_add_test(tc, test_too_long_row_is_a_row_error);
+  tcase_add_test(tc, test_too_long_quoted_field_never_yields_its_inner_lines);
+  tcase_add_test(tc, test_too_long_unclosed_field_ends_the_file);
   tcase_add_test(tc, test_empty_file_has_no_header);
   tcase_add_test(tc, test_gzip_csv);
   tcase_add_test(tc, test_row_to_json_keeps_empty_strings);

@@ -9,7 +9,11 @@
  * header.  A bad row (wrong number of columns, a stray quote, an unclosed
  * quote at the end of the file, too long) is returned as an error for that
  * row alone, with its text, so that the caller can dead-letter it and read
- * on.
+ * on.  A row too long is read on, keeping nothing more, to its real end
+ * (the first line end outside quotes), so that no line inside one of its
+ * quoted fields is ever taken for a row; its text is cut at the limit.  (A
+ * single line longer than the line reader's own limit loses its tail
+ * there: quotes in that tail cannot be seen.)
  *
  * The writer quotes a field only when it must (it holds the delimiter, a
  * quote, CR or LF) and doubles the quotes inside.

@@ -220,8 +220,8 @@ static void run_produce(tf__runner *r, tf__stage *s)
     s->done = 1;
   } else if (rc < 0) {
     tf__stage_log(s, TF_LOG_ERROR,
-                  "source failed: %s (records read before "
-                  "are kept)",
+                  "source failed: %s (the other sources go on, so "
+                  "that every problem shows; the run will fail)",
                   tf_strerror(rc));
     fail_stage(r, s, 0);
   }

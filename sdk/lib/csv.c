@@ -395,6 +395,27 @@ static int read_row(tf_csv_reader *r, tf_csv_row *row)
 
 /* --- Reader ----------------------------------------------------------- */
 
+/* Two columns of one name would make every row lose one of the two
+ * values (a record has one member per name): the file is refused. */
+static int check_header_names(tf_csv_reader *r)
+{
+  const tf_csv_row *h = &r->header_view;
+  size_t i, j;
+
+  for (i = 1; i < h->count; i++)
+    for (j = 0; j < i; j++)
+      if (h->lengths[i] == h->lengths[j] &&
+          memcmp(h->fields[i], h->fields[j], h->lengths[i]) == 0) {
+        snprintf(r->err, sizeof(r->err),
+                 "%s:%ld: the header names column \"%.200s\" twice (columns "
+                 "%zu and %zu): every row would lose one of its values",
+                 tf_line_reader_path(r->lines), h->line, h->fields[i], j + 1,
+                 i + 1);
+        return TF_ERR_PARSE;
+      }
+  return TF_OK;
+}
+
 static int read_header(tf_csv_reader *r)
 {
   tf_csv_row row;
@@ -410,11 +431,18 @@ static int read_header(tf_csv_reader *r)
   rc = row_store_copy(&r->header, &r->cur);
   if (rc == TF_OK)
     row_store_view(&r->header, &r->header_view);
-  return rc;
+  return rc == TF_OK ? check_header_names(r) : rc;
 }
 
 int tf_csv_reader_new(tf_csv_reader **out, tf_line_reader *lines,
                       char delimiter, size_t max_row_length)
+{
+  return tf_csv_reader_open(out, lines, delimiter, max_row_length, NULL, 0);
+}
+
+int tf_csv_reader_open(tf_csv_reader **out, tf_line_reader *lines,
+                       char delimiter, size_t max_row_length, char *err,
+                       size_t errlen)
 {
   tf_csv_reader *r;
   int rc;
@@ -436,6 +464,8 @@ int tf_csv_reader_new(tf_csv_reader **out, tf_line_reader *lines,
   r->max = max_row_length;
   rc = read_header(r);
   if (rc != TF_OK) {
+    if (err && errlen)
+      snprintf(err, errlen, "%s", r->err[0] ? r->err : tf_strerror(rc));
     tf_csv_reader_close(r);
     return rc;
   }

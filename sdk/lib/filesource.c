@@ -286,6 +286,7 @@ static int open_current(tf_file_source *fs)
 {
   const input_file *f = &fs->files[fs->index];
   tf_line_reader *lines;
+  char why[1024];
   int rc;
 
   rc = tf_line_reader_open(&lines, f->path, fs->compression,
@@ -299,10 +300,11 @@ static int open_current(tf_file_source *fs)
     fs->lines = lines;
     return TF_OK;
   }
-  rc = tf_csv_reader_new(&fs->csv, lines, fs->delimiter, fs->max_line_length);
+  rc = tf_csv_reader_open(&fs->csv, lines, fs->delimiter, fs->max_line_length,
+                          why, sizeof(why));
   if (rc != TF_OK)
     fs->host->log(fs->ctx, TF_LOG_ERROR, "%s: cannot read the CSV header: %s",
-                  f->name, tf_strerror(rc));
+                  f->name, why);
   return rc;
 }
 

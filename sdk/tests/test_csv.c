@@ -279,6 +279,18 @@ START_TEST(test_too_long_unclosed_field_ends_the_file)
 }
 END_TEST
 
+START_TEST(test_duplicate_header_names_are_refused)
+{
+  tf_line_reader *lines;
+  tf_csv_reader *r = (tf_csv_reader *)1;
+
+  write_text(path, "id,email,name,email\n1,a@x,A,b@x\n");
+  ck_assert_int_eq(tf_line_reader_open(&lines, path, 0, 0), TF_OK);
+  ck_assert_int_eq(tf_csv_reader_new(&r, lines, ',', 0), TF_ERR_PARSE);
+  ck_assert_ptr_null(r);
+}
+END_TEST
+
 START_TEST(test_empty_file_has_no_header)
 {
   tf_line_reader *lines;
@@ -454,6 +466,7 @@ static Suite *csv_suite(void)
   tcase_add_test(tc, test_too_long_quoted_field_never_yields_its_inner_lines);
   tcase_add_test(tc, test_too_long_unclosed_field_ends_the_file);
   tcase_add_test(tc, test_empty_file_has_no_header);
+  tcase_add_test(tc, test_duplicate_header_names_are_refused);
   tcase_add_test(tc, test_gzip_csv);
   tcase_add_test(tc, test_row_to_json_keeps_empty_strings);
   tcase_add_test(tc, test_row_to_json_empty_as_null);

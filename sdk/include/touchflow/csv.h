@@ -69,10 +69,18 @@ typedef struct tf_csv_reader tf_csv_reader;
  * spans lines counts its line ends.  On success stores the reader in *out
  * and returns TF_OK.  Otherwise stores NULL and returns TF_ERR_INVAL (a
  * NULL argument, or the delimiter is '"', '\r' or '\n'), TF_ERR_NOMEM,
- * TF_ERR_PARSE (the file is empty or its header row is malformed) or an
+ * TF_ERR_PARSE (the file is empty, its header row is malformed or names a
+ * column twice: tf_csv_reader_error() says which) or an
  * error of tf_line_reader_next(). */
 int tf_csv_reader_new(tf_csv_reader **out, tf_line_reader *lines,
                       char delimiter, size_t max_row_length);
+
+/* tf_csv_reader_new that also says, when it fails, why in err (one line
+ * naming the file and line: "x.csv:1: the header names column \"email\"
+ * twice (columns 2 and 4): ..."), since no reader is left to ask. */
+int tf_csv_reader_open(tf_csv_reader **out, tf_line_reader *lines,
+                       char delimiter, size_t max_row_length, char *err,
+                       size_t errlen);
 
 /* The header row; borrowed, valid until tf_csv_reader_close. */
 const tf_csv_row *tf_csv_reader_header(const tf_csv_reader *reader);

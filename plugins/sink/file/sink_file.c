@@ -29,6 +29,7 @@
 #include <touchflow/csv.h>
 #include <touchflow/linereader.h>
 #include <touchflow/plugin.h>
+#include <touchflow/value.h>
 
 typedef enum out_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV } out_format;
 
@@ -40,7 +41,8 @@ typedef struct sink_file {
   int fd;         /* a second descriptor of tmp_path, to fsync it */
   tf_line_writer *out;
   out_format format;
-  json_t *columns; /* CSV: array of column names, or NULL until known */
+  json_t *columns;      /* CSV: array of column names, or NULL until known */
+  int implicit_columns; /* the columns are the first record's keys */
   tf_compression comp;
   int committed;
   int failed;   /* a write or flush failed: never rename */
@@ -258,69 +260,97 @@ static int write_csv_header(sink_file *s)
 }
 
 /* The first record's keys become the columns. */
-static int columns_from_record(sink_file *s, const json_t *obj)
+static int columns_from_record(sink_file *s, const tf_value *root)
 {
-  const char *key;
-  const json_t *value;
+  const tf_value *m;
 
   s->columns = json_array();
+  s->implicit_columns = 1;
   if (!s->columns)
     return TF_ERR_NOMEM;
-  json_object_foreach ((json_t *)obj, key, value) {
-    if (json_array_append_new(s->columns, json_string(key)) != 0)
+  for (m = tf_value_first(root); m; m = tf_value_next(m)) {
+    size_t len;
+    const char *key = tf_value_key(m, &len);
+
+    if (json_array_append_new(s->columns, json_stringn(key, len)) != 0)
       return TF_ERR_NOMEM;
   }
   return write_csv_header(s);
 }
 
-/* A CSV cell: strings as they are, null or missing as empty, anything else
- * as compact JSON (*owned is then set and must be freed). */
-static const char *cell_text(const json_t *value, char **owned)
+/* The first of the record's keys that is not a column, or NULL. */
+static const char *unknown_key(const sink_file *s, const tf_value *root)
 {
-  *owned = NULL;
-  if (!value || json_is_null(value))
-    return "";
-  if (json_is_string(value))
-    return json_string_value(value);
-  *owned = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-  return *owned;
+  size_t i, n = json_array_size(s->columns);
+  const tf_value *m;
+
+  for (m = tf_value_first(root); m; m = tf_value_next(m)) {
+    size_t len;
+    const char *key = tf_value_key(m, &len);
+
+    for (i = 0; i < n; i++) {
+      const json_t *col = json_array_get(s->columns, i);
+
+      if (json_string_length(col) == len &&
+          memcmp(json_string_value(col), key, len) == 0)
+        break;
+    }
+    if (i == n)
+      return key;
+  }
+  return NULL;
 }
 
-static int write_csv_record(sink_file *s, const json_t *obj)
+/* A CSV cell: a string as it is, null or missing as empty, anything else
+ * as its JSON text. */
+static const char *cell_text(const tf_value *v, size_t *len)
 {
+  switch (tf_value_type(v)) {
+  case TF_TYPE_ABSENT:
+  case TF_TYPE_NULL:
+  case TF_TYPE_INVALID: *len = 0; return "";
+  case TF_TYPE_STRING: return tf_value_string(v, len);
+  default: return tf_value_raw(v, len);
+  }
+}
+
+/* One row; the record is read through its value index, never parsed into a
+ * tree.  With columns taken from the first record, a record holding a key
+ * that is not a column is dead-lettered rather than written without it. */
+static int write_csv_record(sink_file *s, tf_ctx *ctx, const tf_record *rec)
+{
+  const tf_value *root = tf_record_root(rec);
   size_t i, n;
   const char **cells;
   size_t *lengths;
-  char **owned;
+  const char *extra;
   int rc = TF_OK;
 
-  if (!s->columns && (rc = columns_from_record(s, obj)) != TF_OK)
+  if (tf_value_type(root) != TF_TYPE_OBJECT)
+    return TF_ERR_NOMEM; /* has_json was checked: the index failed */
+  if (!s->columns && (rc = columns_from_record(s, root)) != TF_OK)
     return rc;
+  if (s->implicit_columns && (extra = unknown_key(s, root)) != NULL)
+    return tf_rejectf(s->host, ctx, rec, "csv_unknown_field",
+                      "key \"%.200s\" is not a column (the columns are the "
+                      "first record's keys; set csv_columns to choose them)",
+                      extra);
   n = json_array_size(s->columns);
   cells = calloc(n + 1, sizeof(*cells));
   lengths = calloc(n + 1, sizeof(*lengths));
-  owned = calloc(n + 1, sizeof(*owned));
-  if (!cells || !lengths || !owned) {
-    rc = TF_ERR_NOMEM;
-    goto out_free_cells;
+  if (!cells || !lengths) {
+    free(cells);
+    free(lengths);
+    return TF_ERR_NOMEM;
   }
-  for (i = 0; i < n && rc == TF_OK; i++) {
-    const char *col = json_string_value(json_array_get(s->columns, i));
-    const json_t *value = col ? json_object_get(obj, col) : NULL;
+  for (i = 0; i < n; i++) {
+    const json_t *col = json_array_get(s->columns, i);
 
-    cells[i] = cell_text(value, &owned[i]);
-    if (!cells[i])
-      rc = TF_ERR_NOMEM;
-    else
-      lengths[i] =
-          json_is_string(value) ? json_string_length(value) : strlen(cells[i]);
+    cells[i] = cell_text(
+        tf_value_getn(root, json_string_value(col), json_string_length(col)),
+        &lengths[i]);
   }
-  if (rc == TF_OK)
-    rc = tf_csv_write_row(s->out, ',', n, cells, lengths);
-out_free_cells:
-  for (i = 0; owned && i < n; i++)
-    free(owned[i]);
-  free(owned);
+  rc = tf_csv_write_row(s->out, ',', n, cells, lengths);
   free(lengths);
   free(cells);
   return rc;
@@ -348,15 +378,12 @@ static int write_ndjson_record(sink_file *s, const tf_record *rec)
 /* NDJSON never looks into a record that has its text: no parsing. */
 static int write_record(sink_file *s, tf_ctx *ctx, const tf_record *rec)
 {
-  const json_t *obj;
-
   if (!tf_record_has_json(rec))
     return s->host->reject(ctx, rec, "not_json",
                            "the record holds no JSON object");
   if (s->format == FORMAT_NDJSON)
     return write_ndjson_record(s, rec);
-  obj = tf_record_json(rec);
-  return obj ? write_csv_record(s, obj) : TF_ERR_NOMEM;
+  return write_csv_record(s, ctx, rec);
 }
 
 static tf_sink_result sink_file_write(void *state, tf_ctx *ctx,
@@ -444,8 +471,9 @@ static int sink_file_snapshot(void *state, json_t **snapshot)
     return TF_ERR_IO;
   }
   s->snapshot = 1;
-  *snapshot = json_pack("{s:s, s:I, s:O?}", "file", s->tmp_path, "length",
-                        (json_int_t)length, "columns", s->columns);
+  *snapshot = json_pack("{s:s, s:I, s:O?, s:b}", "file", s->tmp_path, "length",
+                        (json_int_t)length, "columns", s->columns,
+                        "implicit_columns", s->implicit_columns);
   return *snapshot ? TF_OK : TF_ERR_NOMEM;
 }
 
@@ -497,6 +525,8 @@ static int sink_file_restore(void *state, const json_t *snapshot)
   s->snapshot = 1;
   json_decref(s->columns);
   s->columns = json_is_array(columns) ? json_deep_copy(columns) : NULL;
+  s->implicit_columns =
+      json_is_true(json_object_get(snapshot, "implicit_columns"));
   if ((s->fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 ||
       (fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
     return TF_ERR_IO;

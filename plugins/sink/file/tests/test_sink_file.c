@@ -277,8 +277,12 @@ START_TEST(test_csv_header_from_first_record)
 
   start(&in, "{\"path\": \"out.csv\"}");
   add_built("{\"id\": \"1\", \"note\": \"a,b\", \"n\": 3, \"tags\": [\"x\"]}");
-  add_built("{\"note\": \"say \\\"hi\\\"\", \"id\": \"2\", \"other\": 1}");
+  add_built("{\"note\": \"say \\\"hi\\\"\", \"id\": \"2\"}");
+  /* A key the first record did not have: dead-lettered, never written
+   * without it (issue 15: the CSV sink dropped it silently). */
+  add_built("{\"id\": \"3\", \"other\": 1}");
   ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_str_eq(last_reject, "csv_unknown_field");
   ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
   stop(&in);
   ck_assert_str_eq(slurp("out.csv"), "id,note,n,tags\n"

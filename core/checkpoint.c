@@ -316,7 +316,8 @@ int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
   rc = tf__dead_letter_rewind(
       r->dead_letter,
       (uint64_t)json_integer_value(json_object_get(dl, "length")),
-      (uint64_t)json_integer_value(json_object_get(dl, "count")), err, errlen);
+      (uint64_t)json_integer_value(json_object_get(dl, "count")),
+      json_object_get(dl, "reasons"), err, errlen);
   for (i = 0; rc == TF_OK && i < r->p->n_stages; i++)
     rc = restore_stage(&r->stages[i],
                        matching_entry(&r->stages[i], stages, err, errlen), err,

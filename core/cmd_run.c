@@ -12,6 +12,8 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "pipeline.h"
+#include "redact.h"
+#include "summary_json.h"
 
 tf__loader *tf__cli_loader(const tf__cli_args *args)
 {
@@ -24,17 +26,46 @@ tf__loader *tf__cli_loader(const tf__cli_args *args)
   return loader;
 }
 
-/* Loads and checks the pipeline; prints problems.  NULL when invalid. */
+/* The problems of a refused pipeline as JSON log lines. */
+static void print_problems_json(const tf__diag *diag)
+{
+  char safe[8192];
+  size_t i;
+
+  for (i = 0; i < diag->n; i++)
+    tf__log_json_line(
+        json_pack("{s:s, s:s}", "level", "error", "message",
+                  tf__printable(diag->lines[i], safe, sizeof(safe))));
+}
+
+/* Loads and checks the pipeline; prints problems (and, for run, writes
+ * them to --summary-json).  NULL when invalid. */
 static tf__pipeline *load_checked(const tf__cli_args *args, tf__loader *loader)
 {
   tf__diag diag;
   tf__pipeline *p = NULL;
+  char err[1024];
 
   tf__diag_init(&diag, args->target);
   if (tf__pipeline_load(args->target, loader, &diag, &p) != TF_OK) {
-    tf__diag_print(&diag, stderr);
-    fprintf(stderr, "touchflow: %s: %zu problem%s found; nothing was run\n",
-            args->target, diag.n, diag.n == 1 ? "" : "s");
+    if (args->run.log_json) {
+      print_problems_json(&diag);
+      tf__log_json_line(json_pack("{s:s, s:s, s:I}", "level", "error",
+                                  "message", "nothing was run", "problems",
+                                  (json_int_t)diag.n));
+    } else {
+      tf__diag_print(&diag, stderr);
+      fprintf(stderr, "touchflow: %s: %zu problem%s found; nothing was run\n",
+              args->target, diag.n, diag.n == 1 ? "" : "s");
+    }
+    if (args->run.summary_json) {
+      json_t *summary = tf__summary_json_refused(args->target, &diag);
+
+      if (tf__summary_json_write(args->run.summary_json, summary, err,
+                                 sizeof(err)) != TF_OK)
+        fprintf(stderr, "touchflow: --summary-json: %s\n", err);
+      json_decref(summary);
+    }
   }
   tf__diag_cleanup(&diag);
   return p;

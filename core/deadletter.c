@@ -19,6 +19,7 @@ struct tf__dead_letter {
   char *path;
   char *base_dir;
   uint64_t count;
+  json_t *reasons; /* {"code": count} */
   int io_error;
 };
 
@@ -60,7 +61,8 @@ tf__dead_letter *tf__dead_letter_open(const char *path, const char *base_dir,
   int rc = 0;
 
   if (!dl || !(dl->path = strdup(path)) ||
-      !(dl->base_dir = strdup(base_dir ? base_dir : "."))) {
+      !(dl->base_dir = strdup(base_dir ? base_dir : ".")) ||
+      !(dl->reasons = json_object())) {
     snprintf(err, errlen, "out of memory");
     goto out_free;
   }
@@ -82,6 +84,7 @@ out_free:
   if (dl) {
     free(dl->path);
     free(dl->base_dir);
+    json_decref(dl->reasons);
     free(dl);
   }
   return NULL;
@@ -155,7 +158,12 @@ int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
     dl->io_error = errno ? errno : EIO;
     rc = TF_ERR_IO;
   } else {
+    const char *c = code ? code : "rejected";
+    json_t *n = json_object_get(dl->reasons, c);
+
     dl->count++;
+    json_object_set_new(dl->reasons, c,
+                        json_integer(n ? json_integer_value(n) + 1 : 1));
   }
   json_decref(line);
   return rc;
@@ -176,8 +184,13 @@ int tf__dead_letter_sync(tf__dead_letter *dl, uint64_t *length, char *err,
   return TF_OK;
 }
 
+const json_t *tf__dead_letter_reasons(const tf__dead_letter *dl)
+{
+  return dl ? dl->reasons : NULL;
+}
+
 int tf__dead_letter_rewind(tf__dead_letter *dl, uint64_t length, uint64_t count,
-                           char *err, size_t errlen)
+                           const json_t *reasons, char *err, size_t errlen)
 {
   off_t end;
 
@@ -199,7 +212,11 @@ int tf__dead_letter_rewind(tf__dead_letter *dl, uint64_t length, uint64_t count,
     return TF_ERR_IO;
   }
   dl->count = count;
-  return TF_OK;
+  if (json_is_object(reasons)) {
+    json_decref(dl->reasons);
+    dl->reasons = json_deep_copy(reasons);
+  }
+  return dl->reasons ? TF_OK : TF_ERR_NOMEM;
 }
 
 uint64_t tf__dead_letter_count(const tf__dead_letter *dl)
@@ -225,6 +242,7 @@ int tf__dead_letter_close(tf__dead_letter *dl, char *err, size_t errlen)
   }
   free(dl->path);
   free(dl->base_dir);
+  json_decref(dl->reasons);
   free(dl);
   return rc;
 }

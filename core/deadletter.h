@@ -37,7 +37,11 @@ int tf__dead_letter_sync(tf__dead_letter *dl, uint64_t *length, char *err,
  * was written after it is written again) and restores the line count.
  * TF_ERR_INVAL when the file is shorter than that (it was changed). */
 int tf__dead_letter_rewind(tf__dead_letter *dl, uint64_t length, uint64_t count,
-                           char *err, size_t errlen);
+                           const json_t *reasons, char *err, size_t errlen);
+
+/* The lines written so far by reason code, {"code": count}; borrowed.
+ * A resumed run starts from the counts tf__dead_letter_rewind was given. */
+const json_t *tf__dead_letter_reasons(const tf__dead_letter *dl);
 
 uint64_t tf__dead_letter_count(const tf__dead_letter *dl);
 const char *tf__dead_letter_path(const tf__dead_letter *dl);

@@ -29,9 +29,8 @@ static void vlog_stage(tf__stage *stage, tf_log_level level, const char *fmt,
 
   vsnprintf(msg, sizeof(msg), fmt, ap);
   safe = tf__redact_secrets(stage->def, msg);
-  tf__runner_print_line(stage->runner, "touchflow: %s: %s: %s", stage->def->id,
-                        level_names[level <= TF_LOG_DEBUG ? level : 3],
-                        safe ? safe : "(out of memory)");
+  tf__runner_log(stage->runner, level_names[level <= TF_LOG_DEBUG ? level : 3],
+                 stage->def->id, safe ? safe : "(out of memory)");
   free(safe);
 }
 

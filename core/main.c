@@ -18,6 +18,7 @@ static const char usage[] =
     "                     [--progress auto|always|never] [--quiet]\n"
     "                     [--batch-size N] [--reset-state] "
     "[--checkpoint-every N]\n"
+    "                     [--summary-json FILE] [--log-format text|json]\n"
     "       touchflow state STATE-DIR\n"
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow plugins [--json] [--plugin-path DIR]...\n"
@@ -100,6 +101,13 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
              (v = tf__cli_option_value(argc, argv, i, "--state-dir"))) {
     args->state_dir = v;
     args->run.state_dir = v;
+  } else if (is_run &&
+             (v = tf__cli_option_value(argc, argv, i, "--summary-json"))) {
+    args->run.summary_json = v;
+  } else if ((v = tf__cli_option_value(argc, argv, i, "--log-format"))) {
+    if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
+      return usage_error("--log-format takes text or json, not \"%s\"", v);
+    args->run.log_json = strcmp(v, "json") == 0;
   } else if (is_run && strcmp(a, "--reset-state") == 0) {
     args->run.reset_state = 1;
   } else if (is_run &&

@@ -24,6 +24,7 @@
 #include "runner_internal.h"
 #include "signals.h"
 #include "statedir.h"
+#include "summary_json.h"
 
 void tf__run_options_default(tf__run_options *opt)
 {
@@ -37,16 +38,57 @@ void tf__run_options_default(tf__run_options *opt)
   opt->checkpoint_every = 100000;
 }
 
+void tf__log_json_line(json_t *obj)
+{
+  char when[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  char *text;
+
+  gmtime_r(&t, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  json_object_set_new(obj, "time", json_string(when));
+  text = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
+  if (text)
+    fprintf(stderr, "%s\n", text);
+  free(text);
+  json_decref(obj);
+}
+
 void tf__runner_print_line(tf__runner *r, const char *fmt, ...)
 {
   char line[8192], safe[8192];
+  const char *msg = line;
   va_list ap;
 
   tf__progress_clear(r);
   va_start(ap, fmt);
   vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
-  fprintf(stderr, "%s\n", tf__printable(line, safe, sizeof(safe)));
+  if (!r->opt->log_json) {
+    fprintf(stderr, "%s\n", tf__printable(line, safe, sizeof(safe)));
+    return;
+  }
+  if (strncmp(msg, "touchflow: ", 11) == 0)
+    msg += 11;
+  /* json_string refuses invalid UTF-8: the escaped text always passes */
+  tf__log_json_line(json_pack("{s:s, s:s}", "level", "info", "message",
+                              tf__printable(msg, safe, sizeof(safe))));
+}
+
+void tf__runner_log(tf__runner *r, const char *level, const char *stage,
+                    const char *message)
+{
+  char safe[8192];
+
+  if (!r->opt->log_json) {
+    tf__runner_print_line(r, "touchflow: %s: %s: %s", stage, level, message);
+    return;
+  }
+  tf__progress_clear(r);
+  tf__log_json_line(json_pack("{s:s, s:s, s:s}", "level", level, "stage", stage,
+                              "message",
+                              tf__printable(message, safe, sizeof(safe))));
 }
 
 /* Sends what the stage emitted during its last callback to its consumers. */
@@ -505,8 +547,8 @@ static int init_stages(tf__runner *r)
 }
 
 /* Opens the state directory and loads its checkpoint (*cp, NULL when
- * none).  2 (the exit status) with the reason printed, else 0. */
-static int open_state(tf__runner *r, json_t **cp)
+ * none).  2 (the exit status) with the reason in why, else 0. */
+static int open_state(tf__runner *r, json_t **cp, char *why, size_t len)
 {
   char err[1024];
   int rc;
@@ -516,27 +558,24 @@ static int open_state(tf__runner *r, json_t **cp)
     return 0;
   if (tf__state_dir_open(r->opt->state_dir, r->opt->reset_state, &r->state_dir,
                          err, sizeof(err)) != TF_OK) {
-    fprintf(stderr, "touchflow: --state-dir: %s\n", err);
+    snprintf(why, len, "--state-dir: %s", err);
     return 2;
   }
   *cp = tf__state_dir_load(r->state_dir, &rc, err, sizeof(err));
   if (rc != TF_OK) {
-    fprintf(stderr,
-            "touchflow: --state-dir: %s; use --reset-state to start "
-            "over\n",
-            err);
+    snprintf(why, len, "--state-dir: %s; use --reset-state to start over", err);
     return 2;
   }
   if (*cp && strcmp(json_string_value(json_object_get(*cp, "status"))
                         ? json_string_value(json_object_get(*cp, "status"))
                         : "",
                     "complete") == 0) {
-    fprintf(stderr,
-            "touchflow: --state-dir: %s: the last run of this pipeline "
-            "completed; incremental runs (reading only what was appended) "
-            "are not available yet: use --reset-state to run it again from "
-            "the start\n",
-            r->opt->state_dir);
+    snprintf(why, len,
+             "--state-dir: %s: the last run of this pipeline completed; "
+             "incremental runs (reading only what was appended) are not "
+             "available yet: use --reset-state to run it again from the "
+             "start",
+             r->opt->state_dir);
     json_decref(*cp);
     *cp = NULL;
     return 2;
@@ -631,10 +670,46 @@ static void run_stages(tf__runner *r)
                               : "");
 }
 
+/* The --summary-json of a run that stopped before any stage started. */
+static void write_early_summary(const tf__pipeline *p, const char *path,
+                                int status, const char *why)
+{
+  json_t *summary = tf__summary_json_early(p->file, status, why);
+  char err[1024];
+
+  if (tf__summary_json_write(path, summary, err, sizeof(err)) != TF_OK)
+    fprintf(stderr, "touchflow: --summary-json: %s\n", err);
+  json_decref(summary);
+}
+
+/* The end of a run: the summary on stderr (a table, or one JSON line with
+ * --log-format json) unless quiet, and the --summary-json file. */
+static void report(tf__runner *r, int status, double elapsed)
+{
+  json_t *summary = NULL;
+  char err[1024];
+
+  if (r->opt->summary_json || (r->opt->log_json && !r->opt->quiet))
+    summary = tf__summary_json(r, status, elapsed);
+  if (!r->opt->quiet && status != 2) {
+    if (r->opt->log_json && summary)
+      tf__log_json_line(json_pack("{s:s, s:s, s:O}", "level", "info", "message",
+                                  "summary", "summary", summary));
+    else if (!r->opt->log_json)
+      tf__summary_print(r, elapsed);
+  }
+  if (r->opt->summary_json &&
+      tf__summary_json_write(r->opt->summary_json, summary, err, sizeof(err)) !=
+          TF_OK)
+    tf__runner_print_line(r, "touchflow: --summary-json: %s", err);
+  json_decref(summary);
+}
+
 int tf__run(const tf__pipeline *p, const tf__run_options *opt)
 {
   tf__runner r;
   json_t *cp = NULL;
+  uint64_t dl_length;
   char err[4096];
   int status = 0;
 
@@ -645,14 +720,15 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
   r.started = tf__now();
   r.progress_on = opt->progress == TF_PROGRESS_ALWAYS ||
                   (opt->progress == TF_PROGRESS_AUTO && isatty(2));
-  status = open_state(&r, &cp);
+  status = open_state(&r, &cp, err, sizeof(err));
   if (status == 0 &&
       !(r.dead_letter = tf__dead_letter_open(p->dead_letter_path, p->dir,
-                                             cp != NULL, err, sizeof(err)))) {
-    fprintf(stderr, "touchflow: %s\n", err);
+                                             cp != NULL, err, sizeof(err))))
     status = 1;
-  }
-  if (status != 0) {
+  if (status != 0) { /* nothing started: say why, and to machines too */
+    tf__runner_print_line(&r, "touchflow: %s", err);
+    if (opt->summary_json)
+      write_early_summary(p, opt->summary_json, status, err);
     json_decref(cp);
     tf__state_dir_close(r.state_dir);
     return status;
@@ -672,11 +748,14 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
   }
   json_decref(cp);
   tf__progress_clear(&r);
-  if (status != 2 && !opt->quiet)
-    tf__summary_print(&r, tf__now() - r.started);
+  if (tf__dead_letter_sync(r.dead_letter, &dl_length, err, sizeof(err)) < 0) {
+    tf__runner_print_line(&r, "touchflow: %s", err);
+    status = status ? status : 1;
+  }
+  report(&r, status, tf__now() - r.started);
   free_stages(&r);
   if (tf__dead_letter_close(r.dead_letter, err, sizeof(err)) < 0) {
-    fprintf(stderr, "touchflow: %s\n", err);
+    tf__runner_print_line(&r, "touchflow: %s", err);
     status = status ? status : 1;
   }
   tf__state_dir_close(r.state_dir);

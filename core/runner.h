@@ -36,6 +36,10 @@ typedef struct tf__run_options {
   const char *state_dir;
   int reset_state;
   uint64_t checkpoint_every;
+  /* For machines (docs/operations.md): where to write the run's outcome as
+   * JSON (NULL: nowhere), and log lines as JSON objects on stderr. */
+  const char *summary_json;
+  int log_json;
 } tf__run_options;
 
 /* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s,

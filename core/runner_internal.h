@@ -30,9 +30,19 @@ typedef struct tf__runner {
   int signal;                      /* the signal that stopped the run */
 } tf__runner;
 
-/* Prints one line to stderr, first clearing the progress line if shown. */
+/* Prints one line to stderr, first clearing the progress line if shown.
+ * Control characters are escaped; with --log-format json the line becomes
+ * {"time", "level": "info", "message"} (without the "touchflow: "). */
 void tf__runner_print_line(tf__runner *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* One log line of a stage: "touchflow: STAGE: LEVEL: message", or with
+ * --log-format json {"time", "level", "stage", "message"}. */
+void tf__runner_log(tf__runner *r, const char *level, const char *stage,
+                    const char *message);
+
+/* Writes one JSON log object (a new reference, stolen) as a line. */
+void tf__log_json_line(json_t *obj);
 
 /* summary.c */
 double tf__now(void);

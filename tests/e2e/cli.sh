@@ -172,6 +172,42 @@ TF_LEAKY=hunter4-leaky expect secret-in-log 1 \
 contains secret-in-log "$work/err" "/no/such/\\x1b[31m/<secret>/k"
 lacks secret-in-log "$work/err" "hunter4"
 expect no-raw-escape 1 grep -q "$(printf '\033')" "$work/err"
+# For machines: --summary-json (written atomically, a documented shape)
+# and --log-format json (one JSON object a line).
+expect summary-json 0 "$tf" run "$work/good.json" --summary-json "$work/sum/run.json" \
+  --log-format json --progress never
+cp "$work/err" "$work/log.json"
+expect summary-json-shape 0 python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["format"] == "touchflow-summary" and s["version"] == 1, s
+assert s["exit_status"] == 0 and s["status"] == "finished", s
+assert [st["id"] for st in s["stages"]] == ["s", "o"], s
+assert s["stages"][0]["out"] == 1 and s["stages"][1]["in"] == 1, s
+assert s["dead_letter"]["count"] == 0 and s["dead_letter"]["by_reason"] == {}, s
+' "$work/sum/run.json"
+expect log-json-lines 0 python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert lines and all("level" in l and "time" in l for l in lines), lines
+assert any(l.get("message") == "summary" for l in lines), lines
+' "$work/log.json"
+expect summary-json-refused 2 "$tf" run "$work/collide.json" --summary-json "$work/sum/refused.json"
+expect summary-json-refused-shape 0 python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["exit_status"] == 2 and s["status"] == "refused", s
+assert len(s["problems"]) == 2 and "one would overwrite the other" in s["problems"][0], s
+' "$work/sum/refused.json"
+expect summary-json-failed 1 "$tf" run "$work/cut.json" --summary-json "$work/sum/failed.json" --progress never
+expect summary-json-failed-shape 0 python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["exit_status"] == 1 and s["status"] == "failed", s
+assert s["stages"][0]["failed"] is True, s
+' "$work/sum/failed.json"
+expect log-format-bad 2 "$tf" run "$work/good.json" --log-format yaml
+contains log-format-bad "$work/err" "--log-format takes text or json"
 mkdir -p "$work/adir"
 expect pipeline-is-a-folder 2 "$tf" validate "$work/adir"
 contains pipeline-is-a-folder "$work/err" "adir: is a folder, not a pipeline file"

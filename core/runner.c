@@ -718,8 +718,9 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
   r.opt = opt;
   r.rand_state = 0x7f4a7c15u;
   r.started = tf__now();
-  r.progress_on = opt->progress == TF_PROGRESS_ALWAYS ||
-                  (opt->progress == TF_PROGRESS_AUTO && isatty(2));
+  r.progress_on =
+      !opt->log_json && (opt->progress == TF_PROGRESS_ALWAYS ||
+                         (opt->progress == TF_PROGRESS_AUTO && isatty(2)));
   status = open_state(&r, &cp, err, sizeof(err));
   if (status == 0 &&
       !(r.dead_letter = tf__dead_letter_open(p->dead_letter_path, p->dir,

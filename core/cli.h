@@ -19,6 +19,7 @@ typedef struct tf__cli_args {
   const char *plugin_paths[TF_CLI_MAX_PATHS];
   size_t n_plugin_paths;
   const char *state_dir;
+  int man; /* plugins --man: touchflow-plugins(7) */
   int json;
   tf__run_options run;
 } tf__cli_args;

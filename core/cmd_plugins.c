@@ -2,21 +2,30 @@
  * cmd_plugins.c - `touchflow plugins` and `touchflow inspect`.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "describe.h"
 
 typedef struct listing {
+  int man;
   int json;
   json_t *arr;
   size_t n;
+  tf__loaded_plugin found[256]; /* --man: sorted before printing */
 } listing;
 
 static void list_one(void *ud, const tf__loaded_plugin *p)
 {
   listing *l = ud;
 
+  if (l->man) {
+    if (l->n < 256)
+      l->found[l->n++] = *p;
+    return;
+  }
   l->n++;
   if (l->json)
     json_array_append_new(l->arr, tf__describe_json(p, 0));
@@ -36,10 +45,36 @@ static void print_json(json_t *value)
   fputc('\n', stdout);
 }
 
+/* By kind (sources, transforms, sinks), then name. */
+static int by_kind_and_name(const void *a, const void *b)
+{
+  const tf_plugin *x = ((const tf__loaded_plugin *)a)->plugin;
+  const tf_plugin *y = ((const tf__loaded_plugin *)b)->plugin;
+
+  return x->kind != y->kind ? (int)x->kind - (int)y->kind
+                            : strcmp(x->name, y->name);
+}
+
+static void print_man(listing *l)
+{
+  size_t i;
+
+  qsort(l->found, l->n, sizeof(l->found[0]), by_kind_and_name);
+  tf__describe_man_header(stdout, PACKAGE_VERSION);
+  for (i = 0; i < l->n; i++)
+    tf__describe_man(stdout, &l->found[i]);
+  tf__describe_man_footer(stdout);
+}
+
 int tf__cmd_plugins(const tf__cli_args *args)
 {
   tf__loader *loader = tf__cli_loader(args);
-  listing l = {args->json, json_array(), 0};
+  listing l;
+
+  memset(&l, 0, sizeof(l));
+  l.man = args->man;
+  l.json = args->json;
+  l.arr = json_array();
 
   if (!loader || !l.arr) {
     json_decref(l.arr);
@@ -47,7 +82,9 @@ int tf__cmd_plugins(const tf__cli_args *args)
     return 2;
   }
   tf__loader_each(loader, list_one, list_bad, &l);
-  if (l.json)
+  if (l.man)
+    print_man(&l);
+  else if (l.json)
     print_json(l.arr);
   json_decref(l.arr);
   tf__loader_free(loader);

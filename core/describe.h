@@ -21,4 +21,10 @@ void tf__describe_text(FILE *out, const tf__loaded_plugin *p);
 /* One line for `plugins`: kind, name, version, description. */
 void tf__describe_line(FILE *out, const tf__loaded_plugin *p);
 
+/* describe_man.c: touchflow-plugins(7), one section a plugin, between a
+ * header (version: touchflow's) and a footer. */
+void tf__describe_man_header(FILE *out, const char *version);
+void tf__describe_man(FILE *out, const tf__loaded_plugin *p);
+void tf__describe_man_footer(FILE *out);
+
 #endif

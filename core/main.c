@@ -21,7 +21,7 @@ static const char usage[] =
     "                     [--summary-json FILE] [--log-format text|json]\n"
     "       touchflow state STATE-DIR\n"
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
-    "       touchflow plugins [--json] [--plugin-path DIR]...\n"
+    "       touchflow plugins [--json | --man] [--plugin-path DIR]...\n"
     "       touchflow inspect PLUGIN [--json] [--plugin-path DIR]...\n"
     "       touchflow new-plugin --kind source|transform|sink NAME [DIR]\n"
     "       touchflow --version | --help\n"
@@ -124,6 +124,8 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
   } else if (!is_run && strcmp(args->command, "validate") != 0 &&
              strcmp(a, "--json") == 0) {
     args->json = 1;
+  } else if (strcmp(args->command, "plugins") == 0 && strcmp(a, "--man") == 0) {
+    args->man = 1;
   } else if (a[0] == '-' && a[1] != '\0') {
     return usage_error("unknown or incomplete option \"%s\"", a);
   } else if (!args->target && strcmp(args->command, "plugins") != 0) {

@@ -208,6 +208,30 @@ assert s["stages"][0]["failed"] is True, s
 ' "$work/sum/failed.json"
 expect log-format-bad 2 "$tf" run "$work/good.json" --log-format yaml
 contains log-format-bad "$work/err" "--log-format takes text or json"
+# touchflow-plugins(7) comes from the option tables: every option of every
+# bundled plugin is in it.
+expect plugins-man 0 "$tf" plugins --man
+cp "$work/out" "$work/plugins.7"
+contains plugins-man "$work/plugins.7" ".TH TOUCHFLOW-PLUGINS 7"
+"$tf" inspect file --json >"$work/file.json"
+expect plugins-man-options 0 python3 -c '
+import json, sys
+man = open(sys.argv[1]).read()
+for plugin in json.load(open(sys.argv[2])):
+    assert ".SS \"%s %s\"" % (plugin["kind"], plugin["name"]) in man, plugin["name"]
+    for o in plugin["options"]:
+        assert ".B " + o["name"].replace("-", "\\-") + "\n" in man, o["name"]
+' "$work/plugins.7" "$work/file.json"
+# Bash completion: commands, then a command's options.
+expect completion 0 bash -c '
+. "$1/completion/touchflow"
+COMP_WORDS=(touchflow ru); COMP_CWORD=1; _touchflow
+[ "${COMPREPLY[*]}" = run ] || { echo "got: ${COMPREPLY[*]}"; exit 1; }
+COMP_WORDS=(touchflow run --state); COMP_CWORD=2; _touchflow
+[ "${COMPREPLY[*]}" = --state-dir ] || { echo "got: ${COMPREPLY[*]}"; exit 1; }
+COMP_WORDS=(touchflow run --log-format j); COMP_CWORD=3; _touchflow
+[ "${COMPREPLY[*]}" = json ] || { echo "got: ${COMPREPLY[*]}"; exit 1; }
+' completion "$src"
 mkdir -p "$work/adir"
 expect pipeline-is-a-folder 2 "$tf" validate "$work/adir"
 contains pipeline-is-a-folder "$work/err" "adir: is a folder, not a pipeline file"

@@ -18,6 +18,12 @@ make -C "$build" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1 ||
   { cat "$tmp/install.log"; exit 1; }
 prefix=$(sed -n 's/^prefix=//p' "$build/sdk/touchflow.pc")
 root=$tmp/root$prefix
+for f in share/man/man1/touchflow.1 share/man/man1/touchflow-conformance.1 \
+  share/man/man5/touchflow-pipeline.5 share/man/man7/touchflow-plugins.7 \
+  share/bash-completion/completions/touchflow lib/pkgconfig/touchflow-io.pc \
+  lib/pkgconfig/touchflow-attribution.pc; do
+  [ -s "$root/$f" ] || { echo "outoftree: make install did not install $f"; exit 1; }
+done
 # libtool archives record the real prefix; plugins link through pkg-config.
 rm -f "$root"/lib/libtouchflow*.la
 

@@ -1,8 +1,8 @@
 /*
  * cli.h - the touchflow command line: parsed arguments and the commands.
  *
- * Commands (CONTRACT.md): run, validate, plugins, inspect, --version,
- * --help.  Each returns the process exit status (0, 1 or 2).
+ * Commands (docs/contract.md#commands): run, validate, plugins, inspect,
+ * --version, --help.  Each returns the process exit status (0, 1 or 2).
  */
 #ifndef TF_CORE_CLI_H
 #define TF_CORE_CLI_H

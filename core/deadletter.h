@@ -1,6 +1,6 @@
 /*
  * deadletter.h - the dead-letter output: one NDJSON line per rejected
- * record, in the shape CONTRACT.md fixes:
+ * record, in the shape docs/contract.md#the-dead-letter-record fixes:
  *   {"stage","plugin","code","message","input":"file:line","record":{...}}
  * "record" is the original JSON object, or the raw text (a string) when
  * the input was not valid JSON; "input" is null when the origin is unknown.

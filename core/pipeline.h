@@ -1,8 +1,9 @@
 /*
  * pipeline.h - the pipeline file, read and checked (internal to the host).
  *
- * tf__pipeline_load() reads a pipeline file (CONTRACT.md "The pipeline
- * file") and checks everything that can be checked before a record moves:
+ * tf__pipeline_load() reads a pipeline file
+ * (docs/contract.md#the-pipeline-file) and checks everything that can be
+ * checked before a record moves:
  * the JSON (duplicate keys rejected), unknown keys with "did you mean",
  * stage ids, inputs, cycles, sources that reach no sink, ${ENV} references,
  * each plugin (found, right kind) and each plugin's config against its

@@ -738,9 +738,9 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
     fprintf(stderr, "touchflow: out of memory\n");
     status = 1;
   } else if ((status = init_stages(&r)) < 0) {
-    /* Only a config the plugin refused is exit 2 (CONTRACT.md: a usage,
-     * pipeline or plugin-config error); a service it cannot reach, a file
-     * it cannot open is a failed run. */
+    /* Only a config the plugin refused is exit 2 (docs/contract.md#exit-status:
+     * a usage, pipeline or plugin-config error); a service it cannot reach,
+     * a file it cannot open is a failed run. */
     status = status == TF_ERR_CONFIG ? 2 : 1;
     r.failed = 1;
   } else if ((status = start_checkpoints(&r, cp)) == 0) {

@@ -46,7 +46,7 @@ typedef struct tf__run_options {
  * no state directory, a checkpoint every 100,000 records read. */
 void tf__run_options_default(tf__run_options *opt);
 
-/* Runs the pipeline and returns the exit status of CONTRACT.md: 0 every
+/* Runs the pipeline and returns the exit status of docs/contract.md: 0 every
  * record delivered or dead-lettered, 1 a stage failed, 2 a plugin refused
  * its config at init (before any record moved) or the state directory
  * cannot be used; 128 + the signal's number after SIGINT, SIGTERM or

@@ -11,7 +11,8 @@
 #include "fsutil.h"
 #include "summary_json.h"
 
-/* What an exit status means (CONTRACT.md, docs/checkpoints.md). */
+/* What an exit status means (docs/contract.md#exit-status,
+ * docs/checkpoints.md). */
 static const char *status_name(int status)
 {
   switch (status) {

@@ -299,7 +299,7 @@ END_TEST
 
 /* A plugin that cannot start for a reason other than its config (a file
  * it cannot open, a service it cannot reach) fails the run: exit 1, not
- * the config error's 2 (CONTRACT.md). */
+ * the config error's 2 (docs/contract.md#exit-status). */
 START_TEST(a_plugin_that_cannot_start_fails_the_run)
 {
   tf__run_options opt = quiet_options();

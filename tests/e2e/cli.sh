@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The touchflow command line as CONTRACT.md describes it: exit codes, usage
+# The touchflow command line as docs/contract.md describes it: exit codes, usage
 # errors, validate, plugins, inspect (text and --json, generated from the
 # option tables), and secrets never printed.
 set -u

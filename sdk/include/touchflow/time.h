@@ -3,7 +3,7 @@
  *
  * Every time inside touchflow is an int64 count of milliseconds since
  * 1970-01-01T00:00:00Z (UTC).  The parsers accept what Salesforce, Marketo
- * Measure, Drift and CallTrackingMetrics write (FORMATS.md §5.4):
+ * Measure, Drift and CallTrackingMetrics write (docs/formats.md#times):
  *   2026-03-01T12:17:05Z          2026-03-01T12:17:05.123Z
  *   2026-03-01T12:17:05.000+0000  2026-03-01T12:17:05+00:00
  *   2026-03-01T07:17:05-05:00     2026-03-01 12:17:05 (no offset: UTC)

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/error.h>
 #include <touchflow/event.h>
 #include <touchflow/time.h>
 
@@ -40,4 +41,72 @@ json_t *tf_event_new(const char *type, int64_t ts_ms, const char *biz_uid,
                 lower, "origin", origin, "source_record_id", source_record_id);
   free(lower);
   return event;
+}
+
+/* The longest email lowercased on the stack; a longer one is copied to the
+ * heap. */
+#define EMAIL_ON_STACK 256
+
+/* Writes email lowercased (as lowercase_copy does) as a string value. */
+static int put_lowercase(tf_builder *b, const char *email)
+{
+  char stack[EMAIL_ON_STACK];
+  size_t len = strlen(email), i;
+  char *lower = len <= sizeof(stack) ? stack : malloc(len);
+  int rc;
+
+  if (!lower) {
+    /* Nothing more can be added to an emptied builder: every later call,
+     * and tf_event_finish, fails too. */
+    tf_builder_reset(b);
+    return TF_ERR_NOMEM;
+  }
+  for (i = 0; i < len; i++)
+    lower[i] = email[i] >= 'A' && email[i] <= 'Z' ? (char)(email[i] - 'A' + 'a')
+                                                  : email[i];
+  rc = tf_builder_stringn(b, lower, len);
+  if (lower != stack)
+    free(lower);
+  return rc;
+}
+
+int tf_event_text(tf_builder *b, const char *key, const char *text)
+{
+  int rc = tf_builder_key(b, key);
+
+  if (rc != TF_OK)
+    return rc;
+  return text ? tf_builder_string(b, text) : tf_builder_null(b);
+}
+
+int tf_event_begin(tf_builder *b, const char *type, int64_t ts_ms,
+                   const char *biz_uid, const char *email, const char *origin,
+                   const char *source_record_id)
+{
+  char ts[TF_TIME_ISO_LEN];
+  int rc;
+
+  tf_builder_reset(b);
+  tf_time_format_ms(ts_ms, ts, sizeof(ts));
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "event");
+  tf_builder_string(b, type); /* NULL: TF_ERR_INVAL, "a NULL string" */
+  tf_event_text(b, "ts", ts);
+  tf_builder_key(b, "ts_ms");
+  tf_builder_int64(b, ts_ms);
+  tf_event_text(b, "biz_uid", biz_uid);
+  tf_builder_key(b, "email");
+  rc = email ? put_lowercase(b, email) : tf_builder_null(b);
+  if (rc != TF_OK)
+    return rc;
+  tf_builder_key(b, "origin");
+  tf_builder_string(b, origin);
+  tf_builder_key(b, "source_record_id");
+  return tf_builder_string(b, source_record_id);
+}
+
+int tf_event_finish(tf_builder *b, const tf_record *origin_of, tf_record **out)
+{
+  tf_builder_end_object(b);
+  return tf_builder_finish(b, origin_of, out);
 }

@@ -6,12 +6,18 @@
  * counts as unset (absent, null, ""), how a value is shown in a message,
  * and the checks and messages of each kind of field, so that every source
  * rejects the same mistakes with the same words.
+ *
+ * Every check is written once, over a `field` view that holds what a check
+ * needs of a value (its kind, and its string or number); the tf_value forms
+ * fill it from the record's value index, the json_t forms (the slow path)
+ * from a jansson value, so both give the same answers and messages.
  */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <inttypes.h>
 #include <touchflow/error.h>
 #include <touchflow/fields.h>
 
@@ -67,40 +73,128 @@ static int shown_length(const char *s, size_t max)
   return (int)n;
 }
 
-/* A value that is neither a string nor a number, in words. */
-static const char *kind_of(const json_t *value)
+/* What the checks need of one value, whichever API it came from. */
+typedef struct field {
+  tf_type type;     /* TF_TYPE_ABSENT for NULL (and an invalid value) */
+  const char *text; /* a string: NUL-terminated; else NULL */
+  size_t len;       /* a string's length */
+  int64_t integer;  /* TF_TYPE_INTEGER */
+  double real;      /* TF_TYPE_DOUBLE */
+  int truth;        /* TF_TYPE_BOOL */
+} field;
+
+static field field_of(const tf_value *v)
 {
-  if (!value)
-    return "absent";
-  if (json_is_object(value))
-    return "an object";
-  if (json_is_array(value))
-    return "an array";
-  return json_is_null(value) ? "null" : "a boolean";
+  field f = {TF_TYPE_ABSENT, NULL, 0, 0, 0.0, 0};
+
+  f.type = tf_value_type(v);
+  switch (f.type) {
+  case TF_TYPE_STRING: f.text = tf_value_string(v, &f.len); break;
+  case TF_TYPE_INTEGER: tf_value_int64(v, &f.integer); break;
+  case TF_TYPE_DOUBLE:
+    if (tf_value_double(v, &f.real) != TF_OK)
+      f.real = 0.0;
+    break;
+  case TF_TYPE_BOOL: tf_value_bool(v, &f.truth); break;
+  case TF_TYPE_INVALID: f.type = TF_TYPE_ABSENT; break;
+  default: break;
+  }
+  return f;
 }
 
-void tf_field_describe(const json_t *value, char *buf, size_t len)
+static field field_of_json(const json_t *value)
 {
-  const char *s = json_string_value(value);
+  field f = {TF_TYPE_ABSENT, NULL, 0, 0, 0.0, 0};
+
+  switch (value ? json_typeof(value) : JSON_NULL) {
+  case JSON_OBJECT: f.type = TF_TYPE_OBJECT; break;
+  case JSON_ARRAY: f.type = TF_TYPE_ARRAY; break;
+  case JSON_STRING:
+    f.type = TF_TYPE_STRING;
+    f.text = json_string_value(value);
+    f.len = json_string_length(value);
+    break;
+  case JSON_INTEGER:
+    f.type = TF_TYPE_INTEGER;
+    f.integer = (int64_t)json_integer_value(value);
+    break;
+  case JSON_REAL:
+    f.type = TF_TYPE_DOUBLE;
+    f.real = json_real_value(value);
+    break;
+  case JSON_TRUE:
+  case JSON_FALSE:
+    f.type = TF_TYPE_BOOL;
+    f.truth = json_is_true(value);
+    break;
+  case JSON_NULL: f.type = value ? TF_TYPE_NULL : TF_TYPE_ABSENT; break;
+  }
+  return f;
+}
+
+/* A value that is neither a string nor a number, in words. */
+static const char *kind_of(const field *f)
+{
+  switch (f->type) {
+  case TF_TYPE_OBJECT: return "an object";
+  case TF_TYPE_ARRAY: return "an array";
+  case TF_TYPE_NULL: return "null";
+  case TF_TYPE_BOOL: return "a boolean";
+  default: return "absent";
+  }
+}
+
+static void describe(const field *f, char *buf, size_t len)
+{
   size_t room = len > 3 ? len - 3 : 0; /* two quotes and the NUL */
 
   if (!buf || len == 0)
     return;
-  if (s)
-    snprintf(buf, len, "\"%.*s\"",
-             shown_length(s, room < SHOWN_TEXT_MAX ? room : SHOWN_TEXT_MAX), s);
-  else if (json_is_integer(value))
-    snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-  else if (json_is_real(value))
-    snprintf(buf, len, "%g", json_real_value(value));
+  if (f->text)
+    snprintf(
+        buf, len, "\"%.*s\"",
+        shown_length(f->text, room < SHOWN_TEXT_MAX ? room : SHOWN_TEXT_MAX),
+        f->text);
+  else if (f->type == TF_TYPE_INTEGER)
+    snprintf(buf, len, "%" PRId64, f->integer);
+  else if (f->type == TF_TYPE_DOUBLE)
+    snprintf(buf, len, "%g", f->real);
   else
-    snprintf(buf, len, "%s", kind_of(value));
+    snprintf(buf, len, "%s", kind_of(f));
+}
+
+void tf_field_describe(const json_t *value, char *buf, size_t len)
+{
+  field f = field_of_json(value);
+
+  describe(&f, buf, len);
+}
+
+void tf_field_describe_of(const tf_value *value, char *buf, size_t len)
+{
+  field f = field_of(value);
+
+  describe(&f, buf, len);
+}
+
+static int is_unset(const field *f)
+{
+  return f->type == TF_TYPE_ABSENT || f->type == TF_TYPE_NULL ||
+         (f->type == TF_TYPE_STRING && f->len == 0);
 }
 
 int tf_field_is_unset(const json_t *value)
 {
-  return !value || json_is_null(value) ||
-         (json_is_string(value) && json_string_length(value) == 0);
+  field f = field_of_json(value);
+
+  return is_unset(&f);
+}
+
+int tf_field_is_unset_of(const tf_value *value)
+{
+  field f = field_of(value);
+
+  return is_unset(&f);
 }
 
 const json_t *tf_field_lookup(const tf_record *rec, const char *name)
@@ -122,116 +216,235 @@ const json_t *tf_field_lookup(const tf_record *rec, const char *name)
   return tf_record_get_path(rec, name);
 }
 
+const tf_value *tf_field_find(const tf_value *obj, const char *name)
+{
+  const tf_value *value;
+  const char *key;
+
+  if (tf_value_type(obj) != TF_TYPE_OBJECT || !name)
+    return NULL;
+  value = tf_value_get(obj, name);
+  if (value)
+    return value;
+  for (value = tf_value_first(obj); value; value = tf_value_next(value)) {
+    key = tf_value_key(value, NULL);
+    if (key && strcasecmp(key, name) == 0)
+      return value;
+  }
+  return tf_value_path(obj, name);
+}
+
+/* The record's field by the lookup rule: through the value index; but a
+ * record made from a json_t (tf_file_source makes a CSV row so) has its
+ * tree from the start, which is read in place: indexing it would first
+ * dump the whole tree to text (measured: a third more time for the
+ * calltracking source on CSV). */
+static field find(const tf_record *rec, const char *name)
+{
+  if (rec && !tf_record_bytes(rec, NULL) && tf_record_has_json(rec))
+    return field_of_json(tf_field_lookup(rec, name));
+  return field_of(rec ? tf_field_find(tf_record_root(rec), name) : NULL);
+}
+
 /* --- Readers ------------------------------------------------------------ */
 
-int tf_field_text_value(const json_t *value, const char *name, const char **out,
-                        tf_field_problem *why)
+static int read_text(const field *f, const char *name, const char **out,
+                     tf_field_problem *why)
 {
   char shown[TF_FIELD_SHOWN_LEN];
 
   *out = NULL;
-  if (tf_field_is_unset(value))
+  if (is_unset(f))
     return TF_OK;
-  if (!json_is_string(value)) {
-    tf_field_describe(value, shown, sizeof(shown));
+  if (f->type != TF_TYPE_STRING) {
+    describe(f, shown, sizeof(shown));
     return tf_field_complain(why, "invalid_field", "%s is %s, not a string",
                              name, shown);
   }
-  *out = json_string_value(value);
+  *out = f->text;
   return TF_OK;
+}
+
+int tf_field_text_value(const json_t *value, const char *name, const char **out,
+                        tf_field_problem *why)
+{
+  field f = field_of_json(value);
+
+  return read_text(&f, name, out, why);
+}
+
+int tf_field_text_of(const tf_value *value, const char *name, const char **out,
+                     tf_field_problem *why)
+{
+  field f = field_of(value);
+
+  return read_text(&f, name, out, why);
 }
 
 int tf_field_text(const tf_record *rec, const char *name, const char **out,
                   tf_field_problem *why)
 {
-  return tf_field_text_value(tf_field_lookup(rec, name), name, out, why);
+  field f = find(rec, name);
+
+  return read_text(&f, name, out, why);
 }
 
-int tf_field_required_text_value(const json_t *value, const char *name,
-                                 const char **out, tf_field_problem *why)
+static int read_required_text(const field *f, const char *name,
+                              const char **out, tf_field_problem *why)
 {
-  if (tf_field_text_value(value, name, out, why) != TF_OK)
+  if (read_text(f, name, out, why) != TF_OK)
     return TF_ERR_INVAL;
   if (!*out)
     return tf_field_complain(why, "missing_field", "%s is missing", name);
   return TF_OK;
 }
 
+int tf_field_required_text_value(const json_t *value, const char *name,
+                                 const char **out, tf_field_problem *why)
+{
+  field f = field_of_json(value);
+
+  return read_required_text(&f, name, out, why);
+}
+
+int tf_field_required_text_of(const tf_value *value, const char *name,
+                              const char **out, tf_field_problem *why)
+{
+  field f = field_of(value);
+
+  return read_required_text(&f, name, out, why);
+}
+
 int tf_field_required_text(const tf_record *rec, const char *name,
                            const char **out, tf_field_problem *why)
 {
-  return tf_field_required_text_value(tf_field_lookup(rec, name), name, out,
-                                      why);
+  field f = find(rec, name);
+
+  return read_required_text(&f, name, out, why);
+}
+
+/* 1 when f is a set id, 0 when unset; TF_ERR_INVAL for another type. */
+static int check_id(const field *f, const char *name, tf_field_problem *why)
+{
+  char shown[TF_FIELD_SHOWN_LEN];
+
+  if (is_unset(f))
+    return 0;
+  if (f->type != TF_TYPE_STRING && f->type != TF_TYPE_INTEGER) {
+    describe(f, shown, sizeof(shown));
+    return tf_field_complain(why, "invalid_field",
+                             "%s is %s, not a string or an integer", name,
+                             shown);
+  }
+  return 1;
 }
 
 int tf_field_id_value(const json_t *value, const char *name, const json_t **out,
                       tf_field_problem *why)
 {
-  char shown[TF_FIELD_SHOWN_LEN];
+  field f = field_of_json(value);
+  int rc = check_id(&f, name, why);
 
-  *out = NULL;
-  if (tf_field_is_unset(value))
-    return TF_OK;
-  if (!json_is_string(value) && !json_is_integer(value)) {
-    tf_field_describe(value, shown, sizeof(shown));
-    return tf_field_complain(why, "invalid_field",
-                             "%s is %s, not a string or an integer", name,
-                             shown);
-  }
-  *out = value;
-  return TF_OK;
+  *out = rc == 1 ? value : NULL;
+  return rc < 0 ? rc : TF_OK;
 }
 
-int tf_field_id(const tf_record *rec, const char *name, const json_t **out,
+int tf_field_id_of(const tf_value *value, const char *name,
+                   const tf_value **out, tf_field_problem *why)
+{
+  field f = field_of(value);
+  int rc = check_id(&f, name, why);
+
+  *out = rc == 1 ? value : NULL;
+  return rc < 0 ? rc : TF_OK;
+}
+
+int tf_field_id(const tf_record *rec, const char *name, const tf_value **out,
                 tf_field_problem *why)
 {
-  return tf_field_id_value(tf_field_lookup(rec, name), name, out, why);
+  return tf_field_id_of(rec ? tf_field_find(tf_record_root(rec), name) : NULL,
+                        name, out, why);
+}
+
+static int read_flag(const field *f, const char *name, int *flag,
+                     tf_field_problem *why)
+{
+  const char *s = f->text;
+  char shown[TF_FIELD_SHOWN_LEN];
+
+  *flag = (f->type == TF_TYPE_BOOL && f->truth) ||
+          (s && strcasecmp(s, "true") == 0);
+  if (*flag || is_unset(f) || f->type == TF_TYPE_BOOL ||
+      (s && strcasecmp(s, "false") == 0))
+    return TF_OK;
+  describe(f, shown, sizeof(shown));
+  return tf_field_complain(why, "invalid_field",
+                           "%s %s is neither true nor false", name, shown);
 }
 
 int tf_field_flag_value(const json_t *value, const char *name, int *flag,
                         tf_field_problem *why)
 {
-  const char *s = json_string_value(value);
-  char shown[TF_FIELD_SHOWN_LEN];
+  field f = field_of_json(value);
 
-  *flag = json_is_true(value) || (s && strcasecmp(s, "true") == 0);
-  if (*flag || tf_field_is_unset(value) || json_is_false(value) ||
-      (s && strcasecmp(s, "false") == 0))
-    return TF_OK;
-  tf_field_describe(value, shown, sizeof(shown));
-  return tf_field_complain(why, "invalid_field",
-                           "%s %s is neither true nor false", name, shown);
+  return read_flag(&f, name, flag, why);
+}
+
+int tf_field_flag_of(const tf_value *value, const char *name, int *flag,
+                     tf_field_problem *why)
+{
+  field f = field_of(value);
+
+  return read_flag(&f, name, flag, why);
 }
 
 int tf_field_flag(const tf_record *rec, const char *name, int *flag,
                   tf_field_problem *why)
 {
-  return tf_field_flag_value(tf_field_lookup(rec, name), name, flag, why);
+  field f = find(rec, name);
+
+  return read_flag(&f, name, flag, why);
+}
+
+static int read_salesforce_time(const field *f, const char *name, int64_t *ms,
+                                int *found, tf_field_problem *why)
+{
+  char shown[TF_FIELD_SHOWN_LEN];
+
+  *found = !is_unset(f);
+  if (!*found)
+    return TF_OK;
+  if (f->text && tf_time_parse(f->text, ms) == TF_OK)
+    return TF_OK;
+  describe(f, shown, sizeof(shown));
+  return tf_field_complain(why, "invalid_timestamp",
+                           "%s %s is not a Salesforce date or datetime", name,
+                           shown);
 }
 
 int tf_field_salesforce_time_value(const json_t *value, const char *name,
                                    int64_t *ms, int *found,
                                    tf_field_problem *why)
 {
-  const char *s = json_string_value(value);
-  char shown[TF_FIELD_SHOWN_LEN];
+  field f = field_of_json(value);
 
-  *found = !tf_field_is_unset(value);
-  if (!*found)
-    return TF_OK;
-  if (s && tf_time_parse(s, ms) == TF_OK)
-    return TF_OK;
-  tf_field_describe(value, shown, sizeof(shown));
-  return tf_field_complain(why, "invalid_timestamp",
-                           "%s %s is not a Salesforce date or datetime", name,
-                           shown);
+  return read_salesforce_time(&f, name, ms, found, why);
+}
+
+int tf_field_salesforce_time_of(const tf_value *value, const char *name,
+                                int64_t *ms, int *found, tf_field_problem *why)
+{
+  field f = field_of(value);
+
+  return read_salesforce_time(&f, name, ms, found, why);
 }
 
 int tf_field_salesforce_time(const tf_record *rec, const char *name,
                              int64_t *ms, int *found, tf_field_problem *why)
 {
-  return tf_field_salesforce_time_value(tf_field_lookup(rec, name), name, ms,
-                                        found, why);
+  field f = find(rec, name);
+
+  return read_salesforce_time(&f, name, ms, found, why);
 }
 
 /* Copies text lowercased into out when it is a BizibleId; 0 when not. */
@@ -248,13 +461,13 @@ static int normalise_bizible_id(const char *text, char *out)
   return text[i] == '\0';
 }
 
-int tf_field_bizible_id_value(const json_t *value, const char *name, char *out,
-                              tf_field_problem *why)
+static int read_bizible_id(const field *f, const char *name, char *out,
+                           tf_field_problem *why)
 {
   const char *text;
 
   out[0] = '\0';
-  if (tf_field_text_value(value, name, &text, why) != TF_OK)
+  if (read_text(f, name, &text, why) != TF_OK)
     return TF_ERR_INVAL;
   if (!text || normalise_bizible_id(text, out))
     return TF_OK;
@@ -264,20 +477,39 @@ int tf_field_bizible_id_value(const json_t *value, const char *name, char *out,
                            name, shown_length(text, SHOWN_TEXT_MAX), text);
 }
 
+int tf_field_bizible_id_value(const json_t *value, const char *name, char *out,
+                              tf_field_problem *why)
+{
+  field f = field_of_json(value);
+
+  return read_bizible_id(&f, name, out, why);
+}
+
+int tf_field_bizible_id_of(const tf_value *value, const char *name, char *out,
+                           tf_field_problem *why)
+{
+  field f = field_of(value);
+
+  return read_bizible_id(&f, name, out, why);
+}
+
 int tf_field_bizible_id(const tf_record *rec, const char *name, char *out,
                         tf_field_problem *why)
 {
-  return tf_field_bizible_id_value(tf_field_lookup(rec, name), name, out, why);
+  field f = find(rec, name);
+
+  return read_bizible_id(&f, name, out, why);
 }
 
 /* --- A check without a message -------------------------------------- */
 
-/* An integer, or a string of an optional '-' and digits. */
-static int is_epoch_count(const json_t *value)
+/* An integer, or a string of an optional '-' and digits (and nothing
+ * else: text holding a NUL is not one). */
+static int is_epoch_count(const field *f)
 {
-  const char *s = json_string_value(value);
+  const char *s = f->text;
 
-  if (json_is_integer(value))
+  if (f->type == TF_TYPE_INTEGER)
     return 1;
   if (!s)
     return 0;
@@ -285,21 +517,87 @@ static int is_epoch_count(const json_t *value)
   return *s && strspn(s, "0123456789") == strlen(s);
 }
 
-int tf_field_epoch_time(const json_t *value, tf_epoch_unit unit, int64_t *ms)
+/* An epoch count in `unit` as milliseconds, refusing what overflows (as
+ * time.c does). */
+static int epoch_to_ms(int64_t value, tf_epoch_unit unit, int64_t *ms)
+{
+  int64_t factor;
+
+  if (unit != TF_EPOCH_SECONDS && unit != TF_EPOCH_MILLISECONDS)
+    return TF_ERR_INVAL;
+  factor = 1000 / unit;
+  if (value > INT64_MAX / factor || value < INT64_MIN / factor)
+    return TF_ERR_PARSE;
+  *ms = value * factor;
+  return TF_OK;
+}
+
+/* The digits of a string is_epoch_count accepted as an integer; TF_ERR_PARSE
+ * when it overflows (as time.c reads them). */
+static int integer_of_text(const char *s, int64_t *value)
+{
+  int negative = *s == '-';
+  int64_t v = 0;
+
+  for (s += negative; *s; s++) {
+    int digit = *s - '0';
+
+    if (v > (INT64_MAX - digit) / 10)
+      return TF_ERR_PARSE;
+    v = v * 10 + digit;
+  }
+  *value = negative ? -v : v;
+  return TF_OK;
+}
+
+/* tf_time_from_json over a field. */
+static int time_of(const field *f, tf_epoch_unit unit, int64_t *ms)
+{
+  int64_t count;
+
+  if (f->type == TF_TYPE_ABSENT || f->type == TF_TYPE_NULL)
+    return TF_ERR_NOTFOUND;
+  if (f->type == TF_TYPE_INTEGER)
+    return epoch_to_ms(f->integer, unit, ms);
+  if (f->type != TF_TYPE_STRING)
+    return TF_ERR_PARSE;
+  if (!is_epoch_count(f))
+    return tf_time_parse(f->text, ms);
+  if (integer_of_text(f->text, &count) != TF_OK)
+    return TF_ERR_PARSE;
+  return epoch_to_ms(count, unit, ms);
+}
+
+static int epoch_time(const field *f, tf_epoch_unit unit, int64_t *ms)
 {
   int64_t t;
   int rc;
 
-  if (tf_field_is_unset(value))
+  if (is_unset(f))
     return TF_ERR_NOTFOUND;
-  rc = tf_time_from_json(value, unit, &t);
+  rc = time_of(f, unit, &t);
   if (rc != TF_OK)
     return rc;
-  if (unit == TF_EPOCH_MILLISECONDS && is_epoch_count(value) &&
+  if (unit == TF_EPOCH_MILLISECONDS && is_epoch_count(f) &&
       t < EPOCH_UNIT_LIMIT)
     return TF_ERR_INVAL;
   if (unit == TF_EPOCH_SECONDS && t / 1000 > EPOCH_UNIT_LIMIT)
     return TF_ERR_INVAL;
   *ms = t;
   return TF_OK;
+}
+
+int tf_field_epoch_time(const json_t *value, tf_epoch_unit unit, int64_t *ms)
+{
+  field f = field_of_json(value);
+
+  return epoch_time(&f, unit, ms);
+}
+
+int tf_field_epoch_time_of(const tf_value *value, tf_epoch_unit unit,
+                           int64_t *ms)
+{
+  field f = field_of(value);
+
+  return epoch_time(&f, unit, ms);
 }

@@ -4,6 +4,8 @@
  * with its reject code and message, and the epoch time check.
  */
 #include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "touchflow/error.h"
@@ -106,6 +108,205 @@ START_TEST(test_lookup_of_nothing_is_null)
   ck_assert_ptr_null(tf_field_lookup(rec, "a.b"));
   ck_assert_ptr_null(tf_field_lookup(rec, NULL));
   ck_assert_ptr_null(tf_field_lookup(NULL, "a"));
+}
+END_TEST
+
+/* tf_field_find: the same rule over the value index, without a tree. */
+static const char *found_text(const char *name)
+{
+  return tf_value_string(tf_field_find(tf_record_root(rec), name), NULL);
+}
+
+START_TEST(test_find_follows_the_lookup_rule_without_a_tree)
+{
+  int64_t n = 0;
+
+  record_of("{\"EMAIL\":\"upper\",\"Email\":\"mixed\",\"ID\":\"00T1\","
+            "\"Account.Name\":\"flat\",\"Account\":{\"Name\":\"nested\"},"
+            "\"calls\":[{\"id\":7}],\"n\":null}");
+  ck_assert_str_eq(found_text("Email"), "mixed");
+  ck_assert_str_eq(found_text("email"), "upper");
+  ck_assert_str_eq(found_text("Id"), "00T1");
+  ck_assert_str_eq(found_text("Account.Name"), "flat");
+  ck_assert_str_eq(found_text("account.name"), "flat");
+  ck_assert_int_eq(
+      tf_value_int64(tf_field_find(tf_record_root(rec), "calls.0.id"), &n),
+      TF_OK);
+  ck_assert_int_eq(n, 7);
+  /* absent and null are told apart, and both are unset */
+  ck_assert_ptr_null(tf_field_find(tf_record_root(rec), "missing"));
+  ck_assert_int_eq(tf_value_type(tf_field_find(tf_record_root(rec), "n")),
+                   TF_TYPE_NULL);
+  ck_assert_int_eq(tf_field_is_unset_of(NULL), 1);
+  ck_assert_int_eq(tf_field_is_unset_of(tf_record_value(rec, "n")), 1);
+  ck_assert_int_eq(tf_field_is_unset_of(tf_record_value(rec, "ID")), 0);
+  ck_assert_ptr_null(tf_field_find(tf_record_root(rec), "calls.0.id.x"));
+  ck_assert_ptr_null(tf_field_find(tf_record_root(rec), NULL));
+  ck_assert_ptr_null(tf_field_find(tf_record_value(rec, "ID"), "a"));
+  ck_assert_ptr_null(tf_field_find(NULL, "a"));
+  ck_assert_uint_eq(tf_record_debug_state(rec) & TF_RECORD_HAS_TREE, 0);
+}
+END_TEST
+
+START_TEST(test_record_readers_build_no_tree)
+{
+  const char *text = NULL;
+  const tf_value *id = NULL;
+  char uid[TF_BIZIBLE_ID_LEN + 1];
+  int64_t ms = 0;
+  int flag = -1, found = 0;
+
+  record_of(
+      "{\"Id\":\"00T1\",\"IsDeleted\":\"FALSE\",\"bizible2__BizibleId__c\":"
+      "\"277D79D01678498FEA067C9B631BF6DF\",\"CreatedDate\":"
+      "\"2024-03-05T10:00:00.000+0000\",\"Subject\":null}");
+  ck_assert_int_eq(tf_field_required_text(rec, "id", &text, &why), TF_OK);
+  ck_assert_str_eq(text, "00T1");
+  ck_assert_int_eq(tf_field_text(rec, "Subject", &text, &why), TF_OK);
+  ck_assert_ptr_null(text);
+  ck_assert_int_eq(tf_field_id(rec, "ID", &id, &why), TF_OK);
+  ck_assert_int_eq(tf_field_flag(rec, "IsDeleted", &flag, &why), TF_OK);
+  ck_assert_int_eq(flag, 0);
+  ck_assert_int_eq(
+      tf_field_bizible_id(rec, "bizible2__BizibleId__c", uid, &why), TF_OK);
+  ck_assert_str_eq(uid, UID);
+  ck_assert_int_eq(
+      tf_field_salesforce_time(rec, "CreatedDate", &ms, &found, &why), TF_OK);
+  ck_assert_int_eq(found, 1);
+  ck_assert_int_eq(ms, INT64_C(1709632800000));
+  ck_assert_uint_eq(tf_record_debug_state(rec),
+                    TF_RECORD_HAS_INDEX); /* the index, no tree */
+}
+END_TEST
+
+/* The tf_value forms and the json_t forms give the same outcome, code and
+ * message for every value of `values` (JSON texts). */
+static const char *const values[] = {"\"\"",
+                                     "null",
+                                     "\"text\"",
+                                     "\"TRUE\"",
+                                     "\"False\"",
+                                     "true",
+                                     "false",
+                                     "0",
+                                     "-12",
+                                     "1.5",
+                                     "1e300",
+                                     "{\"a\":1}",
+                                     "[1]",
+                                     "\"2024-03-05\"",
+                                     "\"2024-03-05T10:00:00.000+0000\"",
+                                     "\"2026-02-30\"",
+                                     "\"1709632800\"",
+                                     "\"1709632800000\"",
+                                     "1709632800",
+                                     "1709632800000",
+                                     "\"-5\"",
+                                     "\"99999999999999999999\"",
+                                     "\"2026-03-01T12:17:05.123Z\"",
+                                     "\"277D79D01678498FEA067C9B631BF6DF\"",
+                                     "\"277d79d0\"",
+                                     "\"a\\u0000b\"",
+                                     "-9223372036854775808",
+                                     "9223372036854775807",
+                                     "\"\\u00e9t\\u00e9\""};
+
+/* One reader's outcome: rc, code and message, and what it read. */
+typedef struct outcome {
+  int rc;
+  char text[TF_FIELD_MESSAGE_LEN + 128];
+} outcome;
+
+static void same_outcome(const outcome *a, const outcome *b, const char *what,
+                         const char *value)
+{
+  ck_assert_msg(a->rc == b->rc && strcmp(a->text, b->text) == 0,
+                "%s of %s: tf_value form %d \"%s\", json_t form %d \"%s\"",
+                what, value, a->rc, a->text, b->rc, b->text);
+}
+
+static void keep(outcome *o, int rc, const char *read)
+{
+  o->rc = rc;
+  snprintf(o->text, sizeof(o->text), "%s|%s|%s", rc == TF_OK ? "" : why.code,
+           rc == TF_OK ? "" : why.message, read ? read : "(null)");
+}
+
+START_TEST(test_value_and_json_forms_agree)
+{
+  char wrapped[256], shown_v[TF_FIELD_SHOWN_LEN], shown_j[TF_FIELD_SHOWN_LEN];
+  char uid_v[TF_BIZIBLE_ID_LEN + 1], uid_j[TF_BIZIBLE_ID_LEN + 1];
+  char num[64];
+  size_t i;
+
+  for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+    const tf_value *v;
+    const json_t *j, *jid;
+    const tf_value *vid;
+    const char *tv, *tj;
+    int64_t ms_v = -1, ms_j = -1;
+    int fv = -1, fj = -1, found_v = -1, found_j = -1;
+    int unit, rc;
+    outcome a, b;
+
+    snprintf(wrapped, sizeof(wrapped), "{\"f\":%s}", values[i]);
+    record_of(wrapped);
+    v = tf_record_value(rec, "f");
+    j = tf_record_get(rec, "f");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_nonnull(j);
+
+    tf_field_describe_of(v, shown_v, sizeof(shown_v));
+    tf_field_describe(j, shown_j, sizeof(shown_j));
+    ck_assert_str_eq(shown_v, shown_j);
+    ck_assert_int_eq(tf_field_is_unset_of(v), tf_field_is_unset(j));
+
+    rc = tf_field_text_of(v, "f", &tv, &why);
+    keep(&a, rc, tv);
+    rc = tf_field_text_value(j, "f", &tj, &why);
+    keep(&b, rc, tj);
+    same_outcome(&a, &b, "text", values[i]);
+    rc = tf_field_required_text_of(v, "f", &tv, &why);
+    keep(&a, rc, tv);
+    rc = tf_field_required_text_value(j, "f", &tj, &why);
+    keep(&b, rc, tj);
+    same_outcome(&a, &b, "required_text", values[i]);
+
+    rc = tf_field_id_of(v, "f", &vid, &why);
+    keep(&a, rc, vid ? "set" : NULL);
+    rc = tf_field_id_value(j, "f", &jid, &why);
+    keep(&b, rc, jid ? "set" : NULL);
+    same_outcome(&a, &b, "id", values[i]);
+
+    rc = tf_field_flag_of(v, "f", &fv, &why);
+    keep(&a, rc, fv ? "1" : "0");
+    rc = tf_field_flag_value(j, "f", &fj, &why);
+    keep(&b, rc, fj ? "1" : "0");
+    same_outcome(&a, &b, "flag", values[i]);
+
+    rc = tf_field_salesforce_time_of(v, "f", &ms_v, &found_v, &why);
+    snprintf(num, sizeof(num), "%d %" PRId64, found_v, ms_v);
+    keep(&a, rc, num);
+    rc = tf_field_salesforce_time_value(j, "f", &ms_j, &found_j, &why);
+    snprintf(num, sizeof(num), "%d %" PRId64, found_j, ms_j);
+    keep(&b, rc, num);
+    same_outcome(&a, &b, "salesforce_time", values[i]);
+
+    rc = tf_field_bizible_id_of(v, "f", uid_v, &why);
+    keep(&a, rc, uid_v);
+    rc = tf_field_bizible_id_value(j, "f", uid_j, &why);
+    keep(&b, rc, uid_j);
+    same_outcome(&a, &b, "bizible_id", values[i]);
+
+    for (unit = 0; unit < 2; unit++) {
+      tf_epoch_unit u = unit ? TF_EPOCH_SECONDS : TF_EPOCH_MILLISECONDS;
+
+      ms_v = ms_j = -1;
+      ck_assert_int_eq(tf_field_epoch_time_of(v, u, &ms_v),
+                       tf_field_epoch_time(j, u, &ms_j));
+      ck_assert_int_eq(ms_v, ms_j);
+    }
+  }
 }
 END_TEST
 
@@ -255,7 +456,7 @@ START_TEST(test_text_is_borrowed_from_the_record)
 {
   record_of("{\"Subject\":\"Call: inbound\"}");
   ck_assert_ptr_eq(text_of("Subject"),
-                   json_string_value(tf_record_get(rec, "Subject")));
+                   tf_value_string(tf_record_value(rec, "Subject"), NULL));
   ck_assert_ptr_null(why.code);
 }
 END_TEST
@@ -326,31 +527,42 @@ END_TEST
 
 START_TEST(test_id_is_a_string_or_an_integer)
 {
-  const json_t *out = NULL;
+  const tf_value *out = NULL;
+  const json_t *json = NULL;
+  int64_t n = 0;
 
   record_of("{\"id\":98765432,\"Id\":\"00T1\"}");
   ck_assert_int_eq(tf_field_id(rec, "id", &out, &why), TF_OK);
-  ck_assert_int_eq(json_integer_value(out), 98765432);
+  ck_assert_int_eq(tf_value_int64(out, &n), TF_OK);
+  ck_assert_int_eq(n, 98765432);
   ck_assert_int_eq(tf_field_id(rec, "Id", &out, &why), TF_OK);
-  ck_assert_str_eq(json_string_value(out), "00T1");
+  ck_assert_str_eq(tf_value_string(out, NULL), "00T1");
+  ck_assert_int_eq(
+      tf_field_id_value(tf_record_get(rec, "Id"), "Id", &json, &why), TF_OK);
+  ck_assert_str_eq(json_string_value(json), "00T1");
 }
 END_TEST
 
 START_TEST(test_unset_id_is_null)
 {
-  const json_t *out = json_null();
+  const tf_value *out = tf_record_value(NULL, NULL);
+  const json_t *json = json_null();
 
   record_of("{\"id\":\"\"}");
+  out = tf_record_root(rec);
   ck_assert_int_eq(tf_field_id(rec, "id", &out, &why), TF_OK);
   ck_assert_ptr_null(out);
-  ck_assert_int_eq(tf_field_id_value(NULL, "id", &out, &why), TF_OK);
+  ck_assert_int_eq(tf_field_id_value(NULL, "id", &json, &why), TF_OK);
+  ck_assert_ptr_null(json);
+  out = tf_record_root(rec);
+  ck_assert_int_eq(tf_field_id_of(NULL, "id", &out, &why), TF_OK);
   ck_assert_ptr_null(out);
 }
 END_TEST
 
 START_TEST(test_id_of_another_type_is_invalid_field)
 {
-  const json_t *out;
+  const tf_value *out;
 
   record_of("{\"id\":1.5,\"b\":true}");
   expect_problem(tf_field_id(rec, "id", &out, &why), "invalid_field",
@@ -672,6 +884,9 @@ static Suite *fields_suite(void)
 
   tcase_add_checked_fixture(readers, setup, teardown);
   tcase_add_test(readers, test_text_is_borrowed_from_the_record);
+  tcase_add_test(readers, test_find_follows_the_lookup_rule_without_a_tree);
+  tcase_add_test(readers, test_record_readers_build_no_tree);
+  tcase_add_test(readers, test_value_and_json_forms_agree);
   tcase_add_test(readers, test_unset_text_is_null);
   tcase_add_test(readers, test_text_of_another_type_is_invalid_field);
   tcase_add_test(readers, test_text_value_reads_a_value_found_elsewhere);

@@ -6,6 +6,7 @@
 #ifndef SOURCE_CALLTRACKING_CALL_EVENT_H
 #define SOURCE_CALLTRACKING_CALL_EVENT_H
 
+#include <touchflow/builder.h>
 #include <touchflow/filesource.h>
 
 typedef enum call_record_type {
@@ -22,14 +23,28 @@ typedef struct call_settings {
   tf_time_order *order;         /* the source's order check; NULL: none */
 } call_settings;
 
+/* What the source hands its file source as the mapping's ud: the settings
+ * and the builder every event is written with (the source's own, one per
+ * instance: a source maps its records one at a time). */
+typedef struct call_mapping {
+  call_settings settings;
+  tf_builder *builder; /* borrowed; NULL: one is made for each event */
+} call_mapping;
+
 /* A tf_file_source_map_fn; ud is a const call_settings *.  Turns one Task
- * or CTM call into a `call` event (docs/events.md) derived from rec (so it
- * keeps rec's file:line) and emits it through settings->order (which
- * dead-letters an event out of order), or rejects rec with one of the codes
- * listed in README.md.  A CTM API page ({"calls": [...]}) gives one event
+ * or CTM call into a `call` event (docs/events.md) built with a
+ * tf_builder, keeping rec's file:line, and emits it through settings->order
+ * (which dead-letters an event out of order), or rejects rec with one of the
+ * codes listed in README.md.  A CTM API page ({"calls": [...]}) gives one event
  * per call.  rec is borrowed.  Returns TF_OK, TF_ERR_NOMEM, or the error
  * host->emit or host->reject returned. */
 int source_calltracking_map_call(void *ud, tf_ctx *ctx, const tf_host *host,
                                  const tf_record *rec);
+
+/* The same, ud a const call_mapping *: the events are written with its
+ * builder, without a builder made and freed for each. */
+int source_calltracking_map_call_with(void *ud, tf_ctx *ctx,
+                                      const tf_host *host,
+                                      const tf_record *rec);
 
 #endif

@@ -19,7 +19,7 @@
 #define CTM_PHONE_FIELD "caller_number"
 
 typedef struct source_calltracking {
-  call_settings settings; /* strings borrowed from the config */
+  call_mapping mapping; /* settings: strings borrowed from the config */
   tf_file_source *fs;
 } source_calltracking;
 
@@ -90,6 +90,7 @@ static void source_calltracking_fini(void *state)
   if (!s)
     return;
   tf_file_source_free(s->fs);
+  tf_builder_free(s->mapping.builder);
   free(s);
 }
 
@@ -102,16 +103,21 @@ static int source_calltracking_init(tf_ctx *ctx, const tf_host *host,
   *state = NULL;
   if (!s)
     return TF_ERR_NOMEM;
-  rc = read_settings(ctx, host, cfg, &s->settings);
+  rc = read_settings(ctx, host, cfg, &s->mapping.settings);
+  if (rc == TF_OK) {
+    s->mapping.builder = tf_builder_new();
+    if (!s->mapping.builder)
+      rc = TF_ERR_NOMEM;
+  }
   if (rc == TF_OK)
-    rc = tf_file_source_new(ctx, host, cfg, source_calltracking_map_call,
-                            &s->settings, &s->fs);
+    rc = tf_file_source_new(ctx, host, cfg, source_calltracking_map_call_with,
+                            &s->mapping, &s->fs);
   if (rc != TF_OK) {
     s->fs = NULL;
     source_calltracking_fini(s);
     return rc;
   }
-  s->settings.order = tf_file_source_time_order(s->fs);
+  s->mapping.settings.order = tf_file_source_time_order(s->fs);
   *state = s;
   return TF_OK;
 }

@@ -11,7 +11,14 @@
  * value; the date each event takes (DOMAIN.md "CRM touchpoints"); and each
  * event's own part, after the part every event has (event.h,
  * docs/events.md).  Keeps no state between records.
+ *
+ * The fast path: fields are read through the record's value index
+ * (fields.h's record forms read through value.h) and each event is written
+ * with a tf_builder (builder.h), so no jansson tree is built for the
+ * event, nor for an NDJSON record (a CSV row, which tf_file_source makes
+ * from a json_t, has one from the start).
  */
+#include <touchflow/builder.h>
 #include <touchflow/error.h>
 #include <touchflow/event.h>
 #include <touchflow/fields.h>
@@ -51,31 +58,17 @@ static int read_common(const tf_record *rec, common *c, tf_field_problem *why)
 
 /* --- Building events -------------------------------------------------- */
 
-/* The common fields of an event of `type`, then those of `fields` (stolen;
- * NULL after a failed json_pack).  NULL on ENOMEM. */
-static json_t *event_new(const char *type, const common *c, json_t *fields)
+/* Starts the event of `type` in b with the common fields. */
+static int event_begin(tf_builder *b, const char *type, const common *c)
 {
-  json_t *event =
-      tf_event_new(type, c->ts_ms, c->biz_uid[0] ? c->biz_uid : NULL, c->email,
-                   "crm", c->id);
-
-  if (json_object_update_new(event, fields)) {
-    json_decref(event);
-    return NULL;
-  }
-  return event;
-}
-
-/* The outcome of one record: an event, a problem, or ENOMEM. */
-static int outcome(json_t *event, json_t **out)
-{
-  *out = event;
-  return event ? TF_OK : TF_ERR_NOMEM;
+  return tf_event_begin(b, type, c->ts_ms, c->biz_uid[0] ? c->biz_uid : NULL,
+                        c->email, "crm", c->id);
 }
 
 /* DOMAIN.md: "A CRM Task gives a CRM Activity dated at its CreatedDate,
  * medium = its Type." */
-static int map_task(const tf_record *rec, json_t **out, tf_field_problem *why)
+static int map_task(const tf_record *rec, tf_builder *b, int64_t *ts,
+                    tf_field_problem *why)
 {
   common c = {0};
   const char *type, *subject;
@@ -85,10 +78,12 @@ static int map_task(const tf_record *rec, json_t **out, tf_field_problem *why)
       tf_field_text(rec, "Type", &type, why) ||
       tf_field_text(rec, "Subject", &subject, why))
     return TF_ERR_INVAL;
-  return outcome(event_new("crm_activity", &c,
-                           json_pack("{s:s, s:s?}", "activity_type",
-                                     type ? type : "", "subject", subject)),
-                 out);
+  *ts = c.ts_ms;
+  if (event_begin(b, "crm_activity", &c) ||
+      tf_event_text(b, "activity_type", type ? type : "") ||
+      tf_event_text(b, "subject", subject))
+    return TF_ERR_NOMEM;
+  return TF_OK;
 }
 
 /* DOMAIN.md: "A CampaignMember gives a CRM Campaign dated at
@@ -116,7 +111,7 @@ static int campaign_date(const tf_record *rec, common *c, tf_field_problem *why,
   return TF_OK;
 }
 
-static int map_campaign_member(const tf_record *rec, json_t **out,
+static int map_campaign_member(const tf_record *rec, tf_builder *b, int64_t *ts,
                                tf_field_problem *why, const char **dated_by)
 {
   common c = {0};
@@ -133,16 +128,18 @@ static int map_campaign_member(const tf_record *rec, json_t **out,
                              "LeadId and ContactId are both missing");
   if (campaign_date(rec, &c, why, dated_by))
     return TF_ERR_INVAL;
-  return outcome(
-      event_new("crm_campaign", &c,
-                json_pack("{s:s, s:s?, s:s?}", "campaign_id", campaign,
-                          "lead_id", lead, "contact_id", contact)),
-      out);
+  *ts = c.ts_ms;
+  if (event_begin(b, "crm_campaign", &c) ||
+      tf_event_text(b, "campaign_id", campaign) ||
+      tf_event_text(b, "lead_id", lead) ||
+      tf_event_text(b, "contact_id", contact))
+    return TF_ERR_NOMEM;
+  return TF_OK;
 }
 
 /* Leads and Contacts; a Contact's company is its Account's name. */
-static int map_person(const tf_record *rec, int contact, json_t **out,
-                      tf_field_problem *why)
+static int map_person(const tf_record *rec, int contact, tf_builder *b,
+                      int64_t *ts, tf_field_problem *why)
 {
   common c = {0};
   const char *first, *last, *company;
@@ -153,38 +150,68 @@ static int map_person(const tf_record *rec, int contact, json_t **out,
       tf_field_text(rec, contact ? "Account.Name" : "Company", &company, why) ||
       tf_field_text(rec, "Email", &c.email, why))
     return TF_ERR_INVAL;
-  return outcome(event_new("person", &c,
-                           json_pack("{s:s, s:s?, s:s?, s:s?}", "person_id",
-                                     c.id, "first_name", first, "last_name",
-                                     last, "company", company)),
-                 out);
+  *ts = c.ts_ms;
+  if (event_begin(b, "person", &c) || tf_event_text(b, "person_id", c.id) ||
+      tf_event_text(b, "first_name", first) ||
+      tf_event_text(b, "last_name", last) ||
+      tf_event_text(b, "company", company))
+    return TF_ERR_NOMEM;
+  return TF_OK;
+}
+
+/* Reads rec and writes its event into b; TF_ERR_INVAL with why set for
+ * a bad record; TF_ERR_NOMEM. */
+static int map(const crm_settings *set, const tf_record *rec, tf_builder *b,
+               int64_t *ts, tf_field_problem *why, const char **dated_by)
+{
+  switch (set->object) {
+  case CRM_TASK: return map_task(rec, b, ts, why);
+  case CRM_CAMPAIGN_MEMBER:
+    return map_campaign_member(rec, b, ts, why, dated_by);
+  default: return map_person(rec, set->object == CRM_CONTACT, b, ts, why);
+  }
+}
+
+static int map_record(const crm_settings *set, tf_builder *b, tf_ctx *ctx,
+                      const tf_host *host, const tf_record *rec)
+{
+  tf_field_problem why = {NULL, ""};
+  const char *dated_by = NULL;
+  tf_builder *own = NULL;
+  tf_record *out = NULL;
+  int64_t ts = 0;
+  int rc;
+
+  if (!b) { /* no builder given (tests) */
+    b = own = tf_builder_new();
+    if (!b)
+      return TF_ERR_NOMEM;
+  }
+  rc = map(set, rec, b, &ts, &why, &dated_by);
+  /* The strings are valid UTF-8 read from a record: only memory can fail
+   * in the builder. */
+  if (rc == TF_OK && tf_event_finish(b, rec, &out) != TF_OK)
+    rc = TF_ERR_NOMEM;
+  tf_builder_free(own);
+  if (rc == TF_ERR_INVAL)
+    return host->reject(ctx, rec, why.code, why.message);
+  if (rc != TF_OK)
+    return rc;
+  if (dated_by)
+    host->metric(ctx, dated_by, 1);
+  return tf_time_order_emit(set->order, ctx, host, out, ts);
 }
 
 int source_crm_map_record(void *ud, tf_ctx *ctx, const tf_host *host,
                           const tf_record *rec)
 {
-  const crm_settings *set = ud;
-  tf_field_problem why = {NULL, ""};
-  const char *dated_by = NULL;
-  json_t *event = NULL;
-  tf_record *out;
-  int rc;
+  return map_record(ud, NULL, ctx, host, rec);
+}
 
-  switch (set->object) {
-  case CRM_TASK: rc = map_task(rec, &event, &why); break;
-  case CRM_CAMPAIGN_MEMBER:
-    rc = map_campaign_member(rec, &event, &why, &dated_by);
-    break;
-  default: rc = map_person(rec, set->object == CRM_CONTACT, &event, &why);
-  }
-  if (rc == TF_ERR_INVAL)
-    return host->reject(ctx, rec, why.code, why.message);
-  if (rc != TF_OK)
-    return rc;
-  out = tf_record_derive(rec, event);
-  if (!out)
-    return TF_ERR_NOMEM;
-  if (dated_by)
-    host->metric(ctx, dated_by, 1);
-  return tf_time_order_emit_event(set->order, ctx, host, out);
+int source_crm_map_record_with(void *ud, tf_ctx *ctx, const tf_host *host,
+                               const tf_record *rec)
+{
+  const crm_mapping *m = ud;
+
+  return map_record(&m->settings, m->builder, ctx, host, rec);
 }

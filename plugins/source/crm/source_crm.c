@@ -14,7 +14,7 @@
 #include "crm_event.h"
 
 typedef struct source_crm {
-  crm_settings settings;
+  crm_mapping mapping; /* the settings and the builder */
   tf_file_source *fs;
 } source_crm;
 
@@ -47,6 +47,7 @@ static void source_crm_fini(void *state)
   if (!s)
     return;
   tf_file_source_free(s->fs);
+  tf_builder_free(s->mapping.builder);
   free(s);
 }
 
@@ -59,15 +60,20 @@ static int source_crm_init(tf_ctx *ctx, const tf_host *host,
   *state = NULL;
   if (!s)
     return TF_ERR_NOMEM;
-  s->settings.object = object_named(tf_config_string(cfg, "object"));
-  rc = tf_file_source_new(ctx, host, cfg, source_crm_map_record, &s->settings,
-                          &s->fs);
+  s->mapping.settings.object = object_named(tf_config_string(cfg, "object"));
+  s->mapping.builder = tf_builder_new();
+  if (!s->mapping.builder) {
+    free(s);
+    return TF_ERR_NOMEM;
+  }
+  rc = tf_file_source_new(ctx, host, cfg, source_crm_map_record_with,
+                          &s->mapping, &s->fs);
   if (rc != TF_OK) {
     s->fs = NULL;
     source_crm_fini(s);
     return rc;
   }
-  s->settings.order = tf_file_source_time_order(s->fs);
+  s->mapping.settings.order = tf_file_source_time_order(s->fs);
   *state = s;
   return TF_OK;
 }

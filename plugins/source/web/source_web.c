@@ -28,6 +28,7 @@ static void source_web_fini(void *state)
   if (!s)
     return;
   tf_file_source_free(s->fs);
+  tf_builder_free(s->settings.builder);
   free(s);
 }
 
@@ -40,6 +41,11 @@ static int source_web_init(tf_ctx *ctx, const tf_host *host,
   *state = NULL;
   if (!s)
     return TF_ERR_NOMEM;
+  s->settings.builder = tf_builder_new();
+  if (!s->settings.builder) {
+    free(s);
+    return TF_ERR_NOMEM;
+  }
   rc = tf_file_source_new(ctx, host, cfg, source_web_map_hit, &s->settings,
                           &s->fs);
   if (rc != TF_OK) {

@@ -9,10 +9,18 @@
  * the field and the value.  Also owns the hit's part of the event; the part
  * every event has comes from event.h (docs/events.md).  Keeps no state
  * between records.
+ *
+ * The fast path: fields are read through the record's value index
+ * (value.h) and the event is written with a tf_builder (builder.h), so no
+ * jansson tree is built for the hit or for its event.  A CSV row, which
+ * tf_file_source makes from a json_t, has its tree from the start: it is
+ * read there (see `place`).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/builder.h>
 #include <touchflow/error.h>
 #include <touchflow/event.h>
 #include <touchflow/fields.h>
@@ -27,27 +35,63 @@ typedef struct hit {
   const char *referrer; /* or NULL */
   const char *form_url; /* or NULL */
   const char *email;    /* as written, or NULL */
-  const json_t *id;     /* the `id` field: a string, an integer, or NULL */
+  const char *id;       /* the `id` field as text, or NULL */
 } hit;
 
 /* --- Reading fields --------------------------------------------------- */
 
-/* A text field by its exact key; *out is NULL when unset.  Every field of
- * a hit is read by its exact key, not by the lookup rule of fields.h: a key
- * in another case is another field. */
-static int text_field(const tf_record *rec, const char *name, const char **out,
-                      tf_field_problem *why)
+/* Where a hit's fields are read: the tf_value of the record's object (an
+ * NDJSON line); or, for a record made from a json_t (tf_file_source makes
+ * a CSV row so), its tree, which is there already and is cheaper to read
+ * in place than to dump and index.  fields.h's readers give the same
+ * results and messages for both. */
+typedef struct place {
+  const tf_value *obj;   /* or NULL: */
+  const tf_record *tree; /* a record made from a json_t */
+} place;
+
+static place place_of(const tf_record *rec)
 {
-  return tf_field_text_value(tf_record_get(rec, name), name, out, why);
+  place at = {NULL, NULL};
+
+  if (!tf_record_bytes(rec, NULL) && tf_record_has_json(rec))
+    at.tree = rec;
+  else
+    at.obj = tf_record_root(rec);
+  return at;
 }
 
-static int read_bizible_id(const tf_record *rec, hit *h, tf_field_problem *why)
+/* Every field of a hit is read by its exact key, not by the lookup rule of
+ * fields.h: a key in another case is another field. */
+static const tf_value *value_at(const place *at, const char *name)
 {
-  if (tf_field_bizible_id_value(tf_record_get(rec, "biz_uid"), "biz_uid",
-                                h->biz_uid, why) ||
-      (!h->biz_uid[0] &&
-       tf_field_bizible_id_value(tf_record_get(rec, "_biz_uid"), "_biz_uid",
-                                 h->biz_uid, why)))
+  return tf_value_get(at->obj, name);
+}
+
+static const json_t *json_at(const place *at, const char *name)
+{
+  return tf_record_get(at->tree, name);
+}
+
+/* A text field; *out is NULL when unset. */
+static int text_field(const place *at, const char *name, const char **out,
+                      tf_field_problem *why)
+{
+  return at->obj ? tf_field_text_of(value_at(at, name), name, out, why)
+                 : tf_field_text_value(json_at(at, name), name, out, why);
+}
+
+static int bizible_id(const place *at, const char *name, char *out,
+                      tf_field_problem *why)
+{
+  return at->obj ? tf_field_bizible_id_of(value_at(at, name), name, out, why)
+                 : tf_field_bizible_id_value(json_at(at, name), name, out, why);
+}
+
+static int read_bizible_id(const place *at, hit *h, tf_field_problem *why)
+{
+  if (bizible_id(at, "biz_uid", h->biz_uid, why) ||
+      (!h->biz_uid[0] && bizible_id(at, "_biz_uid", h->biz_uid, why)))
     return TF_ERR_INVAL;
   if (!h->biz_uid[0])
     return tf_field_complain(why, "missing_bizible_id",
@@ -56,17 +100,22 @@ static int read_bizible_id(const tf_record *rec, hit *h, tf_field_problem *why)
   return TF_OK;
 }
 
-static int read_ts(const tf_record *rec, hit *h, tf_field_problem *why)
+static int read_ts(const place *at, hit *h, tf_field_problem *why)
 {
-  const json_t *v = tf_record_get(rec, "ts");
-  int rc = tf_field_epoch_time(v, TF_EPOCH_MILLISECONDS, &h->ts_ms);
+  const tf_value *v = at->obj ? value_at(at, "ts") : NULL;
+  const json_t *j = at->obj ? NULL : json_at(at, "ts");
+  int rc = at->obj ? tf_field_epoch_time_of(v, TF_EPOCH_MILLISECONDS, &h->ts_ms)
+                   : tf_field_epoch_time(j, TF_EPOCH_MILLISECONDS, &h->ts_ms);
   char shown[TF_FIELD_SHOWN_LEN];
 
   if (rc == TF_OK)
     return TF_OK;
   if (rc == TF_ERR_NOTFOUND)
     return tf_field_complain(why, "invalid_timestamp", "ts is missing");
-  tf_field_describe(v, shown, sizeof(shown));
+  if (at->obj)
+    tf_field_describe_of(v, shown, sizeof(shown));
+  else
+    tf_field_describe(j, shown, sizeof(shown));
   if (rc == TF_ERR_INVAL)
     return tf_field_complain(why, "invalid_timestamp",
                              "ts %s is before 1973 as epoch milliseconds: is "
@@ -77,10 +126,11 @@ static int read_ts(const tf_record *rec, hit *h, tf_field_problem *why)
       "ts %s is not a time (ISO-8601, or epoch milliseconds)", shown);
 }
 
-static int read_hit_type(const tf_record *rec, hit *h, tf_field_problem *why)
+static int read_hit_type(const place *at, hit *h, tf_field_problem *why)
 {
-  const json_t *v = tf_record_get(rec, "event");
-  const char *type = json_string_value(v);
+  const tf_value *v = at->obj ? value_at(at, "event") : NULL;
+  const json_t *j = at->obj ? NULL : json_at(at, "event");
+  const char *type = at->obj ? tf_value_string(v, NULL) : json_string_value(j);
   char shown[TF_FIELD_SHOWN_LEN];
 
   if (type &&
@@ -88,11 +138,14 @@ static int read_hit_type(const tf_record *rec, hit *h, tf_field_problem *why)
     h->hit_type = type;
     return TF_OK;
   }
-  if (tf_field_is_unset(v))
+  if (at->obj ? tf_field_is_unset_of(v) : tf_field_is_unset(j))
     return tf_field_complain(why, "invalid_event",
                              "event is missing: page_view or form_submit "
                              "expected");
-  tf_field_describe(v, shown, sizeof(shown));
+  if (at->obj)
+    tf_field_describe_of(v, shown, sizeof(shown));
+  else
+    tf_field_describe(j, shown, sizeof(shown));
   return tf_field_complain(why, "invalid_event",
                            "event %s is neither page_view nor form_submit",
                            shown);
@@ -100,78 +153,95 @@ static int read_hit_type(const tf_record *rec, hit *h, tf_field_problem *why)
 
 /* url (required), referrer, and for form submits form_url (the page itself
  * when the hit does not name another). */
-static int read_urls(const tf_record *rec, hit *h, tf_field_problem *why)
+static int read_urls(const place *at, hit *h, tf_field_problem *why)
 {
   const char *form_url;
 
-  if (text_field(rec, "url", &h->url, why) ||
-      text_field(rec, "referrer", &h->referrer, why) ||
-      text_field(rec, "form_url", &form_url, why))
+  if (text_field(at, "url", &h->url, why) ||
+      text_field(at, "referrer", &h->referrer, why) ||
+      text_field(at, "form_url", &form_url, why))
     return TF_ERR_INVAL;
   if (!h->url)
     return tf_field_complain(why, "missing_field",
                              "url is missing: a hit has a page");
-  if (strcmp(h->hit_type, "form_submit") == 0)
+  if (h->hit_type[0] == 'f') /* form_submit */
     h->form_url = form_url ? form_url : h->url;
   return TF_OK;
 }
 
-static int read_hit(const tf_record *rec, hit *h, tf_field_problem *why)
+/* The hit's `id`: a string or an integer, as text into h->id (buf, len
+ * bytes, holds an integer's digits); NULL when unset. */
+static int read_id(const place *at, hit *h, char *buf, size_t len,
+                   tf_field_problem *why)
 {
-  if (read_bizible_id(rec, h, why) || read_ts(rec, h, why) ||
-      read_hit_type(rec, h, why) || read_urls(rec, h, why) ||
-      tf_field_id_value(tf_record_get(rec, "id"), "id", &h->id, why))
+  const tf_value *v = NULL;
+  const json_t *j = NULL;
+  int64_t n = 0;
+
+  if (at->obj ? tf_field_id_of(value_at(at, "id"), "id", &v, why)
+              : tf_field_id_value(json_at(at, "id"), "id", &j, why))
     return TF_ERR_INVAL;
-  return text_field(rec, "email", &h->email, why);
+  h->id = v ? tf_value_string(v, NULL) : json_string_value(j);
+  if (!h->id && (v || j)) {
+    if (v)
+      tf_value_int64(v, &n);
+    else
+      n = (int64_t)json_integer_value(j);
+    snprintf(buf, len, "%" PRId64, n);
+    h->id = buf;
+  }
+  return TF_OK;
+}
+
+static int read_hit(const place *at, hit *h, char *id_buf, size_t id_len,
+                    tf_field_problem *why)
+{
+  if (read_bizible_id(at, h, why) || read_ts(at, h, why) ||
+      read_hit_type(at, h, why) || read_urls(at, h, why) ||
+      read_id(at, h, id_buf, id_len, why))
+    return TF_ERR_INVAL;
+  return text_field(at, "email", &h->email, why);
 }
 
 /* --- Building the event ----------------------------------------------- */
 
-/* The hit's id as a new string: its `id` field, else "file:line".  NULL
- * on ENOMEM. */
-static char *record_id(const tf_record *rec, const json_t *id)
+/* The event of a good hit, written with b, into *event; TF_ERR_INVAL with
+ * why set for a bad hit; TF_ERR_NOMEM. */
+static int build_hit(tf_builder *b, const tf_record *rec, hit *h,
+                     tf_record **event, tf_field_problem *why)
 {
-  tf_origin o = tf_record_origin(rec);
-  const char *file = o.file ? o.file : "-";
-  size_t len = strlen(file) + 24;
-  char *text;
-
-  if (json_is_string(id))
-    return strdup(json_string_value(id));
-  text = malloc(len);
-  if (!text)
-    return NULL;
-  if (json_is_integer(id))
-    snprintf(text, len, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
-  else
-    snprintf(text, len, "%s:%ld", file, o.line);
-  return text;
-}
-
-/* Builds the event of a good hit into *event; TF_ERR_INVAL with why set
- * for a bad one; TF_ERR_NOMEM. */
-static int build_hit(const tf_record *rec, json_t **event,
-                     tf_field_problem *why)
-{
-  hit h = {0};
-  char *id;
+  char number[24], *line = NULL;
+  const char *id;
+  place at = place_of(rec);
+  tf_origin o;
+  size_t len;
+  int rc;
 
   *event = NULL;
-  if (read_hit(rec, &h, why))
+  if (read_hit(&at, h, number, sizeof(number), why))
     return TF_ERR_INVAL;
-  id = record_id(rec, h.id);
-  if (!id)
-    return TF_ERR_NOMEM;
-  *event = tf_event_new("hit", h.ts_ms, h.biz_uid, h.email, "web", id);
-  if (json_object_update_new(*event,
-                             json_pack("{s:s, s:s, s:s?, s:s?}", "hit_type",
-                                       h.hit_type, "url", h.url, "referrer",
-                                       h.referrer, "form_url", h.form_url))) {
-    json_decref(*event);
-    *event = NULL;
+  id = h->id;
+  if (!id) { /* "file:line" */
+    o = tf_record_origin(rec);
+    len = strlen(o.file ? o.file : "-") + 24;
+    line = malloc(len);
+    if (!line)
+      return TF_ERR_NOMEM;
+    snprintf(line, len, "%s:%ld", o.file ? o.file : "-", o.line);
+    id = line;
   }
-  free(id);
-  return *event ? TF_OK : TF_ERR_NOMEM;
+  rc = tf_event_begin(b, "hit", h->ts_ms, h->biz_uid, h->email, "web", id);
+  free(line);
+  if (rc == TF_OK && (tf_event_text(b, "hit_type", h->hit_type) ||
+                      tf_event_text(b, "url", h->url) ||
+                      tf_event_text(b, "referrer", h->referrer) ||
+                      tf_event_text(b, "form_url", h->form_url)))
+    rc = TF_ERR_NOMEM;
+  if (rc == TF_OK)
+    rc = tf_event_finish(b, rec, event);
+  /* The strings are valid UTF-8 read from a record, so only memory can
+   * fail here. */
+  return rc == TF_OK ? TF_OK : TF_ERR_NOMEM;
 }
 
 int source_web_map_hit(void *ud, tf_ctx *ctx, const tf_host *host,
@@ -179,17 +249,22 @@ int source_web_map_hit(void *ud, tf_ctx *ctx, const tf_host *host,
 {
   const web_settings *set = ud;
   tf_field_problem why = {NULL, ""};
-  json_t *event;
+  tf_builder *own = NULL, *b = set ? set->builder : NULL;
+  hit h = {0};
   tf_record *out;
-  int rc = build_hit(rec, &event, &why);
+  int rc;
 
+  if (!b) { /* settings made without a builder (tests) */
+    b = own = tf_builder_new();
+    if (!b)
+      return TF_ERR_NOMEM;
+  }
+  rc = build_hit(b, rec, &h, &out, &why);
+  tf_builder_free(own);
   if (rc == TF_ERR_INVAL)
     return host->reject(ctx, rec, why.code, why.message);
   if (rc != TF_OK)
     return rc;
-  out = tf_record_derive(rec, event);
-  if (!out)
-    return TF_ERR_NOMEM;
-  host->metric(ctx, tf_record_get_string(out, "hit_type"), 1);
-  return tf_time_order_emit_event(set ? set->order : NULL, ctx, host, out);
+  host->metric(ctx, h.hit_type, 1);
+  return tf_time_order_emit(set ? set->order : NULL, ctx, host, out, h.ts_ms);
 }

@@ -17,10 +17,20 @@
  *     host->reject() and a message that names the field and shows the value
  *     (tf_field_describe).  The reader then returns TF_ERR_INVAL.
  *
- * Every reader comes in two forms.  tf_field_X(rec, name, ...) looks the
- * field up by the rule above.  tf_field_X_value(value, name, ...) reads a
- * value the caller found itself (a member of a nested object, or by a rule
- * of its own); there name only names the value in messages.
+ * Every reader comes in three forms:
+ *   - tf_field_X(rec, name, ...) looks the field up by the rule above;
+ *   - tf_field_X_of(value, name, ...) reads a tf_value (value.h) the caller
+ *     found itself (an exact key, a member of a nested object, an element
+ *     of an array); there name only names the value in messages;
+ *   - tf_field_X_value(json, name, ...) does the same for a json_t.
+ * The first two read the record through its value index (value.h): no
+ * jansson tree is built.  A record made from a json_t (tf_file_source
+ * makes a CSV row so) has its tree from the start: the record forms read
+ * it there, which costs less than indexing it (that dumps the tree to text
+ * first); only tf_field_id, which hands back a tf_value, indexes it.  The
+ * json_t forms are the slow path, for code that holds a jansson tree anyway;
+ * every form gives the same results, codes and messages for the same JSON.  A
+ * raw record (no JSON) and an invalid tf_value read as absent.
  *
  * A map function then reads like this:
  *
@@ -35,8 +45,10 @@
  * handed back are borrowed from them and valid while the caller holds the
  * record (or the value).  A tf_field_problem is the caller's; the readers
  * only write into it, and only when they return TF_ERR_INVAL.  Nothing here
- * allocates.  Output pointers and `why` must not be NULL; rec, value and
- * name may be (the field is then unset).
+ * allocates but what records build lazily on first access (the value
+ * index; for the json_t forms and tf_field_lookup, the jansson tree).  Output
+ * pointers and `why` must not be NULL; rec, value and name may be (the field is
+ * then unset).
  */
 #ifndef TOUCHFLOW_FIELDS_H
 #define TOUCHFLOW_FIELDS_H
@@ -47,6 +59,7 @@
 #include "host.h"
 #include "record.h"
 #include "time.h"
+#include "value.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,15 +95,25 @@ int tf_field_complain(tf_field_problem *why, const char *code, const char *fmt,
  * bytes on a character boundary; a number as written; otherwise what it is:
  * "an object", "an array", "null", "a boolean", or "absent" for NULL. */
 void tf_field_describe(const json_t *value, char *buf, size_t len);
+void tf_field_describe_of(const tf_value *value, char *buf, size_t len);
 
 /* 1 when value is NULL (absent), null or "", else 0. */
 int tf_field_is_unset(const json_t *value);
+int tf_field_is_unset_of(const tf_value *value);
 
 /* The field `name` of the record's object by the lookup rule: the exact
  * key; else the first key equal to name but for ASCII case; else the value
  * at name read as a dotted path (tf_record_get_path).  Borrowed from rec;
- * NULL when none matches, or rec or name is NULL. */
+ * NULL when none matches, or rec or name is NULL.  The slow path: builds
+ * the record's jansson tree (the record forms of the readers use
+ * tf_field_find instead). */
 const json_t *tf_field_lookup(const tf_record *rec, const char *name);
+
+/* The same rule over the tf_value of an object (a record's root,
+ * tf_record_root(), or an object inside it), with tf_value_path for the
+ * dotted path.  Borrowed; NULL when none matches, or obj is not an object
+ * or name is NULL.  Builds no tree. */
+const tf_value *tf_field_find(const tf_value *obj, const char *name);
 
 /* --- Readers ------------------------------------------------------------
  * Each returns TF_OK, or TF_ERR_INVAL with *why filled.  The outputs are
@@ -100,6 +123,8 @@ const json_t *tf_field_lookup(const tf_record *rec, const char *name);
  * other type is invalid_field: "<name> is <value>, not a string". */
 int tf_field_text(const tf_record *rec, const char *name, const char **out,
                   tf_field_problem *why);
+int tf_field_text_of(const tf_value *value, const char *name, const char **out,
+                     tf_field_problem *why);
 int tf_field_text_value(const json_t *value, const char *name, const char **out,
                         tf_field_problem *why);
 
@@ -107,14 +132,21 @@ int tf_field_text_value(const json_t *value, const char *name, const char **out,
  * missing_field: "<name> is missing". */
 int tf_field_required_text(const tf_record *rec, const char *name,
                            const char **out, tf_field_problem *why);
+int tf_field_required_text_of(const tf_value *value, const char *name,
+                              const char **out, tf_field_problem *why);
 int tf_field_required_text_value(const json_t *value, const char *name,
                                  const char **out, tf_field_problem *why);
 
 /* An optional identifier: a non-empty string or an integer.  *out is the
  * value itself (borrowed), or NULL when unset.  Any other type is
- * invalid_field: "<name> is <value>, not a string or an integer". */
-int tf_field_id(const tf_record *rec, const char *name, const json_t **out,
+ * invalid_field: "<name> is <value>, not a string or an integer".
+ * tf_field_id and tf_field_id_of give a tf_value (read it with
+ * tf_value_type, tf_value_string, tf_value_int64), tf_field_id_value the
+ * json_t. */
+int tf_field_id(const tf_record *rec, const char *name, const tf_value **out,
                 tf_field_problem *why);
+int tf_field_id_of(const tf_value *value, const char *name,
+                   const tf_value **out, tf_field_problem *why);
 int tf_field_id_value(const json_t *value, const char *name, const json_t **out,
                       tf_field_problem *why);
 
@@ -123,6 +155,8 @@ int tf_field_id_value(const json_t *value, const char *name, const json_t **out,
  * invalid_field: "<name> <value> is neither true nor false". */
 int tf_field_flag(const tf_record *rec, const char *name, int *flag,
                   tf_field_problem *why);
+int tf_field_flag_of(const tf_value *value, const char *name, int *flag,
+                     tf_field_problem *why);
 int tf_field_flag_value(const json_t *value, const char *name, int *flag,
                         tf_field_problem *why);
 
@@ -132,6 +166,8 @@ int tf_field_flag_value(const json_t *value, const char *name, int *flag,
  * is not a Salesforce date or datetime". */
 int tf_field_salesforce_time(const tf_record *rec, const char *name,
                              int64_t *ms, int *found, tf_field_problem *why);
+int tf_field_salesforce_time_of(const tf_value *value, const char *name,
+                                int64_t *ms, int *found, tf_field_problem *why);
 int tf_field_salesforce_time_value(const json_t *value, const char *name,
                                    int64_t *ms, int *found,
                                    tf_field_problem *why);
@@ -144,6 +180,8 @@ int tf_field_salesforce_time_value(const json_t *value, const char *name,
  * A missing BizibleId is for the caller to judge. */
 int tf_field_bizible_id(const tf_record *rec, const char *name, char *out,
                         tf_field_problem *why);
+int tf_field_bizible_id_of(const tf_value *value, const char *name, char *out,
+                           tf_field_problem *why);
 int tf_field_bizible_id_value(const json_t *value, const char *name, char *out,
                               tf_field_problem *why);
 
@@ -161,6 +199,8 @@ int tf_field_bizible_id_value(const json_t *value, const char *name, char *out,
  * when it is refused as the other unit (or unit is neither of the two).  The
  * caller words the message, as only it knows what the field is. */
 int tf_field_epoch_time(const json_t *value, tf_epoch_unit unit, int64_t *ms);
+int tf_field_epoch_time_of(const tf_value *value, tf_epoch_unit unit,
+                           int64_t *ms);
 
 #ifdef __cplusplus
 }

@@ -2,12 +2,15 @@
  * event.c - reads and checks one event record (docs/events.md): its kind,
  * time and fields, each failure a dead-letter code with a message naming
  * the field.  Persons are not looked into: they pass through unchanged.
+ * Read through the value index (no jansson tree), in one pass over the
+ * record's members.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <touchflow/host.h>
 #include <touchflow/time.h>
+#include <touchflow/value.h>
 #include "event.h"
 
 typedef struct kind_name {
@@ -38,37 +41,140 @@ static int complain(sm_problem *why, const char *code, const char *fmt, ...)
   return -1;
 }
 
-/* An optional string field: *out is NULL when absent, null or "" (with
- * keep_empty, "" is kept).  -1 when it holds another type. */
-static int read_string(const tf_record *rec, const char *field, int keep_empty,
-                       const char **out, sm_problem *why)
+/* The members an event is read from, found in one pass over the record's
+ * top-level object (value.h: lookups by key would walk it once each). */
+enum field {
+  F_EVENT,
+  F_TS_MS,
+  F_TS,
+  F_ORIGIN,
+  F_SRID,
+  F_BIZ_UID,
+  F_EMAIL,
+  F_HIT_TYPE,
+  F_URL,
+  F_REFERRER,
+  F_FORM_URL,
+  F_CALL_TYPE,
+  F_ACTIVITY_TYPE,
+  F_CAMPAIGN_ID,
+  F_COUNT
+};
+
+typedef struct field_name {
+  const char *name;
+  size_t len;
+} field_name;
+
+#define NAME(s)                                                                \
+  {                                                                            \
+    s, sizeof(s) - 1                                                           \
+  }
+static const field_name field_names[F_COUNT] = {NAME("event"),
+                                                NAME("ts_ms"),
+                                                NAME("ts"),
+                                                NAME("origin"),
+                                                NAME("source_record_id"),
+                                                NAME("biz_uid"),
+                                                NAME("email"),
+                                                NAME("hit_type"),
+                                                NAME("url"),
+                                                NAME("referrer"),
+                                                NAME("form_url"),
+                                                NAME("call_type"),
+                                                NAME("activity_type"),
+                                                NAME("campaign_id")};
+#undef NAME
+
+typedef struct fields {
+  const tf_value *v[F_COUNT];
+} fields;
+
+/* The field called key (len bytes), or F_COUNT for any other member.
+ * Dispatches on the length and the first byte, then compares once. */
+static int field_of(const char *key, size_t len)
 {
-  const json_t *v = tf_record_get(rec, field);
+  int f = F_COUNT;
+
+  switch (len) {
+  case 2: f = F_TS; break;
+  case 3: f = F_URL; break;
+  case 5:
+    f = key[0] == 'e' ? (key[1] == 'v' ? F_EVENT : F_EMAIL) : F_TS_MS;
+    break;
+  case 6: f = F_ORIGIN; break;
+  case 7: f = F_BIZ_UID; break;
+  case 8:
+    f = key[0] == 'h' ? F_HIT_TYPE : key[0] == 'r' ? F_REFERRER : F_FORM_URL;
+    break;
+  case 9: f = F_CALL_TYPE; break;
+  case 11: f = F_CAMPAIGN_ID; break;
+  case 13: f = F_ACTIVITY_TYPE; break;
+  case 16: f = F_SRID; break;
+  default: return F_COUNT;
+  }
+  return memcmp(key, field_names[f].name, len) == 0 ? f : F_COUNT;
+}
+
+/* Finds the members of interest of root. */
+static void find_fields(const tf_value *root, fields *f)
+{
+  const tf_value *m;
+  const char *key;
+  size_t len;
+  int i;
+
+  memset(f, 0, sizeof(*f));
+  for (m = tf_value_first(root); m; m = tf_value_next(m)) {
+    key = tf_value_key(m, &len);
+    if (key && (i = field_of(key, len)) != F_COUNT)
+      f->v[i] = m;
+  }
+}
+
+/* An optional string field: *out is NULL when absent, null or "" (with
+ * keep_empty, "" is kept); *val is then the value it was read from (NULL
+ * when *out is).  -1 when it holds another type. */
+static int read_string(const fields *f, int field, int keep_empty,
+                       const char **out, const tf_value **val, sm_problem *why)
+{
+  const tf_value *v = f->v[field];
+  const char *text;
+  size_t len;
+  tf_type type = tf_value_type(v);
 
   *out = NULL;
-  if (!v || json_is_null(v))
+  if (val)
+    *val = NULL;
+  if (type == TF_TYPE_ABSENT || type == TF_TYPE_NULL)
     return 0;
-  if (!json_is_string(v))
-    return complain(why, "invalid_field", "%s must be a string", field);
-  if (keep_empty || json_string_length(v) > 0)
-    *out = json_string_value(v);
+  text = tf_value_string(v, &len);
+  if (!text)
+    return complain(why, "invalid_field", "%s must be a string",
+                    field_names[field].name);
+  if (keep_empty || len > 0) {
+    *out = text;
+    if (val)
+      *val = v;
+  }
   return 0;
 }
 
 /* A required string field: present and not empty. */
-static int require_string(const tf_record *rec, const char *field,
-                          const char **out, sm_problem *why)
+static int require_string(const fields *f, int field, const char **out,
+                          const tf_value **val, sm_problem *why)
 {
-  if (read_string(rec, field, 0, out, why))
+  if (read_string(f, field, 0, out, val, why))
     return -1;
   if (!*out)
-    return complain(why, "missing_field", "%s is missing", field);
+    return complain(why, "missing_field", "%s is missing",
+                    field_names[field].name);
   return 0;
 }
 
-static int read_kind(const tf_record *rec, sm_event *ev, sm_problem *why)
+static int read_kind(const fields *f, sm_event *ev, sm_problem *why)
 {
-  const char *name = tf_record_get_string(rec, "event");
+  const char *name = tf_value_string(f->v[F_EVENT], NULL);
   const kind_name *k;
 
   for (k = kinds; name && k->name; k++)
@@ -84,15 +190,13 @@ static int read_kind(const tf_record *rec, sm_event *ev, sm_problem *why)
 }
 
 /* ts_ms when it is an integer, else ts parsed as ISO-8601. */
-static int read_time(const tf_record *rec, sm_event *ev, sm_problem *why)
+static int read_time(const fields *f, sm_event *ev, sm_problem *why)
 {
-  const json_t *ms = tf_record_get(rec, "ts_ms");
-  const char *ts = tf_record_get_string(rec, "ts");
+  const tf_value *ms = f->v[F_TS_MS];
+  const char *ts = tf_value_string(f->v[F_TS], NULL);
 
-  if (json_is_integer(ms)) {
-    ev->ts = json_integer_value(ms);
+  if (tf_value_type(ms) == TF_TYPE_INTEGER && tf_value_int64(ms, &ev->ts) == 0)
     return 0;
-  }
   if (ts && tf_time_parse(ts, &ev->ts) == 0)
     return 0;
   return complain(why, "invalid_timestamp",
@@ -100,31 +204,31 @@ static int read_time(const tf_record *rec, sm_event *ev, sm_problem *why)
                   "event's time");
 }
 
-static int read_hit(const tf_record *rec, sm_event *ev, sm_problem *why)
+static int read_hit(const fields *f, sm_event *ev, sm_problem *why)
 {
   const char *type;
 
-  if (require_string(rec, "hit_type", &type, why))
+  if (require_string(f, F_HIT_TYPE, &type, NULL, why))
     return -1;
   if (strcmp(type, "page_view") != 0 && strcmp(type, "form_submit") != 0)
     return complain(why, "invalid_field",
                     "hit_type must be page_view or form_submit, got \"%.60s\"",
                     type);
   ev->form = strcmp(type, "form_submit") == 0;
-  if (require_string(rec, "url", &ev->url, why) ||
-      read_string(rec, "referrer", 0, &ev->referrer, why) ||
-      read_string(rec, "form_url", 0, &ev->form_url, why))
+  if (require_string(f, F_URL, &ev->url, &ev->v_url, why) ||
+      read_string(f, F_REFERRER, 0, &ev->referrer, &ev->v_referrer, why) ||
+      read_string(f, F_FORM_URL, 0, &ev->form_url, &ev->v_form_url, why))
     return -1;
   return 0;
 }
 
 /* What each kind needs beyond the common fields. */
-static int read_specific(const tf_record *rec, sm_event *ev, sm_problem *why)
+static int read_specific(const fields *f, sm_event *ev, sm_problem *why)
 {
   switch (ev->kind) {
-  case SM_HIT: return read_hit(rec, ev, why);
+  case SM_HIT: return read_hit(f, ev, why);
   case SM_CALL:
-    if (read_string(rec, "call_type", 1, &ev->call_type, why))
+    if (read_string(f, F_CALL_TYPE, 1, &ev->call_type, &ev->v_call_type, why))
       return -1;
     if (!ev->call_type)
       ev->call_type = "";
@@ -135,9 +239,11 @@ static int read_specific(const tf_record *rec, sm_event *ev, sm_problem *why)
                       "a chat event needs the email the visitor gave");
     return 0;
   case SM_CRM_ACTIVITY:
-    return read_string(rec, "activity_type", 0, &ev->activity_type, why);
+    return read_string(f, F_ACTIVITY_TYPE, 0, &ev->activity_type,
+                       &ev->v_activity_type, why);
   case SM_CRM_CAMPAIGN:
-    return require_string(rec, "campaign_id", &ev->campaign_id, why);
+    return require_string(f, F_CAMPAIGN_ID, &ev->campaign_id,
+                          &ev->v_campaign_id, why);
   case SM_PERSON: return 0;
   }
   return 0;
@@ -155,22 +261,27 @@ static int check_bizible_id(const sm_event *ev, sm_problem *why)
 
 int sm_event_read(tf_record *rec, sm_event *ev, sm_problem *why)
 {
+  const tf_value *root;
+  fields f;
+
   memset(ev, 0, sizeof(*ev));
   ev->rec = rec;
-  if (!tf_record_json(rec))
+  root = tf_record_has_json(rec) ? tf_record_root(rec) : NULL;
+  if (tf_value_type(root) != TF_TYPE_OBJECT)
     return complain(why, "not_an_object", "the record is not a JSON object");
-  if (read_kind(rec, ev, why))
+  find_fields(root, &f);
+  if (read_kind(&f, ev, why))
     return -1;
   if (ev->kind == SM_PERSON)
     return 0;
-  if (read_time(rec, ev, why) ||
-      require_string(rec, "origin", &ev->origin, why) ||
-      require_string(rec, "source_record_id", &ev->srid, why) ||
-      read_string(rec, "biz_uid", 0, &ev->biz_uid, why) ||
-      read_string(rec, "email", 0, &ev->email, why) ||
+  if (read_time(&f, ev, why) ||
+      require_string(&f, F_ORIGIN, &ev->origin, &ev->v_origin, why) ||
+      require_string(&f, F_SRID, &ev->srid, &ev->v_srid, why) ||
+      read_string(&f, F_BIZ_UID, 0, &ev->biz_uid, &ev->v_biz_uid, why) ||
+      read_string(&f, F_EMAIL, 0, &ev->email, &ev->v_email, why) ||
       check_bizible_id(ev, why))
     return -1;
-  return read_specific(rec, ev, why);
+  return read_specific(&f, ev, why);
 }
 
 /* strcmp with NULL first. */

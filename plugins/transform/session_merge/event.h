@@ -3,13 +3,17 @@
  *
  * An sm_event holds a reference to its record and borrows every string
  * from it, so an event costs one small struct while it waits for the
- * watermark.
+ * watermark.  The event is read through the record's value index
+ * (touchflow/value.h): no jansson tree is built.  Next to each string it
+ * keeps the tf_value it came from, so that a touchpoint can copy the value
+ * as its text stands (tf_builder_value) instead of escaping it again.
  */
 #ifndef SM_EVENT_H
 #define SM_EVENT_H
 
 #include <stdint.h>
 #include <touchflow/record.h>
+#include <touchflow/value.h>
 
 /* Kinds in the order events of the same time are handled: a hit at the
  * moment of a call is part of the call's session, and a form fill at the
@@ -38,6 +42,10 @@ typedef struct sm_event {
   const char *call_type;     /* call: "" when the Task had none */
   const char *activity_type; /* crm_activity: or NULL */
   const char *campaign_id;   /* crm_campaign: never NULL */
+  /* The values the strings above were read from (NULL when the string is
+   * NULL or a default, such as call_type "" for an absent one). */
+  const tf_value *v_biz_uid, *v_email, *v_origin, *v_srid, *v_url, *v_referrer,
+      *v_form_url, *v_call_type, *v_activity_type, *v_campaign_id;
 } sm_event;
 
 /* Why a record is not a usable event: a dead-letter code and a message. */

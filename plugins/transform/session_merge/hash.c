@@ -34,6 +34,8 @@ static u128 multiply_by_prime(u128 h)
   return out;
 }
 
+static const char HEX_DIGITS[] = "0123456789abcdef";
+
 static u128 add_byte(u128 h, unsigned char byte)
 {
   h.lo ^= byte;
@@ -52,6 +54,27 @@ void sm_hash_hex(const char *const *parts, size_t n,
       h = add_byte(h, *p);
     h = add_byte(h, UNIT_SEPARATOR);
   }
-  snprintf(hex, SM_HASH_HEX_LEN + 1, "%016llx%016llx", (unsigned long long)h.hi,
-           (unsigned long long)h.lo);
+  for (i = 0; i < 16; i++) {
+    hex[i] = HEX_DIGITS[(h.hi >> (60 - 4 * i)) & 0xf];
+    hex[16 + i] = HEX_DIGITS[(h.lo >> (60 - 4 * i)) & 0xf];
+  }
+  hex[SM_HASH_HEX_LEN] = '\0';
+}
+
+size_t sm_hash_decimal(int64_t v, char out[SM_DECIMAL_SIZE])
+{
+  char digits[SM_DECIMAL_SIZE];
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  size_t n = 0, len = 0;
+
+  do {
+    digits[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    out[len++] = '-';
+  while (n)
+    out[len++] = digits[--n];
+  out[len] = '\0';
+  return len;
 }

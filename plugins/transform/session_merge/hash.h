@@ -11,6 +11,7 @@
 #define SM_HASH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Length of the hex form, without the terminating NUL. */
 #define SM_HASH_HEX_LEN 32
@@ -20,5 +21,12 @@
  * the 128-bit result as 32 lowercase hex digits plus a NUL into hex. */
 void sm_hash_hex(const char *const *parts, size_t n,
                  char hex[SM_HASH_HEX_LEN + 1]);
+
+/* Room for an int64_t in decimal, with its sign and a NUL. */
+#define SM_DECIMAL_SIZE 24
+
+/* Writes v in decimal (as printf's PRId64 does) into out; returns the
+ * length without the NUL. */
+size_t sm_hash_decimal(int64_t v, char out[SM_DECIMAL_SIZE]);
 
 #endif

@@ -44,7 +44,8 @@ sm_merge *sm_merge_new(const sm_settings *settings)
   m->visitors = sm_table_new();
   m->emails = sm_emails_new();
   m->spool = sm_spool_new(settings->memory_budget, settings->spill_dir);
-  if (!m->visitors || !m->emails || !m->spool) {
+  m->builder = tf_builder_new();
+  if (!m->visitors || !m->emails || !m->spool || !m->builder) {
     sm_merge_free(m);
     return NULL;
   }
@@ -66,6 +67,7 @@ void sm_merge_free(sm_merge *m)
   sm_dueq_clear(&m->due);
   sm_spool_free(m->spool);
   sm_outbox_clear(&m->out);
+  tf_builder_free(m->builder);
   free(m);
 }
 

@@ -6,6 +6,7 @@
 #ifndef SM_MERGE_INTERNAL_H
 #define SM_MERGE_INTERNAL_H
 
+#include <touchflow/builder.h>
 #include "dueq.h"
 #include "emails.h"
 #include "merge.h"
@@ -28,6 +29,7 @@ struct sm_merge {
   int late_warned;    /* the late warning was logged */
   size_t max_ready;   /* sm_merge_finish_some's bound, 0 when none */
   sm_outbox out;
+  tf_builder *builder; /* writes every touchpoint, one after the other */
   int64_t counts[SM_COUNTER_COUNT];
   size_t waiting; /* events held by all visitors (taken from the spool) */
   size_t open_sessions;

@@ -9,10 +9,10 @@
 
 #define FIRST_CAPACITY 64
 
-int sm_outbox_add(sm_outbox *o, tf_record *rec, int64_t ts)
+int sm_outbox_add(sm_outbox *o, tf_record *rec, int64_t ts, const char *id)
 {
   sm_ready *grown;
-  size_t cap;
+  size_t cap, n;
 
   if (o->count == o->cap) {
     cap = o->cap ? o->cap * 2 : FIRST_CAPACITY;
@@ -25,7 +25,9 @@ int sm_outbox_add(sm_outbox *o, tf_record *rec, int64_t ts)
     o->cap = cap;
   }
   o->items[o->count].ts = ts;
-  o->items[o->count].id = tf_record_get_string(rec, "touchpoint_id");
+  n = strnlen(id, SM_TP_ID_SIZE - 1);
+  memcpy(o->items[o->count].id, id, n);
+  o->items[o->count].id[n] = '\0';
   o->items[o->count++].rec = rec;
   return TF_OK;
 }

@@ -11,11 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <touchflow/record.h>
+#include "touchpoint.h"
 
 typedef struct sm_ready {
   int64_t ts;
-  const char *id; /* borrowed from rec: its touchpoint_id */
-  tf_record *rec; /* owned reference */
+  char id[SM_TP_ID_SIZE]; /* rec's touchpoint_id */
+  tf_record *rec;         /* owned reference */
 } sm_ready;
 
 typedef struct sm_outbox {
@@ -27,9 +28,10 @@ typedef struct sm_outbox {
 /* Passes rec on; steals the reference.  TF_OK or a negative code. */
 typedef int (*sm_emit_fn)(void *ud, tf_record *rec);
 
-/* Adds a touchpoint dated ts; steals rec (dropped on ENOMEM).  TF_OK or
- * TF_ERR_NOMEM. */
-int sm_outbox_add(sm_outbox *o, tf_record *rec, int64_t ts);
+/* Adds a touchpoint dated ts whose touchpoint_id is id (copied: at most
+ * SM_TP_ID_SIZE - 1 bytes); steals
+ * rec (dropped on ENOMEM).  TF_OK or TF_ERR_NOMEM. */
+int sm_outbox_add(sm_outbox *o, tf_record *rec, int64_t ts, const char *id);
 
 /* Emits everything sorted by (ts, touchpoint_id) and empties the outbox.
  * On the first failing emit the rest is dropped and its code returned. */

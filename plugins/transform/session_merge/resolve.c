@@ -27,12 +27,15 @@
 static int queue(sm_merge *m, const sm_tp *tp, const tf_record *from,
                  sm_counter counter)
 {
-  tf_record *rec = sm_touchpoint_new(tp, from);
+  char id[SM_TP_ID_SIZE];
+  tf_record *rec;
 
+  sm_tp_id(tp, id);
+  rec = sm_touchpoint_new(m->builder, tp, id, from);
   if (!rec)
     return TF_ERR_NOMEM;
   m->counts[counter]++;
-  return sm_outbox_add(&m->out, rec, tp->ts);
+  return sm_outbox_add(&m->out, rec, tp->ts, id);
 }
 
 /* The fields every touchpoint of an event takes from it. */
@@ -42,9 +45,13 @@ static void start_tp(sm_tp *tp, const char *type, const sm_event *ev)
   tp->type = type;
   tp->ts = ev->ts;
   tp->biz_uid = ev->biz_uid;
+  tp->v_biz_uid = ev->v_biz_uid;
   tp->email = ev->email;
+  tp->v_email = ev->v_email;
   tp->origin = ev->origin;
+  tp->v_origin = ev->v_origin;
   tp->srid = ev->srid;
+  tp->v_srid = ev->v_srid;
 }
 
 /* A touchpoint with no web data (DOMAIN.md "CRM touchpoints"). */
@@ -62,35 +69,27 @@ int sm_resolve_crm(sm_merge *m, const sm_event *ev)
   if (ev->kind == SM_CRM_ACTIVITY) {
     start_tp(&tp, SM_TYPE_CRM_ACTIVITY, ev);
     set_no_web(&tp, SOURCE_CRM_ACTIVITY, ev->activity_type);
+    tp.v_medium = ev->v_activity_type;
     return queue(m, &tp, ev->rec, SM_N_CRM_ACTIVITIES);
   }
   start_tp(&tp, SM_TYPE_CRM_CAMPAIGN, ev);
   set_no_web(&tp, SOURCE_CRM_CAMPAIGN, NULL);
   tp.campaign = ev->campaign_id;
+  tp.v_campaign = ev->v_campaign_id;
   return queue(m, &tp, ev->rec, SM_N_CRM_CAMPAIGNS);
 }
 
-/* A string field of a record, NULL when absent or "". */
-static const char *field_or_null(const tf_record *rec, const char *field)
-{
-  const char *text = tf_record_get_string(rec, field);
-
-  return text && *text ? text : NULL;
-}
-
-/* A session with no conversion: one Web Visit dated at its first hit. */
+/* A session with no conversion: one Web Visit dated at its first hit,
+ * with the first hit's email, origin and source_record_id. */
 static int queue_web_visit(sm_merge *m, const sm_session *s)
 {
   sm_tp tp;
 
-  memset(&tp, 0, sizeof(tp));
-  tp.type = SM_TYPE_WEB_VISIT;
+  start_tp(&tp, SM_TYPE_WEB_VISIT, &s->first_hit);
   tp.ts = s->first_ts;
   tp.biz_uid = s->biz_uid;
-  tp.email = field_or_null(s->first, "email");
-  sm_tp_set_web(&tp, s->web);
-  tp.origin = tf_record_get_string(s->first, "origin");
-  tp.srid = tf_record_get_string(s->first, "source_record_id");
+  tp.v_biz_uid = s->first_hit.v_biz_uid;
+  sm_tp_set_web(&tp, &s->web);
   return queue(m, &tp, s->first, SM_N_WEB_VISITS);
 }
 
@@ -157,8 +156,9 @@ static int on_form(sm_merge *m, sm_visitor *v, const sm_event *hit)
   int rc;
 
   start_tp(&tp, SM_TYPE_WEB_FORM, hit);
-  sm_tp_set_web(&tp, s->web);
+  sm_tp_set_web(&tp, &s->web);
   tp.form_url = hit->form_url ? hit->form_url : hit->url;
+  tp.v_form_url = hit->form_url ? hit->v_form_url : hit->v_url;
   tp.post_conversion = s->conversion_id != NULL;
   tp.conversion_id = s->conversion_id;
   if (tp.post_conversion)
@@ -195,6 +195,7 @@ static int queue_unmerged_call(sm_merge *m, const sm_event *call)
   start_tp(&tp, SM_TYPE_CRM_ACTIVITY, call);
   set_no_web(&tp, SOURCE_CRM_ACTIVITY,
              *call->call_type ? call->call_type : NULL);
+  tp.v_medium = *call->call_type ? call->v_call_type : NULL;
   return queue(m, &tp, call->rec, SM_N_CALLS_WITHOUT_SESSION);
 }
 
@@ -212,9 +213,11 @@ static int on_call(sm_merge *m, sm_visitor *v, const sm_event *call)
   if (!s)
     return queue_unmerged_call(m, call);
   start_tp(&tp, *call->call_type ? call->call_type : SM_TYPE_WEB_VISIT, call);
-  sm_tp_set_web(&tp, s->web);
-  if (*call->call_type)
+  sm_tp_set_web(&tp, &s->web);
+  if (*call->call_type) {
     tp.medium = call->call_type;
+    tp.v_medium = call->v_call_type;
+  }
   s->converted = 1;
   if (!s->conversion_id) {
     sm_tp_id(&tp, id);
@@ -242,8 +245,9 @@ static int on_chat(sm_merge *m, sm_visitor *v, const sm_event *chat)
     m->counts[SM_N_CHATS_WITHOUT_SESSION]++;
     return queue(m, &tp, chat->rec, SM_N_WEB_CHATS);
   }
-  sm_tp_set_web(&tp, owner->session->web);
+  sm_tp_set_web(&tp, &owner->session->web);
   tp.biz_uid = owner->biz_uid;
+  tp.v_biz_uid = NULL;
   owner->session->converted = 1;
   if (owner != v)
     m->counts[SM_N_CHATS_JOINED_BY_EMAIL]++;

@@ -13,10 +13,10 @@
 void sm_session_id(const char *biz_uid, int64_t first_ts,
                    const char *first_srid, char id[SM_SESSION_ID_SIZE])
 {
-  char ms[24];
+  char ms[SM_DECIMAL_SIZE];
   const char *parts[3];
 
-  snprintf(ms, sizeof(ms), "%" PRId64, first_ts);
+  sm_hash_decimal(first_ts, ms);
   parts[0] = biz_uid;
   parts[1] = ms;
   parts[2] = first_srid;
@@ -24,47 +24,49 @@ void sm_session_id(const char *biz_uid, int64_t first_ts,
   sm_hash_hex(parts, 3, id + 4);
 }
 
-static int set_text(json_t *obj, const char *key, const char *value)
+/* Copies s into the block at *at (advanced); NULL stays NULL. */
+static const char *put(char **at, const char *s)
 {
-  return json_object_set_new(obj, key,
-                             value ? json_string(value) : json_null());
-}
+  size_t n;
+  char *out = *at;
 
-/* The web fields of a session that hit starts. */
-static json_t *web_fields(const sm_event *hit, const sm_class *cls)
-{
-  char id[SM_SESSION_ID_SIZE];
-  json_t *web = json_object();
-
-  if (!web)
+  if (!s)
     return NULL;
-  sm_session_id(hit->biz_uid, hit->ts, hit->srid, id);
-  if (set_text(web, "channel", cls->channel) ||
-      set_text(web, "source", cls->source) ||
-      set_text(web, "medium", cls->medium) ||
-      set_text(web, "campaign", cls->campaign) ||
-      set_text(web, "landing_page", hit->url) ||
-      set_text(web, "referrer", hit->referrer) ||
-      set_text(web, "session_id", id)) {
-    json_decref(web);
-    return NULL;
-  }
-  return web;
+  n = strlen(s) + 1;
+  memcpy(out, s, n);
+  *at += n;
+  return out;
 }
 
 int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out)
 {
   sm_session *s = calloc(1, sizeof(*s));
+  size_t n = 1;
+  char *at;
 
   *out = NULL;
   if (!s)
     return TF_ERR_NOMEM;
-  s->web = web_fields(hit, cls);
-  if (!s->web) {
+  n += cls->source ? strlen(cls->source) + 1 : 0;
+  n += cls->medium ? strlen(cls->medium) + 1 : 0;
+  n += cls->campaign ? strlen(cls->campaign) + 1 : 0;
+  s->block = malloc(n);
+  if (!s->block) {
     free(s);
     return TF_ERR_NOMEM;
   }
+  at = s->block;
+  s->web.channel = cls->channel;
+  s->web.source = put(&at, cls->source);
+  s->web.medium = put(&at, cls->medium);
+  s->web.campaign = put(&at, cls->campaign);
+  s->web.landing_page = hit->url;
+  s->web.v_landing_page = hit->v_url;
+  s->web.referrer = hit->referrer;
+  s->web.v_referrer = hit->v_referrer;
+  sm_session_id(hit->biz_uid, hit->ts, hit->srid, s->web.session_id);
   s->first = tf_record_ref(hit->rec);
+  s->first_hit = *hit;
   s->biz_uid = hit->biz_uid;
   s->first_ts = hit->ts;
   s->last_ts = hit->ts;
@@ -82,7 +84,7 @@ void sm_session_free(sm_session *s)
     free(s->emails[i].email);
   free(s->emails);
   free(s->conversion_id);
-  json_decref(s->web);
+  free(s->block);
   tf_record_unref(s->first);
   free(s);
 }
@@ -102,10 +104,8 @@ static int same_text(const char *a, const char *b)
 
 int sm_session_arrival_breaks(const sm_session *s, const sm_class *cls)
 {
-  const char *channel = json_string_value(json_object_get(s->web, "channel"));
-  const char *source = json_string_value(json_object_get(s->web, "source"));
-
-  return strcmp(channel, cls->channel) != 0 || !same_text(source, cls->source);
+  return strcmp(s->web.channel, cls->channel) != 0 ||
+         !same_text(s->web.source, cls->source);
 }
 
 int sm_session_note_form(sm_session *s, const char *email, int64_t ts)

@@ -3,9 +3,11 @@
  *
  * A session covers [first hit, last hit + session_timeout).  Its web
  * fields (channel, source, medium, campaign, landing page, referrer) come
- * from its first hit and are kept as a small JSON object, shared by
- * reference with the touchpoints built from it.  The session also knows
- * whether it had a conversion (then it yields no Web Visit), the merged
+ * from its first hit and are kept as C strings: the classification's in
+ * one block the session owns, the landing page and referrer borrowed from
+ * the first hit's record (which the session holds), with the values they
+ * were read from so that touchpoints copy them as they stand.  The session also
+ * knows whether it had a conversion (then it yields no Web Visit), the merged
  * call that converted it (DOMAIN.md call rule 4) and the emails given on
  * its forms (to join chats that come without a BizibleId).
  */
@@ -14,7 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
+#include <touchflow/value.h>
 #include "channel.h"
 #include "event.h"
 #include "hash.h"
@@ -27,9 +29,25 @@ typedef struct sm_form_email {
   int64_t last_ts; /* the latest form fill with it */
 } sm_form_email;
 
+/* The web fields of a session (see sm_session_new); NULL strings are
+ * written as null. */
+typedef struct sm_web {
+  const char *channel;      /* static (channel.h) */
+  const char *source;       /* in the session's block, or NULL */
+  const char *medium;       /* ditto */
+  const char *campaign;     /* ditto */
+  const char *landing_page; /* borrowed from the first hit */
+  const char *referrer;     /* borrowed from the first hit, or NULL */
+  const tf_value *v_landing_page, *v_referrer; /* their values */
+  char session_id[SM_SESSION_ID_SIZE];
+} sm_web;
+
 typedef struct sm_session {
-  json_t *web;         /* owned: the web fields, see sm_session_new */
+  sm_web web;          /* the web fields, see sm_session_new */
+  char *block;         /* owned: source, medium and campaign */
   tf_record *first;    /* owned reference: the first hit */
+  sm_event first_hit;  /* the first hit as read (strings borrowed from
+                          first) */
   const char *biz_uid; /* borrowed from first */
   int64_t first_ts;
   int64_t last_ts;
@@ -44,9 +62,9 @@ typedef struct sm_session {
 void sm_session_id(const char *biz_uid, int64_t first_ts,
                    const char *first_srid, char id[SM_SESSION_ID_SIZE]);
 
-/* A new session started by hit (classified as cls).  Its web object holds
- * channel, source, medium, campaign, landing_page (the hit's url),
- * referrer (the hit's referrer) and session_id.  Takes a reference to the
+/* A new session started by hit (classified as cls, copied).  Its web
+ * fields are channel, source, medium, campaign, landing_page (the hit's
+ * url), referrer (the hit's referrer) and session_id.  Takes a reference to the
  * hit's record.  Returns TF_OK or TF_ERR_NOMEM. */
 int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out);
 

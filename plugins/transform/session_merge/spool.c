@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <touchflow/error.h>
+#include <touchflow/value.h>
 #include "spool.h"
 
 /* Past this many runs, all runs are merged into one (as sort(1) does), so
@@ -120,37 +121,33 @@ static int io_error(sm_spool *sp, const char *what)
 
 /* --- memory estimate ---------------------------------------------------- */
 
-static size_t value_cost(const json_t *v)
+/* The record's JSON text: its bytes, or for a record made from a json_t
+ * the compact text its value index was built over.  NULL for a raw record
+ * (or when the index cannot be built). */
+static const char *record_text(const tf_record *rec, size_t *len)
 {
-  const char *key;
-  const json_t *member;
-  size_t i, cost;
+  const char *text = tf_record_bytes(rec, len);
 
-  switch (json_typeof(v)) {
-  case JSON_OBJECT:
-    cost = 96;
-    json_object_foreach ((json_t *)v, key, member)
-      cost += 64 + strlen(key) + value_cost(member);
-    return cost;
-  case JSON_ARRAY:
-    cost = 64;
-    json_array_foreach (v, i, member)
-      cost += 8 + value_cost(member);
-    return cost;
-  case JSON_STRING: return 48 + json_string_length(v);
-  default: return 32;
-  }
+  if (text || !tf_record_has_json(rec))
+    return text;
+  return tf_value_raw(tf_record_root(rec), len);
 }
 
+/* What a waiting record costs: its text, the value index the event read
+ * built (a copy of the text and a token of 24 bytes per key and value),
+ * a jansson tree when something built one, and the overhead. */
 static size_t record_cost(const tf_record *rec)
 {
-  size_t len = 0;
-  const json_t *obj = tf_record_json(rec);
+  size_t len = 0, members;
+  unsigned state = tf_record_debug_state(rec);
   tf_origin origin = tf_record_origin(rec);
 
-  if (tf_record_bytes(rec, &len) == NULL)
+  if (record_text(rec, &len) == NULL)
     len = 0;
-  return SM_RECORD_OVERHEAD + len + (obj ? value_cost(obj) : 0) +
+  members = tf_value_count(tf_record_root(rec));
+  return SM_RECORD_OVERHEAD + len +
+         (state & TF_RECORD_HAS_INDEX ? 64 + len + 24 * (1 + 2 * members) : 0) +
+         (state & TF_RECORD_HAS_TREE ? 96 + 4 * len + 96 * members : 0) +
          (origin.file ? strlen(origin.file) + 16 : 0);
 }
 
@@ -214,17 +211,11 @@ static int run_write(sm_spool *sp, FILE *f, const item *it)
   run_header h;
   tf_origin origin = tf_record_origin(it->rec);
   size_t len = 0;
-  const char *text = tf_record_bytes(it->rec, &len);
-  char *dumped = NULL;
+  const char *text = record_text(it->rec, &len);
   int ok;
 
-  if (!text) {
-    dumped = json_dumps(tf_record_json(it->rec), JSON_COMPACT);
-    if (!dumped)
-      return TF_ERR_NOMEM;
-    text = dumped;
-    len = strlen(dumped);
-  }
+  if (!text)
+    return TF_ERR_NOMEM;
   memset(&h, 0, sizeof(h));
   h.ts = it->ts;
   h.seq = it->seq;
@@ -235,7 +226,6 @@ static int run_write(sm_spool *sp, FILE *f, const item *it)
   ok = fwrite(&h, sizeof(h), 1, f) == 1 &&
        (!origin.file || fwrite(origin.file, 1, h.file_len, f) == h.file_len) &&
        fwrite(text, 1, len, f) == len;
-  free(dumped);
   return ok ? TF_OK : io_error(sp, "cannot write a spill file");
 }
 

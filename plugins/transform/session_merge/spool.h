@@ -14,9 +14,9 @@
  *
  * Run files are created in the spool folder and unlinked at once, so
  * nothing is left behind however the process ends.  A spilled record is
- * written as its JSON text with its origin (file:line) and read back with
- * tf_record_parse(): it reaches the engine with the same fields and the
- * same origin.
+ * written as its JSON text (tf_record_bytes: never re-serialised) with
+ * its origin (file:line) and read back with tf_record_parse(): it reaches
+ * the engine with the same fields and the same origin.
  */
 #ifndef SM_SPOOL_H
 #define SM_SPOOL_H
@@ -53,9 +53,10 @@ int sm_spool_take(sm_spool *sp, int64_t limit, sm_spool_take_fn take, void *ud);
 /* Records held, in memory and in runs. */
 uint64_t sm_spool_count(const sm_spool *sp);
 
-/* The estimated bytes of the records held in memory: their JSON text, or
- * for a record built from an object an estimate from its fields, plus
- * jansson's and the spool's overhead per value. */
+/* The estimated bytes of the records held in memory: their JSON text, the
+ * value index reading them built (a copy of the text and a token per key
+ * and value), a jansson tree when something built one, and the spool's
+ * overhead per record. */
 size_t sm_spool_bytes(const sm_spool *sp);
 
 /* Runs written so far, and records spilled into them (lifetime totals). */

@@ -1,35 +1,36 @@
 /*
  * touchpoint.c - the touchpoint record: its stable id, its fields in the
- * contract's order and its date in ISO-8601 UTC seconds.
+ * contract's order and its date in ISO-8601 UTC seconds, written with a
+ * tf_builder.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <touchflow/error.h>
 #include <touchflow/time.h>
 #include "touchpoint.h"
 
-static const char *web_string(const json_t *web, const char *key)
+void sm_tp_set_web(sm_tp *tp, const sm_web *web)
 {
-  return json_string_value(json_object_get(web, key));
-}
-
-void sm_tp_set_web(sm_tp *tp, const json_t *web)
-{
-  tp->channel = web_string(web, "channel");
-  tp->source = web_string(web, "source");
-  tp->medium = web_string(web, "medium");
-  tp->campaign = web_string(web, "campaign");
-  tp->landing_page = web_string(web, "landing_page");
-  tp->referrer = web_string(web, "referrer");
-  tp->session_id = web_string(web, "session_id");
+  tp->channel = web->channel;
+  tp->source = web->source;
+  tp->medium = web->medium;
+  tp->v_medium = NULL;
+  tp->campaign = web->campaign;
+  tp->v_campaign = NULL;
+  tp->landing_page = web->landing_page;
+  tp->v_landing_page = web->v_landing_page;
+  tp->referrer = web->referrer;
+  tp->v_referrer = web->v_referrer;
+  tp->session_id = web->session_id;
 }
 
 void sm_tp_id(const sm_tp *tp, char id[SM_TP_ID_SIZE])
 {
-  char ms[24];
+  char ms[SM_DECIMAL_SIZE];
   const char *parts[4];
 
-  snprintf(ms, sizeof(ms), "%" PRId64, tp->ts);
+  sm_hash_decimal(tp->ts, ms);
   parts[0] = tp->origin;
   parts[1] = tp->srid;
   parts[2] = tp->type;
@@ -38,47 +39,62 @@ void sm_tp_id(const sm_tp *tp, char id[SM_TP_ID_SIZE])
   sm_hash_hex(parts, 4, id + 3);
 }
 
-/* Sets key to a string or null; 0 or -1 on ENOMEM. */
-static int set_text(json_t *obj, const char *key, const char *value)
+/* Writes key and a string or null.  A value copied from a record is
+ * written as it stands when its text holds no escape: it is then exactly
+ * what the builder (and jansson before it) writes for the string. */
+static void put_text(tf_builder *b, const char *key, size_t key_len,
+                     const char *value, const tf_value *v)
 {
-  return json_object_set_new(obj, key,
-                             value ? json_string(value) : json_null());
-}
+  const char *raw;
+  size_t len;
 
-static int set_fields(json_t *obj, const sm_tp *tp)
-{
-  char id[SM_TP_ID_SIZE], date[TF_TIME_ISO_LEN];
-
-  sm_tp_id(tp, id);
-  tf_time_format(tp->ts, date, sizeof(date));
-  return set_text(obj, "touchpoint_id", id) ||
-         set_text(obj, "type", tp->type) || set_text(obj, "date", date) ||
-         set_text(obj, "biz_uid", tp->biz_uid) ||
-         set_text(obj, "email", tp->email) ||
-         set_text(obj, "channel", tp->channel) ||
-         set_text(obj, "source", tp->source) ||
-         set_text(obj, "medium", tp->medium) ||
-         set_text(obj, "campaign", tp->campaign) ||
-         set_text(obj, "landing_page", tp->landing_page) ||
-         set_text(obj, "referrer", tp->referrer) ||
-         set_text(obj, "form_url", tp->form_url) ||
-         set_text(obj, "session_id", tp->session_id) ||
-         set_text(obj, "origin", tp->origin) ||
-         set_text(obj, "source_record_id", tp->srid) ||
-         json_object_set_new(obj, "post_conversion",
-                             json_boolean(tp->post_conversion)) ||
-         set_text(obj, "conversion_id", tp->conversion_id);
-}
-
-tf_record *sm_touchpoint_new(const sm_tp *tp, const tf_record *from)
-{
-  json_t *obj = json_object();
-
-  if (!obj)
-    return NULL;
-  if (set_fields(obj, tp) != 0) {
-    json_decref(obj);
-    return NULL;
+  tf_builder_keyn(b, key, key_len);
+  if (!value) {
+    tf_builder_null(b);
+    return;
   }
-  return tf_record_derive(from, obj);
+  if (v && (raw = tf_value_raw(v, &len)) != NULL &&
+      memchr(raw, '\\', len) == NULL) {
+    tf_builder_value(b, v);
+    return;
+  }
+  if (v && tf_value_string(v, &len) == value)
+    tf_builder_stringn(b, value, len);
+  else
+    tf_builder_string(b, value);
+}
+
+#define PUT(b, key, value, v) put_text(b, key, sizeof(key) - 1, value, v)
+
+tf_record *sm_touchpoint_new(tf_builder *b, const sm_tp *tp, const char *id,
+                             const tf_record *from)
+{
+  char date[TF_TIME_ISO_LEN];
+  tf_record *out = NULL;
+
+  tf_time_format(tp->ts, date, sizeof(date));
+  tf_builder_reset(b);
+  tf_builder_begin_object(b);
+  PUT(b, "touchpoint_id", id, NULL);
+  PUT(b, "type", tp->type, NULL);
+  PUT(b, "date", date, NULL);
+  PUT(b, "biz_uid", tp->biz_uid, tp->v_biz_uid);
+  PUT(b, "email", tp->email, tp->v_email);
+  PUT(b, "channel", tp->channel, NULL);
+  PUT(b, "source", tp->source, NULL);
+  PUT(b, "medium", tp->medium, tp->v_medium);
+  PUT(b, "campaign", tp->campaign, tp->v_campaign);
+  PUT(b, "landing_page", tp->landing_page, tp->v_landing_page);
+  PUT(b, "referrer", tp->referrer, tp->v_referrer);
+  PUT(b, "form_url", tp->form_url, tp->v_form_url);
+  PUT(b, "session_id", tp->session_id, NULL);
+  PUT(b, "origin", tp->origin, tp->v_origin);
+  PUT(b, "source_record_id", tp->srid, tp->v_srid);
+  tf_builder_keyn(b, "post_conversion", sizeof("post_conversion") - 1);
+  tf_builder_bool(b, tp->post_conversion);
+  PUT(b, "conversion_id", tp->conversion_id, NULL);
+  tf_builder_end_object(b);
+  if (tf_builder_finish(b, from, &out) != TF_OK)
+    return NULL;
+  return out;
 }

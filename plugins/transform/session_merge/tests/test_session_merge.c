@@ -1153,6 +1153,119 @@ START_TEST(check_reports_channel_rule_problems_at_their_paths)
 END_TEST
 
 /* Counters reach the run summary as metrics. */
+/* The fast record path (touchflow/value.h, builder.h): events are read
+ * through the value index and touchpoints written with a tf_builder, so
+ * no record, read or written, ever gets a jansson tree; a value copied
+ * from an input is written as jansson wrote it ("\/" comes out as "/").
+ * Spilled records (a budget of 64K) read back the same way. */
+static void expect_no_tree(const char *budget, int nfill)
+{
+  static const char *const inputs[] = {
+      "{\"event\":\"hit\",\"ts_ms\":1772366100000,\"origin\":\"web\","
+      "\"source_record_id\":\"h1\",\"biz_uid\":\"" BIZ_A "\","
+      "\"hit_type\":\"page_view\",\"url\":\"https:\\/\\/www.acme.com\\/lp?"
+      "utm_source=google&utm_medium=cpc\",\"referrer\":\"" GOOGLE "\"}",
+      "{\"event\":\"hit\",\"ts_ms\":1772366225000,\"origin\":\"web\","
+      "\"source_record_id\":\"f1\",\"biz_uid\":\"" BIZ_A "\","
+      "\"hit_type\":\"form_submit\",\"url\":\"" PAGE
+      "\",\"form_url\":\"" DEMO_FORM "\",\"email\":\"ann@example.com\"}",
+      "{\"event\":\"hit\",\"ts_ms\":1772366160000,\"origin\":\"web\","
+      "\"source_record_id\":\"h2\",\"biz_uid\":\"" BIZ_B "\","
+      "\"hit_type\":\"page_view\",\"url\":\"" PAGE "\",\"referrer\":null}",
+      "{\"event\":\"call\",\"ts_ms\":1772366400000,\"origin\":\"calltracking\","
+      "\"source_record_id\":\"T1\",\"biz_uid\":\"" BIZ_A "\","
+      "\"call_type\":\"Call\"}",
+      "{\"event\":\"call\",\"ts_ms\":1772380800000,\"origin\":\"calltracking\","
+      "\"source_record_id\":\"T2\",\"biz_uid\":\"" BIZ_C "\","
+      "\"call_type\":\"\"}",
+      "{\"event\":\"chat\",\"ts_ms\":1772366300000,\"origin\":\"drift\","
+      "\"source_record_id\":\"c1\",\"biz_uid\":null,"
+      "\"email\":\"ann@example.com\"}",
+      "{\"event\":\"crm_activity\",\"ts\":\"2026-03-01T09:00:00Z\","
+      "\"origin\":\"crm\",\"source_record_id\":\"A1\","
+      "\"activity_type\":\"Meeting\",\"email\":\"bob@example.com\"}",
+      "{\"event\":\"crm_campaign\",\"ts\":\"2026-03-01T09:00:00Z\","
+      "\"origin\":\"crm\",\"source_record_id\":\"M1\","
+      "\"campaign_id\":\"701xx\"}",
+      "{\"event\":\"person\",\"id\":\"p1\",\"email\":\"ann@example.com\"}"};
+  enum { N = sizeof(inputs) / sizeof(inputs[0]) };
+  tf_record *in[N];
+  char config[128], filler[256];
+  const char *text;
+  size_t i, len;
+  int found = 0, k;
+
+  snprintf(config, sizeof(config), "{\"memory_budget\": \"%s\"}", budget);
+  start(config);
+  for (i = 0; i < N; i++) {
+    in[i] = fake_record(inputs[i]);
+    add(tf_record_ref(in[i]));
+  }
+  send();
+  /* Hits of one more visitor, all in one session: one Web Visit. */
+  for (k = 0; k < nfill; k++) {
+    snprintf(filler, sizeof(filler),
+             "{\"event\":\"hit\",\"ts_ms\":%lld,\"origin\":\"web\","
+             "\"source_record_id\":\"x%d\",\"biz_uid\":\"fill\","
+             "\"hit_type\":\"page_view\",\"url\":\"" PRICING "\"}",
+             1772366000000LL + k * 1000LL, k);
+    add(fake_record(filler));
+    if (npending == MAX_PENDING - 1)
+      send();
+  }
+  finish();
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  if (nfill)
+    ck_assert_int_gt(fake_metric("spilled_records"), 0);
+  /* h1's session (a form, a call, a chat), h2's Web Visit, T2, A1, M1 and
+   * the person (and the filler's Web Visit). */
+  ck_assert_uint_eq(fake_output_count(), 8 + (nfill > 0));
+  for (i = 0; i < N; i++) {
+    ck_assert_msg((tf_record_debug_state(in[i]) & TF_RECORD_HAS_TREE) == 0,
+                  "input %zu has a jansson tree", i);
+    tf_record_unref(in[i]);
+  }
+  for (i = 0; i < fake_output_count(); i++) {
+    const tf_record *out = tf_batch_get(fake_output(), i);
+
+    ck_assert_msg((tf_record_debug_state(out) & TF_RECORD_HAS_TREE) == 0,
+                  "output %zu has a jansson tree", i);
+    text = tf_record_bytes(out, &len);
+    ck_assert_ptr_nonnull(text);
+    if (strstr(text, "\"source_record_id\":\"f1\"")) {
+      found = 1;
+      ck_assert_msg(
+          strstr(text, "\"landing_page\":\"https://www.acme.com/lp?utm_source="
+                       "google&utm_medium=cpc\",\"referrer\":\"" GOOGLE
+                       "\",\"form_url\":\"" DEMO_FORM "\"") != NULL,
+          "%s", text);
+      ck_assert_msg(strstr(text, "\"post_conversion\":false,"
+                                 "\"conversion_id\":null}") != NULL,
+                    "%s", text);
+    }
+  }
+  ck_assert(found);
+  /* The same touchpoints as the json_t API reads them. */
+  expect(find("f1", "Web Form"), "channel", "Paid Search");
+  expect(find("T1", NULL), "medium", "Call");
+  expect(find("c1", "Web Chat"), "biz_uid", BIZ_A);
+  expect(find("T2", NULL), "medium", NULL);
+  expect(find("A1", NULL), "medium", "Meeting");
+  expect(find("M1", NULL), "campaign", "701xx");
+}
+
+START_TEST(no_record_gets_a_jansson_tree)
+{
+  expect_no_tree("256M", 0);
+}
+END_TEST
+
+START_TEST(no_record_gets_a_jansson_tree_when_spilled)
+{
+  expect_no_tree("64K", 150);
+}
+END_TEST
+
 START_TEST(counters_are_reported_as_metrics)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -1324,6 +1437,8 @@ static Suite *session_merge_suite(void)
   tcase_add_test(plugin, check_reports_channel_rule_problems_at_their_paths);
   tcase_add_test(plugin, channel_rules_classify_sessions_and_arrivals);
   tcase_add_test(plugin, counters_are_reported_as_metrics);
+  tcase_add_test(plugin, no_record_gets_a_jansson_tree);
+  tcase_add_test(plugin, no_record_gets_a_jansson_tree_when_spilled);
   suite_add_tcase(s, plugin);
   return s;
 }

@@ -334,9 +334,9 @@ START_TEST(outbox_emits_sorted_by_date_then_id)
   size_t i;
 
   nemitted = 0;
-  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_c"), 20), TF_OK);
-  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_b"), 10), TF_OK);
-  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_a"), 20), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_c"), 20, "tp_c"), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_b"), 10, "tp_b"), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_a"), 20, "tp_a"), TF_OK);
   ck_assert_int_eq(sm_outbox_drain(&o, collect, NULL), TF_OK);
   ck_assert_uint_eq(nemitted, 3);
   ck_assert_str_eq(tf_record_get_string(emitted[0], "touchpoint_id"), "tp_b");
@@ -354,11 +354,11 @@ START_TEST(outbox_stops_at_a_failing_emit_and_frees_the_rest)
 {
   sm_outbox o = {0};
 
-  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_a"), 1), TF_OK);
-  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_b"), 2), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_a"), 1, "tp_a"), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_b"), 2, "tp_b"), TF_OK);
   ck_assert_int_eq(sm_outbox_drain(&o, refuse, NULL), TF_ERR_NOMEM);
   ck_assert_uint_eq(o.count, 0);
-  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_c"), 3), TF_OK);
+  ck_assert_int_eq(sm_outbox_add(&o, touchpoint("tp_c"), 3, "tp_c"), TF_OK);
   sm_outbox_clear(&o);
 }
 END_TEST

@@ -4,9 +4,12 @@
  *
  * A key is either the whole record or the values at a list of field paths.
  * Its hash is FNV-1a (128 bits) over canonical JSON text: compact, object
- * keys sorted at every level.  The whole record hashes as that text of its
- * object; a list of paths hashes as the text of the JSON array of their
- * values, in the order listed.  So field order never matters, and values
+ * keys sorted at every level, byte for byte what jansson's json_dumps with
+ * JSON_COMPACT | JSON_SORT_KEYS writes (so saved hashes keep their
+ * meaning), streamed from the record's value index (touchflow/value.h)
+ * without building a jansson tree or the text.  The whole record hashes as that
+ * text of its object; a list of paths hashes as the text of the JSON array of
+ * their values, in the order listed.  So field order never matters, and values
  * keep their JSON type ("1" and 1 differ).
  *
  * Ownership: a dedupe_key borrows the `key` list from the plugin config
@@ -32,8 +35,10 @@ void dedupe_hash_bytes(dedupe_hash *h, const void *bytes, size_t len);
 /* 1 when path is usable as a key field: non-empty names joined by dots. */
 int dedupe_key_path_is_valid(const char *path);
 
-/* Hashes rec's key into *out.  Returns TF_OK; TF_ERR_NOTFOUND when a key
- * field is absent or null; TF_ERR_NOMEM. */
+/* Hashes rec's key into *out, reading rec through its value index (no
+ * jansson tree).  rec must hold JSON (tf_record_has_json).  Returns TF_OK;
+ * TF_ERR_NOTFOUND when a key field is absent or null; TF_ERR_NOMEM (also
+ * when the record's index cannot be built). */
 int dedupe_key_hash(const dedupe_key *key, const tf_record *rec,
                     dedupe_hash *out);
 

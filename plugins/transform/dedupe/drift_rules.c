@@ -10,6 +10,7 @@
 #include <touchflow/configcheck.h>
 #include <touchflow/error.h>
 #include <touchflow/time.h>
+#include <touchflow/value.h>
 #include "drift_rules.h"
 
 #define SF_SHORT_ID 15
@@ -156,11 +157,16 @@ static int is_chat_activity(const drift_rules *r, const char *medium)
 
 drift_rule drift_rules_match(const drift_rules *rules, const tf_record *rec)
 {
-  const char *type = tf_record_get_string(rec, "type");
-  const char *campaign = tf_record_get_string(rec, "campaign");
-  const char *medium = tf_record_get_string(rec, "medium");
+  const tf_value *root;
+  const char *type, *campaign, *medium;
 
-  if (!rules->enabled || !type)
+  if (!rules->enabled)
+    return DRIFT_RULE_NONE;
+  root = tf_record_root(rec);
+  type = tf_value_string(tf_value_get(root, "type"), NULL);
+  campaign = tf_value_string(tf_value_get(root, "campaign"), NULL);
+  medium = tf_value_string(tf_value_get(root, "medium"), NULL);
+  if (!type)
     return DRIFT_RULE_NONE;
   if (strcmp(type, "CRM Campaign") == 0 && campaign && rules->campaign_ids &&
       is_chat_campaign(rules, campaign))

@@ -10,7 +10,8 @@
  *     Type) is one of chat_activity_types.
  *
  * Ownership: the rules borrow the lists from the plugin config (which lives
- * until fini); records are borrowed for the call.
+ * until fini); records are borrowed for the call and read through their
+ * value index (touchflow/value.h), never parsed into a jansson tree.
  */
 #ifndef TF_DRIFT_RULES_H
 #define TF_DRIFT_RULES_H

@@ -13,7 +13,10 @@
  *
  * Kept records are passed on as they are (a new reference, never a copy);
  * dropped ones are counted, not dead-lettered; only records that cannot be
- * judged go to host->reject().
+ * judged go to host->reject().  Records are read through their value index
+ * (touchflow/value.h), never parsed into a jansson tree, so a kept record
+ * reaches the sink as the bytes it was read from.  The config and the
+ * snapshot are jansson.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
 #include <touchflow/time.h>
+#include <touchflow/value.h>
 #include "dedupe_cache.h"
 #include "dedupe_key.h"
 #include "drift_rules.h"
@@ -251,11 +255,11 @@ static int pass(transform_dedupe *t, tf_record *rec)
   return t->host->emit(t->ctx, tf_record_ref(rec));
 }
 
-/* A touchpoint has a touchpoint_id or a type (CONTRACT.md); person events
- * and other shapes have neither. */
+/* A touchpoint has a touchpoint_id or a type (CONTRACT.md), of any value,
+ * null included; person events and other shapes have neither. */
 static int is_touchpoint(const tf_record *rec)
 {
-  return tf_record_get(rec, "touchpoint_id") || tf_record_get(rec, "type");
+  return tf_record_value(rec, "touchpoint_id") || tf_record_value(rec, "type");
 }
 
 /* Reads the touchpoint's `date`; rejects the record (*rejected = 1) when it
@@ -263,7 +267,7 @@ static int is_touchpoint(const tf_record *rec)
 static int read_date(transform_dedupe *t, const tf_record *rec,
                      const char *needed_for, int64_t *ms, int *rejected)
 {
-  const char *text = tf_record_get_string(rec, "date");
+  const char *text = tf_value_string(tf_record_value(rec, "date"), NULL);
 
   *rejected = 0;
   if (text && tf_time_parse(text, ms) == TF_OK)
@@ -405,9 +409,13 @@ static int judge_record(transform_dedupe *t, tf_record *rec)
   int done = 0;
   int rc;
 
-  if (!tf_record_json(rec))
+  if (!tf_record_has_json(rec))
     return tf_rejectf(t->host, t->ctx, rec, "not_an_object",
                       "the record is raw text, not a JSON object");
+  /* holding JSON, a record reads as invalid only when its index cannot be
+   * built: out of memory */
+  if (tf_value_type(tf_record_root(rec)) != TF_TYPE_OBJECT)
+    return TF_ERR_NOMEM;
   if (!is_touchpoint(rec)) {
     t->host->metric(t->ctx, "passed_non_touchpoint", 1);
     return pass(t, rec);

@@ -918,6 +918,159 @@ START_TEST(key_hash_of_record_is_hash_of_canonical_text)
 }
 END_TEST
 
+/* The hash of the text jansson's canonical dump writes for json. */
+static dedupe_hash jansson_canonical_hash(const json_t *json)
+{
+  char *text =
+      json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+  dedupe_hash h = dedupe_hash_start();
+
+  ck_assert_ptr_nonnull(text);
+  dedupe_hash_bytes(&h, text, strlen(text));
+  free(text);
+  return h;
+}
+
+/* Records whose canonical text has every case the value index must write
+ * as jansson does: escapes, control characters, NUL, non-ASCII, '/',
+ * integers (-0), doubles of every form, nested and empty containers, keys
+ * needing escapes and keys that are prefixes of others (a key cannot hold
+ * NUL: both refuse it). */
+static const char *const canonical_cases[] = {
+    "{\"b\": [true, null], \"a\": 1}",
+    "{\"s\": \"caf\\u00e9 \\/ \\\" \\\\ \\b\\f\\n\\r\\t \\u0001\\u001f "
+    "\\u007f \\u2028 \\ud83d\\ude00 \\u0000 end\"}",
+    "{\"i\": -0, \"j\": 0, \"k\": -12, \"l\": 9223372036854775807,"
+    " \"m\": -9223372036854775808}",
+    "{\"d\": [0.1, 1.50, 1e5, 1E-7, -0.0, 0.0, 2.5e300, 1e-320, 123456789.125,"
+    " 1.7976931348623157e308, 3.0e+2, 1e22, 1e21, 100000000000000000.0]}",
+    "{\"o\": {\"z\": {}, \"a\": [], \"ab\": {\"b\": 1, \"a\": [{\"y\": 2,"
+    " \"x\": 3}]}, \"a\\u0001\": 0}}",
+    "{\"k\\\"ey\": 1, \"k\": 2, \"k\\u0001\": 3, \"\\u00e9\": 4, \"e\": 5,"
+    " \"\": 6}",
+    "{\"t\": \"1\", \"u\": 1, \"v\": 1.0, \"w\": null, \"x\": false}",
+};
+
+START_TEST(key_hash_matches_jansson_canonical_text)
+{
+  dedupe_key whole = {NULL};
+  size_t i;
+
+  for (i = 0; i < sizeof(canonical_cases) / sizeof(canonical_cases[0]); i++) {
+    const char *text = canonical_cases[i];
+    tf_record *rec = tf_record_parse(text, strlen(text), NULL, NULL, 0);
+    json_t *tree = json_loads(text, JSON_ALLOW_NUL, NULL);
+    dedupe_hash h, want;
+    char got_hex[33], want_hex[33];
+
+    ck_assert_msg(rec != NULL, "record %zu refused", i);
+    ck_assert_msg(tree != NULL, "record %zu refused by jansson", i);
+    ck_assert_int_eq(dedupe_key_hash(&whole, rec, &h), TF_OK);
+    want = jansson_canonical_hash(tree);
+    dedupe_hash_to_hex(h, got_hex);
+    dedupe_hash_to_hex(want, want_hex);
+    ck_assert_msg(strcmp(got_hex, want_hex) == 0, "record %zu: %s != %s", i,
+                  got_hex, want_hex);
+    ck_assert_uint_eq(tf_record_debug_state(rec) & TF_RECORD_HAS_TREE, 0);
+    tf_record_unref(rec);
+    /* a record made from a json_t hashes the same */
+    rec = tf_record_new(json_deep_copy(tree));
+    ck_assert_int_eq(dedupe_key_hash(&whole, rec, &h), TF_OK);
+    ck_assert(h.hi == want.hi && h.lo == want.lo);
+    json_decref(tree);
+    tf_record_unref(rec);
+  }
+}
+END_TEST
+
+START_TEST(key_fields_hash_matches_jansson_canonical_text)
+{
+  static const char text[] =
+      "{\"s\": \"a\\/b\\u00e9\", \"n\": {\"y\": [1.50, -0], \"x\": \"\\t\"},"
+      " \"l\": [\"p\", {\"q\": 0.1}], \"d\": 1e2}";
+  json_t *paths = json_pack("[ssss]", "s", "n", "l.1.q", "d");
+  json_t *tree = json_loads(text, 0, NULL);
+  json_t *values = json_pack(
+      "[OOOO]", json_object_get(tree, "s"), json_object_get(tree, "n"),
+      json_object_get(json_array_get(json_object_get(tree, "l"), 1), "q"),
+      json_object_get(tree, "d"));
+  tf_record *rec = tf_record_parse(text, strlen(text), NULL, NULL, 0);
+  dedupe_key key = {paths};
+  dedupe_hash h, want;
+
+  ck_assert_ptr_nonnull(values);
+  ck_assert_int_eq(dedupe_key_hash(&key, rec, &h), TF_OK);
+  want = jansson_canonical_hash(values);
+  ck_assert(h.hi == want.hi && h.lo == want.lo);
+  ck_assert_uint_eq(tf_record_debug_state(rec), TF_RECORD_HAS_INDEX);
+  json_decref(values);
+  json_decref(tree);
+  json_decref(paths);
+  tf_record_unref(rec);
+}
+END_TEST
+
+/* "1", 1 and 1.0 are three keys; 1.0 and 1.00 one. */
+START_TEST(key_types_differ_numbers_by_value)
+{
+  instance in;
+
+  start(&in, BY_ID "}");
+  add("{\"touchpoint_id\": \"1\"}");
+  add("{\"touchpoint_id\": 1}");
+  add("{\"touchpoint_id\": 1.0}");
+  add("{\"touchpoint_id\": 1.00}");
+  add("{\"touchpoint_id\": 10e-1}");
+  add("{\"touchpoint_id\": -0}");
+  add("{\"touchpoint_id\": 0}");
+  add("{\"touchpoint_id\": \"\\u0031\"}");
+  process(&in);
+  ck_assert_uint_eq(tf_batch_count(fake_emitted), 4);
+  ck_assert_int_eq(metric("dropped_duplicate"), 4);
+  stop(&in);
+}
+END_TEST
+
+/* A kept record is the input record itself: no copy, no jansson tree. */
+START_TEST(pass_through_is_same_record_without_tree)
+{
+  static const char *const texts[] = {
+      "{\"touchpoint_id\": \"t1\", \"type\": \"Web Visit\","
+      " \"date\": \"2026-03-01T10:00:00Z\", \"x\": {\"b\": 1, \"a\": [2]}}",
+      "{\"person\": \"p1\"}",                               /* non-touchpoint */
+      "{\"type\": \"Web Visit\", \"touchpoint_id\": null}", /* no key */
+      "{\"touchpoint_id\": \"t1\", \"type\": \"Web Visit\","
+      " \"date\": \"2026-03-01T10:00:00Z\", \"x\": {\"b\": 1, \"a\": [2]}}"};
+  const char *configs[] = {"{}", BY_ID "}", BY_ID ", \"window\": \"1h\"}",
+                           BY_ID ", \"chat_integration_enabled_at\": "
+                                 "\"2026-03-04\", \"chat_activity_types\": "
+                                 "[\"Chat\"]}"};
+  size_t c, i;
+
+  for (c = 0; c < sizeof(configs) / sizeof(configs[0]); c++) {
+    instance in;
+
+    start(&in, configs[c]);
+    for (i = 0; i < 4; i++)
+      add(texts[i]);
+    process_keeping_input(&in);
+    ck_assert_uint_eq(tf_batch_count(fake_emitted), 3);
+    for (i = 0; i < tf_batch_count(fake_emitted); i++) {
+      const tf_record *got = tf_batch_get(fake_emitted, i);
+      size_t len;
+
+      ck_assert_ptr_eq(got, tf_batch_get(fake_input, i));
+      ck_assert_str_eq(tf_record_bytes(got, &len), texts[i]);
+      ck_assert_uint_eq(tf_record_debug_state(got) & TF_RECORD_HAS_TREE, 0);
+    }
+    tf_batch_clear(fake_input);
+    stop(&in);
+    fake_host_teardown();
+    fake_host_setup();
+  }
+}
+END_TEST
+
 START_TEST(cache_reuses_slots_of_dropped_keys)
 {
   dedupe_cache *c = dedupe_cache_new(3);
@@ -1004,6 +1157,10 @@ static Suite *dedupe_suite(void)
   tcase_add_test(tc, restore_refuses_malformed_state);
   tcase_add_test(tc, key_hash_is_fnv1a_128);
   tcase_add_test(tc, key_hash_of_record_is_hash_of_canonical_text);
+  tcase_add_test(tc, key_hash_matches_jansson_canonical_text);
+  tcase_add_test(tc, key_fields_hash_matches_jansson_canonical_text);
+  tcase_add_test(tc, key_types_differ_numbers_by_value);
+  tcase_add_test(tc, pass_through_is_same_record_without_tree);
   tcase_add_test(tc, cache_reuses_slots_of_dropped_keys);
   suite_add_tcase(s, tc);
   return s;

@@ -538,6 +538,112 @@ START_TEST(many_batches)
 }
 END_TEST
 
+/* Maps one record with config_json and checks the output's text, byte for
+ * byte, and that neither the input nor the output got a jansson tree. */
+static void map_text(const char *config_json, const char *record,
+                     const char *expected)
+{
+  instance in;
+  const tf_record *got;
+  size_t len;
+
+  tf_batch_clear(input);
+  tf_batch_clear(output);
+  start(&in, config_json);
+  add(record);
+  process(&in);
+  ck_assert_int_eq(rejects, 0);
+  ck_assert_uint_eq(tf_batch_count(output), 1);
+  got = tf_batch_get(output, 0);
+  ck_assert_uint_eq(tf_record_debug_state(got) & TF_RECORD_HAS_TREE, 0);
+  ck_assert_uint_eq(
+      tf_record_debug_state(tf_batch_get(input, 0)) & TF_RECORD_HAS_TREE, 0);
+  ck_assert_ptr_nonnull(tf_record_bytes(got, &len));
+  ck_assert_str_eq(tf_record_bytes(got, &len), expected);
+  stop(&in);
+}
+
+/* The output is written as text with no tree, in the key order of the
+ * jansson version: the input's members in place (replaced or merged in
+ * place), removed sources and new targets at the end in `fields` order,
+ * values as they stand in the input, whitespace left out. */
+START_TEST(output_text_and_key_order)
+{
+  map_text("{\"fields\": {\"mail\": \"email\"}}",
+           "{\"email\": \"a@x.io\", \"id\": 7}",
+           "{\"email\":\"a@x.io\",\"id\":7,\"mail\":\"a@x.io\"}");
+  map_text("{\"fields\": {\"id\": \"ext.id\", \"z\": {\"const\": [1, 2.5]}}}",
+           "{\"id\": 7, \"ext\": {\"id\": \"E-1\"}, \"n\": 1}",
+           "{\"id\":\"E-1\",\"ext\":{\"id\":\"E-1\"},\"n\":1,\"z\":[1,2.5]}");
+  map_text("{\"fields\": {\"a\": \"b\", \"b\": \"a\"},"
+           " \"remove_sources\": true}",
+           "{\"a\": 1, \"c\": 0, \"b\": 2}", "{\"c\":0,\"a\":2,\"b\":1}");
+  map_text("{\"fields\": {\"p.q.r\": \"x\", \"k\": \"x\", \"p.s\": \"y\","
+           " \"p.q.t\": {\"const\": null}}}",
+           "{\"p\": {\"s\": 0, \"u\": {\"v\": [1, {\"w\": \"x y\"}]}},"
+           " \"x\": \"X\", \"y\": true}",
+           "{\"p\":{\"s\":true,\"u\":{\"v\":[1,{\"w\":\"x y\"}]},"
+           "\"q\":{\"r\":\"X\",\"t\":null}},\"x\":\"X\",\"y\":true,"
+           "\"k\":\"X\"}");
+  map_text("{\"fields\": {\"a.x\": \"gone\", \"b\": \"c\", \"a.y\": \"c\"},"
+           " \"drop_unmapped\": true}",
+           "{\"c\": {\"d\": [1.50, \"\\u00e9\"]}}",
+           "{\"b\":{\"d\":[1.50,\"\\u00e9\"]},\"a\":{\"y\":{\"d\":[1.50,"
+           "\"\\u00e9\"]}}}");
+  map_text("{\"fields\": {\"n\": \"m\"}, \"missing\": \"null\","
+           " \"drop_unmapped\": true}",
+           "{}", "{\"n\":null}");
+  map_text("{\"fields\": {\"k\\u00e9\": {\"const\": \"\\u00e9\\n\"}}}",
+           "{\"q\\\"\": 1}", "{\"q\\\"\":1,\"k\u00e9\":\"\u00e9\\n\"}");
+}
+END_TEST
+
+/* Every output of a batch is a record of its own written as text. */
+START_TEST(outputs_have_no_tree)
+{
+  instance in;
+  size_t i;
+
+  start(&in, "{\"fields\": {\"person.email\": \"email\","
+             " \"n\": {\"const\": 0}}, \"remove_sources\": true}");
+  add("{\"email\": \"a@x.io\", \"person\": {\"name\": \"Ann\"}}");
+  add("{\"email\": \"b@x.io\", \"person\": {}, \"n\": [1, 2]}");
+  add("{\"id\": 3}");
+  process(&in);
+  ck_assert_uint_eq(tf_batch_count(output), 3);
+  for (i = 0; i < 3; i++) {
+    ck_assert_uint_eq(
+        tf_record_debug_state(tf_batch_get(input, i)) & TF_RECORD_HAS_TREE, 0);
+    ck_assert_uint_eq(
+        tf_record_debug_state(tf_batch_get(output, i)) & TF_RECORD_HAS_TREE, 0);
+    ck_assert_ptr_nonnull(tf_record_bytes(tf_batch_get(output, i), NULL));
+  }
+  assert_output(0, "{\"person\": {\"name\": \"Ann\", \"email\": \"a@x.io\"},"
+                   " \"n\": 0}");
+  assert_output(1, "{\"person\": {\"email\": \"b@x.io\"}, \"n\": 0}");
+  assert_output(2, "{\"id\": 3, \"n\": 0}");
+  stop(&in);
+}
+END_TEST
+
+/* A record made from a json_t (as a CSV row is) maps the same. */
+START_TEST(record_made_from_json_t)
+{
+  instance in;
+  size_t len;
+
+  start(&in, "{\"fields\": {\"b\": \"a\"}}");
+  ck_assert_int_eq(tf_batch_push(input, tf_record_new(json_pack(
+                                            "{s:s,s:n}", "a", "x y", "c"))),
+                   TF_OK);
+  process(&in);
+  ck_assert_uint_eq(tf_batch_count(output), 1);
+  ck_assert_str_eq(tf_record_bytes(tf_batch_get(output, 0), &len),
+                   "{\"a\":\"x y\",\"c\":null,\"b\":\"x y\"}");
+  stop(&in);
+}
+END_TEST
+
 /* --- Config errors -------------------------------------------------------- */
 
 START_TEST(conflicting_targets_refused)
@@ -647,6 +753,9 @@ static Suite *map_suite(void)
   tcase_add_test(tc, origin_kept);
   tcase_add_test(tc, flush_twice_harmless);
   tcase_add_test(tc, many_batches);
+  tcase_add_test(tc, output_text_and_key_order);
+  tcase_add_test(tc, outputs_have_no_tree);
+  tcase_add_test(tc, record_made_from_json_t);
   tcase_add_test(tc, conflicting_targets_refused);
   tcase_add_test(tc, bad_entries_refused_each_named);
   tcase_add_test(tc, empty_fields_refused);

@@ -723,12 +723,6 @@ static int transform_map_process(void *state, tf_ctx *ctx,
   return TF_OK;
 }
 
-/* Every record is emitted as it is processed: nothing is held. */
-static int transform_map_flush(void *state, tf_ctx *ctx)
-{
-  return TF_OK;
-}
-
 static const tf_transform_plugin transform_map_descriptor = {
     TF_TRANSFORM_HEADER,
     .base.name = "map",
@@ -740,7 +734,6 @@ static const tf_transform_plugin transform_map_descriptor = {
     .base.init = transform_map_init,
     .base.fini = transform_map_fini,
     .process = transform_map_process,
-    .flush = transform_map_flush,
     .base.check = transform_map_check,
 };
 

@@ -201,6 +201,56 @@ START_TEST(sink_retry_no_duplicates)
 }
 END_TEST
 
+/* A sink with snapshot() commits at it: write half, snapshot, "crash"
+ * (fini without flush), restore into a fresh instance, write the rest,
+ * flush: with an output named, it holds every input record once
+ * (docs/checkpoints.md). */
+START_TEST(sink_snapshot_restore)
+{
+  tf_batch *batch, *first, *second;
+  char msgs[TF_CONF_MSG];
+  json_t *snap = NULL;
+  tf_harness *h;
+  size_t i, n;
+  int rc;
+
+  if (!tf_conf.sink->snapshot)
+    return; /* at least once: nothing held after write() */
+  batch = tf_conf_input_batch();
+  n = tf_batch_count(batch);
+  first = tf_batch_new();
+  second = tf_batch_new();
+  ck_assert_msg(first && second, "out of memory");
+  for (i = 0; i < n; i++)
+    tf_batch_push(i < n / 2 ? first : second,
+                  tf_record_ref(tf_batch_get(batch, i)));
+  h = tf_conf_start(NULL);
+  write_ok(h, first, "the first half");
+  rc = tf_conf.sink->snapshot(tf_harness_state(h), &snap);
+  ck_assert_msg(rc == TF_OK && snap,
+                "expected snapshot() to return TF_OK and a JSON value; it "
+                "returned %d (%s): %s",
+                rc, tf_strerror(rc),
+                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+  tf_harness_free(h); /* the crash: no flush */
+  h = tf_conf_start(NULL);
+  rc = tf_conf.sink->restore(tf_harness_state(h), snap);
+  ck_assert_msg(rc == TF_OK,
+                "expected restore() of a fresh instance to accept the "
+                "snapshot; it returned %d (%s): %s",
+                rc, tf_strerror(rc),
+                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+  write_ok(h, second, "the second half, after restore()");
+  flush_ok(h);
+  if (tf_conf.file.output)
+    expect_output(batch, "after a snapshot, a crash and a restore");
+  json_decref(snap);
+  tf_batch_free(first);
+  tf_batch_free(second);
+  tf_conf_done(h, batch, NULL);
+}
+END_TEST
+
 START_TEST(sink_idempotent_resend)
 {
   tf_batch *batch = tf_conf_input_batch();
@@ -226,4 +276,7 @@ const tf_conf_check tf_conf_sink_checks[] = {
      "RETRY, then the same batch again: every record once in the output"},
     {"sink_idempotent_resend", TF_KIND_SINK, &sink_idempotent_resend,
      "claimed idempotent: the same batch twice is kept once"},
+    {"sink_snapshot_restore", TF_KIND_SINK, &sink_snapshot_restore,
+     "with snapshot(): half written, snapshot, crash, restore, the rest: "
+     "the output holds every record once"},
     {NULL, 0, NULL, NULL}};

@@ -133,6 +133,109 @@ START_TEST(transform_flush_twice)
 }
 END_TEST
 
+/* The two halves of batch, sharing its records. */
+static void split(const tf_batch *batch, tf_batch **first, tf_batch **second)
+{
+  size_t i, n = tf_batch_count(batch);
+
+  *first = tf_batch_new();
+  *second = tf_batch_new();
+  ck_assert_msg(*first && *second, "out of memory");
+  for (i = 0; i < n; i++)
+    ck_assert_int_eq(tf_batch_push(i < n / 2 ? *first : *second,
+                                   tf_record_ref(tf_batch_get(batch, i))),
+                     TF_OK);
+}
+
+/* Appends the texts of what h emitted to texts. */
+static void add_emitted(json_t *texts, const tf_harness *h)
+{
+  size_t i;
+
+  for (i = 0; i < tf_harness_emitted_count(h); i++) {
+    char *text = tf_harness_record_text(tf_harness_emitted(h, i));
+
+    ck_assert_msg(text != NULL, "out of memory");
+    json_array_append_new(texts, json_string(text));
+    free(text);
+  }
+}
+
+static json_t *take_snapshot(tf_harness *h)
+{
+  char msgs[TF_CONF_MSG];
+  json_t *snap = NULL;
+  int rc = tf_conf.transform->snapshot(tf_harness_state(h), &snap);
+
+  ck_assert_msg(rc == TF_OK && snap != NULL,
+                "expected snapshot() to return TF_OK and a JSON value; it "
+                "returned %d (%s): %s",
+                rc, tf_strerror(rc),
+                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+  return snap;
+}
+
+/* A transform that keeps state between batches (it has flush() or
+ * advance()) must save it: snapshot mid-stream, restore into a fresh
+ * instance, go on, and the records emitted before the snapshot plus those
+ * of the restored instance are exactly those of one uninterrupted
+ * instance (docs/checkpoints.md). */
+START_TEST(transform_snapshot_restore)
+{
+  tf_batch *batch = tf_conf_input_batch(), *first, *second;
+  json_t *expected = json_array(), *got = json_array(), *snap;
+  char msgs[TF_CONF_MSG];
+  tf_harness *h;
+  int rc;
+
+  if (!tf_conf.transform->snapshot && !tf_conf.transform->flush &&
+      !tf_conf.transform->advance) {
+    tf_batch_free(batch); /* holds nothing: nothing to save */
+    json_decref(expected);
+    json_decref(got);
+    return;
+  }
+  ck_assert_msg(tf_conf.transform->snapshot && tf_conf.transform->restore,
+                "expected snapshot() and restore(): the transform has %s, so "
+                "it keeps state between batches, and run --state-dir refuses "
+                "a stage it cannot checkpoint",
+                tf_conf.transform->flush ? "flush()" : "advance()");
+  split(batch, &first, &second);
+  h = tf_conf_start(NULL);
+  process_ok(h, batch);
+  flush_ok(h, "first");
+  add_emitted(expected, h);
+  tf_harness_free(h);
+
+  h = tf_conf_start(NULL);
+  process_ok(h, first);
+  add_emitted(got, h);
+  snap = take_snapshot(h);
+  tf_harness_free(h); /* the crash */
+  h = tf_conf_start(NULL);
+  rc = tf_conf.transform->restore(tf_harness_state(h), snap);
+  ck_assert_msg(rc == TF_OK,
+                "expected restore() of a fresh instance to accept the "
+                "snapshot; it returned %d (%s): %s",
+                rc, tf_strerror(rc),
+                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+  process_ok(h, second);
+  flush_ok(h, "first");
+  add_emitted(got, h);
+  ck_assert_msg(json_equal(expected, got),
+                "expected the records emitted before a snapshot and after "
+                "restoring it into a fresh instance to be those of one "
+                "uninterrupted instance: %zu records then, %zu now",
+                json_array_size(expected), json_array_size(got));
+  json_decref(snap);
+  json_decref(expected);
+  json_decref(got);
+  tf_batch_free(first);
+  tf_batch_free(second);
+  tf_conf_done(h, batch, NULL);
+}
+END_TEST
+
 const tf_conf_check tf_conf_transform_checks[] = {
     {"transform_input_unchanged", TF_KIND_TRANSFORM, &transform_input_unchanged,
      "process() leaves every input record as it was"},
@@ -141,4 +244,8 @@ const tf_conf_check tf_conf_transform_checks[] = {
      "a raw (non-JSON) record is rejected once, never emitted, no crash"},
     {"transform_flush_twice", TF_KIND_TRANSFORM, &transform_flush_twice,
      "a second flush() succeeds and emits nothing"},
+    {"transform_snapshot_restore", TF_KIND_TRANSFORM,
+     &transform_snapshot_restore,
+     "one that keeps state (flush() or advance()) snapshots mid-stream and "
+     "a fresh instance restored from it emits what one instance would"},
     {NULL, 0, NULL, NULL}};

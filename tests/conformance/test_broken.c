@@ -123,6 +123,12 @@ START_TEST(leak_fails_cycles)
 }
 END_TEST
 
+START_TEST(forgetful_snapshot_fails_snapshot_restore)
+{
+  expect_failed("transform_forgetful", "transform_snapshot_restore");
+}
+END_TEST
+
 START_TEST(crash_on_bad_config_fails_edge_values)
 {
   expect_failed("transform_crashy", "config_edge_values");
@@ -166,6 +172,7 @@ int main(void)
   tcase_add_test(tc, lossy_resume_fails_resume);
   tcase_add_test(tc, watermark_ahead_of_records_fails_watermark);
   tcase_add_test(tc, leak_fails_cycles);
+  tcase_add_test(tc, forgetful_snapshot_fails_snapshot_restore);
   tcase_add_test(tc, crash_on_bad_config_fails_edge_values);
   tcase_add_test(tc, mutating_transform_fails_input_unchanged);
   tcase_add_test(tc, check_refusing_what_init_takes_fails_check_sample);

@@ -1,9 +1,10 @@
 /*
  * channel.h - marketing channel, source, medium and campaign of a hit.
  *
- * The channel is one of the nine values of CONTRACT.md.  The user's
- * channel_rules are tried first (first match wins), then the default table
- * (README.md "Channel classification" lists it row by row).
+ * The channel is one of the nine values of
+ * docs/contract.md#the-touchpoint-record.  The user's channel_rules are tried
+ * first (first match wins), then the default table (README.md "Channel
+ * classification" lists it row by row).
  */
 #ifndef SM_CHANNEL_H
 #define SM_CHANNEL_H

@@ -2,10 +2,10 @@
  * emails.h - which open sessions had a form fill with a given email.
  *
  * A chat that comes without a BizibleId is joined to the session of the
- * visitor who gave the same email on a form (DOMAIN.md "Drift chat"; the
- * exact rule is in README.md "Decisions").  Only open sessions are
- * indexed: a session leaves the index when it closes, so the index is
- * bounded by the open sessions.
+ * visitor who gave the same email on a form (docs/attribution-rules.md#chats;
+ * the exact rule is in README.md "Decisions").  Only open sessions are indexed:
+ * a session leaves the index when it closes, so the index is bounded by the
+ * open sessions.
  */
 #ifndef SM_EMAILS_H
 #define SM_EMAILS_H

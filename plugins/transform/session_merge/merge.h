@@ -114,6 +114,17 @@ size_t sm_merge_held(const sm_merge *m);
 /* Estimated bytes of the waiting records held in memory. */
 size_t sm_merge_spool_bytes(const sm_merge *m);
 
+/* Everything that changes later output, as JSON (README.md "State"):
+ * the spool's records (memory and runs) with their order keys, every
+ * visitor's waiting events and open session, the outbox, the watermark
+ * and the counters.  *out is a new reference.  TF_OK, TF_ERR_NOMEM or
+ * TF_ERR_IO (a run could not be read). */
+int sm_merge_snapshot(sm_merge *m, json_t **out);
+
+/* Puts a fresh engine (made with the same settings) in the state of snap
+ * (borrowed).  TF_OK, or a negative code with err saying why. */
+int sm_merge_restore(sm_merge *m, const json_t *snap, char *err, size_t errlen);
+
 /* The current watermark (INT64_MIN until the first sm_merge_advance). */
 int64_t sm_merge_watermark(const sm_merge *m);
 

@@ -1,7 +1,7 @@
 /*
- * resolve.c - the attribution rules of DOMAIN.md, applied to one step of
- * one visitor: a hit extends its session or starts a new one, a form fill
- * is a Web Form, a call merges into the session that contains it or
+ * resolve.c - the attribution rules of docs/attribution-rules.md, applied to
+ * one step of one visitor: a hit extends its session or starts a new one, a
+ * form fill is a Web Form, a call merges into the session that contains it or
  * becomes a CRM Activity, a chat joins the session it happened in, a
  * closed session without a conversion is a Web Visit, and CRM events are
  * CRM touchpoints.
@@ -54,7 +54,7 @@ static void start_tp(sm_tp *tp, const char *type, const sm_event *ev)
   tp->v_srid = ev->v_srid;
 }
 
-/* A touchpoint with no web data (DOMAIN.md "CRM touchpoints"). */
+/* A touchpoint with no web data (docs/attribution-rules.md#crm-touchpoints). */
 static void set_no_web(sm_tp *tp, const char *source, const char *medium)
 {
   tp->channel = SM_OTHER;

@@ -38,9 +38,9 @@ void sm_rules_free(sm_rules *rules);
 /* The first rule matching the hit, or NULL.  rules may be NULL. */
 const sm_rule *sm_rules_match(const sm_rules *rules, const sm_signals *s);
 
-/* What a matched rule says: channel (one of CONTRACT's), and source and
- * medium or NULL when the rule leaves them to the defaults.  Borrowed from
- * the rules. */
+/* What a matched rule says: channel (one of the channels of docs/contract.md),
+ * and source and medium or NULL when the rule leaves them to the defaults.
+ * Borrowed from the rules. */
 const char *sm_rule_channel(const sm_rule *rule);
 const char *sm_rule_source(const sm_rule *rule);
 const char *sm_rule_medium(const sm_rule *rule);

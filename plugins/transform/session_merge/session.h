@@ -1,5 +1,6 @@
 /*
- * session.h - one web session of one visitor (DOMAIN.md "Web session").
+ * session.h - one web session of one visitor
+ * (docs/attribution-rules.md#sessions).
  *
  * A session covers [first hit, last hit + session_timeout).  Its web
  * fields (channel, source, medium, campaign, landing page, referrer) come
@@ -8,8 +9,8 @@
  * the first hit's record (which the session holds), with the values they
  * were read from so that touchpoints copy them as they stand.  The session also
  * knows whether it had a conversion (then it yields no Web Visit), the merged
- * call that converted it (DOMAIN.md call rule 4) and the emails given on
- * its forms (to join chats that come without a BizibleId).
+ * call that converted it (docs/attribution-rules.md#call-rule-4) and the
+ * emails given on its forms (to join chats that come without a BizibleId).
  */
 #ifndef SM_SESSION_H
 #define SM_SESSION_H

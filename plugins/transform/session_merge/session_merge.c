@@ -1,6 +1,6 @@
 /*
  * session_merge.c - the `session_merge` transform: attribution events in,
- * touchpoints out (docs/events.md -> CONTRACT.md "The touchpoint record").
+ * touchpoints out (docs/events.md -> docs/contract.md#the-touchpoint-record).
  *
  * Owns the plugin glue only: the option table, reading the validated
  * config (and checking the rules inside channel_rules: the host only
@@ -241,6 +241,35 @@ static int session_merge_flush(void *state, tf_ctx *ctx)
   return engine_failed(sm, rc);
 }
 
+/* The checkpoint (docs/checkpoints.md; README.md "State"): everything the
+ * engine holds.  The host calls it between batches, with the outbox
+ * drained. */
+static int session_merge_snapshot(void *state, json_t **snapshot)
+{
+  session_merge *sm = state;
+
+  return engine_failed(sm, sm_merge_snapshot(sm->merge, snapshot));
+}
+
+/* Puts a fresh instance in the snapshot's state; the counters it restores
+ * were reported by the run that took it. */
+static int session_merge_restore(void *state, const json_t *snapshot)
+{
+  session_merge *sm = state;
+  char err[512];
+  int rc = sm_merge_restore(sm->merge, snapshot, err, sizeof(err));
+  int i;
+
+  if (rc != TF_OK) {
+    sm->host->log(sm->ctx, TF_LOG_ERROR, "cannot restore the snapshot: %s",
+                  err);
+    return rc;
+  }
+  for (i = 0; i < SM_COUNTER_COUNT; i++)
+    sm->reported[i] = sm_merge_count(sm->merge, (sm_counter)i);
+  return TF_OK;
+}
+
 static const tf_transform_plugin session_merge_plugin = {
     TF_TRANSFORM_HEADER,
     .base.name = "session_merge",
@@ -256,6 +285,8 @@ static const tf_transform_plugin session_merge_plugin = {
     .process = session_merge_process,
     .flush = session_merge_flush,
     .advance = session_merge_advance,
+    .snapshot = session_merge_snapshot,
+    .restore = session_merge_restore,
     .base.check = session_merge_check,
 };
 

@@ -49,8 +49,8 @@ int sm_signals_read(const char *url, const char *referrer, sm_signals *s);
 /* Frees what sm_signals_read allocated. */
 void sm_signals_clear(sm_signals *s);
 
-/* 1 when the hit is an *arrival* (DOMAIN.md "Web session"): it has utm_*
- * parameters or an external referrer; a known ad click id counts too. */
+/* 1 when the hit is an *arrival* (docs/attribution-rules.md#sessions): it has
+ * utm_* parameters or an external referrer; a known ad click id counts too. */
 int sm_signals_arrival(const sm_signals *s);
 
 #endif

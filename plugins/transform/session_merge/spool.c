@@ -61,6 +61,7 @@ struct sm_spool {
   uint64_t runs_written, spilled;
   char *scratch; /* read buffer for run records */
   size_t scratch_cap;
+  FILE *building; /* the run sm_spool_restore_run_* writes, or NULL */
   char error[512];
 };
 
@@ -105,6 +106,8 @@ void sm_spool_free(sm_spool *sp)
     tf_record_unref(sp->mem[i].rec);
   for (i = 0; i < sp->nruns; i++)
     run_close(&sp->runs[i]);
+  if (sp->building)
+    fclose(sp->building);
   free(sp->runs);
   free(sp->mem);
   free(sp->scratch);
@@ -243,40 +246,47 @@ static int scratch_reserve(sm_spool *sp, size_t n)
   return TF_OK;
 }
 
-/* Reads the next record of r into r->head (has_head 0 at the end). */
-static int run_read_head(sm_spool *sp, run *r)
+/* Reads the record at f's position into *out (a new reference); *got is
+ * 0 at the end of the file. */
+static int read_item(sm_spool *sp, FILE *f, item *out, int *got)
 {
   run_header h;
   size_t file_len;
   tf_origin origin;
   char err[256];
 
-  r->has_head = 0;
+  *got = 0;
   errno = 0;
-  if (fread(&h, sizeof(h), 1, r->f) != 1)
-    return ferror(r->f) ? io_error(sp, "cannot read a spill file") : TF_OK;
+  if (fread(&h, sizeof(h), 1, f) != 1)
+    return ferror(f) ? io_error(sp, "cannot read a spill file") : TF_OK;
   file_len = h.file_len == UINT32_MAX ? 0 : h.file_len;
   if (scratch_reserve(sp, file_len + 1 + h.json_len + 1) != TF_OK)
     return TF_ERR_NOMEM;
-  if (fread(sp->scratch, 1, file_len + h.json_len, r->f) !=
-      file_len + h.json_len)
+  if (fread(sp->scratch, 1, file_len + h.json_len, f) != file_len + h.json_len)
     return io_error(sp, "a spill file ends early");
   memmove(sp->scratch + file_len + 1, sp->scratch + file_len, h.json_len);
   sp->scratch[file_len] = '\0';
   origin.file = h.file_len == UINT32_MAX ? NULL : sp->scratch;
   origin.line = (long)h.line;
-  r->head.rec = tf_record_parse(sp->scratch + file_len + 1, h.json_len, &origin,
-                                err, sizeof(err));
-  if (!r->head.rec) {
+  out->rec = tf_record_parse(sp->scratch + file_len + 1, h.json_len, &origin,
+                             err, sizeof(err));
+  if (!out->rec) {
     snprintf(sp->error, sizeof(sp->error),
              "%s: a spilled record does not read back: %s", sp->dir, err);
     return TF_ERR_IO;
   }
-  r->head.ts = h.ts;
-  r->head.seq = h.seq;
-  r->head.bytes = 0;
-  r->has_head = 1;
+  out->ts = h.ts;
+  out->seq = h.seq;
+  out->bytes = 0;
+  *got = 1;
   return TF_OK;
+}
+
+/* Reads the next record of r into r->head (has_head 0 at the end). */
+static int run_read_head(sm_spool *sp, run *r)
+{
+  r->has_head = 0;
+  return read_item(sp, r->f, &r->head, &r->has_head);
 }
 
 /* Adds a run whose records were written to f, positioned at its first. */
@@ -502,4 +512,138 @@ uint64_t sm_spool_records_spilled(const sm_spool *sp)
 const char *sm_spool_error(const sm_spool *sp)
 {
   return sp->error;
+}
+
+/* --- snapshot and restore ----------------------------------------------- */
+
+uint64_t sm_spool_next_seq(const sm_spool *sp)
+{
+  return sp->seq;
+}
+
+size_t sm_spool_run_count(const sm_spool *sp)
+{
+  return sp->nruns;
+}
+
+/* Visits the records left in run r after its head, leaving the file where
+ * it was. */
+static int each_in_run(sm_spool *sp, run *r, size_t index,
+                       sm_spool_visit_fn visit, void *ud)
+{
+  long pos;
+  item it;
+  int got = 1, rc = TF_OK, back;
+
+  errno = 0;
+  pos = ftell(r->f);
+  if (pos < 0)
+    return io_error(sp, "cannot read a spill file");
+  while (rc == TF_OK) {
+    rc = read_item(sp, r->f, &it, &got);
+    if (rc != TF_OK || !got)
+      break;
+    rc = visit(ud, (long)index, it.ts, it.seq, 0, it.rec);
+    tf_record_unref(it.rec);
+  }
+  errno = 0;
+  clearerr(r->f);
+  back = fseek(r->f, pos, SEEK_SET);
+  if (back != 0 && rc == TF_OK)
+    rc = io_error(sp, "cannot read a spill file");
+  return rc;
+}
+
+int sm_spool_each(sm_spool *sp, sm_spool_visit_fn visit, void *ud)
+{
+  size_t i;
+  int rc = TF_OK;
+
+  for (i = sp->head; i < sp->count && rc == TF_OK; i++)
+    rc = visit(ud, -1, sp->mem[i].ts, sp->mem[i].seq, sp->mem[i].bytes,
+               sp->mem[i].rec);
+  for (i = 0; i < sp->nruns && rc == TF_OK; i++) {
+    run *r = &sp->runs[i];
+
+    if (!r->has_head)
+      continue;
+    rc = visit(ud, (long)i, r->head.ts, r->head.seq, 0, r->head.rec);
+    if (rc == TF_OK)
+      rc = each_in_run(sp, r, i, visit, ud);
+  }
+  return rc;
+}
+
+void sm_spool_restore_counters(sm_spool *sp, uint64_t next_seq,
+                               uint64_t runs_written, uint64_t spilled)
+{
+  sp->seq = next_seq;
+  sp->runs_written = runs_written;
+  sp->spilled = spilled;
+}
+
+int sm_spool_restore_memory(sm_spool *sp, int64_t ts, uint64_t seq,
+                            size_t bytes, tf_record *rec)
+{
+  item *it;
+
+  if (sp->count == sp->cap) {
+    size_t cap = sp->cap ? sp->cap * 2 : 256;
+    item *grown = realloc(sp->mem, cap * sizeof(*grown));
+
+    if (!grown)
+      return TF_ERR_NOMEM;
+    sp->mem = grown;
+    sp->cap = cap;
+  }
+  it = &sp->mem[sp->count];
+  it->ts = ts;
+  it->seq = seq;
+  it->rec = tf_record_ref(rec);
+  it->bytes = bytes ? bytes : record_cost(rec);
+  if (sp->count > sp->head && item_before(it, &sp->mem[sp->count - 1]))
+    sp->sorted = 0;
+  sp->count++;
+  sp->held++;
+  sp->bytes += it->bytes;
+  return TF_OK;
+}
+
+int sm_spool_restore_run_begin(sm_spool *sp)
+{
+  if (sp->building)
+    return TF_ERR_INVAL;
+  sp->building = run_file_create(sp);
+  if (!sp->building)
+    return sp->error[0] ? TF_ERR_IO : TF_ERR_NOMEM;
+  return TF_OK;
+}
+
+int sm_spool_restore_run_add(sm_spool *sp, int64_t ts, uint64_t seq,
+                             tf_record *rec)
+{
+  item it;
+
+  if (!sp->building)
+    return TF_ERR_INVAL;
+  it.ts = ts;
+  it.seq = seq;
+  it.rec = rec;
+  it.bytes = 0;
+  sp->held++;
+  return run_write(sp, sp->building, &it);
+}
+
+int sm_spool_restore_run_end(sm_spool *sp)
+{
+  FILE *f = sp->building;
+  uint64_t written = sp->runs_written;
+  int rc;
+
+  if (!f)
+    return TF_ERR_INVAL;
+  sp->building = NULL;
+  rc = run_open(sp, f);
+  sp->runs_written = written;
+  return rc;
 }

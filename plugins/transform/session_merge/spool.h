@@ -67,4 +67,43 @@ uint64_t sm_spool_records_spilled(const sm_spool *sp);
  * left on device"; "" when none. */
 const char *sm_spool_error(const sm_spool *sp);
 
+/* --- snapshot and restore (the records of unlinked runs die with the
+ * process, so a checkpoint must hold them) --- */
+
+/* The arrival number the next record added gets. */
+uint64_t sm_spool_next_seq(const sm_spool *sp);
+
+/* Runs currently open. */
+size_t sm_spool_run_count(const sm_spool *sp);
+
+/* Called for each record held: where is -1 for memory, else the run's
+ * index; bytes its estimated cost in memory (0 in a run); rec is borrowed
+ * for the call.  TF_OK or a negative code, which
+ * stops the visit and is returned by it. */
+typedef int (*sm_spool_visit_fn)(void *ud, long where, int64_t ts, uint64_t seq,
+                                 size_t bytes, const tf_record *rec);
+
+/* Visits every record held without taking it: the memory's (in no
+ * particular order), then each run's in its order.  TF_OK, TF_ERR_NOMEM,
+ * TF_ERR_IO or what visit returned. */
+int sm_spool_each(sm_spool *sp, sm_spool_visit_fn visit, void *ud);
+
+/* Into a fresh spool: puts back the lifetime counters and the next
+ * arrival number, */
+void sm_spool_restore_counters(sm_spool *sp, uint64_t next_seq,
+                               uint64_t runs_written, uint64_t spilled);
+
+/* a record held in memory with its time, arrival number and the cost it
+ * was counted at (0: estimate it again), so that later spills fall where
+ * they would have (a reference is taken; nothing spills), */
+int sm_spool_restore_memory(sm_spool *sp, int64_t ts, uint64_t seq,
+                            size_t bytes, tf_record *rec);
+
+/* and a run: begin, add its records in their order (rec borrowed), end.
+ * TF_OK, TF_ERR_NOMEM, TF_ERR_IO or TF_ERR_INVAL (out of sequence). */
+int sm_spool_restore_run_begin(sm_spool *sp);
+int sm_spool_restore_run_add(sm_spool *sp, int64_t ts, uint64_t seq,
+                             tf_record *rec);
+int sm_spool_restore_run_end(sm_spool *sp);
+
 #endif

@@ -1,6 +1,7 @@
 /*
- * touchpoint.h - builds touchpoint records (CONTRACT.md "The touchpoint
- * record", plus the fields post_conversion and conversion_id).
+ * touchpoint.h - builds touchpoint records
+ * (docs/contract.md#the-touchpoint-record, plus the fields post_conversion and
+ * conversion_id).
  *
  * Every touchpoint has the same keys, in the same order, whatever its type
  * (absent values are null), so that CSV sinks get one column set.  The

@@ -1,8 +1,8 @@
 /*
  * test_session_merge.c - the session_merge transform through the fake
- * host: every rule of DOMAIN.md it implements (web sessions, conversions,
- * call tracking, Drift chat, CRM touchpoints), the watermark and late
- * records, stable ids, the output order, bad records, metrics and config.
+ * host: every rule of docs/attribution-rules.md it implements (web sessions,
+ * conversions, call tracking, Drift chat, CRM touchpoints), the watermark and
+ * late records, stable ids, the output order, bad records, metrics and config.
  * Each rule test quotes the rule it checks.
  */
 #include <check.h>
@@ -146,8 +146,9 @@ static void expect_same(const json_t *a, const json_t *b, const char *field)
 
 /* --- Web sessions ------------------------------------------------------- */
 
-/* DOMAIN.md: "Web session: the hits of one BizibleId with no gap of 30
- * minutes or more (session_timeout, default 30m)." */
+/* docs/attribution-rules.md#the-30-minute-rule: "Web session: the hits of one
+ * BizibleId with no gap of 30 minutes or more (session_timeout, default 30m)."
+ */
 START_TEST(session_rule_gap_of_30_minutes_ends_session)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -161,9 +162,9 @@ START_TEST(session_rule_gap_of_30_minutes_ends_session)
 }
 END_TEST
 
-/* DOMAIN.md: "A session covers the half-open interval [first hit, last hit
- * + 30 min): a hit or a call exactly 30:00 after the last hit is outside
- * it." */
+/* docs/attribution-rules.md#the-30-minute-rule: "A session covers the
+ * half-open interval [first hit, last hit + 30 min): a hit or a call exactly
+ * 30:00 after the last hit is outside it." */
 START_TEST(session_rule_hit_exactly_30_00_after_last_hit_is_outside)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -174,7 +175,8 @@ START_TEST(session_rule_hit_exactly_30_00_after_last_hit_is_outside)
 }
 END_TEST
 
-/* DOMAIN.md: "session_timeout, default 30m": the option changes it. */
+/* docs/attribution-rules.md#the-30-minute-rule: "session_timeout, default 30m":
+ * the option changes it. */
 START_TEST(session_rule_timeout_comes_from_session_timeout)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -184,8 +186,8 @@ START_TEST(session_rule_timeout_comes_from_session_timeout)
 }
 END_TEST
 
-/* DOMAIN.md: "An arrival whose channel or source differs from the running
- * session's starts a new session." */
+/* docs/attribution-rules.md#arrivals: "An arrival whose channel or source
+ * differs from the running session's starts a new session." */
 START_TEST(session_rule_arrival_with_other_channel_starts_new_session)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -197,8 +199,9 @@ START_TEST(session_rule_arrival_with_other_channel_starts_new_session)
 }
 END_TEST
 
-/* DOMAIN.md: "An arrival whose channel or source differs from the running
- * session's starts a new session": same channel, other source. */
+/* docs/attribution-rules.md#arrivals: "An arrival whose channel or source
+ * differs from the running session's starts a new session": same channel, other
+ * source. */
 START_TEST(session_rule_arrival_with_other_source_starts_new_session)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, "https://partner-one.com/x"));
@@ -210,8 +213,9 @@ START_TEST(session_rule_arrival_with_other_source_starts_new_session)
 }
 END_TEST
 
-/* DOMAIN.md: the arrival rule starts a session only when channel or source
- * differs: the same search engine again continues the session. */
+/* docs/attribution-rules.md#arrivals: the arrival rule starts a session only
+ * when channel or source differs: the same search engine again continues the
+ * session. */
 START_TEST(session_rule_arrival_with_same_channel_and_source_continues)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -221,8 +225,8 @@ START_TEST(session_rule_arrival_with_same_channel_and_source_continues)
 }
 END_TEST
 
-/* DOMAIN.md: "a direct hit (no referrer, or an internal one, and no UTM)
- * never does [start a new session]." */
+/* docs/attribution-rules.md#arrivals: "a direct hit (no referrer, or an
+ * internal one, and no UTM) never does [start a new session]." */
 START_TEST(session_rule_direct_hit_does_not_break_session)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
@@ -234,8 +238,8 @@ START_TEST(session_rule_direct_hit_does_not_break_session)
 }
 END_TEST
 
-/* DOMAIN.md: a direct session is a session like any other: an arrival
- * from another channel ends it. */
+/* docs/attribution-rules.md#arrivals: a direct session is a session like any
+ * other: an arrival from another channel ends it. */
 START_TEST(session_rule_arrival_ends_direct_session)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PRICING, NULL));
@@ -247,8 +251,8 @@ START_TEST(session_rule_arrival_ends_direct_session)
 }
 END_TEST
 
-/* DOMAIN.md: "A session's landing page, referrer, channel, source, medium
- * and campaign come from its first hit." */
+/* docs/attribution-rules.md#what-a-session-carries: "A session's landing page,
+ * referrer, channel, source, medium and campaign come from its first hit." */
 START_TEST(session_rule_web_fields_come_from_first_hit)
 {
   const json_t *tp;
@@ -285,8 +289,9 @@ START_TEST(campaign_that_does_not_decode_to_utf8_is_kept_as_written)
 }
 END_TEST
 
-/* DOMAIN.md: "A session with no conversion yields one Web Visit touchpoint
- * dated at its first hit (when emit_web_visits is on)." */
+/* docs/attribution-rules.md#conversions: "A session with no conversion yields
+ * one Web Visit touchpoint dated at its first hit (when emit_web_visits is
+ * on)." */
 START_TEST(session_rule_session_without_conversion_is_one_web_visit)
 {
   const json_t *tp;
@@ -303,7 +308,8 @@ START_TEST(session_rule_session_without_conversion_is_one_web_visit)
 }
 END_TEST
 
-/* DOMAIN.md: "a session with a conversion yields no Web Visit." */
+/* docs/attribution-rules.md#conversions: "a session with a conversion yields no
+ * Web Visit." */
 START_TEST(session_rule_session_with_conversion_has_no_web_visit)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -314,7 +320,7 @@ START_TEST(session_rule_session_with_conversion_has_no_web_visit)
 }
 END_TEST
 
-/* DOMAIN.md: "(when emit_web_visits is on)". */
+/* docs/attribution-rules.md#touchpoints: "(when emit_web_visits is on)". */
 START_TEST(emit_web_visits_false_emits_no_web_visit)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -339,9 +345,9 @@ END_TEST
 
 /* --- Form fills --------------------------------------------------------- */
 
-/* DOMAIN.md: "Conversions are form fills, ... Each conversion is its own
- * touchpoint, dated when it happened, carrying its session's web
- * fields." */
+/* docs/attribution-rules.md#conversions: "Conversions are form fills, ... Each
+ * conversion is its own touchpoint, dated when it happened, carrying its
+ * session's web fields." */
 START_TEST(conversion_form_fill_is_web_form_with_session_fields)
 {
   const json_t *tp;
@@ -365,10 +371,10 @@ END_TEST
 
 /* --- Call tracking ------------------------------------------------------ */
 
-/* DOMAIN.md call rule 2: "Task with a BizibleId and a web session of that
- * BizibleId that contains the call time (first hit <= call time < last hit
- * + 30 min): one merged touchpoint, dated at the call time, origin
- * calltracking.  Its type and its medium both come from Task.Type ...
+/* docs/attribution-rules.md#call-rule-2: "Task with a BizibleId and a web
+ * session of that BizibleId that contains the call time (first hit <= call
+ * time < last hit + 30 min): one merged touchpoint, dated at the call time,
+ * origin calltracking.  Its type and its medium both come from Task.Type ...
  * Every other field (channel, source, campaign, landing page, referrer,
  * ad) comes from the web session." */
 START_TEST(call_rule_2_call_in_session_merges_with_session_fields)
@@ -394,7 +400,8 @@ START_TEST(call_rule_2_call_in_session_merges_with_session_fields)
 }
 END_TEST
 
-/* DOMAIN.md call rule 2: "if Task.Type is empty the type is Web Visit." */
+/* docs/attribution-rules.md#call-rule-2: "if Task.Type is empty the type is Web
+ * Visit." */
 START_TEST(call_rule_2_empty_call_type_gives_web_visit_type)
 {
   const json_t *tp;
@@ -410,8 +417,8 @@ START_TEST(call_rule_2_empty_call_type_gives_web_visit_type)
 }
 END_TEST
 
-/* DOMAIN.md: "A phone call is treated as a form submission: it is a
- * conversion": the merged session yields no Web Visit. */
+/* docs/attribution-rules.md#conversions: "A phone call is treated as a form
+ * submission: it is a conversion": the merged session yields no Web Visit. */
 START_TEST(call_rule_2_merged_call_is_the_sessions_conversion)
 {
   add(ev_hit("h1", BIZ_A, "12:17:00", PAGE, GOOGLE));
@@ -422,8 +429,9 @@ START_TEST(call_rule_2_merged_call_is_the_sessions_conversion)
 }
 END_TEST
 
-/* DOMAIN.md call rule 2: the session must contain the call time, which
- * includes a call after the last hit but within 30 minutes of it. */
+/* docs/attribution-rules.md#call-rule-2: the session must contain the call
+ * time, which includes a call after the last hit but within 30 minutes of it.
+ */
 START_TEST(call_rule_2_call_after_last_hit_within_timeout_merges)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -434,9 +442,9 @@ START_TEST(call_rule_2_call_after_last_hit_within_timeout_merges)
 }
 END_TEST
 
-/* DOMAIN.md call rule 3: "Task with a BizibleId but no such session
- * (example: ad click at 12:17, only hit of the session; call at 13:05 ->
- * session ended 12:47): no merge.  A separate touchpoint of type CRM
+/* docs/attribution-rules.md#call-rule-3: "Task with a BizibleId but no such
+ * session (example: ad click at 12:17, only hit of the session; call at 13:05
+ * -> session ended 12:47): no merge.  A separate touchpoint of type CRM
  * Activity ... records the call with no web session data (... medium =
  * Task.Type)." */
 START_TEST(call_rule_3_call_after_session_end_is_crm_activity)
@@ -463,8 +471,9 @@ START_TEST(call_rule_3_call_after_session_end_is_crm_activity)
 }
 END_TEST
 
-/* DOMAIN.md: "a hit or a call exactly 30:00 after the last hit is outside
- * it": such a call is not merged (call rule 3). */
+/* docs/attribution-rules.md#the-30-minute-rule: "a hit or a call exactly 30:00
+ * after the last hit is outside it": such a call is not merged (call rule 3).
+ */
 START_TEST(call_rule_3_call_exactly_30_00_after_last_hit_is_not_merged)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -475,7 +484,8 @@ START_TEST(call_rule_3_call_exactly_30_00_after_last_hit_is_not_merged)
 }
 END_TEST
 
-/* DOMAIN.md call rule 3: no session of that BizibleId at all. */
+/* docs/attribution-rules.md#call-rule-3: no session of that BizibleId at all.
+ */
 START_TEST(call_rule_3_call_of_unknown_visitor_is_crm_activity)
 {
   add(ev_hit("h1", BIZ_B, "12:00:00", PAGE, GOOGLE));
@@ -485,8 +495,9 @@ START_TEST(call_rule_3_call_of_unknown_visitor_is_crm_activity)
 }
 END_TEST
 
-/* DOMAIN.md call rule 2 with a call that arrives before the hits of its
- * session: inputs come in any order (the call source is read first). */
+/* docs/attribution-rules.md#call-rule-2 with a call that arrives before the
+ * hits of its session: inputs come in any order (the call source is read
+ * first). */
 START_TEST(call_rule_2_call_arriving_before_its_hits_still_merges)
 {
   start("{}");
@@ -500,8 +511,8 @@ START_TEST(call_rule_2_call_arriving_before_its_hits_still_merges)
 }
 END_TEST
 
-/* DOMAIN.md call rule 2, when an arrival split the visit: the call belongs
- * to the session running at the call time. */
+/* docs/attribution-rules.md#call-rule-2, when an arrival split the visit: the
+ * call belongs to the session running at the call time. */
 START_TEST(call_rule_2_call_joins_session_running_at_call_time)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
@@ -513,8 +524,8 @@ START_TEST(call_rule_2_call_joins_session_running_at_call_time)
 }
 END_TEST
 
-/* DOMAIN.md call rule 4: "With the merge, the next form fill of that
- * visitor is a later touchpoint of the same journey (the call was the
+/* docs/attribution-rules.md#call-rule-4: "With the merge, the next form fill of
+ * that visitor is a later touchpoint of the same journey (the call was the
  * conversion), not a second conversion." */
 START_TEST(call_rule_4_later_form_fill_is_post_conversion)
 {
@@ -535,7 +546,8 @@ START_TEST(call_rule_4_later_form_fill_is_post_conversion)
 }
 END_TEST
 
-/* DOMAIN.md call rule 4 applies to form fills after the call only. */
+/* docs/attribution-rules.md#call-rule-4 applies to form fills after the call
+ * only. */
 START_TEST(call_rule_4_form_fill_before_call_is_not_post_conversion)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", ADS_URL, GOOGLE));
@@ -548,8 +560,8 @@ START_TEST(call_rule_4_form_fill_before_call_is_not_post_conversion)
 }
 END_TEST
 
-/* DOMAIN.md call rule 4 needs the merge: after an unmerged call (rule 3)
- * a form fill is a conversion of its own. */
+/* docs/attribution-rules.md#call-rule-4 needs the merge: after an unmerged call
+ * (rule 3) a form fill is a conversion of its own. */
 START_TEST(call_rule_4_needs_the_merge)
 {
   add(ev_call("T1", BIZ_A, "11:00:00", "Call"));
@@ -562,9 +574,9 @@ START_TEST(call_rule_4_needs_the_merge)
 }
 END_TEST
 
-/* DOMAIN.md call rule 1: "Task without a BizibleId: no touchpoint.  The
- * record is rejected with a clear reason ... and goes to the dead-letter
- * output; the run continues." */
+/* docs/attribution-rules.md#call-rule-1: "Task without a BizibleId: no
+ * touchpoint.  The record is rejected with a clear reason ... and goes to the
+ * dead-letter output; the run continues." */
 START_TEST(call_rule_1_call_without_bizible_id_is_dead_lettered)
 {
   add(ev_call("T1", NULL, "12:00:00", "Call"));
@@ -578,10 +590,10 @@ END_TEST
 
 /* --- Drift chat --------------------------------------------------------- */
 
-/* DOMAIN.md Drift rule 1: "When a visitor gives an email address in a
- * Drift conversation, that moment makes a Web Chat touchpoint, attached to
- * the visitor's web session (so channel, source and campaign show what
- * brought people to chat)." */
+/* docs/attribution-rules.md#drift-chat-rule-1: "When a visitor gives an email
+ * address in a Drift conversation, that moment makes a Web Chat touchpoint,
+ * attached to the visitor's web session (so channel, source and campaign show
+ * what brought people to chat)." */
 START_TEST(chat_rule_1_chat_joins_session_containing_chat_moment)
 {
   const json_t *tp;
@@ -601,8 +613,8 @@ START_TEST(chat_rule_1_chat_joins_session_containing_chat_moment)
 }
 END_TEST
 
-/* DOMAIN.md: "Conversions are form fills, chats with an email, and calls":
- * a chat session yields no Web Visit. */
+/* docs/attribution-rules.md#conversions: "Conversions are form fills, chats
+ * with an email, and calls": a chat session yields no Web Visit. */
 START_TEST(chat_rule_1_chat_is_a_conversion)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
@@ -668,8 +680,8 @@ START_TEST(chat_without_bizible_id_or_matching_form_is_standalone)
 }
 END_TEST
 
-/* DOMAIN.md Drift rule 2: "Setting chat_enabled: false ... turns chat
- * touchpoints off entirely." */
+/* docs/attribution-rules.md#drift-chat-rule-2: "Setting chat_enabled: false ...
+ * turns chat touchpoints off entirely." */
 START_TEST(chat_rule_2_chat_enabled_false_makes_no_chat_touchpoint)
 {
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
@@ -682,7 +694,8 @@ START_TEST(chat_rule_2_chat_enabled_false_makes_no_chat_touchpoint)
 }
 END_TEST
 
-/* DOMAIN.md Drift rule 1: "A conversation with no email makes none." */
+/* docs/attribution-rules.md#drift-chat-rule-1: "A conversation with no email
+ * makes none." */
 START_TEST(chat_rule_1_chat_without_email_is_dead_lettered)
 {
   add(ev_chat("c1", BIZ_A, "12:12:00", NULL));
@@ -695,10 +708,10 @@ END_TEST
 
 /* --- CRM touchpoints and persons --------------------------------------- */
 
-/* DOMAIN.md: "CRM touchpoints carry no web data: channel Other, source CRM
- * Activity or CRM Campaign, no landing page, referrer or session.  A CRM
- * Task gives a CRM Activity dated at its CreatedDate, medium = its
- * Type." */
+/* docs/attribution-rules.md#crm-touchpoints: "CRM touchpoints carry no web
+ * data: channel Other, source CRM Activity or CRM Campaign, no landing page,
+ * referrer or session.  A CRM Task gives a CRM Activity dated at its
+ * CreatedDate, medium = its Type." */
 START_TEST(crm_rule_task_is_crm_activity_without_web_data)
 {
   const json_t *tp;
@@ -719,8 +732,8 @@ START_TEST(crm_rule_task_is_crm_activity_without_web_data)
 }
 END_TEST
 
-/* DOMAIN.md: "A CampaignMember gives a CRM Campaign ...; campaign = its
- * CampaignId." */
+/* docs/attribution-rules.md#crm-touchpoints: "A CampaignMember gives a CRM
+ * Campaign ...; campaign = its CampaignId." */
 START_TEST(crm_rule_campaign_member_is_crm_campaign)
 {
   const json_t *tp;
@@ -792,8 +805,9 @@ static void add_journey(int reversed)
     add(recs[reversed ? 4 - i : i]);
 }
 
-/* CONTRACT.md: "touchpoint_id: stable id: the same input gives the same
- * id on every run"; and the same touchpoints whatever the arrival order. */
+/* docs/contract.md#the-touchpoint-record: "touchpoint_id: stable id: the same
+ * input gives the same id on every run"; and the same touchpoints whatever the
+ * arrival order. */
 START_TEST(touchpoint_id_is_stable_across_runs_and_arrival_orders)
 {
   char *first, *second;
@@ -1336,6 +1350,209 @@ START_TEST(channel_rules_classify_sessions_and_arrivals)
 }
 END_TEST
 
+/* --- checkpoints: snapshot() and restore() -------------------------- */
+
+#define SCENARIO_STEPS 6
+
+/* Step i of a journey fed in batches, each followed by an input
+ * watermark (INT64_MIN: none): sessions of A and B open, A's form fill,
+ * a call of A merged into that session and a chat without a BizibleId
+ * joined by its email, a later form fill of A (post-conversion), more of
+ * B, CRM events and a person, C's session.  Returns the number of
+ * records put in recs. */
+static size_t scenario_step(size_t i, tf_record **recs, int64_t *wm)
+{
+  size_t n = 0;
+
+  *wm = INT64_MIN;
+  switch (i) {
+  case 0:
+    recs[n++] = ev_hit("h1", BIZ_A, "12:00:00", ADS_URL, GOOGLE);
+    recs[n++] = ev_hit("h2", BIZ_B, "12:01:00", PAGE, LINKEDIN);
+    *wm = ev_time("12:02:00");
+    break;
+  case 1:
+    recs[n++] = ev_form("f1", BIZ_A, "12:05:00", DEMO_FORM, "ann@example.com");
+    recs[n++] = ev_hit("h3", BIZ_B, "12:06:00", PRICING, NULL);
+    *wm = ev_time("12:06:30");
+    break;
+  case 2:
+    recs[n++] = ev_call("T1", BIZ_A, "12:07:00", "Call");
+    recs[n++] = ev_chat("c1", NULL, "12:08:00", "ann@example.com");
+    recs[n++] = ev_hit("h5", BIZ_A, "12:09:00", PRICING, NULL);
+    *wm = ev_time("12:08:30");
+    break;
+  case 3:
+    recs[n++] = ev_form("f2", BIZ_A, "12:20:00", DEMO_FORM, "ann@example.com");
+    recs[n++] = ev_call("T2", BIZ_B, "12:30:00", "");
+    recs[n++] = ev_crm_activity("a1", "12:31:00", "Email", "ann@example.com");
+    break;
+  case 4:
+    recs[n++] = ev_person("p1");
+    recs[n++] = ev_hit("h4", BIZ_C, "13:00:00", EMAIL_URL, NULL);
+    recs[n++] = ev_crm_campaign("m1", "12:45:00", "701A");
+    *wm = ev_time("12:40:00");
+    break;
+  case 5:
+    recs[n++] = ev_call("T3", BIZ_C, "13:10:00", "Call");
+    recs[n++] = ev_hit("h6", BIZ_B, "13:30:00", PAGE, GOOGLE);
+    break;
+  default: break;
+  }
+  return n;
+}
+
+/* Everything emitted so far, in order, each record's text on a line. */
+static char *emitted_text(void)
+{
+  size_t n = fake_output_count(), i, len = 0;
+  char *all = calloc(1, 1);
+
+  ck_assert_ptr_nonnull(all);
+  for (i = 0; i < n; i++) {
+    size_t tl = 0;
+    const char *t = tf_record_bytes(tf_batch_get(fake_output(), i), &tl);
+    char *dumped = NULL;
+
+    if (!t) { /* a person passed on as it came */
+      dumped = json_dumps(fake_output_json(i), JSON_COMPACT);
+      ck_assert_ptr_nonnull(dumped);
+      t = dumped;
+      tl = strlen(dumped);
+    }
+    all = realloc(all, len + tl + 2);
+    ck_assert_ptr_nonnull(all);
+    memcpy(all + len, t, tl);
+    len += tl;
+    all[len++] = '\n';
+    all[len] = '\0';
+    free(dumped);
+  }
+  return all;
+}
+
+/* Runs the scenario; when cut < SCENARIO_STEPS the instance is
+ * snapshotted after step cut - 1 (0: before any step), freed, and a fresh
+ * one restored from the snapshot (passed through text, as the host's
+ * checkpoint file does) runs the rest.  Returns what was emitted. */
+static char *run_scenario(const char *config, size_t cut)
+{
+  tf_record *recs[8];
+  fake_stage one;
+  size_t i, n;
+  int64_t wm;
+
+  fake_free();
+  fake_reset();
+  ck_assert_int_eq(fake_start(&one, config), TF_OK);
+  for (i = 0; i <= SCENARIO_STEPS; i++) {
+    if (i == cut) {
+      json_t *snap = NULL, *back;
+      char *text;
+
+      ck_assert_int_eq(one.plugin->snapshot(one.state, &snap), TF_OK);
+      text = json_dumps(snap, JSON_COMPACT);
+      ck_assert_ptr_nonnull(text);
+      json_decref(snap);
+      fake_stop(&one);
+      back = json_loads(text, 0, NULL);
+      free(text);
+      ck_assert_ptr_nonnull(back);
+      ck_assert_int_eq(fake_start(&one, config), TF_OK);
+      ck_assert_int_eq(one.plugin->restore(one.state, back), TF_OK);
+      json_decref(back);
+    }
+    if (i == SCENARIO_STEPS)
+      break;
+    n = scenario_step(i, recs, &wm);
+    ck_assert_int_eq(fake_process(&one, recs, n), TF_OK);
+    if (wm != INT64_MIN)
+      ck_assert_int_eq(fake_advance(&one, wm), TF_OK);
+  }
+  ck_assert_int_eq(fake_flush(&one), TF_OK);
+  fake_stop(&one);
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  return emitted_text();
+}
+
+#define SCENARIO_METRICS 7
+static const char *const scenario_metrics[SCENARIO_METRICS] = {
+    "sessions",
+    "web_visits",
+    "web_forms",
+    "calls_merged",
+    "post_conversion_forms",
+    "chats_joined_by_email",
+    "persons"};
+
+/* docs/checkpoints.md: "from then on it must emit exactly what the
+ * snapshotted instance would have": snapshotted at every step (before
+ * any, with sessions open, with the call waiting to merge into A's open
+ * session, after it), the run emits the uninterrupted run's records byte
+ * for byte and in order, with the same counters. */
+START_TEST(restored_instance_emits_what_the_snapshotted_one_would_have)
+{
+  static const char *const configs[] = {
+      "{}", "{\"allowed_lateness\": \"5m\"}",
+      "{\"memory_budget\": \"64K\", \"session_timeout\": \"10m\"}"};
+  size_t c, cut;
+
+  for (c = 0; c < sizeof(configs) / sizeof(configs[0]); c++) {
+    char *whole = run_scenario(configs[c], SCENARIO_STEPS + 1);
+    int64_t want[SCENARIO_METRICS];
+    size_t k;
+
+    for (k = 0; k < SCENARIO_METRICS; k++)
+      want[k] = fake_metric(scenario_metrics[k]);
+    if (c == 0) { /* the default config goes through every case */
+      ck_assert_int_eq(fake_metric("calls_merged"), 3);
+      ck_assert_int_eq(fake_metric("post_conversion_forms"), 1);
+      ck_assert_int_eq(fake_metric("chats_joined_by_email"), 1);
+    }
+    for (cut = 0; cut <= SCENARIO_STEPS; cut++) {
+      char *resumed = run_scenario(configs[c], cut);
+      size_t at = 0;
+
+      while (whole[at] && whole[at] == resumed[at])
+        at++;
+      ck_assert_msg(strcmp(whole, resumed) == 0,
+                    "config %s, snapshot after step %zu: other output from "
+                    "byte %zu: \"%.160s\" instead of \"%.160s\"",
+                    configs[c], cut, at, resumed + at, whole + at);
+      for (k = 0; k < SCENARIO_METRICS; k++)
+        ck_assert_msg(fake_metric(scenario_metrics[k]) == want[k],
+                      "config %s, snapshot after step %zu: %s differs",
+                      configs[c], cut, scenario_metrics[k]);
+      free(resumed);
+    }
+    free(whole);
+  }
+}
+END_TEST
+
+/* A snapshot of another session_timeout, or not a snapshot at all, is
+ * refused with a reason in the log. */
+START_TEST(restore_refuses_a_foreign_snapshot)
+{
+  fake_stage one;
+  json_t *snap = NULL;
+
+  ck_assert_int_eq(fake_start(&one, "{}"), TF_OK);
+  ck_assert_int_eq(one.plugin->snapshot(one.state, &snap), TF_OK);
+  fake_stop(&one);
+  ck_assert_int_eq(fake_start(&one, "{\"session_timeout\": \"10m\"}"), TF_OK);
+  ck_assert_int_lt(one.plugin->restore(one.state, snap), 0);
+  ck_assert_ptr_nonnull(strstr(fake_logs(), "session_timeout"));
+  fake_stop(&one);
+  json_decref(snap);
+  snap = json_pack("{s:i}", "version", 99);
+  ck_assert_int_eq(fake_start(&one, "{}"), TF_OK);
+  ck_assert_int_lt(one.plugin->restore(one.state, snap), 0);
+  fake_stop(&one);
+  json_decref(snap);
+}
+END_TEST
+
 static Suite *session_merge_suite(void)
 {
   Suite *s = suite_create("session_merge");
@@ -1423,6 +1640,9 @@ static Suite *session_merge_suite(void)
   tcase_add_test(stream, event_older_than_watermark_is_dead_lettered_late);
   tcase_add_test(stream, allowed_lateness_is_a_margin_behind_the_watermark);
   tcase_add_test(stream, flush_resolves_everything_once);
+  tcase_add_test(stream,
+                 restored_instance_emits_what_the_snapshotted_one_would_have);
+  tcase_add_test(stream, restore_refuses_a_foreign_snapshot);
   suite_add_tcase(s, stream);
 
   tcase_add_checked_fixture(plugin, setup, teardown);

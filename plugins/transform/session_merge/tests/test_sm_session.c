@@ -171,8 +171,8 @@ START_TEST(session_id_is_stable_and_names_the_visitor_start)
 }
 END_TEST
 
-/* DOMAIN.md: "A session's landing page, referrer, channel, source, medium
- * and campaign come from its first hit." */
+/* docs/attribution-rules.md#what-a-session-carries: "A session's landing page,
+ * referrer, channel, source, medium and campaign come from its first hit." */
 START_TEST(session_rule_web_fields_are_taken_from_the_first_hit)
 {
   tf_record *rec = ev_hit("h1", BIZ_A, "12:00:00", PAGE "?utm_medium=cpc",
@@ -193,8 +193,8 @@ START_TEST(session_rule_web_fields_are_taken_from_the_first_hit)
 }
 END_TEST
 
-/* DOMAIN.md: "An arrival whose channel or source differs from the running
- * session's starts a new session." */
+/* docs/attribution-rules.md#arrivals: "An arrival whose channel or source
+ * differs from the running session's starts a new session." */
 START_TEST(session_rule_arrival_breaks_on_channel_or_source)
 {
   tf_record *rec = ev_hit("h1", BIZ_A, "12:00:00", PAGE, NULL);
@@ -213,7 +213,8 @@ START_TEST(session_rule_arrival_breaks_on_channel_or_source)
 }
 END_TEST
 
-/* DOMAIN.md: "[first hit, last hit + 30 min)". */
+/* docs/attribution-rules.md#the-30-minute-rule: "[first hit, last hit + 30
+ * min)". */
 START_TEST(session_rule_end_is_last_hit_plus_timeout)
 {
   tf_record *rec = ev_hit("h1", BIZ_A, "12:00:00", PAGE, NULL);
@@ -274,7 +275,8 @@ static tf_record *new_touchpoint(tf_builder *b, const sm_tp *tp,
   return sm_touchpoint_new(b, tp, id, from);
 }
 
-/* CONTRACT.md: "date: ISO-8601 UTC, 2026-03-01T12:17:05Z". */
+/* docs/contract.md#the-touchpoint-record: "date: ISO-8601 UTC,
+ * 2026-03-01T12:17:05Z". */
 START_TEST(touchpoint_has_contract_fields_in_order)
 {
   static const char *const keys[] = {
@@ -307,8 +309,9 @@ START_TEST(touchpoint_has_contract_fields_in_order)
 }
 END_TEST
 
-/* CONTRACT.md: "touchpoint_id: stable id: the same input gives the same id
- * on every run": origin, source record, type and time make it. */
+/* docs/contract.md#the-touchpoint-record: "touchpoint_id: stable id: the same
+ * input gives the same id on every run": origin, source record, type and time
+ * make it. */
 START_TEST(touchpoint_id_hashes_origin_record_type_and_time)
 {
   sm_tp tp = sample_tp(), other = sample_tp();

@@ -500,6 +500,180 @@ START_TEST(broken_watermark_promise_is_dead_lettered_not_dropped)
 }
 END_TEST
 
+/* Everything emitted so far, in order, each record's text on a line:
+ * what a file sink would write. */
+static char *output_text(void)
+{
+  size_t n = fake_output_count(), i, len = 0, cap = 4096;
+  char *all = malloc(cap);
+
+  ck_assert_ptr_nonnull(all);
+  for (i = 0; i < n; i++) {
+    size_t tl = 0;
+    const char *t = tf_record_bytes(tf_batch_get(fake_output(), i), &tl);
+    char *dumped = NULL;
+
+    if (!t) {
+      dumped = json_dumps(fake_output_json(i), JSON_COMPACT);
+      ck_assert_ptr_nonnull(dumped);
+      t = dumped;
+      tl = strlen(dumped);
+    }
+    while (len + tl + 2 > cap) {
+      cap *= 2;
+      all = realloc(all, cap);
+      ck_assert_ptr_nonnull(all);
+    }
+    memcpy(all + len, t, tl);
+    len += tl;
+    all[len++] = '\n';
+    free(dumped);
+  }
+  all[len] = '\0';
+  return all;
+}
+
+/* The metrics compared between a run and its checkpointed twin. */
+static const char *const compared_metrics[] = {
+    "sessions",        "web_visits",
+    "web_forms",       "web_chats",
+    "calls_merged",    "calls_without_session",
+    "crm_activities",  "chats_joined_by_email",
+    "spilled_records", NULL};
+
+typedef struct snap_stats {
+  size_t snapshots;
+  size_t spooled_in_runs; /* records of spill runs seen in snapshots */
+  size_t open_sessions;   /* open sessions seen in snapshots */
+} snap_stats;
+
+/* Takes st's snapshot, passes it through text as the host's checkpoint
+ * file does, stops st and starts a fresh instance restored from it. */
+static void checkpoint_and_resume(fake_stage *st, const char *config,
+                                  snap_stats *stats)
+{
+  json_t *snap = NULL, *back, *runs, *run, *v;
+  char *text;
+  size_t i, k;
+
+  ck_assert_int_eq(st->plugin->snapshot(st->state, &snap), TF_OK);
+  ck_assert_ptr_nonnull(snap);
+  text = json_dumps(snap, JSON_COMPACT);
+  ck_assert_ptr_nonnull(text);
+  json_decref(snap);
+  back = json_loads(text, 0, NULL);
+  free(text);
+  ck_assert_ptr_nonnull(back);
+  runs = json_object_get(json_object_get(back, "spool"), "runs");
+  json_array_foreach (runs, k, run)
+    stats->spooled_in_runs += json_array_size(run);
+  json_array_foreach (json_object_get(back, "visitors"), i, v)
+    if (json_object_get(v, "session"))
+      stats->open_sessions++;
+  stats->snapshots++;
+  fake_stop(st);
+  ck_assert_int_eq(fake_start(st, config), TF_OK);
+  ck_assert_int_eq(st->plugin->restore(st->state, back), TF_OK);
+  json_decref(back);
+}
+
+/* run_plugin, but after every `every`-th batch (and its watermark) the
+ * instance is checkpointed, freed and replaced by a restored one. */
+static void run_checkpointed(const char *config, watermarks mode, size_t every,
+                             snap_stats *stats)
+{
+  tf_record *batch[BATCH];
+  fake_stage st;
+  size_t i, n = 0, batches = 0;
+  int64_t wm = INT64_MIN;
+
+  ck_assert_int_eq(fake_start(&st, config), TF_OK);
+  for (i = 0; i < nevents; i++) {
+    batch[n++] = tf_record_ref(events[i].rec);
+    if (n < BATCH && i + 1 < nevents)
+      continue;
+    ck_assert_int_eq(fake_process(&st, batch, n), TF_OK);
+    n = 0;
+    if (mode == TRUE_WATERMARK && true_watermark(i + 1) > wm && i + 1 < nevents)
+      wm = true_watermark(i + 1);
+    if (mode == TRUE_WATERMARK && wm != INT64_MIN)
+      ck_assert_int_eq(fake_advance(&st, wm), TF_OK);
+    if (++batches % every == 0)
+      checkpoint_and_resume(&st, config, stats);
+  }
+  ck_assert_int_eq(fake_flush(&st), TF_OK);
+  fake_stop(&st);
+}
+
+/* One uninterrupted run and checkpointed runs (after every batch, and
+ * every 7th) of the events in their current order emit the same records,
+ * byte for byte and in the same order, with the same counters. */
+static void expect_resumes_exactly(const char *config, watermarks mode,
+                                   snap_stats *stats)
+{
+  static const size_t everies[] = {1, 7};
+  int64_t metrics[16];
+  char *whole, *resumed;
+  size_t e, i;
+
+  fake_free();
+  fake_reset();
+  run_plugin(config, mode);
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  ck_assert_uint_gt(fake_output_count(), 3000);
+  whole = output_text();
+  for (i = 0; compared_metrics[i]; i++)
+    metrics[i] = fake_metric(compared_metrics[i]);
+  for (e = 0; e < sizeof(everies) / sizeof(everies[0]); e++) {
+    fake_free();
+    fake_reset();
+    run_checkpointed(config, mode, everies[e], stats);
+    ck_assert_uint_eq(fake_reject_count(), 0);
+    resumed = output_text();
+    ck_assert_msg(strcmp(whole, resumed) == 0,
+                  "checkpointed every %zu batches: other output (%zu bytes "
+                  "against %zu)",
+                  everies[e], strlen(resumed), strlen(whole));
+    free(resumed);
+    for (i = 0; compared_metrics[i]; i++)
+      ck_assert_msg(fake_metric(compared_metrics[i]) == metrics[i],
+                    "%s: %lld resumed, %lld whole", compared_metrics[i],
+                    (long long)fake_metric(compared_metrics[i]),
+                    (long long)metrics[i]);
+  }
+  free(whole);
+}
+
+/* Shuffled input that spills (64K budget) and waits for the end of input:
+ * the spilled runs, whose files die with the instance, come back from the
+ * snapshot. */
+START_TEST(checkpointed_run_with_spilled_events_emits_the_same)
+{
+  snap_stats stats = {0, 0, 0};
+
+  arrange(SPAN_MS * 4);
+  expect_resumes_exactly("{\"memory_budget\": \"64K\"}", NO_WATERMARK, &stats);
+  ck_assert_uint_gt(fake_metric("spilled_records"), 1000);
+  ck_assert_uint_gt(stats.spooled_in_runs, 1000);
+}
+END_TEST
+
+/* Input out of order by up to two hours, with the true watermark: open
+ * sessions and events waiting in memory cross every snapshot. */
+START_TEST(checkpointed_run_with_open_sessions_emits_the_same)
+{
+  snap_stats stats = {0, 0, 0};
+
+  arrange(JITTER_MS);
+  expect_resumes_exactly("{}", TRUE_WATERMARK, &stats);
+  ck_assert_uint_gt(stats.open_sessions, 100);
+  arrange(0);
+  expect_resumes_exactly("{\"memory_budget\": \"64K\", "
+                         "\"allowed_lateness\": \"10m\"}",
+                         TRUE_WATERMARK, &stats);
+}
+END_TEST
+
 static Suite *shuffle_suite(void)
 {
   Suite *s = suite_create("session_merge shuffle");
@@ -511,6 +685,8 @@ static Suite *shuffle_suite(void)
   tcase_add_test(tc, engine_holds_a_bounded_number_of_events);
   tcase_add_test(tc, finish_in_parts_gives_the_same_touchpoints);
   tcase_add_test(tc, broken_watermark_promise_is_dead_lettered_not_dropped);
+  tcase_add_test(tc, checkpointed_run_with_spilled_events_emits_the_same);
+  tcase_add_test(tc, checkpointed_run_with_open_sessions_emits_the_same);
   suite_add_tcase(s, tc);
   return s;
 }

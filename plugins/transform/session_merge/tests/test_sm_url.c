@@ -158,8 +158,9 @@ static sm_signals signals_of(const char *url, const char *referrer)
   return s;
 }
 
-/* DOMAIN.md: "An arrival is a hit with utm_* parameters or an external
- * referrer (a referrer host other than the page's host)." */
+/* docs/attribution-rules.md#arrivals: "An arrival is a hit with utm_*
+ * parameters or an external referrer (a referrer host other than the page's
+ * host)." */
 START_TEST(session_rule_arrival_is_utm_or_external_referrer)
 {
   sm_signals s = signals_of("https://www.acme.com/?utm_source=x", NULL);
@@ -176,8 +177,9 @@ START_TEST(session_rule_arrival_is_utm_or_external_referrer)
 }
 END_TEST
 
-/* DOMAIN.md: "a direct hit (no referrer, or an internal one, and no
- * UTM)" is not an arrival; www. and case do not make a host external. */
+/* docs/attribution-rules.md#arrivals: "a direct hit (no referrer, or an
+ * internal one, and no UTM)" is not an arrival; www. and case do not make a
+ * host external. */
 START_TEST(session_rule_direct_hit_is_not_an_arrival)
 {
   sm_signals s = signals_of("https://www.acme.com/a", "https://ACME.com/b");

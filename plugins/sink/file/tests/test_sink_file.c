@@ -1,9 +1,9 @@
 /*
- * test_sink_file.c - tests of the `file` sink plugin through a small fake
- * host: atomic appearance (nothing under the final name before flush,
- * nothing left after fini without flush), NDJSON bytes (copied without
- * parsing) and compact JSON, CSV header, quoting and nested values, gzip,
- * folders and write errors.
+ * test_sink_file.c - tests of the `file` sink plugin through a
+ * tf_check_host (<touchflow/check.h>): atomic appearance (nothing under the
+ * final name before flush, nothing left after fini without flush), NDJSON bytes
+ * (copied without parsing) and compact JSON, CSV header, quoting and nested
+ * values, gzip, folders and write errors.
  */
 #include <check.h>
 #include <dirent.h>
@@ -14,67 +14,33 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <touchflow/check.h>
 #include <touchflow/touchflow.h>
 
 const tf_plugin *sink_file_LTX_tf_plugin_entry(void);
 
-struct tf_ctx {
-  int unused;
-};
-
 static char tmpdir[64];
-static tf_ctx ctx;
 static tf_batch *input;
-static char last_reject[64];
-static char last_log[1024];
+/* The tests' host (<touchflow/check.h>): the instances run through its
+ * table and ctx; it collects rejects and log lines, and refuses emit()
+ * from a sink. */
+static tf_check_host *harness;
 
-static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
+/* The code of the last reject, "" before any. */
+static const char *last_reject(void)
 {
-  va_list ap;
+  size_t n = tf_check_reject_count(harness);
 
-  va_start(ap, fmt);
-  vsnprintf(last_log, sizeof(last_log), fmt, ap);
-  va_end(ap);
+  return n ? tf_check_reject_get(harness, n - 1)->code : "";
 }
-
-static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
-                       const char *message)
-{
-  snprintf(last_reject, sizeof(last_reject), "%s", code);
-  return TF_OK;
-}
-
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
-{
-}
-
-static int fake_emit(tf_ctx *c, tf_record *rec)
-{
-  tf_record_unref(rec);
-  return TF_ERR_INVAL;
-}
-
-static const char *fake_stage_id(const tf_ctx *c)
-{
-  return "out";
-}
-
-static const tf_host host = {
-    .size = sizeof(tf_host),
-    .log = fake_log,
-    .reject = fake_reject,
-    .metric = fake_metric,
-    .emit = fake_emit,
-    .stage_id = fake_stage_id,
-};
 
 static void setup(void)
 {
   strcpy(tmpdir, "/tmp/tf_sinkf_XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(tmpdir));
   input = tf_batch_new();
-  last_reject[0] = '\0';
-  last_log[0] = '\0';
+  harness = tf_check_host_new(sink_file_LTX_tf_plugin_entry(), "out");
+  ck_assert_ptr_nonnull(harness);
 }
 
 static void teardown(void)
@@ -82,6 +48,7 @@ static void teardown(void)
   char cmd[128];
 
   tf_batch_free(input);
+  tf_check_host_free(harness);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
   ck_assert_int_eq(system(cmd), 0);
 }
@@ -108,7 +75,9 @@ static void start(instance *in, const char *config_json)
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
-  ck_assert_int_eq(in->plugin->base.init(&ctx, &host, in->cfg, &in->state),
+  ck_assert_int_eq(in->plugin->base.init(tf_check_ctx(harness),
+                                         tf_check_host_table(harness), in->cfg,
+                                         &in->state),
                    TF_OK);
 }
 
@@ -181,10 +150,11 @@ START_TEST(test_ndjson_appears_only_at_flush)
   start(&in, "{\"path\": \"out.ndjson\"}");
   add_parsed("{\"b\": 1,  \"a\": \"x\"}");
   add_built("{\"k\": [1, 2]}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
   ck_assert_ptr_null(slurp("out.ndjson"));
   ck_assert_int_eq(entries(tmpdir), 1);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   ck_assert_str_eq(slurp("out.ndjson"), "{\"b\": 1,  \"a\": \"x\"}\n"
                                         "{\"k\":[1,2]}\n");
   ck_assert_int_eq(entries(tmpdir), 1);
@@ -199,9 +169,10 @@ START_TEST(test_flush_twice_is_harmless)
 
   start(&in, "{\"path\": \"out.ndjson\"}");
   add_built("{\"a\": 1}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   ck_assert_str_eq(slurp("out.ndjson"), "{\"a\":1}\n");
   stop(&in);
 }
@@ -213,7 +184,8 @@ START_TEST(test_fini_without_flush_leaves_nothing)
 
   start(&in, "{\"path\": \"out.ndjson\"}");
   add_built("{\"a\": 1}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
   ck_assert_int_eq(entries(tmpdir), 1);
   stop(&in);
   ck_assert_int_eq(entries(tmpdir), 0);
@@ -225,7 +197,7 @@ START_TEST(test_missing_folders_are_created)
   instance in;
 
   start(&in, "{\"path\": \"deep/er/out.jsonl\"}");
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   ck_assert_str_eq(slurp("deep/er/out.jsonl"), "");
 }
@@ -239,8 +211,9 @@ START_TEST(test_gzip_output_by_extension)
 
   start(&in, "{\"path\": \"out.ndjson.gz\"}");
   add_built("{\"a\": 1}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   fp = fopen(path_of("out.ndjson.gz"), "rb");
   ck_assert_ptr_nonnull(fp);
@@ -259,8 +232,9 @@ START_TEST(test_gzip_by_option)
 
   start(&in, "{\"path\": \"out.ndjson\", \"compression\": \"gzip\"}");
   add_built("{\"a\": 2}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   ck_assert_int_eq(
       tf_line_reader_open(&r, path_of("out.ndjson"), TF_COMPRESSION_GZIP, 0),
@@ -281,9 +255,10 @@ START_TEST(test_csv_header_from_first_record)
   /* A key the first record did not have: dead-lettered, never written
    * without it (issue 15: the CSV sink dropped it silently). */
   add_built("{\"id\": \"3\", \"other\": 1}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_str_eq(last_reject, "csv_unknown_field");
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_str_eq(last_reject(), "csv_unknown_field");
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   ck_assert_str_eq(slurp("out.csv"), "id,note,n,tags\n"
                                      "1,\"a,b\",3,\"[\"\"x\"\"]\"\n"
@@ -297,8 +272,9 @@ START_TEST(test_csv_columns_option)
 
   start(&in, "{\"path\": \"out.csv\", \"csv_columns\": [\"b\", \"a\"]}");
   add_built("{\"a\": \"1\", \"b\": null, \"c\": \"x\"}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   ck_assert_str_eq(slurp("out.csv"), "b,a\n,1\n");
 }
@@ -315,8 +291,9 @@ START_TEST(test_csv_round_trip_through_reader)
 
   ck_assert_int_eq(tf_batch_push(input, tf_record_new(obj)), TF_OK);
   start(&in, "{\"path\": \"rt.csv\"}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   ck_assert_int_eq(tf_line_reader_open(&lines, path_of("rt.csv"), 0, 0), TF_OK);
   ck_assert_int_eq(tf_csv_reader_new(&r, lines, ',', 0), TF_OK);
@@ -345,8 +322,9 @@ START_TEST(test_ndjson_copies_bytes_without_parsing)
   add_parsed("{ \"a\" : [1,2.50] , \"b\":\"\\u00e9\"}");
   ck_assert_int_eq(tf_batch_push(input, built), TF_OK);
   start(&in, "{\"path\": \"out.ndjson\"}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   ck_assert_str_eq(slurp("out.ndjson"),
                    "{ \"a\" : [1,2.50] , \"b\":\"\\u00e9\"}\n"
@@ -354,7 +332,8 @@ START_TEST(test_ndjson_copies_bytes_without_parsing)
   ck_assert_uint_eq(tf_record_debug_state(tf_batch_get(input, 0)), 0);
   ck_assert_uint_eq(tf_record_debug_state(tf_batch_get(input, 1)), 0);
   start(&in, "{\"path\": \"out.csv\"}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
   stop(&in);
   ck_assert_uint_ne(tf_record_debug_state(tf_batch_get(input, 0)), 0);
 }
@@ -367,9 +346,10 @@ START_TEST(test_raw_record_is_rejected)
 
   ck_assert_int_eq(tf_batch_push(input, raw), TF_OK);
   start(&in, "{\"path\": \"out.ndjson\"}");
-  ck_assert_int_eq(in.plugin->write(in.state, &ctx, input), TF_SINK_OK);
-  ck_assert_str_eq(last_reject, "not_json");
-  ck_assert_int_eq(in.plugin->flush(in.state, &ctx), TF_OK);
+  ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                   TF_SINK_OK);
+  ck_assert_str_eq(last_reject(), "not_json");
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
   stop(&in);
   ck_assert_str_eq(slurp("out.ndjson"), "");
 }
@@ -391,11 +371,11 @@ START_TEST(test_write_error_fails_and_leaves_no_file)
   lim = saved;
   lim.rlim_cur = 2000;
   setrlimit(RLIMIT_FSIZE, &lim);
-  wrote = in.plugin->write(in.state, &ctx, input);
-  flushed = in.plugin->flush(in.state, &ctx);
+  wrote = in.plugin->write(in.state, tf_check_ctx(harness), input);
+  flushed = in.plugin->flush(in.state, tf_check_ctx(harness));
   setrlimit(RLIMIT_FSIZE, &saved);
   ck_assert_int_eq(wrote, TF_SINK_ERROR);
-  ck_assert_ptr_nonnull(strstr(last_log, "cannot write"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "cannot write"));
   ck_assert_int_ne(flushed, TF_OK);
   stop(&in);
   ck_assert_int_eq(entries(tmpdir), 0);
@@ -427,8 +407,10 @@ START_TEST(test_unknown_format_is_refused_by_check_and_init)
                    "path: cannot tell the format from the name "
                    "\"records.txt\" (.ndjson, .jsonl or .csv, before an "
                    "optional .gz): set \"format\"");
-  ck_assert_int_eq(p->base.init(&ctx, &host, cfg, &state), TF_ERR_CONFIG);
-  ck_assert_str_eq(last_log, last_problem);
+  ck_assert_int_eq(p->base.init(tf_check_ctx(harness),
+                                tf_check_host_table(harness), cfg, &state),
+                   TF_ERR_CONFIG);
+  ck_assert_str_eq(tf_check_last_log(harness), last_problem);
   ck_assert_ptr_null(state);
   ck_assert_int_eq(entries(tmpdir), 0);
   tf_config_free(cfg);

@@ -1,16 +1,18 @@
 /*
  * test_sink_marketo.c - the marketo sink against the Marketo REST emulator
- * (tests/marketo/emulator.py), driven through a fake host the way the
- * runner drives it: init, write() in batches, flush, fini.
+ * (tests/marketo/emulator.py), driven through a tf_check_host
+ * (tests/instance.h) the way the runner drives it: init, write() in batches,
+ * flush, fini.
  *
  * Every test seeds the emulator, runs the sink and checks the emulator's
  * lead database (GET /_emulator/leads): which leads exist, in which
  * partition, with which fields and list memberships, and that every record
  * was delivered exactly once or dead-lettered with its reason.  Names say
  * which rule they prove: `seed_` the matching table of seed 004
- * ("Comportement de correspondance des leads"), `domain_` DOMAIN.md
- * "Marketo Engage", `fault_` the limits and error classes of FORMATS.md
- * §1.3-1.4.  Exits 77 (skipped) without python3.
+ * ("Comportement de correspondance des leads"), `domain_`
+ * docs/attribution-rules.md#marketo-lead-matching, `fault_` the limits and
+ * error classes of docs/formats.md#limits and docs/formats.md#error-codes.
+ * Exits 77 (skipped) without python3.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -19,7 +21,7 @@
 #include <string.h>
 #include <touchflow/touchflow.h>
 #include "emulator.h"
-#include "fakehost.h"
+#include "instance.h"
 
 /* Fast backoff so that fault tests take milliseconds, not seconds. */
 #define FAST_RETRY                                                             \
@@ -30,18 +32,18 @@
   "\"lastName\": \"last\", \"company\": \"company\"}"
 #define PARTITIONS "\"partitions\": [\"Default\", \"EMEA\"], \"lists\": [1001]"
 
-static fake_sink sink;
+static sink_instance sink;
 
 static void setup(void)
 {
-  fake_reset();
+  harness_reset();
   memset(&sink, 0, sizeof(sink));
 }
 
 static void teardown(void)
 {
-  fake_sink_stop(&sink);
-  fake_reset();
+  sink_stop(&sink);
+  harness_done();
 }
 
 /* --- Helpers ---------------------------------------------------------- */
@@ -61,29 +63,29 @@ static int start(const char *fmt, ...)
            "{\"endpoint\": \"http://127.0.0.1:%d\", \"client_id\": \"%s\", "
            "\"client_secret\": \"%s\", %s}",
            emulator_port(), EMU_CLIENT_ID, EMU_CLIENT_SECRET, options);
-  return fake_sink_start(&sink, config);
+  return sink_start(&sink, config);
 }
 
 /* Starts the sink, which must accept its config. */
 static void start_ok(const char *options)
 {
   ck_assert_msg(start("%s", options) == TF_OK, "init failed: %s",
-                fake_log_text());
+                harness_log_text());
 }
 
 /* write() the records (batches of 512, like the runner), no flush. */
 static void send_some(json_t *records)
 {
-  ck_assert_int_eq(fake_sink_write_json(&sink, records, 512), TF_SINK_OK);
+  ck_assert_int_eq(sink_write_json(&sink, records, 512), TF_SINK_OK);
   json_decref(records);
 }
 
 /* write() every record (batches of 512, like the runner), then flush(). */
 static void send_all(json_t *records)
 {
-  ck_assert_int_eq(fake_sink_write_json(&sink, records, 512), TF_SINK_OK);
-  ck_assert_msg(sink.plugin->flush(sink.state, fake_ctx) == TF_OK,
-                "flush failed: %s", fake_log_text());
+  ck_assert_int_eq(sink_write_json(&sink, records, 512), TF_SINK_OK);
+  ck_assert_msg(sink.plugin->flush(sink.state, tf_check_ctx(harness)) == TF_OK,
+                "flush failed: %s", harness_log_text());
   json_decref(records);
 }
 
@@ -202,22 +204,25 @@ static json_int_t stat_of(const json_t *stats, const char *group,
 
 static void assert_no_rejects(void)
 {
-  ck_assert_msg(fake_reject_count() == 0, "%zu rejects, first: %s: %s",
-                fake_reject_count(),
-                fake_reject_count() ? fake_reject_at(0)->code : "",
-                fake_reject_count() ? fake_reject_at(0)->message : "");
+  ck_assert_msg(
+      tf_check_reject_count(harness) == 0, "%zu rejects, first: %s: %s",
+      tf_check_reject_count(harness),
+      tf_check_reject_count(harness) ? tf_check_reject_get(harness, 0)->code
+                                     : "",
+      tf_check_reject_count(harness) ? tf_check_reject_get(harness, 0)->message
+                                     : "");
 }
 
-static const fake_reject *reject_of(const char *email)
+static const tf_check_reject *reject_of(const char *email)
 {
   size_t i;
 
-  for (i = 0; i < fake_reject_count(); i++) {
-    const char *e =
-        json_string_value(json_object_get(fake_reject_at(i)->record, "email"));
+  for (i = 0; i < tf_check_reject_count(harness); i++) {
+    const char *e = json_string_value(json_object_get(
+        tf_record_json(tf_check_reject_get(harness, i)->record), "email"));
 
     if (e && strcmp(e, email) == 0)
-      return fake_reject_at(i);
+      return tf_check_reject_get(harness, i);
   }
   ck_abort_msg("no reject for %s", email);
   return NULL;
@@ -262,8 +267,8 @@ START_TEST(
   ck_assert_str_eq(field(the_lead(db, "cara@x.com"), "partition"), "EMEA");
   ck_assert_str_eq(field(the_lead(db, "cara@x.com"), "lastName"), "Diaz");
   ck_assert(!in_list(ann, 1001));
-  ck_assert_int_eq(fake_metric("leads_updated"), 1);
-  ck_assert_int_eq(fake_metric("leads_created"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_updated"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_created"), 2);
   assert_no_rejects();
   json_decref(db);
 }
@@ -280,10 +285,10 @@ START_TEST(seed_profile_update_only_updates_match_never_creates)
   db = emu_leads();
   ck_assert_int_eq(lead_count(db), 1);
   ck_assert_str_eq(field(the_lead(db, "ann@x.com"), "company"), "New");
-  ck_assert_int_eq(fake_reject_count(), 2);
+  ck_assert_int_eq(tf_check_reject_count(harness), 2);
   ck_assert_str_eq(reject_of("bob@x.com")->code, "not_found");
   ck_assert(strstr(reject_of("cara@x.com")->message, "update_only"));
-  ck_assert_int_eq(fake_metric("leads_created"), 0);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_created"), 0);
   json_decref(db);
 }
 END_TEST
@@ -306,7 +311,7 @@ START_TEST(seed_audience_only_adds_existing_leads_to_list_never_writes)
   ck_assert_int_eq(stat_of(stats, "calls", "POST /rest/v1/leads.json"), 0);
   ck_assert_str_eq(reject_of("bob@x.com")->code, "not_found");
   ck_assert_str_eq(reject_of("cara@x.com")->code, "not_found");
-  ck_assert_int_eq(fake_metric("leads_added_to_list"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_added_to_list"), 1);
   json_decref(stats);
   json_decref(db);
 }
@@ -331,7 +336,7 @@ START_TEST(seed_audience_and_profile_update_and_create_lists_updated_and_new)
   ck_assert_str_eq(field(bob, "partition"), "Default");
   ck_assert(in_list(bob, 1001));
   ck_assert(in_list(the_lead(db, "cara@x.com"), 1001));
-  ck_assert_int_eq(fake_metric("leads_added_to_list"), 3);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_added_to_list"), 3);
   assert_no_rejects();
   json_decref(db);
 }
@@ -357,7 +362,7 @@ START_TEST(seed_audience_and_profile_update_only_lists_matches_never_creates)
 }
 END_TEST
 
-/* --- DOMAIN.md: matching, partitions, required fields ----------------- */
+/* --- docs/attribution-rules.md: matching, partitions, required fields */
 
 START_TEST(domain_duplicates_in_two_partitions_only_newest_is_updated)
 {
@@ -397,7 +402,7 @@ START_TEST(domain_duplicates_in_two_partitions_only_newest_is_updated)
         field(lead, "company"),
         strcmp(field(lead, "partition"), "Default") == 0 ? "New" : "Old-E");
   json_decref(anns);
-  ck_assert_int_eq(fake_metric("leads_updated"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_updated"), 2);
   assert_no_rejects();
   json_decref(db);
 }
@@ -456,7 +461,7 @@ START_TEST(domain_record_missing_required_field_cannot_create_a_lead)
   ck_assert_int_eq(lead_count(db), 2);
   ck_assert_str_eq(field(the_lead(db, "ann@x.com"), "company"), "New");
   ck_assert_str_eq(field(the_lead(db, "ann@x.com"), "lastName"), "Lee");
-  ck_assert_int_eq(fake_reject_count(), 1);
+  ck_assert_int_eq(tf_check_reject_count(harness), 1);
   ck_assert_str_eq(reject_of("dan@x.com")->code, "missing_required_field");
   ck_assert(strstr(reject_of("dan@x.com")->message, "lastName"));
   json_decref(db);
@@ -483,9 +488,9 @@ START_TEST(duplicate_dedupe_values_in_a_batch_merge_in_order_last_wins)
   ck_assert_str_eq(field(dan, "company"), "Last");
   ck_assert_str_eq(field(the_lead(db, "ann@x.com"), "firstName"), "Annie");
   ck_assert_str_eq(field(the_lead(db, "ann@x.com"), "company"), "A1");
-  ck_assert_int_eq(fake_metric("records_merged"), 2);
-  ck_assert_int_eq(fake_metric("leads_created"), 1);
-  ck_assert_int_eq(fake_metric("leads_updated"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "records_merged"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_created"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_updated"), 1);
   assert_no_rejects();
   json_decref(db);
 }
@@ -504,11 +509,11 @@ START_TEST(record_level_skip_is_dead_lettered_with_its_code_never_retried)
   stats = emu_stats();
   ck_assert_int_eq(lead_count(db), 4);
   assert_each_once(db, 0, 3, "ok.com");
-  ck_assert_int_eq(fake_reject_count(), 1);
-  ck_assert_str_eq(fake_reject_at(0)->code, "marketo_1001");
-  ck_assert_int_eq(fake_metric("skipped_1001"), 1);
+  ck_assert_int_eq(tf_check_reject_count(harness), 1);
+  ck_assert_str_eq(tf_check_reject_get(harness, 0)->code, "marketo_1001");
+  ck_assert_int_eq(tf_check_metric(harness, "skipped_1001"), 1);
   ck_assert_int_eq(stat_of(stats, "calls", "POST /rest/v1/leads.json"), 1);
-  ck_assert_int_eq(fake_metric("retries"), 0);
+  ck_assert_int_eq(tf_check_metric(harness, "retries"), 0);
   json_decref(stats);
   json_decref(db);
 }
@@ -535,7 +540,7 @@ START_TEST(fault_rate_limit_606_mid_run_is_retried_after_backoff)
   ck_assert_int_eq(lead_count(db), 400);
   assert_each_once(db, 0, 400, "r.com");
   ck_assert_int_eq(stat_of(stats, "errors", "606"), 3);
-  ck_assert_int_ge(fake_metric("retries"), 3);
+  ck_assert_int_ge(tf_check_metric(harness, "retries"), 3);
   assert_no_rejects();
   json_decref(stats);
   json_decref(db);
@@ -557,7 +562,7 @@ START_TEST(fault_client_rate_limiter_keeps_under_the_server_window)
   ck_assert_int_eq(lead_count(db), 500);
   assert_each_once(db, 0, 500, "w.com");
   ck_assert_int_eq(stat_of(stats, "errors", "606"), 0);
-  ck_assert_int_eq(fake_metric("api_calls"), 21);
+  ck_assert_int_eq(tf_check_metric(harness, "api_calls"), 21);
   assert_no_rejects();
   json_decref(stats);
   json_decref(db);
@@ -581,7 +586,7 @@ START_TEST(fault_token_expiry_602_mid_run_renews_and_retries)
   ck_assert_int_eq(lead_count(db), 600);
   assert_each_once(db, 0, 600, "t.com");
   ck_assert_int_ge(stat_of(stats, "errors", "602"), 1);
-  ck_assert_int_eq(fake_metric("token_renewals"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "token_renewals"), 1);
   ck_assert_int_eq(json_integer_value(json_object_get(stats, "tokens_issued")),
                    2);
   assert_no_rejects();
@@ -607,7 +612,7 @@ START_TEST(domain_token_is_renewed_before_it_expires)
   ck_assert_int_eq(lead_count(db), 200);
   assert_each_once(db, 0, 200, "k.com");
   ck_assert_int_eq(stat_of(stats, "errors", "602"), 0);
-  ck_assert_int_ge(fake_metric("token_renewals"), 1);
+  ck_assert_int_ge(tf_check_metric(harness, "token_renewals"), 1);
   ck_assert_int_ge(json_integer_value(json_object_get(stats, "tokens_issued")),
                    2);
   assert_no_rejects();
@@ -659,8 +664,8 @@ START_TEST(fault_dropped_connections_are_retried_exactly_once)
   ck_assert_int_eq(json_integer_value(json_object_get(stats, "dropped")), 3);
   /* The dropped create was applied: its retry met 1005 for every lead,
    * which were looked up again and updated. */
-  ck_assert_int_eq(fake_metric("rechecks"), 50);
-  ck_assert_int_eq(fake_metric("leads_updated"), 50);
+  ck_assert_int_eq(tf_check_metric(harness, "rechecks"), 50);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_updated"), 50);
   ck_assert_int_eq(stat_of(stats, "reasons", "1005"), 50);
   assert_no_rejects();
   json_decref(stats);
@@ -690,9 +695,9 @@ START_TEST(domain_create_race_1005_is_looked_up_again_and_updated)
   ck_assert_str_eq(field(eve, "partition"), "EMEA");
   ck_assert(in_list(eve, 1001));
   ck_assert(in_list(the_lead(db, "fay@x.com"), 1001));
-  ck_assert_int_eq(fake_metric("rechecks"), 1);
-  ck_assert_int_eq(fake_metric("leads_created"), 1);
-  ck_assert_int_eq(fake_metric("leads_updated"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "rechecks"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_created"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_updated"), 1);
   assert_no_rejects();
   json_decref(db);
 }
@@ -711,7 +716,7 @@ START_TEST(fault_uri_414_retries_lookup_as_post_method_get)
   ck_assert_int_eq(lead_count(db), 100);
   assert_each_once(db, 0, 100, "a-rather-long-domain-name.example.com");
   ck_assert_int_eq(stat_of(stats, "http_status", "414"), 1);
-  ck_assert_int_eq(fake_metric("get_as_post"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "get_as_post"), 1);
   ck_assert_int_eq(stat_of(stats, "calls", "GET /rest/v1/leads.json"), 1);
   assert_no_rejects();
   json_decref(stats);
@@ -730,7 +735,7 @@ START_TEST(long_lookup_url_goes_as_post_method_get_without_a_414)
   stats = emu_stats();
   ck_assert_int_eq(lead_count(db), 300);
   ck_assert_int_eq(stat_of(stats, "http_status", "414"), 0);
-  ck_assert_int_eq(fake_metric("get_as_post"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "get_as_post"), 1);
   json_decref(stats);
   json_decref(db);
 }
@@ -748,12 +753,13 @@ START_TEST(fault_retries_exhausted_dead_letter_batch_with_last_error)
   send_all(people(0, 10, "x.com"));
   db = emu_leads();
   ck_assert_int_eq(lead_count(db), 0);
-  ck_assert_int_eq(fake_reject_count(), 10);
+  ck_assert_int_eq(tf_check_reject_count(harness), 10);
   for (i = 0; i < 10; i++) {
-    ck_assert_str_eq(fake_reject_at(i)->code, "marketo_606");
-    ck_assert(strstr(fake_reject_at(i)->message, "gave up after 2 retries"));
+    ck_assert_str_eq(tf_check_reject_get(harness, i)->code, "marketo_606");
+    ck_assert(strstr(tf_check_reject_get(harness, i)->message,
+                     "gave up after 2 retries"));
   }
-  ck_assert_int_eq(fake_metric("retries"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "retries"), 2);
   json_decref(db);
 }
 END_TEST
@@ -774,7 +780,7 @@ START_TEST(fault_server_5xx_and_timeouts_are_retried)
   stats = emu_stats();
   ck_assert_int_eq(lead_count(db), 30);
   assert_each_once(db, 0, 30, "f.com");
-  ck_assert_int_eq(fake_metric("retries"), 3);
+  ck_assert_int_eq(tf_check_metric(harness, "retries"), 3);
   assert_no_rejects();
   json_decref(stats);
   json_decref(db);
@@ -794,15 +800,16 @@ START_TEST(fault_credentials_revoked_mid_run_fail_the_sink_clearly)
   json_decref(answer);
   json_decref(emu_call("POST", "/_emulator/expire_tokens", NULL));
   records = people(0, 400, "v.com");
-  verdict = fake_sink_write_json(&sink, records, 512);
+  verdict = sink_write_json(&sink, records, 512);
   json_decref(records);
-  flushed = sink.plugin->flush(sink.state, fake_ctx);
+  flushed = sink.plugin->flush(sink.state, tf_check_ctx(harness));
   ck_assert(verdict == TF_SINK_ERROR || flushed != TF_OK);
   ck_assert_int_ne(flushed, TF_OK);
-  ck_assert_msg(fake_log_contains("refused the client credentials"), "%s",
-                fake_log_text());
-  ck_assert(!fake_log_contains(EMU_CLIENT_SECRET));
-  ck_assert_int_eq(fake_reject_count(), 0);
+  ck_assert_msg(
+      tf_check_log_contains(harness, "refused the client credentials"), "%s",
+      harness_log_text());
+  ck_assert(!tf_check_log_contains(harness, EMU_CLIENT_SECRET));
+  ck_assert_int_eq(tf_check_reject_count(harness), 0);
 }
 END_TEST
 
@@ -816,8 +823,9 @@ START_TEST(init_refuses_an_unknown_partition_before_any_record)
   ck_assert_int_eq(start("\"sync_type\": \"profile\", \"partition\": "
                          "\"APAC\", " MAPPING),
                    TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("partition: \"APAC\" does not exist"));
-  ck_assert(fake_log_contains("\"Default\", \"EMEA\""));
+  ck_assert(
+      tf_check_log_contains(harness, "partition: \"APAC\" does not exist"));
+  ck_assert(tf_check_log_contains(harness, "\"Default\", \"EMEA\""));
   stats = emu_stats();
   ck_assert_int_eq(stat_of(stats, "calls", "POST /rest/v1/leads.json"), 0);
   ck_assert_int_eq(stat_of(stats, "calls", "GET /rest/v1/leads.json"), 0);
@@ -831,10 +839,11 @@ START_TEST(init_refuses_bad_credentials_without_showing_the_secret)
             "\": \"another-secret\"}, " PARTITIONS "}");
   ck_assert_int_eq(start("\"sync_type\": \"profile\", " MAPPING),
                    TF_ERR_CONFIG);
-  ck_assert_msg(fake_log_contains("refused the client credentials"), "%s",
-                fake_log_text());
-  ck_assert(fake_log_contains("HTTP 401"));
-  ck_assert(!fake_log_contains(EMU_CLIENT_SECRET));
+  ck_assert_msg(
+      tf_check_log_contains(harness, "refused the client credentials"), "%s",
+      harness_log_text());
+  ck_assert(tf_check_log_contains(harness, "HTTP 401"));
+  ck_assert(!tf_check_log_contains(harness, EMU_CLIENT_SECRET));
 }
 END_TEST
 
@@ -846,11 +855,11 @@ START_TEST(init_refuses_invalid_dedupe_mapping_and_list_before_the_network)
   ck_assert_int_eq(start("\"sync_type\": \"profile\", \"dedupe_field\": "
                          "\"ECID\", \"mapping\": {\"ECID\": \"e\"}"),
                    TF_ERR_CONFIG);
-  fake_sink_stop(&sink);
+  sink_stop(&sink);
   ck_assert_int_eq(start("\"sync_type\": \"profile\", \"mapping\": "
                          "{\"email\": \"email\"}"),
                    TF_ERR_CONFIG);
-  fake_sink_stop(&sink);
+  sink_stop(&sink);
   ck_assert_int_eq(start("\"sync_type\": \"audience\", " MAPPING),
                    TF_ERR_CONFIG);
   stats = emu_stats();
@@ -927,9 +936,9 @@ START_TEST(ten_thousand_leads_end_to_end_within_marketo_limits)
   ck_assert_int_eq(listed, 10000);
   ck_assert_int_eq(json_object_size(emails), 10000);
   json_decref(emails);
-  ck_assert_int_eq(fake_metric("leads_updated"), 9000);
-  ck_assert_int_eq(fake_metric("leads_created"), 1000);
-  ck_assert_int_eq(fake_metric("leads_added_to_list"), 10000);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_updated"), 9000);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_created"), 1000);
+  ck_assert_int_eq(tf_check_metric(harness, "leads_added_to_list"), 10000);
   ck_assert_int_eq(stat_of(stats, "errors", "606"), 0);
   ck_assert_int_eq(stat_of(stats, "errors", "615"), 0);
   ck_assert_int_le(json_integer_value(json_object_get(stats, "max_in_flight")),
@@ -939,12 +948,12 @@ START_TEST(ten_thousand_leads_end_to_end_within_marketo_limits)
       stderr,
       "10,000 leads: %lld API calls (partitions 1, lookups %lld, sync "
       "%lld, list %lld), %lld retries, max %lld in flight\n",
-      (long long)fake_metric("api_calls"),
+      (long long)tf_check_metric(harness, "api_calls"),
       (long long)stat_of(stats, "calls", "GET /rest/v1/leads.json"),
       (long long)stat_of(stats, "calls", "POST /rest/v1/leads.json"),
       (long long)stat_of(stats, "calls",
                          "POST /rest/v1/lists/{listId}/leads.json"),
-      (long long)fake_metric("retries"),
+      (long long)tf_check_metric(harness, "retries"),
       (long long)json_integer_value(json_object_get(stats, "max_in_flight")));
   json_decref(stats);
   json_decref(db);

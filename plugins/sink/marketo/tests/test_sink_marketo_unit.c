@@ -1,9 +1,9 @@
 /*
  * test_sink_marketo_unit.c - the marketo sink without a network: the
- * config refusals of check() and init() (DOMAIN.md "Dedupe field",
- * "Required mapping"; seed 004 "Mappages obligatoires"), record mapping,
- * the queue's merge and per-key serialisation, the string map, the rate
- * limiter and the retry classes.
+ * config refusals of check() and init()
+ * (docs/attribution-rules.md#marketo-lead-matching, "Required mapping"; seed
+ * 004 "Mappages obligatoires"), record mapping, the queue's merge and per-key
+ * serialisation, the string map, the rate limiter and the retry classes.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include "../ratelimit.h"
 #include "../retry.h"
 #include "../strmap.h"
-#include "fakehost.h"
+#include "instance.h"
 
 #define BASE_CONFIG                                                            \
   "\"endpoint\": \"http://127.0.0.1:1\", \"client_id\": \"c\", "               \
@@ -26,12 +26,12 @@
 
 static void setup(void)
 {
-  fake_reset();
+  harness_reset();
 }
 
 static void teardown(void)
 {
-  fake_reset();
+  harness_done();
 }
 
 static void diag_fail(void *ud, const char *path, const char *message)
@@ -54,7 +54,8 @@ static int read_config(mkto_config *cfg, const char *body)
                                        NULL, diag_fail, NULL, &tc),
                    TF_OK);
   memset(cfg, 0, sizeof(*cfg));
-  rc = mkto_config_read(cfg, tc, fake_ctx, &fake_host);
+  rc = mkto_config_read(cfg, tc, tf_check_ctx(harness),
+                        tf_check_host_table(harness));
   tf_config_free(tc);
   json_decref(given);
   return rc;
@@ -65,12 +66,12 @@ static int read_config(mkto_config *cfg, const char *body)
 static int init_with(const char *body)
 {
   char text[2048];
-  fake_sink sink;
+  sink_instance sink;
   int rc;
 
   snprintf(text, sizeof(text), "{" BASE_CONFIG ", %s}", body);
-  rc = fake_sink_start(&sink, text);
-  fake_sink_stop(&sink);
+  rc = sink_start(&sink, text);
+  sink_stop(&sink);
   return rc;
 }
 
@@ -83,15 +84,15 @@ START_TEST(domain_dedupe_field_lead_id_and_ecid_are_config_errors)
   for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
     char body[512];
 
-    fake_reset();
+    tf_check_clear(harness);
     snprintf(body, sizeof(body),
              "\"sync_type\": \"profile\", \"dedupe_field\": \"%s\", "
              "\"mapping\": {\"%s\": \"x\", \"email\": \"email\", "
              "\"firstName\": \"f\", \"lastName\": \"l\"}",
              fields[i], fields[i]);
     ck_assert_int_eq(init_with(body), TF_ERR_CONFIG);
-    ck_assert_msg(fake_log_contains("dedupe_field: \""), "%s: %s", fields[i],
-                  fake_log_text());
+    ck_assert_msg(tf_check_log_contains(harness, "dedupe_field: \""), "%s: %s",
+                  fields[i], harness_log_text());
   }
 }
 END_TEST
@@ -101,9 +102,10 @@ START_TEST(seed_required_mapping_to_create_needs_email_first_last_name)
   ck_assert_int_eq(init_with("\"sync_type\": \"profile\", \"mapping\": "
                              "{\"email\": \"email\", \"lastName\": \"l\"}"),
                    TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("\"firstName\" must be mapped to create"));
-  ck_assert(!fake_log_contains("\"lastName\" must be mapped"));
-  ck_assert(!fake_log_contains("s3cr3t-value"));
+  ck_assert(
+      tf_check_log_contains(harness, "\"firstName\" must be mapped to create"));
+  ck_assert(!tf_check_log_contains(harness, "\"lastName\" must be mapped"));
+  ck_assert(!tf_check_log_contains(harness, "s3cr3t-value"));
 }
 END_TEST
 
@@ -132,7 +134,8 @@ START_TEST(dedupe_field_must_be_mapped)
   ck_assert_int_eq(init_with("\"sync_type\": \"profile\", \"dedupe_field\": "
                              "\"customerId\", " FULL_MAPPING),
                    TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("dedupe field \"customerId\" is not mapped"));
+  ck_assert(tf_check_log_contains(harness,
+                                  "dedupe field \"customerId\" is not mapped"));
 }
 END_TEST
 
@@ -141,14 +144,16 @@ START_TEST(audience_types_need_list_id)
   ck_assert_int_eq(
       init_with("\"sync_type\": \"audience\", \"mapping\": {\"email\": \"e\"}"),
       TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("missing option \"list_id\", required by "
-                              "sync_type audience"));
-  fake_reset();
+  ck_assert(tf_check_log_contains(harness,
+                                  "missing option \"list_id\", required by "
+                                  "sync_type audience"));
+  tf_check_clear(harness);
   ck_assert_int_eq(
       init_with("\"sync_type\": \"audience_and_profile\", " FULL_MAPPING),
       TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("missing option \"list_id\", required by "
-                              "sync_type audience_and_profile"));
+  ck_assert(tf_check_log_contains(harness,
+                                  "missing option \"list_id\", required by "
+                                  "sync_type audience_and_profile"));
 }
 END_TEST
 
@@ -158,8 +163,10 @@ START_TEST(mapping_values_must_be_paths_and_lead_id_cannot_be_written)
                              "\"update_only\", \"mapping\": {\"email\": "
                              "\"e\", \"score\": 5, \"id\": \"lead_id\"}"),
                    TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("mapping.score: must be a record path"));
-  ck_assert(fake_log_contains("mapping.id: the Marketo lead id cannot"));
+  ck_assert(
+      tf_check_log_contains(harness, "mapping.score: must be a record path"));
+  ck_assert(
+      tf_check_log_contains(harness, "mapping.id: the Marketo lead id cannot"));
 }
 END_TEST
 
@@ -170,7 +177,8 @@ START_TEST(endpoint_must_be_http_and_loses_trailing_rest)
   ck_assert_int_eq(init_with("\"sync_type\": \"profile\", \"endpoint\": "
                              "\"ftp://x\", " FULL_MAPPING),
                    TF_ERR_CONFIG);
-  ck_assert(fake_log_contains("endpoint: \"ftp://x\" is not an http"));
+  ck_assert(
+      tf_check_log_contains(harness, "endpoint: \"ftp://x\" is not an http"));
   ck_assert_int_eq(read_config(&cfg, "\"sync_type\": \"profile\", "
                                      "\"endpoint\": \"https://1-A.mktorest.com"
                                      "/rest/\", " FULL_MAPPING),

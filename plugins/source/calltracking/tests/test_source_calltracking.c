@@ -2,15 +2,16 @@
  * test_source_calltracking.c - tests of the `calltracking` source: the
  * Task and CTM call -> event mapping called directly with hand-made
  * records, the config defaults, then whole runs of the plugin over the
- * fixture files in tests/data through a small fake host (emit collects
- * records, reject collects codes and messages, metric sums counters).
+ * fixture files in tests/data through a tf_check_host (<touchflow/check.h>:
+ * emit collects records, reject collects codes and messages, metric sums
+ * counters).
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
-#include "../../tests/collect_host.h"
+#include <touchflow/check.h>
 #include "../call_event.h"
 
 const tf_plugin *source_calltracking_LTX_tf_plugin_entry(void);
@@ -18,16 +19,21 @@ const tf_plugin *source_calltracking_LTX_tf_plugin_entry(void);
 #define UID "277d79d01678498fea067c9b631bf6df"
 #define UID2 "08c1063cb0a64349ad0d2d862f5cc700"
 
-/* Every test starts with an empty collecting host (collect_host.h). */
+/* Every test starts with an empty collecting host (<touchflow/check.h>):
+ * the tests drive the plugin and its functions through its table and ctx,
+ * and read what it collected. */
+static tf_check_host *harness;
+
 static void setup(void)
 {
-  collect_stage_id = "calls";
-  collect_host_setup();
+  harness =
+      tf_check_host_new(source_calltracking_LTX_tf_plugin_entry(), "calls");
+  ck_assert_ptr_nonnull(harness);
 }
 
 static void teardown(void)
 {
-  collect_host_teardown();
+  tf_check_host_free(harness);
 }
 
 /* --- Calling the mapping directly ------------------------------------- */
@@ -46,9 +52,10 @@ static void map_with(const call_settings *set, const char *json)
       tf_record_parse(json, strlen(json), &origin, err, sizeof(err));
 
   ck_assert_msg(rec != NULL, "bad test JSON: %s", err);
-  ck_assert_int_eq(source_calltracking_map_call((void *)set, collect_ctx,
-                                                &collect_host, rec),
-                   TF_OK);
+  ck_assert_int_eq(
+      source_calltracking_map_call((void *)set, tf_check_ctx(harness),
+                                   tf_check_host_table(harness), rec),
+      TF_OK);
   tf_record_unref(rec);
 }
 
@@ -59,8 +66,8 @@ static void map_task(const char *json)
 
 static const json_t *event(size_t i)
 {
-  ck_assert_uint_gt(tf_batch_count(emitted), i);
-  return tf_record_json(tf_batch_get(emitted, i));
+  ck_assert_uint_gt(tf_batch_count(tf_check_emitted(harness)), i);
+  return tf_record_json(tf_batch_get(tf_check_emitted(harness), i));
 }
 
 static const char *event_string(size_t i, const char *field)
@@ -70,7 +77,8 @@ static const char *event_string(size_t i, const char *field)
 
 static json_int_t metric(const char *name)
 {
-  return json_integer_value(json_object_get(metrics, name));
+  return json_integer_value(
+      json_object_get(tf_check_metrics_json(harness), name));
 }
 
 /* The i-th event equals the JSON text `want`, every field of it. */
@@ -87,7 +95,8 @@ static void expect_event(size_t i, const char *want)
 
 static const char *reject_string(size_t i, const char *field)
 {
-  return json_string_value(json_object_get(json_array_get(rejects, i), field));
+  return json_string_value(json_object_get(
+      json_array_get(tf_check_rejects_json(harness), i), field));
 }
 
 static void expect_message_has(size_t i, const char *part)
@@ -103,8 +112,8 @@ static void expect_message_has(size_t i, const char *part)
  * holds `part`. */
 static void expect_only_reject(const char *code, const char *part)
 {
-  ck_assert_uint_eq(tf_batch_count(emitted), 0);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   ck_assert_str_eq(reject_string(0, "code"), code);
   expect_message_has(0, part);
 }
@@ -126,13 +135,13 @@ START_TEST(test_task_becomes_call_event)
                   "\"call_type\":\"Call\",\"subject\":\"Inbound call from "
                   "(617) 555-0123\",\"who_id\":\"00Q5e00000XyZ12EAF\","
                   "\"phone\":null}");
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
-/* DOMAIN.md call rule 1: "Task without a BizibleId: no touchpoint. The
- * record is rejected with a clear reason (the vendor must be told) and
- * goes to the dead-letter output; the run continues." */
+/* docs/attribution-rules.md#call-rule-1: "Task without a BizibleId: no
+ * touchpoint. The record is rejected with a clear reason (the vendor must be
+ * told) and goes to the dead-letter output; the run continues." */
 START_TEST(call_rule_1_task_without_bizible_id_is_dead_lettered)
 {
   map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"\"}");
@@ -141,38 +150,40 @@ START_TEST(call_rule_1_task_without_bizible_id_is_dead_lettered)
   expect_message_has(0, "vendor");
   ck_assert_str_eq(
       json_string_value(json_object_get(
-          json_object_get(json_array_get(rejects, 0), "record"), "Id")),
+          json_object_get(json_array_get(tf_check_rejects_json(harness), 0),
+                          "record"),
+          "Id")),
       "00T5e00000AbCdEAAV");
   ck_assert_int_eq(metric("missing_bizible_id"), 1);
 }
 END_TEST
 
-/* DOMAIN.md call rule 1, as above: a Task whose BizibleId field is absent
- * altogether (null in NDJSON, or no such column) is the same case. */
+/* docs/attribution-rules.md#call-rule-1, as above: a Task whose BizibleId field
+ * is absent altogether (null in NDJSON, or no such column) is the same case. */
 START_TEST(call_rule_1_task_with_null_or_absent_bizible_id_is_dead_lettered)
 {
   map_task(TASK_HEAD "\"bizible2__BizibleId__c\":null}");
   map_task(TASK_HEAD "\"Status\":\"Completed\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 0);
-  ck_assert_uint_eq(json_array_size(rejects), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 2);
   ck_assert_str_eq(reject_string(0, "code"), "missing_bizible_id");
   ck_assert_str_eq(reject_string(1, "code"), "missing_bizible_id");
 }
 END_TEST
 
-/* DOMAIN.md call rule 1: "...; the run continues." The next Task is
- * mapped as usual. */
+/* docs/attribution-rules.md#call-rule-1: "...; the run continues." The next
+ * Task is mapped as usual. */
 START_TEST(call_rule_1_mapping_goes_on_after_a_task_without_bizible_id)
 {
   map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"\"}");
   map_task(TASK_HEAD "\"bizible2__BizibleId__c\":\"" UID "\"}");
-  ck_assert_uint_eq(json_array_size(rejects), 1);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   ck_assert_str_eq(event_string(0, "biz_uid"), UID);
 }
 END_TEST
 
-/* DOMAIN.md: "The call time is the Task's
+/* docs/attribution-rules.md#calls: "The call time is the Task's
  * bizible2__Bizible_Touchpoint_Date__c when set, else its CreatedDate." */
 START_TEST(call_time_is_the_touchpoint_date_when_set)
 {
@@ -184,7 +195,7 @@ START_TEST(call_time_is_the_touchpoint_date_when_set)
 }
 END_TEST
 
-/* DOMAIN.md: "The call time is the Task's
+/* docs/attribution-rules.md#calls: "The call time is the Task's
  * bizible2__Bizible_Touchpoint_Date__c when set, else its CreatedDate." */
 START_TEST(call_time_is_created_date_when_touchpoint_date_is_empty)
 {
@@ -226,7 +237,7 @@ static const char *ts_of_created(const char *created)
            "\"CreatedDate\":\"%s\",\"bizible2__BizibleId__c\":\"" UID "\"}",
            created);
   map_task(json);
-  return event_string(tf_batch_count(emitted) - 1, "ts");
+  return event_string(tf_batch_count(tf_check_emitted(harness)) - 1, "ts");
 }
 
 START_TEST(test_salesforce_datetime_forms)
@@ -240,7 +251,7 @@ START_TEST(test_salesforce_datetime_forms)
   ck_assert_str_eq(ts_of_created("2024-03-05T14:19:02Z"),
                    "2024-03-05T14:19:02.000Z");
   ck_assert_str_eq(ts_of_created("2024-03-05"), "2024-03-05T00:00:00.000Z");
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
@@ -322,9 +333,9 @@ START_TEST(test_deleted_task_is_rejected)
                      "\"bizible2__BizibleId__c\":\"" UID "\"}");
   map_task(TASK_HEAD "\"IsDeleted\":false,"
                      "\"bizible2__BizibleId__c\":\"" UID "\"}");
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   ck_assert_str_eq(reject_string(0, "code"), "deleted_record");
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
 }
 END_TEST
 
@@ -357,10 +368,12 @@ START_TEST(test_input_record_is_left_alone)
   json_t *before = tf_record_copy_json(rec);
 
   ck_assert_int_eq(source_calltracking_map_call(
-                       (void *)&task_settings, collect_ctx, &collect_host, rec),
+                       (void *)&task_settings, tf_check_ctx(harness),
+                       tf_check_host_table(harness), rec),
                    TF_OK);
   ck_assert(json_equal(before, tf_record_json(rec)));
-  ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 0)).line, 4);
+  ck_assert_int_eq(
+      tf_record_origin(tf_batch_get(tf_check_emitted(harness), 0)).line, 4);
   json_decref(before);
   tf_record_unref(rec);
 }
@@ -425,14 +438,17 @@ START_TEST(test_ctm_api_page_gives_one_event_per_call)
   map_with(&ctm_settings,
            "{\"calls\":[" CTM_CALL ",{\"id\":98765434,\"unix_time\":"
            "1709652000},7],\"page\":1,\"total_pages\":1}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   ck_assert_str_eq(event_string(0, "source_record_id"), "98765432");
-  ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 0)).line, 17);
-  ck_assert_uint_eq(json_array_size(rejects), 2);
+  ck_assert_int_eq(
+      tf_record_origin(tf_batch_get(tf_check_emitted(harness), 0)).line, 17);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 2);
   ck_assert_str_eq(reject_string(0, "code"), "missing_bizible_id");
   ck_assert_int_eq(
       json_integer_value(json_object_get(
-          json_object_get(json_array_get(rejects, 0), "record"), "id")),
+          json_object_get(json_array_get(tf_check_rejects_json(harness), 0),
+                          "record"),
+          "id")),
       98765434);
   ck_assert_str_eq(reject_string(1, "code"), "invalid_field");
   expect_message_has(1, "calls[2]");
@@ -459,7 +475,8 @@ static int start(const char *config_json, tf_config **cfg, void **state)
                                        diag_fail, NULL, cfg),
                    TF_OK);
   json_decref(given);
-  return plugin->base.init(collect_ctx, &collect_host, *cfg, state);
+  return plugin->base.init(tf_check_ctx(harness), tf_check_host_table(harness),
+                           *cfg, state);
 }
 
 START_TEST(test_empty_bizible_id_field_fails_init)
@@ -472,7 +489,7 @@ START_TEST(test_empty_bizible_id_field_fails_init)
             &state),
       TF_ERR_CONFIG);
   ck_assert_ptr_null(state);
-  ck_assert_ptr_nonnull(strstr(last_log, "bizible_id_field"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "bizible_id_field"));
   tf_config_free(cfg);
 }
 END_TEST
@@ -504,7 +521,7 @@ static void run_fixture(const char *config_json)
 
   ck_assert_int_eq(start(config_json, &cfg, &state), TF_OK);
   do {
-    rc = plugin->produce(state, collect_ctx, 3);
+    rc = plugin->produce(state, tf_check_ctx(harness), 3);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
   plugin->base.fini(state);
@@ -513,28 +530,29 @@ static void run_fixture(const char *config_json)
 
 static void expect_reject_at(size_t i, const char *code, long line)
 {
-  json_t *r = json_array_get(rejects, i);
+  json_t *r = json_array_get(tf_check_rejects_json(harness), i);
 
   ck_assert_ptr_nonnull(r);
   ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
   ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), line);
 }
 
-/* DOMAIN.md call rule 1 over a real Bulk API export: the Task without a
- * BizibleId (line 3) is dead-lettered and "the run continues": the Tasks
- * after it, one of them spanning two lines, are mapped. */
+/* docs/attribution-rules.md#call-rule-1 over a real Bulk API export: the Task
+ * without a BizibleId (line 3) is dead-lettered and "the run continues": the
+ * Tasks after it, one of them spanning two lines, are mapped. */
 START_TEST(call_rule_1_run_continues_over_a_salesforce_csv_export)
 {
   run_fixture("{\"path\": \"tasks.csv\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 3);
   ck_assert_str_eq(event_string(0, "ts"), "2024-03-05T14:14:00.000Z");
   ck_assert_str_eq(event_string(0, "biz_uid"), UID);
   ck_assert_str_eq(event_string(1, "source_record_id"), "00T5e00000AbCdGAAV");
   ck_assert_str_eq(event_string(1, "call_type"), "");
   ck_assert_str_eq(event_string(1, "ts"), "2024-03-05T15:30:00.000Z");
-  ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 1)).line, 4);
+  ck_assert_int_eq(
+      tf_record_origin(tf_batch_get(tf_check_emitted(harness), 1)).line, 4);
   ck_assert_str_eq(event_string(2, "ts"), "2024-03-06T14:58:30.000Z");
-  ck_assert_uint_eq(json_array_size(rejects), 3);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 3);
   expect_reject_at(0, "missing_bizible_id", 3);
   expect_reject_at(1, "invalid_timestamp", 6);
   expect_reject_at(2, "invalid_bizible_id", 7);
@@ -544,7 +562,7 @@ END_TEST
 START_TEST(test_salesforce_rest_ndjson_fixture)
 {
   run_fixture("{\"path\": \"tasks.ndjson\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   ck_assert_str_eq(event_string(0, "ts"), "2024-03-05T14:19:02.000Z");
   ck_assert_str_eq(event_string(0, "who_id"), "00Q5e00000XyZ17EAF");
   expect_reject_at(0, "missing_bizible_id", 2);
@@ -555,13 +573,13 @@ START_TEST(test_ctm_calls_fixture)
 {
   run_fixture("{\"path\": \"ctm_calls.ndjson\", \"record_type\": "
               "\"ctm_call\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   ck_assert_str_eq(event_string(0, "source_record_id"), "98765432");
   ck_assert_str_eq(event_string(0, "phone"), "+16175550123");
   ck_assert_str_eq(event_string(1, "biz_uid"), UID2);
   ck_assert_str_eq(event_string(1, "email"), "pat@example.org");
   ck_assert_str_eq(event_string(1, "ts"), "2024-03-05T15:03:20.000Z");
-  ck_assert_uint_eq(json_array_size(rejects), 2);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 2);
   expect_reject_at(0, "missing_bizible_id", 2);
   expect_reject_at(1, "invalid_timestamp", 3);
 }
@@ -587,7 +605,7 @@ static void run_watching(void *state, json_t *wms)
   int64_t last = TF_WATERMARK_UNKNOWN;
   int rc;
 
-  while ((rc = plugin->produce(state, collect_ctx, 1)) == TF_MORE) {
+  while ((rc = plugin->produce(state, tf_check_ctx(harness), 1)) == TF_MORE) {
     int64_t wm = plugin->watermark(state);
 
     ck_assert_msg(wm >= last, "the watermark went back");
@@ -622,10 +640,10 @@ START_TEST(test_sorted_watermark_and_out_of_order_call_in_a_page)
   ck_assert(wm_at(wms, 0) == AT_14_14);
   ck_assert(wm_at(wms, 1) == AT_14_15);
   ck_assert(wm_at(wms, 2) == AT_14_16);
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 3);
   ck_assert_str_eq(event_string(1, "source_record_id"), "2");
   ck_assert_str_eq(event_string(2, "source_record_id"), "4");
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject_at(0, "out_of_order", 2);
   expect_message_has(0, "event time 2024-03-05T14:14:30Z is before "
                         "2024-03-05T14:15:00Z, the time of an earlier record");
@@ -649,8 +667,8 @@ START_TEST(test_unsorted_calls_promise_nothing)
   stop(state, cfg);
   for (size_t i = 0; i < json_array_size(wms); i++)
     ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
-  ck_assert_uint_eq(tf_batch_count(emitted), 4);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 4);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   json_decref(wms);
 }
 END_TEST
@@ -664,20 +682,20 @@ START_TEST(test_resumed_calls_keep_the_latest_time)
   void *state;
 
   ck_assert_int_eq(start(SORTED_CTM, &cfg, &state), TF_OK);
-  ck_assert_int_eq(plugin->produce(state, collect_ctx, 2), TF_MORE);
+  ck_assert_int_eq(plugin->produce(state, tf_check_ctx(harness), 2), TF_MORE);
   ck_assert_int_eq(plugin->position(state, &pos), TF_OK);
   stop(state, cfg);
   ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), 2);
   ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
                    AT_14_15);
-  tf_batch_clear(emitted);
+  tf_check_clear(harness);
   ck_assert_int_eq(start(SORTED_CTM, &cfg, &state), TF_OK);
   ck_assert_int_eq(plugin->seek(state, pos), TF_OK);
   json_decref(pos);
   ck_assert(plugin->watermark(state) == AT_14_15);
   run_watching(state, wms);
   stop(state, cfg);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   ck_assert_str_eq(event_string(0, "source_record_id"), "4");
   ck_assert(wm_at(wms, 0) == AT_14_16);
   json_decref(wms);

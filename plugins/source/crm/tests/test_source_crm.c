@@ -2,31 +2,35 @@
  * test_source_crm.c - tests of the `crm` source: the Salesforce record ->
  * event mapping of each object called directly with hand-made records,
  * then whole runs of the plugin over the fixture exports in tests/data
- * through a small fake host (emit collects records, reject collects codes
- * and messages, metric sums counters).
+ * through a tf_check_host (<touchflow/check.h>: emit collects records, reject
+ * collects codes and messages, metric sums counters).
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
-#include "../../tests/collect_host.h"
+#include <touchflow/check.h>
 #include "../crm_event.h"
 
 const tf_plugin *source_crm_LTX_tf_plugin_entry(void);
 
 #define UID "277d79d01678498fea067c9b631bf6df"
 
-/* Every test starts with an empty collecting host (collect_host.h). */
+/* Every test starts with an empty collecting host (<touchflow/check.h>):
+ * the tests drive the plugin and its functions through its table and ctx,
+ * and read what it collected. */
+static tf_check_host *harness;
+
 static void setup(void)
 {
-  collect_stage_id = "crm";
-  collect_host_setup();
+  harness = tf_check_host_new(source_crm_LTX_tf_plugin_entry(), "crm");
+  ck_assert_ptr_nonnull(harness);
 }
 
 static void teardown(void)
 {
-  collect_host_teardown();
+  tf_check_host_free(harness);
 }
 
 /* --- Calling the mapping directly ------------------------------------- */
@@ -42,15 +46,16 @@ static void map_json(crm_object object, const char *json)
       tf_record_parse(json, strlen(json), &origin, err, sizeof(err));
 
   ck_assert_msg(rec != NULL, "bad test JSON: %s", err);
-  ck_assert_int_eq(source_crm_map_record(&set, collect_ctx, &collect_host, rec),
+  ck_assert_int_eq(source_crm_map_record(&set, tf_check_ctx(harness),
+                                         tf_check_host_table(harness), rec),
                    TF_OK);
   tf_record_unref(rec);
 }
 
 static const json_t *event(size_t i)
 {
-  ck_assert_uint_gt(tf_batch_count(emitted), i);
-  return tf_record_json(tf_batch_get(emitted, i));
+  ck_assert_uint_gt(tf_batch_count(tf_check_emitted(harness)), i);
+  return tf_record_json(tf_batch_get(tf_check_emitted(harness), i));
 }
 
 static const char *event_string(size_t i, const char *field)
@@ -60,7 +65,8 @@ static const char *event_string(size_t i, const char *field)
 
 static json_int_t metric(const char *name)
 {
-  return json_integer_value(json_object_get(metrics, name));
+  return json_integer_value(
+      json_object_get(tf_check_metrics_json(harness), name));
 }
 
 /* The i-th event equals the JSON text `want`, every field of it. */
@@ -79,18 +85,18 @@ static void expect_event(size_t i, const char *want)
  * holds `part`. */
 static void expect_only_reject(const char *code, const char *part)
 {
-  json_t *r = json_array_get(rejects, 0);
+  json_t *r = json_array_get(tf_check_rejects_json(harness), 0);
   const char *message = json_string_value(json_object_get(r, "message"));
 
-  ck_assert_uint_eq(tf_batch_count(emitted), 0);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
   ck_assert_msg(strstr(message, part) != NULL, "message \"%s\" lacks \"%s\"",
                 message, part);
 }
 
-/* DOMAIN.md "CRM touchpoints": "A CRM Task gives a CRM Activity dated at
- * its CreatedDate, medium = its Type." */
+/* docs/attribution-rules.md#crm-touchpoints: "A CRM Task gives a CRM Activity
+ * dated at its CreatedDate, medium = its Type." */
 START_TEST(crm_rule_task_is_an_activity_dated_at_created_date)
 {
   map_json(CRM_TASK, "{\"Id\":\"00T5e00000AbCdFAAV\",\"Type\":\"Chat\","
@@ -166,7 +172,7 @@ static const char *ts_of_created(const char *created)
   snprintf(json, sizeof(json),
            "{\"Id\":\"00T5e00000AbCdEAAV\",\"CreatedDate\":\"%s\"}", created);
   map_json(CRM_TASK, json);
-  return event_string(tf_batch_count(emitted) - 1, "ts");
+  return event_string(tf_batch_count(tf_check_emitted(harness)) - 1, "ts");
 }
 
 START_TEST(test_salesforce_datetime_forms)
@@ -182,7 +188,7 @@ START_TEST(test_salesforce_datetime_forms)
   ck_assert_str_eq(ts_of_created("2024-03-05T14:19:02Z"),
                    "2024-03-05T14:19:02.000Z");
   ck_assert_str_eq(ts_of_created("2024-03-05"), "2024-03-05T00:00:00.000Z");
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
@@ -210,8 +216,8 @@ END_TEST
   "\"LeadId\":\"00Q5e00000XyZ12EAF\",\"ContactId\":\"\","                      \
   "\"CreatedDate\":\"2024-03-01T09:00:00.000Z\","
 
-/* DOMAIN.md "CRM touchpoints": "A CampaignMember gives a CRM Campaign
- * dated at FirstRespondedDate when HasResponded, else CreatedDate;
+/* docs/attribution-rules.md#crm-touchpoints: "A CampaignMember gives a CRM
+ * Campaign dated at FirstRespondedDate when HasResponded, else CreatedDate;
  * campaign = its CampaignId." */
 START_TEST(crm_rule_responded_member_is_dated_at_first_responded_date)
 {
@@ -229,8 +235,8 @@ START_TEST(crm_rule_responded_member_is_dated_at_first_responded_date)
 }
 END_TEST
 
-/* DOMAIN.md "CRM touchpoints": "... dated at FirstRespondedDate when
- * HasResponded, else CreatedDate". */
+/* docs/attribution-rules.md#crm-touchpoints: "... dated at FirstRespondedDate
+ * when HasResponded, else CreatedDate". */
 START_TEST(crm_rule_member_not_responded_is_dated_at_created_date)
 {
   map_json(CRM_CAMPAIGN_MEMBER,
@@ -241,7 +247,8 @@ START_TEST(crm_rule_member_not_responded_is_dated_at_created_date)
 }
 END_TEST
 
-/* DOMAIN.md "CRM touchpoints", as above, with REST JSON booleans. */
+/* docs/attribution-rules.md#crm-touchpoints, as above, with REST JSON
+ * booleans. */
 START_TEST(crm_rule_has_responded_json_booleans)
 {
   map_json(CRM_CAMPAIGN_MEMBER,
@@ -359,12 +366,15 @@ START_TEST(test_input_record_is_left_alone)
   tf_record *rec = tf_record_parse(json, strlen(json), &origin, NULL, 0);
   json_t *before = tf_record_copy_json(rec);
 
-  ck_assert_int_eq(source_crm_map_record(&set, collect_ctx, &collect_host, rec),
+  ck_assert_int_eq(source_crm_map_record(&set, tf_check_ctx(harness),
+                                         tf_check_host_table(harness), rec),
                    TF_OK);
   ck_assert(json_equal(before, tf_record_json(rec)));
-  ck_assert_str_eq(tf_record_origin(tf_batch_get(emitted, 0)).file,
-                   "leads.csv");
-  ck_assert_int_eq(tf_record_origin(tf_batch_get(emitted, 0)).line, 5);
+  ck_assert_str_eq(
+      tf_record_origin(tf_batch_get(tf_check_emitted(harness), 0)).file,
+      "leads.csv");
+  ck_assert_int_eq(
+      tf_record_origin(tf_batch_get(tf_check_emitted(harness), 0)).line, 5);
   json_decref(before);
   tf_record_unref(rec);
 }
@@ -372,9 +382,12 @@ END_TEST
 
 /* --- Whole runs over the fixtures ------------------------------------- */
 
+/* The last problem the option table reported. */
+static char config_problem[1024];
+
 static void diag_collect(void *ud, const char *path, const char *message)
 {
-  snprintf(last_log, sizeof(last_log), "%s: %s", path, message);
+  snprintf(config_problem, sizeof(config_problem), "%s: %s", path, message);
 }
 
 /* Validates a config against the plugin's table, base folder tests/data;
@@ -402,10 +415,11 @@ static void run_fixture(const char *config_json)
   int rc;
 
   ck_assert_int_eq(configure(config_json, &cfg), TF_OK);
-  ck_assert_int_eq(plugin->base.init(collect_ctx, &collect_host, cfg, &state),
+  ck_assert_int_eq(plugin->base.init(tf_check_ctx(harness),
+                                     tf_check_host_table(harness), cfg, &state),
                    TF_OK);
   do {
-    rc = plugin->produce(state, collect_ctx, 2);
+    rc = plugin->produce(state, tf_check_ctx(harness), 2);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
   plugin->base.fini(state);
@@ -414,7 +428,7 @@ static void run_fixture(const char *config_json)
 
 static void expect_reject_at(size_t i, const char *code, long line)
 {
-  json_t *r = json_array_get(rejects, i);
+  json_t *r = json_array_get(tf_check_rejects_json(harness), i);
 
   ck_assert_ptr_nonnull(r);
   ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
@@ -427,7 +441,7 @@ START_TEST(test_object_is_required)
 
   ck_assert_int_eq(configure("{\"path\": \"tasks.csv\"}", &cfg), TF_ERR_CONFIG);
   ck_assert_ptr_null(cfg);
-  ck_assert_ptr_nonnull(strstr(last_log, "object"));
+  ck_assert_ptr_nonnull(strstr(config_problem, "object"));
 }
 END_TEST
 
@@ -445,12 +459,12 @@ END_TEST
 START_TEST(test_tasks_csv_export)
 {
   run_fixture("{\"path\": \"tasks.csv\", \"object\": \"Task\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   ck_assert_str_eq(event_string(0, "biz_uid"), UID);
   ck_assert_str_eq(event_string(1, "activity_type"), "Chat");
   ck_assert_str_eq(event_string(1, "ts"), "2024-03-05T16:00:00.000Z");
   ck_assert(json_is_null(json_object_get(event(1), "biz_uid")));
-  ck_assert_uint_eq(json_array_size(rejects), 3);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 3);
   expect_reject_at(0, "missing_field", 6);
   expect_reject_at(1, "invalid_bizible_id", 7);
   expect_reject_at(2, "deleted_record", 8);
@@ -461,13 +475,13 @@ START_TEST(test_campaign_members_csv_export)
 {
   run_fixture("{\"path\": \"campaign_members.csv\", "
               "\"object\": \"CampaignMember\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 3);
   ck_assert_str_eq(event_string(0, "ts"), "2024-03-06T00:00:00.000Z");
   ck_assert_str_eq(event_string(0, "email"), "jane.doe@acme.com");
   ck_assert_str_eq(event_string(1, "ts"), "2024-03-02T11:30:00.000Z");
   ck_assert_str_eq(event_string(1, "contact_id"), "0035e00000QwErtAAB");
   ck_assert_str_eq(event_string(2, "ts"), "2024-03-03T08:00:00.000Z");
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject_at(0, "missing_field", 4);
   ck_assert_int_eq(metric("responded_without_first_responded_date"), 1);
 }
@@ -477,7 +491,7 @@ START_TEST(test_campaign_members_rest_ndjson)
 {
   run_fixture("{\"path\": \"campaign_members.ndjson\", "
               "\"object\": \"CampaignMember\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   ck_assert_str_eq(event_string(0, "ts"), "2024-03-06T00:00:00.000Z");
   ck_assert_str_eq(event_string(1, "ts"), "2024-03-04T12:00:00.000Z");
   ck_assert_str_eq(event_string(1, "email"), "jane.doe@acme.com");
@@ -488,7 +502,7 @@ END_TEST
 START_TEST(test_leads_data_loader_export)
 {
   run_fixture("{\"path\": \"leads.csv\", \"object\": \"Lead\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   ck_assert_str_eq(event_string(0, "company"), "Acme Analytics");
   ck_assert(json_is_null(json_object_get(event(1), "first_name")));
   expect_reject_at(0, "missing_field", 4);
@@ -498,12 +512,12 @@ END_TEST
 START_TEST(test_contacts_rest_ndjson)
 {
   run_fixture("{\"path\": \"contacts.ndjson\", \"object\": \"Contact\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   ck_assert_str_eq(event_string(0, "company"), "Example Org");
   ck_assert_str_eq(event_string(0, "email"), "pat.lee@example.org");
   ck_assert(json_is_null(json_object_get(event(1), "company")));
   ck_assert_str_eq(event_string(1, "ts"), "2023-11-21T00:00:00.000Z");
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
@@ -528,9 +542,10 @@ static void start(instance *in, const char *config_json)
 {
   in->plugin = tf_plugin_source(source_crm_LTX_tf_plugin_entry());
   ck_assert_int_eq(configure(config_json, &in->cfg), TF_OK);
-  ck_assert_int_eq(
-      in->plugin->base.init(collect_ctx, &collect_host, in->cfg, &in->state),
-      TF_OK);
+  ck_assert_int_eq(in->plugin->base.init(tf_check_ctx(harness),
+                                         tf_check_host_table(harness), in->cfg,
+                                         &in->state),
+                   TF_OK);
 }
 
 static void stop(instance *in)
@@ -546,7 +561,8 @@ static void run_watching(instance *in, json_t *wms)
   int64_t last = TF_WATERMARK_UNKNOWN;
   int rc;
 
-  while ((rc = in->plugin->produce(in->state, collect_ctx, 1)) == TF_MORE) {
+  while ((rc = in->plugin->produce(in->state, tf_check_ctx(harness), 1)) ==
+         TF_MORE) {
     int64_t wm = in->plugin->watermark(in->state);
 
     ck_assert_msg(wm >= last, "the watermark went back");
@@ -574,10 +590,10 @@ START_TEST(test_sorted_leads_watermark_and_out_of_order)
   ck_assert_uint_eq(json_array_size(wms), 4);
   for (size_t i = 0; i < 4; i++)
     ck_assert(wm_at(wms, i) == want[i]);
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 3);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject_at(0, "out_of_order", 4);
-  r = json_array_get(rejects, 0);
+  r = json_array_get(tf_check_rejects_json(harness), 0);
   ck_assert_str_eq(json_string_value(json_object_get(r, "message")),
                    "event time 2024-03-01T09:30:00Z is before "
                    "2024-03-01T10:00:00Z, the time of an earlier record, but "
@@ -601,8 +617,8 @@ START_TEST(test_unsorted_leads_promise_nothing)
   stop(&in);
   for (size_t i = 0; i < json_array_size(wms); i++)
     ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
-  ck_assert_uint_eq(tf_batch_count(emitted), 4);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 4);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   json_decref(wms);
 }
 END_TEST
@@ -613,7 +629,8 @@ START_TEST(test_resumed_leads_keep_the_latest_time)
   instance a, b;
 
   start(&a, SORTED_LEADS);
-  ck_assert_int_eq(a.plugin->produce(a.state, collect_ctx, 2), TF_MORE);
+  ck_assert_int_eq(a.plugin->produce(a.state, tf_check_ctx(harness), 2),
+                   TF_MORE);
   ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
   stop(&a);
   ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
@@ -624,7 +641,7 @@ START_TEST(test_resumed_leads_keep_the_latest_time)
   ck_assert(b.plugin->watermark(b.state) == AT_10_00);
   run_watching(&b, wms);
   stop(&b);
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 3);
   expect_reject_at(0, "out_of_order", 4);
   ck_assert(wm_at(wms, 0) == AT_10_00);
   ck_assert(wm_at(wms, 1) == AT_MAR_2);

@@ -1,9 +1,10 @@
 /*
- * test_drift_chat.c - DOMAIN.md "Drift chat" rules 1 and 2 on hand-made
- * records, through drift_chat alone (no files): which conversations make a
- * chat event, dated when, with which email and BizibleId, what is
- * dead-lettered and what is counted.  JSON is written with ' for " to stay
- * readable.  Times: T0 = 1528293000000 = 2018-06-06T13:50:00.000Z.
+ * test_drift_chat.c - Drift chat rules 1 and 2
+ * (docs/attribution-rules.md#chats) on hand-made records, through drift_chat
+ * alone (no files): which conversations make a chat event, dated when, with
+ * which email and BizibleId, what is dead-lettered and what is counted.  JSON
+ * is written with ' for " to stay readable.  Times: T0 = 1528293000000 =
+ * 2018-06-06T13:50:00.000Z.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -12,7 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../drift_chat.h"
-#include "fake_host.h"
+#include <touchflow/check.h>
+#include <touchflow/touchflow.h>
+
+/* The tests' host (<touchflow/check.h>): collects what drift hands back. */
+static tf_check_host *harness;
+
+/* The code of the i-th rejected record, or NULL. */
+static const char *reject_code(size_t i)
+{
+  const tf_check_reject *r = tf_check_reject_get(harness, i);
+
+  return r ? r->code : NULL;
+}
 
 static drift_chat *chat;
 static long line;
@@ -22,7 +35,9 @@ static void start(int chat_enabled, const char *attribute)
 {
   drift_chat_options options = {chat_enabled, attribute, NULL};
 
-  ck_assert_int_eq(drift_chat_new(&fake_ctx, &fake_host, &options, &chat),
+  ck_assert_int_eq(drift_chat_new(tf_check_ctx(harness),
+                                  tf_check_host_table(harness), &options,
+                                  &chat),
                    TF_OK);
 }
 
@@ -33,13 +48,16 @@ static void start_sorted(int sorted)
 
   drift_chat_free(chat);
   tf_time_order_init(&order, sorted);
-  ck_assert_int_eq(drift_chat_new(&fake_ctx, &fake_host, &options, &chat),
+  ck_assert_int_eq(drift_chat_new(tf_check_ctx(harness),
+                                  tf_check_host_table(harness), &options,
+                                  &chat),
                    TF_OK);
 }
 
 static void setup(void)
 {
-  fake_host_reset();
+  harness = tf_check_host_new(NULL, "chats");
+  ck_assert_ptr_nonnull(harness);
   line = 0;
   start(1, "biz_uid");
 }
@@ -47,7 +65,7 @@ static void setup(void)
 static void teardown(void)
 {
   drift_chat_free(chat);
-  fake_host_clear();
+  tf_check_host_free(harness);
 }
 
 /* T0 + s seconds, in epoch milliseconds. */
@@ -143,17 +161,18 @@ static void finish(void)
 
 static size_t chats(void)
 {
-  return tf_batch_count(fake_emitted);
+  return tf_batch_count(tf_check_emitted(harness));
 }
 
 static const char *str(size_t i, const char *field)
 {
-  return tf_record_get_string(fake_chat(i), field);
+  return tf_record_get_string(tf_check_emitted_get(harness, i), field);
 }
 
 static int64_t integer(size_t i, const char *field)
 {
-  return (int64_t)json_integer_value(tf_record_get(fake_chat(i), field));
+  return (int64_t)json_integer_value(
+      tf_record_get(tf_check_emitted_get(harness, i), field));
 }
 
 /* The i-th chat: its conversation, moment (T0 + s) and email. */
@@ -175,10 +194,10 @@ static void expect_chat(size_t i, int64_t conv, int s, const char *email)
 
 /* --- Rule 1: the moment a visitor gives an email ----------------------- */
 
-/* DOMAIN.md Drift chat rule 1: "When a visitor gives an email address in a
- * Drift conversation, that moment makes a Web Chat touchpoint [...] The
- * moment is the earliest of: the createdAt of the first contact message
- * whose body holds an email". */
+/* docs/attribution-rules.md#drift-chat-rule-1: "When a visitor gives an email
+ * address in a Drift conversation, that moment makes a Web Chat touchpoint
+ * [...] The moment is the earliest of: the createdAt of the first contact
+ * message whose body holds an email". */
 START_TEST(drift_rule_1_email_in_html_body_makes_the_chat)
 {
   json_t *want;
@@ -196,28 +215,31 @@ START_TEST(drift_rule_1_email_in_html_body_makes_the_chat)
                 "ts", "2018-06-06T13:50:24.000Z", "ts_ms", (json_int_t)T(24),
                 "biz_uid", BIZ_UID, "email", "jane@acme.com", "origin", "drift",
                 "source_record_id", "7", "conversation_id", (json_int_t)7);
-  ck_assert(json_equal(want, (json_t *)tf_record_json(fake_chat(0))));
+  ck_assert(json_equal(
+      want, (json_t *)tf_record_json(tf_check_emitted_get(harness, 0))));
   json_decref(want);
-  ck_assert_str_eq(tf_record_origin(fake_chat(0)).file, "drift.ndjson");
-  ck_assert_int_eq(tf_record_origin(fake_chat(0)).line, 1);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_str_eq(tf_record_origin(tf_check_emitted_get(harness, 0)).file,
+                   "drift.ndjson");
+  ck_assert_int_eq(tf_record_origin(tf_check_emitted_get(harness, 0)).line, 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "the first contact message whose body holds
- * an email" - an agent's or a bot's message is not the visitor giving one. */
+/* docs/attribution-rules.md#drift-chat-rule-1: "the first contact message whose
+ * body holds an email" - an agent's or a bot's message is not the visitor
+ * giving one. */
 START_TEST(drift_rule_1_agent_and_bot_messages_do_not_count)
 {
   feedf(REST "'messages':[%s,%s]}", msg(7, "user", 10, "mail sales@acme.com"),
         msg(7, "contact", 24, "thanks"));
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 1);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "the createdAt of the first contact message
- * whose body holds an email" - first in time, whatever the array order;
- * "end_user" authors are visitors too. */
+/* docs/attribution-rules.md#drift-chat-rule-1: "the createdAt of the first
+ * contact message whose body holds an email" - first in time, whatever the
+ * array order; "end_user" authors are visitors too. */
 START_TEST(drift_rule_1_first_contact_message_with_email_wins)
 {
   feedf(REST "'messages':[%s,%s,%s]}", msg(7, "contact", 50, "bob@acme.com"),
@@ -228,8 +250,8 @@ START_TEST(drift_rule_1_first_contact_message_with_email_wins)
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "The moment is the earliest of: [...] a
- * contact_identified event's contact createdAt". */
+/* docs/attribution-rules.md#drift-chat-rule-1: "The moment is the earliest of:
+ * [...] a contact_identified event's contact createdAt". */
 START_TEST(drift_rule_1_contact_identified_dates_the_chat)
 {
   feed(event("new_conversation", "{'id':7,'contactId':9,'status':'open',"
@@ -245,13 +267,13 @@ START_TEST(drift_rule_1_contact_identified_dates_the_chat)
   ck_assert_uint_eq(chats(), 1);
   expect_chat(0, 7, 31, "jane@acme.com");
   ck_assert_str_eq(str(0, "biz_uid"), BIZ_UID);
-  ck_assert_int_eq(tf_record_origin(fake_chat(0)).line, 4);
+  ck_assert_int_eq(tf_record_origin(tf_check_emitted_get(harness, 0)).line, 4);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "for playbook_goal_met (which has no time
- * of its own) the latest message time of that conversation seen before
- * it". */
+/* docs/attribution-rules.md#drift-chat-rule-1: "for playbook_goal_met (which
+ * has no time of its own) the latest message time of that conversation seen
+ * before it". */
 START_TEST(drift_rule_1_playbook_goal_takes_latest_message_before_it)
 {
   feed(event("new_message", msg(7, "contact", 40, "hello")));
@@ -268,8 +290,8 @@ START_TEST(drift_rule_1_playbook_goal_takes_latest_message_before_it)
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "for playbook_goal_met [...] (none known:
- * dead-letter no_timestamp)". */
+/* docs/attribution-rules.md#drift-chat-rule-1: "for playbook_goal_met [...]
+ * (none known: dead-letter no_timestamp)". */
 START_TEST(drift_rule_1_playbook_goal_without_messages_is_no_timestamp)
 {
   feed(event("playbook_goal_met", "{'conversationId':7,'contactId':9,"
@@ -277,14 +299,14 @@ START_TEST(drift_rule_1_playbook_goal_without_messages_is_no_timestamp)
   feed(event("new_message", msg(7, "contact", 70, "bye")));
   finish();
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
-  ck_assert_str_eq(fake_reject_code(0), "no_timestamp");
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
+  ck_assert_str_eq(reject_code(0), "no_timestamp");
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 0);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "A conversation with no email makes none" -
- * a goal met without contactEmail gives no email. */
+/* docs/attribution-rules.md#drift-chat-rule-1: "A conversation with no email
+ * makes none" - a goal met without contactEmail gives no email. */
 START_TEST(drift_rule_1_playbook_goal_without_email_gives_none)
 {
   feed(event("new_message", msg(7, "contact", 40, "hello")));
@@ -292,12 +314,13 @@ START_TEST(drift_rule_1_playbook_goal_without_email_gives_none)
              "{'conversationId':7,'contactId':9,'contactEmail':null}"));
   finish();
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("playbook_goals_without_email"), 1);
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "playbook_goals_without_email"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 1);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "A conversation with no email makes none." */
+/* docs/attribution-rules.md#drift-chat-rule-1: "A conversation with no email
+ * makes none." */
 START_TEST(drift_rule_1_no_email_no_chat)
 {
   feed(event("new_conversation",
@@ -306,12 +329,12 @@ START_TEST(drift_rule_1_no_email_no_chat)
   feedf(REST "'messages':[%s]}", msg(7, "contact", 20, "no thanks"));
   finish();
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 2);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: "The moment is the earliest of: [...]" -
- * here a message at T0+60s, a goal after a message at T0+50s and an
+/* docs/attribution-rules.md#drift-chat-rule-1: "The moment is the earliest of:
+ * [...]" - here a message at T0+60s, a goal after a message at T0+50s and an
  * identification at T0+40s: the identification wins. */
 START_TEST(drift_rule_1_earliest_of_several_moments_wins)
 {
@@ -329,8 +352,8 @@ START_TEST(drift_rule_1_earliest_of_several_moments_wins)
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: the moment comes from the message, a
- * contact_identified event or a goal; the createdAt of the contact
+/* docs/attribution-rules.md#drift-chat-rule-1: the moment comes from the
+ * message, a contact_identified event or a goal; the createdAt of the contact
  * embedded in a conversation is none of these (Drift makes the contact
  * when the chat starts), so it does not date the chat. */
 START_TEST(drift_rule_1_embedded_contact_created_at_is_no_moment)
@@ -344,12 +367,12 @@ START_TEST(drift_rule_1_embedded_contact_created_at_is_no_moment)
         "'attributes':{'email':'jane@acme.com'}}}",
         msg(8, "contact", 45, "hello again"));
   ck_assert_uint_eq(chats(), 1);
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 1);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1: a contact_identified belongs to the
- * conversation of that contact running at the time: the one that started
+/* docs/attribution-rules.md#drift-chat-rule-1: a contact_identified belongs to
+ * the conversation of that contact running at the time: the one that started
  * last before it. */
 START_TEST(drift_rule_1_identification_belongs_to_running_conversation)
 {
@@ -364,7 +387,7 @@ START_TEST(drift_rule_1_identification_belongs_to_running_conversation)
   finish();
   ck_assert_uint_eq(chats(), 1);
   expect_chat(0, 8, 60, "jane@acme.com");
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 2);
 }
 END_TEST
 
@@ -374,7 +397,8 @@ START_TEST(drift_rule_1_identification_without_conversation_is_counted)
                                    "'attributes':{'email':'jane@acme.com'}}"));
   finish();
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("contacts_without_conversation"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "contacts_without_conversation"),
+                   1);
 }
 END_TEST
 
@@ -390,7 +414,7 @@ START_TEST(drift_rule_1_one_chat_per_conversation)
   finish();
   ck_assert_uint_eq(chats(), 1);
   expect_chat(0, 7, 20, "jane@acme.com");
-  ck_assert_int_eq(fake_metric("records_after_chat"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "records_after_chat"), 2);
 }
 END_TEST
 
@@ -401,7 +425,7 @@ START_TEST(drift_rule_1_webhooks_before_the_conversation_record_merge)
   feedf(REST "'messages':[%s]}", msg(7, "contact", 20, "jane@acme.com"));
   ck_assert_uint_eq(chats(), 1);
   expect_chat(0, 7, 10, "bob@acme.com");
-  ck_assert_int_eq(tf_record_origin(fake_chat(0)).line, 1);
+  ck_assert_int_eq(tf_record_origin(tf_check_emitted_get(harness, 0)).line, 1);
 }
 END_TEST
 
@@ -428,8 +452,8 @@ END_TEST
 
 /* --- Rule 2: chat_enabled ---------------------------------------------- */
 
-/* DOMAIN.md Drift chat rule 2: "Setting chat_enabled: false [...] turns
- * chat touchpoints off entirely." */
+/* docs/attribution-rules.md#drift-chat-rule-2: "Setting chat_enabled: false
+ * [...] turns chat touchpoints off entirely." */
 START_TEST(drift_rule_2_chat_disabled_makes_no_chat)
 {
   drift_chat_free(chat);
@@ -438,7 +462,7 @@ START_TEST(drift_rule_2_chat_disabled_makes_no_chat)
   feed(event("new_message", msg(8, "contact", 20, "bob@acme.com")));
   finish();
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("chats_skipped_disabled"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "chats_skipped_disabled"), 2);
 }
 END_TEST
 
@@ -463,11 +487,13 @@ END_TEST
 START_TEST(drift_bizible_id_absent_is_null)
 {
   feed_with_contact("{'email':'jane@acme.com','biz_uid':null}");
-  ck_assert(json_is_null(tf_record_get(fake_chat(0), "biz_uid")));
+  ck_assert(
+      json_is_null(tf_record_get(tf_check_emitted_get(harness, 0), "biz_uid")));
   feedf("{'id':8,'contactId':9,'messages':[%s]}",
         msg(8, "contact", 20, "x@acme.com"));
-  ck_assert(json_is_null(tf_record_get(fake_chat(1), "biz_uid")));
-  ck_assert_int_eq(fake_metric("invalid_bizible_id"), 0);
+  ck_assert(
+      json_is_null(tf_record_get(tf_check_emitted_get(harness, 1), "biz_uid")));
+  ck_assert_int_eq(tf_check_metric(harness, "invalid_bizible_id"), 0);
 }
 END_TEST
 
@@ -484,12 +510,14 @@ END_TEST
 START_TEST(drift_bizible_id_invalid_is_null_and_counted)
 {
   feed_with_contact("{'biz_uid':'not-a-bizible-id'}");
-  ck_assert(json_is_null(tf_record_get(fake_chat(0), "biz_uid")));
+  ck_assert(
+      json_is_null(tf_record_get(tf_check_emitted_get(harness, 0), "biz_uid")));
   feedf("{'id':8,'contactId':9,'messages':[%s],"
         "'contact':{'attributes':{'biz_uid':' " BIZ_UID "'}}}",
         msg(8, "contact", 20, "x@acme.com"));
-  ck_assert(json_is_null(tf_record_get(fake_chat(1), "biz_uid")));
-  ck_assert_int_eq(fake_metric("invalid_bizible_id"), 2);
+  ck_assert(
+      json_is_null(tf_record_get(tf_check_emitted_get(harness, 1), "biz_uid")));
+  ck_assert_int_eq(tf_check_metric(harness, "invalid_bizible_id"), 2);
 }
 END_TEST
 
@@ -539,7 +567,7 @@ START_TEST(drift_csv_rows_are_rebuilt)
   ck_assert_str_eq(str(0, "biz_uid"), BIZ_UID);
   finish();
   expect_chat(1, 5, 20, "jane@acme.com");
-  ck_assert_ptr_null(tf_record_origin(fake_chat(1)).file);
+  ck_assert_ptr_null(tf_record_origin(tf_check_emitted_get(harness, 1)).file);
 }
 END_TEST
 
@@ -550,8 +578,8 @@ START_TEST(drift_other_webhook_events_are_counted)
   feed(event("button_clicked", "{'conversationId':7}"));
   finish();
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
-  ck_assert_int_eq(fake_metric("events_ignored"), 2);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
+  ck_assert_int_eq(tf_check_metric(harness, "events_ignored"), 2);
 }
 END_TEST
 
@@ -559,11 +587,12 @@ END_TEST
 
 static void expect_rejected(const char *code, const char *record)
 {
-  size_t before = json_array_size(fake_rejects);
+  size_t before = json_array_size(tf_check_rejects_json(harness));
 
   feed(record);
-  ck_assert_uint_eq(json_array_size(fake_rejects), before + 1);
-  ck_assert_str_eq(fake_reject_code(before), code);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)),
+                    before + 1);
+  ck_assert_str_eq(reject_code(before), code);
 }
 
 START_TEST(drift_bad_records_are_dead_lettered)
@@ -598,7 +627,8 @@ START_TEST(drift_bad_records_are_dead_lettered)
   expect_rejected("invalid_message", REST "'messages':'none'}");
   finish();
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("contacts_without_conversation"), 0);
+  ck_assert_int_eq(tf_check_metric(harness, "contacts_without_conversation"),
+                   0);
 }
 END_TEST
 
@@ -635,13 +665,14 @@ START_TEST(drift_sorted_watermark_is_the_latest_chat)
   feed_conversation(3, 30, "c@acme.com");
   ck_assert(drift_chat_watermark(chat) == T(40));
   ck_assert_uint_eq(chats(), 2);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
-  ck_assert_str_eq(fake_reject_code(0), "out_of_order");
-  ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
-                                   json_array_get(fake_rejects, 0), "message")),
-                               "event time 2018-06-06T13:50:30Z is before "
-                               "2018-06-06T13:50:40Z"));
-  ck_assert_int_eq(fake_metric("out_of_order"), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
+  ck_assert_str_eq(reject_code(0), "out_of_order");
+  ck_assert_ptr_nonnull(
+      strstr(json_string_value(json_object_get(
+                 json_array_get(tf_check_rejects_json(harness), 0), "message")),
+             "event time 2018-06-06T13:50:30Z is before "
+             "2018-06-06T13:50:40Z"));
+  ck_assert_int_eq(tf_check_metric(harness, "out_of_order"), 1);
   finish();
   ck_assert(drift_chat_watermark(chat) == T(40));
 }
@@ -656,7 +687,7 @@ START_TEST(drift_unsorted_promises_nothing)
   finish();
   ck_assert(drift_chat_watermark(chat) == TF_WATERMARK_UNKNOWN);
   ck_assert_uint_eq(chats(), 2);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
@@ -685,7 +716,7 @@ START_TEST(drift_sorted_open_conversation_holds_the_watermark)
   ck_assert_uint_eq(chats(), 4);
   expect_chat(2, 5, 20, "e@acme.com");
   expect_chat(3, 6, 50, "f@acme.com");
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
@@ -702,7 +733,7 @@ START_TEST(drift_sorted_conversation_record_closes_a_held_one)
   feed_conversation(5, 50, "e@acme.com");
   ck_assert_uint_eq(chats(), 3);
   expect_chat(2, 5, 20, "e@acme.com");
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   ck_assert(drift_chat_watermark(chat) == T(40));
 }
 END_TEST
@@ -731,8 +762,8 @@ START_TEST(drift_sorted_held_chat_before_the_watermark_is_out_of_order)
   ck_assert(drift_chat_watermark(chat) == T(30));
   finish();
   ck_assert_uint_eq(chats(), 1);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
-  ck_assert_str_eq(fake_reject_code(0), "out_of_order");
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
+  ck_assert_str_eq(reject_code(0), "out_of_order");
   ck_assert(drift_chat_watermark(chat) == T(30));
 }
 END_TEST

@@ -1,6 +1,7 @@
 /*
  * test_drift_email.c - finding the email address a visitor typed in a
- * Drift message body, plain or HTML (DOMAIN.md "Drift chat" rule 1).
+ * Drift message body, plain or HTML
+ * (docs/attribution-rules.md#drift-chat-rule-1).
  */
 #include <check.h>
 #include <stdlib.h>

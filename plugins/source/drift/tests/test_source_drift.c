@@ -1,8 +1,9 @@
 /*
  * test_source_drift.c - whole runs of the `drift` source over the fixture
  * files in tests/data (REST conversations, a webhook sequence, the same
- * events as CSV, a mixed gzip file) through tf_file_source and the fake
- * host: the chat events, dead letters and counters a pipeline would see.
+ * events as CSV, a mixed gzip file) through tf_file_source and a
+ * tf_check_host (<touchflow/check.h>): the chat events, dead letters and
+ * counters a pipeline would see.
  */
 #include <check.h>
 #include <stdint.h>
@@ -10,9 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
-#include "fake_host.h"
+#include <touchflow/check.h>
 
 const tf_plugin *source_drift_LTX_tf_plugin_entry(void);
+
+/* The tests' host (<touchflow/check.h>): collects what drift hands back. */
+static tf_check_host *harness;
+
+/* The code of the i-th rejected record, or NULL. */
+static const char *reject_code(size_t i)
+{
+  const tf_check_reject *r = tf_check_reject_get(harness, i);
+
+  return r ? r->code : NULL;
+}
 
 #define JANE_UID "277d79d01678498fea067c9b631bf6df"
 
@@ -25,12 +37,13 @@ typedef struct instance {
 
 static void setup(void)
 {
-  fake_host_reset();
+  harness = tf_check_host_new(source_drift_LTX_tf_plugin_entry(), "chats");
+  ck_assert_ptr_nonnull(harness);
 }
 
 static void teardown(void)
 {
-  fake_host_clear();
+  tf_check_host_free(harness);
 }
 
 static void diag_fail(void *ud, const char *path, const char *message)
@@ -53,7 +66,8 @@ static int start(instance *in, const char *config_json)
                                        NULL, &in->cfg),
                    TF_OK);
   json_decref(given);
-  rc = in->plugin->base.init(&fake_ctx, &fake_host, in->cfg, &in->state);
+  rc = in->plugin->base.init(tf_check_ctx(harness),
+                             tf_check_host_table(harness), in->cfg, &in->state);
   if (rc != TF_OK)
     tf_config_free(in->cfg);
   return rc;
@@ -75,9 +89,9 @@ static void run(const char *config_json, size_t max)
 
   ck_assert_int_eq(start(&in, config_json), TF_OK);
   do {
-    before = tf_batch_count(fake_emitted);
-    rc = in.plugin->produce(in.state, &fake_ctx, max);
-    ck_assert_uint_le(tf_batch_count(fake_emitted) - before, max);
+    before = tf_batch_count(tf_check_emitted(harness));
+    rc = in.plugin->produce(in.state, tf_check_ctx(harness), max);
+    ck_assert_uint_le(tf_batch_count(tf_check_emitted(harness)) - before, max);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
   stop(&in);
@@ -85,12 +99,12 @@ static void run(const char *config_json, size_t max)
 
 static size_t chats(void)
 {
-  return tf_batch_count(fake_emitted);
+  return tf_batch_count(tf_check_emitted(harness));
 }
 
 static const char *str(size_t i, const char *field)
 {
-  return tf_record_get_string(fake_chat(i), field);
+  return tf_record_get_string(tf_check_emitted_get(harness, i), field);
 }
 
 /* The i-th chat: conversation id (as source_record_id), ts and email. */
@@ -107,7 +121,7 @@ static void expect_chat(size_t i, const char *conv, const char *ts,
 
 static void expect_biz_uid(size_t i, const char *biz_uid)
 {
-  const json_t *v = tf_record_get(fake_chat(i), "biz_uid");
+  const json_t *v = tf_record_get(tf_check_emitted_get(harness, i), "biz_uid");
 
   if (!biz_uid)
     ck_assert(json_is_null(v));
@@ -118,10 +132,10 @@ static void expect_biz_uid(size_t i, const char *biz_uid)
 static void expect_reject(size_t i, const char *code, const char *file,
                           long line)
 {
-  const json_t *r = json_array_get(fake_rejects, i);
+  const json_t *r = json_array_get(tf_check_rejects_json(harness), i);
 
   ck_assert_ptr_nonnull(r);
-  ck_assert_str_eq(fake_reject_code(i), code);
+  ck_assert_str_eq(reject_code(i), code);
   ck_assert_str_eq(json_string_value(json_object_get(r, "file")), file);
   ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), line);
 }
@@ -162,7 +176,8 @@ static void run_watching(const char *config_json, json_t *wms)
   int rc;
 
   ck_assert_int_eq(start(&in, config_json), TF_OK);
-  while ((rc = in.plugin->produce(in.state, &fake_ctx, 1)) == TF_MORE) {
+  while ((rc = in.plugin->produce(in.state, tf_check_ctx(harness), 1)) ==
+         TF_MORE) {
     int64_t wm = in.plugin->watermark(in.state);
 
     ck_assert_msg(wm >= last, "the watermark went back");
@@ -180,7 +195,8 @@ static int64_t wm_at(const json_t *wms, size_t i)
 
 static int64_t ts_ms(size_t i)
 {
-  return (int64_t)json_integer_value(tf_record_get(fake_chat(i), "ts_ms"));
+  return (int64_t)json_integer_value(
+      tf_record_get(tf_check_emitted_get(harness, i), "ts_ms"));
 }
 
 /* REST conversations sorted by time: the watermark is the latest chat. */
@@ -196,7 +212,7 @@ START_TEST(source_drift_sorted_watermark_is_the_latest_chat)
   ck_assert(wm_at(wms, 0) == ts_ms(0));
   ck_assert(wm_at(wms, 2) == ts_ms(0));
   ck_assert(wm_at(wms, 3) == ts_ms(1));
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   json_decref(wms);
 }
 END_TEST
@@ -210,7 +226,7 @@ START_TEST(source_drift_sorted_webhook_conversation_holds_the_watermark)
   run_watching("{\"path\": \"mixed.ndjson.gz\", \"sorted_by_time\": true}",
                wms);
   ck_assert_uint_eq(chats(), 2);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   for (size_t i = 0; i < json_array_size(wms); i++)
     ck_assert(wm_at(wms, i) == 1528293091002LL);
   json_decref(wms);
@@ -229,35 +245,37 @@ START_TEST(source_drift_unsorted_promises_nothing)
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1 over REST conversations: "When a visitor
- * gives an email address in a Drift conversation, that moment makes a Web
- * Chat touchpoint [...]. A conversation with no email makes none." */
+/* docs/attribution-rules.md#drift-chat-rule-1 over REST conversations: "When a
+ * visitor gives an email address in a Drift conversation, that moment makes a
+ * Web Chat touchpoint [...]. A conversation with no email makes none." */
 START_TEST(drift_rule_1_rest_conversations_file)
 {
   run("{\"path\": \"conversations.ndjson\"}", 512);
   ck_assert_uint_eq(chats(), 2);
   expect_chat(0, "116119985", "2018-06-06T13:51:31.002Z", "jane.doe@acme.com");
   expect_biz_uid(0, JANE_UID);
-  ck_assert_int_eq(
-      json_integer_value(tf_record_get(fake_chat(0), "conversation_id")),
-      116119985);
-  ck_assert_int_eq(json_integer_value(tf_record_get(fake_chat(0), "ts_ms")),
+  ck_assert_int_eq(json_integer_value(tf_record_get(
+                       tf_check_emitted_get(harness, 0), "conversation_id")),
+                   116119985);
+  ck_assert_int_eq(json_integer_value(tf_record_get(
+                       tf_check_emitted_get(harness, 0), "ts_ms")),
                    1528293091002LL);
-  ck_assert_str_eq(tf_record_origin(fake_chat(0)).file, "conversations.ndjson");
-  ck_assert_int_eq(tf_record_origin(fake_chat(0)).line, 1);
+  ck_assert_str_eq(tf_record_origin(tf_check_emitted_get(harness, 0)).file,
+                   "conversations.ndjson");
+  ck_assert_int_eq(tf_record_origin(tf_check_emitted_get(harness, 0)).line, 1);
   expect_chat(1, "116120003", "2018-06-06T18:34:05.000Z", "bob@example.org");
   expect_biz_uid(1, "ab54f1c2d3e4f5a6b7c8d9e0f1a2b3c4");
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject(0, "invalid_json", "conversations.ndjson", 3);
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 1);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 1 over a webhook stream: the earliest moment
- * wins (here the goal met after the message at :21 beats the email message
- * at :35 and the identification at :36); a goal met with no message before
- * it is dead-lettered no_timestamp; chats go out at the end of input,
- * earliest first. */
+/* docs/attribution-rules.md#drift-chat-rule-1 over a webhook stream: the
+ * earliest moment wins (here the goal met after the message at :21 beats the
+ * email message at :35 and the identification at :36); a goal met with no
+ * message before it is dead-lettered no_timestamp; chats go out at the end of
+ * input, earliest first. */
 START_TEST(drift_rule_1_webhook_sequence)
 {
   run("{\"path\": \"webhooks.ndjson\"}", 512);
@@ -266,11 +284,11 @@ START_TEST(drift_rule_1_webhook_sequence)
   expect_biz_uid(0, NULL);
   expect_chat(1, "1485843811", "2023-11-14T22:13:41.000Z", "jane@acme.com");
   expect_biz_uid(1, JANE_UID);
-  ck_assert_int_eq(tf_record_origin(fake_chat(1)).line, 5);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  ck_assert_int_eq(tf_record_origin(tf_check_emitted_get(harness, 1)).line, 5);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject(0, "no_timestamp", "webhooks.ndjson", 8);
-  ck_assert_int_eq(fake_metric("events_ignored"), 1);
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "events_ignored"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 1);
 }
 END_TEST
 
@@ -290,9 +308,9 @@ START_TEST(drift_rule_1_webhooks_as_csv)
   ck_assert_uint_eq(chats(), 1);
   expect_chat(0, "1485843811", "2023-11-14T22:13:40.000Z", "jane@acme.com");
   expect_biz_uid(0, JANE_UID);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject(0, "no_timestamp", "webhooks.csv", 5);
-  ck_assert_int_eq(fake_metric("conversations_without_email"), 1);
+  ck_assert_int_eq(tf_check_metric(harness, "conversations_without_email"), 1);
 }
 END_TEST
 
@@ -304,21 +322,21 @@ START_TEST(drift_rule_1_mixed_gzip_file)
   ck_assert_uint_eq(chats(), 2);
   expect_chat(0, "116119985", "2018-06-06T13:51:31.002Z", "jane.doe@acme.com");
   expect_chat(1, "1485843811", "2023-11-14T22:13:41.000Z", "jane@acme.com");
-  ck_assert_int_eq(fake_metric("records_after_chat"), 1);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_int_eq(tf_check_metric(harness, "records_after_chat"), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
-/* DOMAIN.md Drift chat rule 2: "Setting chat_enabled: false [...] turns
- * chat touchpoints off entirely." */
+/* docs/attribution-rules.md#drift-chat-rule-2: "Setting chat_enabled: false
+ * [...] turns chat touchpoints off entirely." */
 START_TEST(drift_rule_2_chat_enabled_false)
 {
   run("{\"path\": \"webhooks.ndjson\", \"chat_enabled\": false}", 512);
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("chats_skipped_disabled"), 2);
+  ck_assert_int_eq(tf_check_metric(harness, "chats_skipped_disabled"), 2);
   run("{\"path\": \"conversations.ndjson\", \"chat_enabled\": false}", 512);
   ck_assert_uint_eq(chats(), 0);
-  ck_assert_int_eq(fake_metric("chats_skipped_disabled"), 4);
+  ck_assert_int_eq(tf_check_metric(harness, "chats_skipped_disabled"), 4);
 }
 END_TEST
 
@@ -340,7 +358,8 @@ START_TEST(source_drift_empty_bizible_id_attribute_fails_init)
   ck_assert_int_eq(start(&in, "{\"path\": \"webhooks.ndjson\", "
                               "\"bizible_id_attribute\": \"\"}"),
                    TF_ERR_CONFIG);
-  ck_assert_ptr_nonnull(strstr(fake_last_log, "bizible_id_attribute"));
+  ck_assert_ptr_nonnull(
+      strstr(tf_check_last_log(harness), "bizible_id_attribute"));
 }
 END_TEST
 
@@ -350,7 +369,7 @@ START_TEST(source_drift_missing_file_fails_init)
 
   ck_assert_int_eq(start(&in, "{\"path\": \"none-*.ndjson\"}"),
                    TF_ERR_NOTFOUND);
-  ck_assert_ptr_nonnull(strstr(fake_last_log, "none-*.ndjson"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "none-*.ndjson"));
 }
 END_TEST
 

@@ -1,6 +1,7 @@
 /*
  * test_source_file.c - tests of the `file` source plugin, driven through a
- * small fake host (emit collects records, reject collects codes): NDJSON
+ * tf_check_host (<touchflow/check.h>: it collects emitted records,
+ * rejects, metrics and log lines), and its golden cases in tests/golden: NDJSON
  * and CSV records, every dead-letter code, gzip, globs, truncated input,
  * resuming from a position, and records declared sorted_by_time with their
  * time in time_field.
@@ -12,89 +13,37 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <touchflow/check.h>
 #include <touchflow/touchflow.h>
 
 const tf_plugin *source_file_LTX_tf_plugin_entry(void);
 
-struct tf_ctx {
-  int unused;
-};
-
 static char tmpdir[64];
-static tf_ctx ctx;
-static tf_batch *emitted;
-static json_t *rejects; /* [{"code", "message", "line", "text"}] */
-static json_t *metrics; /* {"name": total} */
-static char last_log[1024];
-
-static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(last_log, sizeof(last_log), fmt, ap);
-  va_end(ap);
-}
-
-static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
-                       const char *message)
-{
-  size_t len;
-  const char *bytes = tf_record_bytes(rec, &len);
-  tf_origin o = tf_record_origin(rec);
-
-  ck_assert_ptr_nonnull(message);
-  ck_assert_ptr_nonnull(o.file);
-  json_array_append_new(
-      rejects, json_pack("{s:s, s:s, s:I, s:o}", "code", code, "message",
-                         message, "line", (json_int_t)o.line, "text",
-                         json_stringn_nocheck(bytes ? bytes : "", len)));
-  return TF_OK;
-}
-
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
-{
-  json_int_t now = json_integer_value(json_object_get(metrics, name));
-
-  json_object_set_new(metrics, name, json_integer(now + delta));
-}
-
-static int fake_emit(tf_ctx *c, tf_record *rec)
-{
-  return tf_batch_push(emitted, rec);
-}
-
-static const char *fake_stage_id(const tf_ctx *c)
-{
-  return "src";
-}
-
-static const tf_host host = {
-    .size = sizeof(tf_host),
-    .log = fake_log,
-    .reject = fake_reject,
-    .metric = fake_metric,
-    .emit = fake_emit,
-    .stage_id = fake_stage_id,
-};
+/* The tests' host (<touchflow/check.h>): the instances run through its
+ * table and ctx, and it collects what they hand back. */
+static tf_check_host *harness;
 
 static void setup(void)
 {
   strcpy(tmpdir, "/tmp/tf_srcf_XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-  emitted = tf_batch_new();
-  rejects = json_array();
-  metrics = json_object();
-  last_log[0] = '\0';
+  harness = tf_check_host_new(source_file_LTX_tf_plugin_entry(), "src");
+  ck_assert_ptr_nonnull(harness);
 }
 
 static void teardown(void)
 {
   char cmd[128];
+  size_t i;
 
-  tf_batch_free(emitted);
-  json_decref(rejects);
-  json_decref(metrics);
+  /* Every reject has a message and names the file it came from. */
+  for (i = 0; i < tf_check_reject_count(harness); i++) {
+    const tf_check_reject *r = tf_check_reject_get(harness, i);
+
+    ck_assert_str_ne(r->message, "(null)");
+    ck_assert_ptr_nonnull(r->origin.file);
+  }
+  tf_check_host_free(harness);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
   ck_assert_int_eq(system(cmd), 0);
 }
@@ -141,7 +90,8 @@ static int start(instance *in, const char *config_json)
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
-  rc = in->plugin->base.init(&ctx, &host, in->cfg, &in->state);
+  rc = in->plugin->base.init(tf_check_ctx(harness),
+                             tf_check_host_table(harness), in->cfg, &in->state);
   if (rc != TF_OK)
     tf_config_free(in->cfg);
   return rc;
@@ -159,7 +109,7 @@ static int drain(instance *in, size_t max)
   int rc;
 
   do {
-    rc = in->plugin->produce(in->state, &ctx, max);
+    rc = in->plugin->produce(in->state, tf_check_ctx(harness), max);
   } while (rc == TF_MORE);
   return rc;
 }
@@ -175,12 +125,12 @@ static void run_all(const char *config_json, int expected_rc)
 
 static const char *field(size_t i, const char *name)
 {
-  return tf_record_get_string(tf_batch_get(emitted, i), name);
+  return tf_record_get_string(tf_batch_get(tf_check_emitted(harness), i), name);
 }
 
 static void expect_origin(size_t i, const char *file, long line)
 {
-  tf_origin o = tf_record_origin(tf_batch_get(emitted, i));
+  tf_origin o = tf_record_origin(tf_batch_get(tf_check_emitted(harness), i));
 
   ck_assert_str_eq(o.file, file);
   ck_assert_int_eq(o.line, line);
@@ -188,7 +138,7 @@ static void expect_origin(size_t i, const char *file, long line)
 
 static void expect_reject(size_t i, const char *code, long line)
 {
-  json_t *r = json_array_get(rejects, i);
+  json_t *r = json_array_get(tf_check_rejects_json(harness), i);
 
   ck_assert_ptr_nonnull(r);
   ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
@@ -201,12 +151,13 @@ START_TEST(test_ndjson_records_keep_file_and_line)
 
   write_text("a.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
   run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   ck_assert_str_eq(field(1, "n"), "2");
   expect_origin(0, "a.ndjson", 1);
   expect_origin(1, "a.ndjson", 2);
-  ck_assert_str_eq(tf_record_bytes(tf_batch_get(emitted, 0), &len),
-                   "{\"n\":\"1\"}");
+  ck_assert_str_eq(
+      tf_record_bytes(tf_batch_get(tf_check_emitted(harness), 0), &len),
+      "{\"n\":\"1\"}");
 }
 END_TEST
 
@@ -214,8 +165,8 @@ START_TEST(test_ndjson_blank_lines_are_skipped)
 {
   write_text("a.jsonl", "\n{\"n\":\"1\"}\n  \r\n\n{\"n\":\"2\"}\n\n");
   run_all("{\"path\": \"a.jsonl\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   expect_origin(0, "a.jsonl", 2);
   expect_origin(1, "a.jsonl", 5);
 }
@@ -225,11 +176,12 @@ START_TEST(test_ndjson_invalid_json_is_rejected)
 {
   write_text("a.ndjson", "{\"n\":\"1\"}\n{broken\n{\"n\":\"3\"}\n");
   run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject(0, "invalid_json", 2);
   ck_assert_str_eq(
-      json_string_value(json_object_get(json_array_get(rejects, 0), "text")),
+      json_string_value(json_object_get(
+          json_array_get(tf_check_rejects_json(harness), 0), "text")),
       "{broken");
 }
 END_TEST
@@ -246,7 +198,7 @@ START_TEST(test_ndjson_non_object_is_rejected)
 {
   write_text("a.ndjson", "[1,2]\n42\n{}\n");
   run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   expect_reject(0, "not_an_object", 1);
   expect_reject(1, "not_an_object", 2);
 }
@@ -256,7 +208,7 @@ START_TEST(test_ndjson_invalid_utf8_is_rejected)
 {
   write_text("a.ndjson", "{\"n\":\"\xC3\x28\"}\n{\"n\":\"ok\"}\n");
   run_all("{\"path\": \"a.ndjson\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   expect_reject(0, "invalid_utf8", 1);
 }
 END_TEST
@@ -265,10 +217,11 @@ START_TEST(test_ndjson_too_long_line_is_rejected)
 {
   write_text("a.ndjson", "{\"n\":\"this line is long\"}\n{\"n\":\"2\"}\n");
   run_all("{\"path\": \"a.ndjson\", \"max_line_length\": 16}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   expect_reject(0, "line_too_long", 1);
   ck_assert_str_eq(
-      json_string_value(json_object_get(json_array_get(rejects, 0), "text")),
+      json_string_value(json_object_get(
+          json_array_get(tf_check_rejects_json(harness), 0), "text")),
       "{\"n\":\"this line ");
   expect_origin(0, "a.ndjson", 2);
 }
@@ -280,7 +233,7 @@ START_TEST(test_csv_rows_become_objects)
                       "\"00T1\",\"two\r\nlines\",\"Call\"\r\n"
                       "00T2,,Email\r\n");
   run_all("{\"path\": \"t.csv\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   ck_assert_str_eq(field(0, "Id"), "00T1");
   ck_assert_str_eq(field(0, "Note"), "two\r\nlines");
   ck_assert_str_eq(field(1, "Note"), "");
@@ -293,7 +246,8 @@ START_TEST(test_csv_empty_as_null)
 {
   write_text("t.csv", "Id,Email\n00T1,\n");
   run_all("{\"path\": \"t.csv\", \"csv_empty_as_null\": true}", TF_DONE);
-  ck_assert(json_is_null(tf_record_get(tf_batch_get(emitted, 0), "Email")));
+  ck_assert(json_is_null(
+      tf_record_get(tf_batch_get(tf_check_emitted(harness), 0), "Email")));
 }
 END_TEST
 
@@ -313,7 +267,7 @@ START_TEST(test_csv_bad_delimiter_fails_init)
   ck_assert_int_eq(
       start(&in, "{\"path\": \"t.csv\", \"csv_delimiter\": \";;\"}"),
       TF_ERR_CONFIG);
-  ck_assert_ptr_nonnull(strstr(last_log, "csv_delimiter"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "csv_delimiter"));
 }
 END_TEST
 
@@ -321,7 +275,7 @@ START_TEST(test_csv_wrong_column_count_is_rejected)
 {
   write_text("t.csv", "a,b\n1,2\n1,2,3\n\"x\",\"open\n");
   run_all("{\"path\": \"t.csv\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   expect_reject(0, "csv_column_count", 3);
   expect_reject(1, "csv_unterminated_quote", 4);
 }
@@ -333,7 +287,7 @@ START_TEST(test_gzip_by_extension)
 
   write_file("a.ndjson.gz", text, strlen(text));
   run_all("{\"path\": \"a.ndjson.gz\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 1);
   expect_origin(0, "a.ndjson.gz", 1);
 }
 END_TEST
@@ -360,7 +314,7 @@ START_TEST(test_unknown_extension_fails_init)
 
   write_text("a.txt", "{}\n");
   ck_assert_int_eq(start(&in, "{\"path\": \"a.txt\"}"), TF_ERR_CONFIG);
-  ck_assert_ptr_nonnull(strstr(last_log, "a.txt"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "a.txt"));
 }
 END_TEST
 
@@ -371,7 +325,7 @@ START_TEST(test_glob_reads_files_in_name_order)
   write_text("part-c.ndjson", "{\"n\":\"c\"}\n");
   write_text("other.ndjson", "{\"n\":\"x\"}\n");
   run_all("{\"path\": \"part-*.ndjson\"}", TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 3);
   ck_assert_str_eq(field(0, "n"), "a");
   ck_assert_str_eq(field(1, "n"), "b");
   ck_assert_str_eq(field(2, "n"), "c");
@@ -385,7 +339,7 @@ START_TEST(test_glob_without_match_fails_init)
 
   ck_assert_int_eq(start(&in, "{\"path\": \"none-*.ndjson\"}"),
                    TF_ERR_NOTFOUND);
-  ck_assert_ptr_nonnull(strstr(last_log, "none-*.ndjson"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "none-*.ndjson"));
 }
 END_TEST
 
@@ -406,9 +360,9 @@ START_TEST(test_truncated_gzip_fails_after_earlier_records)
   ck_assert_int_eq(stat(path, &st), 0);
   ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
   run_all("{\"path\": \"cut.ndjson.gz\"}", TF_ERR_TRUNCATED);
-  ck_assert_uint_gt(tf_batch_count(emitted), 100);
-  ck_assert_uint_lt(tf_batch_count(emitted), 10000);
-  ck_assert_ptr_nonnull(strstr(last_log, "cut.ndjson.gz"));
+  ck_assert_uint_gt(tf_batch_count(tf_check_emitted(harness)), 100);
+  ck_assert_uint_lt(tf_batch_count(tf_check_emitted(harness)), 10000);
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "cut.ndjson.gz"));
 }
 END_TEST
 
@@ -418,11 +372,14 @@ START_TEST(test_produce_respects_max_records)
 
   write_text("a.ndjson", "{}\n{}\n{}\n{}\n{}\n");
   ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\"}"), TF_OK);
-  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_MORE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
-  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_MORE);
-  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_DONE);
-  ck_assert_uint_eq(tf_batch_count(emitted), 5);
+  ck_assert_int_eq(in.plugin->produce(in.state, tf_check_ctx(harness), 2),
+                   TF_MORE);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
+  ck_assert_int_eq(in.plugin->produce(in.state, tf_check_ctx(harness), 2),
+                   TF_MORE);
+  ck_assert_int_eq(in.plugin->produce(in.state, tf_check_ctx(harness), 2),
+                   TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 5);
   stop(&in);
 }
 END_TEST
@@ -434,12 +391,13 @@ static char *outcome(void)
   size_t i, n = 0;
 
   ck_assert_ptr_nonnull(out);
-  for (i = 0; i < tf_batch_count(emitted); i++)
+  for (i = 0; i < tf_batch_count(tf_check_emitted(harness)); i++)
     n += (size_t)snprintf(out + n, 4096 - n, "%s ", field(i, "n"));
-  for (i = 0; i < json_array_size(rejects); i++)
+  for (i = 0; i < json_array_size(tf_check_rejects_json(harness)); i++)
     n += (size_t)snprintf(
         out + n, 4096 - n, "!%s ",
-        json_string_value(json_object_get(json_array_get(rejects, i), "code")));
+        json_string_value(json_object_get(
+            json_array_get(tf_check_rejects_json(harness), i), "code")));
   return out;
 }
 
@@ -454,7 +412,7 @@ static void check_resume(const char *config, int calls, const char *full)
 
   ck_assert_int_eq(start(&a, config), TF_OK);
   for (i = 0; i < calls && rc == TF_MORE; i++)
-    rc = a.plugin->produce(a.state, &ctx, 2);
+    rc = a.plugin->produce(a.state, tf_check_ctx(harness), 2);
   ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
   stop(&a);
   ck_assert_int_eq(start(&b, config), TF_OK);
@@ -476,8 +434,7 @@ START_TEST(test_resume_ndjson_from_position)
   write_text("p1.ndjson", "{\"n\":\"1\"}\n\n{\"n\":\"2\"}\n{\"n\":\"3\"}\n");
   write_text("p2.ndjson", "{\"n\":\"4\"}\nbad\n{\"n\":\"5\"}\n{\"n\":\"6\"}\n");
   for (calls = 0; calls <= 6; calls++) {
-    tf_batch_clear(emitted);
-    json_array_clear(rejects);
+    tf_check_clear(harness);
     check_resume("{\"path\": \"p*.ndjson\"}", calls, full);
   }
 }
@@ -490,8 +447,7 @@ START_TEST(test_resume_csv_from_position)
 
   write_text("r.csv", "n,t\n1,\"a\nb\"\n2,x\n3,\"c\r\nd\"\n4,y\n");
   for (calls = 0; calls <= 3; calls++) {
-    tf_batch_clear(emitted);
-    json_array_clear(rejects);
+    tf_check_clear(harness);
     check_resume("{\"path\": \"r.csv\"}", calls, full);
   }
 }
@@ -504,7 +460,8 @@ START_TEST(test_position_names_file_and_line)
 
   write_text("a.ndjson", "{}\n{}\n{}\n");
   ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\"}"), TF_OK);
-  ck_assert_int_eq(in.plugin->produce(in.state, &ctx, 2), TF_MORE);
+  ck_assert_int_eq(in.plugin->produce(in.state, tf_check_ctx(harness), 2),
+                   TF_MORE);
   ck_assert_int_eq(in.plugin->position(in.state, &pos), TF_OK);
   ck_assert_str_eq(json_string_value(json_object_get(pos, "file")), "a.ndjson");
   ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), 2);
@@ -562,7 +519,8 @@ static void run_watching(instance *in, json_t *wms)
   int64_t last = TF_WATERMARK_UNKNOWN;
   int rc;
 
-  while ((rc = in->plugin->produce(in->state, &ctx, 1)) == TF_MORE) {
+  while ((rc = in->plugin->produce(in->state, tf_check_ctx(harness), 1)) ==
+         TF_MORE) {
     int64_t wm = in->plugin->watermark(in->state);
 
     ck_assert_msg(wm >= last, "the watermark went back");
@@ -579,7 +537,8 @@ static int64_t wm_at(const json_t *wms, size_t i)
 
 static json_int_t metric(const char *name)
 {
-  return json_integer_value(json_object_get(metrics, name));
+  return json_integer_value(
+      json_object_get(tf_check_metrics_json(harness), name));
 }
 
 START_TEST(test_sorted_watermark_is_the_latest_time_field)
@@ -603,7 +562,8 @@ START_TEST(test_sorted_watermark_is_the_latest_time_field)
   got = outcome();
   ck_assert_str_eq(got, "1 2 3 5 6 !out_of_order ");
   free(got);
-  ck_assert(json_equal(tf_record_get(tf_batch_get(emitted, 1), "meta"), meta));
+  ck_assert(json_equal(
+      tf_record_get(tf_batch_get(tf_check_emitted(harness), 1), "meta"), meta));
   json_decref(meta);
   json_decref(wms);
 }
@@ -619,7 +579,7 @@ START_TEST(test_record_out_of_order_is_dead_lettered_as_read)
   ck_assert_int_eq(start(&in, TIMED_SORTED), TF_OK);
   run_watching(&in, wms);
   stop(&in);
-  r = json_array_get(rejects, 0);
+  r = json_array_get(tf_check_rejects_json(harness), 0);
   ck_assert_int_eq(json_integer_value(json_object_get(r, "line")), 4);
   ck_assert_str_eq(json_string_value(json_object_get(r, "message")),
                    "event time 2026-03-01T10:00:00Z is before "
@@ -649,10 +609,10 @@ START_TEST(test_record_without_time_is_passed_on_and_logged)
   ck_assert_int_eq(drain(&in, 10), TF_DONE);
   ck_assert(in.plugin->watermark(in.state) == AT_10_00);
   stop(&in);
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 3);
   ck_assert_int_eq(metric("without_time"), 2);
-  ck_assert_ptr_nonnull(strstr(last_log, "t.ndjson:2"));
-  ck_assert_ptr_nonnull(strstr(last_log, "\"soon\""));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "t.ndjson:2"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "\"soon\""));
 }
 END_TEST
 
@@ -669,8 +629,8 @@ START_TEST(test_unsorted_by_default_promises_nothing)
   stop(&in);
   for (size_t i = 0; i < json_array_size(wms); i++)
     ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
-  ck_assert_uint_eq(tf_batch_count(emitted), 6);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 6);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   json_decref(wms);
 }
 END_TEST
@@ -683,7 +643,8 @@ START_TEST(test_resume_keeps_the_latest_time)
 
   write_timed();
   ck_assert_int_eq(start(&a, TIMED_SORTED), TF_OK);
-  ck_assert_int_eq(a.plugin->produce(a.state, &ctx, 3), TF_MORE);
+  ck_assert_int_eq(a.plugin->produce(a.state, tf_check_ctx(harness), 3),
+                   TF_MORE);
   ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
   stop(&a);
   ck_assert_int_eq(json_integer_value(json_object_get(pos, "line")), 3);
@@ -742,17 +703,119 @@ START_TEST(test_sorted_by_time_needs_time_field)
   ck_assert_int_eq(
       start(&in, "{\"path\": \"a.ndjson\", \"sorted_by_time\": true}"),
       TF_ERR_CONFIG);
-  ck_assert_ptr_nonnull(strstr(last_log, "sorted_by_time"));
-  ck_assert_ptr_nonnull(strstr(last_log, "time_field"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "sorted_by_time"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "time_field"));
   ck_assert_int_eq(start(&in, "{\"path\": \"a.ndjson\", \"time_field\": \"\"}"),
                    TF_ERR_CONFIG);
-  ck_assert_ptr_nonnull(strstr(last_log, "time_field"));
+  ck_assert_ptr_nonnull(strstr(tf_check_last_log(harness), "time_field"));
 }
 END_TEST
 
-static Suite *source_file_suite(void)
+/* --- Golden cases (tests/golden) and the runner itself ----------------- */
+
+START_TEST(test_golden_cases)
 {
-  Suite *s = suite_create("source_file");
+  char msg[4096];
+  size_t cases;
+
+  ck_assert_msg(tf_check_golden_tree(source_file_LTX_tf_plugin_entry(),
+                                     GOLDEN_DIR, &cases, msg,
+                                     sizeof(msg)) == TF_OK,
+                "%s", msg);
+  ck_assert_uint_eq(cases, 3);
+}
+END_TEST
+
+/* Writes a golden case into tmpdir/name. */
+static void write_case(const char *name, const char *expected,
+                       const char *expected_rejects)
+{
+  char path[128];
+
+  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+  ck_assert_int_eq(mkdir(path, 0700), 0);
+  snprintf(path, sizeof(path), "%s/config.json", name);
+  write_text(path, "{\"path\": \"in.ndjson\"}");
+  snprintf(path, sizeof(path), "%s/in.ndjson", name);
+  write_text(path, "{\"n\": 1}\n{\"n\": }\n{\"n\": 3}\n");
+  snprintf(path, sizeof(path), "%s/expected.ndjson", name);
+  write_text(path, expected);
+  if (expected_rejects) {
+    snprintf(path, sizeof(path), "%s/expected_rejects.ndjson", name);
+    write_text(path, expected_rejects);
+  }
+}
+
+static void expect_golden(const char *name, int rc, const char *part)
+{
+  char dir[128], msg[1024];
+
+  snprintf(dir, sizeof(dir), "%s/%s", tmpdir, name);
+  ck_assert_int_eq(tf_check_golden_dir(source_file_LTX_tf_plugin_entry(), dir,
+                                       msg, sizeof(msg)),
+                   rc);
+  ck_assert_msg(strstr(msg, part) != NULL, "\"%s\" lacks \"%s\"", msg, part);
+}
+
+START_TEST(test_golden_runner_reports_mismatches)
+{
+  write_case("ok", "{\"n\": 1}\n{\"n\": 3}\n",
+             "{\"code\": \"invalid_json\", \"line\": 2}\n");
+  expect_golden("ok", TF_OK, "");
+  write_case("wrong_record", "{\"n\": 1}\n{\"n\": 4}\n",
+             "{\"code\": \"invalid_json\", \"line\": 2}\n");
+  expect_golden("wrong_record", TF_ERR_INVAL,
+                "record 2 differs: expected {\"n\":4}, got {\"n\":3}");
+  write_case("missing_record", "{\"n\": 1}\n{\"n\": 3}\n{\"n\": 5}\n",
+             "{\"code\": \"invalid_json\", \"line\": 2}\n");
+  expect_golden("missing_record", TF_ERR_INVAL, "expected 3 records, got 2");
+  write_case("unexpected_reject", "{\"n\": 1}\n{\"n\": 3}\n", NULL);
+  expect_golden(
+      "unexpected_reject", TF_ERR_INVAL,
+      "expected 0 rejects, got 1: reject 1 is invalid_json at line 2");
+  write_case("wrong_line", "{\"n\": 1}\n{\"n\": 3}\n",
+             "{\"code\": \"invalid_json\", \"line\": 3}\n");
+  expect_golden("wrong_line", TF_ERR_INVAL,
+                "reject 1: expected invalid_json at line 3");
+}
+END_TEST
+
+/* The lifecycle through the host, as a plugin test without golden files
+ * writes it. */
+START_TEST(test_check_host_lifecycle)
+{
+  tf_check_host *h = tf_check_host_new(source_file_LTX_tf_plugin_entry(), "x");
+  char msg[512];
+  json_t *pos;
+
+  write_text("a.ndjson", "{\"n\": \"1\"}\n[]\n{\"n\": \"3\"}\n");
+  ck_assert_int_eq(
+      tf_check_host_init_text(h, "{\"path\": \"a.ndjson\"}", tmpdir), TF_OK);
+  ck_assert_int_eq(tf_check_produce_all(h, 1, 100), TF_DONE);
+  ck_assert_uint_eq(tf_check_emitted_count(h), 2);
+  ck_assert_str_eq(tf_record_get_string(tf_check_emitted_get(h, 1), "n"), "3");
+  ck_assert_uint_eq(tf_check_reject_count(h), 1);
+  ck_assert_str_eq(tf_check_reject_get(h, 0)->code, "not_an_object");
+  ck_assert_int_eq(tf_check_reject_get(h, 0)->origin.line, 2);
+  ck_assert_int_eq(tf_check_position(h, &pos), TF_OK);
+  json_decref(pos);
+  ck_assert_int_eq(tf_check_flush(h), TF_ERR_UNSUPPORTED);
+  tf_check_host_free(h);
+
+  h = tf_check_host_new(source_file_LTX_tf_plugin_entry(), "x");
+  ck_assert_int_eq(
+      tf_check_host_init_text(h, "{\"paht\": \"a.ndjson\"}", tmpdir),
+      TF_ERR_CONFIG);
+  ck_assert_int_eq(tf_check_live(h), 0);
+  ck_assert_uint_gt(tf_check_error_count(h), 0);
+  ck_assert_ptr_nonnull(
+      strstr(tf_check_messages_text(h, msg, sizeof(msg)), "config.paht"));
+  tf_check_host_free(h);
+}
+END_TEST
+
+static TCase *core_tests(void)
+{
   TCase *tc = tcase_create("core");
 
   tcase_add_checked_fixture(tc, setup, teardown);
@@ -785,17 +848,18 @@ static Suite *source_file_suite(void)
   tcase_add_test(tc, test_unsorted_by_default_promises_nothing);
   tcase_add_test(tc, test_resume_keeps_the_latest_time);
   tcase_add_test(tc, test_sorted_by_time_needs_time_field);
-  suite_add_tcase(s, tc);
-  return s;
+  return tc;
 }
 
-int main(void)
+static TCase *golden_tests(void)
 {
-  SRunner *sr = srunner_create(source_file_suite());
-  int failed;
+  TCase *tc = tcase_create("golden");
 
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_golden_cases);
+  tcase_add_test(tc, test_golden_runner_reports_mismatches);
+  tcase_add_test(tc, test_check_host_lifecycle);
+  return tc;
 }
+
+TF_CHECK_MAIN("source_file", core_tests, golden_tests)

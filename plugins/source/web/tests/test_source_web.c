@@ -1,32 +1,36 @@
 /*
  * test_source_web.c - tests of the `web` source: the hit -> event mapping
  * called directly with hand-made records, then whole runs of the plugin
- * over the fixture files in tests/data through a small fake host (emit
- * collects records, reject collects codes and messages, metric sums
- * counters), with and without sorted_by_time.
+ * over the fixture files in tests/data through a tf_check_host
+ * (<touchflow/check.h>: emit collects records, reject collects codes and
+ * messages, metric sums counters), with and without sorted_by_time.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
-#include "../../tests/collect_host.h"
+#include <touchflow/check.h>
 #include "../web_hit.h"
 
 const tf_plugin *source_web_LTX_tf_plugin_entry(void);
 
 #define UID "277d79d01678498fea067c9b631bf6df"
 
-/* Every test starts with an empty collecting host (collect_host.h). */
+/* Every test starts with an empty collecting host (<touchflow/check.h>):
+ * the tests drive the plugin and its functions through its table and ctx,
+ * and read what it collected. */
+static tf_check_host *harness;
+
 static void setup(void)
 {
-  collect_stage_id = "hits";
-  collect_host_setup();
+  harness = tf_check_host_new(source_web_LTX_tf_plugin_entry(), "hits");
+  ck_assert_ptr_nonnull(harness);
 }
 
 static void teardown(void)
 {
-  collect_host_teardown();
+  tf_check_host_free(harness);
 }
 
 /* --- Calling the mapping directly ------------------------------------- */
@@ -40,15 +44,16 @@ static void map_json(const char *json)
       tf_record_parse(json, strlen(json), &origin, err, sizeof(err));
 
   ck_assert_msg(rec != NULL, "bad test JSON: %s", err);
-  ck_assert_int_eq(source_web_map_hit(NULL, collect_ctx, &collect_host, rec),
+  ck_assert_int_eq(source_web_map_hit(NULL, tf_check_ctx(harness),
+                                      tf_check_host_table(harness), rec),
                    TF_OK);
   tf_record_unref(rec);
 }
 
 static const json_t *event(size_t i)
 {
-  ck_assert_uint_gt(tf_batch_count(emitted), i);
-  return tf_record_json(tf_batch_get(emitted, i));
+  ck_assert_uint_gt(tf_batch_count(tf_check_emitted(harness)), i);
+  return tf_record_json(tf_batch_get(tf_check_emitted(harness), i));
 }
 
 static const char *event_string(size_t i, const char *field)
@@ -72,11 +77,11 @@ static void expect_event(size_t i, const char *want)
  * holds `part`. */
 static void expect_only_reject(const char *code, const char *part)
 {
-  json_t *r = json_array_get(rejects, 0);
+  json_t *r = json_array_get(tf_check_rejects_json(harness), 0);
   const char *message = json_string_value(json_object_get(r, "message"));
 
-  ck_assert_uint_eq(tf_batch_count(emitted), 0);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
   ck_assert_msg(strstr(message, part) != NULL, "message \"%s\" lacks \"%s\"",
                 message, part);
@@ -94,7 +99,7 @@ START_TEST(test_page_view_becomes_hit_event)
                   "\"h1\",\"hit_type\":\"page_view\",\"url\":\"https://"
                   "www.acme.com/pricing?utm_source=google\",\"referrer\":"
                   "\"https://www.google.com/\",\"form_url\":null}");
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
@@ -116,7 +121,7 @@ START_TEST(test_form_submit_without_email_has_null_email)
   map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
            "\"url\":\"https://www.acme.com/demo\",\"event\":\"form_submit\"}");
   ck_assert(json_is_null(json_object_get(event(0), "email")));
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
 }
 END_TEST
 
@@ -205,7 +210,7 @@ static json_int_t ts_ms_of(const char *ts_json)
            "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}",
            ts_json);
   map_json(json);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   return json_integer_value(json_object_get(event(0), "ts_ms"));
 }
 
@@ -333,9 +338,10 @@ START_TEST(test_event_keeps_the_input_origin_and_leaves_input_alone)
   json_t *before = tf_record_copy_json(rec);
   tf_origin got;
 
-  ck_assert_int_eq(source_web_map_hit(NULL, collect_ctx, &collect_host, rec),
+  ck_assert_int_eq(source_web_map_hit(NULL, tf_check_ctx(harness),
+                                      tf_check_host_table(harness), rec),
                    TF_OK);
-  got = tf_record_origin(tf_batch_get(emitted, 0));
+  got = tf_record_origin(tf_batch_get(tf_check_emitted(harness), 0));
   ck_assert_str_eq(got.file, "hits.ndjson");
   ck_assert_int_eq(got.line, 3);
   ck_assert(json_equal(before, tf_record_json(rec)));
@@ -352,9 +358,11 @@ START_TEST(test_hits_are_counted_by_type)
            "\"url\":\"https://www.acme.com/\",\"event\":\"page_view\"}");
   map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:22:00Z\","
            "\"url\":\"https://www.acme.com/\",\"event\":\"form_submit\"}");
-  ck_assert_int_eq(json_integer_value(json_object_get(metrics, "page_view")),
+  ck_assert_int_eq(json_integer_value(json_object_get(
+                       tf_check_metrics_json(harness), "page_view")),
                    2);
-  ck_assert_int_eq(json_integer_value(json_object_get(metrics, "form_submit")),
+  ck_assert_int_eq(json_integer_value(json_object_get(
+                       tf_check_metrics_json(harness), "form_submit")),
                    1);
 }
 END_TEST
@@ -382,10 +390,11 @@ static void run_fixture(const char *config_json)
                                        &cfg),
                    TF_OK);
   json_decref(given);
-  ck_assert_int_eq(plugin->base.init(collect_ctx, &collect_host, cfg, &state),
+  ck_assert_int_eq(plugin->base.init(tf_check_ctx(harness),
+                                     tf_check_host_table(harness), cfg, &state),
                    TF_OK);
   do {
-    rc = plugin->produce(state, collect_ctx, 4);
+    rc = plugin->produce(state, tf_check_ctx(harness), 4);
   } while (rc == TF_MORE);
   ck_assert_int_eq(rc, TF_DONE);
   plugin->base.fini(state);
@@ -394,7 +403,7 @@ static void run_fixture(const char *config_json)
 
 static void expect_reject_at(size_t i, const char *code, long line)
 {
-  json_t *r = json_array_get(rejects, i);
+  json_t *r = json_array_get(tf_check_rejects_json(harness), i);
 
   ck_assert_ptr_nonnull(r);
   ck_assert_str_eq(json_string_value(json_object_get(r, "code")), code);
@@ -404,7 +413,7 @@ static void expect_reject_at(size_t i, const char *code, long line)
 START_TEST(test_gzip_ndjson_fixture)
 {
   run_fixture("{\"path\": \"hits.ndjson.gz\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 4);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 4);
   ck_assert_str_eq(event_string(0, "source_record_id"), "h1");
   ck_assert_str_eq(event_string(1, "email"), "jane.doe@acme.com");
   ck_assert_str_eq(event_string(1, "ts"), "2026-03-01T12:20:00.000Z");
@@ -413,7 +422,7 @@ START_TEST(test_gzip_ndjson_fixture)
   ck_assert_str_eq(event_string(2, "source_record_id"), "hits.ndjson.gz:3");
   ck_assert_str_eq(event_string(3, "ts"), "2026-03-01T12:40:00.000Z");
   ck_assert(json_is_null(json_object_get(event(3), "email")));
-  ck_assert_uint_eq(json_array_size(rejects), 5);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 5);
   expect_reject_at(0, "missing_bizible_id", 4);
   expect_reject_at(1, "invalid_bizible_id", 5);
   expect_reject_at(2, "invalid_timestamp", 6);
@@ -425,7 +434,7 @@ END_TEST
 START_TEST(test_csv_fixture_with_crlf)
 {
   run_fixture("{\"path\": \"hits.csv\"}");
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 2);
   expect_event(1, "{\"event\":\"hit\",\"ts\":\"2026-03-01T12:19:00.500Z\","
                   "\"ts_ms\":1772367540500,\"biz_uid\":\"" UID "\","
                   "\"email\":\"bob@example.com\",\"origin\":\"web\","
@@ -435,7 +444,7 @@ START_TEST(test_csv_fixture_with_crlf)
   ck_assert_str_eq(event_string(0, "url"),
                    "https://www.acme.com/?utm_source=linkedin&utm_medium="
                    "social");
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject_at(0, "missing_bizible_id", 4);
 }
 END_TEST
@@ -483,9 +492,10 @@ static void start(instance *in, const char *config_json)
                                        &in->cfg),
                    TF_OK);
   json_decref(given);
-  ck_assert_int_eq(
-      in->plugin->base.init(collect_ctx, &collect_host, in->cfg, &in->state),
-      TF_OK);
+  ck_assert_int_eq(in->plugin->base.init(tf_check_ctx(harness),
+                                         tf_check_host_table(harness), in->cfg,
+                                         &in->state),
+                   TF_OK);
 }
 
 static void stop(instance *in)
@@ -501,7 +511,8 @@ static void run_watching(instance *in, json_t *wms)
   int64_t last = TF_WATERMARK_UNKNOWN;
   int rc;
 
-  while ((rc = in->plugin->produce(in->state, collect_ctx, 1)) == TF_MORE) {
+  while ((rc = in->plugin->produce(in->state, tf_check_ctx(harness), 1)) ==
+         TF_MORE) {
     int64_t wm = in->plugin->watermark(in->state);
 
     ck_assert_msg(wm >= last, "the watermark went back");
@@ -531,7 +542,7 @@ START_TEST(test_sorted_watermark_is_the_latest_hit_time)
   for (size_t i = 0; i < 6; i++)
     ck_assert_msg(wm_at(wms, i) == want[i], "watermark %zu is %lld", i,
                   (long long)wm_at(wms, i));
-  ck_assert_uint_eq(tf_batch_count(emitted), 5);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 5);
   ck_assert_str_eq(event_string(3, "source_record_id"), "s4");
   ck_assert_str_eq(event_string(4, "source_record_id"), "s6");
   json_decref(wms);
@@ -546,20 +557,25 @@ START_TEST(test_hit_out_of_order_is_dead_lettered)
   start(&in, SORTED);
   run_watching(&in, wms);
   stop(&in);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject_at(0, "out_of_order", 2);
   ck_assert_str_eq(
-      json_string_value(json_object_get(json_array_get(rejects, 0), "message")),
+      json_string_value(json_object_get(
+          json_array_get(tf_check_rejects_json(harness), 0), "message")),
       "event time 2026-03-01T10:00:00Z is before 2026-03-01T11:02:03Z, the "
       "time of an earlier record, but the input is declared sorted_by_time: "
       "sort the input or set sorted_by_time to false");
-  ck_assert_str_eq(json_string_value(json_object_get(
-                       json_object_get(json_array_get(rejects, 0), "record"),
-                       "source_record_id")),
-                   "s5");
-  ck_assert_int_eq(json_integer_value(json_object_get(metrics, "out_of_order")),
+  ck_assert_str_eq(
+      json_string_value(json_object_get(
+          json_object_get(json_array_get(tf_check_rejects_json(harness), 0),
+                          "record"),
+          "source_record_id")),
+      "s5");
+  ck_assert_int_eq(json_integer_value(json_object_get(
+                       tf_check_metrics_json(harness), "out_of_order")),
                    1);
-  ck_assert_ptr_nonnull(strstr(last_log, "sorted-2.ndjson:2"));
+  ck_assert_ptr_nonnull(
+      strstr(tf_check_last_log(harness), "sorted-2.ndjson:2"));
   ck_assert(wm_at(wms, 4) == AT_11_02_03);
   json_decref(wms);
 }
@@ -576,8 +592,8 @@ START_TEST(test_unsorted_by_default_promises_nothing)
   ck_assert_uint_eq(json_array_size(wms), 6);
   for (size_t i = 0; i < 6; i++)
     ck_assert(wm_at(wms, i) == TF_WATERMARK_UNKNOWN);
-  ck_assert_uint_eq(tf_batch_count(emitted), 6);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 6);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
   json_decref(wms);
 }
 END_TEST
@@ -588,7 +604,8 @@ START_TEST(test_resume_keeps_the_latest_time)
   instance a, b;
 
   start(&a, SORTED);
-  ck_assert_int_eq(a.plugin->produce(a.state, collect_ctx, 4), TF_MORE);
+  ck_assert_int_eq(a.plugin->produce(a.state, tf_check_ctx(harness), 4),
+                   TF_MORE);
   ck_assert_int_eq(a.plugin->position(a.state, &pos), TF_OK);
   stop(&a);
   ck_assert_int_eq(json_integer_value(json_object_get(pos, "max_ts_ms")),
@@ -599,8 +616,8 @@ START_TEST(test_resume_keeps_the_latest_time)
   ck_assert(b.plugin->watermark(b.state) == AT_11_02_03);
   run_watching(&b, wms);
   stop(&b);
-  ck_assert_uint_eq(tf_batch_count(emitted), 5);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(tf_check_emitted(harness)), 5);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 1);
   expect_reject_at(0, "out_of_order", 2);
   ck_assert(wm_at(wms, 0) == AT_11_02_03);
   json_decref(wms);

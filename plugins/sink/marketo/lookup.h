@@ -3,8 +3,9 @@
  * leads whose dedupe field holds the groups' values, and gives each group
  * the most recently updated one.
  *
- * DOMAIN.md: "If several leads match, only the most recently updated one is
- * updated."  Ties on updatedAt go to the higher lead id (the newer lead).
+ * docs/attribution-rules.md#marketo-lead-matching: "If several leads match,
+ * only the most recently updated one is updated."  Ties on updatedAt go to the
+ * higher lead id (the newer lead).
  */
 #ifndef MKTO_LOOKUP_H
 #define MKTO_LOOKUP_H

@@ -1,10 +1,11 @@
 /*
  * retry.h - what to do with a failed Marketo call, and how long to wait.
  *
- * The classes follow FORMATS.md §1.4 and DOMAIN.md: 601/602 renew the token
- * and retry; 502, 604, 606, 608, 611, 615 and 713 back off and retry; 603
- * (access denied) cannot be fixed by retrying or by skipping records, so it
- * stops the run; every other code fails the call for good.
+ * The classes follow docs/formats.md#error-codes and
+ * docs/attribution-rules.md#marketo-lead-matching: 601/602 renew the token and
+ * retry; 502, 604, 606, 608, 611, 615 and 713 back off and retry; 603 (access
+ * denied) cannot be fixed by retrying or by skipping records, so it stops the
+ * run; every other code fails the call for good.
  */
 #ifndef MKTO_RETRY_H
 #define MKTO_RETRY_H

@@ -132,7 +132,8 @@ static int check_endpoint(const tf_config *given, tf_problem_fn problem,
   return TF_ERR_CONFIG;
 }
 
-/* DOMAIN.md: Lead ID and ECID are not allowed as the dedupe field. */
+/* docs/attribution-rules.md#marketo-lead-matching: Lead ID and ECID are not
+ * allowed as the dedupe field. */
 static int check_dedupe_field(const char *field, tf_problem_fn problem,
                               void *ud)
 {

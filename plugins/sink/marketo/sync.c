@@ -6,7 +6,7 @@
  *   {"action": "updateOnly", "lookupField": "id", "input": [{"id": 7, ...}]}
  *   {"action": "createOnly", "lookupField": F, "partitionName": P,
  *    "input": [{F: ..., "email": ..., ...}]}
- * Results come back in input order (FORMATS.md §1.5).
+ * Results come back in input order (docs/formats.md#sync-leads).
  */
 #include <stdio.h>
 #include <stdlib.h>

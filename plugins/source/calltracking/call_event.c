@@ -7,11 +7,11 @@
  * the file format (NDJSON values, or CSV strings where an empty field means
  * null, with header names in any case), read with the SDK's readers
  * (fields.h), which give each failure its reject code and a message naming
- * the field and the value; DOMAIN.md's call rule 1 (no BizibleId, no event:
- * the vendor must be told); the call time (the Task's Buyer Touchpoint
- * Date, else its CreatedDate; a CTM call's unix_time); and the call's part
- * of the event, after the part every event has (event.h, docs/events.md).
- * Keeps no state between records.
+ * the field and the value; docs/attribution-rules.md#call-rule-1 (no BizibleId,
+ * no event: the vendor must be told); the call time (the Task's Buyer
+ * Touchpoint Date, else its CreatedDate; a CTM call's unix_time); and the
+ * call's part of the event, after the part every event has (event.h,
+ * docs/events.md). Keeps no state between records.
  *
  * The fast path: fields are read through the record's value index
  * (value.h) and the event is written with a tf_builder (builder.h), so no
@@ -173,8 +173,8 @@ static int read_not_deleted(const place *at, const call *c,
   return TF_OK;
 }
 
-/* DOMAIN.md call rule 1: a call without a BizibleId makes no touchpoint,
- * and whoever writes the records must hear of it. */
+/* docs/attribution-rules.md#call-rule-1: a call without a BizibleId makes no
+ * touchpoint, and whoever writes the records must hear of it. */
 static int read_bizible_id(const place *at, const call_settings *set, call *c,
                            tf_field_problem *why)
 {

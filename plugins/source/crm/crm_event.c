@@ -8,8 +8,8 @@
  * empty field is null, header names in any case; or REST JSON with real
  * booleans and nulls), read with the SDK's readers (fields.h), which give
  * each failure its reject code and a message naming the field and the
- * value; the date each event takes (DOMAIN.md "CRM touchpoints"); and each
- * event's own part, after the part every event has (event.h,
+ * value; the date each event takes (docs/attribution-rules.md#crm-touchpoints);
+ * and each event's own part, after the part every event has (event.h,
  * docs/events.md).  Keeps no state between records.
  *
  * The fast path: fields are read through the record's value index
@@ -65,8 +65,8 @@ static int event_begin(tf_builder *b, const char *type, const common *c)
                         c->email, "crm", c->id);
 }
 
-/* DOMAIN.md: "A CRM Task gives a CRM Activity dated at its CreatedDate,
- * medium = its Type." */
+/* docs/attribution-rules.md#crm-touchpoints: "A CRM Task gives a CRM Activity
+ * dated at its CreatedDate, medium = its Type." */
 static int map_task(const tf_record *rec, tf_builder *b, int64_t *ts,
                     tf_field_problem *why)
 {
@@ -86,9 +86,9 @@ static int map_task(const tf_record *rec, tf_builder *b, int64_t *ts,
   return TF_OK;
 }
 
-/* DOMAIN.md: "A CampaignMember gives a CRM Campaign dated at
- * FirstRespondedDate when HasResponded, else CreatedDate."  A responder
- * without a FirstRespondedDate keeps CreatedDate and is counted. */
+/* docs/attribution-rules.md#crm-touchpoints: "A CampaignMember gives a CRM
+ * Campaign dated at FirstRespondedDate when HasResponded, else CreatedDate."  A
+ * responder without a FirstRespondedDate keeps CreatedDate and is counted. */
 static int campaign_date(const tf_record *rec, common *c, tf_field_problem *why,
                          const char **dated_by)
 {

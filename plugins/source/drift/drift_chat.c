@@ -1,6 +1,6 @@
 /*
- * drift_chat.c - the state behind DOMAIN.md "Drift chat" rule 1: open
- * conversations and identified contacts, the earliest moment of each,
+ * drift_chat.c - the state behind docs/attribution-rules.md#drift-chat-rule-1:
+ * open conversations and identified contacts, the earliest moment of each,
  * building `chat` events (docs/events.md) and deciding what is still open
  * at the end of input.  Reading the records themselves is drift_handle.c.
  */

@@ -1,6 +1,6 @@
 /*
- * drift_chat.h - DOMAIN.md "Drift chat" rule 1 over a stream of Drift
- * records: which conversations make a `chat` event and when.
+ * drift_chat.h - docs/attribution-rules.md#drift-chat-rule-1 over a stream of
+ * Drift records: which conversations make a `chat` event and when.
  *
  * A drift_chat keeps per-conversation state across records.  Feed it every
  * input record with drift_chat_handle(): a conversation record (the REST

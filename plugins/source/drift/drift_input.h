@@ -1,7 +1,7 @@
 /*
- * drift_input.h - reading the Drift shapes of FORMATS.md §3 out of input
- * records: conversations (bare or in the REST {"data": ...} envelope, with
- * their messages and contact), messages, contacts and webhook events.
+ * drift_input.h - reading the Drift shapes of docs/formats.md#drift out of
+ * input records: conversations (bare or in the REST {"data": ...} envelope,
+ * with their messages and contact), messages, contacts and webhook events.
  *
  * Every function borrows the JSON it is given; returned JSON is borrowed
  * from it.  CSV input is flat: drift_input_normalize rebuilds the nesting

@@ -1,6 +1,6 @@
 /*
  * source_drift.c - the `drift` source: Drift conversations and webhook
- * events (FORMATS.md §3) read from NDJSON or CSV files, plain or gzip,
+ * events (docs/formats.md#drift) read from NDJSON or CSV files, plain or gzip,
  * turned into `chat` events (docs/events.md).
  *
  * Owns the option table and the plugin lifecycle.  Reading files is the
@@ -26,9 +26,10 @@ typedef struct source_drift {
 static const tf_option source_drift_options[] = {
     TF_FILE_SOURCE_OPTIONS,
     {"chat_enabled", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
-     "Make Web Chat events (DOMAIN.md Drift chat rule 2; the script "
-     "attribute data-chatEnabled). false: no chat event at all; the chats "
-     "that would have been made are counted as chats_skipped_disabled."},
+     "Make Web Chat events (docs/attribution-rules.md#drift-chat-rule-2; "
+     "the script attribute data-chatEnabled). false: no chat event at all; "
+     "the chats that would have been made are counted as "
+     "chats_skipped_disabled."},
     {"bizible_id_attribute", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,
      "The contact attribute (contact.attributes.<name>) holding the "
      "BizibleId. Absent on a contact: the chat's biz_uid is null and "

@@ -1,7 +1,7 @@
 /*
- * drift_rules.c - DOMAIN.md "Drift chat" rule 3 (see drift_rules.h): checking
- * and reading its options and telling which rule, if any, a touchpoint falls
- * under.
+ * drift_rules.c - docs/attribution-rules.md#drift-chat-rule-3 (see
+ * drift_rules.h): checking and reading its options and telling which rule, if
+ * any, a touchpoint falls under.
  */
 #include <ctype.h>
 #include <stdio.h>

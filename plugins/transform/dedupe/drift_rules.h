@@ -1,10 +1,10 @@
 /*
- * drift_rules.h - DOMAIN.md "Drift chat" rule 3: the CRM paths that tracked
- * chats before the Drift integration was switched on (the activation date
- * D) would count a chat twice from D on, so their touchpoints dated on or
- * after D are dropped:
+ * drift_rules.h - docs/attribution-rules.md#drift-chat-rule-3: the CRM paths
+ * that tracked chats before the Drift integration was switched on (the
+ * activation date D) would count a chat twice from D on, so their touchpoints
+ * dated on or after D are dropped:
  *   - campaign rule: `CRM Campaign` touchpoints whose `campaign` is one of
- *     chat_campaign_ids (covers both DOMAIN bullets "campaign sync rules"
+ *     chat_campaign_ids (covers both rule-3 bullets "campaign sync rules"
  *     and "CRM campaigns": see README.md, Decisions);
  *   - activity rule: `CRM Activity` touchpoints whose `medium` (the Task
  *     Type) is one of chat_activity_types.

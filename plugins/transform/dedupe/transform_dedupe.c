@@ -1,7 +1,7 @@
 /*
  * transform_dedupe.c - the `dedupe` transform: drops repeated touchpoints
- * and applies DOMAIN.md "Drift chat" rule 3 (touchpoints of the old CRM
- * chat paths dated on or after the integration's activation date).
+ * and applies docs/attribution-rules.md#drift-chat-rule-3 (touchpoints of the
+ * old CRM chat paths dated on or after the integration's activation date).
  *
  * Owns the plugin descriptor, the option table, the config checks
  * (check(), which init() runs too), how `window` is read (a record count or
@@ -74,8 +74,8 @@ static const tf_option transform_dedupe_options[] = {
      "The Drift activation date D: an ISO-8601 date (\"2026-03-01\", "
      "meaning 00:00:00Z) or date and time (\"2026-03-01T09:30:00Z\", "
      "offsets allowed). From D on, touchpoints of the old CRM chat paths "
-     "are dropped (DOMAIN.md Drift chat rule 3). Needs chat_campaign_ids or "
-     "chat_activity_types."},
+     "are dropped (docs/attribution-rules.md#drift-chat-rule-3). Needs "
+     "chat_campaign_ids or chat_activity_types."},
     {"chat_campaign_ids", TF_OPT_LIST, NULL, 0, 0, 0, NULL,
      "CRM ids of the chat campaigns: their `CRM Campaign` touchpoints dated "
      "on or after D are dropped (dropped_chat_campaign). A 15-character "
@@ -255,8 +255,9 @@ static int pass(transform_dedupe *t, tf_record *rec)
   return t->host->emit(t->ctx, tf_record_ref(rec));
 }
 
-/* A touchpoint has a touchpoint_id or a type (CONTRACT.md), of any value,
- * null included; person events and other shapes have neither. */
+/* A touchpoint has a touchpoint_id or a type
+ * (docs/contract.md#the-touchpoint-record), of any value, null included; person
+ * events and other shapes have neither. */
 static int is_touchpoint(const tf_record *rec)
 {
   return tf_record_value(rec, "touchpoint_id") || tf_record_value(rec, "type");

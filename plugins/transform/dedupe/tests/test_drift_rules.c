@@ -1,6 +1,6 @@
 /*
- * test_drift_rules.c - tests of DOMAIN.md "Drift chat" rule 3 in the
- * `dedupe` transform, driven through the fake host:
+ * test_drift_rules.c - tests of docs/attribution-rules.md#drift-chat-rule-3 in
+ * the `dedupe` transform, driven through the fake host:
  *
  *   "Before the integration existed, teams tracked Drift chats through the
  *    CRM. On the day the integration is switched on (the activation date

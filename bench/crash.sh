@@ -72,11 +72,11 @@ run_until_done() { # KIND: time | point | term ; prints the number of kills
   local kind=$1 kills=0 rc
   while :; do
     case $kind in
-      time) { timeout -s KILL "0.$(printf '%03d' $((RANDOM % 1000)))" \
+      time) { timeout --foreground -s KILL "0.$(printf '%03d' $((RANDOM % 1000)))" \
                 "$tf" run p.json "${opts[@]}"; } 2>/dev/null && rc=0 || rc=$? ;;
       point) { TOUCHFLOW_CRASH_AT=$((RANDOM % points + 1)) \
                  "$tf" run p.json "${opts[@]}"; } 2>/dev/null && rc=0 || rc=$? ;;
-      term) { timeout -s TERM "0.$(printf '%03d' $((RANDOM % 1000)))" \
+      term) { timeout --foreground -s TERM "0.$(printf '%03d' $((RANDOM % 1000)))" \
                 "$tf" run p.json "${opts[@]}"; } 2>/dev/null && rc=0 || rc=$? ;;
     esac
     case $rc in

@@ -9,10 +9,25 @@
  * NAME has been passed on or dead-lettered, and so has every earlier file.
  * Also keeps the source's event-time order check (timeorder.h, option
  * sorted_by_time), whose latest time the position carries as "max_ts_ms".
+ *
+ * Two sides, so that two cores can share the work (option read_ahead):
+ * the reading side opens the files, reads, decompresses and splits them
+ * into NDJSON lines and CSV rows (and finds over-long lines and malformed
+ * rows), all into a sequence of items (readahead.h) whose bytes live in
+ * the queue's own buffers, on the read-ahead thread when one runs;
+ * produce() takes the items in order and does the rest: validating NDJSON
+ * into records, CSV rows into records, dead letters, the map function.
+ * The host and the map function are called there only, and every record
+ * is made and freed on that side.  The items are the same, in the same
+ * order, with or without the thread, so the output is too.  The position
+ * is what produce() handed on, never what was read ahead: each item
+ * carries the line the reader had reached.
  */
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +36,8 @@
 #include "touchflow/filesource.h"
 #include "touchflow/linereader.h"
 #include "touchflow/plugin.h"
+
+#include "readahead.h"
 
 /* Dead-letter records of over-long lines keep this many first bytes. */
 #define TOO_LONG_PREFIX 1024
@@ -44,23 +61,54 @@ typedef struct input_file {
   file_format format;
 } input_file;
 
+/* The reading side's state: the read-ahead thread's while it runs (see
+ * readahead.h), produce()'s otherwise. */
+typedef struct reading {
+  size_t index;          /* the file being read; nfiles when done */
+  long skip_to;          /* lines up to this one are already handled */
+  tf_line_reader *lines; /* open NDJSON file, or NULL */
+  tf_csv_reader *csv;    /* open CSV file, or NULL */
+  int header_due;        /* the CSV header is still to be handed on */
+  char *pack;            /* room to pack a row's fields */
+  size_t pack_cap;
+} reading;
+
+/* The fields of a CSV row, unpacked from an item (see put_fields). */
+typedef struct csv_fields {
+  tf_csv_row row;
+  const char **fields;
+  size_t *lengths;
+  size_t cap;
+  char *packed; /* the header's: a copy kept until the next one */
+} csv_fields;
+
 struct tf_file_source {
   tf_ctx *ctx; /* borrowed: the stage */
   const tf_host *host;
   tf_file_source_map_fn map; /* NULL: emit records unchanged */
   void *ud;
+  /* Settings: fixed once made, read by both sides. */
   input_file *files;
   size_t nfiles;
   tf_compression compression;
   size_t max_line_length;
   char delimiter;
   unsigned csv_flags;
-  size_t index;          /* the file being read; nfiles when done */
-  long resume_line;      /* lines up to this one are already handled */
-  tf_line_reader *lines; /* open NDJSON file, or NULL */
-  tf_csv_reader *csv;    /* open CSV file, or NULL */
-  tf_time_order order;   /* the map function emits through it */
+  int read_ahead;    /* read on a second thread */
+  reading rd;        /* the reading side */
+  tf__readahead *ra; /* the items from the reading side, in order */
+  /* What produce() has handed on (its thread only). */
+  size_t index;        /* the file of the items handed on; nfiles when done */
+  long resume_line;    /* lines up to this one are already handled */
+  long line;           /* the reader's line after the last item handed on */
+  csv_fields header;   /* the current CSV file's header row */
+  csv_fields fields;   /* the row being handed on */
+  tf_time_order order; /* the map function emits through it */
 };
+
+static int read_item(void *ud, tf__ra_item *item, tf__ra_buf *buf);
+static void free_fields(csv_fields *f);
+static void close_reading(reading *rd);
 
 /* --- Setup ------------------------------------------------------------ */
 
@@ -214,6 +262,9 @@ static int read_options(tf_file_source *fs, const tf_config *cfg,
     return TF_ERR_CONFIG;
   }
   fs->delimiter = delim[0];
+  /* A plugin built before the option existed reads ahead too. */
+  fs->read_ahead =
+      !tf_config_is_set(cfg, "read_ahead") || tf_config_bool(cfg, "read_ahead");
   return TF_OK;
 }
 
@@ -251,6 +302,11 @@ int tf_file_source_new(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   rc = expand_glob(fs, path, tf_config_base_dir(cfg), format);
   if (rc != TF_OK)
     goto out_free_source;
+  fs->ra = tf__readahead_new(read_item, fs, fs->read_ahead);
+  if (!fs->ra) {
+    rc = TF_ERR_NOMEM;
+    goto out_free_source;
+  }
   *out = fs;
   return TF_OK;
 
@@ -259,19 +315,15 @@ out_free_source:
   return rc;
 }
 
-static void close_current(tf_file_source *fs)
-{
-  tf_line_reader_close(fs->lines);
-  tf_csv_reader_close(fs->csv);
-  fs->lines = NULL;
-  fs->csv = NULL;
-}
-
 void tf_file_source_free(tf_file_source *fs)
 {
   if (!fs)
     return;
-  close_current(fs);
+  tf__readahead_free(fs->ra); /* joins the thread: rd is ours again */
+  close_reading(&fs->rd);
+  free(fs->rd.pack);
+  free_fields(&fs->header);
+  free_fields(&fs->fields);
   for (size_t i = 0; i < fs->nfiles; i++) {
     free(fs->files[i].path);
     free(fs->files[i].name);
@@ -280,40 +332,244 @@ void tf_file_source_free(tf_file_source *fs)
   free(fs);
 }
 
-/* --- Reading ---------------------------------------------------------- */
+/* --- Reading: what the read-ahead thread runs ------------------------- */
 
-static int open_current(tf_file_source *fs)
+/* The functions down to read_item run on the reading side (readahead.h):
+ * the read-ahead thread's while it runs, else produce()'s.  They read the
+ * settings and fs->rd only, never call the host or the map function, and
+ * allocate nothing that produce() frees: what they find goes into an
+ * item's bytes, from which produce() makes the records.  (Records made on
+ * the read-ahead thread and freed downstream made both threads contend for
+ * one malloc arena, which cost more than the second core gave.) */
+
+/* The kinds of item (tf__ra_item.kind) and their strings. */
+enum {
+  ITEM_LINE,   /* an NDJSON line: text (str 0) and number (line) */
+  ITEM_HEADER, /* a CSV file's header row: fields (str 1, count) */
+  ITEM_ROW,    /* a CSV row: raw text (str 0), fields (str 1, count),
+                  the line it starts on (line) */
+  ITEM_REJECT, /* bad input: raw text (str 0), code, message (str 1),
+                  line */
+  ITEM_ERROR,  /* reading failed: rc, what to log (str 1, or none) */
+  ITEM_END     /* the file ended */
+};
+#define STR_TEXT 0
+#define STR_AUX 1
+
+/* An ERROR item; message (printf-style) is what produce() logs, NULL for
+ * nothing.  Returns rc. */
+static int fail_item(tf__ra_item *item, tf__ra_buf *buf, int rc,
+                     const char *fmt, ...)
 {
-  const input_file *f = &fs->files[fs->index];
+  va_list ap;
+  char *text;
+  int n;
+
+  item->kind = ITEM_ERROR;
+  item->rc = rc;
+  item->strings = 0;
+  if (!fmt)
+    return rc;
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || !(text = malloc((size_t)n + 1)))
+    return rc;
+  va_start(ap, fmt);
+  vsnprintf(text, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  tf__ra_put(buf, item, STR_AUX, text, (size_t)n);
+  free(text);
+  return rc;
+}
+
+static int open_current(tf_file_source *fs, tf__ra_item *item, tf__ra_buf *buf)
+{
+  const input_file *f = &fs->files[fs->rd.index];
   tf_line_reader *lines;
   char why[1024];
   int rc;
 
   rc = tf_line_reader_open(&lines, f->path, fs->compression,
                            fs->max_line_length);
-  if (rc != TF_OK) {
-    fs->host->log(fs->ctx, TF_LOG_ERROR, "%s: cannot open: %s", f->name,
-                  tf_strerror(rc));
-    return rc;
-  }
+  if (rc != TF_OK)
+    return fail_item(item, buf, rc, "%s: cannot open: %s", f->name,
+                     tf_strerror(rc));
   if (f->format == FORMAT_NDJSON) {
-    fs->lines = lines;
+    fs->rd.lines = lines;
     return TF_OK;
   }
-  rc = tf_csv_reader_open(&fs->csv, lines, fs->delimiter, fs->max_line_length,
-                          why, sizeof(why));
+  rc = tf_csv_reader_open(&fs->rd.csv, lines, fs->delimiter,
+                          fs->max_line_length, why, sizeof(why));
   if (rc != TF_OK)
-    fs->host->log(fs->ctx, TF_LOG_ERROR, "%s: cannot read the CSV header: %s",
-                  f->name, why);
-  return rc;
+    return fail_item(item, buf, rc, "%s: cannot read the CSV header: %s",
+                     f->name, why);
+  fs->rd.header_due = 1;
+  return TF_OK;
 }
 
-static void next_file(tf_file_source *fs)
+static void close_reading(reading *rd)
 {
-  close_current(fs);
-  fs->index++;
-  fs->resume_line = 0;
+  tf_line_reader_close(rd->lines);
+  tf_csv_reader_close(rd->csv);
+  rd->lines = NULL;
+  rd->csv = NULL;
+  rd->header_due = 0;
 }
+
+/* The number of the last line the open file's reader consumed; 0 when no
+ * file is open. */
+static long reading_line(const reading *rd)
+{
+  return rd->lines ? tf_line_reader_line_number(rd->lines)
+         : rd->csv ? tf_csv_reader_line_number(rd->csv)
+                   : 0;
+}
+
+/* A REJECT item: the first bytes of a bad line or row, for the dead-letter
+ * output. */
+static int reject_item(tf__ra_item *item, tf__ra_buf *buf, const char *text,
+                       size_t len, long line, const char *code,
+                       const char *message)
+{
+  if (strcmp(code, "line_too_long") == 0 && len > TOO_LONG_PREFIX)
+    len = TOO_LONG_PREFIX;
+  item->kind = ITEM_REJECT;
+  item->code = code;
+  item->line = line;
+  if (tf__ra_put(buf, item, STR_TEXT, text, len) != TF_OK ||
+      tf__ra_put(buf, item, STR_AUX, message, strlen(message)) != TF_OK)
+    return fail_item(item, buf, TF_ERR_NOMEM, NULL);
+  return READ_RECORD;
+}
+
+static int is_blank(const tf_line *ln)
+{
+  for (size_t i = 0; i < ln->len; i++)
+    if (!strchr(" \t\r", ln->text[i]))
+      return 0;
+  return 1;
+}
+
+/* Reads the next NDJSON line into *item: READ_RECORD (a LINE or REJECT
+ * item), READ_SKIPPED, READ_END, or an error (an ERROR item). */
+static int ndjson_next(tf_file_source *fs, tf__ra_item *item, tf__ra_buf *buf)
+{
+  tf_line ln;
+  int rc = tf_line_reader_next(fs->rd.lines, &ln);
+
+  if ((rc == TF_OK || rc == TF_ERR_TOOLONG) && ln.number <= fs->rd.skip_to)
+    return READ_SKIPPED;
+  if (rc == TF_OK && is_blank(&ln))
+    return READ_SKIPPED;
+  if (rc == TF_OK) {
+    item->kind = ITEM_LINE;
+    item->line = ln.number;
+    if (tf__ra_put(buf, item, STR_TEXT, ln.text, ln.len) != TF_OK)
+      return fail_item(item, buf, TF_ERR_NOMEM, NULL);
+    return READ_RECORD;
+  }
+  if (rc == TF_ERR_TOOLONG)
+    return reject_item(item, buf, ln.text, ln.len, ln.number, "line_too_long",
+                       tf_line_reader_error(fs->rd.lines));
+  if (rc == TF_LINE_EOF)
+    return READ_END;
+  return fail_item(item, buf, rc, "%s", tf_line_reader_error(fs->rd.lines));
+}
+
+/* Puts a row's fields into *item as string 1: per field its length (a
+ * size_t, unaligned), its bytes and a NUL; count is the number. */
+static int put_fields(reading *rd, tf__ra_item *item, tf__ra_buf *buf,
+                      const tf_csv_row *row)
+{
+  size_t need = 0, at = 0;
+
+  for (size_t i = 0; i < row->count; i++)
+    need += sizeof(size_t) + row->lengths[i] + 1;
+  if (need > rd->pack_cap) {
+    char *grown = realloc(rd->pack, need);
+
+    if (!grown)
+      return TF_ERR_NOMEM;
+    rd->pack = grown;
+    rd->pack_cap = need;
+  }
+  for (size_t i = 0; i < row->count; i++) {
+    memcpy(rd->pack + at, &row->lengths[i], sizeof(size_t));
+    at += sizeof(size_t);
+    memcpy(rd->pack + at, row->fields[i], row->lengths[i]);
+    at += row->lengths[i];
+    rd->pack[at++] = '\0';
+  }
+  item->count = row->count;
+  return tf__ra_put(buf, item, STR_AUX, rd->pack, need);
+}
+
+/* Reads the next CSV row into *item, like ndjson_next. */
+static int csv_next(tf_file_source *fs, tf__ra_item *item, tf__ra_buf *buf)
+{
+  tf_csv_row row;
+  int rc = tf_csv_reader_next(fs->rd.csv, &row);
+
+  if (rc == TF_CSV_EOF)
+    return READ_END;
+  if ((rc == TF_OK || rc == TF_ERR_PARSE || rc == TF_ERR_TOOLONG) &&
+      row.line <= fs->rd.skip_to)
+    return READ_SKIPPED;
+  if (rc == TF_OK) {
+    item->kind = ITEM_ROW;
+    item->line = row.line;
+    if (tf__ra_put(buf, item, STR_TEXT, row.raw, row.raw_len) != TF_OK ||
+        put_fields(&fs->rd, item, buf, &row) != TF_OK)
+      return fail_item(item, buf, TF_ERR_NOMEM, NULL);
+    return READ_RECORD;
+  }
+  if (rc == TF_ERR_PARSE || rc == TF_ERR_TOOLONG)
+    return reject_item(item, buf, row.raw, row.raw_len, row.line,
+                       tf_csv_error_code(tf_csv_reader_row_error(fs->rd.csv)),
+                       tf_csv_reader_row_message(fs->rd.csv));
+  return fail_item(item, buf, rc, "%s", tf_csv_reader_error(fs->rd.csv));
+}
+
+/* The producer of the read-ahead queue: the next item of the input, in
+ * order.  A file that cannot be opened or read further gives an ERROR
+ * item and a pause; asked again, reading goes on where the single-thread
+ * reader would (the same open is tried again, a cut file ends). */
+static int read_item(void *ud, tf__ra_item *item, tf__ra_buf *buf)
+{
+  tf_file_source *fs = ud;
+  reading *rd = &fs->rd;
+  int rc;
+
+  while (rd->index < fs->nfiles) {
+    if (!rd->lines && !rd->csv && open_current(fs, item, buf) != TF_OK)
+      return TF__RA_PAUSE;
+    if (rd->header_due) {
+      rd->header_due = 0;
+      item->kind = ITEM_HEADER;
+      if (put_fields(rd, item, buf, tf_csv_reader_header(rd->csv)) != TF_OK) {
+        fail_item(item, buf, TF_ERR_NOMEM, NULL);
+        return TF__RA_PAUSE;
+      }
+      return TF__RA_MORE;
+    }
+    rc = rd->lines ? ndjson_next(fs, item, buf) : csv_next(fs, item, buf);
+    if (rc == READ_SKIPPED)
+      continue;
+    if (rc == READ_END) {
+      close_reading(rd);
+      rd->index++;
+      rd->skip_to = 0;
+      item->kind = ITEM_END;
+      return TF__RA_MORE;
+    }
+    item->line_after = reading_line(rd);
+    return rc < 0 ? TF__RA_PAUSE : TF__RA_MORE;
+  }
+  return TF__RA_EXHAUSTED;
+}
+
+/* --- Handing on: produce()'s thread only -------------------------------- */
 
 /* Hands a record read from the input on: to the map function, or
  * downstream unchanged.  Takes over the caller's reference. */
@@ -353,12 +609,12 @@ static int reject_text(tf_file_source *fs, const char *text, size_t len,
 }
 
 /* Why a line that tf_record_parse refused is bad. */
-static const char *ndjson_error_code(const tf_line *ln)
+static const char *ndjson_error_code(const char *text, size_t len)
 {
   json_error_t jerr;
   json_t *value = json_loadb(
-      ln->text, ln->len,
-      JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+      text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+      &jerr);
 
   if (value) {
     json_decref(value);
@@ -368,47 +624,66 @@ static const char *ndjson_error_code(const tf_line *ln)
                                                            : "invalid_json";
 }
 
-static int is_blank(const tf_line *ln)
+static int ndjson_line(tf_file_source *fs, const char *text, size_t len,
+                       long line)
 {
-  for (size_t i = 0; i < ln->len; i++)
-    if (!strchr(" \t\r", ln->text[i]))
-      return 0;
-  return 1;
-}
-
-static int ndjson_line(tf_file_source *fs, const tf_line *ln)
-{
-  tf_origin origin = {fs->files[fs->index].name, ln->number};
+  tf_origin origin = {fs->files[fs->index].name, line};
   char err[256];
   tf_record *rec;
 
-  rec = tf_record_parse(ln->text, ln->len, &origin, err, sizeof(err));
+  rec = tf_record_parse(text, len, &origin, err, sizeof(err));
   if (rec)
     return pass_on(fs, rec);
-  return reject_text(fs, ln->text, ln->len, ln->number, ndjson_error_code(ln),
-                     err);
+  return reject_text(fs, text, len, line, ndjson_error_code(text, len), err);
 }
 
-/* Handles the next NDJSON line: READ_RECORD, READ_SKIPPED, READ_END or an
- * error. */
-static int ndjson_next(tf_file_source *fs)
+/* The fields put_fields packed, pointing into packed, into the arrays of
+ * *f (grown as needed). */
+static int unpack_fields(csv_fields *f, const char *packed, size_t count)
 {
-  tf_line ln;
-  int rc = tf_line_reader_next(fs->lines, &ln);
+  if (count > f->cap) {
+    const char **fields = realloc(f->fields, count * sizeof(*fields));
+    size_t *lengths;
 
-  if ((rc == TF_OK || rc == TF_ERR_TOOLONG) && ln.number <= fs->resume_line)
-    return READ_SKIPPED;
-  if (rc == TF_OK && is_blank(&ln))
-    return READ_SKIPPED;
-  if (rc == TF_OK)
-    return ndjson_line(fs, &ln);
-  if (rc == TF_ERR_TOOLONG)
-    return reject_text(fs, ln.text, ln.len, ln.number, "line_too_long",
-                       tf_line_reader_error(fs->lines));
-  if (rc == TF_LINE_EOF)
-    return READ_END;
-  fs->host->log(fs->ctx, TF_LOG_ERROR, "%s", tf_line_reader_error(fs->lines));
-  return rc;
+    if (!fields)
+      return TF_ERR_NOMEM;
+    f->fields = fields;
+    lengths = realloc(f->lengths, count * sizeof(*lengths));
+    if (!lengths)
+      return TF_ERR_NOMEM;
+    f->lengths = lengths;
+    f->cap = count;
+  }
+  for (size_t i = 0; i < count; i++) {
+    memcpy(&f->lengths[i], packed, sizeof(size_t));
+    packed += sizeof(size_t);
+    f->fields[i] = packed;
+    packed += f->lengths[i] + 1;
+  }
+  f->row.count = count;
+  f->row.fields = f->fields;
+  f->row.lengths = f->lengths;
+  return TF_OK;
+}
+
+static void free_fields(csv_fields *f)
+{
+  free(f->fields);
+  free(f->lengths);
+  free(f->packed);
+}
+
+/* Keeps a CSV file's header row for the rows that follow. */
+static int keep_header(tf_file_source *fs, const tf__ra_item *item)
+{
+  char *packed = malloc(item->len[STR_AUX] + 1);
+
+  if (!packed)
+    return TF_ERR_NOMEM;
+  memcpy(packed, item->str[STR_AUX], item->len[STR_AUX] + 1);
+  free(fs->header.packed);
+  fs->header.packed = packed;
+  return unpack_fields(&fs->header, packed, item->count);
 }
 
 /* A record of a CSV row's object that carries the row's origin. */
@@ -427,14 +702,20 @@ static tf_record *csv_record(tf_file_source *fs, json_t *obj, long line)
   return rec;
 }
 
-static int csv_row(tf_file_source *fs, const tf_csv_row *row)
+static int csv_row(tf_file_source *fs, const tf__ra_item *item)
 {
+  tf_csv_row *row = &fs->fields.row;
   json_t *obj;
   tf_record *rec;
   int rc;
 
-  rc = tf_csv_row_to_json(tf_csv_reader_header(fs->csv), row, fs->csv_flags,
-                          &obj);
+  rc = unpack_fields(&fs->fields, item->str[STR_AUX], item->count);
+  if (rc != TF_OK)
+    return rc;
+  row->line = item->line;
+  row->raw = item->str[STR_TEXT];
+  row->raw_len = item->len[STR_TEXT];
+  rc = tf_csv_row_to_json(&fs->header.row, row, fs->csv_flags, &obj);
   if (rc == TF_ERR_PARSE)
     return reject_text(fs, row->raw, row->raw_len, row->line, "invalid_utf8",
                        "a field is not valid UTF-8");
@@ -444,42 +725,50 @@ static int csv_row(tf_file_source *fs, const tf_csv_row *row)
   return rec ? pass_on(fs, rec) : TF_ERR_NOMEM;
 }
 
-/* Handles the next CSV row: READ_RECORD, READ_SKIPPED, READ_END or an
- * error. */
-static int csv_next(tf_file_source *fs)
+/* Does what an item says: READ_RECORD (a record passed on or
+ * dead-lettered), READ_SKIPPED (a header), READ_END, or an error (logged
+ * when the item says what). */
+static int hand_on(tf_file_source *fs, const tf__ra_item *item)
 {
-  tf_csv_row row;
-  int rc = tf_csv_reader_next(fs->csv, &row);
-
-  if (rc == TF_CSV_EOF)
+  if (item->kind == ITEM_END)
     return READ_END;
-  if ((rc == TF_OK || rc == TF_ERR_PARSE || rc == TF_ERR_TOOLONG) &&
-      row.line <= fs->resume_line)
-    return READ_SKIPPED;
-  if (rc == TF_OK)
-    return csv_row(fs, &row);
-  if (rc == TF_ERR_PARSE || rc == TF_ERR_TOOLONG)
-    return reject_text(fs, row.raw, row.raw_len, row.line,
-                       tf_csv_error_code(tf_csv_reader_row_error(fs->csv)),
-                       tf_csv_reader_row_message(fs->csv));
-  fs->host->log(fs->ctx, TF_LOG_ERROR, "%s", tf_csv_reader_error(fs->csv));
-  return rc;
+  if (item->kind == ITEM_HEADER)
+    return keep_header(fs, item) == TF_OK ? READ_SKIPPED : TF_ERR_NOMEM;
+  fs->line = item->line_after;
+  switch (item->kind) {
+  case ITEM_LINE:
+    return ndjson_line(fs, item->str[STR_TEXT], item->len[STR_TEXT],
+                       item->line);
+  case ITEM_ROW: return csv_row(fs, item);
+  case ITEM_REJECT:
+    return reject_text(fs, item->str[STR_TEXT], item->len[STR_TEXT], item->line,
+                       item->code, item->str[STR_AUX]);
+  default:
+    if (item->str[STR_AUX])
+      fs->host->log(fs->ctx, TF_LOG_ERROR, "%s", item->str[STR_AUX]);
+    return item->rc;
+  }
+}
+
+static void next_file(tf_file_source *fs)
+{
+  fs->index++;
+  fs->resume_line = 0;
+  fs->line = 0;
 }
 
 int tf_file_source_produce(tf_file_source *fs, size_t max_records)
 {
   size_t read = 0;
+  tf__ra_item item;
   int rc;
 
   if (!fs)
     return TF_ERR_INVAL;
   while (read < max_records && fs->index < fs->nfiles) {
-    if (!fs->lines && !fs->csv) {
-      rc = open_current(fs);
-      if (rc != TF_OK)
-        return rc;
-    }
-    rc = fs->lines ? ndjson_next(fs) : csv_next(fs);
+    if (!tf__readahead_next(fs->ra, &item))
+      return TF_ERR_INVAL; /* cannot happen: each file ends with an END */
+    rc = hand_on(fs, &item);
     if (rc == READ_END)
       next_file(fs);
     else if (rc == READ_RECORD)
@@ -494,11 +783,7 @@ int tf_file_source_produce(tf_file_source *fs, size_t max_records)
 
 static long current_line(const tf_file_source *fs)
 {
-  long line = fs->lines ? tf_line_reader_line_number(fs->lines)
-              : fs->csv ? tf_csv_reader_line_number(fs->csv)
-                        : 0;
-
-  return line > fs->resume_line ? line : fs->resume_line;
+  return fs->line > fs->resume_line ? fs->line : fs->resume_line;
 }
 
 int tf_file_source_position(const tf_file_source *fs, json_t **position)
@@ -571,8 +856,11 @@ int tf_file_source_seek(tf_file_source *fs, const json_t *position)
                   " is not an integer");
     return TF_ERR_INVAL;
   }
-  close_current(fs);
-  fs->index = index;
-  fs->resume_line = (long)json_integer_value(line);
+  /* Whatever was read ahead goes; reading starts again at the position. */
+  tf__readahead_stop(fs->ra);
+  close_reading(&fs->rd);
+  fs->rd.index = fs->index = index;
+  fs->rd.skip_to = fs->resume_line = (long)json_integer_value(line);
+  fs->line = 0;
   return TF_OK;
 }

@@ -4,13 +4,21 @@
  * that emit, reject or fail; how many input records produce() reads;
  * positions and resuming across files; origins; init errors; the
  * sorted_by_time order check kept across files and in the position.
+ * Reading ahead on a second thread (option read_ahead): the same
+ * callbacks, in the same order, with the same positions as one thread,
+ * over many lines of every kind, plain, gzip and CSV; exact resume from a
+ * position taken while the thread is far ahead; seek after reading; free
+ * in mid-file; a cut gzip file; callbacks only on produce()'s thread.
  */
 #include <check.h>
+#include <dirent.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <touchflow/touchflow.h>
 
@@ -27,14 +35,108 @@ static tf_ctx ctx;
 static tf_batch *emitted;
 static json_t *rejects; /* [{"code", "file", "line"}] */
 static char last_log[1024];
+static pthread_t test_thread; /* every callback must come on this one */
+
+/* A growing text: the transcript of every callback, when one is kept. */
+typedef struct tbuf {
+  char *s;
+  size_t len, cap;
+} tbuf;
+
+static tbuf *transcript;
+
+/* An assertion for code run for every record: ck_assert records the place
+ * of every assertion that holds (a message to Check's parent process each
+ * time), which makes runs of many records slow; this only fails. */
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond))                                                               \
+      ck_abort_msg(__VA_ARGS__);                                               \
+  } while (0)
+
+/* Room for n more bytes and a NUL. */
+static void text_reserve(tbuf *t, size_t n)
+{
+  while (t->len + n + 1 > t->cap) {
+    t->cap = t->cap ? t->cap * 2 : 4096;
+    t->s = realloc(t->s, t->cap);
+    CHECK(t->s, "out of memory");
+  }
+}
+
+static void text_add(tbuf *t, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  CHECK(n >= 0, "vsnprintf failed");
+  text_reserve(t, (size_t)n);
+  va_start(ap, fmt);
+  vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  t->len += (size_t)n;
+}
+
+/* Bytes as printable text: other bytes as \xNN. */
+static void text_bytes(tbuf *t, const char *b, size_t n)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  text_reserve(t, 4 * n);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)b[i];
+
+    if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+      t->s[t->len++] = (char)ch;
+    } else {
+      t->s[t->len++] = '\\';
+      t->s[t->len++] = 'x';
+      t->s[t->len++] = hex[ch >> 4];
+      t->s[t->len++] = hex[ch & 15];
+    }
+  }
+  t->s[t->len] = '\0';
+}
+
+/* A record's text and origin into the transcript. */
+static void note_record(const char *what, const tf_record *rec)
+{
+  tf_origin o = tf_record_origin(rec);
+  size_t len = 0;
+  const char *bytes = tf_record_bytes(rec, &len);
+
+  text_add(transcript, "%s %s:%ld ", what, o.file ? o.file : "-", o.line);
+  if (bytes) {
+    text_bytes(transcript, bytes, len);
+  } else {
+    char *dump = json_dumps(tf_record_json(rec), JSON_COMPACT);
+
+    CHECK(dump, "cannot dump the record");
+    text_add(transcript, "tree %s", dump);
+    free(dump);
+  }
+  text_add(transcript, "\n");
+}
+
+static void on_test_thread(void)
+{
+  CHECK(pthread_equal(pthread_self(), test_thread),
+        "a callback came on another thread");
+}
 
 static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
 {
   va_list ap;
 
+  on_test_thread();
   va_start(ap, fmt);
   vsnprintf(last_log, sizeof(last_log), fmt, ap);
   va_end(ap);
+  if (transcript)
+    text_add(transcript, "log %d %s\n", (int)level, last_log);
 }
 
 static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
@@ -42,27 +144,37 @@ static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
 {
   tf_origin o = tf_record_origin(rec);
 
-  ck_assert_ptr_eq(c, &ctx);
-  ck_assert_ptr_nonnull(message);
-  ck_assert_ptr_nonnull(o.file);
+  on_test_thread();
+  CHECK(c == &ctx, "reject: another ctx");
+  CHECK(message, "reject: no message");
+  CHECK(o.file, "reject: no origin");
   json_array_append_new(rejects,
                         json_pack("{s:s, s:s, s:I}", "code", code, "file",
                                   o.file, "line", (json_int_t)o.line));
+  if (transcript) {
+    text_add(transcript, "reject %s (%s) ", code, message);
+    note_record("raw", rec);
+  }
   return TF_OK;
 }
 
 static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
 {
+  on_test_thread();
 }
 
 static int fake_emit(tf_ctx *c, tf_record *rec)
 {
-  ck_assert_ptr_eq(c, &ctx);
+  on_test_thread();
+  CHECK(c == &ctx, "emit: another ctx");
+  if (transcript)
+    note_record("emit", rec);
   return tf_batch_push(emitted, rec);
 }
 
 static const char *fake_stage_id(const tf_ctx *c)
 {
+  on_test_thread();
   return "src";
 }
 
@@ -83,6 +195,8 @@ static void setup(void)
   ck_assert_ptr_nonnull(emitted);
   rejects = json_array();
   last_log[0] = '\0';
+  test_thread = pthread_self();
+  transcript = NULL;
 }
 
 static void teardown(void)
@@ -934,6 +1048,580 @@ START_TEST(test_null_arguments_are_invalid)
 }
 END_TEST
 
+/* --- Reading ahead on a second thread ------------------------------- */
+
+static unsigned rnd_state;
+
+static unsigned rnd(void)
+{
+  rnd_state = rnd_state * 1103515245u + 12345u;
+  return (rnd_state >> 16) & 0x7fff;
+}
+
+static void write_bytes(const char *name, const tbuf *t)
+{
+  char path[256];
+  tf_line_writer *w;
+
+  in_tmpdir(path, sizeof(path), name);
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_AUTO), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, t->s, t->len), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+}
+
+static void add_pad(tbuf *t, char ch, int n)
+{
+  text_reserve(t, (size_t)n);
+  memset(t->s + t->len, ch, (size_t)n);
+  t->len += (size_t)n;
+  t->s[t->len] = '\0';
+}
+
+/* `lines` NDJSON lines (gzip for a .gz name): mostly objects of every size
+ * up to 3 KB with a rising "t", and blank lines, bad JSON, duplicate keys,
+ * arrays, numbers, invalid UTF-8, lines longer than 4096 bytes (the
+ * max_line_length of MIX_CONFIG), "\r\n" ends, a "t" that goes back; the
+ * last line may lack its line end. */
+static void write_mixed_ndjson(const char *name, int lines, unsigned seed)
+{
+  tbuf t = {0};
+
+  rnd_state = seed;
+  for (int i = 1; i <= lines; i++) {
+    unsigned r = rnd() % 100;
+    int t_ms = i * 10 - (rnd() % 20 == 0 ? 500 : 0);
+
+    if (r < 80) {
+      text_add(&t, "{\"n\":%d,\"t\":%d,\"f\":\"%s\",\"pad\":\"", i, t_ms, name);
+      add_pad(&t, 'x', r < 2 ? 3000 : (int)(rnd() % 300));
+      text_add(&t, "\"}");
+    } else if (r < 82) {
+      text_add(&t, r == 80 ? "" : " \t ");
+    } else if (r < 85) {
+      text_add(&t, "{broken %d", i);
+    } else if (r < 87) {
+      text_add(&t, "{\"n\":%d,\"n\":%d}", i, i);
+    } else if (r < 89) {
+      text_add(&t, r == 87 ? "[%d]" : "%d", i);
+    } else if (r < 91) {
+      text_add(&t, "{\"n\":%d,\"s\":\"\xff\xfe\"}", i);
+    } else if (r < 93) {
+      text_add(&t, "{\"n\":%d,\"pad\":\"", i);
+      add_pad(&t, 'y', 5000 + (int)(rnd() % 3000));
+      text_add(&t, "\"}");
+    } else {
+      text_add(&t, "{\"n\":%d,\"t\":%d,\"crlf\":true}\r", i, t_ms);
+    }
+    if (i < lines || seed % 2 == 0)
+      text_add(&t, "\n");
+  }
+  write_bytes(name, &t);
+  free(t.s);
+}
+
+/* `rows` CSV rows after a header: plain rows, quoted fields with line ends
+ * and doubled quotes, rows with a column too many, stray quotes, invalid
+ * UTF-8, rows longer than 4096 bytes, blank lines. */
+static void write_mixed_csv(const char *name, int rows, unsigned seed)
+{
+  tbuf t = {0};
+
+  rnd_state = seed;
+  /* The files have headers of their own. */
+  text_add(&t, seed % 2 ? "n,t,note\r\n" : "id,t,text\r\n");
+  for (int i = 1; i <= rows; i++) {
+    unsigned r = rnd() % 100;
+
+    if (r < 75)
+      text_add(&t, "%d,%d,plain %u\n", i, i * 10, rnd());
+    else if (r < 85)
+      text_add(&t, "%d,%d,\"two\nlines, \"\"quoted\"\"\"\r\n", i, i * 10);
+    else if (r < 88)
+      text_add(&t, "%d,%d,x,extra\n", i, i * 10);
+    else if (r < 91)
+      text_add(&t, "%d,%d,a\"b\n", i, i * 10);
+    else if (r < 94)
+      text_add(&t, "%d,%d,\xc3\x28\n", i, i * 10);
+    else if (r < 96) {
+      text_add(&t, "%d,%d,\"", i, i * 10);
+      add_pad(&t, 'z', 5000);
+      text_add(&t, "\n");
+      add_pad(&t, 'z', 100);
+      text_add(&t, "\"\n");
+    } else {
+      text_add(&t, "\n");
+    }
+  }
+  write_bytes(name, &t);
+  free(t.s);
+}
+
+#define MIX_CONFIG "{\"path\": \"mix*\", \"max_line_length\": 4096}"
+
+/* Five files, about 6,000 lines (the read-ahead queue holds at most
+ * 1,536): NDJSON plain and gzip, CSV plain and gzip, JSON lines. */
+static void write_mix(void)
+{
+  write_mixed_ndjson("mix1.ndjson", 2000, 1);
+  write_mixed_ndjson("mix2.ndjson.gz", 2000, 2);
+  write_mixed_csv("mix3.csv", 800, 3);
+  write_mixed_csv("mix4.csv.gz", 800, 4);
+  write_mixed_ndjson("mix5.jsonl", 500, 5);
+}
+
+/* config with "read_ahead" set; free() it. */
+static char *with_read_ahead(const char *config, int on)
+{
+  json_t *cfg = json_loads(config, 0, NULL);
+  char *out;
+
+  ck_assert_ptr_nonnull(cfg);
+  ck_assert_int_eq(json_object_set_new(cfg, "read_ahead", json_boolean(on)), 0);
+  out = json_dumps(cfg, JSON_COMPACT);
+  ck_assert_ptr_nonnull(out);
+  json_decref(cfg);
+  return out;
+}
+
+static tf_file_source *current_fs; /* for map_timed_current */
+
+/* map_timed on the file source being run (integer "t"; 0 without). */
+static int map_timed_current(void *ud, tf_ctx *c, const tf_host *h,
+                             const tf_record *rec)
+{
+  on_test_thread();
+  return map_timed(&current_fs, c, h, rec);
+}
+
+/* Emits records, and fails the record of the `fail_on`th call. */
+static int map_fail_at(void *ud, tf_ctx *c, const tf_host *h,
+                       const tf_record *rec)
+{
+  map_log *log = ud;
+
+  on_test_thread();
+  if (++log->calls == atoi(log->fail_on))
+    return TF_ERR_PLUGIN;
+  return h->emit(c, tf_record_ref((tf_record *)rec));
+}
+
+static int map_twice_checked(void *ud, tf_ctx *c, const tf_host *h,
+                             const tf_record *rec)
+{
+  on_test_thread();
+  return map_twice(ud, c, h, rec);
+}
+
+/* Adds produce()'s result and the position to the transcript. */
+static void note_produce(tf_file_source *fs, int rc)
+{
+  json_t *pos;
+  char *dump;
+
+  ck_assert_int_eq(tf_file_source_position(fs, &pos), TF_OK);
+  dump = json_dumps(pos, JSON_COMPACT | JSON_SORT_KEYS);
+  ck_assert_ptr_nonnull(dump);
+  text_add(transcript, "produce %d %s\n", rc, dump);
+  free(dump);
+  json_decref(pos);
+}
+
+/* Runs a whole source, produce(max) at a time: the transcript of every
+ * callback and of every produce() result and position.  free() it. */
+static char *run_transcript(const char *config, int read_ahead, size_t max,
+                            tf_file_source_map_fn map, void *ud)
+{
+  char *cfg = with_read_ahead(config, read_ahead);
+  tbuf t = {0};
+  source s;
+  int rc;
+
+  text_add(&t, "%s\n", "start");
+  transcript = &t;
+  ck_assert_int_eq(open_source(&s, cfg, map, ud), TF_OK);
+  current_fs = s.fs;
+  do {
+    rc = tf_file_source_produce(s.fs, max);
+    note_produce(s.fs, rc);
+  } while (rc == TF_MORE);
+  close_source(&s);
+  transcript = NULL;
+  current_fs = NULL;
+  tf_batch_clear(emitted);
+  json_array_clear(rejects);
+  free(cfg);
+  return t.s;
+}
+
+/* Fails with the first difference when a and b differ. */
+static void expect_same(const char *a, const char *b, const char *what)
+{
+  size_t i = 0, line = 1, from;
+
+  while (a[i] && a[i] == b[i]) {
+    if (a[i] == '\n') {
+      line++;
+      from = i + 1;
+    }
+    i++;
+  }
+  if (a[i] == b[i])
+    return;
+  for (from = i; from > 0 && a[from - 1] != '\n'; from--)
+    ;
+  ck_abort_msg("%s: transcripts differ at line %zu:\n  one: %.200s\n"
+               "  two: %.200s",
+               what, line, a + from, b + from);
+}
+
+static size_t count_of(const char *haystack, const char *needle)
+{
+  size_t n = 0;
+
+  for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+START_TEST(test_read_ahead_gives_the_same_transcript)
+{
+  map_log log = {0};
+  char *off, *on;
+
+  write_mix();
+  off = run_transcript(MIX_CONFIG, 0, 512, NULL, NULL);
+  on = run_transcript(MIX_CONFIG, 1, 512, NULL, NULL);
+  expect_same(off, on, "read_ahead off / on, no map, 512");
+  /* The input holds every case. */
+  ck_assert_uint_gt(count_of(off, "\nemit mix1.ndjson:"), 1300);
+  ck_assert_uint_gt(count_of(off, "\nemit mix2.ndjson.gz:"), 1300);
+  ck_assert_uint_gt(count_of(off, "\nemit mix4.csv.gz:"), 500);
+  ck_assert_uint_gt(count_of(off, "\nemit mix5.jsonl:"), 300);
+  ck_assert_uint_gt(count_of(off, " tree {\"n\":\""), 500);  /* mix3 */
+  ck_assert_uint_gt(count_of(off, " tree {\"id\":\""), 500); /* mix4 */
+  ck_assert_uint_gt(count_of(off, "\"crlf\":true}\n"), 100);
+  ck_assert_uint_gt(count_of(off, "reject invalid_json"), 120);
+  ck_assert_uint_gt(count_of(off, "reject not_an_object"), 40);
+  ck_assert_uint_gt(count_of(off, "reject invalid_utf8 "), 80);
+  ck_assert_uint_gt(count_of(off, "reject line_too_long"), 70);
+  ck_assert_uint_gt(count_of(off, "reject csv_column_count"), 20);
+  ck_assert_uint_gt(count_of(off, "reject csv_stray_quote"), 20);
+  ck_assert_uint_gt(count_of(off, "produce 1 {\"file\":null,\"line\":0}"), 0);
+  free(off);
+  free(on);
+
+  off = run_transcript(MIX_CONFIG, 0, 7, map_twice_checked, &log);
+  on = run_transcript(MIX_CONFIG, 1, 7, map_twice_checked, &log);
+  expect_same(off, on, "read_ahead off / on, map emitting twice, 7");
+  ck_assert_uint_gt(count_of(off, "\nproduce 0 {\"file\":\"mix4.csv.gz\""), 60);
+  free(off);
+  free(on);
+
+  off = run_transcript("{\"path\": \"mix[125]*\", \"max_line_length\": 4096, "
+                       "\"sorted_by_time\": true}",
+                       0, 100, map_timed_current, NULL);
+  on = run_transcript("{\"path\": \"mix[125]*\", \"max_line_length\": 4096, "
+                      "\"sorted_by_time\": true}",
+                      1, 100, map_timed_current, NULL);
+  expect_same(off, on, "read_ahead off / on, sorted_by_time, 100");
+  ck_assert_uint_gt(count_of(off, "reject out_of_order"), 100);
+  ck_assert_uint_gt(count_of(off, "\"max_ts_ms\":"), 30);
+  free(off);
+  free(on);
+}
+END_TEST
+
+/* Everything a run passes on, without produce() results. */
+static char *drain_transcript(source *s, size_t max)
+{
+  tbuf t = {0};
+
+  text_add(&t, "%s", "");
+  transcript = &t;
+  ck_assert_int_eq(drain(s, max), TF_DONE);
+  transcript = NULL;
+  return t.s;
+}
+
+START_TEST(test_read_ahead_resumes_exactly)
+{
+  char *cfg_on = with_read_ahead(MIX_CONFIG, 1);
+  char *cfg_off = with_read_ahead(MIX_CONFIG, 0);
+  source s;
+  char *full;
+  int calls = 0;
+
+  write_mix();
+  /* The whole input in one run, one thread, and how many calls it takes. */
+  ck_assert_int_eq(open_source(&s, cfg_off, NULL, NULL), TF_OK);
+  {
+    tbuf t = {0};
+
+    text_add(&t, "%s", "");
+    transcript = &t;
+    while (tf_file_source_produce(s.fs, 100) == TF_MORE)
+      calls++;
+    transcript = NULL;
+    full = t.s;
+  }
+  close_source(&s);
+  ck_assert_int_gt(calls, 40);
+  for (int k = 0; k <= 8; k += k == 0 ? 1 : 2) {
+    int cut = k == 0 ? 1 : calls * k / 8; /* 1, 1/8, 3/8, 5/8, 7/8 */
+    tbuf t = {0};
+    source a, b;
+    json_t *pos;
+    char *rest;
+
+    /* Stop after `cut` calls, the thread far ahead; free it there. */
+    text_add(&t, "%s", "");
+    transcript = &t;
+    ck_assert_int_eq(open_source(&a, cfg_on, NULL, NULL), TF_OK);
+    for (int i = 0; i < cut; i++)
+      ck_assert_int_eq(tf_file_source_produce(a.fs, 100),
+                       i == calls ? TF_DONE : TF_MORE);
+    ck_assert_int_eq(tf_file_source_position(a.fs, &pos), TF_OK);
+    close_source(&a);
+    transcript = NULL;
+    ck_assert_int_eq(open_source(&b, cfg_on, NULL, NULL), TF_OK);
+    ck_assert_int_eq(tf_file_source_seek(b.fs, pos), TF_OK);
+    json_decref(pos);
+    rest = drain_transcript(&b, 100);
+    close_source(&b);
+    text_add(&t, "%s", rest);
+    free(rest);
+    expect_same(full, t.s, "one run / stopped and resumed");
+    free(t.s);
+  }
+  free(full);
+  free(cfg_on);
+  free(cfg_off);
+  tf_batch_clear(emitted);
+  json_array_clear(rejects);
+}
+END_TEST
+
+START_TEST(test_seek_after_reading_ahead_starts_again_there)
+{
+  char *cfg_on = with_read_ahead(MIX_CONFIG, 1);
+  char *cfg_off = with_read_ahead(MIX_CONFIG, 0);
+  json_t *start = json_pack("{s:i, s:i}", "file", 0, "line", 0);
+  source s;
+  json_t *pos;
+  char *want, *got;
+
+  write_mix();
+  /* Reference: a one-thread source resumed at pos. */
+  ck_assert_int_eq(open_source(&s, cfg_on, NULL, NULL), TF_OK);
+  for (int i = 0; i < 15; i++)
+    ck_assert_int_eq(tf_file_source_produce(s.fs, 100), TF_MORE);
+  ck_assert_int_eq(tf_file_source_position(s.fs, &pos), TF_OK);
+  /* Read on (the thread further ahead), then go back. */
+  for (int i = 0; i < 20; i++)
+    ck_assert_int_eq(tf_file_source_produce(s.fs, 100), TF_MORE);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_OK);
+  got = drain_transcript(&s, 100);
+  close_source(&s);
+  ck_assert_int_eq(open_source(&s, cfg_off, NULL, NULL), TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_OK);
+  want = drain_transcript(&s, 100);
+  close_source(&s);
+  expect_same(want, got, "seek back after reading ahead");
+  ck_assert_uint_gt(strlen(got), 100000);
+  ck_assert_ptr_nonnull(strstr(got, "mix5.jsonl"));
+  free(want);
+  free(got);
+  json_decref(pos);
+
+  /* Back to the start, from far into the input. */
+  ck_assert_int_eq(open_source(&s, cfg_on, NULL, NULL), TF_OK);
+  for (int i = 0; i < 45; i++)
+    ck_assert_int_eq(tf_file_source_produce(s.fs, 100), TF_MORE);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, start), TF_OK);
+  got = drain_transcript(&s, 100);
+  close_source(&s);
+  ck_assert_int_eq(open_source(&s, cfg_off, NULL, NULL), TF_OK);
+  want = drain_transcript(&s, 100);
+  close_source(&s);
+  expect_same(want, got, "seek to the start after reading ahead");
+  free(want);
+  free(got);
+  json_decref(start);
+  free(cfg_on);
+  free(cfg_off);
+  tf_batch_clear(emitted);
+  json_array_clear(rejects);
+}
+END_TEST
+
+/* Threads of this process (/proc/self/task). */
+static int count_threads(void)
+{
+  DIR *d = opendir("/proc/self/task");
+  struct dirent *e;
+  int n = 0;
+
+  ck_assert_ptr_nonnull(d);
+  while ((e = readdir(d)))
+    if (e->d_name[0] != '.')
+      n++;
+  closedir(d);
+  return n;
+}
+
+/* count_threads() once it is n, or after 5 s (a joined thread may still
+ * be listed for a moment while the kernel finishes its exit). */
+static int threads_become(int n)
+{
+  struct timespec pause = {0, 1000 * 1000};
+  int now = count_threads();
+
+  for (int i = 0; i < 5000 && now != n; i++) {
+    nanosleep(&pause, NULL);
+    now = count_threads();
+  }
+  return now;
+}
+
+START_TEST(test_free_in_mid_file_stops_the_thread)
+{
+  char *cfg_on = with_read_ahead(MIX_CONFIG, 1);
+  char *cfg_off = with_read_ahead("{\"path\": \"mix2.ndjson.gz\"}", 0);
+  char *gz_on = with_read_ahead("{\"path\": \"mix2.ndjson.gz\"}", 1);
+  map_log log = {0, "1000"};
+  source s;
+  json_t *pos;
+  int alone;
+
+  write_mix();
+  alone = count_threads(); /* 1, or more with a sanitizer's own */
+  /* Read ahead, blocked on the full queue: two threads; none after free
+   * (no leak either: ASan and valgrind run this). */
+  ck_assert_int_eq(open_source(&s, cfg_on, NULL, NULL), TF_OK);
+  ck_assert_int_eq(count_threads(), alone); /* starts at the first produce */
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 1), TF_MORE);
+  ck_assert_int_eq(threads_become(alone + 1), alone + 1);
+  close_source(&s);
+  ck_assert_int_eq(threads_become(alone), alone);
+  /* Off: one thread. */
+  ck_assert_int_eq(open_source(&s, cfg_off, NULL, NULL), TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 1), TF_MORE);
+  ck_assert_int_eq(count_threads(), alone);
+  close_source(&s);
+  /* A map function that fails in mid-file of a gzip file: the run ends
+   * there and the source is freed with the thread ahead. */
+  tf_batch_clear(emitted);
+  ck_assert_int_eq(open_source(&s, gz_on, map_fail_at, &log), TF_OK);
+  ck_assert_int_eq(drain(&s, 64), TF_ERR_PLUGIN);
+  ck_assert_int_eq(log.calls, 1000);
+  ck_assert_uint_eq(tf_batch_count(emitted), 999);
+  close_source(&s);
+  ck_assert_int_eq(threads_become(alone), alone);
+  /* Freed before any produce, and after a seek in mid-file. */
+  ck_assert_int_eq(open_source(&s, cfg_on, NULL, NULL), TF_OK);
+  close_source(&s);
+  ck_assert_int_eq(open_source(&s, cfg_on, NULL, NULL), TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 10), TF_MORE);
+  pos = json_pack("{s:s, s:i}", "file", "mix2.ndjson.gz", "line", 700);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_OK);
+  json_decref(pos);
+  ck_assert_int_eq(threads_become(alone), alone);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 10), TF_MORE);
+  close_source(&s);
+  ck_assert_int_eq(threads_become(alone), alone);
+  free(cfg_on);
+  free(cfg_off);
+  free(gz_on);
+}
+END_TEST
+
+START_TEST(test_read_ahead_cut_gzip_keeps_earlier_records)
+{
+  char *data = malloc(400000);
+  char path[256];
+  size_t len = 0;
+  struct stat st;
+  tf_line_writer *w;
+  char *off, *on;
+
+  ck_assert_ptr_nonnull(data);
+  for (int i = 1; i <= 20000; i++)
+    len += (size_t)sprintf(data + len, "{\"n\":%d}\n", i);
+  in_tmpdir(path, sizeof(path), "c1.ndjson.gz");
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_AUTO), TF_OK);
+  ck_assert_int_eq(tf_line_writer_write(w, data, len), TF_OK);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+  free(data);
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
+  write_text("c2.ndjson", "{\"n\":\"after\"}\n");
+  off = run_transcript("{\"path\": \"c*\"}", 0, 100, NULL, NULL);
+  on = run_transcript("{\"path\": \"c*\"}", 1, 100, NULL, NULL);
+  expect_same(off, on, "cut gzip file");
+  /* Records before the cut, then the error, logged, naming the file; the
+   * next file is not read. */
+  ck_assert_uint_gt(count_of(on, "\nemit c1.ndjson.gz:"), 1000);
+  ck_assert_uint_lt(count_of(on, "\nemit c1.ndjson.gz:"), 20000);
+  ck_assert_ptr_nonnull(strstr(on, "/c1.ndjson.gz: gzip data ends early "
+                                   "(truncated file)\nproduce -10 "));
+  ck_assert_ptr_nonnull(strstr(on, "\nproduce -10 {\"file\":\"c1.ndjson.gz\""));
+  ck_assert_ptr_null(strstr(on, "after"));
+  free(off);
+  free(on);
+}
+END_TEST
+
+START_TEST(test_read_ahead_file_gone_before_reading)
+{
+  char path[256];
+  char *cfg[2];
+  char *got[2];
+
+  cfg[0] = with_read_ahead("{\"path\": \"g*.ndjson\"}", 0);
+  cfg[1] = with_read_ahead("{\"path\": \"g*.ndjson\"}", 1);
+  for (int on = 0; on <= 1; on++) {
+    tbuf t = {0};
+    source s;
+
+    write_text("g1.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+    write_text("g2.ndjson", "{\"n\":\"3\"}\n");
+    ck_assert_int_eq(open_source(&s, cfg[on], NULL, NULL), TF_OK);
+    in_tmpdir(path, sizeof(path), "g2.ndjson");
+    ck_assert_int_eq(unlink(path), 0);
+    text_add(&t, "%s", "");
+    transcript = &t;
+    note_produce(s.fs, tf_file_source_produce(s.fs, 10));
+    /* Asked again, it tries again (as one thread always did). */
+    note_produce(s.fs, tf_file_source_produce(s.fs, 10));
+    write_text("g2.ndjson", "{\"n\":\"3\"}\n");
+    note_produce(s.fs, tf_file_source_produce(s.fs, 10));
+    transcript = NULL;
+    close_source(&s);
+    got[on] = t.s;
+  }
+  expect_same(got[0], got[1], "a file gone");
+  ck_assert_ptr_nonnull(strstr(got[1], "\nlog 0 g2.ndjson: cannot open: "));
+  ck_assert_ptr_nonnull(
+      strstr(got[1], "\nproduce -6 {\"file\":\"g2.ndjson\","));
+  ck_assert_ptr_nonnull(strstr(got[1], "emit g2.ndjson:1 {\"n\":\"3\"}\n"
+                                       "produce 1 {\"file\":null,\"line\":0}"));
+  for (int on = 0; on <= 1; on++) {
+    free(cfg[on]);
+    free(got[on]);
+  }
+}
+END_TEST
+
+START_TEST(test_read_ahead_option_is_on_by_default)
+{
+  const tf_option *o = tf_options_find(options, "read_ahead");
+
+  ck_assert_ptr_nonnull(o);
+  ck_assert_int_eq(o->type, TF_OPT_BOOL);
+  ck_assert_str_eq(o->default_value, "true");
+}
+END_TEST
+
 static Suite *filesource_suite(void)
 {
   Suite *s = suite_create("filesource");
@@ -941,6 +1629,7 @@ static Suite *filesource_suite(void)
   TCase *read = tcase_create("read");
   TCase *resume = tcase_create("resume");
   TCase *init = tcase_create("init");
+  TCase *ahead = tcase_create("read_ahead");
 
   tcase_add_checked_fixture(pass, setup, teardown);
   tcase_add_test(pass, test_null_map_emits_records_unchanged);
@@ -980,6 +1669,17 @@ static Suite *filesource_suite(void)
   tcase_add_test(resume, test_old_position_without_the_time_resumes);
   tcase_add_test(resume, test_seek_with_malformed_time_is_invalid);
   suite_add_tcase(s, resume);
+
+  tcase_add_checked_fixture(ahead, setup, teardown);
+  tcase_set_timeout(ahead, 60);
+  tcase_add_test(ahead, test_read_ahead_gives_the_same_transcript);
+  tcase_add_test(ahead, test_read_ahead_resumes_exactly);
+  tcase_add_test(ahead, test_seek_after_reading_ahead_starts_again_there);
+  tcase_add_test(ahead, test_free_in_mid_file_stops_the_thread);
+  tcase_add_test(ahead, test_read_ahead_cut_gzip_keeps_earlier_records);
+  tcase_add_test(ahead, test_read_ahead_file_gone_before_reading);
+  tcase_add_test(ahead, test_read_ahead_option_is_on_by_default);
+  suite_add_tcase(s, ahead);
 
   tcase_add_checked_fixture(init, setup, teardown);
   tcase_add_test(init, test_glob_matching_nothing_names_the_pattern);

@@ -16,6 +16,19 @@
  * after each produce() and resume from it without repeating or losing a
  * record.
  *
+ * Two cores: with the option read_ahead (on by default) a second thread
+ * opens, reads and decompresses the files and splits them into NDJSON
+ * lines and CSV rows (fields unquoted) ahead of produce(), into a small
+ * bounded queue (6 chunks of at most 256 lines or 256 KiB each).
+ * produce() takes them in order and does the rest as one thread does:
+ * NDJSON validation, records, the map function, dead letters.  So what it
+ * passes on, in which order, with which origins, dead-letter codes and
+ * messages, and the position are exactly what one thread gives.  The map
+ * function and every host callback are called on the thread that calls
+ * produce() only, never on the read-ahead thread, and records are made
+ * there too.  The position is what produce() passed on, not what was read
+ * ahead; seek and tf_file_source_free stop the thread.
+ *
  * Event time: a source whose table has the option `sorted_by_time`
  * (TF_SORTED_BY_TIME_OPTION of timeorder.h, or an entry of its own of that
  * name and type) lets the user declare the input sorted by event time,
@@ -61,8 +74,9 @@ extern "C" {
 /* The option entries every file-reading source takes, in this order:
  * path (required, a file or glob), format (auto|ndjson|csv), compression
  * (auto|none|gzip), max_line_length (size, default 1M), csv_delimiter
- * (default ","), csv_empty_as_null (default false).  Put it first in the
- * plugin's own table. */
+ * (default ","), csv_empty_as_null (default false), read_ahead (default
+ * true; a config without it, from a plugin built before it existed, reads
+ * ahead too).  Put it first in the plugin's own table. */
 /* clang-format off */
 #define TF_FILE_SOURCE_OPTIONS                                                 \
   {"path", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_PATH, 0, 0, NULL,     \
@@ -80,7 +94,12 @@ extern "C" {
    "CSV field delimiter, one character (\",\", \";\", \"|\", \"\\t\")."},     \
   {"csv_empty_as_null", TF_OPT_BOOL, "false", 0, 0, 0, NULL,                   \
    "CSV: an empty field becomes null instead of \"\" (Salesforce exports "    \
-   "write null as an empty field)."}
+   "write null as an empty field)."},                                         \
+  {"read_ahead", TF_OPT_BOOL, "true", 0, 0, 0, NULL,                          \
+   "Read, decompress and split the input into lines and CSV rows on a "       \
+   "second thread while the pipeline works on what was read (at most about "  \
+   "1,500 lines ahead). The output is the same either way; false: one "       \
+   "thread."}
 /* clang-format on */
 
 /* The allowed values the option entries above point to. */

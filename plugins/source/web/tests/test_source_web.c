@@ -461,7 +461,7 @@ START_TEST(test_options_are_the_file_source_options)
   ck_assert_str_eq(
       tf_options_find(plugin->base.options, "sorted_by_time")->default_value,
       "false");
-  ck_assert_uint_eq(tf_options_count(plugin->base.options), 7);
+  ck_assert_uint_eq(tf_options_count(plugin->base.options), 8);
   ck_assert_ptr_nonnull(plugin->watermark);
 }
 END_TEST

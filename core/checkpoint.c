@@ -184,7 +184,7 @@ json_t *tf__checkpoint_take(tf__runner *r, const char *status, char *err,
     json_array_append_new(stages, st);
   }
   cp = json_pack(
-      "{s:s, s:i, s:s, s:s, s:I, s:{s:I, s:I}, s:{s:s, s:I, s:I}, "
+      "{s:s, s:i, s:s, s:s, s:I, s:{s:I, s:I}, s:{s:s, s:I, s:I, s:O}, "
       "s:o}",
       "format", TF_CHECKPOINT_FORMAT, "version", TF_CHECKPOINT_VERSION,
       "status", status, "pipeline", r->p->file, "sequence",
@@ -192,7 +192,8 @@ json_t *tf__checkpoint_take(tf__runner *r, const char *status, char *err,
       (json_int_t)r->records_read, "next_source", (json_int_t)r->next_source,
       "dead_letter", "path", tf__dead_letter_path(r->dead_letter), "length",
       (json_int_t)dl_length, "count",
-      (json_int_t)tf__dead_letter_count(r->dead_letter), "stages", stages);
+      (json_int_t)tf__dead_letter_count(r->dead_letter), "reasons",
+      tf__dead_letter_reasons(r->dead_letter), "stages", stages);
   if (!cp)
     snprintf(err, errlen, "out of memory taking a checkpoint");
   return cp;
@@ -289,21 +290,20 @@ static int restore_stage(tf__stage *s, const json_t *e, char *err,
   return rc;
 }
 
-int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
-                           size_t errlen)
+/* Checks that cp is a checkpoint of this version written by this
+ * pipeline: every stage there, none new, none changed, none removed. */
+static int check_pipeline(const tf__runner *r, const json_t *cp, char *err,
+                          size_t errlen)
 {
   const json_t *stages = json_object_get(cp, "stages");
   const json_t *dl = json_object_get(cp, "dead_letter");
-  const json_t *runner = json_object_get(cp, "runner");
   const char *format = json_string_value(json_object_get(cp, "format"));
   size_t i;
-  int rc;
 
   if (!format || strcmp(format, TF_CHECKPOINT_FORMAT) != 0 ||
       json_integer_value(json_object_get(cp, "version")) !=
           TF_CHECKPOINT_VERSION ||
-      !json_is_array(stages) || !json_is_object(dl) ||
-      !json_is_object(runner)) {
+      !json_is_array(stages) || !json_is_object(dl)) {
     snprintf(err, errlen, "not a touchflow checkpoint of version %d",
              TF_CHECKPOINT_VERSION);
     return TF_ERR_PARSE;
@@ -313,6 +313,25 @@ int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
   for (i = 0; i < r->p->n_stages; i++)
     if (!matching_entry(&r->stages[i], stages, err, errlen))
       return TF_ERR_CONFIG;
+  return TF_OK;
+}
+
+int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
+                           size_t errlen)
+{
+  const json_t *stages = json_object_get(cp, "stages");
+  const json_t *dl = json_object_get(cp, "dead_letter");
+  const json_t *runner = json_object_get(cp, "runner");
+  size_t i;
+  int rc;
+
+  if ((rc = check_pipeline(r, cp, err, errlen)) != TF_OK)
+    return rc;
+  if (!json_is_object(runner)) {
+    snprintf(err, errlen, "not a touchflow checkpoint of version %d",
+             TF_CHECKPOINT_VERSION);
+    return TF_ERR_PARSE;
+  }
   rc = tf__dead_letter_rewind(
       r->dead_letter,
       (uint64_t)json_integer_value(json_object_get(dl, "length")),
@@ -335,6 +354,127 @@ int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
   return TF_OK;
 }
 
+/* --- Incremental runs --------------------------------------------------- */
+
+int tf__checkpoint_carries(const tf__stage *s)
+{
+  return s->transform && s->transform->snapshot && s->transform->restore &&
+         !s->transform->advance;
+}
+
+/* What one stage hands to the next run, into obj. */
+static int complete_state(tf__stage *s, json_t *obj, char *err, size_t errlen)
+{
+  json_t *state = NULL;
+  int rc;
+
+  if (!s->source && !tf__checkpoint_carries(s))
+    return TF_OK;
+  rc = s->source ? s->source->position(s->state, &state)
+                 : s->transform->snapshot(s->state, &state);
+  if (rc != TF_OK || !state) {
+    snprintf(err, errlen, "stage \"%s\": %s failed at the end of the run: %s",
+             s->def->id, s->source ? "position()" : "snapshot()",
+             tf_strerror(rc != TF_OK ? rc : TF_ERR_PLUGIN));
+    json_decref(state);
+    return rc != TF_OK ? rc : TF_ERR_PLUGIN;
+  }
+  json_object_set_new(obj, s->source ? "position" : "snapshot", state);
+  return TF_OK;
+}
+
+json_t *tf__checkpoint_take_complete(tf__runner *r, char *err, size_t errlen)
+{
+  json_t *cp, *st, *stages = json_array();
+  uint64_t dl_length;
+  char fp[17];
+  size_t i;
+
+  if (!stages ||
+      tf__dead_letter_sync(r->dead_letter, &dl_length, err, errlen) != TF_OK) {
+    json_decref(stages);
+    return NULL;
+  }
+  for (i = 0; i < r->p->n_stages; i++) {
+    tf__stage *s = &r->stages[i];
+
+    stage_fingerprint(s->def, fp);
+    st = json_pack("{s:s, s:s, s:s, s:s}", "id", s->def->id, "plugin",
+                   s->plugin->name, "kind",
+                   tf_plugin_kind_name(s->plugin->kind), "config", fp);
+    if (!st || json_array_append_new(stages, st) != 0 ||
+        complete_state(s, st, err, errlen) != TF_OK) {
+      if (!st)
+        snprintf(err, errlen, "out of memory taking a checkpoint");
+      json_decref(stages);
+      return NULL;
+    }
+  }
+  cp = json_pack("{s:s, s:i, s:s, s:s, s:I, s:{s:I}, s:{s:s, s:I}, s:o}",
+                 "format", TF_CHECKPOINT_FORMAT, "version",
+                 TF_CHECKPOINT_VERSION, "status", "complete", "pipeline",
+                 r->p->file, "sequence", (json_int_t)r->checkpoints + 1,
+                 "runner", "records_read", (json_int_t)r->records_read,
+                 "dead_letter", "path", tf__dead_letter_path(r->dead_letter),
+                 "length", (json_int_t)dl_length, "stages", stages);
+  if (!cp)
+    snprintf(err, errlen, "out of memory taking a checkpoint");
+  return cp;
+}
+
+/* Goes on with the dead-letter file of the last run: cut back to its
+ * length then when it is the same file and still that long, else (moved
+ * away, or another path) written on at its end. */
+static int continue_dead_letter(tf__runner *r, const json_t *dl, char *err,
+                                size_t errlen)
+{
+  const char *path = json_string_value(json_object_get(dl, "path"));
+  json_int_t length = json_integer_value(json_object_get(dl, "length"));
+  uint64_t now;
+
+  if (tf__dead_letter_sync(r->dead_letter, &now, err, errlen) != TF_OK)
+    return TF_ERR_IO;
+  if (!path || strcmp(path, tf__dead_letter_path(r->dead_letter)) != 0 ||
+      length < 0 || now < (uint64_t)length)
+    return TF_OK;
+  return tf__dead_letter_rewind(r->dead_letter, (uint64_t)length, 0, NULL, err,
+                                errlen);
+}
+
+int tf__checkpoint_continue(tf__runner *r, const json_t *cp, char *err,
+                            size_t errlen)
+{
+  const json_t *stages = json_object_get(cp, "stages");
+  const json_t *e, *v;
+  size_t i;
+  int rc;
+
+  if ((rc = check_pipeline(r, cp, err, errlen)) != TF_OK)
+    return rc;
+  rc = continue_dead_letter(r, json_object_get(cp, "dead_letter"), err, errlen);
+  for (i = 0; rc == TF_OK && i < r->p->n_stages; i++) {
+    tf__stage *s = &r->stages[i];
+
+    e = matching_entry(s, stages, err, errlen);
+    if (s->source && !(v = json_object_get(e, "position"))) {
+      snprintf(err, errlen, "stage \"%s\": the checkpoint has no position",
+               s->def->id);
+      return TF_ERR_PARSE;
+    }
+    if (s->source)
+      rc = s->source->seek(s->state, v);
+    else if (tf__checkpoint_carries(s) && (v = json_object_get(e, "snapshot")))
+      rc = s->transform->restore(s->state, v);
+    if (rc != TF_OK)
+      snprintf(err, errlen,
+               "stage \"%s\" could not go on from the last run: %s", s->def->id,
+               tf_strerror(rc));
+  }
+  r->checkpoints =
+      (uint64_t)json_integer_value(json_object_get(cp, "sequence"));
+  return rc;
+}
+
 void tf__checkpoint_print(const json_t *cp, FILE *out)
 {
   const json_t *dl = json_object_get(cp, "dead_letter");
@@ -346,12 +486,11 @@ void tf__checkpoint_print(const json_t *cp, FILE *out)
           json_integer_value(json_object_get(cp, "sequence")),
           json_string_value(json_object_get(cp, "pipeline")),
           status ? status : "?");
-  if (status && strcmp(status, "complete") == 0) {
-    fputs("  the last run finished and committed its output; a new run needs "
-          "--reset-state\n",
+  if (status && strcmp(status, "complete") == 0)
+    fputs("  the last run finished and committed its output; the next run "
+          "reads only what was added to the inputs since (below: where each "
+          "source goes on)\n",
           out);
-    return;
-  }
   fprintf(out, "  records read: %" JSON_INTEGER_FORMAT "\n",
           json_integer_value(
               json_object_get(json_object_get(cp, "runner"), "records_read")));

@@ -46,6 +46,30 @@ json_t *tf__checkpoint_take(tf__runner *r, const char *status, char *err,
 int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
                            size_t errlen);
 
+/* The checkpoint of a run that finished and committed (status
+ * "complete"): what the next run of the pipeline goes on from, an
+ * incremental run.  Per stage: id, plugin, kind and config fingerprint;
+ * a source's position after its last record; the snapshot of a
+ * transform that carries its state from run to run (tf__checkpoint_carries);
+ * and the dead-letter file's path and length.  A new reference, or NULL
+ * with err set. */
+json_t *tf__checkpoint_take_complete(tf__runner *r, char *err, size_t errlen);
+
+/* Whether a transform's state goes on into the next run: it can save it
+ * and has no advance() (its state is not a window of event time, which
+ * closes at the end of each run). */
+int tf__checkpoint_carries(const tf__stage *s);
+
+/* Starts an incremental run from a complete checkpoint: checks that cp was
+ * written by this pipeline (as tf__checkpoint_restore does), seeks every
+ * source to its position, restores the transforms that carry state, and
+ * cuts the dead-letter file back to the length cp records when it is the
+ * same file and at least that long (dead letters of a run that crashed
+ * before its first checkpoint go; earlier runs' stay).  Counters start at
+ * zero: they count this run.  Errors as tf__checkpoint_restore. */
+int tf__checkpoint_continue(tf__runner *r, const json_t *cp, char *err,
+                            size_t errlen);
+
 /* Prints what a checkpoint holds (the `state` command). */
 void tf__checkpoint_print(const json_t *cp, FILE *out);
 

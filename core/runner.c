@@ -546,8 +546,16 @@ static int init_stages(tf__runner *r)
   return TF_OK;
 }
 
+static int is_complete(const json_t *cp)
+{
+  const char *status = json_string_value(json_object_get(cp, "status"));
+
+  return status && strcmp(status, "complete") == 0;
+}
+
 /* Opens the state directory and loads its checkpoint (*cp, NULL when
- * none).  2 (the exit status) with the reason in why, else 0. */
+ * none; a complete one makes the run incremental).  2 (the exit status)
+ * with the reason in why, else 0. */
 static int open_state(tf__runner *r, json_t **cp, char *why, size_t len)
 {
   char err[1024];
@@ -566,19 +574,18 @@ static int open_state(tf__runner *r, json_t **cp, char *why, size_t len)
     snprintf(why, len, "--state-dir: %s; use --reset-state to start over", err);
     return 2;
   }
-  if (*cp && strcmp(json_string_value(json_object_get(*cp, "status"))
-                        ? json_string_value(json_object_get(*cp, "status"))
-                        : "",
-                    "complete") == 0) {
-    snprintf(why, len,
-             "--state-dir: %s: the last run of this pipeline completed; "
-             "incremental runs (reading only what was appended) are not "
-             "available yet: use --reset-state to run it again from the "
-             "start",
-             r->opt->state_dir);
-    json_decref(*cp);
-    *cp = NULL;
-    return 2;
+  if (*cp && is_complete(*cp)) {
+    if (!json_is_array(json_object_get(*cp, "stages"))) {
+      snprintf(why, len,
+               "--state-dir: %s: the last run of this pipeline completed "
+               "before touchflow kept what incremental runs go on from: use "
+               "--reset-state to run it again from the start",
+               r->opt->state_dir);
+      json_decref(*cp);
+      *cp = NULL;
+      return 2;
+    }
+    r->incremental = 1;
   }
   return 0;
 }
@@ -596,7 +603,24 @@ static int start_checkpoints(tf__runner *r, const json_t *cp)
     fprintf(stderr, "touchflow: %s\n", err);
     return 2;
   }
-  if (cp) {
+  if (cp && r->incremental) {
+    rc = tf__checkpoint_continue(r, cp, err, sizeof(err));
+    if (rc != TF_OK) {
+      fprintf(stderr,
+              "touchflow: --state-dir %s: cannot go on from the last "
+              "run: %s%s\n",
+              r->opt->state_dir, err,
+              rc == TF_ERR_CONFIG || rc == TF_ERR_PARSE
+                  ? "; use --reset-state to start over"
+                  : "");
+      return rc == TF_ERR_CONFIG || rc == TF_ERR_PARSE ? 2 : 1;
+    }
+    tf__runner_print_line(r,
+                          "touchflow: incremental run: going on after the "
+                          "last complete run (checkpoint %llu); only what "
+                          "was added to the inputs since is read",
+                          (unsigned long long)r->checkpoints);
+  } else if (cp) {
     rc = tf__checkpoint_restore(r, cp, err, sizeof(err));
     if (rc != TF_OK) {
       fprintf(stderr, "touchflow: --state-dir %s: cannot resume: %s%s\n",
@@ -636,13 +660,14 @@ static void end_checkpoints(tf__runner *r, int finished)
     r->failed = 1;
     return;
   }
-  cp = json_pack("{s:s, s:i, s:s, s:s, s:I}", "format", TF_CHECKPOINT_FORMAT,
-                 "version", TF_CHECKPOINT_VERSION, "status", "complete",
-                 "pipeline", r->p->file, "sequence",
-                 (json_int_t)r->checkpoints + 1);
+  if (r->nothing_new)
+    return; /* the last complete checkpoint still says it all */
+  cp = tf__checkpoint_take_complete(r, err, sizeof(err));
   if (!cp || tf__state_dir_save(r->state_dir, cp, err, sizeof(err)) != TF_OK) {
-    fprintf(stderr, "touchflow: %s\n", cp ? err : "out of memory");
+    fprintf(stderr, "touchflow: %s\n", err);
     r->failed = 1;
+  } else {
+    r->checkpoints++;
   }
   json_decref(cp);
 }
@@ -655,7 +680,16 @@ static void run_stages(tf__runner *r)
 {
   tf__signals_install();
   move_records(r);
-  if (!r->signal)
+  /* An incremental run that read nothing (no record, no dead letter)
+   * commits nothing: the outputs of the last run stay as they are. */
+  r->nothing_new = r->incremental && !r->signal && !r->failed &&
+                   r->records_read == 0 &&
+                   tf__dead_letter_count(r->dead_letter) == 0;
+  if (r->nothing_new)
+    tf__runner_print_line(r, "touchflow: nothing new in the inputs since the "
+                             "last run: no output was written, the last "
+                             "run's outputs stay");
+  else if (!r->signal)
     finish(r);
   end_checkpoints(r, !r->signal);
   tf__signals_restore();

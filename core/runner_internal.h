@@ -27,7 +27,9 @@ typedef struct tf__runner {
   uint64_t checkpoints;            /* the last checkpoint's sequence */
   uint64_t next_checkpoint;        /* records_read that triggers the next */
   int resumed;                     /* started from a checkpoint */
-  int signal;                      /* the signal that stopped the run */
+  int incremental;                 /* went on after the last complete run */
+  int nothing_new; /* incremental, and the inputs had nothing new */
+  int signal;      /* the signal that stopped the run */
 } tf__runner;
 
 /* Prints one line to stderr, first clearing the progress line if shown.

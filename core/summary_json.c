@@ -61,18 +61,18 @@ json_t *tf__summary_json(const tf__runner *r, int status, double elapsed)
   for (k = 0; stages && k < r->p->n_stages; k++)
     json_array_append_new(stages,
                           stage_json(&r->stages[r->p->order[k]], elapsed));
-  out = json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:o, s:f, s:I, s:o, "
-                  "s:{s:s?, s:I, s:O?}, s:{s:s?, s:b, s:I}}",
-                  "format", TF_SUMMARY_FORMAT, "version", TF_SUMMARY_VERSION,
-                  "pipeline", r->p->name, "file", r->p->file, "exit_status",
-                  status, "status", status_name(status), "finished_at",
-                  utc_now(), "duration_s", elapsed, "records_read",
-                  (json_int_t)r->records_read, "stages", stages, "dead_letter",
-                  "path", tf__dead_letter_path(r->dead_letter), "count",
-                  (json_int_t)tf__dead_letter_count(r->dead_letter),
-                  "by_reason", tf__dead_letter_reasons(r->dead_letter),
-                  "checkpoint", "state_dir", r->opt->state_dir, "resumed",
-                  r->resumed, "sequence", (json_int_t)r->checkpoints);
+  out = json_pack(
+      "{s:s, s:i, s:s, s:s, s:i, s:s, s:o, s:f, s:I, s:o, "
+      "s:{s:s?, s:I, s:O?}, s:{s:s?, s:b, s:b, s:b, s:I}}",
+      "format", TF_SUMMARY_FORMAT, "version", TF_SUMMARY_VERSION, "pipeline",
+      r->p->name, "file", r->p->file, "exit_status", status, "status",
+      status_name(status), "finished_at", utc_now(), "duration_s", elapsed,
+      "records_read", (json_int_t)r->records_read, "stages", stages,
+      "dead_letter", "path", tf__dead_letter_path(r->dead_letter), "count",
+      (json_int_t)tf__dead_letter_count(r->dead_letter), "by_reason",
+      tf__dead_letter_reasons(r->dead_letter), "checkpoint", "state_dir",
+      r->opt->state_dir, "resumed", r->resumed, "incremental", r->incremental,
+      "nothing_new", r->nothing_new, "sequence", (json_int_t)r->checkpoints);
   return out;
 }
 

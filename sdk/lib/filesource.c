@@ -24,12 +24,15 @@
  * carries the line the reader had reached.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "touchflow/csv.h"
 #include "touchflow/error.h"
@@ -41,6 +44,9 @@
 
 /* Dead-letter records of over-long lines keep this many first bytes. */
 #define TOO_LONG_PREFIX 1024
+
+/* The first bytes of a file that its identity fingerprints. */
+#define HEAD_BYTES 1024
 
 /* What reading one line or row did: a record was read (and passed on or
  * dead-lettered), the file ended, or the line needs no handling (blank or
@@ -55,10 +61,31 @@ const char *const tf_file_source_compressions[] = {"auto", "none", "gzip",
 
 typedef enum file_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV } file_format;
 
+/* What tells a file apart from another one at the same path: device and
+ * inode, and a fingerprint of its first bytes (an inode can be reused). */
+typedef struct file_identity {
+  int known;         /* the file could be looked at */
+  uint64_t dev, ino; /* st_dev, st_ino */
+  uint64_t size;     /* its size on disk when the source started */
+  size_t head_len;   /* the bytes fingerprinted: up to HEAD_BYTES */
+  uint64_t head;     /* FNV-1a of those bytes */
+} file_identity;
+
 typedef struct input_file {
   char *path; /* as found on disk */
   char *name; /* as the user sees it: relative to the pipeline folder */
   file_format format;
+  file_identity id;
+  /* Where reading starts: the byte offset (decompressed) just after the
+   * last line handled before, and that line's number (seek; 0, 0 from
+   * the start).  Set before reading, then read by the reading side. */
+  uint64_t resume_bytes;
+  long resume_lines;
+  long skip_lines; /* lines up to this one are already handled (a
+                      position of file and line only; LONG_MAX: all) */
+  /* What produce() has handed on, up to: starts at the resume point. */
+  uint64_t bytes;
+  long lines;
 } input_file;
 
 /* The reading side's state: the read-ahead thread's while it runs (see
@@ -68,6 +95,8 @@ typedef struct reading {
   long skip_to;          /* lines up to this one are already handled */
   tf_line_reader *lines; /* open NDJSON file, or NULL */
   tf_csv_reader *csv;    /* open CSV file, or NULL */
+  tf_line_reader *src;   /* the open file's line reader (lines, or the
+                            one csv reads from), or NULL */
   int header_due;        /* the CSV header is still to be handed on */
   char *pack;            /* room to pack a row's fields */
   size_t pack_cap;
@@ -99,8 +128,6 @@ struct tf_file_source {
   tf__readahead *ra; /* the items from the reading side, in order */
   /* What produce() has handed on (its thread only). */
   size_t index;        /* the file of the items handed on; nfiles when done */
-  long resume_line;    /* lines up to this one are already handled */
-  long line;           /* the reader's line after the last item handed on */
   csv_fields header;   /* the current CSV file's header row */
   csv_fields fields;   /* the row being handed on */
   tf_time_order order; /* the map function emits through it */
@@ -171,9 +198,59 @@ static int check_file(tf_file_source *fs, const input_file *f)
   return TF_OK;
 }
 
+/* FNV-1a, 64 bits: a fingerprint, not a secret. */
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+  uint64_t h = 0xcbf29ce484222325ull;
+
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+/* The fingerprint of the first len (<= HEAD_BYTES) bytes of path: 0, or
+ * -1 when the file has fewer or cannot be read. */
+static int head_hash(const char *path, size_t len, uint64_t *hash)
+{
+  unsigned char buf[HEAD_BYTES];
+  ssize_t n = 0;
+  int fd;
+
+  if (len > HEAD_BYTES ||
+      (fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+    return -1;
+  if (len > 0)
+    n = pread(fd, buf, len, 0);
+  close(fd);
+  if (n != (ssize_t)len)
+    return -1;
+  *hash = fnv1a(buf, len);
+  return 0;
+}
+
+/* Takes the file's identity (device, inode, size, first bytes).  Only a
+ * regular file has one: opening a pipe to look would take its data. */
+static void identify(input_file *f)
+{
+  struct stat st;
+
+  memset(&f->id, 0, sizeof(f->id));
+  if (stat(f->path, &st) != 0 || !S_ISREG(st.st_mode))
+    return;
+  f->id.dev = (uint64_t)st.st_dev;
+  f->id.ino = (uint64_t)st.st_ino;
+  f->id.size = (uint64_t)st.st_size;
+  f->id.head_len = f->id.size < HEAD_BYTES ? (size_t)f->id.size : HEAD_BYTES;
+  f->id.known = head_hash(f->path, f->id.head_len, &f->id.head) == 0;
+}
+
 static int add_file(tf_file_source *fs, const char *path, const char *base,
                     file_format format)
 {
+  int rc;
+
   input_file *f = &fs->files[fs->nfiles];
 
   f->path = strdup(path);
@@ -185,7 +262,10 @@ static int add_file(tf_file_source *fs, const char *path, const char *base,
   }
   f->format = format != FORMAT_AUTO ? format : format_by_name(path);
   fs->nfiles++;
-  return check_file(fs, f);
+  rc = check_file(fs, f);
+  if (rc == TF_OK)
+    identify(f);
+  return rc;
 }
 
 /* Logs why a pattern gave no file: a plain name that does not exist, or a
@@ -397,14 +477,24 @@ static int open_current(tf_file_source *fs, tf__ra_item *item, tf__ra_buf *buf)
                      tf_strerror(rc));
   if (f->format == FORMAT_NDJSON) {
     fs->rd.lines = lines;
-    return TF_OK;
+  } else {
+    rc = tf_csv_reader_open(&fs->rd.csv, lines, fs->delimiter,
+                            fs->max_line_length, why, sizeof(why));
+    if (rc != TF_OK)
+      return fail_item(item, buf, rc, "%s: cannot read the CSV header: %s",
+                       f->name, why);
+    fs->rd.header_due = 1;
   }
-  rc = tf_csv_reader_open(&fs->rd.csv, lines, fs->delimiter,
-                          fs->max_line_length, why, sizeof(why));
-  if (rc != TF_OK)
-    return fail_item(item, buf, rc, "%s: cannot read the CSV header: %s",
-                     f->name, why);
-  fs->rd.header_due = 1;
+  fs->rd.src = lines;
+  fs->rd.skip_to = f->skip_lines;
+  if (f->resume_bytes == 0)
+    return TF_OK;
+  rc = tf_line_reader_seek(lines, f->resume_bytes, f->resume_lines);
+  if (rc != TF_OK) {
+    snprintf(why, sizeof(why), "%s", tf_line_reader_error(lines));
+    close_reading(&fs->rd);
+    return fail_item(item, buf, rc, "%s: cannot resume: %s", f->name, why);
+  }
   return TF_OK;
 }
 
@@ -414,6 +504,7 @@ static void close_reading(reading *rd)
   tf_csv_reader_close(rd->csv);
   rd->lines = NULL;
   rd->csv = NULL;
+  rd->src = NULL;
   rd->header_due = 0;
 }
 
@@ -421,9 +512,13 @@ static void close_reading(reading *rd)
  * file is open. */
 static long reading_line(const reading *rd)
 {
-  return rd->lines ? tf_line_reader_line_number(rd->lines)
-         : rd->csv ? tf_csv_reader_line_number(rd->csv)
-                   : 0;
+  return tf_line_reader_line_number(rd->src);
+}
+
+/* The byte offset after the last line the open file's reader consumed. */
+static uint64_t reading_offset(const reading *rd)
+{
+  return tf_line_reader_offset(rd->src);
 }
 
 /* A REJECT item: the first bytes of a bad line or row, for the dead-letter
@@ -557,6 +652,8 @@ static int read_item(void *ud, tf__ra_item *item, tf__ra_buf *buf)
     if (rc == READ_SKIPPED)
       continue;
     if (rc == READ_END) {
+      item->line_after = reading_line(rd);
+      item->offset_after = reading_offset(rd);
       close_reading(rd);
       rd->index++;
       rd->skip_to = 0;
@@ -564,6 +661,7 @@ static int read_item(void *ud, tf__ra_item *item, tf__ra_buf *buf)
       return TF__RA_MORE;
     }
     item->line_after = reading_line(rd);
+    item->offset_after = reading_offset(rd);
     return rc < 0 ? TF__RA_PAUSE : TF__RA_MORE;
   }
   return TF__RA_EXHAUSTED;
@@ -730,11 +828,16 @@ static int csv_row(tf_file_source *fs, const tf__ra_item *item)
  * when the item says what). */
 static int hand_on(tf_file_source *fs, const tf__ra_item *item)
 {
-  if (item->kind == ITEM_END)
-    return READ_END;
+  input_file *f = &fs->files[fs->index];
+
   if (item->kind == ITEM_HEADER)
     return keep_header(fs, item) == TF_OK ? READ_SKIPPED : TF_ERR_NOMEM;
-  fs->line = item->line_after;
+  if (item->kind != ITEM_ERROR) {
+    f->lines = item->line_after;
+    f->bytes = item->offset_after;
+  }
+  if (item->kind == ITEM_END)
+    return READ_END;
   switch (item->kind) {
   case ITEM_LINE:
     return ndjson_line(fs, item->str[STR_TEXT], item->len[STR_TEXT],
@@ -750,13 +853,6 @@ static int hand_on(tf_file_source *fs, const tf__ra_item *item)
   }
 }
 
-static void next_file(tf_file_source *fs)
-{
-  fs->index++;
-  fs->resume_line = 0;
-  fs->line = 0;
-}
-
 int tf_file_source_produce(tf_file_source *fs, size_t max_records)
 {
   size_t read = 0;
@@ -770,7 +866,7 @@ int tf_file_source_produce(tf_file_source *fs, size_t max_records)
       return TF_ERR_INVAL; /* cannot happen: each file ends with an END */
     rc = hand_on(fs, &item);
     if (rc == READ_END)
-      next_file(fs);
+      fs->index++;
     else if (rc == READ_RECORD)
       read++;
     else if (rc != READ_SKIPPED)
@@ -781,9 +877,44 @@ int tf_file_source_produce(tf_file_source *fs, size_t max_records)
 
 /* --- Position --------------------------------------------------------- */
 
+/* The position keeps, for every file read or being read, its identity and
+ * how far produce() handed it on:
+ *   {"file": NAME | null, "line": N,
+ *    "files": [{"name", "dev", "ino", "size", "head", "head_len",
+ *               "bytes", "lines"}, ...], "max_ts_ms": T}
+ * "file" and "line" say where reading is, for people; a resume reads every
+ * input file from where "files" says it was left (a file not in it from
+ * its start), so the same position serves a resume after a crash (nothing
+ * changed: the records that followed) and the next run over inputs that
+ * grew (incremental: what was appended). */
+
 static long current_line(const tf_file_source *fs)
 {
-  return fs->line > fs->resume_line ? fs->line : fs->resume_line;
+  return fs->index < fs->nfiles ? fs->files[fs->index].lines : 0;
+}
+
+static json_t *file_entry(const input_file *f)
+{
+  char head[17];
+
+  snprintf(head, sizeof(head), "%016" PRIx64, f->id.head);
+  return json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:I, s:I}", "name", f->name,
+                   "dev", (json_int_t)f->id.dev, "ino", (json_int_t)f->id.ino,
+                   "size", (json_int_t)f->id.size, "head", head, "head_len",
+                   (json_int_t)f->id.head_len, "bytes", (json_int_t)f->bytes,
+                   "lines", (json_int_t)f->lines);
+}
+
+static json_t *file_entries(const tf_file_source *fs)
+{
+  json_t *files = json_array();
+
+  for (size_t i = 0; files && i < fs->nfiles && i <= fs->index; i++)
+    if (json_array_append_new(files, file_entry(&fs->files[i])) != 0) {
+      json_decref(files);
+      return NULL;
+    }
+  return files;
 }
 
 int tf_file_source_position(const tf_file_source *fs, json_t **position)
@@ -794,8 +925,9 @@ int tf_file_source_position(const tf_file_source *fs, json_t **position)
     return TF_ERR_INVAL;
   file = fs->index < fs->nfiles ? json_string(fs->files[fs->index].name)
                                 : json_null();
-  *position = json_pack("{s:o, s:I}", "file", file, "line",
-                        (json_int_t)current_line(fs));
+  *position =
+      json_pack("{s:o, s:I, s:o}", "file", file, "line",
+                (json_int_t)current_line(fs), "files", file_entries(fs));
   if (*position && tf_time_order_save(&fs->order, *position) != TF_OK) {
     json_decref(*position);
     *position = NULL;
@@ -813,6 +945,145 @@ int64_t tf_file_source_watermark(const tf_file_source *fs)
   return fs ? tf_time_order_watermark(&fs->order) : TF_WATERMARK_UNKNOWN;
 }
 
+/* --- Seek --------------------------------------------------------------- */
+
+/* One entry of a position's "files", read back. */
+typedef struct file_entry_in {
+  const char *name;
+  file_identity id;
+  uint64_t bytes;
+  long lines;
+} file_entry_in;
+
+static int get_u64(const json_t *obj, const char *key, uint64_t *out)
+{
+  const json_t *v = json_object_get(obj, key);
+
+  if (!json_is_integer(v) || json_integer_value(v) < 0)
+    return -1;
+  *out = (uint64_t)json_integer_value(v);
+  return 0;
+}
+
+static int read_entry(const json_t *e, file_entry_in *in)
+{
+  const char *head = json_string_value(json_object_get(e, "head"));
+  uint64_t head_len, lines;
+  char *end;
+
+  memset(in, 0, sizeof(*in));
+  in->name = json_string_value(json_object_get(e, "name"));
+  if (!in->name || !head || get_u64(e, "dev", &in->id.dev) ||
+      get_u64(e, "ino", &in->id.ino) || get_u64(e, "size", &in->id.size) ||
+      get_u64(e, "head_len", &head_len) || head_len > HEAD_BYTES ||
+      get_u64(e, "bytes", &in->bytes) || get_u64(e, "lines", &lines) ||
+      lines > LONG_MAX)
+    return -1;
+  in->id.head = (uint64_t)strtoull(head, &end, 16);
+  in->id.head_len = (size_t)head_len;
+  in->lines = (long)lines;
+  return *end || end == head ? -1 : 0;
+}
+
+/* The input file on the device and inode an entry names, whatever its
+ * name now; nfiles when none. */
+static size_t find_same_inode(const tf_file_source *fs, const file_entry_in *in,
+                              const unsigned char *taken)
+{
+  size_t i;
+
+  for (i = 0; i < fs->nfiles; i++) {
+    const input_file *f = &fs->files[i];
+
+    if (!taken[i] && f->id.known && f->id.dev == in->id.dev &&
+        f->id.ino == in->id.ino)
+      break;
+  }
+  return i;
+}
+
+static size_t find_by_name(const tf_file_source *fs, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < fs->nfiles && strcmp(fs->files[i].name, name) != 0; i++)
+    ;
+  return i;
+}
+
+/* Where reading file i (on the entry's inode) goes on: after what the
+ * entry says was handed on, or from the start when the file is shorter
+ * than then or its first bytes changed. */
+static void resume_file(tf_file_source *fs, size_t i, const file_entry_in *in)
+{
+  input_file *f = &fs->files[i];
+  int plain =
+      tf_compression_for_path(f->path, fs->compression) != TF_COMPRESSION_GZIP;
+  uint64_t head;
+
+  if (f->id.size < in->id.size || (plain && f->id.size < in->bytes)) {
+    fs->host->log(fs->ctx, TF_LOG_WARN,
+                  "%s: shorter than when it was read before (%" PRIu64
+                  " bytes, then %" PRIu64 "): truncated; reading it from the "
+                  "start",
+                  f->name, f->id.size, in->id.size);
+    return;
+  }
+  if (head_hash(f->path, in->id.head_len, &head) != 0 || head != in->id.head) {
+    fs->host->log(fs->ctx, TF_LOG_WARN,
+                  "%s: its first bytes changed since it was read before: "
+                  "rewritten in place; reading it from the start",
+                  f->name);
+    return;
+  }
+  if (strcmp(f->name, in->name) != 0)
+    fs->host->log(fs->ctx, TF_LOG_INFO,
+                  "%s: read before as %s (renamed): going on after its line "
+                  "%ld",
+                  f->name, in->name, in->lines);
+  f->resume_bytes = f->bytes = in->bytes;
+  f->resume_lines = f->lines = in->lines;
+}
+
+/* Resumes every input file from the position's "files". */
+static int seek_files(tf_file_source *fs, const json_t *entries)
+{
+  unsigned char *taken = calloc(fs->nfiles + 1, 1);
+  const json_t *e;
+  file_entry_in in;
+  size_t k, i;
+
+  if (!taken)
+    return TF_ERR_NOMEM;
+  json_array_foreach (entries, k, e) {
+    if (read_entry(e, &in) != 0) {
+      fs->host->log(fs->ctx, TF_LOG_ERROR,
+                    "cannot resume: entry %zu of the position's \"files\" is "
+                    "not a file's name, identity, bytes and lines",
+                    k);
+      free(taken);
+      return TF_ERR_INVAL;
+    }
+    if ((i = find_same_inode(fs, &in, taken)) < fs->nfiles) {
+      resume_file(fs, i, &in);
+    } else if ((i = find_by_name(fs, in.name)) < fs->nfiles && !taken[i]) {
+      fs->host->log(fs->ctx, TF_LOG_WARN,
+                    "%s: not the file read before (another inode): rotated "
+                    "or replaced; reading it from the start",
+                    in.name);
+    } else {
+      fs->host->log(fs->ctx, TF_LOG_INFO,
+                    "%s: read before, no longer among the input files",
+                    in.name);
+      continue;
+    }
+    taken[i] = 1;
+  }
+  free(taken);
+  fs->index = 0;
+  return TF_OK;
+}
+
 /* The index of the file named by a position: a name, an index or null. */
 static int find_file(const tf_file_source *fs, const json_t *file,
                      size_t *index)
@@ -826,24 +1097,34 @@ static int find_file(const tf_file_source *fs, const json_t *file,
     *index = (size_t)json_integer_value(file);
     return TF_OK;
   }
-  for (size_t i = 0; json_is_string(file) && i < fs->nfiles; i++) {
-    if (strcmp(fs->files[i].name, json_string_value(file)) == 0) {
-      *index = i;
-      return TF_OK;
-    }
-  }
+  if (json_is_string(file) &&
+      (*index = find_by_name(fs, json_string_value(file))) < fs->nfiles)
+    return TF_OK;
   return TF_ERR_NOTFOUND;
+}
+
+/* A position of file and line only (no "files"): the files before it and
+ * its lines up to "line" are skipped (read, not handed on). */
+static void seek_line(tf_file_source *fs, size_t index, long line)
+{
+  for (size_t i = 0; i < index; i++)
+    fs->files[i].skip_lines = LONG_MAX;
+  if (index < fs->nfiles)
+    fs->files[index].skip_lines = line;
+  fs->index = 0;
 }
 
 int tf_file_source_seek(tf_file_source *fs, const json_t *position)
 {
   const json_t *line = json_object_get(position, "line");
+  const json_t *files = json_object_get(position, "files");
   size_t index;
+  int rc;
 
   if (!fs)
     return TF_ERR_INVAL;
   if (!json_is_integer(line) || json_integer_value(line) < 0 ||
-      json_integer_value(line) > LONG_MAX ||
+      json_integer_value(line) > LONG_MAX || (files && !json_is_array(files)) ||
       find_file(fs, json_object_get(position, "file"), &index) != TF_OK) {
     fs->host->log(fs->ctx, TF_LOG_ERROR,
                   "cannot resume: the position does not "
@@ -859,8 +1140,18 @@ int tf_file_source_seek(tf_file_source *fs, const json_t *position)
   /* Whatever was read ahead goes; reading starts again at the position. */
   tf__readahead_stop(fs->ra);
   close_reading(&fs->rd);
-  fs->rd.index = fs->index = index;
-  fs->rd.skip_to = fs->resume_line = (long)json_integer_value(line);
-  fs->line = 0;
-  return TF_OK;
+  for (size_t i = 0; i < fs->nfiles; i++) {
+    input_file *f = &fs->files[i];
+
+    f->resume_bytes = f->bytes = 0;
+    f->resume_lines = f->lines = f->skip_lines = 0;
+  }
+  rc = TF_OK;
+  if (files)
+    rc = seek_files(fs, files);
+  else
+    seek_line(fs, index, (long)json_integer_value(line));
+  fs->rd.index = fs->index;
+  fs->rd.skip_to = 0;
+  return rc;
 }

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ struct tf_line_reader {
   unsigned char last_byte;
   size_t max; /* 0: no limit */
   long number;
+  uint64_t base; /* bytes of the (decompressed) stream before chunk */
   char err[ERR_SIZE];
 };
 
@@ -184,6 +186,7 @@ static int reader_fill(tf_line_reader *r)
 {
   int rc;
 
+  r->base += r->chunk_len;
   r->chunk_pos = 0;
   r->chunk_len = 0;
   rc = r->gz ? reader_fill_gzip(r) : reader_fill_plain(r);
@@ -308,6 +311,38 @@ const char *tf_line_reader_path(const tf_line_reader *r)
 long tf_line_reader_line_number(const tf_line_reader *r)
 {
   return r ? r->number : 0;
+}
+
+uint64_t tf_line_reader_offset(const tf_line_reader *r)
+{
+  return r ? r->base + r->chunk_pos : 0;
+}
+
+int tf_line_reader_seek(tf_line_reader *r, uint64_t offset, long line_number)
+{
+  if (!r || line_number < 0 || offset > (uint64_t)INT64_MAX)
+    return TF_ERR_INVAL;
+  if (r->gz) {
+    /* Reading gzip, zlib emulates the seek by decompressing forward; a
+     * stream shorter than offset leaves it at its end. */
+    if (gzseek(r->gz, (z_off_t)offset, SEEK_SET) != (z_off_t)offset) {
+      snprintf(r->err, sizeof(r->err),
+               "%s: cannot go to byte %" PRIu64 " of the gzip data: it is "
+               "shorter",
+               r->path, offset);
+      return TF_ERR_TRUNCATED;
+    }
+  } else if (fseeko(r->fp, (off_t)offset, SEEK_SET) != 0) {
+    snprintf(r->err, sizeof(r->err), "%s: cannot go to byte %" PRIu64 ": %s",
+             r->path, offset, strerror(errno));
+    return TF_ERR_IO;
+  }
+  r->base = offset;
+  r->chunk_len = r->chunk_pos = 0;
+  r->bom_checked = offset > 0 || r->bom_checked;
+  r->finished = 0;
+  r->number = line_number;
+  return TF_OK;
 }
 
 void tf_line_reader_close(tf_line_reader *r)

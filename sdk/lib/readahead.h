@@ -28,6 +28,7 @@
 #define TF_READAHEAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Byte strings an item can hold. */
 #define TF__RA_STRINGS 2
@@ -36,10 +37,11 @@
 typedef struct tf__ra_item {
   int kind;
   int rc;
-  long line;        /* e.g. the line the item starts on */
-  long line_after;  /* e.g. the reader's line number after the item */
-  size_t count;     /* e.g. the number of fields in a string */
-  const char *code; /* a static string, or NULL */
+  long line;             /* e.g. the line the item starts on */
+  long line_after;       /* e.g. the reader's line number after the item */
+  uint64_t offset_after; /* e.g. the reader's byte offset after it */
+  size_t count;          /* e.g. the number of fields in a string */
+  const char *code;      /* a static string, or NULL */
   /* Byte strings in the chunk's buffer: offset and length (tf__ra_put);
    * tf__readahead_next turns them into pointers. */
   unsigned strings; /* bit i: string i was put */

@@ -707,6 +707,180 @@ START_TEST(test_resume_across_csv_and_gzip_files)
 }
 END_TEST
 
+/* --- Incremental: the next run over inputs that changed ------------------ */
+
+/* Adds text at the end of a file (gzip: as a new gzip member). */
+static void append_text(const char *name, const char *text)
+{
+  char path[256], cmd[600];
+  FILE *f;
+
+  in_tmpdir(path, sizeof(path), name);
+  if (strstr(name, ".gz")) {
+    write_text("member.gz", text);
+    snprintf(cmd, sizeof(cmd),
+             "cat '%s/member.gz' >> '%s' && rm '%s/member.gz'", tmpdir, path,
+             tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+    return;
+  }
+  f = fopen(path, "a");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fputs(text, f) >= 0, 1);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Runs a source from pos (NULL: from the start) to its end: what it gave
+ * in *got (outcome()), its position at the end returned. */
+static json_t *run_from(const char *config, const json_t *pos, char **got)
+{
+  map_log log = {0};
+  source s;
+  json_t *end;
+
+  tf_batch_clear(emitted);
+  json_array_clear(rejects);
+  last_log[0] = '\0';
+  ck_assert_int_eq(open_source(&s, config, map_keep, &log), TF_OK);
+  if (pos)
+    ck_assert_int_eq(tf_file_source_seek(s.fs, pos), TF_OK);
+  ck_assert_int_eq(drain(&s, 3), TF_DONE);
+  ck_assert_int_eq(tf_file_source_position(s.fs, &end), TF_OK);
+  close_source(&s);
+  *got = outcome();
+  return end;
+}
+
+START_TEST(test_next_run_reads_only_what_was_appended)
+{
+  const char *cfg = "{\"path\": \"inc*\"}";
+  char *got, path[256];
+  json_t *pos, *next;
+
+  write_text("inc1.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+  write_text("inc2.csv", "n\n3\n");
+  write_text("inc3.ndjson.gz", "{\"n\":\"4\"}\n");
+  pos = run_from(cfg, NULL, &got);
+  ck_assert_str_eq(got, "1 2 3 4 ");
+  free(got);
+  /* Nothing new: nothing read. */
+  next = run_from(cfg, pos, &got);
+  ck_assert_str_eq(got, "");
+  free(got);
+  json_decref(next);
+  append_text("inc1.ndjson", "{\"n\":\"5\"}\nbad\n");
+  append_text("inc2.csv", "6\n\"7\n\"\n");
+  append_text("inc3.ndjson.gz", "{\"n\":\"8\"}\n");
+  next = run_from(cfg, pos, &got);
+  ck_assert_str_eq(got, "5 6 7\n 8 !invalid_json ");
+  free(got);
+  /* Line numbers go on: the bad line is line 4 of inc1.ndjson. */
+  expect_reject(0, "invalid_json", 4);
+  expect_origin(1, "inc2.csv", 3);
+  json_decref(pos);
+  /* A new file matching the pattern is read whole; the others not again. */
+  write_text("inc0.ndjson", "{\"n\":\"9\"}\n");
+  pos = run_from(cfg, next, &got);
+  ck_assert_str_eq(got, "9 ");
+  free(got);
+  json_decref(pos);
+  json_decref(next);
+  in_tmpdir(path, sizeof(path), "inc0.ndjson");
+  ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+START_TEST(test_truncated_file_is_read_from_the_start)
+{
+  const char *cfg = "{\"path\": \"tr.ndjson\"}";
+  char *got, path[256];
+  json_t *pos, *next;
+
+  write_text("tr.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+  pos = run_from(cfg, NULL, &got);
+  free(got);
+  in_tmpdir(path, sizeof(path), "tr.ndjson");
+  ck_assert_int_eq(truncate(path, 0), 0); /* cut, then written again */
+  append_text("tr.ndjson", "{\"n\":\"3\"}\n");
+  next = run_from(cfg, pos, &got);
+  ck_assert_str_eq(got, "3 ");
+  ck_assert_ptr_nonnull(strstr(last_log, "tr.ndjson: shorter than when it was "
+                                         "read before"));
+  ck_assert_ptr_nonnull(strstr(last_log, "truncated"));
+  free(got);
+  json_decref(next);
+  json_decref(pos);
+}
+END_TEST
+
+START_TEST(test_rotated_file_is_told_apart)
+{
+  char *got, from[256], to[256];
+  json_t *pos, *next;
+
+  /* Named alone: the new file at the name is read from its start. */
+  write_text("rot.ndjson", "{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+  pos = run_from("{\"path\": \"rot.ndjson\"}", NULL, &got);
+  free(got);
+  in_tmpdir(from, sizeof(from), "rot.ndjson");
+  in_tmpdir(to, sizeof(to), "rot.1.ndjson");
+  ck_assert_int_eq(rename(from, to), 0);
+  write_text("rot.ndjson", "{\"n\":\"3\"}\n{\"n\":\"4\"}\n{\"n\":\"5\"}\n");
+  next = run_from("{\"path\": \"rot.ndjson\"}", pos, &got);
+  ck_assert_str_eq(got, "3 4 5 ");
+  ck_assert_ptr_nonnull(strstr(last_log, "rot.ndjson: not the file read "
+                                         "before"));
+  free(got);
+  json_decref(next);
+  /* With a pattern that matches both: the renamed file goes on after what
+   * was read of it, the new one is read whole. */
+  append_text("rot.1.ndjson", "{\"n\":\"6\"}\n");
+  next = run_from("{\"path\": \"rot*.ndjson\"}", pos, &got);
+  ck_assert_str_eq(got, "6 3 4 5 ");
+  free(got);
+  json_decref(next);
+  json_decref(pos);
+}
+END_TEST
+
+START_TEST(test_position_names_each_file_with_its_identity)
+{
+  char *got;
+  json_t *pos, *e, *bad;
+  struct stat st;
+  char path[256];
+
+  write_text("id1.ndjson", "{\"n\":\"1\"}\n\n");
+  pos = run_from("{\"path\": \"id1.ndjson\"}", NULL, &got);
+  free(got);
+  in_tmpdir(path, sizeof(path), "id1.ndjson");
+  ck_assert_int_eq(stat(path, &st), 0);
+  e = json_array_get(json_object_get(pos, "files"), 0);
+  ck_assert_str_eq(json_string_value(json_object_get(e, "name")), "id1.ndjson");
+  ck_assert_int_eq(json_integer_value(json_object_get(e, "ino")),
+                   (json_int_t)st.st_ino);
+  ck_assert_int_eq(json_integer_value(json_object_get(e, "bytes")), 11);
+  ck_assert_int_eq(json_integer_value(json_object_get(e, "lines")), 2);
+  ck_assert_int_eq(json_integer_value(json_object_get(e, "head_len")), 11);
+  /* A malformed entry is refused. */
+  bad = json_deep_copy(pos);
+  json_object_set_new(json_array_get(json_object_get(bad, "files"), 0), "bytes",
+                      json_string("x"));
+  {
+    source s;
+    map_log log = {0};
+
+    ck_assert_int_eq(
+        open_source(&s, "{\"path\": \"id1.ndjson\"}", map_keep, &log), TF_OK);
+    ck_assert_int_eq(tf_file_source_seek(s.fs, bad), TF_ERR_INVAL);
+    ck_assert_ptr_nonnull(strstr(last_log, "entry 0 of the position"));
+    close_source(&s);
+  }
+  json_decref(bad);
+  json_decref(pos);
+}
+END_TEST
+
 START_TEST(test_seek_by_file_index)
 {
   source s;
@@ -1212,17 +1386,30 @@ static int map_twice_checked(void *ud, tf_ctx *c, const tf_host *h,
   return map_twice(ud, c, h, rec);
 }
 
-/* Adds produce()'s result and the position to the transcript. */
+/* Adds produce()'s result and the position to the transcript: where
+ * reading is, then each file's name, bytes and lines handed on (the
+ * files' identities differ between runs that write them anew). */
 static void note_produce(tf_file_source *fs, int rc)
 {
-  json_t *pos;
+  json_t *pos, *files, *e;
   char *dump;
+  size_t i;
 
   ck_assert_int_eq(tf_file_source_position(fs, &pos), TF_OK);
+  files = json_incref(json_object_get(pos, "files"));
+  ck_assert(json_is_array(files));
+  json_object_del(pos, "files");
   dump = json_dumps(pos, JSON_COMPACT | JSON_SORT_KEYS);
   ck_assert_ptr_nonnull(dump);
-  text_add(transcript, "produce %d %s\n", rc, dump);
+  text_add(transcript, "produce %d %s", rc, dump);
+  json_array_foreach (files, i, e)
+    text_add(transcript, " %s:%lld:%lld",
+             json_string_value(json_object_get(e, "name")),
+             (long long)json_integer_value(json_object_get(e, "bytes")),
+             (long long)json_integer_value(json_object_get(e, "lines")));
+  text_add(transcript, "\n");
   free(dump);
+  json_decref(files);
   json_decref(pos);
 }
 
@@ -1658,6 +1845,10 @@ static Suite *filesource_suite(void)
   tcase_add_test(resume, test_position_after_partial_reads);
   tcase_add_test(resume, test_resume_across_two_files_with_map);
   tcase_add_test(resume, test_resume_across_csv_and_gzip_files);
+  tcase_add_test(resume, test_next_run_reads_only_what_was_appended);
+  tcase_add_test(resume, test_truncated_file_is_read_from_the_start);
+  tcase_add_test(resume, test_rotated_file_is_told_apart);
+  tcase_add_test(resume, test_position_names_each_file_with_its_identity);
   tcase_add_test(resume, test_seek_by_file_index);
   tcase_add_test(resume, test_seek_to_done_reads_nothing);
   tcase_add_test(resume, test_seek_to_unknown_file_is_invalid);

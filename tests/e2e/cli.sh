@@ -250,8 +250,8 @@ chmod o+w "$work/shadow"
 expect run-unsafe-folder 2 "$tf" run "$work/good.json" --plugin-path "$work/shadow" --quiet
 contains run-unsafe-folder "$work/err" "plugin folder is writable by every user"
 expect state-dir-run 0 "$tf" run "$work/good.json" --state-dir "$work/state"
-expect state-dir-done 2 "$tf" run "$work/good.json" --state-dir "$work/state"
-contains state-dir-done "$work/err" "use --reset-state"
+expect state-dir-again 0 "$tf" run "$work/good.json" --state-dir "$work/state"
+contains state-dir-again "$work/err" "nothing new in the inputs since the last run"
 expect state-dir-reset 0 "$tf" run "$work/good.json" --state-dir "$work/state" --reset-state
 expect reset-needs-state 2 "$tf" run "$work/good.json" --reset-state
 contains reset-needs-state "$work/err" "--reset-state needs --state-dir"

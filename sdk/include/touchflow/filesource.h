@@ -129,15 +129,25 @@ int tf_file_source_new(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
 int tf_file_source_produce(tf_file_source *fs, size_t max_records);
 
 /* The position after the last record read: {"file": NAME, "line": N}
- * (NAME relative to the pipeline folder), {"file": null} when done, plus
- * "max_ts_ms": the latest event time emitted, when sorted_by_time is on
- * and an event was emitted.  A new reference in *position. */
+ * (NAME relative to the pipeline folder), {"file": null} when done, with
+ * "files": every file read so far, with its identity (device, inode, size
+ * and a fingerprint of its first bytes) and how far it was read ("bytes"
+ * and "lines"), plus "max_ts_ms": the latest event time emitted, when
+ * sorted_by_time is on and an event was emitted (docs/checkpoints.md).  A
+ * new reference in *position. */
 int tf_file_source_position(const tf_file_source *fs, json_t **position);
 
 /* Resumes after a position returned by tf_file_source_position, with the
  * order check's latest time (none when the position has no "max_ts_ms").
- * Call before the first produce.  TF_ERR_INVAL when it names no known file
- * or its "max_ts_ms" is not an integer. */
+ * Every input file is read on from where "files" says it was left, so a
+ * file that grew since gives what was appended (an incremental run); a
+ * file found under another name (same inode and first bytes) goes on too;
+ * a file that is shorter, rewritten or another inode at the same name is
+ * read from its start, with a warning; a file not in "files" is read
+ * whole.  A position without "files" (file and line only) skips the
+ * files before "file" and its lines up to "line".  Call before the first
+ * produce.  TF_ERR_INVAL when it names no known file, an entry of "files"
+ * is malformed or "max_ts_ms" is not an integer. */
 int tf_file_source_seek(tf_file_source *fs, const json_t *position);
 
 /* The event-time order check of the source, owned by the file source

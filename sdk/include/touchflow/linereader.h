@@ -19,6 +19,7 @@
 #define TOUCHFLOW_LINEREADER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +90,21 @@ const char *tf_line_reader_path(const tf_line_reader *reader);
 
 /* The number of the last line read (0 before the first). */
 long tf_line_reader_line_number(const tf_line_reader *reader);
+
+/* The byte offset, in the file's data (decompressed, for gzip), just
+ * after the last line read, its line end included (0 before the first;
+ * 3 after a first line that followed a UTF-8 byte order mark).  Reading
+ * again from there with tf_line_reader_seek gives the lines that
+ * followed. */
+uint64_t tf_line_reader_offset(const tf_line_reader *reader);
+
+/* Goes to a byte offset that tf_line_reader_offset gave (the start of a
+ * line) and numbers the lines that follow from line_number + 1.  Plain
+ * files seek; gzip data is decompressed up to offset.  TF_OK, or
+ * TF_ERR_TRUNCATED (gzip data shorter than offset), TF_ERR_IO (the seek
+ * failed; tf_line_reader_error says why), TF_ERR_INVAL. */
+int tf_line_reader_seek(tf_line_reader *reader, uint64_t offset,
+                        long line_number);
 
 /* Closes the file and frees the reader.  NULL-safe. */
 void tf_line_reader_close(tf_line_reader *reader);

@@ -390,11 +390,10 @@ static int open_current(tf_file_source *fs, tf__ra_item *item, tf__ra_buf *buf)
   char why[1024];
   int rc;
 
-  rc = tf_line_reader_open(&lines, f->path, fs->compression,
-                           fs->max_line_length);
+  rc = tf_line_reader_open_why(&lines, f->path, fs->compression,
+                               fs->max_line_length, why, sizeof(why));
   if (rc != TF_OK)
-    return fail_item(item, buf, rc, "%s: cannot open: %s", f->name,
-                     tf_strerror(rc));
+    return fail_item(item, buf, rc, "%s: %s", f->name, why);
   if (f->format == FORMAT_NDJSON) {
     fs->rd.lines = lines;
     return TF_OK;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -642,6 +643,49 @@ START_TEST(test_nul_in_csv_rows_is_dead_lettered)
   expect_reject(0, "nul_byte", 3);
   expect_reject(1, "nul_byte", 4);
   ck_assert_ptr_nonnull(strstr(reject_message(0), "NUL byte"));
+}
+END_TEST
+
+/* A file named .gz that is not gzip fails the source, naming the file and
+ * its first bytes, instead of being read as text (issue 15). */
+START_TEST(test_gz_that_is_not_gzip_fails_naming_the_file)
+{
+  write_raw("fake.ndjson.gz", "{\"n\":1}\n", 8);
+  run_all("{\"path\": \"fake.ndjson.gz\"}", NULL, NULL, TF_ERR_PARSE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  ck_assert_ptr_nonnull(strstr(last_log, "fake.ndjson.gz: not gzip: the first "
+                                         "bytes are 7b 22 6e 22, not 1f 8b"));
+}
+END_TEST
+
+/* Out of file descriptors when a file is opened: the log names the file
+ * and the real cause, not "input/output error" (issue 15).  Check runs
+ * each test in a child process; the limit is put back for teardown. */
+START_TEST(test_open_out_of_descriptors_names_the_cause)
+{
+  struct rlimit lim, was;
+  source s;
+  int fd;
+
+  write_text("a.ndjson", "{}\n");
+  /* No read-ahead thread: it could open the file before the limit. */
+  ck_assert_int_eq(
+      open_source(&s, "{\"path\": \"a.ndjson\", \"read_ahead\": false}", NULL,
+                  NULL),
+      TF_OK);
+  fd = dup(0); /* the lowest free descriptor */
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+  lim = was;
+  lim.rlim_cur = (rlim_t)fd;
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  close(fd);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 10), TF_ERR_IO);
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+  ck_assert_ptr_nonnull(
+      strstr(last_log, "a.ndjson: cannot open: Too many open files: "));
+  ck_assert_ptr_nonnull(strstr(last_log, "ulimit -n"));
+  close_source(&s);
 }
 END_TEST
 
@@ -1737,6 +1781,8 @@ static Suite *filesource_suite(void)
   tcase_add_test(read, test_blank_lines_do_not_count);
   tcase_add_test(read, test_nul_lines_are_dead_lettered_not_skipped);
   tcase_add_test(read, test_nul_in_csv_rows_is_dead_lettered);
+  tcase_add_test(read, test_gz_that_is_not_gzip_fails_naming_the_file);
+  tcase_add_test(read, test_open_out_of_descriptors_names_the_cause);
   tcase_add_test(read, test_produce_crosses_files_in_one_call);
   tcase_add_test(read, test_produce_zero_reads_nothing);
   suite_add_tcase(s, read);

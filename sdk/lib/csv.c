@@ -174,6 +174,7 @@ const char *tf_csv_error_code(tf_csv_error err)
   case TF_CSV_UNTERMINATED_QUOTE: return "csv_unterminated_quote";
   case TF_CSV_STRAY_QUOTE: return "csv_stray_quote";
   case TF_CSV_TOO_LONG: return "line_too_long";
+  case TF_CSV_NUL_BYTE: return "nul_byte";
   case TF_CSV_OK: break;
   }
   return "";
@@ -386,6 +387,11 @@ static int read_row(tf_csv_reader *r, tf_csv_row *row)
     if (!open)
       break;
   }
+  if (r->cur.raw.len && memchr(r->cur.raw.data, '\0', r->cur.raw.len))
+    return row_fail(r, row, TF_CSV_NUL_BYTE, TF_ERR_PARSE,
+                    "the row holds a NUL byte: NUL is never part of a "
+                    "record; the file may be damaged (a crash or a full disk "
+                    "can leave blocks of zero bytes)");
   if (r->row_err == TF_CSV_STRAY_QUOTE)
     return row_fail(r, row, TF_CSV_STRAY_QUOTE, TF_ERR_PARSE,
                     "quote inside an unquoted field or after a closing one");

@@ -470,11 +470,10 @@ static int open_current(tf_file_source *fs, tf__ra_item *item, tf__ra_buf *buf)
   char why[1024];
   int rc;
 
-  rc = tf_line_reader_open(&lines, f->path, fs->compression,
-                           fs->max_line_length);
+  rc = tf_line_reader_open_why(&lines, f->path, fs->compression,
+                               fs->max_line_length, why, sizeof(why));
   if (rc != TF_OK)
-    return fail_item(item, buf, rc, "%s: cannot open: %s", f->name,
-                     tf_strerror(rc));
+    return fail_item(item, buf, rc, "%s: %s", f->name, why);
   if (f->format == FORMAT_NDJSON) {
     fs->rd.lines = lines;
   } else {
@@ -538,10 +537,13 @@ static int reject_item(tf__ra_item *item, tf__ra_buf *buf, const char *text,
   return READ_RECORD;
 }
 
+/* Spaces, tabs and carriage returns only.  (Not strchr(" \t\r", c): it
+ * finds a NUL byte too, and a line of NULs, a damaged block, would vanish
+ * as blank.) */
 static int is_blank(const tf_line *ln)
 {
   for (size_t i = 0; i < ln->len; i++)
-    if (!strchr(" \t\r", ln->text[i]))
+    if (ln->text[i] != ' ' && ln->text[i] != '\t' && ln->text[i] != '\r')
       return 0;
   return 1;
 }
@@ -722,16 +724,39 @@ static const char *ndjson_error_code(const char *text, size_t len)
                                                            : "invalid_json";
 }
 
+/* A line holding NUL bytes is never JSON; it is told apart from other bad
+ * JSON because it usually means a damaged file, not a bad writer. */
+static int reject_nul(tf_file_source *fs, const char *text, size_t len,
+                      long line, const char *nul)
+{
+  char message[256];
+  size_t count = 0;
+
+  for (size_t i = 0; i < len; i++)
+    count += text[i] == '\0';
+  snprintf(
+      message, sizeof(message),
+      "NUL byte at column %zu (%zu of the line's %zu bytes are NUL): NUL is "
+      "never part of a record; the file may be damaged (a crash or a "
+      "full disk can leave blocks of zero bytes)",
+      (size_t)(nul - text) + 1, count, len);
+  return reject_text(fs, text, len, line, "nul_byte", message);
+}
+
 static int ndjson_line(tf_file_source *fs, const char *text, size_t len,
                        long line)
 {
   tf_origin origin = {fs->files[fs->index].name, line};
   char err[256];
   tf_record *rec;
+  const char *nul;
 
   rec = tf_record_parse(text, len, &origin, err, sizeof(err));
   if (rec)
     return pass_on(fs, rec);
+  nul = memchr(text, '\0', len);
+  if (nul)
+    return reject_nul(fs, text, len, line, nul);
   return reject_text(fs, text, len, line, ndjson_error_code(text, len), err);
 }
 

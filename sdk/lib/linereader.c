@@ -77,32 +77,103 @@ int tf_compression_parse(const char *text, tf_compression *comp)
 
 /* --- Reader ----------------------------------------------------------- */
 
-static int open_error(void)
+/* Says why opening failed (strerror of the open, and for the limits on
+ * open files what to do about them) and maps errno to a code. */
+static int open_failed(tf_line_reader *r, int err)
 {
-  if (errno == ENOMEM)
+  const char *hint = "";
+
+  if (err == EMFILE)
+    hint = ": this process has as many files open as its limit allows; "
+           "raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit) "
+           "or read fewer files at once";
+  else if (err == ENFILE)
+    hint = ": the system's table of open files is full (fs.file-max); "
+           "close files elsewhere or raise that limit";
+  snprintf(r->err, sizeof(r->err), "cannot open: %s%s", strerror(err), hint);
+  if (err == ENOMEM)
     return TF_ERR_NOMEM;
-  return errno == ENOENT ? TF_ERR_NOTFOUND : TF_ERR_IO;
+  return err == ENOENT ? TF_ERR_NOTFOUND : TF_ERR_IO;
 }
 
+/* Why a file that must be gzip is not: its first bytes (at most 4). */
+static int not_gzip(tf_line_reader *r, const unsigned char *head, ssize_t n,
+                    tf_compression comp)
+{
+  char bytes[16] = "";
+  size_t at = 0;
+  const char *fix = comp == TF_COMPRESSION_GZIP
+                        ? "compression is \"gzip\": set it to \"auto\" or "
+                          "\"none\" for a plain file"
+                        : "the name ends in .gz: set compression to \"none\" "
+                          "for a plain file, or rename it";
+
+  for (ssize_t i = 0; i < n && i < 4; i++)
+    at += (size_t)snprintf(bytes + at, sizeof(bytes) - at, "%s%02x",
+                           i ? " " : "", head[i]);
+  if (n == 0)
+    snprintf(r->err, sizeof(r->err),
+             "not gzip: the file is empty (a gzip file starts with 1f 8b); %s",
+             fix);
+  else
+    snprintf(r->err, sizeof(r->err),
+             "not gzip: the first bytes are %s, not 1f 8b; %s", bytes, fix);
+  return TF_ERR_PARSE;
+}
+
+/* Opens the file, plain or gzip: gzip when comp says so, or (AUTO) when
+ * the name ends in ".gz" or the file starts with the gzip magic 1f 8b.  A
+ * file that must be gzip and does not start with the magic is refused
+ * (zlib would read it as plain text). */
 static int reader_open_file(tf_line_reader *r, tf_compression comp)
 {
-  if (tf_compression_for_path(r->path, comp) == TF_COMPRESSION_GZIP) {
-    errno = 0;
-    r->gz = gzopen(r->path, "rb");
-    if (!r->gz)
-      return errno ? open_error() : TF_ERR_NOMEM;
-    return TF_OK;
+  unsigned char head[4];
+  ssize_t n = 0;
+  int gzip, fd;
+
+  fd = open(r->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return open_failed(r, errno);
+  gzip = tf_compression_for_path(r->path, comp) == TF_COMPRESSION_GZIP;
+  if (comp != TF_COMPRESSION_NONE) {
+    n = pread(fd, head, sizeof(head), 0);
+    if (n < 0) {
+      snprintf(r->err, sizeof(r->err), "cannot read: %s", strerror(errno));
+      close(fd);
+      return TF_ERR_IO;
+    }
+    if (gzip && (n < 2 || head[0] != 0x1f || head[1] != 0x8b)) {
+      close(fd);
+      return not_gzip(r, head, n, comp);
+    }
+    gzip = n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
   }
-  r->fp = fopen(r->path, "rb");
-  return r->fp ? TF_OK : open_error();
+  if (gzip)
+    r->gz = gzdopen(fd, "rb");
+  else
+    r->fp = fdopen(fd, "rb");
+  if (!r->gz && !r->fp) {
+    close(fd);
+    return TF_ERR_NOMEM;
+  }
+  return TF_OK;
 }
 
 int tf_line_reader_open(tf_line_reader **out, const char *path,
                         tf_compression comp, size_t max_line_length)
 {
+  return tf_line_reader_open_why(out, path, comp, max_line_length, NULL, 0);
+}
+
+int tf_line_reader_open_why(tf_line_reader **out, const char *path,
+                            tf_compression comp, size_t max_line_length,
+                            char *why, size_t whylen)
+{
   tf_line_reader *r;
   int rc;
 
+  if (why && whylen)
+    why[0] = '\0';
   if (!out)
     return TF_ERR_INVAL;
   *out = NULL;
@@ -127,6 +198,8 @@ int tf_line_reader_open(tf_line_reader **out, const char *path,
   return TF_OK;
 
 out_free_reader:
+  if (why && whylen)
+    snprintf(why, whylen, "%s", r->err[0] ? r->err : tf_strerror(rc));
   tf_line_reader_close(r);
   return rc;
 }

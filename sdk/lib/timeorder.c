@@ -6,11 +6,21 @@
  * and the latest time kept in a resume position.
  */
 #include <stdio.h>
+#include <time.h>
 #include <touchflow/error.h>
 #include <touchflow/timeorder.h>
 #include <touchflow/time.h>
 
 #define OUT_OF_ORDER "out_of_order"
+#define IN_FUTURE "in_future"
+
+/* A time further than this after the wall clock is no event that has
+ * happened: it never raises the watermark (tf_time_order_emit). */
+#define FUTURE_MARGIN_MS (24 * 3600 * 1000LL)
+
+/* The bits of tf_time_order.warned. */
+#define WARNED_ORDER 1
+#define WARNED_FUTURE 2
 
 void tf_time_order_init(tf_time_order *order, int sorted)
 {
@@ -48,14 +58,44 @@ static int reject_late(tf_time_order *order, tf_ctx *ctx, const tf_host *host,
            "sorted_by_time to false",
            when, latest);
   host->metric(ctx, OUT_OF_ORDER, 1);
-  if (!order->warned) {
-    order->warned = 1;
+  if (!(order->warned & WARNED_ORDER)) {
+    order->warned |= WARNED_ORDER;
     host->log(ctx, TF_LOG_WARN,
               "%s:%ld: %s (this record and every later one out of order "
               "go to the dead-letter output as " OUT_OF_ORDER ")",
               origin.file ? origin.file : "-", origin.line, message);
   }
   return host->reject(ctx, rec, OUT_OF_ORDER, message);
+}
+
+/* Whether ts is more than FUTURE_MARGIN_MS after the wall clock; then
+ * counts it and logs the first one. */
+static int in_future(tf_time_order *order, tf_ctx *ctx, const tf_host *host,
+                     const tf_record *rec, int64_t ts)
+{
+  char when[TF_TIME_ISO_LEN], now[TF_TIME_ISO_LEN];
+  tf_origin origin;
+  struct timespec clock;
+  int64_t now_ms;
+
+  if (clock_gettime(CLOCK_REALTIME, &clock) != 0)
+    return 0;
+  now_ms = (int64_t)clock.tv_sec * 1000 + clock.tv_nsec / 1000000;
+  if (ts <= now_ms + FUTURE_MARGIN_MS)
+    return 0;
+  host->metric(ctx, IN_FUTURE, 1);
+  if (order->warned & WARNED_FUTURE)
+    return 1;
+  order->warned |= WARNED_FUTURE;
+  origin = tf_record_origin(rec);
+  format_times(ts, now_ms - now_ms % 1000, when, now);
+  host->log(ctx, TF_LOG_WARN,
+            "%s:%ld: event time %s is more than a day after the clock (%s): "
+            "the record is passed on but does not move the watermark, so "
+            "that the records after it are not taken for out of order (this "
+            "and every later one are counted as " IN_FUTURE ")",
+            origin.file ? origin.file : "-", origin.line, when, now);
+  return 1;
 }
 
 int tf_time_order_emit(tf_time_order *order, tf_ctx *ctx, const tf_host *host,
@@ -70,6 +110,9 @@ int tf_time_order_emit(tf_time_order *order, tf_ctx *ctx, const tf_host *host,
     tf_record_unref(rec);
     return rc;
   }
+  if ((order->latest == TF_WATERMARK_UNKNOWN || ts_ms > order->latest) &&
+      in_future(order, ctx, host, rec, ts_ms))
+    return host->emit(ctx, rec);
   if (order->latest == TF_WATERMARK_UNKNOWN || ts_ms > order->latest)
     order->latest = ts_ms;
   if (!order->held)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@ static const tf_option options[] = {TF_FILE_SOURCE_OPTIONS,
 static char tmpdir[64];
 static tf_ctx ctx;
 static tf_batch *emitted;
-static json_t *rejects; /* [{"code", "file", "line"}] */
+static json_t *rejects; /* [{"code", "file", "line", "message"}] */
 static char last_log[1024];
 static pthread_t test_thread; /* every callback must come on this one */
 
@@ -148,9 +149,9 @@ static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
   CHECK(c == &ctx, "reject: another ctx");
   CHECK(message, "reject: no message");
   CHECK(o.file, "reject: no origin");
-  json_array_append_new(rejects,
-                        json_pack("{s:s, s:s, s:I}", "code", code, "file",
-                                  o.file, "line", (json_int_t)o.line));
+  json_array_append_new(
+      rejects, json_pack("{s:s, s:s, s:I, s:s}", "code", code, "file", o.file,
+                         "line", (json_int_t)o.line, "message", message));
   if (transcript) {
     text_add(transcript, "reject %s (%s) ", code, message);
     note_record("raw", rec);
@@ -556,6 +557,134 @@ START_TEST(test_blank_lines_do_not_count)
                    TF_OK);
   ck_assert_int_eq(tf_file_source_produce(s.fs, 2), TF_MORE);
   ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  close_source(&s);
+}
+END_TEST
+
+/* Writes len bytes, NULs included, as a file in the test folder. */
+static void write_raw(const char *name, const char *bytes, size_t len)
+{
+  char path[256];
+  FILE *fp;
+
+  in_tmpdir(path, sizeof(path), name);
+  fp = fopen(path, "wb");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_uint_eq(fwrite(bytes, 1, len, fp), len);
+  ck_assert_int_eq(fclose(fp), 0);
+}
+
+static const char *reject_message(size_t i)
+{
+  return json_string_value(
+      json_object_get(json_array_get(rejects, i), "message"));
+}
+
+/* A line of NUL bytes (what a crash can leave in a file) is not blank: it
+ * is dead-lettered as nul_byte with its line, as is a NUL inside a line,
+ * and the lines after keep their numbers (issue 15). */
+START_TEST(test_nul_lines_are_dead_lettered_not_skipped)
+{
+  static const char text[] = "{\"n\":1}\n"
+                             "\0\0\0\0\n"
+                             "{\"n\":3}\n"
+                             " \0 \r\n"
+                             "{\"n\":\"a\0b\"}\n"
+                             "\n"
+                             "{\"n\":7}\n";
+  int read_ahead;
+
+  for (read_ahead = 0; read_ahead <= 1; read_ahead++) {
+    json_array_clear(rejects);
+    tf_batch_clear(emitted);
+    write_raw("z.ndjson", text, sizeof(text) - 1);
+    run_all(read_ahead ? "{\"path\": \"z.ndjson\"}"
+                       : "{\"path\": \"z.ndjson\", \"read_ahead\": false}",
+            NULL, NULL, TF_DONE);
+    ck_assert_uint_eq(tf_batch_count(emitted), 3);
+    expect_origin(0, "z.ndjson", 1);
+    expect_origin(1, "z.ndjson", 3);
+    expect_origin(2, "z.ndjson", 7);
+    ck_assert_uint_eq(json_array_size(rejects), 3);
+    expect_reject(0, "nul_byte", 2);
+    expect_reject(1, "nul_byte", 4);
+    expect_reject(2, "nul_byte", 5);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(rejects, 0), "file")),
+        "z.ndjson");
+    ck_assert_ptr_nonnull(
+        strstr(reject_message(0),
+               "NUL byte at column 1 (4 of the line's 4 bytes are NUL)"));
+    ck_assert_ptr_nonnull(
+        strstr(reject_message(2),
+               "NUL byte at column 8 (1 of the line's 11 bytes are NUL)"));
+  }
+}
+END_TEST
+
+/* CSV: a row of NULs and a NUL inside a quoted field spanning two lines
+ * are dead-lettered as nul_byte at the line they start on; the rows after
+ * keep their numbers. */
+START_TEST(test_nul_in_csv_rows_is_dead_lettered)
+{
+  static const char text[] = "a,b\n"
+                             "1,x\n"
+                             "\0\0\0\n"
+                             "2,\"p\0q\nr\"\n"
+                             "3,y\n";
+
+  write_raw("z.csv", text, sizeof(text) - 1);
+  run_all("{\"path\": \"z.csv\"}", NULL, NULL, TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  expect_origin(0, "z.csv", 2);
+  expect_origin(1, "z.csv", 6);
+  ck_assert_str_eq(field(1, "a"), "3");
+  ck_assert_uint_eq(json_array_size(rejects), 2);
+  expect_reject(0, "nul_byte", 3);
+  expect_reject(1, "nul_byte", 4);
+  ck_assert_ptr_nonnull(strstr(reject_message(0), "NUL byte"));
+}
+END_TEST
+
+/* A file named .gz that is not gzip fails the source, naming the file and
+ * its first bytes, instead of being read as text (issue 15). */
+START_TEST(test_gz_that_is_not_gzip_fails_naming_the_file)
+{
+  write_raw("fake.ndjson.gz", "{\"n\":1}\n", 8);
+  run_all("{\"path\": \"fake.ndjson.gz\"}", NULL, NULL, TF_ERR_PARSE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  ck_assert_ptr_nonnull(strstr(last_log, "fake.ndjson.gz: not gzip: the first "
+                                         "bytes are 7b 22 6e 22, not 1f 8b"));
+}
+END_TEST
+
+/* Out of file descriptors when a file is opened: the log names the file
+ * and the real cause, not "input/output error" (issue 15).  Check runs
+ * each test in a child process; the limit is put back for teardown. */
+START_TEST(test_open_out_of_descriptors_names_the_cause)
+{
+  struct rlimit lim, was;
+  source s;
+  int fd;
+
+  write_text("a.ndjson", "{}\n");
+  /* No read-ahead thread: it could open the file before the limit. */
+  ck_assert_int_eq(
+      open_source(&s, "{\"path\": \"a.ndjson\", \"read_ahead\": false}", NULL,
+                  NULL),
+      TF_OK);
+  fd = dup(0); /* the lowest free descriptor */
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+  lim = was;
+  lim.rlim_cur = (rlim_t)fd;
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  close(fd);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 10), TF_ERR_IO);
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+  ck_assert_ptr_nonnull(
+      strstr(last_log, "a.ndjson: cannot open: Too many open files: "));
+  ck_assert_ptr_nonnull(strstr(last_log, "ulimit -n"));
   close_source(&s);
 }
 END_TEST
@@ -1837,6 +1966,10 @@ static Suite *filesource_suite(void)
   tcase_add_test(read, test_produce_reads_at_most_max_input_records);
   tcase_add_test(read, test_rejected_lines_count_as_input_records);
   tcase_add_test(read, test_blank_lines_do_not_count);
+  tcase_add_test(read, test_nul_lines_are_dead_lettered_not_skipped);
+  tcase_add_test(read, test_nul_in_csv_rows_is_dead_lettered);
+  tcase_add_test(read, test_gz_that_is_not_gzip_fails_naming_the_file);
+  tcase_add_test(read, test_open_out_of_descriptors_names_the_cause);
   tcase_add_test(read, test_produce_crosses_files_in_one_call);
   tcase_add_test(read, test_produce_zero_reads_nothing);
   suite_add_tcase(s, read);

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <touchflow/error.h>
 #include <touchflow/linereader.h>
@@ -310,6 +312,82 @@ START_TEST(test_gzip_without_trailer_is_truncated)
 }
 END_TEST
 
+/* A file named .gz, or read with compression gzip, that is not gzip is
+ * refused with its first bytes; zlib alone would read it as plain text
+ * (issue 15). */
+START_TEST(test_gz_name_that_is_not_gzip_is_refused)
+{
+  const char *path =
+      make_file("fake.ndjson.gz", "{\"a\":1}\n", 8, TF_COMPRESSION_NONE);
+  tf_line_reader *r = (tf_line_reader *)1;
+  char why[512];
+
+  ck_assert_int_eq(tf_line_reader_open_why(&r, path, TF_COMPRESSION_AUTO, 0,
+                                           why, sizeof(why)),
+                   TF_ERR_PARSE);
+  ck_assert_ptr_null(r);
+  ck_assert_str_eq(why, "not gzip: the first bytes are 7b 22 61 22, not 1f "
+                        "8b; the name ends in .gz: set compression to "
+                        "\"none\" for a plain file, or rename it");
+  ck_assert_int_eq(tf_line_reader_open(&r, path, TF_COMPRESSION_AUTO, 0),
+                   TF_ERR_PARSE);
+  path = make_file("plain.dat", "x\n", 2, TF_COMPRESSION_NONE);
+  ck_assert_int_eq(tf_line_reader_open_why(&r, path, TF_COMPRESSION_GZIP, 0,
+                                           why, sizeof(why)),
+                   TF_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(why, "first bytes are 78 0a, not 1f 8b; "
+                                    "compression is \"gzip\""));
+  path = make_file("empty.csv.gz", "", 0, TF_COMPRESSION_NONE);
+  ck_assert_int_eq(tf_line_reader_open_why(&r, path, TF_COMPRESSION_AUTO, 0,
+                                           why, sizeof(why)),
+                   TF_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(why, "not gzip: the file is empty"));
+}
+END_TEST
+
+/* compression auto reads a gzip file by its magic bytes whatever its
+ * name. */
+START_TEST(test_auto_reads_gzip_by_its_magic)
+{
+  const char *path =
+      make_file("packed.ndjson", "m1\nm2\n", 6, TF_COMPRESSION_GZIP);
+  tf_line_reader *r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+
+  expect_line(r, "m1", 1, "\n");
+  expect_line(r, "m2", 2, "\n");
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+/* Out of file descriptors: the message is the open's own error, with what
+ * to do, not "input/output error" (issue 15).  Check runs each test in a
+ * child process, so the lowered limit ends with it. */
+START_TEST(test_open_with_no_descriptor_left_says_so)
+{
+  const char *path = make_text("a.ndjson", "x\n");
+  tf_line_reader *r = (tf_line_reader *)1;
+  struct rlimit lim, was;
+  char why[512];
+  int fd = open(path, O_RDONLY);
+
+  /* fd is the lowest free descriptor: with the limit at fd, every
+   * descriptor allowed is taken once it is closed again. */
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+  lim = was;
+  lim.rlim_cur = (rlim_t)fd;
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  close(fd);
+  ck_assert_int_eq(tf_line_reader_open_why(&r, path, 0, 0, why, sizeof(why)),
+                   TF_ERR_IO);
+  ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0); /* for teardown */
+  ck_assert_ptr_null(r);
+  ck_assert_ptr_nonnull(strstr(why, "cannot open: Too many open files"));
+  ck_assert_ptr_nonnull(strstr(why, "ulimit -n"));
+}
+END_TEST
+
 START_TEST(test_missing_file_is_notfound)
 {
   tf_line_reader *r = (tf_line_reader *)1;
@@ -386,6 +464,9 @@ static Suite *linereader_suite(void)
   tcase_add_test(tc, test_none_option_reads_gz_name_as_plain);
   tcase_add_test(tc, test_truncated_gzip_keeps_earlier_lines);
   tcase_add_test(tc, test_gzip_without_trailer_is_truncated);
+  tcase_add_test(tc, test_gz_name_that_is_not_gzip_is_refused);
+  tcase_add_test(tc, test_auto_reads_gzip_by_its_magic);
+  tcase_add_test(tc, test_open_with_no_descriptor_left_says_so);
   tcase_add_test(tc, test_missing_file_is_notfound);
   tcase_add_test(tc, test_writer_lines_round_trip_gzip);
   tcase_add_test(tc, test_writer_open_fails_in_missing_folder);

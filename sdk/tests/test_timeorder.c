@@ -22,6 +22,7 @@ static tf_ctx ctx;
 static tf_batch *emitted;
 static json_t *rejects; /* [{"code", "message", "n"}] */
 static int64_t out_of_order;
+static int64_t in_future;
 static int warnings;
 static char last_log[1024];
 
@@ -47,6 +48,10 @@ static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
 
 static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
 {
+  if (strcmp(name, "in_future") == 0) {
+    in_future += delta;
+    return;
+  }
   ck_assert_str_eq(name, "out_of_order");
   out_of_order += delta;
 }
@@ -75,6 +80,7 @@ static void setup(void)
   emitted = tf_batch_new();
   rejects = json_array();
   out_of_order = 0;
+  in_future = 0;
   warnings = 0;
   last_log[0] = '\0';
 }
@@ -177,6 +183,49 @@ START_TEST(test_earlier_record_is_dead_lettered_not_emitted)
   ck_assert_int_eq(
       json_integer_value(json_object_get(json_array_get(rejects, 0), "n")), 2);
   ck_assert(tf_time_order_watermark(&order) == AT(90));
+}
+END_TEST
+
+/* 9999-12-31T00:00:00Z in epoch milliseconds. */
+#define YEAR_9999 253402214400000LL
+
+/* One record dated 9999 (far after the clock) in a sorted input is passed
+ * on but moves neither the watermark nor the order check: the real records
+ * after it are emitted, not dead-lettered as out_of_order (issue 15). */
+START_TEST(test_far_future_record_does_not_drag_the_watermark)
+{
+  tf_time_order order;
+
+  tf_time_order_init(&order, 1);
+  emit(&order, 1, AT(0));
+  emit(&order, 2, YEAR_9999);
+  ck_assert(tf_time_order_watermark(&order) == AT(0));
+  emit(&order, 3, AT(10));
+  emit(&order, 4, YEAR_9999);
+  emit(&order, 5, AT(20));
+  ck_assert(tf_time_order_watermark(&order) == AT(20));
+  ck_assert_uint_eq(tf_batch_count(emitted), 5);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_int_eq(out_of_order, 0);
+  ck_assert_int_eq(in_future, 2);
+  ck_assert_int_eq(warnings, 1);
+  ck_assert_ptr_nonnull(strstr(last_log, "in.ndjson:2: event time "
+                                         "9999-12-31T00:00:00Z is more than a "
+                                         "day after the clock"));
+}
+END_TEST
+
+/* The first record being the far-future one promises nothing either. */
+START_TEST(test_far_future_first_record_promises_nothing)
+{
+  tf_time_order order;
+
+  tf_time_order_init(&order, 1);
+  emit(&order, 1, YEAR_9999);
+  ck_assert(tf_time_order_watermark(&order) == TF_WATERMARK_UNKNOWN);
+  emit(&order, 2, AT(0));
+  ck_assert(tf_time_order_watermark(&order) == AT(0));
+  ck_assert_uint_eq(json_array_size(rejects), 0);
 }
 END_TEST
 
@@ -378,6 +427,8 @@ static Suite *timeorder_suite(void)
   tcase_add_test(check, test_null_order_emits_unchecked);
   tcase_add_test(check, test_sorted_watermark_is_the_latest_time);
   tcase_add_test(check, test_earlier_record_is_dead_lettered_not_emitted);
+  tcase_add_test(check, test_far_future_record_does_not_drag_the_watermark);
+  tcase_add_test(check, test_far_future_first_record_promises_nothing);
   tcase_add_test(check, test_watermark_does_not_go_back);
   tcase_add_test(check, test_out_of_order_is_counted_and_logged_once);
   tcase_add_test(check, test_message_shows_milliseconds_when_they_differ);

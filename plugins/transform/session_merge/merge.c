@@ -34,6 +34,7 @@ static const char *const counter_names[SM_COUNTER_COUNT] = {
     "crm_campaigns",
     "persons",
     "late",
+    "in_future",
     "spilled_records"};
 
 sm_merge *sm_merge_new(const sm_settings *settings)
@@ -165,10 +166,52 @@ static void explain_late(sm_merge *m, const sm_event *ev, sm_problem *why)
   m->set.warn(m->set.warn_ud, message);
 }
 
-/* Hits, calls and chats: late, or spooled until the watermark passes. */
+/* A duration in ms as the option would be written: 1d, 36h, 90m, 5s. */
+static void format_duration(int64_t ms, char *out, size_t len)
+{
+  static const struct {
+    int64_t ms;
+    const char *unit;
+  } units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+
+  for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+    if (ms % units[i].ms == 0) {
+      snprintf(out, len, "%lld%s", (long long)(ms / units[i].ms),
+               units[i].unit);
+      return;
+    }
+  snprintf(out, len, "%lldms", (long long)ms);
+}
+
+/* Fills why for an event dated after the future limit: no real visit,
+ * call or chat has happened yet, and its touchpoint would be dated in the
+ * future (a wrong clock on the device, a wrong field, a year 9999). */
+static void explain_future(sm_merge *m, const sm_event *ev, sm_problem *why)
+{
+  char at[TF_TIME_ISO_LEN], start[TF_TIME_ISO_LEN], margin[24];
+
+  tf_time_format(ev->ts - ev->ts % 1000, at, sizeof(at));
+  tf_time_format(m->set.future_limit - m->set.max_future, start, sizeof(start));
+  format_duration(m->set.max_future, margin, sizeof(margin));
+  why->code = "ts_in_future";
+  snprintf(why->message, sizeof(why->message),
+           "event time %s is more than max_future (%s) after the run's "
+           "start (%s): it has not happened yet (a wrong clock or time "
+           "field)",
+           at, margin, start);
+  m->counts[SM_N_IN_FUTURE]++;
+}
+
+/* Hits, calls and chats: in the future, late, or spooled until the
+ * watermark passes. */
 static int take_timed(sm_merge *m, const sm_event *ev, sm_verdict *verdict,
                       sm_problem *why)
 {
+  if (m->set.future_limit != 0 && ev->ts > m->set.future_limit) {
+    explain_future(m, ev, why);
+    *verdict = SM_REJECTED;
+    return TF_OK;
+  }
   if (ev->ts < m->wm) {
     explain_late(m, ev, why);
     *verdict = SM_REJECTED;

@@ -33,6 +33,11 @@ typedef struct sm_settings {
   int chat_enabled;
   int emit_web_visits;
   const sm_rules *rules; /* borrowed; may be NULL */
+  /* Hits, calls and chats dated after future_limit (epoch ms) are
+   * rejected as ts_in_future; 0: no limit.  The plugin sets it to the
+   * clock at init plus max_future (ms), which the message names. */
+  int64_t future_limit;
+  int64_t max_future;
   /* Called (when not NULL) with a one-line warning for the log. */
   void (*warn)(void *ud, const char *message);
   void *warn_ud;
@@ -44,7 +49,8 @@ typedef enum sm_verdict {
   SM_DONE,    /* a CRM event: its touchpoint is in the outbox */
   SM_PASS,    /* a person: the caller passes the record on unchanged */
   SM_SKIPPED, /* a chat while chat_enabled is false (counted) */
-  SM_REJECTED /* bad or late: the caller dead-letters it (why says why) */
+  SM_REJECTED /* bad, late or in the future: the caller dead-letters it
+                 (why says why) */
 } sm_verdict;
 
 /* The counters shown in the run summary. */
@@ -63,6 +69,7 @@ typedef enum sm_counter {
   SM_N_CRM_CAMPAIGNS,
   SM_N_PERSONS,
   SM_N_LATE,
+  SM_N_IN_FUTURE,
   SM_N_SPILLED, /* records written to spill files (the spool's total) */
   SM_COUNTER_COUNT
 } sm_counter;

@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <touchflow/plugin.h>
 #include "merge.h"
 #include "rules.h"
@@ -56,6 +57,12 @@ static const tf_option session_merge_options[] = {
      "has passed them, and an event older than that is dead-lettered as "
      "late. With inputs that end (files) the host's watermark is exact and "
      "0s is right: a larger value only holds events longer."},
+    {"max_future", TF_OPT_DURATION, "1d", TF_OPT_RANGE, 0, 36500.0 * MS_PER_DAY,
+     NULL,
+     "A hit, call or chat dated more than this after the clock when the "
+     "run starts has not happened yet (a wrong clock or time field, a year "
+     "9999): it is dead-lettered as ts_in_future instead of making a "
+     "touchpoint dated in the future."},
     {"memory_budget", TF_OPT_SIZE, "256M", TF_OPT_RANGE, 64.0 * 1024,
      1024.0 * 1024 * 1024 * 1024, NULL,
      "Memory for events waiting for the watermark (an input that promises no "
@@ -66,6 +73,16 @@ static const tf_option session_merge_options[] = {
      "Folder for the temporary spill files (unlinked as soon as created). "
      "Default: $TMPDIR, else /tmp."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+
+/* The wall clock in epoch ms (0 when it cannot be read: no limit). */
+static int64_t now_ms(void)
+{
+  struct timespec now;
+
+  if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+    return 0;
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 static void log_warning(void *ud, const char *message)
 {
@@ -130,6 +147,10 @@ static int session_merge_init(tf_ctx *ctx, const tf_host *host,
   set.memory_budget = (size_t)tf_config_int(config, "memory_budget");
   set.spill_dir = tf_config_string(config, "spill_dir");
   set.rules = sm->rules;
+  set.max_future = tf_config_int(config, "max_future");
+  set.future_limit = now_ms();
+  if (set.future_limit != 0)
+    set.future_limit += set.max_future;
   set.warn = log_warning;
   set.warn_ud = sm;
   sm->merge = sm_merge_new(&set);

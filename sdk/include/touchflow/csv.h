@@ -41,12 +41,13 @@ typedef enum tf_csv_error {
   TF_CSV_UNTERMINATED_QUOTE, /* a quoted field still open at end of file */
   TF_CSV_STRAY_QUOTE,        /* a quote inside an unquoted field, or text
                                 after a closing quote */
-  TF_CSV_TOO_LONG            /* the row is longer than the limit */
+  TF_CSV_TOO_LONG,           /* the row is longer than the limit */
+  TF_CSV_NUL_BYTE            /* the row holds a NUL byte */
 } tf_csv_error;
 
 /* The reason code for dead-letter records: "csv_column_count",
- * "csv_unterminated_quote", "csv_stray_quote", "line_too_long"; "" for
- * TF_CSV_OK.  Static. */
+ * "csv_unterminated_quote", "csv_stray_quote", "line_too_long",
+ * "nul_byte"; "" for TF_CSV_OK.  Static. */
 const char *tf_csv_error_code(tf_csv_error err);
 
 /* One row, borrowed from the reader: valid until the next call on it

@@ -86,7 +86,9 @@ extern "C" {
    "ndjson (one JSON object a line) or csv (header row, RFC 4180). auto: by " \
    "extension, .ndjson/.jsonl or .csv, before an optional .gz."},             \
   {"compression", TF_OPT_ENUM, "auto", 0, 0, 0, tf_file_source_compressions,  \
-   "none or gzip. auto: gzip when the name ends in .gz."},                    \
+   "none or gzip (a file that is not gzip is an error). auto: gzip when "     \
+   "the name ends in .gz (it must then be gzip) or the file starts with "     \
+   "the gzip bytes 1f 8b."},                                                  \
   {"max_line_length", TF_OPT_SIZE, "1M", TF_OPT_RANGE, 1, 1073741824.0, NULL, \
    "Longest line (for CSV: row) accepted; a longer one is dead-lettered "     \
    "with code line_too_long."},                                               \

@@ -56,14 +56,26 @@ typedef struct tf_line {
                        for a last line without one */
 } tf_line;
 
-/* Opens `path` for reading.  comp AUTO picks gzip by the ".gz" extension.
+/* Opens `path` for reading.  comp GZIP: the file must be gzip; AUTO: gzip
+ * when the name ends in ".gz" (then the file must be gzip) or the file
+ * starts with the gzip magic bytes 1f 8b, else plain; NONE: plain.
  * max_line_length is the longest line accepted, in bytes without the line
  * end; 0 means no limit.  On success stores a new reader in *out (free it
  * with tf_line_reader_close) and returns TF_OK; otherwise stores NULL and
- * returns TF_ERR_NOTFOUND (no such file), TF_ERR_IO (errno tells why),
+ * returns TF_ERR_NOTFOUND (no such file), TF_ERR_IO (the open or the first
+ * read failed), TF_ERR_PARSE (the file must be gzip and is not),
  * TF_ERR_NOMEM or TF_ERR_INVAL (a NULL argument). */
 int tf_line_reader_open(tf_line_reader **out, const char *path,
                         tf_compression comp, size_t max_line_length);
+
+/* tf_line_reader_open that also says why it failed: when why is not NULL,
+ * stores in it (whylen bytes at most) a sentence without the path, such as
+ * "cannot open: Too many open files: ..." (strerror of the open, with what
+ * to do for EMFILE and ENFILE) or "not gzip: the first bytes are ...";
+ * an empty string on success. */
+int tf_line_reader_open_why(tf_line_reader **out, const char *path,
+                            tf_compression comp, size_t max_line_length,
+                            char *why, size_t whylen);
 
 /* Reads the next line into *line and returns:
  *   TF_OK             *line is the next line.

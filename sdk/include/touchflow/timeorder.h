@@ -77,7 +77,8 @@ typedef struct tf_time_order {
   int64_t latest; /* the latest time passed on; UNKNOWN: none yet */
   int64_t floor;  /* records before it are out of order: the watermark */
   int held;       /* between hold and release: floor stays */
-  int warned;     /* the first out-of-order record was logged */
+  int warned;     /* the first out-of-order (bit 0) and in-future (bit 1)
+                     records were logged */
 } tf_time_order;
 
 /* Starts a check: sorted is the value of the option sorted_by_time (0: every
@@ -87,7 +88,11 @@ void tf_time_order_init(tf_time_order *order, int sorted);
 /* Emits rec, whose event time is ts_ms, through host->emit, raising the
  * latest time; or, when the input is declared sorted and ts_ms is before
  * the latest time (while held: the watermark), dead-letters it instead
- * (code "out_of_order"), counts it and logs the first one.  Steals the
+ * (code "out_of_order"), counts it and logs the first one.  A time more
+ * than a day after the wall clock (a wrong clock, a year 9999) is emitted
+ * without raising the latest time, counted as "in_future" and the first
+ * logged: else it would make every later record out of order and promise
+ * a watermark that drags the stages below past every real event.  Steals the
  * caller's reference to rec, as host->emit does.  order may be NULL: rec
  * is then emitted unchecked.  Returns TF_OK (emitted or dead-lettered), or
  * the error host->emit or host->reject returned. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "fake_host.h"
 #include "merge.h"
 #include "rules.h"
@@ -778,17 +779,28 @@ END_TEST
 
 /* Touchpoints of the same input, fed in another order and in other
  * batches, as (sorted) JSON text. */
-static char *outputs_as_text(void)
+/* The touchpoints emitted, as one JSON text, but those made from source
+ * record skip (NULL: none). */
+static char *outputs_as_text_without(const char *skip)
 {
   json_t *all = json_array();
   char *dump;
   size_t i;
 
-  for (i = 0; i < fake_output_count(); i++)
-    json_array_append(all, (json_t *)fake_output_json(i));
+  for (i = 0; i < fake_output_count(); i++) {
+    const json_t *tp = fake_output_json(i);
+
+    if (!skip || strcmp(text(tp, "source_record_id"), skip) != 0)
+      json_array_append(all, (json_t *)tp);
+  }
   dump = json_dumps(all, JSON_SORT_KEYS | JSON_COMPACT);
   json_decref(all);
   return dump;
+}
+
+static char *outputs_as_text(void)
+{
+  return outputs_as_text_without(NULL);
 }
 
 static void add_journey(int reversed)
@@ -962,6 +974,74 @@ START_TEST(event_older_than_watermark_is_dead_lettered_late)
 }
 END_TEST
 
+/* One hit and one call dated in year 9999 (a wrong clock) among real
+ * events: the real ones make exactly the touchpoints they make without
+ * them, and the two are dead-lettered as ts_in_future, not turned into
+ * touchpoints dated 9999 (issue 15).  The watermark is handed on as a
+ * sorted source would, having seen the 9999 hit. */
+START_TEST(far_future_events_are_dead_lettered_and_change_nothing_else)
+{
+  char *without, *with;
+
+  add_journey(0);
+  run("{}");
+  without = outputs_as_text();
+  fake_stop(&st);
+  fake_free();
+  fake_reset();
+  start("{}");
+  add(ev_hit("h0", BIZ_A, "11:00:00", PAGE, GOOGLE));
+  add(ev_hit("h9", BIZ_A, "9999-12-31T23:59:59Z", PAGE, NULL));
+  send();
+  add(ev_call("T9", BIZ_B, "9999-01-01T00:00:00Z", "Call"));
+  add_journey(0);
+  advance("11:00:00");
+  finish();
+  ck_assert_uint_eq(fake_reject_count(), 2);
+  ck_assert_str_eq(fake_reject_code(0), "ts_in_future");
+  ck_assert_str_eq(
+      tf_record_get_string(fake_reject_record(0), "source_record_id"), "h9");
+  ck_assert_str_eq(fake_reject_code(1), "ts_in_future");
+  ck_assert_str_eq(
+      tf_record_get_string(fake_reject_record(1), "source_record_id"), "T9");
+  ck_assert_ptr_nonnull(strstr(fake_reject_message(0),
+                               "event time 9999-12-31T23:59:59Z is more than "
+                               "max_future (1d) after the run's start"));
+  ck_assert_int_eq(fake_metric("in_future"), 2);
+  ck_assert_int_eq(fake_metric("late"), 0);
+  /* h0 is a session of its own (a Web Visit at 11:00); the rest is the
+   * journey, unchanged. */
+  find("h0", "Web Visit");
+  ck_assert_uint_eq(fake_output_count(), 5);
+  with = outputs_as_text_without("h0");
+  ck_assert_str_eq(with, without);
+  free(without);
+  free(with);
+}
+END_TEST
+
+/* max_future is measured from the clock at start: a hit two days ahead is
+ * refused by default (1d) and taken with max_future 3d. */
+START_TEST(max_future_sets_the_margin_after_the_clock)
+{
+  char when[TF_TIME_ISO_LEN];
+
+  tf_time_format(((int64_t)time(NULL) + 2 * 86400) * 1000, when, sizeof(when));
+  add(ev_hit("h1", BIZ_A, when, PAGE, GOOGLE));
+  run("{}");
+  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_uint_eq(fake_reject_count(), 1);
+  ck_assert_str_eq(fake_reject_code(0), "ts_in_future");
+  fake_stop(&st);
+  fake_free();
+  fake_reset();
+  add(ev_hit("h1", BIZ_A, when, PAGE, GOOGLE));
+  run("{\"max_future\": \"3d\"}");
+  ck_assert_uint_eq(fake_reject_count(), 0);
+  find("h1", "Web Visit");
+}
+END_TEST
+
 /* allowed_lateness is a margin behind the input watermark: an event within
  * it is still placed; late events log one warning that says what to do. */
 START_TEST(allowed_lateness_is_a_margin_behind_the_watermark)
@@ -1073,8 +1153,9 @@ START_TEST(descriptor_names_the_transform_and_its_options)
 {
   const tf_transform_plugin *p;
   static const char *const names[] = {
-      "session_timeout",  "chat_enabled",  "emit_web_visits", "channel_rules",
-      "allowed_lateness", "memory_budget", "spill_dir",       NULL};
+      "session_timeout", "chat_enabled",     "emit_web_visits",
+      "channel_rules",   "allowed_lateness", "max_future",
+      "memory_budget",   "spill_dir",        NULL};
   size_t i;
 
   start("{}");
@@ -1088,12 +1169,13 @@ START_TEST(descriptor_names_the_transform_and_its_options)
     ck_assert_ptr_nonnull(o);
     ck_assert_ptr_nonnull(o->description);
   }
-  ck_assert_uint_eq(tf_options_count(p->base.options), 7);
+  ck_assert_uint_eq(tf_options_count(p->base.options), 8);
   ck_assert_ptr_nonnull(p->advance);
   ck_assert_str_eq(
       tf_options_find(p->base.options, "session_timeout")->default_value,
       "30m");
   ck_assert_int_eq(tf_config_int(st.cfg, "allowed_lateness"), 0);
+  ck_assert_int_eq(tf_config_int(st.cfg, "max_future"), 86400000);
   ck_assert_int_eq(tf_config_int(st.cfg, "memory_budget"), 256 << 20);
 }
 END_TEST
@@ -1639,6 +1721,9 @@ static Suite *session_merge_suite(void)
   tcase_add_test(stream, call_read_after_later_hits_still_merges);
   tcase_add_test(stream, event_older_than_watermark_is_dead_lettered_late);
   tcase_add_test(stream, allowed_lateness_is_a_margin_behind_the_watermark);
+  tcase_add_test(stream,
+                 far_future_events_are_dead_lettered_and_change_nothing_else);
+  tcase_add_test(stream, max_future_sets_the_margin_after_the_clock);
   tcase_add_test(stream, flush_resolves_everything_once);
   tcase_add_test(stream,
                  restored_instance_emits_what_the_snapshotted_one_would_have);

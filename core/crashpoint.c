@@ -1,10 +1,12 @@
 /*
- * crashpoint.c - fault injection for the crash tests (crashpoint.h).
+ * crashpoint.c - fault injection for the crash tests, and the test-only
+ * batch delay (crashpoint.h).
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crashpoint.h"
@@ -48,4 +50,23 @@ void tf__crash_points_report(void)
     return;
   fprintf(f, "%ld\n", passed);
   fclose(f);
+}
+
+void tf__test_batch_delay(void)
+{
+  static long delay_ms = -1; /* -1: not read yet */
+  struct timespec ts;
+
+  if (delay_ms < 0) {
+    const char *v = getenv("TOUCHFLOW_TEST_BATCH_DELAY_MS");
+
+    delay_ms = v ? strtol(v, NULL, 10) : 0;
+    if (delay_ms < 0 || delay_ms > 10000)
+      delay_ms = 0;
+  }
+  if (delay_ms == 0)
+    return;
+  ts.tv_sec = delay_ms / 1000;
+  ts.tv_nsec = (delay_ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
 }

@@ -21,4 +21,10 @@ void tf__crash_point(const char *where);
 /* Writes the count to TOUCHFLOW_CRASH_COUNT, when set (at exit). */
 void tf__crash_points_report(void);
 
+/* Test only: with TOUCHFLOW_TEST_BATCH_DELAY_MS=N in the environment, the
+ * runner sleeps N ms after each turn of its loop (one batch moved), so a
+ * test can watch a short run from outside while it runs
+ * (tests/e2e/metrics.sh).  Without the variable it costs one branch. */
+void tf__test_batch_delay(void);
+
 #endif

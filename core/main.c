@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "listen_addr.h"
 #include "loader.h"
 
 static const char usage[] =
@@ -19,6 +20,8 @@ static const char usage[] =
     "                     [--batch-size N] [--reset-state] "
     "[--checkpoint-every N]\n"
     "                     [--summary-json FILE] [--log-format text|json]\n"
+    "                     [--metrics-listen [ADDR:]PORT] "
+    "[--metrics-textfile FILE]\n"
     "       touchflow state STATE-DIR\n"
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow plugins [--json | --man] [--plugin-path DIR]...\n"
@@ -88,6 +91,19 @@ static int parse_checkpoint_every(const char *v, tf__run_options *opt)
   return 0;
 }
 
+/* --metrics-listen: checked here, so a typo is a usage error; the runner
+ * binds it. */
+static int parse_metrics_listen(const char *v, tf__run_options *opt)
+{
+  tf__listen_addr addr;
+  char err[256];
+
+  if (tf__listen_addr_parse(v, &addr, err, sizeof(err)) < 0)
+    return usage_error("--metrics-listen: %s", err);
+  opt->metrics_listen = v;
+  return 0;
+}
+
 static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
 {
   const char *a = argv[*i], *v;
@@ -104,6 +120,12 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
   } else if (is_run &&
              (v = tf__cli_option_value(argc, argv, i, "--summary-json"))) {
     args->run.summary_json = v;
+  } else if (is_run &&
+             (v = tf__cli_option_value(argc, argv, i, "--metrics-listen"))) {
+    return parse_metrics_listen(v, &args->run);
+  } else if (is_run &&
+             (v = tf__cli_option_value(argc, argv, i, "--metrics-textfile"))) {
+    args->run.metrics_textfile = v;
   } else if ((v = tf__cli_option_value(argc, argv, i, "--log-format"))) {
     if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
       return usage_error("--log-format takes text or json, not \"%s\"", v);

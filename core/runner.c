@@ -21,6 +21,7 @@
 #include "checkpoint.h"
 #include "crashpoint.h"
 #include "redact.h"
+#include "run_metrics.h"
 #include "runner_internal.h"
 #include "signals.h"
 #include "statedir.h"
@@ -182,16 +183,32 @@ static void run_sink(tf__runner *r, tf__stage *s, const tf_batch *b)
   }
 }
 
+/* The latency histogram: a clock read before and after each stage call,
+ * only when metrics are asked for. */
+static double call_started(const tf__runner *r)
+{
+  return r->timing ? tf__now() : 0;
+}
+
+static void call_ended(const tf__runner *r, tf__stage *s, double started)
+{
+  if (r->timing)
+    tf__histogram_observe(&s->batch_seconds, tf__now() - started);
+}
+
 static void run_batch(tf__runner *r, tf__stage *s, const tf_batch *b)
 {
+  double started = call_started(r);
   int rc;
 
   s->n_in += tf_batch_count(b);
   if (s->plugin->kind == TF_KIND_SINK) {
     run_sink(r, s, b);
+    call_ended(r, s, started);
     return;
   }
   rc = s->transform->process(s->state, &s->ctx, b);
+  call_ended(r, s, started);
   if (dispatch(r, s) < 0 || rc < 0) {
     if (rc < 0)
       tf__stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
@@ -250,8 +267,10 @@ static void note_source_watermark(tf__stage *s, int rc)
 static void run_produce(tf__runner *r, tf__stage *s)
 {
   uint64_t before = s->n_out;
+  double started = call_started(r);
   int rc = s->source->produce(s->state, &s->ctx, r->opt->batch_size);
 
+  call_ended(r, s, started);
   r->records_read += s->n_out - before;
   if (dispatch(r, s) < 0) {
     fail_stage(r, s, 1);
@@ -352,10 +371,17 @@ static int advance_one(tf__runner *r)
   return 0;
 }
 
+/* After each turn of the loop: the progress line and the metrics. */
+static void turn_done(tf__runner *r)
+{
+  tf__progress_update(r);
+  tf__run_metrics_tick(r);
+}
+
 static void drain_all(tf__runner *r)
 {
   while (!r->stop && drain_one(r))
-    tf__progress_update(r);
+    turn_done(r);
 }
 
 /* Takes a checkpoint once nothing is in flight and stores it.  A failed
@@ -376,6 +402,7 @@ static void checkpoint(tf__runner *r, const char *status)
     r->stop = 1;
   } else {
     r->checkpoints++;
+    r->checkpoints_taken++;
   }
   json_decref(cp);
 }
@@ -404,8 +431,9 @@ static void move_records(tf__runner *r)
     }
     if (!drain_one(r) && !advance_one(r) && !produce_one(r))
       break;
-    tf__progress_update(r);
+    turn_done(r);
     tf__crash_point("between batches");
+    tf__test_batch_delay();
   }
 }
 
@@ -752,6 +780,7 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
   r.opt = opt;
   r.rand_state = 0x7f4a7c15u;
   r.started = tf__now();
+  tf__run_metrics_init(&r);
   r.progress_on =
       !opt->log_json && (opt->progress == TF_PROGRESS_ALWAYS ||
                          (opt->progress == TF_PROGRESS_AUTO && isatty(2)));
@@ -764,6 +793,7 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
     tf__runner_print_line(&r, "touchflow: %s", err);
     if (opt->summary_json)
       write_early_summary(p, opt->summary_json, status, err);
+    tf__run_metrics_end(&r, status);
     json_decref(cp);
     tf__state_dir_close(r.state_dir);
     return status;
@@ -771,6 +801,9 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
   if (build_stages(&r) < 0) {
     fprintf(stderr, "touchflow: out of memory\n");
     status = 1;
+  } else if ((status = tf__run_metrics_start(&r, err, sizeof(err))) != 0) {
+    tf__runner_print_line(&r, "touchflow: %s", err);
+    r.failed = 1;
   } else if ((status = init_stages(&r)) < 0) {
     /* Only a config the plugin refused is exit 2 (docs/contract.md#exit-status:
      * a usage, pipeline or plugin-config error); a service it cannot reach,
@@ -788,6 +821,7 @@ int tf__run(const tf__pipeline *p, const tf__run_options *opt)
     status = status ? status : 1;
   }
   report(&r, status, tf__now() - r.started);
+  tf__run_metrics_end(&r, status);
   free_stages(&r);
   if (tf__dead_letter_close(r.dead_letter, err, sizeof(err)) < 0) {
     tf__runner_print_line(&r, "touchflow: %s", err);

@@ -40,6 +40,11 @@ typedef struct tf__run_options {
    * JSON (NULL: nowhere), and log lines as JSON objects on stderr. */
   const char *summary_json;
   int log_json;
+  /* Metrics (docs/operations.md#metrics): the address of the endpoint
+   * (NULL: none; checked by the command line), and the file written for
+   * node-exporter's textfile collector at the end (NULL: none). */
+  const char *metrics_listen;
+  const char *metrics_textfile;
 } tf__run_options;
 
 /* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s,

@@ -30,6 +30,14 @@ typedef struct tf__runner {
   int incremental;                 /* went on after the last complete run */
   int nothing_new; /* incremental, and the inputs had nothing new */
   int signal;      /* the signal that stopped the run */
+  /* Metrics (run_metrics.h): whether stage calls are timed, when the run
+   * started (Unix seconds), checkpoints written by this process, the
+   * endpoint and when it last got a fresh exposition (monotonic). */
+  int timing;
+  double start_wall;
+  uint64_t checkpoints_taken;
+  struct tf__metrics_server *metrics_server;
+  double metrics_published;
 } tf__runner;
 
 /* Prints one line to stderr, first clearing the progress line if shown.

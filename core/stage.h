@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <touchflow/plugin.h>
 
+#include "histogram.h"
 #include "pipeline.h"
 #include "queue.h"
 
@@ -50,6 +51,9 @@ typedef struct tf__stage {
   uint64_t n_in, n_out, n_rejected, n_retries;
   tf__metric *metrics;
   size_t n_metrics;
+  /* Seconds per produce(), process() or write() with its retries; only
+   * kept when the run's metrics are asked for (run_metrics.h). */
+  tf__histogram batch_seconds;
 } tf__stage;
 
 /* The host function table (host_table.c). */

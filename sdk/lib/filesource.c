@@ -39,6 +39,7 @@
 #include "touchflow/filesource.h"
 #include "touchflow/linereader.h"
 #include "touchflow/plugin.h"
+#include "touchflow/record_json.h"
 
 #include "readahead.h"
 

@@ -10,6 +10,7 @@
 #include <touchflow/error.h>
 #include <touchflow/timeorder.h>
 #include <touchflow/time.h>
+#include <touchflow/record_json.h>
 
 #define OUT_OF_ORDER "out_of_order"
 #define IN_FUTURE "in_future"

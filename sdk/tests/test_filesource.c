@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 struct tf_ctx {
   int unused;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 struct tf_ctx {
   int unused;

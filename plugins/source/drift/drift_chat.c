@@ -12,6 +12,7 @@
 #include <touchflow/error.h>
 #include <touchflow/plugin.h>
 #include <touchflow/event.h>
+#include <touchflow/record_json.h>
 #include "drift_state.h"
 
 /* --- Lifetime ---------------------------------------------------------- */

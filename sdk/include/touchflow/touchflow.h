@@ -4,6 +4,8 @@
  * Include this one header to write a plugin.  The areas, one header each:
  *   error.h    error codes and tf_strerror()
  *   record.h   the opaque record handle
+ *   (record_json.h: records as jansson trees, the slow path; not included
+ *   here, include it on purpose)
  *   value.h    reading a record: typed values, no tree (the fast path)
  *   builder.h  writing a new record's JSON text directly
  *   batch.h    read-only batches of records

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 #include "../crm_event.h"
 
 const tf_plugin *source_crm_LTX_tf_plugin_entry(void);

@@ -15,6 +15,7 @@
 #include "../drift_chat.h"
 #include <touchflow/check.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 /* The tests' host (<touchflow/check.h>): collects what drift hands back. */
 static tf_check_host *harness;

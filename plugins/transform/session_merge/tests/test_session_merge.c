@@ -14,6 +14,7 @@
 #include "merge.h"
 #include "rules.h"
 #include "sm_events.h"
+#include <touchflow/record_json.h>
 
 #define MAX_PENDING 64
 #define PAGE "https://www.acme.com/"

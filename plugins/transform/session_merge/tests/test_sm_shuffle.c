@@ -14,6 +14,7 @@
 #include <string.h>
 #include "fake_host.h"
 #include "merge.h"
+#include <touchflow/record_json.h>
 
 #define NEVENTS 10000
 #define NVISITORS 300

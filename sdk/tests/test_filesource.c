@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 struct tf_ctx {
   int unused;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/record_json.h>
+#include <touchflow/attribution.h>
 
 struct tf_ctx {
   int unused;

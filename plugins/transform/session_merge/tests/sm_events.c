@@ -6,6 +6,7 @@
 #include <string.h>
 #include "sm_events.h"
 #include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 int64_t ev_time(const char *when)
 {

@@ -15,6 +15,7 @@
 #include "fake_host.h"
 #include "merge.h"
 #include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 #define NEVENTS 10000
 #define NVISITORS 300

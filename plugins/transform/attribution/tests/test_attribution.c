@@ -382,7 +382,9 @@ START_TEST(snapshot_and_restore)
                                          tf_check_emitted(whole), msg,
                                          sizeof(msg)) == TF_OK,
                 "%s", msg);
-  ck_assert_int_eq(tf_check_restore(second, json_object()), TF_ERR_INVAL);
+  json_decref(snap);
+  snap = json_pack("{s:i}", "format", 99); /* not one this version wrote */
+  ck_assert_int_eq(tf_check_restore(second, snap), TF_ERR_INVAL);
   json_decref(snap);
   tf_batch_free(all);
   tf_batch_free(part1);

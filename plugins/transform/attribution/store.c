@@ -252,16 +252,45 @@ static int take_person(journey *j, const char *email)
   return 0;
 }
 
-static const attr_store *sorting; /* the store the comparators read */
+/* What the sorts compare, copied beside each index so that qsort needs no
+ * pointer to the store. */
+typedef struct sort_key {
+  int64_t ts_ms;
+  const char *id;
+  size_t i;
+} sort_key;
 
-static int by_journey_order(const void *a, const void *b)
+static int by_time_then_id(const void *a, const void *b)
 {
-  const attr_tp *x = &sorting->tps[*(const size_t *)a];
-  const attr_tp *y = &sorting->tps[*(const size_t *)b];
+  const sort_key *x = a, *y = b;
 
   if (x->ts_ms != y->ts_ms)
     return x->ts_ms < y->ts_ms ? -1 : 1;
   return strcmp(x->id, y->id);
+}
+
+/* Sorts the n indices of idx: touchpoints (tps) by date then id, else
+ * opportunities by id. */
+static int sort_indices(size_t *idx, size_t n, const attr_store *s, int tps)
+{
+  sort_key *keys;
+  size_t i;
+
+  if (n < 2)
+    return 0;
+  keys = malloc(n * sizeof(*keys));
+  if (!keys)
+    return -1;
+  for (i = 0; i < n; i++) {
+    keys[i].ts_ms = tps ? s->tps[idx[i]].ts_ms : 0;
+    keys[i].id = tps ? s->tps[idx[i]].id : s->opps[idx[i]].id;
+    keys[i].i = idx[i];
+  }
+  qsort(keys, n, sizeof(*keys), by_time_then_id);
+  for (i = 0; i < n; i++)
+    idx[i] = keys[i].i;
+  free(keys);
+  return 0;
 }
 
 int attr_store_journey(attr_store *s, const attr_opp *o, size_t **out,
@@ -278,22 +307,17 @@ int attr_store_journey(attr_store *s, const attr_opp *o, size_t **out,
   if (strmap_get(&s->link_head, o->id, &l))
     for (; l != ATTR_NONE; l = s->links[l].next)
       if (strmap_get(&s->contact_by_id, s->links[l].contact_id, &c) &&
-          take_person(&j, s->contacts[c].email)) {
-        free(j.idx);
-        return -1;
-      }
-  sorting = s;
-  if (j.n)
-    qsort(j.idx, j.n, sizeof(*j.idx), by_journey_order);
+          take_person(&j, s->contacts[c].email))
+        goto out_free;
+  if (sort_indices(j.idx, j.n, s, 1))
+    goto out_free;
   *out = j.idx;
   *n = j.n;
   return 0;
-}
 
-static int by_opp_id(const void *a, const void *b)
-{
-  return strcmp(sorting->opps[*(const size_t *)a].id,
-                sorting->opps[*(const size_t *)b].id);
+out_free:
+  free(j.idx);
+  return -1;
 }
 
 size_t *attr_store_opps_by_id(const attr_store *s)
@@ -307,8 +331,10 @@ size_t *attr_store_opps_by_id(const attr_store *s)
     return NULL;
   for (i = 0; i < s->n_opps; i++)
     order[i] = i;
-  sorting = s;
-  qsort(order, s->n_opps, sizeof(*order), by_opp_id);
+  if (sort_indices(order, s->n_opps, s, 0)) {
+    free(order);
+    return NULL;
+  }
   return order;
 }
 

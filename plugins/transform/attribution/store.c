@@ -91,6 +91,7 @@ int attr_store_add_tp(attr_store *s, const attr_tp *tp)
   t = &s->tps[i];
   memset(t, 0, sizeof(*t));
   t->ts_ms = tp->ts_ms;
+  t->is_call = tp->is_call;
   t->id = dup(tp->id);
   t->type = dup(tp->type);
   t->channel = dup(tp->channel);
@@ -360,11 +361,11 @@ json_t *attr_store_to_json(const attr_store *s)
   for (i = 0; !bad && i < s->n_tps; i++) {
     const attr_tp *t = &s->tps[i];
 
-    bad =
-        append(tps, json_pack("[s,I,s,o,o,o,o,o]", t->id, (json_int_t)t->ts_ms,
-                              t->type, str_or_null(t->channel),
-                              str_or_null(t->source), str_or_null(t->campaign),
-                              str_or_null(t->email), str_or_null(t->biz_uid)));
+    bad = append(tps, json_pack("[s,I,s,o,o,o,o,o,b]", t->id,
+                                (json_int_t)t->ts_ms, t->type,
+                                str_or_null(t->channel), str_or_null(t->source),
+                                str_or_null(t->campaign), str_or_null(t->email),
+                                str_or_null(t->biz_uid), t->is_call));
   }
   for (i = 0; !bad && i < s->n_contacts; i++)
     bad = append(contacts,
@@ -418,6 +419,7 @@ static int restore_tps(attr_store *s, const json_t *tps)
     if (!t.id || !t.type || !json_is_integer(json_array_get(e, 1)))
       return -1;
     t.ts_ms = json_integer_value(json_array_get(e, 1));
+    t.is_call = json_is_true(json_array_get(e, 8));
     if (attr_store_add_tp(s, &t) < 0)
       return -1;
   }

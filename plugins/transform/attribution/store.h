@@ -22,6 +22,7 @@
 typedef struct attr_tp {
   char *id, *type, *channel, *source, *campaign, *email, *biz_uid;
   int64_t ts_ms;
+  int is_call; /* origin calltracking: a call, whatever its type */
   size_t next_by_email, next_by_biz; /* the lists of one email, one biz_uid */
 } attr_tp;
 

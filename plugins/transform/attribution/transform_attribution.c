@@ -67,7 +67,8 @@ static const tf_option transform_attribution_options[] = {
      "touchpoint of the journey that is no milestone."},
     {"conversion_types", TF_OPT_LIST, NULL, 0, 0, 0, NULL,
      "Touchpoint types (any case) that are conversions: the first one is "
-     "the journey's lead creation (LC). Default: Web Form, Web Chat, Call."},
+     "the journey's lead creation (LC). Default: Web Form, Web Chat, Call. "
+     "A call (origin calltracking) is a conversion whatever its type."},
     {"credit_lost", TF_OPT_BOOL, "false", 0, 0, 0, NULL,
      "Also credit closed opportunities that were lost (IsClosed true, IsWon "
      "false). Off: they get no credit (counted in opportunities_lost)."},
@@ -304,6 +305,8 @@ static int read_touchpoint(transform_attribution *t, const tf_record *rec)
     return tf_rejectf(t->host, t->ctx, rec, "invalid_date",
                       "date: missing or not an ISO-8601 time");
   tp.biz_uid = (char *)text(rec, "biz_uid");
+  tp.is_call =
+      text(rec, "origin") && strcmp(text(rec, "origin"), "calltracking") == 0;
   if (text(rec, "email") && *text(rec, "email")) {
     size_t i;
 
@@ -460,11 +463,16 @@ static int transform_attribution_advance(void *state, tf_ctx *ctx,
 
 /* --- Credits ------------------------------------------------------------- */
 
-static int is_conversion(const transform_attribution *t, const char *type)
+/* A conversion: a call (any touchpoint of the calltracking origin, merged
+ * or not), or a touchpoint of one of the conversion types. */
+static int is_conversion(const transform_attribution *t, const attr_tp *tp)
 {
+  const char *type = tp->type;
   const json_t *v;
   size_t i;
 
+  if (tp->is_call)
+    return 1;
   if (!t->conversions) {
     for (i = 0; default_conversions[i]; i++)
       if (strcasecmp(type, default_conversions[i]) == 0)
@@ -595,7 +603,7 @@ static int credit_opportunity(transform_attribution *t, const attr_opp *o)
     goto out_free;
   for (i = 0; i < n; i++) {
     steps[i].ts_ms = t->store.tps[idx[i]].ts_ms;
-    steps[i].is_conversion = is_conversion(t, t->store.tps[idx[i]].type);
+    steps[i].is_conversion = is_conversion(t, &t->store.tps[idx[i]]);
   }
   attr_find_milestones(steps, n, o->created_ms, o->won, &ms);
   rc = TF_OK;

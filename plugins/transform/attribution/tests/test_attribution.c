@@ -51,8 +51,10 @@ static void add(tf_batch *batch, const char *json)
   ck_assert_int_eq(tf_batch_push(batch, rec), TF_OK);
 }
 
-static void tp(tf_batch *b, const char *id, const char *type, const char *date,
-               const char *email, const char *biz)
+/* A touchpoint of origin `origin`. */
+static void tp_from(tf_batch *b, const char *id, const char *type,
+                    const char *date, const char *email, const char *biz,
+                    const char *origin)
 {
   char json[1024], e[128], z[64];
 
@@ -62,9 +64,15 @@ static void tp(tf_batch *b, const char *id, const char *type, const char *date,
            "{\"touchpoint_id\": \"%s\", \"type\": \"%s\", \"date\": \"%s\", "
            "\"biz_uid\": %s, \"email\": %s, \"channel\": \"Paid Search\", "
            "\"source\": \"google\", \"medium\": \"cpc\", \"campaign\": "
-           "\"brand\"}",
-           id, type, date, z, e);
+           "\"brand\", \"origin\": \"%s\"}",
+           id, type, date, z, e, origin);
   add(b, json);
+}
+
+static void tp(tf_batch *b, const char *id, const char *type, const char *date,
+               const char *email, const char *biz)
+{
+  tp_from(b, id, type, date, email, biz, "web");
 }
 
 static void contact(tf_batch *b, const char *id, const char *email)
@@ -315,6 +323,48 @@ START_TEST(bad_records_are_rejected)
 }
 END_TEST
 
+/* "LC (lead creation) the first conversion (Web Form, Web Chat, a call)":
+ * a call with no web session is a CRM Activity touchpoint (call rule 3),
+ * still a call; a CRM Task of the crm source is not. */
+START_TEST(an_unmerged_call_is_a_conversion)
+{
+  tf_check_host *h = start("{\"models\": [\"lead_creation\"]}");
+  tf_batch *b = tf_batch_new();
+
+  tp_from(b, "t1", "Web Visit", "2026-03-01T10:00:00Z", NULL, BIZ_A, "web");
+  tp_from(b, "t2", "CRM Activity", "2026-03-02T10:00:00Z", "ann@example.com",
+          NULL, "crm");
+  tp_from(b, "t3", "CRM Activity", "2026-03-03T10:00:00Z", NULL, BIZ_A,
+          "calltracking");
+  tp_from(b, "t4", "Web Form", "2026-03-04T10:00:00Z", "ann@example.com", BIZ_A,
+          "web");
+  contact(b, "003A", "ann@example.com");
+  link_to(b, "006A", "003A");
+  opportunity(b, "006A", 900, "2026-03-05T00:00:00Z", "2026-03-06T00:00:00Z", 1,
+              1);
+  run(h, b);
+  expect_credit(h, "lead_creation", "006A", "t3", "9.00");
+  ck_assert_uint_eq(tf_check_emitted_count(h), 1);
+  tf_batch_free(b);
+  tf_check_host_free(h);
+}
+END_TEST
+
+/* max_held bounds what is held: one record more fails the run with a
+ * message naming the option. */
+START_TEST(max_held_is_a_bound)
+{
+  tf_check_host *h = start("{\"max_held\": 3}");
+  tf_batch *b = tf_batch_new();
+
+  two_contacts(b);
+  ck_assert_int_eq(tf_check_process(h, b), TF_ERR_RANGE);
+  ck_assert(tf_check_log_contains(h, "max_held"));
+  tf_batch_free(b);
+  tf_check_host_free(h);
+}
+END_TEST
+
 /* The config checks: "custom: the user's weights" must add up to 100 %. */
 START_TEST(config_is_checked)
 {
@@ -534,6 +584,8 @@ static TCase *attribution_tests(void)
   tcase_add_test(tc, lost_and_open_opportunities);
   tcase_add_test(tc, no_amount_and_no_journey);
   tcase_add_test(tc, bad_records_are_rejected);
+  tcase_add_test(tc, an_unmerged_call_is_a_conversion);
+  tcase_add_test(tc, max_held_is_a_bound);
   tcase_add_test(tc, config_is_checked);
   tcase_add_test(tc, custom_model_from_weights);
   tcase_add_test(tc, snapshot_and_restore);

@@ -451,7 +451,7 @@ START_TEST(test_object_must_be_a_known_object)
   tf_config *cfg = NULL;
 
   ck_assert_int_eq(
-      configure("{\"path\": \"tasks.csv\", \"object\": \"Opportunity\"}", &cfg),
+      configure("{\"path\": \"tasks.csv\", \"object\": \"Account\"}", &cfg),
       TF_ERR_CONFIG);
   ck_assert_ptr_null(cfg);
 }

@@ -445,7 +445,7 @@ int tf__checkpoint_continue(tf__runner *r, const json_t *cp, char *err,
                             size_t errlen)
 {
   const json_t *stages = json_object_get(cp, "stages");
-  const json_t *e, *v;
+  const json_t *e, *v = NULL;
   size_t i;
   int rc;
 

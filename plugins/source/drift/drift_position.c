@@ -17,6 +17,7 @@
 #include <string.h>
 #include <touchflow/error.h>
 #include <touchflow/plugin.h>
+#include <touchflow/record_json.h>
 #include "drift_state.h"
 
 /* --- Saving ------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 
 const tf_plugin *source_drift_LTX_tf_plugin_entry(void);
 

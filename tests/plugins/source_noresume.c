@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 typedef struct noresume {
   const tf_host *host;

@@ -343,15 +343,14 @@ static int check_text(tf_builder *b)
   }
 }
 
-int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
-                      tf_record **out)
+int tf_builder_finish_at(tf_builder *b, const tf_origin *origin,
+                         tf_record **out)
 {
-  tf_origin origin = tf_record_origin(origin_of);
   int rc = check_text(b);
 
   *out = NULL;
   if (rc == TF_OK) {
-    *out = tf__record_new_text(b->text, b->len, origin_of ? &origin : NULL);
+    *out = tf__record_new_text(b->text, b->len, origin);
     if (!*out)
       rc = fail(b, TF_ERR_NOMEM, "out of memory");
   }
@@ -359,4 +358,12 @@ int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
     b->message[0] = '\0';
   clear(b);
   return rc;
+}
+
+int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
+                      tf_record **out)
+{
+  tf_origin origin = tf_record_origin(origin_of);
+
+  return tf_builder_finish_at(b, origin_of ? &origin : NULL, out);
 }

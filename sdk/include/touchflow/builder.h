@@ -107,6 +107,13 @@ int tf_builder_value(tf_builder *b, const tf_value *v);
 int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
                       tf_record **out);
 
+/* tf_builder_finish with the origin given as it is, for a source making
+ * records out of its input (a CSV row: its file and the line it starts
+ * on).  origin may be NULL (no origin); its file string is copied, so the
+ * caller keeps it.  Results and ownership as tf_builder_finish. */
+int tf_builder_finish_at(tf_builder *b, const tf_origin *origin,
+                         tf_record **out);
+
 /* Why the last error happened, as a sentence: "a key outside an object";
  * "" when nothing failed since the builder was made, reset or last
  * finished a record.  Borrowed from the builder. */

@@ -34,8 +34,10 @@
  *                 string or key that is not valid UTF-8 or a key holding
  *                 NUL; NaN or an infinity; copying an absent or invalid
  *                 value; a key used twice in one object or nesting deeper
- *                 than 2048 (found by finish, which checks the text as
- *                 tf_record_parse would).
+ *                 than 2048 (both reported by finish, in the words of
+ *                 tf_record_parse: the builder watches keys and depth as
+ *                 it writes, and has the text scanned again only then,
+ *                 or after copying an object or array from a record).
  *   TF_ERR_NOMEM  out of memory.
  * tf_builder_error() says which, in a sentence.
  *

@@ -755,7 +755,9 @@ static int ndjson_line(tf_file_source *fs, const char *text, size_t len,
   tf_record *rec;
   const char *nul;
 
-  rec = tf_record_parse(text, len, &origin, err, sizeof(err));
+  /* A map function reads every record: index it in the same pass. */
+  rec = fs->map ? tf_record_parse_indexed(text, len, &origin, err, sizeof(err))
+                : tf_record_parse(text, len, &origin, err, sizeof(err));
   if (rec)
     return pass_on(fs, rec);
   nul = memchr(text, '\0', len);

@@ -4,10 +4,17 @@
  * Owns a growing text buffer and a stack of the open containers (one byte
  * each: object or array, whether it has items yet, whether a key waits for
  * its value), from which each call knows whether it may come here and
- * whether a comma goes first.  finish() runs the strict scanner over the
- * text, which finds what the stack does not track (a key twice in one
- * object, nesting past the scanner's limit), so that a built record is
- * always one tf_record_parse would accept.
+ * whether a comma goes first.  A built record is always one
+ * tf_record_parse would accept: the text is valid by construction (strings
+ * are checked as UTF-8 and escaped, numbers formatted, values copied from
+ * records that were checked), and what the stack alone does not see is
+ * watched as it is written: the keys of each open object (json_keys.h,
+ * compared as written: the escaping is one-to-one) and the nesting depth.
+ * Only when that finds a problem (a key twice, nesting past the scanner's
+ * limit) or cannot tell (a container copied from another record, whose
+ * depth is not known; no memory for the key set) does finish() run the
+ * strict scanner over the text, which then says what is wrong in the words
+ * tf_record_parse uses.  Otherwise the text is not scanned a second time.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,6 +25,7 @@
 #include <touchflow/error.h>
 
 #include "grow.h"
+#include "json_keys.h"
 #include "json_number.h"
 #include "json_scan.h"
 #include "json_string.h"
@@ -33,8 +41,10 @@ struct tf_builder {
   size_t len, cap;
   unsigned char *frames;
   size_t depth, frames_cap;
-  int done;  /* the top-level object is closed */
-  int error; /* the sticky error, or TF_OK */
+  int done;           /* the top-level object is closed */
+  int error;          /* the sticky error, or TF_OK */
+  int need_scan;      /* finish() must scan: see the top of this file */
+  tf__json_keys keys; /* of the open objects, until need_scan */
   char message[256];
 };
 
@@ -48,6 +58,7 @@ tf_builder *tf_builder_new(void)
   b->text = malloc(b->cap);
   b->frames_cap = 16;
   b->frames = malloc(b->frames_cap);
+  tf__json_keys_init(&b->keys, NULL); /* its text is set per key */
   if (!b->text || !b->frames) {
     tf_builder_free(b);
     return NULL;
@@ -59,6 +70,7 @@ void tf_builder_free(tf_builder *b)
 {
   if (!b)
     return;
+  tf__json_keys_free(&b->keys);
   free(b->text);
   free(b->frames);
   free(b);
@@ -70,6 +82,8 @@ static void clear(tf_builder *b)
   b->depth = 0;
   b->done = 0;
   b->error = TF_OK;
+  b->need_scan = 0;
+  tf__json_keys_free(&b->keys); /* closes what is open; keeps nothing */
 }
 
 void tf_builder_reset(tf_builder *b)
@@ -137,6 +151,8 @@ static int before_value(tf_builder *b, const char *what)
                 "%s outside any object (a record is one object: begin with "
                 "tf_builder_begin_object)",
                 what);
+  if (b->depth >= TF__JSON_MAX_DEPTH)
+    b->need_scan = 1; /* too deep: the scanner says so */
   top = &b->frames[b->depth - 1];
   if (*top & FRAME_OBJECT) {
     if (!(*top & FRAME_KEY))
@@ -163,6 +179,8 @@ static int open_container(tf_builder *b, unsigned char kind, const char *what)
     return rc;
   if (tf__grow((void **)&b->frames, &b->frames_cap, b->depth + 1, 1, NULL) < 0)
     return fail(b, TF_ERR_NOMEM, "out of memory");
+  if (kind == FRAME_OBJECT && !b->need_scan && tf__json_keys_open(&b->keys) < 0)
+    b->need_scan = 1;
   b->frames[b->depth++] = kind;
   return put(b, kind == FRAME_OBJECT ? "{" : "[", 1);
 }
@@ -183,6 +201,8 @@ static int close_container(tf_builder *b, unsigned char kind, const char *what)
     return fail(b, TF_ERR_INVAL, "%s while a key waits for its value", what);
   b->depth--;
   b->done = b->depth == 0;
+  if (kind == FRAME_OBJECT && !b->need_scan)
+    tf__json_keys_close(&b->keys);
   return put(b, kind == FRAME_OBJECT ? "}" : "]", 1);
 }
 
@@ -226,6 +246,7 @@ static int put_string(tf_builder *b, const char *s, size_t n, const char *what)
 int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
 {
   unsigned char *top;
+  size_t start;
 
   if (b->error != TF_OK)
     return b->error;
@@ -239,8 +260,15 @@ int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
   if ((*top & FRAME_ITEMS) && put(b, ",", 1) != TF_OK)
     return b->error;
   *top |= FRAME_ITEMS | FRAME_KEY;
+  start = b->len;
   if (put_string(b, key, len, "a key") != TF_OK)
     return b->error;
+  if (!b->need_scan) {
+    b->keys.text = b->text; /* the buffer may have moved */
+    /* A key twice (1) or no memory to tell (-1): the scanner judges. */
+    if (tf__json_keys_add(&b->keys, start + 1, b->len - start - 2, 0) != 0)
+      b->need_scan = 1;
+  }
   return put(b, ":", 1);
 }
 
@@ -270,12 +298,19 @@ int tf_builder_string(tf_builder *b, const char *s)
 int tf_builder_int64(tf_builder *b, int64_t v)
 {
   char buf[24];
-  int n;
+  char *p = buf + sizeof(buf);
+  /* The magnitude as unsigned: -INT64_MIN does not fit int64_t. */
+  uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
 
   if (before_value(b, "an integer") != TF_OK)
     return b->error;
-  n = snprintf(buf, sizeof(buf), "%" PRId64, v);
-  return put(b, buf, (size_t)n);
+  do { /* by hand: snprintf showed in every event written */
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    *--p = '-';
+  return put(b, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 int tf_builder_double(tf_builder *b, double v)
@@ -317,10 +352,13 @@ int tf_builder_value(tf_builder *b, const tf_value *v)
   if (!raw)
     return fail(b, TF_ERR_INVAL, "copying an %s value",
                 tf_type_name(tf_value_type(v)));
+  if (raw[0] == '{' || raw[0] == '[')
+    b->need_scan = 1; /* its depth adds to ours */
   return put(b, raw, len);
 }
 
-/* The checks of finish(): a closed object that the scanner accepts. */
+/* The checks of finish(): a closed object that the scanner accepts (it is
+ * run only when need_scan says so). */
 static int check_text(tf_builder *b)
 {
   tf__scan_error why;
@@ -334,6 +372,8 @@ static int check_text(tf_builder *b)
     return fail(b, TF_ERR_INVAL,
                 "the record is not finished: %zu container(s) still open",
                 b->depth);
+  if (!b->need_scan)
+    return TF_OK;
   switch (tf__json_scan(b->text, b->len, 0, NULL, &why)) {
   case TF__SCAN_OK: return TF_OK;
   case TF__SCAN_NOMEM: return fail(b, TF_ERR_NOMEM, "out of memory");
@@ -343,15 +383,14 @@ static int check_text(tf_builder *b)
   }
 }
 
-int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
-                      tf_record **out)
+int tf_builder_finish_at(tf_builder *b, const tf_origin *origin,
+                         tf_record **out)
 {
-  tf_origin origin = tf_record_origin(origin_of);
   int rc = check_text(b);
 
   *out = NULL;
   if (rc == TF_OK) {
-    *out = tf__record_new_text(b->text, b->len, origin_of ? &origin : NULL);
+    *out = tf__record_new_text(b->text, b->len, origin);
     if (!*out)
       rc = fail(b, TF_ERR_NOMEM, "out of memory");
   }
@@ -359,4 +398,12 @@ int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
     b->message[0] = '\0';
   clear(b);
   return rc;
+}
+
+int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
+                      tf_record **out)
+{
+  tf_origin origin = tf_record_origin(origin_of);
+
+  return tf_builder_finish_at(b, origin_of ? &origin : NULL, out);
 }

@@ -236,10 +236,9 @@ const tf_value *tf_field_find(const tf_value *obj, const char *name)
 }
 
 /* The record's field by the lookup rule: through the value index; but a
- * record made from a json_t (tf_file_source makes a CSV row so) has its
- * tree from the start, which is read in place: indexing it would first
- * dump the whole tree to text (measured: a third more time for the
- * calltracking source on CSV). */
+ * record made from a json_t (tf_record_new, tf_record_derive) has its tree
+ * from the start, which is read in place: indexing it would first dump the
+ * whole tree to text. */
 static field find(const tf_record *rec, const char *name)
 {
   if (rec && !tf_record_bytes(rec, NULL) && tf_record_has_json(rec))

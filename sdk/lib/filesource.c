@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "touchflow/builder.h"
 #include "touchflow/csv.h"
 #include "touchflow/error.h"
 #include "touchflow/filesource.h"
@@ -131,6 +132,7 @@ struct tf_file_source {
   size_t index;        /* the file of the items handed on; nfiles when done */
   csv_fields header;   /* the current CSV file's header row */
   csv_fields fields;   /* the row being handed on */
+  tf_builder *builder; /* writes CSV rows' records; made on the first row */
   tf_time_order order; /* the map function emits through it */
 };
 
@@ -405,6 +407,7 @@ void tf_file_source_free(tf_file_source *fs)
   free(fs->rd.pack);
   free_fields(&fs->header);
   free_fields(&fs->fields);
+  tf_builder_free(fs->builder);
   for (size_t i = 0; i < fs->nfiles; i++) {
     free(fs->files[i].path);
     free(fs->files[i].name);
@@ -752,7 +755,9 @@ static int ndjson_line(tf_file_source *fs, const char *text, size_t len,
   tf_record *rec;
   const char *nul;
 
-  rec = tf_record_parse(text, len, &origin, err, sizeof(err));
+  /* A map function reads every record: index it in the same pass. */
+  rec = fs->map ? tf_record_parse_indexed(text, len, &origin, err, sizeof(err))
+                : tf_record_parse(text, len, &origin, err, sizeof(err));
   if (rec)
     return pass_on(fs, rec);
   nul = memchr(text, '\0', len);
@@ -810,26 +815,45 @@ static int keep_header(tf_file_source *fs, const tf__ra_item *item)
   return unpack_fields(&fs->header, packed, item->count);
 }
 
-/* A record of a CSV row's object that carries the row's origin. */
-static tf_record *csv_record(tf_file_source *fs, json_t *obj, long line)
+/* The record of a CSV row: an object with the header's names as keys, in
+ * header order, and the fields as strings (an empty one as null with
+ * csv_empty_as_null), written as text with fs->builder and carrying the
+ * row's origin.  The text is what the sink wrote when rows were jansson
+ * objects (tf_csv_row_to_json, dumped compact).  A name or a field that is
+ * not valid UTF-8, or a name holding NUL, is TF_ERR_PARSE (the row's dead
+ * letter); the header names no column twice (tf_csv_reader_open refuses
+ * it). */
+static int csv_record(tf_file_source *fs, const tf_csv_row *row,
+                      tf_record **out)
 {
-  tf_origin origin = {fs->files[fs->index].name, line};
-  tf_record *place = tf_record_new_raw(NULL, 0, &origin);
-  tf_record *rec;
+  const tf_csv_row *header = &fs->header.row;
+  tf_origin origin = {fs->files[fs->index].name, row->line};
+  tf_builder *b = fs->builder;
+  int rc;
 
-  if (!place) {
-    json_decref(obj);
-    return NULL;
+  *out = NULL;
+  if (!b && !(b = fs->builder = tf_builder_new()))
+    return TF_ERR_NOMEM;
+  if (header->count != row->count)
+    return TF_ERR_INVAL;
+  tf_builder_begin_object(b);
+  for (size_t i = 0; i < row->count; i++) {
+    tf_builder_keyn(b, header->fields[i], header->lengths[i]);
+    if (row->lengths[i] == 0 && (fs->csv_flags & TF_CSV_EMPTY_AS_NULL))
+      tf_builder_null(b);
+    else
+      tf_builder_stringn(b, row->fields[i], row->lengths[i]);
   }
-  rec = tf_record_derive(place, obj);
-  tf_record_unref(place);
-  return rec;
+  tf_builder_end_object(b);
+  rc = tf_builder_finish_at(b, &origin, out);
+  /* Memory aside, the builder refuses only a name or a field that is not
+   * valid UTF-8 or a name holding NUL. */
+  return rc == TF_ERR_INVAL ? TF_ERR_PARSE : rc;
 }
 
 static int csv_row(tf_file_source *fs, const tf__ra_item *item)
 {
   tf_csv_row *row = &fs->fields.row;
-  json_t *obj;
   tf_record *rec;
   int rc;
 
@@ -839,14 +863,13 @@ static int csv_row(tf_file_source *fs, const tf__ra_item *item)
   row->line = item->line;
   row->raw = item->str[STR_TEXT];
   row->raw_len = item->len[STR_TEXT];
-  rc = tf_csv_row_to_json(&fs->header.row, row, fs->csv_flags, &obj);
+  rc = csv_record(fs, row, &rec);
   if (rc == TF_ERR_PARSE)
     return reject_text(fs, row->raw, row->raw_len, row->line, "invalid_utf8",
                        "a field is not valid UTF-8");
   if (rc != TF_OK)
     return rc;
-  rec = csv_record(fs, obj, row->line);
-  return rec ? pass_on(fs, rec) : TF_ERR_NOMEM;
+  return pass_on(fs, rec);
 }
 
 /* Does what an item says: READ_RECORD (a record passed on or

@@ -129,6 +129,40 @@ tf_record *tf_record_parse(const char *bytes, size_t len,
   return rec;
 }
 
+tf_record *tf_record_parse_indexed(const char *bytes, size_t len,
+                                   const tf_origin *origin, char *err,
+                                   size_t errlen)
+{
+  tf__json_tokens toks;
+  tf__scan_error why;
+  tf_record *rec = NULL;
+
+  tf__json_tokens_init(&toks);
+  switch (tf__json_scan(bytes, len, 0, &toks, &why)) {
+  case TF__SCAN_OK: break;
+  case TF__SCAN_TOO_BIG: /* too large to index, not to keep */
+    tf__json_tokens_free(&toks);
+    return tf_record_parse(bytes, len, origin, err, errlen);
+  default:
+    if (err && errlen)
+      tf__scan_error_message(&why, err, errlen);
+    goto out;
+  }
+  rec = record_with_bytes(bytes, len, origin, RECORD_TEXT);
+  if (!rec) {
+    if (err && errlen)
+      snprintf(err, errlen, "out of memory");
+    goto out;
+  }
+  /* Without memory for the index now, it is built on first access. */
+  atomic_store_explicit(
+      &rec->index, tf__index_from_tokens(rec->bytes, rec->len, NULL, &toks),
+      memory_order_relaxed);
+out:
+  tf__json_tokens_free(&toks);
+  return rec;
+}
+
 tf_record *tf__record_new_text(const char *text, size_t len,
                                const tf_origin *origin)
 {

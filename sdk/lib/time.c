@@ -298,24 +298,80 @@ static void civil_from_ms(int64_t ms, civil_time *t)
   t->millis = (int)(in_day % 1000);
 }
 
-void tf_time_format(int64_t ms, char *buf, size_t len)
+/* Writes n (0 <= n < 10^width) as width digits at p. */
+static void put_digits(char *p, int n, int width)
+{
+  for (int i = width - 1; i >= 0; i--) {
+    p[i] = (char)('0' + n % 10);
+    n /= 10;
+  }
+}
+
+/* Writes ms as ISO 8601 UTC text ("2026-03-01T12:17:05Z", or with_ms
+ * ".123Z") into out (TF_TIME_ISO_LEN bytes, NUL-terminated); returns its
+ * length.  By hand for years 0 to 9999 (the cost of snprintf showed in
+ * every event written); snprintf for the others. */
+static int format_iso(int64_t ms, int with_ms, char *out)
 {
   civil_time t;
+  int n;
+
+  civil_from_ms(ms, &t);
+  if (t.year < 0 || t.year > 9999) {
+    if (with_ms)
+      return snprintf(out, TF_TIME_ISO_LEN,
+                      "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                      (long long)t.year, t.month, t.day, t.hour, t.minute,
+                      t.second, t.millis);
+    return snprintf(out, TF_TIME_ISO_LEN, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+                    (long long)t.year, t.month, t.day, t.hour, t.minute,
+                    t.second);
+  }
+  put_digits(out, (int)t.year, 4);
+  out[4] = '-';
+  put_digits(out + 5, t.month, 2);
+  out[7] = '-';
+  put_digits(out + 8, t.day, 2);
+  out[10] = 'T';
+  put_digits(out + 11, t.hour, 2);
+  out[13] = ':';
+  put_digits(out + 14, t.minute, 2);
+  out[16] = ':';
+  put_digits(out + 17, t.second, 2);
+  n = 19;
+  if (with_ms) {
+    out[n++] = '.';
+    put_digits(out + n, t.millis, 3);
+    n += 3;
+  }
+  out[n++] = 'Z';
+  out[n] = '\0';
+  return n;
+}
+
+/* format_iso into buf (len bytes), cut to fit as snprintf cuts. */
+static void format_into(int64_t ms, int with_ms, char *buf, size_t len)
+{
+  char text[TF_TIME_ISO_LEN];
+  size_t n;
 
   if (buf == NULL || len == 0)
     return;
-  civil_from_ms(ms, &t);
-  snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)t.year,
-           t.month, t.day, t.hour, t.minute, t.second);
+  n = (size_t)format_iso(ms, with_ms, text);
+  if (n >= sizeof(text))
+    n = sizeof(text) - 1;
+  if (n >= len)
+    n = len - 1;
+  memcpy(buf, text, n);
+  buf[n] = '\0';
+}
+
+void tf_time_format(int64_t ms, char *buf, size_t len)
+{
+  format_into(ms, 0, buf, len);
 }
 
 void tf_time_format_ms(int64_t ms, char *buf, size_t len)
 {
-  civil_time t;
-
-  if (buf == NULL || len == 0)
-    return;
-  civil_from_ms(ms, &t);
-  snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)t.year,
-           t.month, t.day, t.hour, t.minute, t.second, t.millis);
+  format_into(ms, 1, buf, len);
 }

@@ -27,32 +27,39 @@ static void fill_shadow(tf__index *idx)
   }
 }
 
-tf__index *tf__index_build(const char *text, size_t len, char *owned)
+tf__index *tf__index_from_tokens(const char *text, size_t len, char *owned,
+                                 const tf__json_tokens *toks)
 {
-  tf__json_tokens toks;
-  tf__index *idx = NULL;
-  size_t head;
+  size_t head = sizeof(tf__index) + toks->n * sizeof(toks->v[0]);
+  tf__index *idx = malloc(head + len + 1);
 
-  tf__json_tokens_init(&toks);
-  if (tf__json_scan(text, len, TF__SCAN_TRUSTED, &toks, NULL) != TF__SCAN_OK)
-    goto out;
-  head = sizeof(*idx) + toks.n * sizeof(toks.v[0]);
-  idx = malloc(head + len + 1);
-  if (!idx)
-    goto out;
+  if (!idx) {
+    free(owned);
+    return NULL;
+  }
   idx->text = text;
   idx->len = len;
   idx->shadow = (char *)idx + head;
   idx->owned_text = owned;
-  idx->ntok = toks.n;
-  memcpy(idx->tok, toks.v, toks.n * sizeof(toks.v[0]));
+  idx->ntok = toks->n;
+  memcpy(idx->tok, toks->v, toks->n * sizeof(toks->v[0]));
   memcpy(idx->shadow, text, len);
   idx->shadow[len] = '\0';
   fill_shadow(idx);
-out:
-  tf__json_tokens_free(&toks);
-  if (!idx)
+  return idx;
+}
+
+tf__index *tf__index_build(const char *text, size_t len, char *owned)
+{
+  tf__json_tokens toks;
+  tf__index *idx = NULL;
+
+  tf__json_tokens_init(&toks);
+  if (tf__json_scan(text, len, TF__SCAN_TRUSTED, &toks, NULL) == TF__SCAN_OK)
+    idx = tf__index_from_tokens(text, len, owned, &toks);
+  else
     free(owned);
+  tf__json_tokens_free(&toks);
   return idx;
 }
 

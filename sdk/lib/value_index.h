@@ -34,6 +34,11 @@ typedef struct tf__index {
  * deeper than the scanner allows). */
 tf__index *tf__index_build(const char *text, size_t len, char *owned);
 
+/* The same from the tokens a scan of text wrote (tf__json_scan), when the
+ * caller scanned it already.  owned as above. */
+tf__index *tf__index_from_tokens(const char *text, size_t len, char *owned,
+                                 const tf__json_tokens *toks);
+
 /* Frees an index; NULL-safe. */
 void tf__index_free(tf__index *idx);
 

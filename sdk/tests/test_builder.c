@@ -559,6 +559,145 @@ START_TEST(test_too_deep_found_by_finish)
 }
 END_TEST
 
+/* The deepest nesting tf_record_parse takes (2048 levels, the top-level
+ * object the first) is built; one value deeper is refused. */
+START_TEST(test_nesting_limit_is_the_scanners)
+{
+  tf_record *rec, *again;
+  const char *text;
+  size_t len;
+
+  for (int deeper = 0; deeper <= 1; deeper++) {
+    tf_builder_begin_object(b);
+    tf_builder_key(b, "a");
+    for (int i = 0; i < 2047; i++)
+      tf_builder_begin_array(b);
+    if (deeper)
+      tf_builder_int64(b, 1);
+    for (int i = 0; i < 2047; i++)
+      tf_builder_end_array(b);
+    tf_builder_end_object(b);
+    if (deeper) {
+      finish_fails(TF_ERR_INVAL, "nesting deeper than 2048 levels");
+      continue;
+    }
+    ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+    text = tf_record_bytes(rec, &len);
+    ck_assert_uint_eq(len, 2 + 4 + 2 * 2047);
+    again = tf_record_parse(text, len, NULL, NULL, 0);
+    ck_assert_ptr_nonnull(again);
+    tf_record_unref(again);
+    tf_record_unref(rec);
+  }
+}
+END_TEST
+
+/* A container copied from another record brings its own depth: too deep
+ * once inside ours. */
+START_TEST(test_copied_container_too_deep_found_by_finish)
+{
+  char *text = malloc(2 * 2000 + 16);
+  size_t n = 0;
+  tf_record *src;
+
+  ck_assert_ptr_nonnull(text);
+  n += (size_t)sprintf(text, "{\"d\":");
+  for (int i = 0; i < 2000; i++)
+    text[n++] = '[';
+  for (int i = 0; i < 2000; i++)
+    text[n++] = ']';
+  text[n++] = '}';
+  src = tf_record_parse(text, n, NULL, NULL, 0);
+  ck_assert_ptr_nonnull(src);
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "x");
+  for (int i = 0; i < 100; i++)
+    tf_builder_begin_array(b);
+  ck_assert_int_eq(tf_builder_value(b, tf_record_value(src, "d")), TF_OK);
+  for (int i = 0; i < 100; i++)
+    tf_builder_end_array(b);
+  tf_builder_end_object(b);
+  finish_fails(TF_ERR_INVAL, "nesting deeper than 2048 levels");
+  tf_record_unref(src);
+  free(text);
+}
+END_TEST
+
+static unsigned long rnd_state = 12345;
+
+static unsigned rnd(unsigned n)
+{
+  rnd_state = rnd_state * 6364136223846793005ul + 1442695040888963407ul;
+  return (unsigned)((rnd_state >> 33) % n);
+}
+
+/* Keys that escape differently or not at all; "a" and "a\"" etc. differ. */
+static const char *const some_keys[] = {"a", "b",        "a\"",  "\\",
+                                        "A", "\xc3\xa9", "\x01", "a b"};
+
+/* Writes a random object into b, depth levels deep at most; returns 1
+ * when some object of it has a key twice. */
+static int random_object(int depth)
+{
+  const size_t nkeys = sizeof(some_keys) / sizeof(some_keys[0]);
+  int used[sizeof(some_keys) / sizeof(some_keys[0])] = {0};
+  unsigned members = rnd(5);
+  int twice = 0;
+
+  tf_builder_begin_object(b);
+  for (unsigned i = 0; i < members; i++) {
+    size_t k = rnd((unsigned)nkeys);
+
+    twice |= used[k]++ > 0;
+    tf_builder_key(b, some_keys[k]);
+    switch (depth > 0 ? rnd(4) : 0) {
+    case 0: tf_builder_string(b, some_keys[rnd((unsigned)nkeys)]); break;
+    case 1: tf_builder_int64(b, (int64_t)rnd(1000) - 500); break;
+    case 2:
+      tf_builder_begin_array(b);
+      for (unsigned j = rnd(3); j > 0; j--)
+        twice |= random_object(depth - 1);
+      tf_builder_end_array(b);
+      break;
+    default: twice |= random_object(depth - 1);
+    }
+  }
+  tf_builder_end_object(b);
+  return twice;
+}
+
+/* What finish accepts is exactly what tf_record_parse accepts: a key twice
+ * in one object is refused, the same keys in other objects are not. */
+START_TEST(test_finish_agrees_with_the_scanner)
+{
+  int refused = 0, accepted = 0;
+
+  for (int i = 0; i < 3000; i++) {
+    int twice = random_object(3);
+    tf_record *rec = NULL, *again;
+    const char *text;
+    size_t len;
+    int rc = tf_builder_finish(b, NULL, &rec);
+
+    if (twice) {
+      ck_assert_int_eq(rc, TF_ERR_INVAL);
+      ck_assert_ptr_nonnull(strstr(tf_builder_error(b), "duplicate key"));
+      refused++;
+      continue;
+    }
+    ck_assert_msg(rc == TF_OK, "finish: %s", tf_builder_error(b));
+    text = tf_record_bytes(rec, &len);
+    again = tf_record_parse(text, len, NULL, NULL, 0);
+    ck_assert_msg(again != NULL, "tf_record_parse refuses %s", text);
+    tf_record_unref(again);
+    tf_record_unref(rec);
+    accepted++;
+  }
+  ck_assert_int_gt(refused, 300);
+  ck_assert_int_gt(accepted, 300);
+}
+END_TEST
+
 START_TEST(test_errors_stick_until_finish)
 {
   tf_record *rec;
@@ -621,6 +760,9 @@ static Suite *builder_suite(void)
   tcase_add_test(tc, test_record_must_be_one_object);
   tcase_add_test(tc, test_duplicate_key_found_by_finish);
   tcase_add_test(tc, test_too_deep_found_by_finish);
+  tcase_add_test(tc, test_nesting_limit_is_the_scanners);
+  tcase_add_test(tc, test_copied_container_too_deep_found_by_finish);
+  tcase_add_test(tc, test_finish_agrees_with_the_scanner);
   tcase_add_test(tc, test_errors_stick_until_finish);
   tcase_add_test(tc, test_null_arguments);
   suite_add_tcase(s, tc);

@@ -648,6 +648,87 @@ START_TEST(test_nul_in_csv_rows_is_dead_lettered)
 }
 END_TEST
 
+/* Expects the text of emitted record i to be what jansson writes for its
+ * object (JSON_COMPACT), as it was when CSV rows were jansson objects. */
+static void expect_jansson_text(size_t i)
+{
+  size_t len;
+  const char *bytes = tf_record_bytes(tf_batch_get(emitted, i), &len);
+  json_t *obj;
+  char *dump;
+
+  ck_assert_ptr_nonnull(bytes);
+  obj = json_loadb(bytes, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+  ck_assert_ptr_nonnull(obj);
+  dump = json_dumps(obj, JSON_COMPACT);
+  ck_assert_ptr_nonnull(dump);
+  ck_assert_uint_eq(strlen(dump), len);
+  ck_assert(memcmp(dump, bytes, len) == 0);
+  free(dump);
+  json_decref(obj);
+}
+
+/* CSV rows are text records, written as jansson wrote their objects:
+ * header order, names and fields escaped ('"', '\\', control characters;
+ * "/", DEL and non-ASCII as they are); empty fields "" or, with
+ * csv_empty_as_null, null. */
+START_TEST(test_csv_rows_are_text_as_jansson_wrote_them)
+{
+  static const char text[] =
+      "z,\"q \"\"x\"\"\",b\\s,\xc3\xa9,c\x01t\x1f,e\n"
+      "\"a,b\",\"l1\nl2\r\",t\tab,s/l\x7f,\xe2\x82\xac\xf0\x9f\x98\x80,\n"
+      "1,2,\\,\"\",\x1b,x\n";
+
+  write_raw("j.csv", text, sizeof(text) - 1);
+  run_all("{\"path\": \"j.csv\"}", NULL, NULL, TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  for (size_t i = 0; i < 2; i++) {
+    expect_jansson_text(i);
+    ck_assert_uint_eq(tf_record_debug_state(tf_batch_get(emitted, i)), 0);
+  }
+  ck_assert_str_eq(tf_record_bytes(tf_batch_get(emitted, 0), NULL),
+                   "{\"z\":\"a,b\",\"q \\\"x\\\"\":\"l1\\nl2\\r\","
+                   "\"b\\\\s\":\"t\\tab\",\"\xc3\xa9\":\"s/l\x7f\","
+                   "\"c\\u0001t\\u001F\":\"\xe2\x82\xac\xf0\x9f\x98\x80\","
+                   "\"e\":\"\"}");
+  expect_origin(1, "j.csv", 4);
+  ck_assert_str_eq(field(1, "c\x01t\x1f"), "\x1b");
+  tf_batch_clear(emitted);
+  run_all("{\"path\": \"j.csv\", \"csv_empty_as_null\": true}", NULL, NULL,
+          TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  expect_jansson_text(1);
+  ck_assert_ptr_nonnull(strstr(tf_record_bytes(tf_batch_get(emitted, 1), NULL),
+                               ",\"\xc3\xa9\":null,"));
+}
+END_TEST
+
+/* A name or a field that is not valid UTF-8 dead-letters the row as
+ * invalid_utf8; the other rows go on. */
+START_TEST(test_csv_invalid_utf8_is_dead_lettered)
+{
+  static const char bad_value[] = "a,b\n1,\xc0\xaf\n2,ok\n3,\xed\xa0\x80\n";
+  static const char bad_name[] = "a,\xff\n1,2\n";
+
+  write_raw("v.csv", bad_value, sizeof(bad_value) - 1);
+  run_all("{\"path\": \"v.csv\"}", NULL, NULL, TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_str_eq(field(0, "a"), "2");
+  ck_assert_uint_eq(json_array_size(rejects), 2);
+  expect_reject(0, "invalid_utf8", 2);
+  expect_reject(1, "invalid_utf8", 4);
+  ck_assert_str_eq(reject_message(0), "a field is not valid UTF-8");
+  tf_batch_clear(emitted);
+  json_array_clear(rejects);
+  write_raw("n.csv", bad_name, sizeof(bad_name) - 1);
+  run_all("{\"path\": \"n.csv\"}", NULL, NULL, TF_DONE);
+  ck_assert_uint_eq(tf_batch_count(emitted), 0);
+  ck_assert_uint_eq(json_array_size(rejects), 1);
+  expect_reject(0, "invalid_utf8", 2);
+}
+END_TEST
+
 /* A file named .gz that is not gzip fails the source, naming the file and
  * its first bytes, instead of being read as text (issue 15). */
 START_TEST(test_gz_that_is_not_gzip_fails_naming_the_file)
@@ -1650,8 +1731,10 @@ START_TEST(test_read_ahead_gives_the_same_transcript)
   ck_assert_uint_gt(count_of(off, "\nemit mix2.ndjson.gz:"), 1300);
   ck_assert_uint_gt(count_of(off, "\nemit mix4.csv.gz:"), 500);
   ck_assert_uint_gt(count_of(off, "\nemit mix5.jsonl:"), 300);
-  ck_assert_uint_gt(count_of(off, " tree {\"n\":\""), 500);  /* mix3 */
-  ck_assert_uint_gt(count_of(off, " tree {\"id\":\""), 500); /* mix4 */
+  /* CSV rows are text records (bytes, no jansson tree). */
+  ck_assert_uint_gt(count_of(off, " {\"n\":\""), 500);  /* mix3 */
+  ck_assert_uint_gt(count_of(off, " {\"id\":\""), 500); /* mix4 */
+  ck_assert_uint_eq(count_of(off, " tree {"), 0);
   ck_assert_uint_gt(count_of(off, "\"crlf\":true}\n"), 100);
   ck_assert_uint_gt(count_of(off, "reject invalid_json"), 120);
   ck_assert_uint_gt(count_of(off, "reject not_an_object"), 40);
@@ -1993,6 +2076,8 @@ static Suite *filesource_suite(void)
   tcase_add_test(pass, test_bad_lines_never_reach_the_map);
   tcase_add_test(pass, test_csv_rows_reach_the_map_with_origin);
   tcase_add_test(pass, test_csv_bad_row_is_rejected_before_the_map);
+  tcase_add_test(pass, test_csv_rows_are_text_as_jansson_wrote_them);
+  tcase_add_test(pass, test_csv_invalid_utf8_is_dead_lettered);
   tcase_add_test(pass, test_truncated_gzip_keeps_earlier_records);
   tcase_add_test(pass, test_origin_is_relative_to_the_pipeline_folder);
   tcase_add_test(pass,

@@ -4,8 +4,10 @@
  * formatting round trips.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "touchflow/error.h"
 #include "touchflow/time.h"
 
@@ -351,6 +353,58 @@ START_TEST(test_format_truncates_to_the_buffer)
 }
 END_TEST
 
+/* The formatter agrees with gmtime_r + snprintf (the C library's calendar)
+ * on random times from year 1 to 9999, and with milliseconds. */
+START_TEST(test_format_agrees_with_gmtime)
+{
+  unsigned long long state = 99;
+  /* 0001-01-01 and 9999-12-31T23:59:59.999 */
+  const int64_t from = INT64_C(-62135596800000);
+  const int64_t span = INT64_C(253402300799999) - from;
+
+  for (int i = 0; i < 200000; i++) {
+    char got[TF_TIME_ISO_LEN], got_ms[TF_TIME_ISO_LEN], want[64];
+    int64_t ms, secs;
+    time_t tt;
+    struct tm tm;
+
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    ms = from + (int64_t)((state >> 11) % (unsigned long long)span);
+    if (i % 4 == 0)
+      ms = from + (int64_t)((state >> 11) % 1000); /* near the first day */
+    secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    tt = (time_t)secs;
+    ck_assert_ptr_nonnull(gmtime_r(&tt, &tm));
+    tf_time_format(ms, got, sizeof(got));
+    tf_time_format_ms(ms, got_ms, sizeof(got_ms));
+    snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+    ck_assert_str_eq(got, want);
+    snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)(ms - secs * 1000));
+    ck_assert_str_eq(got_ms, want);
+  }
+}
+END_TEST
+
+/* Past year 9999 and before year 0 the text is still the year, in full. */
+START_TEST(test_format_years_past_four_digits)
+{
+  char buf[TF_TIME_ISO_LEN];
+
+  tf_time_format_ms(INT64_C(253402300800000), buf, sizeof(buf));
+  ck_assert_str_eq(buf, "10000-01-01T00:00:00.000Z");
+  tf_time_format(INT64_C(-62167219200001), buf, sizeof(buf));
+  ck_assert_str_eq(buf, "-001-12-31T23:59:59Z");
+  tf_time_format_ms(INT64_MAX, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "292278994-08-17T07:12:55.807Z");
+  tf_time_format_ms(INT64_C(253402300800000), buf, 12);
+  ck_assert_str_eq(buf, "10000-01-01");
+}
+END_TEST
+
 static void assert_round_trips(int64_t from, int64_t to, int64_t step)
 {
   char buf[TF_TIME_ISO_LEN];
@@ -447,6 +501,8 @@ static Suite *time_suite(void)
   tcase_add_test(format, test_format_before_the_epoch);
   tcase_add_test(format, test_format_extreme_values_fit);
   tcase_add_test(format, test_format_truncates_to_the_buffer);
+  tcase_add_test(format, test_format_agrees_with_gmtime);
+  tcase_add_test(format, test_format_years_past_four_digits);
   tcase_add_test(format, test_round_trip_every_day_1970_to_2100);
   tcase_add_test(format, test_round_trip_years_1_to_9999);
   tcase_add_test(format, test_round_trip_whole_seconds);

@@ -636,6 +636,51 @@ START_TEST(test_values_read_as_jansson_reads_them)
 }
 END_TEST
 
+/* tf_record_parse_indexed: the record has its index from the start, reads
+ * as jansson reads the text, and every text is accepted or refused as
+ * tf_record_parse does, with the same message. */
+START_TEST(test_parse_indexed_reads_the_same)
+{
+  static const char *const bad[] = {"",
+                                    "[1]",
+                                    "{\"a\":1,\"a\":2}",
+                                    "{\"a\":\"\xff\"}",
+                                    "{\"a\":1} x",
+                                    "{\"a\":01}",
+                                    "{\"a\":99999999999999999999}",
+                                    "{\"\\u0000\":1}",
+                                    "{\"a\":\"\\ud800\"}",
+                                    "{broken"};
+  tf_origin o = {"x.ndjson", 3};
+
+  for (int round = 0; round < 1000; round++) {
+    json_t *tree = random_container(0, 1);
+    char *text = json_dumps(tree, round % 2 ? JSON_COMPACT : JSON_INDENT(1));
+    tf_record *rec = tf_record_parse_indexed(text, strlen(text), &o, NULL, 0);
+    size_t len;
+
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_uint_eq(tf_record_debug_state(rec), TF_RECORD_HAS_INDEX);
+    ck_assert_str_eq(tf_record_bytes(rec, &len), text);
+    ck_assert_str_eq(tf_record_origin(rec).file, "x.ndjson");
+    same_value(tf_record_root(rec), tree);
+    tf_record_unref(rec);
+    free(text);
+    json_decref(tree);
+  }
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char want[256] = "", got[256] = "";
+
+    ck_assert_ptr_null(
+        tf_record_parse(bad[i], strlen(bad[i]), NULL, want, sizeof(want)));
+    ck_assert_ptr_null(tf_record_parse_indexed(bad[i], strlen(bad[i]), NULL,
+                                               got, sizeof(got)));
+    ck_assert_str_ne(want, "");
+    ck_assert_str_eq(got, want);
+  }
+}
+END_TEST
+
 /* --- Suite ------------------------------------------------------------- */
 
 static Suite *value_suite(void)
@@ -663,6 +708,7 @@ static Suite *value_suite(void)
   tcase_add_test(tc, test_parse_keeps_origin_and_bytes);
   tcase_add_test(tc, test_threads_build_one_index);
   tcase_add_test(tc, test_values_read_as_jansson_reads_them);
+  tcase_add_test(tc, test_parse_indexed_reads_the_same);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <touchflow/io.h>
 #include <touchflow/touchflow.h>
 
 static char path[64];

@@ -15,10 +15,9 @@
  *
  * The fast path: fields are read through the record's value index
  * (value.h) and the event is written with a tf_builder (builder.h), so no
- * jansson tree is built for the call or its event.  A CSV row, which
- * tf_file_source makes from a json_t, has its tree from the start: it is
- * read there (see `place`).  The calls of a CTM API page are read in
- * place, as values of the page.
+ * jansson tree is built for the call or its event, whether the record is
+ * an NDJSON line or a CSV row (tf_file_source makes both as text).  The
+ * calls of a CTM API page are read in place, as values of the page.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,103 +47,63 @@ typedef struct call {
 
 /* --- Reading fields --------------------------------------------------- */
 
-/* Where a call's fields are read: the tf_value of an object (an NDJSON
- * record's root, or a call of a CTM page); or, for a record made from a
- * json_t (tf_file_source makes a CSV row so), the record's tree, which is
- * there already and is cheaper to read in place than to dump and index.
- * Either way fields are found by the lookup rule of fields.h, and read by
- * its readers, which give the same results and messages for both. */
-typedef struct place {
-  const tf_value *obj;   /* or NULL: */
-  const tf_record *tree; /* a record made from a json_t */
-} place;
-
-static place place_of(const tf_record *rec)
+/* A call's fields are read from the tf_value of an object (a record's
+ * root, or a call of a CTM page), found by the lookup rule of fields.h and
+ * read by its readers. */
+static const tf_value *value_at(const tf_value *at, const char *name)
 {
-  place at = {NULL, NULL};
-
-  if (!tf_record_bytes(rec, NULL) && tf_record_has_json(rec))
-    at.tree = rec;
-  else
-    at.obj = tf_record_root(rec);
-  return at;
+  return tf_field_find(at, name);
 }
 
-static const json_t *json_at(const place *at, const char *name)
-{
-  return tf_field_lookup(at->tree, name);
-}
-
-static const tf_value *value_at(const place *at, const char *name)
-{
-  return tf_field_find(at->obj, name);
-}
-
-static int text(const place *at, const char *name, const char **out,
+static int text(const tf_value *at, const char *name, const char **out,
                 tf_field_problem *why)
 {
-  return at->obj ? tf_field_text_of(value_at(at, name), name, out, why)
-                 : tf_field_text_value(json_at(at, name), name, out, why);
+  return tf_field_text_of(value_at(at, name), name, out, why);
 }
 
-static int flag(const place *at, const char *name, int *out,
+static int flag(const tf_value *at, const char *name, int *out,
                 tf_field_problem *why)
 {
-  return at->obj ? tf_field_flag_of(value_at(at, name), name, out, why)
-                 : tf_field_flag_value(json_at(at, name), name, out, why);
+  return tf_field_flag_of(value_at(at, name), name, out, why);
 }
 
-static int bizible_id(const place *at, const char *name, char *out,
+static int bizible_id(const tf_value *at, const char *name, char *out,
                       tf_field_problem *why)
 {
-  return at->obj ? tf_field_bizible_id_of(value_at(at, name), name, out, why)
-                 : tf_field_bizible_id_value(json_at(at, name), name, out, why);
+  return tf_field_bizible_id_of(value_at(at, name), name, out, why);
 }
 
-static int salesforce_time(const place *at, const char *name, int64_t *ms,
+static int salesforce_time(const tf_value *at, const char *name, int64_t *ms,
                            int *found, tf_field_problem *why)
 {
-  return at->obj ? tf_field_salesforce_time_of(value_at(at, name), name, ms,
-                                               found, why)
-                 : tf_field_salesforce_time_value(json_at(at, name), name, ms,
-                                                  found, why);
+  return tf_field_salesforce_time_of(value_at(at, name), name, ms, found, why);
 }
 
 /* The epoch time `name` (tf_field_epoch_time); shown (TF_FIELD_SHOWN_LEN
  * bytes) receives the value as a message shows it. */
-static int epoch_time(const place *at, const char *name, tf_epoch_unit unit,
+static int epoch_time(const tf_value *at, const char *name, tf_epoch_unit unit,
                       int64_t *ms, char *shown)
 {
-  const tf_value *v = at->obj ? value_at(at, name) : NULL;
-  const json_t *j = at->obj ? NULL : json_at(at, name);
+  const tf_value *v = value_at(at, name);
 
-  if (at->obj)
-    tf_field_describe_of(v, shown, TF_FIELD_SHOWN_LEN);
-  else
-    tf_field_describe(j, shown, TF_FIELD_SHOWN_LEN);
-  return at->obj ? tf_field_epoch_time_of(v, unit, ms)
-                 : tf_field_epoch_time(j, unit, ms);
+  tf_field_describe_of(v, shown, TF_FIELD_SHOWN_LEN);
+  return tf_field_epoch_time_of(v, unit, ms);
 }
 
 /* The record's id (required): a non-empty string or an integer. */
-static int read_id(const place *at, const char *name, call *c,
+static int read_id(const tf_value *at, const char *name, call *c,
                    tf_field_problem *why)
 {
   const tf_value *v = NULL;
-  const json_t *j = NULL;
   int64_t n = 0;
 
-  if (at->obj ? tf_field_id_of(value_at(at, name), name, &v, why)
-              : tf_field_id_value(json_at(at, name), name, &j, why))
+  if (tf_field_id_of(value_at(at, name), name, &v, why))
     return TF_ERR_INVAL;
-  if (!v && !j)
+  if (!v)
     return tf_field_complain(why, "missing_field", "%s is missing", name);
-  c->id = v ? tf_value_string(v, NULL) : json_string_value(j);
+  c->id = tf_value_string(v, NULL);
   if (!c->id) {
-    if (v)
-      tf_value_int64(v, &n);
-    else
-      n = (int64_t)json_integer_value(j);
+    tf_value_int64(v, &n);
     snprintf(c->id_text, sizeof(c->id_text), "%" PRId64, n);
     c->id = c->id_text;
   }
@@ -158,7 +117,7 @@ static const char *id_text(const call *c)
 
 /* Salesforce's IsDeleted is true: a record exported with queryAll after it
  * was deleted. */
-static int read_not_deleted(const place *at, const call *c,
+static int read_not_deleted(const tf_value *at, const call *c,
                             tf_field_problem *why)
 {
   int deleted;
@@ -176,8 +135,8 @@ static int read_not_deleted(const place *at, const call *c,
 
 /* docs/attribution-rules.md#call-rule-1: a call without a BizibleId makes no
  * touchpoint, and whoever writes the records must hear of it. */
-static int read_bizible_id(const place *at, const call_settings *set, call *c,
-                           tf_field_problem *why)
+static int read_bizible_id(const tf_value *at, const call_settings *set,
+                           call *c, tf_field_problem *why)
 {
   const char *field = set->bizible_id_field;
 
@@ -202,7 +161,7 @@ static int read_bizible_id(const place *at, const call_settings *set, call *c,
 }
 
 /* The call time: the Buyer Touchpoint Date when set, else CreatedDate. */
-static int read_task_time(const place *at, call *c, tf_field_problem *why,
+static int read_task_time(const tf_value *at, call *c, tf_field_problem *why,
                           const char **used)
 {
   int found;
@@ -222,7 +181,7 @@ static int read_task_time(const place *at, call *c, tf_field_problem *why,
   return TF_OK;
 }
 
-static int read_task(const place *at, const call_settings *set, call *c,
+static int read_task(const tf_value *at, const call_settings *set, call *c,
                      tf_field_problem *why, const char **dated_by)
 {
   if (read_id(at, "Id", c, why) || read_not_deleted(at, c, why) ||
@@ -238,7 +197,7 @@ static int read_task(const place *at, const call_settings *set, call *c,
 }
 
 /* unix_time: epoch seconds (an integer or a numeric string). */
-static int read_unix_time(const place *at, call *c, tf_field_problem *why)
+static int read_unix_time(const tf_value *at, call *c, tf_field_problem *why)
 {
   char shown[TF_FIELD_SHOWN_LEN];
   int rc = epoch_time(at, "unix_time", TF_EPOCH_SECONDS, &c->ts_ms, shown);
@@ -257,7 +216,7 @@ static int read_unix_time(const place *at, call *c, tf_field_problem *why)
                            "unix_time %s is not a time (epoch seconds)", shown);
 }
 
-static int read_ctm_call(const place *at, const call_settings *set, call *c,
+static int read_ctm_call(const tf_value *at, const call_settings *set, call *c,
                          tf_field_problem *why)
 {
   if (read_id(at, "id", c, why) || read_bizible_id(at, set, c, why) ||
@@ -306,8 +265,8 @@ static tf_record *call_record(const tf_record *page, const tf_value *one)
 /* Maps one call record, at rec (or when `one` is set, a call of the page
  * rec): emits its event or rejects it. */
 static int map_one(const call_settings *set, tf_builder *b, tf_ctx *ctx,
-                   const tf_host *host, const tf_record *rec, const place *at,
-                   int one)
+                   const tf_host *host, const tf_record *rec,
+                   const tf_value *at, int one)
 {
   tf_field_problem why = {NULL, ""};
   call c = {0};
@@ -323,7 +282,7 @@ static int map_one(const call_settings *set, tf_builder *b, tf_ctx *ctx,
       host->metric(ctx, "missing_bizible_id", 1);
     if (!one)
       return host->reject(ctx, rec, why.code, why.message);
-    rejected = call_record(rec, at->obj);
+    rejected = call_record(rec, at);
     if (!rejected)
       return TF_ERR_NOMEM;
     rc = host->reject(ctx, rejected, why.code, why.message);
@@ -357,7 +316,6 @@ static int map_page(const call_settings *set, tf_builder *b, tf_ctx *ctx,
   char message[96];
   size_t i = 0;
   const tf_value *one;
-  place at = {NULL, NULL};
   int rc = TF_OK;
 
   for (one = tf_value_first(calls); one; one = tf_value_next(one), i++) {
@@ -365,8 +323,7 @@ static int map_page(const call_settings *set, tf_builder *b, tf_ctx *ctx,
       snprintf(message, sizeof(message), "calls[%zu] is not an object", i);
       rc = host->reject(ctx, page, "invalid_field", message);
     } else {
-      at.obj = one;
-      rc = map_one(set, b, ctx, host, page, &at, 1);
+      rc = map_one(set, b, ctx, host, page, one, 1);
     }
     if (rc != TF_OK)
       return rc;
@@ -379,15 +336,13 @@ static int map_call(const call_settings *set, tf_builder *b, tf_ctx *ctx,
                     const tf_host *host, const tf_record *rec)
 {
   const tf_value *calls;
-  place at;
 
   if (set->type == CALL_CTM_CALL) {
     calls = tf_record_value(rec, "calls");
     if (tf_value_type(calls) == TF_TYPE_ARRAY && !tf_record_value(rec, "id"))
       return map_page(set, b, ctx, host, rec, calls);
   }
-  at = place_of(rec);
-  return map_one(set, b, ctx, host, rec, &at, 0);
+  return map_one(set, b, ctx, host, rec, tf_record_root(rec), 0);
 }
 
 int source_calltracking_map_call(void *ud, tf_ctx *ctx, const tf_host *host,

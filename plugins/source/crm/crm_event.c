@@ -15,8 +15,8 @@
  * The fast path: fields are read through the record's value index
  * (fields.h's record forms read through value.h) and each event is written
  * with a tf_builder (builder.h), so no jansson tree is built for the
- * event, nor for an NDJSON record (a CSV row, which tf_file_source makes
- * from a json_t, has one from the start).
+ * event, nor for the record, NDJSON line or CSV row (tf_file_source makes
+ * both as text).
  */
 #include <touchflow/builder.h>
 #include <touchflow/error.h>

@@ -12,9 +12,8 @@
  *
  * The fast path: fields are read through the record's value index
  * (value.h) and the event is written with a tf_builder (builder.h), so no
- * jansson tree is built for the hit or for its event.  A CSV row, which
- * tf_file_source makes from a json_t, has its tree from the start: it is
- * read there (see `place`).
+ * jansson tree is built for the hit or for its event, whether the record
+ * is an NDJSON line or a CSV row (tf_file_source makes both as text).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,55 +40,28 @@ typedef struct hit {
 
 /* --- Reading fields --------------------------------------------------- */
 
-/* Where a hit's fields are read: the tf_value of the record's object (an
- * NDJSON line); or, for a record made from a json_t (tf_file_source makes
- * a CSV row so), its tree, which is there already and is cheaper to read
- * in place than to dump and index.  fields.h's readers give the same
- * results and messages for both. */
-typedef struct place {
-  const tf_value *obj;   /* or NULL: */
-  const tf_record *tree; /* a record made from a json_t */
-} place;
-
-static place place_of(const tf_record *rec)
+/* Every field of a hit is read from the record's object (tf_record_root)
+ * by its exact key, not by the lookup rule of fields.h: a key in another
+ * case is another field. */
+static const tf_value *value_at(const tf_value *at, const char *name)
 {
-  place at = {NULL, NULL};
-
-  if (!tf_record_bytes(rec, NULL) && tf_record_has_json(rec))
-    at.tree = rec;
-  else
-    at.obj = tf_record_root(rec);
-  return at;
-}
-
-/* Every field of a hit is read by its exact key, not by the lookup rule of
- * fields.h: a key in another case is another field. */
-static const tf_value *value_at(const place *at, const char *name)
-{
-  return tf_value_get(at->obj, name);
-}
-
-static const json_t *json_at(const place *at, const char *name)
-{
-  return tf_record_get(at->tree, name);
+  return tf_value_get(at, name);
 }
 
 /* A text field; *out is NULL when unset. */
-static int text_field(const place *at, const char *name, const char **out,
+static int text_field(const tf_value *at, const char *name, const char **out,
                       tf_field_problem *why)
 {
-  return at->obj ? tf_field_text_of(value_at(at, name), name, out, why)
-                 : tf_field_text_value(json_at(at, name), name, out, why);
+  return tf_field_text_of(value_at(at, name), name, out, why);
 }
 
-static int bizible_id(const place *at, const char *name, char *out,
+static int bizible_id(const tf_value *at, const char *name, char *out,
                       tf_field_problem *why)
 {
-  return at->obj ? tf_field_bizible_id_of(value_at(at, name), name, out, why)
-                 : tf_field_bizible_id_value(json_at(at, name), name, out, why);
+  return tf_field_bizible_id_of(value_at(at, name), name, out, why);
 }
 
-static int read_bizible_id(const place *at, hit *h, tf_field_problem *why)
+static int read_bizible_id(const tf_value *at, hit *h, tf_field_problem *why)
 {
   if (bizible_id(at, "biz_uid", h->biz_uid, why) ||
       (!h->biz_uid[0] && bizible_id(at, "_biz_uid", h->biz_uid, why)))
@@ -101,22 +73,17 @@ static int read_bizible_id(const place *at, hit *h, tf_field_problem *why)
   return TF_OK;
 }
 
-static int read_ts(const place *at, hit *h, tf_field_problem *why)
+static int read_ts(const tf_value *at, hit *h, tf_field_problem *why)
 {
-  const tf_value *v = at->obj ? value_at(at, "ts") : NULL;
-  const json_t *j = at->obj ? NULL : json_at(at, "ts");
-  int rc = at->obj ? tf_field_epoch_time_of(v, TF_EPOCH_MILLISECONDS, &h->ts_ms)
-                   : tf_field_epoch_time(j, TF_EPOCH_MILLISECONDS, &h->ts_ms);
+  const tf_value *v = value_at(at, "ts");
+  int rc = tf_field_epoch_time_of(v, TF_EPOCH_MILLISECONDS, &h->ts_ms);
   char shown[TF_FIELD_SHOWN_LEN];
 
   if (rc == TF_OK)
     return TF_OK;
   if (rc == TF_ERR_NOTFOUND)
     return tf_field_complain(why, "invalid_timestamp", "ts is missing");
-  if (at->obj)
-    tf_field_describe_of(v, shown, sizeof(shown));
-  else
-    tf_field_describe(j, shown, sizeof(shown));
+  tf_field_describe_of(v, shown, sizeof(shown));
   if (rc == TF_ERR_INVAL)
     return tf_field_complain(why, "invalid_timestamp",
                              "ts %s is before 1973 as epoch milliseconds: is "
@@ -127,11 +94,10 @@ static int read_ts(const place *at, hit *h, tf_field_problem *why)
       "ts %s is not a time (ISO-8601, or epoch milliseconds)", shown);
 }
 
-static int read_hit_type(const place *at, hit *h, tf_field_problem *why)
+static int read_hit_type(const tf_value *at, hit *h, tf_field_problem *why)
 {
-  const tf_value *v = at->obj ? value_at(at, "event") : NULL;
-  const json_t *j = at->obj ? NULL : json_at(at, "event");
-  const char *type = at->obj ? tf_value_string(v, NULL) : json_string_value(j);
+  const tf_value *v = value_at(at, "event");
+  const char *type = tf_value_string(v, NULL);
   char shown[TF_FIELD_SHOWN_LEN];
 
   if (type &&
@@ -139,14 +105,11 @@ static int read_hit_type(const place *at, hit *h, tf_field_problem *why)
     h->hit_type = type;
     return TF_OK;
   }
-  if (at->obj ? tf_field_is_unset_of(v) : tf_field_is_unset(j))
+  if (tf_field_is_unset_of(v))
     return tf_field_complain(why, "invalid_event",
                              "event is missing: page_view or form_submit "
                              "expected");
-  if (at->obj)
-    tf_field_describe_of(v, shown, sizeof(shown));
-  else
-    tf_field_describe(j, shown, sizeof(shown));
+  tf_field_describe_of(v, shown, sizeof(shown));
   return tf_field_complain(why, "invalid_event",
                            "event %s is neither page_view nor form_submit",
                            shown);
@@ -154,7 +117,7 @@ static int read_hit_type(const place *at, hit *h, tf_field_problem *why)
 
 /* url (required), referrer, and for form submits form_url (the page itself
  * when the hit does not name another). */
-static int read_urls(const place *at, hit *h, tf_field_problem *why)
+static int read_urls(const tf_value *at, hit *h, tf_field_problem *why)
 {
   const char *form_url;
 
@@ -172,29 +135,24 @@ static int read_urls(const place *at, hit *h, tf_field_problem *why)
 
 /* The hit's `id`: a string or an integer, as text into h->id (buf, len
  * bytes, holds an integer's digits); NULL when unset. */
-static int read_id(const place *at, hit *h, char *buf, size_t len,
+static int read_id(const tf_value *at, hit *h, char *buf, size_t len,
                    tf_field_problem *why)
 {
   const tf_value *v = NULL;
-  const json_t *j = NULL;
   int64_t n = 0;
 
-  if (at->obj ? tf_field_id_of(value_at(at, "id"), "id", &v, why)
-              : tf_field_id_value(json_at(at, "id"), "id", &j, why))
+  if (tf_field_id_of(value_at(at, "id"), "id", &v, why))
     return TF_ERR_INVAL;
-  h->id = v ? tf_value_string(v, NULL) : json_string_value(j);
-  if (!h->id && (v || j)) {
-    if (v)
-      tf_value_int64(v, &n);
-    else
-      n = (int64_t)json_integer_value(j);
+  h->id = v ? tf_value_string(v, NULL) : NULL;
+  if (!h->id && v) {
+    tf_value_int64(v, &n);
     snprintf(buf, len, "%" PRId64, n);
     h->id = buf;
   }
   return TF_OK;
 }
 
-static int read_hit(const place *at, hit *h, char *id_buf, size_t id_len,
+static int read_hit(const tf_value *at, hit *h, char *id_buf, size_t id_len,
                     tf_field_problem *why)
 {
   if (read_bizible_id(at, h, why) || read_ts(at, h, why) ||
@@ -213,13 +171,13 @@ static int build_hit(tf_builder *b, const tf_record *rec, hit *h,
 {
   char number[24], *line = NULL;
   const char *id;
-  place at = place_of(rec);
+  const tf_value *at = tf_record_root(rec);
   tf_origin o;
   size_t len;
   int rc;
 
   *event = NULL;
-  if (read_hit(&at, h, number, sizeof(number), why))
+  if (read_hit(at, h, number, sizeof(number), why))
     return TF_ERR_INVAL;
   id = h->id;
   if (!id) { /* "file:line" */

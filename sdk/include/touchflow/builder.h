@@ -34,8 +34,10 @@
  *                 string or key that is not valid UTF-8 or a key holding
  *                 NUL; NaN or an infinity; copying an absent or invalid
  *                 value; a key used twice in one object or nesting deeper
- *                 than 2048 (found by finish, which checks the text as
- *                 tf_record_parse would).
+ *                 than 2048 (both reported by finish, in the words of
+ *                 tf_record_parse: the builder watches keys and depth as
+ *                 it writes, and has the text scanned again only then,
+ *                 or after copying an object or array from a record).
  *   TF_ERR_NOMEM  out of memory.
  * tf_builder_error() says which, in a sentence.
  *
@@ -106,6 +108,13 @@ int tf_builder_value(tf_builder *b, const tf_value *v);
  * for the next record (tf_builder_error() keeps the reason of a failure). */
 int tf_builder_finish(tf_builder *b, const tf_record *origin_of,
                       tf_record **out);
+
+/* tf_builder_finish with the origin given as it is, for a source making
+ * records out of its input (a CSV row: its file and the line it starts
+ * on).  origin may be NULL (no origin); its file string is copied, so the
+ * caller keeps it.  Results and ownership as tf_builder_finish. */
+int tf_builder_finish_at(tf_builder *b, const tf_origin *origin,
+                         tf_record **out);
 
 /* Why the last error happened, as a sentence: "a key outside an object";
  * "" when nothing failed since the builder was made, reset or last

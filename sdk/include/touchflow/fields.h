@@ -24,8 +24,8 @@
  *     of an array); there name only names the value in messages;
  *   - tf_field_X_value(json, name, ...) does the same for a json_t.
  * The first two read the record through its value index (value.h): no
- * jansson tree is built.  A record made from a json_t (tf_file_source
- * makes a CSV row so) has its tree from the start: the record forms read
+ * jansson tree is built.  A record made from a json_t (tf_record_new,
+ * tf_record_derive) has its tree from the start: the record forms read
  * it there, which costs less than indexing it (that dumps the tree to text
  * first); only tf_field_id, which hands back a tf_value, indexes it.  The
  * json_t forms are the slow path, for code that holds a jansson tree anyway;

@@ -60,6 +60,16 @@ typedef struct tf_origin {
 tf_record *tf_record_parse(const char *bytes, size_t len,
                            const tf_origin *origin, char *err, size_t errlen);
 
+/* tf_record_parse that also builds the value index (value.h) in the same
+ * pass over the bytes, instead of a second pass on the first tf_value
+ * access: for records that will surely be read (tf_file_source gives its
+ * map function every record so).  The same results, errors and ownership
+ * as tf_record_parse; a record that is only passed on is cheaper made by
+ * tf_record_parse, which builds no index. */
+tf_record *tf_record_parse_indexed(const char *bytes, size_t len,
+                                   const tf_origin *origin, char *err,
+                                   size_t errlen);
+
 /* A record that holds only raw text that is not (valid) JSON: a bad input
  * line, so that it can go to the dead-letter output as it was read.  Its
  * JSON accessors return NULL. */

@@ -35,6 +35,9 @@ typedef struct sink_nats {
   const char *prefix;
   const char *producer;
   const char *key;
+  const char *route; /* NULL: records without the key are not routed */
+  json_t *routes;    /* route value -> partition, from records with a key */
+  json_t *held;      /* records waiting for the end of input (array) */
   unsigned partitions;
   int64_t timeout_ms;
   int max_retries;
@@ -50,7 +53,7 @@ typedef struct sink_nats {
 } sink_nats;
 
 static const char *const retention_values[] = {"limits", "interest",
-                                                "workqueue", NULL};
+                                               "workqueue", NULL};
 static const char *const storage_values[] = {"file", "memory", NULL};
 
 static const tf_option sink_nats_options[] = {
@@ -58,7 +61,14 @@ static const tf_option sink_nats_options[] = {
     {"partition_key", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,
      "The field (dotted path) whose value picks a record's partition: "
      "FNV-1a 32 of its text modulo partitions, the same on every machine. "
-     "A record without it goes to partition 0."},
+     "A record without it: see route_by."},
+    {"route_by", TF_OPT_STRING, "email", 0, 0, 0, NULL,
+     "A record without partition_key goes to the partition of the first "
+     "record with the key that had the same value in this field (a chat "
+     "without BizibleId joins the session of the visitor who gave its "
+     "email). Such records wait for the end of input, so every record "
+     "with the key was seen first. \"\": no routing, to partition "
+     "fnv1a32(\"\") mod partitions."},
     {"producer", TF_OPT_STRING, NULL, 0, 0, 0, NULL,
      "This ingest's name in message ids and end-of-input markers. Unset: "
      "the stage id. Give each ingest pipeline writing one stream its own."},
@@ -232,53 +242,119 @@ static int commit(sink_nats *s)
   }
 }
 
-/* The record's message: body its JSON text, headers its origin and id. */
-static natsStatus make_message(sink_nats *s, const tf_record *rec,
+/* A message: body the record's JSON text, headers its origin and id. */
+static natsStatus make_message(sink_nats *s, const char *bytes, size_t len,
+                               const char *file, long line_no, unsigned p,
                                natsMsg **out)
 {
-  size_t len = 0;
-  const char *bytes = tf_record_bytes(rec, &len);
-  const tf_value *kv = tf_record_value_path(rec, s->key);
-  const char *key = "";
-  size_t klen = 0;
-  tf_origin o = tf_record_origin(rec);
   char subject[512], id[160], line[32];
   uint64_t h = TFNATS_FNV64_OFFSET;
   natsStatus st;
 
-  if (tf_value_type(kv) == TF_TYPE_STRING)
-    key = tf_value_string(kv, &klen);
-  else if (kv && tf_value_type(kv) != TF_TYPE_NULL)
-    key = tf_value_raw(kv, &klen);
-  if (!key) {
-    key = "";
-    klen = 0;
-  }
-  if (tfnats_subject(subject, sizeof(subject), s->prefix,
-                     tfnats_partition(key, klen, s->partitions)) != 0)
+  if (tfnats_subject(subject, sizeof(subject), s->prefix, p) != 0)
     return NATS_INVALID_ARG;
-  if (o.file)
-    h = tfnats_fnv1a64(h, o.file, strlen(o.file) + 1);
-  h = tfnats_fnv1a64(h, &o.line, sizeof(o.line));
+  snprintf(line, sizeof(line), "%ld", line_no);
+  if (file)
+    h = tfnats_fnv1a64(h, file, strlen(file));
+  h = tfnats_fnv1a64(h, ":", 1);
+  h = tfnats_fnv1a64(h, line, strlen(line) + 1);
   h = tfnats_fnv1a64(h, bytes, len);
   snprintf(id, sizeof(id), "%s-%llu-%016llx", s->producer,
            (unsigned long long)s->count, (unsigned long long)h);
-  st = natsMsg_Create(out, subject, NULL, bytes, (int)len);
+  st = natsMsg_Create(out, subject, NULL, bytes, (int)len); /* copies */
   if (st == NATS_OK)
     st = natsMsgHeader_Set(*out, "Nats-Msg-Id", id);
   if (st == NATS_OK)
     st = natsMsgHeader_Set(*out, TFNATS_H_KIND, TFNATS_KIND_RECORD);
-  if (st == NATS_OK && o.file)
-    st = natsMsgHeader_Set(*out, TFNATS_H_FILE, o.file);
-  if (st == NATS_OK && o.line > 0) {
-    snprintf(line, sizeof(line), "%ld", o.line);
+  if (st == NATS_OK && file)
+    st = natsMsgHeader_Set(*out, TFNATS_H_FILE, file);
+  if (st == NATS_OK && line_no > 0)
     st = natsMsgHeader_Set(*out, TFNATS_H_LINE, line);
-  }
   if (st != NATS_OK) {
     natsMsg_Destroy(*out);
     *out = NULL;
   }
   return st;
+}
+
+/* Publishes one record's text to partition p; counts it.  TF_OK or an
+ * error (logged). */
+static int publish_record(sink_nats *s, const char *bytes, size_t len,
+                          const char *file, long line, unsigned p)
+{
+  natsMsg *m = NULL;
+  natsStatus st = make_message(s, bytes, len, file, line, p, &m);
+
+  if (st != NATS_OK) {
+    s->host->log(s->ctx, TF_LOG_ERROR, "cannot make a message: %s",
+                 natsStatus_GetText(st));
+    return TF_ERR_NOMEM;
+  }
+  if (publish(s, m) != TF_OK)
+    return TF_ERR_IO;
+  s->count++;
+  s->host->metric(s->ctx, "published", 1);
+  return TF_OK;
+}
+
+/* The text of a string field (or the raw JSON of another value); NULL
+ * when absent or null. */
+static const char *field_text(const tf_record *rec, const char *path,
+                              size_t *len)
+{
+  const tf_value *v = tf_record_value_path(rec, path);
+  tf_type t = tf_value_type(v);
+
+  *len = 0;
+  if (!v || t == TF_TYPE_NULL || t == TF_TYPE_INVALID)
+    return NULL;
+  return t == TF_TYPE_STRING ? tf_value_string(v, len) : tf_value_raw(v, len);
+}
+
+/* A record without the key waits for the end of input when its route
+ * field (an email) was not seen yet on a record with the key. */
+static int hold(sink_nats *s, const char *bytes, size_t len, tf_origin o,
+                const char *route, size_t rlen)
+{
+  json_t *h =
+      json_pack("{s:s%,s:s?,s:I,s:s%}", "text", bytes, len, "file", o.file,
+                "line", (json_int_t)o.line, "route", route, rlen);
+
+  if (!h || json_array_append_new(s->held, h) != 0)
+    return TF_ERR_NOMEM;
+  s->host->metric(s->ctx, "held_for_route", 1);
+  return TF_OK;
+}
+
+/* The partition of a record, from its key, else from its route field's
+ * partition remembered; -1: hold it. */
+static int partition_of(sink_nats *s, const tf_record *rec)
+{
+  size_t klen, rlen;
+  const char *key = field_text(rec, s->key, &klen);
+  const char *route = s->route ? field_text(rec, s->route, &rlen) : NULL;
+  char buf[1024];
+  unsigned p;
+
+  if (key) {
+    p = tfnats_partition(key, klen, s->partitions);
+    if (route && rlen < sizeof(buf)) {
+      memcpy(buf, route, rlen);
+      buf[rlen] = '\0';
+      if (!json_object_get(s->routes, buf))
+        json_object_set_new(s->routes, buf, json_integer(p));
+    }
+    return (int)p;
+  }
+  if (route && rlen < sizeof(buf)) {
+    const json_t *known;
+
+    memcpy(buf, route, rlen);
+    buf[rlen] = '\0';
+    known = json_object_get(s->routes, buf);
+    return known ? (int)json_integer_value(known) : -1;
+  }
+  return (int)tfnats_partition("", 0, s->partitions);
 }
 
 static tf_sink_result sink_nats_write(void *state, tf_ctx *ctx,
@@ -291,8 +367,11 @@ static tf_sink_result sink_nats_write(void *state, tf_ctx *ctx,
     return TF_SINK_ERROR;
   for (size_t i = 0; i < n; i++) {
     const tf_record *rec = tf_batch_get(batch, i);
-    natsMsg *m = NULL;
-    natsStatus st;
+    size_t len = 0, rlen = 0;
+    const char *bytes;
+    char *dumped = NULL; /* a record made from a json_t has no text yet */
+    tf_origin o = tf_record_origin(rec);
+    int p, rc;
 
     if (!tf_record_has_json(rec)) {
       if (s->host->reject(ctx, rec, "not_json",
@@ -300,18 +379,55 @@ static tf_sink_result sink_nats_write(void *state, tf_ctx *ctx,
         return TF_SINK_ERROR;
       continue;
     }
-    st = make_message(s, rec, &m);
-    if (st != NATS_OK) {
-      s->host->log(ctx, TF_LOG_ERROR, "cannot make a message: %s",
-                   natsStatus_GetText(st));
-      return TF_SINK_ERROR;
+    bytes = tf_record_bytes(rec, &len);
+    if (!bytes) {
+      dumped = json_dumps(tf_record_json(rec), JSON_COMPACT);
+      if (!dumped)
+        return TF_SINK_ERROR;
+      bytes = dumped;
+      len = strlen(dumped);
     }
-    if (publish(s, m) != TF_OK)
+    p = partition_of(s, rec);
+    if (p < 0) {
+      const char *route = field_text(rec, s->route, &rlen);
+
+      rc = hold(s, bytes, len, o, route, rlen);
+    } else {
+      rc = publish_record(s, bytes, len, o.file, o.line, (unsigned)p);
+    }
+    free(dumped);
+    if (rc != TF_OK)
       return TF_SINK_ERROR;
-    s->count++;
-    s->host->metric(ctx, "published", 1);
   }
   return TF_SINK_OK;
+}
+
+/* End of input: the held records go to the partition their route field
+ * got (or the keyless partition when it never got one). */
+static int release_held(sink_nats *s)
+{
+  size_t i;
+  json_t *h;
+
+  json_array_foreach (s->held, i, h) {
+    const char *route = json_string_value(json_object_get(h, "route"));
+    const json_t *known = json_object_get(s->routes, route);
+    unsigned p = known ? (unsigned)json_integer_value(known)
+                       : tfnats_partition("", 0, s->partitions);
+    const json_t *text = json_object_get(h, "text");
+    int rc;
+
+    if (!known)
+      s->host->metric(s->ctx, "route_unknown", 1);
+    rc =
+        publish_record(s, json_string_value(text), json_string_length(text),
+                       json_string_value(json_object_get(h, "file")),
+                       (long)json_integer_value(json_object_get(h, "line")), p);
+    if (rc != TF_OK)
+      return rc;
+  }
+  json_array_clear(s->held);
+  return TF_OK;
 }
 
 /* Every partition gets an end-of-input marker, published synchronously
@@ -323,7 +439,9 @@ static int sink_nats_flush(void *state, tf_ctx *ctx)
 
   if (s->flushed)
     return TF_OK;
-  rc = commit(s);
+  rc = release_held(s);
+  if (rc == TF_OK)
+    rc = commit(s);
   for (unsigned p = 0; rc == TF_OK && p < s->partitions; p++) {
     char subject[512], id[160];
     natsMsg *m = NULL;
@@ -370,7 +488,8 @@ static int sink_nats_snapshot(void *state, json_t **snapshot)
 
   if (rc != TF_OK)
     return rc;
-  *snapshot = json_pack("{s:I}", "published", (json_int_t)s->count);
+  *snapshot = json_pack("{s:I,s:O,s:O}", "published", (json_int_t)s->count,
+                        "held", s->held, "routes", s->routes);
   return *snapshot ? TF_OK : TF_ERR_NOMEM;
 }
 
@@ -382,7 +501,15 @@ static int sink_nats_restore(void *state, const json_t *snapshot)
   if (!json_is_integer(json_object_get(snapshot, "published")) || n < 0)
     return TF_ERR_INVAL;
   s->count = (uint64_t)n;
-  return TF_OK;
+  if (json_is_array(json_object_get(snapshot, "held"))) {
+    json_decref(s->held);
+    s->held = json_deep_copy(json_object_get(snapshot, "held"));
+  }
+  if (json_is_object(json_object_get(snapshot, "routes"))) {
+    json_decref(s->routes);
+    s->routes = json_deep_copy(json_object_get(snapshot, "routes"));
+  }
+  return s->held && s->routes ? TF_OK : TF_ERR_NOMEM;
 }
 
 /* --- The stream --------------------------------------------------------- */
@@ -465,6 +592,8 @@ static void sink_nats_fini(void *state)
   for (size_t i = 0; i < s->nfailed; i++)
     natsMsg_Destroy(s->failed[i]);
   free(s->failed);
+  json_decref(s->routes);
+  json_decref(s->held);
   pthread_mutex_destroy(&s->mu);
   free(s);
 }
@@ -490,6 +619,15 @@ static int sink_nats_init(tf_ctx *ctx, const tf_host *host,
   s->producer = tf_config_string(cfg, "producer");
   if (!s->producer)
     s->producer = host->stage_id(ctx);
+  s->route = tf_config_string(cfg, "route_by");
+  if (s->route && !*s->route)
+    s->route = NULL;
+  s->routes = json_object();
+  s->held = json_array();
+  if (!s->routes || !s->held) {
+    sink_nats_fini(s);
+    return TF_ERR_NOMEM;
+  }
   s->partitions = (unsigned)tf_config_int(cfg, "partitions");
   s->timeout_ms = tf_config_int(cfg, "request_timeout");
   s->max_retries = (int)tf_config_int(cfg, "max_retries");

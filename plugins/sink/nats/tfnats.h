@@ -21,32 +21,86 @@
 
 /* The options both plugins take, first in their tables. */
 #define TFNATS_OPTIONS                                                         \
-  {"url", TF_OPT_STRING, "nats://127.0.0.1:4222", 0, 0, 0, NULL,               \
+  {"url",                                                                      \
+   TF_OPT_STRING,                                                              \
+   "nats://127.0.0.1:4222",                                                    \
+   0,                                                                          \
+   0,                                                                          \
+   0,                                                                          \
+   NULL,                                                                       \
    "The NATS servers, comma separated (nats://host:port or tls://...). "       \
    "The client picks one and fails over to the others."},                      \
-      {"token", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,                \
+      {"token",                                                                \
+       TF_OPT_STRING,                                                          \
+       NULL,                                                                   \
+       TF_OPT_SECRET,                                                          \
+       0,                                                                      \
+       0,                                                                      \
+       NULL,                                                                   \
        "An authentication token, as one ${ENV} reference. Unset: no token."},  \
-      {"credentials", TF_OPT_STRING, NULL, TF_OPT_PATH, 0, 0, NULL,            \
+      {"credentials",                                                          \
+       TF_OPT_STRING,                                                          \
+       NULL,                                                                   \
+       TF_OPT_PATH,                                                            \
+       0,                                                                      \
+       0,                                                                      \
+       NULL,                                                                   \
        "A NATS .creds file (JWT and NKey seed). Unset: none."},                \
-      {"tls_ca", TF_OPT_STRING, NULL, TF_OPT_PATH, 0, 0, NULL,                 \
+      {"tls_ca",                                                               \
+       TF_OPT_STRING,                                                          \
+       NULL,                                                                   \
+       TF_OPT_PATH,                                                            \
+       0,                                                                      \
+       0,                                                                      \
+       NULL,                                                                   \
        "A PEM file of CA certificates that sign the servers' certificates. "   \
        "Unset: TLS only when the URL asks for it, with the system's CAs."},    \
-      {"connect_timeout", TF_OPT_DURATION, "5s", TF_OPT_RANGE, 1, 600000,      \
-       NULL, "How long one connection attempt may take."},                     \
-      {"reconnect_wait", TF_OPT_DURATION, "250ms", TF_OPT_RANGE, 1, 60000,     \
+      {"connect_timeout",                                                      \
+       TF_OPT_DURATION,                                                        \
+       "5s",                                                                   \
+       TF_OPT_RANGE,                                                           \
+       1,                                                                      \
+       600000,                                                                 \
        NULL,                                                                   \
-       "The first wait between reconnection attempts after the connection "   \
+       "How long one connection attempt may take."},                           \
+      {"reconnect_wait",                                                       \
+       TF_OPT_DURATION,                                                        \
+       "250ms",                                                                \
+       TF_OPT_RANGE,                                                           \
+       1,                                                                      \
+       60000,                                                                  \
+       NULL,                                                                   \
+       "The first wait between reconnection attempts after the connection "    \
        "is lost; libnats adds jitter and tries each server in turn."},         \
-      {"max_reconnect", TF_OPT_INT, "120", TF_OPT_RANGE, -1, 1000000, NULL,    \
-       "Reconnection attempts before the connection is given up (-1: "        \
+      {"max_reconnect",                                                        \
+       TF_OPT_INT,                                                             \
+       "120",                                                                  \
+       TF_OPT_RANGE,                                                           \
+       -1,                                                                     \
+       1000000,                                                                \
+       NULL,                                                                   \
+       "Reconnection attempts before the connection is given up (-1: "         \
        "forever)."},                                                           \
-      {"request_timeout", TF_OPT_DURATION, "10s", TF_OPT_RANGE, 1, 600000,     \
+      {"request_timeout",                                                      \
+       TF_OPT_DURATION,                                                        \
+       "10s",                                                                  \
+       TF_OPT_RANGE,                                                           \
+       1,                                                                      \
+       600000,                                                                 \
        NULL,                                                                   \
        "How long a JetStream request (a publish acknowledgement, a stream "    \
        "or consumer call) may take before it counts as failed."},              \
-      {"stream", TF_OPT_STRING, "TOUCHFLOW", 0, 0, 0, NULL,                    \
-       "The JetStream stream that holds the records."},                        \
-      {"subject_prefix", TF_OPT_STRING, "touchflow.records", 0, 0, 0, NULL,    \
+      {"stream",    TF_OPT_STRING,                                             \
+       "TOUCHFLOW", 0,                                                         \
+       0,           0,                                                         \
+       NULL,        "The JetStream stream that holds the records."},           \
+      {"subject_prefix",                                                       \
+       TF_OPT_STRING,                                                          \
+       "touchflow.records",                                                    \
+       0,                                                                      \
+       0,                                                                      \
+       0,                                                                      \
+       NULL,                                                                   \
        "Partition p is the subject PREFIX.p; the stream holds PREFIX.*."},     \
   {                                                                            \
     "partitions", TF_OPT_INT, "8", TF_OPT_RANGE, 1, 4096, NULL,                \

@@ -68,14 +68,12 @@ static const tf_option source_nats_options[] = {
     {"fetch_wait", TF_OPT_DURATION, "1s", TF_OPT_RANGE, 1, 60000, NULL,
      "How long one fetch waits for messages before produce() returns with "
      "none (the worker then waits again)."},
-    {"ack_wait", TF_OPT_DURATION, "30m", TF_OPT_RANGE, 1000, 86400000.0,
-     NULL,
+    {"ack_wait", TF_OPT_DURATION, "30m", TF_OPT_RANGE, 1000, 86400000.0, NULL,
      "The consumers' AckWait: how long the server waits for an "
      "acknowledgement before delivering a message again (a redelivered "
      "message already passed on is dropped). Longer than the time between "
      "two checkpoints."},
-    {"idle_timeout", TF_OPT_DURATION, "0", TF_OPT_RANGE, 0, 604800000.0,
-     NULL,
+    {"idle_timeout", TF_OPT_DURATION, "0", TF_OPT_RANGE, 0, 604800000.0, NULL,
      "Fail when no message arrives for this long before the end of input "
      "(0: wait for the end markers however long it takes)."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
@@ -147,13 +145,11 @@ static int subscribe(source_nats *s, part *p)
   snprintf(durable, sizeof(durable), "%s_p%u",
            tf_config_string(s->cfg, "consumer"), p->id);
   st = js_DeleteConsumer(s->conn.js, stream, durable, NULL, &ec);
-  if (st != NATS_OK && st != NATS_NOT_FOUND &&
-      ec != JSConsumerNotFoundErr) {
+  if (st != NATS_OK && st != NATS_NOT_FOUND && ec != JSConsumerNotFoundErr) {
     s->host->log(s->ctx, TF_LOG_ERROR,
                  "cannot reset the consumer %s of the stream %s at %s: %s "
                  "(JetStream error %d)",
-                 durable, stream, s->conn.url, natsStatus_GetText(st),
-                 (int)ec);
+                 durable, stream, s->conn.url, natsStatus_GetText(st), (int)ec);
     return TF_ERR_IO;
   }
   jsSubOptions_Init(&so);
@@ -169,14 +165,12 @@ static int subscribe(source_nats *s, part *p)
     so.Config.DeliverPolicy = js_DeliverAll;
   }
   ec = 0;
-  st = js_PullSubscribe(&p->sub, s->conn.js, subject, durable, NULL, &so,
-                        &ec);
+  st = js_PullSubscribe(&p->sub, s->conn.js, subject, durable, NULL, &so, &ec);
   if (st != NATS_OK) {
     s->host->log(s->ctx, TF_LOG_ERROR,
                  "cannot consume %s from the stream %s at %s: %s (JetStream "
                  "error %d; the ingest pipeline creates the stream)",
-                 subject, stream, s->conn.url, natsStatus_GetText(st),
-                 (int)ec);
+                 subject, stream, s->conn.url, natsStatus_GetText(st), (int)ec);
     return TF_ERR_IO;
   }
   return TF_OK;
@@ -199,8 +193,9 @@ static int handle(source_nats *s, part *p, natsMsg *m, size_t *emitted)
   int rc = TF_OK;
 
   if (natsMsg_GetMetaData(&meta, m) != NATS_OK) {
-    s->host->log(s->ctx, TF_LOG_WARN, "a message without JetStream "
-                                      "metadata was ignored");
+    s->host->log(s->ctx, TF_LOG_WARN,
+                 "a message without JetStream "
+                 "metadata was ignored");
     natsMsg_Destroy(m);
     return TF_OK;
   }
@@ -218,9 +213,9 @@ static int handle(source_nats *s, part *p, natsMsg *m, size_t *emitted)
     json_t *v;
 
     natsMsgHeader_Get(m, TFNATS_H_PRODUCER, &producer);
-    json_array_foreach(p->ended, i, v) if (producer &&
-                                           strcmp(json_string_value(v),
-                                                  producer) == 0) break;
+    json_array_foreach (p->ended, i, v)
+      if (producer && strcmp(json_string_value(v), producer) == 0)
+        break;
     if (producer && i == json_array_size(p->ended))
       json_array_append_new(p->ended, json_string(producer));
   } else if (kind && strcmp(kind, TFNATS_KIND_RECORD) == 0) {
@@ -232,16 +227,15 @@ static int handle(source_nats *s, part *p, natsMsg *m, size_t *emitted)
     natsMsgHeader_Get(m, TFNATS_H_LINE, &line);
     o.file = file;
     o.line = line ? strtol(line, NULL, 10) : 0;
-    rec = tf_record_parse(natsMsg_GetData(m),
-                          (size_t)natsMsg_GetDataLength(m), &o, err,
-                          sizeof(err));
+    rec = tf_record_parse(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m),
+                          &o, err, sizeof(err));
     if (!rec) {
-      tf_record *raw = tf_record_new_raw(
-          natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &o);
+      tf_record *raw = tf_record_new_raw(natsMsg_GetData(m),
+                                         (size_t)natsMsg_GetDataLength(m), &o);
 
       rc = raw ? tf_rejectf(s->host, s->ctx, raw, "invalid_json",
-                            "stream sequence %llu: %s",
-                            (unsigned long long)seq, err)
+                            "stream sequence %llu: %s", (unsigned long long)seq,
+                            err)
                : TF_ERR_NOMEM;
       tf_record_unref(raw);
     } else {
@@ -293,15 +287,14 @@ static int source_nats_produce(void *state, tf_ctx *ctx, size_t max)
     if (s->current == s->nparts)
       return TF_DONE;
     p = &s->parts[s->current];
-    st = natsSubscription_Fetch(&list, p->sub, (int)(max - emitted), wait,
-                                &ec);
+    st = natsSubscription_Fetch(&list, p->sub, (int)(max - emitted), wait, &ec);
     if (st == NATS_TIMEOUT || (st == NATS_OK && list.Count == 0)) {
       natsMsgList_Destroy(&list);
       if (emitted > 0)
         break;
       s->idle_ms += wait;
       if (idle > 0 && s->idle_ms >= idle) {
-        host_log:
+      host_log:
         s->host->log(ctx, TF_LOG_ERROR,
                      "no message from NATS at %s for partition %u in %lld "
                      "ms (idle_timeout): is the ingest running?",
@@ -367,13 +360,13 @@ static int source_nats_position(void *state, json_t **position)
     }
     p->ack = p->last;
     snprintf(key, sizeof(key), "%u", p->id);
-    json_object_set_new(parts, key,
-                        json_pack("{s:I,s:O}", "seq", (json_int_t)p->seq,
-                                  "ended", p->ended));
+    json_object_set_new(
+        parts, key,
+        json_pack("{s:I,s:O}", "seq", (json_int_t)p->seq, "ended", p->ended));
   }
-  *position = json_pack("{s:s,s:I,s:o}", "worker",
-                        tf_config_string(s->cfg, "worker"), "partitions",
-                        (json_int_t)s->partitions, "seq", parts);
+  *position =
+      json_pack("{s:s,s:I,s:o}", "worker", tf_config_string(s->cfg, "worker"),
+                "partitions", (json_int_t)s->partitions, "seq", parts);
   return *position ? TF_OK : TF_ERR_NOMEM;
 }
 
@@ -387,14 +380,14 @@ static int source_nats_seek(void *state, const json_t *position)
       json_integer_value(json_object_get(position, "partitions")) !=
           (json_int_t)s->partitions ||
       !json_is_object(parts)) {
-    s->host->log(s->ctx, TF_LOG_ERROR,
-                 "the checkpoint was taken by worker %s of %lld partitions, "
-                 "this is worker %s of %u: each worker needs its own state "
-                 "directory, and a new partitioning --reset-state",
-                 worker ? worker : "?",
-                 (long long)json_integer_value(
-                     json_object_get(position, "partitions")),
-                 tf_config_string(s->cfg, "worker"), s->partitions);
+    s->host->log(
+        s->ctx, TF_LOG_ERROR,
+        "the checkpoint was taken by worker %s of %lld partitions, "
+        "this is worker %s of %u: each worker needs its own state "
+        "directory, and a new partitioning --reset-state",
+        worker ? worker : "?",
+        (long long)json_integer_value(json_object_get(position, "partitions")),
+        tf_config_string(s->cfg, "worker"), s->partitions);
     return TF_ERR_INVAL;
   }
   for (size_t i = 0; i < s->nparts; i++) {
@@ -469,8 +462,7 @@ static int source_nats_init(tf_ctx *ctx, const tf_host *host,
       return TF_ERR_NOMEM;
     }
   }
-  rc = tfnats_connect(&s->conn, cfg, ctx, host, "touchflow nats source",
-                      NULL);
+  rc = tfnats_connect(&s->conn, cfg, ctx, host, "touchflow nats source", NULL);
   if (rc != TF_OK) {
     source_nats_fini(s);
     return rc;

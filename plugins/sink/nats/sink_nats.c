@@ -10,12 +10,15 @@
  * point (snapshot: every publish acknowledged) and the end-of-input marker
  * each partition gets at flush().
  *
- * Message ids: "PRODUCER-N-HASH", N the record's ordinal in this sink's
- * output (kept in the snapshot, so a resumed run numbers records as the
- * crashed one did) and HASH the FNV-1a 64 of its origin and bytes.  The
- * runner is deterministic, so a batch sent again after a crash or a RETRY
- * carries the same ids and JetStream stores it once (within the stream's
- * duplicate window); two equal records stay two messages.
+ * Message ids: "PRODUCER-HASH-K", HASH the FNV-1a 64 of the record's
+ * origin (file:line) and bytes, K how many records right before it had the
+ * same HASH (a source making several equal records of one line).  A record
+ * sent again (after a crash, a lost acknowledgement, an ingest run again
+ * with other flags) carries the same id, and JetStream stores it once
+ * within the stream's duplicate window.  A record without an origin gets
+ * "PRODUCER-nN-HASH", N its ordinal in this sink's output (in the
+ * snapshot): the runner is deterministic, so a run resumed or repeated
+ * with the same flags numbers it the same.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -41,7 +44,9 @@ typedef struct sink_nats {
   unsigned partitions;
   int64_t timeout_ms;
   int max_retries;
-  uint64_t count; /* records published: the next record's ordinal */
+  uint64_t count;     /* records published: the next record's ordinal */
+  uint64_t last_hash; /* the id hash of the last record with an origin */
+  uint64_t repeat;    /* how many before it in a row had that hash */
   int flushed;
 
   /* Filled by libnats' thread (on_publish_error), drained by ours. */
@@ -259,8 +264,17 @@ static natsStatus make_message(sink_nats *s, const char *bytes, size_t len,
   h = tfnats_fnv1a64(h, ":", 1);
   h = tfnats_fnv1a64(h, line, strlen(line) + 1);
   h = tfnats_fnv1a64(h, bytes, len);
-  snprintf(id, sizeof(id), "%s-%llu-%016llx", s->producer,
-           (unsigned long long)s->count, (unsigned long long)h);
+  if (file && line_no > 0) {
+    /* Known by its origin: the id does not depend on the order the
+     * sources were read in (batch size, pipeline order). */
+    s->repeat = h == s->last_hash ? s->repeat + 1 : 0;
+    s->last_hash = h;
+    snprintf(id, sizeof(id), "%s-%016llx-%llu", s->producer,
+             (unsigned long long)h, (unsigned long long)s->repeat);
+  } else {
+    snprintf(id, sizeof(id), "%s-n%llu-%016llx", s->producer,
+             (unsigned long long)s->count, (unsigned long long)h);
+  }
   st = natsMsg_Create(out, subject, NULL, bytes, (int)len); /* copies */
   if (st == NATS_OK)
     st = natsMsgHeader_Set(*out, "Nats-Msg-Id", id);
@@ -488,8 +502,13 @@ static int sink_nats_snapshot(void *state, json_t **snapshot)
 
   if (rc != TF_OK)
     return rc;
-  *snapshot = json_pack("{s:I,s:O,s:O}", "published", (json_int_t)s->count,
-                        "held", s->held, "routes", s->routes);
+  char hash[17];
+
+  snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)s->last_hash);
+  *snapshot =
+      json_pack("{s:I,s:s,s:I,s:O,s:O}", "published", (json_int_t)s->count,
+                "last_hash", hash, "repeat", (json_int_t)s->repeat, "held",
+                s->held, "routes", s->routes);
   return *snapshot ? TF_OK : TF_ERR_NOMEM;
 }
 
@@ -501,6 +520,12 @@ static int sink_nats_restore(void *state, const json_t *snapshot)
   if (!json_is_integer(json_object_get(snapshot, "published")) || n < 0)
     return TF_ERR_INVAL;
   s->count = (uint64_t)n;
+  s->last_hash =
+      strtoull(json_string_value(json_object_get(snapshot, "last_hash"))
+                   ? json_string_value(json_object_get(snapshot, "last_hash"))
+                   : "0",
+               NULL, 16);
+  s->repeat = (uint64_t)json_integer_value(json_object_get(snapshot, "repeat"));
   if (json_is_array(json_object_get(snapshot, "held"))) {
     json_decref(s->held);
     s->held = json_deep_copy(json_object_get(snapshot, "held"));

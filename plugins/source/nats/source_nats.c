@@ -50,6 +50,7 @@ typedef struct source_nats {
   size_t nparts;
   size_t current; /* the partition being read */
   int started;    /* consumers made */
+  int waiting_logged;
   int64_t idle_ms;
 } source_nats;
 
@@ -131,7 +132,9 @@ static int part_done(const source_nats *s, const part *p)
   return (int64_t)json_array_size(p->ended) >= s->producers;
 }
 
-/* (Re)creates partition p's durable consumer to deliver from p->seq + 1. */
+/* (Re)creates partition p's durable consumer to deliver from p->seq + 1.
+ * TF_OK, TF_ERR_IO (logged), or 1: the stream does not exist yet (the
+ * ingest creates it at its start; workers may start first). */
 static int subscribe(source_nats *s, part *p)
 {
   const char *stream = tf_config_string(s->cfg, "stream");
@@ -144,7 +147,11 @@ static int subscribe(source_nats *s, part *p)
                  tf_config_string(s->cfg, "subject_prefix"), p->id);
   snprintf(durable, sizeof(durable), "%s_p%u",
            tf_config_string(s->cfg, "consumer"), p->id);
+  natsSubscription_Destroy(p->sub);
+  p->sub = NULL;
   st = js_DeleteConsumer(s->conn.js, stream, durable, NULL, &ec);
+  if (ec == JSStreamNotFoundErr)
+    return 1;
   if (st != NATS_OK && st != NATS_NOT_FOUND && ec != JSConsumerNotFoundErr) {
     s->host->log(s->ctx, TF_LOG_ERROR,
                  "cannot reset the consumer %s of the stream %s at %s: %s "
@@ -166,6 +173,8 @@ static int subscribe(source_nats *s, part *p)
   }
   ec = 0;
   st = js_PullSubscribe(&p->sub, s->conn.js, subject, durable, NULL, &so, &ec);
+  if (st != NATS_OK && ec == JSStreamNotFoundErr)
+    return 1;
   if (st != NATS_OK) {
     s->host->log(s->ctx, TF_LOG_ERROR,
                  "cannot consume %s from the stream %s at %s: %s (JetStream "
@@ -250,6 +259,8 @@ static int handle(source_nats *s, part *p, natsMsg *m, size_t *emitted)
   return rc;
 }
 
+/* The consumers of the partitions not ended.  TF_OK, an error, or 1: the
+ * stream is not there yet. */
 static int start(source_nats *s)
 {
   for (size_t i = 0; i < s->nparts; i++)
@@ -263,16 +274,41 @@ static int start(source_nats *s)
   return TF_OK;
 }
 
+/* Nothing to read for another fetch_wait: fails past idle_timeout. */
+static int idle(source_nats *s, int64_t wait, const char *what)
+{
+  int64_t limit = tf_config_int(s->cfg, "idle_timeout");
+
+  s->idle_ms += wait;
+  if (limit > 0 && s->idle_ms >= limit) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "%s at %s for %lld ms (idle_timeout): is the ingest "
+                 "running?",
+                 what, s->conn.url, (long long)s->idle_ms);
+    return TF_ERR_IO;
+  }
+  return TF_MORE;
+}
+
 static int source_nats_produce(void *state, tf_ctx *ctx, size_t max)
 {
   source_nats *s = state;
   size_t emitted = 0;
   int64_t wait = tf_config_int(s->cfg, "fetch_wait");
-  int64_t idle = tf_config_int(s->cfg, "idle_timeout");
 
   if (!s->started) {
     int rc = start(s);
 
+    if (rc == 1) {
+      if (!s->waiting_logged)
+        s->host->log(ctx, TF_LOG_INFO,
+                     "waiting for the stream %s at %s (the ingest creates "
+                     "it)",
+                     tf_config_string(s->cfg, "stream"), s->conn.url);
+      s->waiting_logged = 1;
+      nats_Sleep(wait);
+      return idle(s, wait, "no stream");
+    }
     if (rc != TF_OK)
       return rc;
   }
@@ -292,16 +328,7 @@ static int source_nats_produce(void *state, tf_ctx *ctx, size_t max)
       natsMsgList_Destroy(&list);
       if (emitted > 0)
         break;
-      s->idle_ms += wait;
-      if (idle > 0 && s->idle_ms >= idle) {
-      host_log:
-        s->host->log(ctx, TF_LOG_ERROR,
-                     "no message from NATS at %s for partition %u in %lld "
-                     "ms (idle_timeout): is the ingest running?",
-                     s->conn.url, p->id, (long long)s->idle_ms);
-        return TF_ERR_IO;
-      }
-      return TF_MORE; /* nothing yet: the host calls again */
+      return idle(s, wait, "no message"); /* the host calls again */
     }
     if (st != NATS_OK) {
       natsMsgList_Destroy(&list);
@@ -314,11 +341,8 @@ static int source_nats_produce(void *state, tf_ctx *ctx, size_t max)
       }
       /* Reconnecting: libnats retries with backoff; wait for it. */
       s->host->metric(ctx, "fetch_errors", 1);
-      s->idle_ms += wait;
-      if (idle > 0 && s->idle_ms >= idle)
-        goto host_log;
       nats_Sleep(wait);
-      return TF_MORE;
+      return idle(s, wait, "cannot fetch");
     }
     s->idle_ms = 0;
     for (int i = 0; i < list.Count; i++) {

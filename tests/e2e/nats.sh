@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Scale-out on NATS JetStream, end to end (docs/scale-out.md), against a
+# nats-server this test starts on 127.0.0.1 (a free port, a temporary file
+# store).  Skipped (77) when nats-server is not installed (Debian package
+# nats-server; .ci/deps installs it).
+#  - 1 ingest + 3 merge workers on the sample attribution data: the union
+#    of the workers' touchpoints is byte-identical, after sorting, to one
+#    process running pipelines/attribution.json;
+#  - a worker SIGKILLed at crash points spread over its run (with
+#    --state-dir) and restarted writes what its uninterrupted run writes,
+#    byte for byte;
+#  - the ingest killed mid-run and run again stores every record once
+#    (message ids in the duplicate window);
+#  - workers waiting while nats-server restarts (same file store) go on;
+#    an ingest started while the server is down fails naming the URL.
+set -u
+src=${TF_SRCDIR:-.}
+build=${TF_BUILDDIR:-.}
+tf="$build/touchflow"
+if ! command -v nats-server >/dev/null; then
+  echo "SKIP: nats-server is not installed (Debian: apt-get install nats-server)"
+  exit 77
+fi
+passed=0
+failed=0
+work=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+check() { # NAME STATUS MESSAGE
+  if [ "$2" -eq 0 ]; then
+    passed=$((passed + 1))
+    echo "ok: $1"
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $1: $3"
+  fi
+}
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export TF_NATS_URL="nats://127.0.0.1:$port"
+start_server() {
+  nats-server -js -a 127.0.0.1 -p "$port" -sd "$work/store" >>"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do
+    grep -q "Server is ready" "$work/server.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nats-server did not start: $(tail -5 "$work/server.log")"
+  exit 1
+}
+stop_server() {
+  kill "$server" && wait "$server" 2>/dev/null
+  server=
+  : >"$work/server.log"
+}
+start_server
+
+cp -r "$src/pipelines/." "$work/p/" 2>/dev/null || { mkdir -p "$work/p" && cp -r "$src/pipelines/." "$work/p/"; }
+chmod -R u+w "$work/p"
+cd "$work/p" || exit 1
+
+# Stream STREAM (and its subjects) for one scenario: a copy of the pair.
+pair() { # STREAM
+  sed "s/\"ATTRIBUTION\"/\"$1\"/; s/attribution\.events/$1.events/" \
+    attribution-ingest.json >"ingest-$1.json"
+  sed "s/\"ATTRIBUTION\"/\"$1\"/; s/attribution\.events/$1.events/; s#out/workers/#out/$1/#" \
+    attribution-merge.json >"merge-$1.json"
+}
+worker() { # STREAM K N [ARGS...]: runs worker K of N (its name wK)
+  local stream=$1 k=$2 n=$3
+  shift 3
+  { (exec env TF_WORKER="$k/$n" TF_WORKER_NAME="w$k" timeout 120 "$tf" run \
+      "merge-$stream.json" --progress never --quiet "$@") 2>>"$work/$stream.log"; } 2>/dev/null
+}
+union() { # STREAM
+  cat out/"$1"/w*/touchpoints.ndjson | LC_ALL=C sort
+}
+
+# The reference: one process.
+"$tf" run attribution.json --progress never --quiet
+check "single-process run" $? "exit status $?"
+LC_ALL=C sort out/touchpoints.ndjson >"$work/ref.ndjson"
+[ "$(wc -l <"$work/ref.ndjson")" -gt 300 ]
+check "the reference has touchpoints" $? "$(wc -l <"$work/ref.ndjson")"
+
+# --- 1 ingest + 3 workers -------------------------------------------------
+pair E2E
+"$tf" run ingest-E2E.json --progress never --quiet --summary-json "$work/ingest.json" 2>>"$work/E2E.log"
+check "ingest" $? "$(tail -3 "$work/E2E.log")"
+pids=""
+for k in 1 2 3; do
+  worker E2E $k 3 &
+  pids="$pids $!"
+done
+rc=0
+for p in $pids; do wait "$p" || rc=1; done
+check "3 merge workers" $rc "$(tail -5 "$work/E2E.log")"
+union E2E >"$work/e2e.ndjson"
+cmp -s "$work/ref.ndjson" "$work/e2e.ndjson"
+check "3 workers: union byte-identical to the single process (sorted)" $? \
+  "$(diff "$work/ref.ndjson" "$work/e2e.ndjson" | head -4)"
+for k in 1 2 3; do
+  [ -s "out/E2E/w$k/touchpoints.ndjson" ] || rc=1
+done
+check "every worker wrote touchpoints" $rc "$(wc -l out/E2E/w*/touchpoints.ndjson)"
+
+# --- a worker killed at crash points and restarted ------------------------
+pair KILL
+"$tf" run ingest-KILL.json --progress never --quiet 2>>"$work/KILL.log"
+worker KILL 2 3 --state-dir "$work/st-ref" --checkpoint-every 40 \
+  --batch-size 16 >/dev/null
+mv out/KILL/w2 "$work/w2-ref"
+rm -rf "$work/st-ref"
+TOUCHFLOW_CRASH_COUNT="$work/count" worker KILL 2 3 --state-dir "$work/st-count" \
+  --checkpoint-every 40 --batch-size 16
+total=$(cat "$work/count")
+rm -rf out/KILL/w2 "$work/st-count"
+bad=""
+n=0
+for at in $(seq 3 $(((total + 7) / 8)) "$total") $((total - 2)); do
+  rm -rf out/KILL/w2 "$work/st"
+  TOUCHFLOW_CRASH_AT=$at worker KILL 2 3 --state-dir "$work/st" \
+    --checkpoint-every 40 --batch-size 16
+  rc=$?
+  if [ $rc -ne 137 ]; then
+    bad="$bad $at(no crash: $rc)"
+    continue
+  fi
+  worker KILL 2 3 --state-dir "$work/st" --checkpoint-every 40 --batch-size 16
+  rc=$?
+  if [ $rc -ne 0 ] ||
+    ! cmp -s "$work/w2-ref/touchpoints.ndjson" out/KILL/w2/touchpoints.ndjson ||
+    ! cmp -s "$work/w2-ref/rejected.ndjson" out/KILL/w2/rejected.ndjson; then
+    bad="$bad $at(resume: $rc)"
+  fi
+  n=$((n + 1))
+done
+[ -z "$bad" ] && [ "$n" -ge 5 ]
+check "worker SIGKILLed at $n of $total crash points, restarted: byte-identical" \
+  $? "$bad"
+
+# --- the ingest killed and run again: each record stored once -------------
+pair DUP
+# (the braces keep bash's "Killed" notice out of the test log)
+{ (exec env TOUCHFLOW_CRASH_AT=100 "$tf" run ingest-DUP.json --batch-size 16 \
+  --progress never --quiet) 2>/dev/null; } 2>/dev/null
+rc=$?
+[ $rc -eq 137 ]
+check "ingest killed mid-run" $? "exit $rc"
+"$tf" run ingest-DUP.json --progress never --quiet 2>>"$work/DUP.log"
+check "ingest run again" $? "$(tail -3 "$work/DUP.log")"
+total_in=0
+for k in 1 2 3; do
+  worker DUP $k 3 --summary-json "$work/dup-$k.json" || rc=1
+  n=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print([x for x in s["stages"] if x["id"] == "events"][0]["out"])' "$work/dup-$k.json")
+  total_in=$((total_in + n))
+done
+published=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print([x for x in s["stages"] if x["id"] == "log"][0]["in"])' "$work/ingest.json")
+[ "$total_in" -eq "$published" ]
+check "after a crashed and a full ingest the workers read $total_in records, one ingest published $published" $? ""
+cmp -s "$work/ref.ndjson" <(union DUP)
+check "crashed ingest: union byte-identical" $? ""
+
+# --- nats-server restarts while workers wait ------------------------------
+pair RESTART
+pids=""
+for k in 1 2 3; do
+  worker RESTART $k 3 &
+  pids="$pids $!"
+done
+sleep 1
+stop_server
+"$tf" run ingest-RESTART.json --progress never --quiet 2>"$work/down.log"
+rc=$?
+[ $rc -ne 0 ] && grep -q "cannot connect to NATS at $TF_NATS_URL" "$work/down.log"
+check "server down: the ingest fails naming the URL" $? "exit $rc: $(cat "$work/down.log")"
+sleep 1
+start_server
+"$tf" run ingest-RESTART.json --progress never --quiet 2>>"$work/RESTART.log"
+check "ingest after the restart" $? "$(tail -3 "$work/RESTART.log")"
+rc=0
+for p in $pids; do wait "$p" || rc=1; done
+check "workers survived the server restart" $rc "$(tail -5 "$work/RESTART.log")"
+cmp -s "$work/ref.ndjson" <(union RESTART)
+check "server restart: union byte-identical" $? ""
+
+echo "nats: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -103,11 +103,15 @@ static char **split_urls(const char *url, int *count)
 static void log_status(tf_ctx *ctx, const tf_host *host, const char *what,
                        const char *url, natsStatus s)
 {
+  const char *text = natsStatus_GetText(s);
   const char *detail = nats_GetLastError(NULL);
 
-  host->log(ctx, TF_LOG_ERROR, "%s %s: %s%s%s", what, url,
-            natsStatus_GetText(s), detail && *detail ? ": " : "",
-            detail ? detail : "");
+  /* libnats' last error repeats the status text after its file:line. */
+  if (detail && strstr(detail, text))
+    detail = NULL;
+
+  host->log(ctx, TF_LOG_ERROR, "%s %s: %s%s%s", what, url, text,
+            detail && *detail ? ": " : "", detail ? detail : "");
 }
 
 int tfnats_connect(tfnats_conn *c, const tf_config *cfg, tf_ctx *ctx,

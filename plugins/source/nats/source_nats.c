@@ -384,9 +384,9 @@ static int source_nats_position(void *state, json_t **position)
     }
     p->ack = p->last;
     snprintf(key, sizeof(key), "%u", p->id);
-    json_object_set_new(
-        parts, key,
-        json_pack("{s:I,s:O}", "seq", (json_int_t)p->seq, "ended", p->ended));
+    json_object_set_new(parts, key,
+                        json_pack("{s:I,s:o}", "seq", (json_int_t)p->seq,
+                                  "ended", json_deep_copy(p->ended)));
   }
   *position =
       json_pack("{s:s,s:I,s:o}", "worker", tf_config_string(s->cfg, "worker"),

@@ -12,7 +12,10 @@
 #  - the ingest killed mid-run and run again stores every record once
 #    (message ids in the duplicate window);
 #  - workers waiting while nats-server restarts (same file store) go on;
-#    an ingest started while the server is down fails naming the URL.
+#    an ingest started while the server is down fails naming the URL;
+#  - a worker killed, nats-server restarted on its file store, the worker
+#    resumed: the same union;
+#  - pipelines/nats/run_local.sh with 2 workers gives the same union.
 set -u
 src=${TF_SRCDIR:-.}
 build=${TF_BUILDDIR:-.}
@@ -184,6 +187,29 @@ for p in $pids; do wait "$p" || rc=1; done
 check "workers survived the server restart" $rc "$(tail -5 "$work/RESTART.log")"
 cmp -s "$work/ref.ndjson" <(union RESTART)
 check "server restart: union byte-identical" $? ""
+
+# --- nats-server restarted between a worker's crash and its resume -------
+# (file storage: the stream and the consumers' state survive)
+pair PERSIST
+"$tf" run ingest-PERSIST.json --progress never --quiet 2>>"$work/PERSIST.log"
+TOUCHFLOW_CRASH_AT=$((total / 2)) worker PERSIST 1 3 --state-dir "$work/st-p" \
+  --checkpoint-every 40 --batch-size 16
+rc=$?
+stop_server
+start_server
+worker PERSIST 1 3 --state-dir "$work/st-p" --checkpoint-every 40 --batch-size 16 &&
+  worker PERSIST 2 3 && worker PERSIST 3 3
+rc2=$?
+[ $rc -eq 137 ] && [ $rc2 -eq 0 ] && cmp -s "$work/ref.ndjson" <(union PERSIST)
+check "worker killed, nats-server restarted, worker resumed: union byte-identical" \
+  $? "crash exit $rc, then $rc2: $(tail -3 "$work/PERSIST.log")"
+
+# --- the script that runs it all locally ----------------------------------
+rm -rf out/workers
+TOUCHFLOW="$tf" timeout 120 nats/run_local.sh 2 >"$work/run_local.log" 2>&1
+check "nats/run_local.sh 2" $? "$(tail -5 "$work/run_local.log")"
+cmp -s "$work/ref.ndjson" <(cat out/workers/w*/touchpoints.ndjson | LC_ALL=C sort)
+check "run_local.sh with 2 workers: union byte-identical" $? ""
 
 echo "nats: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -108,6 +108,17 @@ for k in 1 2 3; do
 done
 check "every worker wrote touchpoints" $rc "$(wc -l out/E2E/w*/touchpoints.ndjson)"
 
+# --- one partition, one worker: more than 1000 messages unacknowledged ----
+# (nothing is acknowledged without checkpoints; the server's default
+# MaxAckPending of 1000 stopped delivery once)
+pair ONE
+sed -i 's/"partitions": 12/"partitions": 1/' ingest-ONE.json merge-ONE.json
+"$tf" run ingest-ONE.json --progress never --quiet 2>>"$work/ONE.log" &&
+  worker ONE 1 1
+check "1 partition, 1 worker (1430 messages in flight)" $? "$(tail -3 "$work/ONE.log")"
+cmp -s "$work/ref.ndjson" <(union ONE)
+check "1 worker: byte-identical to the single process" $? ""
+
 # --- a worker killed at crash points and restarted ------------------------
 pair KILL
 "$tf" run ingest-KILL.json --progress never --quiet 2>>"$work/KILL.log"

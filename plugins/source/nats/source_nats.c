@@ -22,6 +22,7 @@
  * before the run goes on; docs/checkpoints.md).  So nothing is
  * acknowledged before everything that came from it is committed.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +165,10 @@ static int subscribe(source_nats *s, part *p)
   so.Config.Durable = durable;
   so.Config.AckPolicy = js_AckAll;
   so.Config.AckWait = tf_config_int(s->cfg, "ack_wait") * 1000000;
-  so.Config.MaxAckPending = -1;
+  /* Messages are acknowledged only once a checkpoint covers them (none
+   * without --state-dir): no bound on those pending, or delivery would
+   * stop at the server default (1000).  libnats sends no value <= 0. */
+  so.Config.MaxAckPending = INT32_MAX;
   if (p->seq > 0) {
     so.Config.DeliverPolicy = js_DeliverByStartSequence;
     so.Config.OptStartSeq = p->seq + 1;

@@ -100,6 +100,38 @@ static char **split_urls(const char *url, int *count)
   return v;
 }
 
+/* The URLs for messages, without user:password@ (a credential in a URL
+ * must not reach a log). */
+static char *redacted(const char *url)
+{
+  char *out = malloc(3 * strlen(url) + 4); /* "@" may become "***@" */
+  char *o = out;
+
+  if (!out)
+    return NULL;
+  while (*url) {
+    const char *end = url + strcspn(url, ",");
+    const char *scheme = strstr(url, "://");
+    const char *host = scheme && scheme < end ? scheme + 3 : url;
+    const char *at = memchr(host, '@', (size_t)(end - host));
+
+    memcpy(o, url, (size_t)(host - url));
+    o += host - url;
+    if (at) {
+      memcpy(o, "***@", 4);
+      o += 4;
+      host = at + 1;
+    }
+    memcpy(o, host, (size_t)(end - host));
+    o += end - host;
+    url = end;
+    if (*url)
+      *o++ = *url++;
+  }
+  *o = '\0';
+  return out;
+}
+
 static void log_status(tf_ctx *ctx, const tf_host *host, const char *what,
                        const char *url, natsStatus s)
 {
@@ -128,7 +160,7 @@ int tfnats_connect(tfnats_conn *c, const tf_config *cfg, tf_ctx *ctx,
   natsStatus s;
 
   memset(c, 0, sizeof(*c));
-  c->url = strdup(url);
+  c->url = redacted(url);
   servers = split_urls(url, &count);
   if (!c->url || !servers) {
     free(servers);
@@ -162,7 +194,7 @@ int tfnats_connect(tfnats_conn *c, const tf_config *cfg, tf_ctx *ctx,
   }
   free(servers);
   if (s != NATS_OK) {
-    log_status(ctx, host, "cannot set up the connection to", url, s);
+    log_status(ctx, host, "cannot set up the connection to", c->url, s);
     natsOptions_Destroy(opts);
     tfnats_close(c);
     return TF_ERR_CONFIG;
@@ -170,7 +202,7 @@ int tfnats_connect(tfnats_conn *c, const tf_config *cfg, tf_ctx *ctx,
   s = natsConnection_Connect(&c->nc, opts);
   natsOptions_Destroy(opts);
   if (s != NATS_OK) {
-    log_status(ctx, host, "cannot connect to NATS at", url, s);
+    log_status(ctx, host, "cannot connect to NATS at", c->url, s);
     tfnats_close(c);
     return TF_ERR_IO;
   }
@@ -181,7 +213,7 @@ int tfnats_connect(tfnats_conn *c, const tf_config *cfg, tf_ctx *ctx,
   jo->Wait = tf_config_int(cfg, "request_timeout");
   s = natsConnection_JetStream(&c->js, c->nc, jo);
   if (s != NATS_OK) {
-    log_status(ctx, host, "cannot use JetStream at", url, s);
+    log_status(ctx, host, "cannot use JetStream at", c->url, s);
     tfnats_close(c);
     return TF_ERR_IO;
   }

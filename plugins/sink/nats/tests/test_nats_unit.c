@@ -109,6 +109,28 @@ START_TEST(server_down_is_named)
 }
 END_TEST
 
+/* A password in the URL never reaches the log. */
+START_TEST(url_credentials_not_logged)
+{
+  tf_check_host *h = tf_check_host_new(sink_nats_LTX_tf_plugin_entry(), "n");
+  char msg[2048];
+
+  ck_assert_int_eq(
+      tf_check_host_init_text(h,
+                              "{\"url\": \"nats://ab:s3cret@127.0.0.1:1, "
+                              "tls://x@127.0.0.1:2,nats://127.0.0.1:3\", "
+                              "\"connect_timeout\": \"1s\"}",
+                              "."),
+      TF_ERR_IO);
+  tf_check_messages_text(h, msg, sizeof(msg));
+  ck_assert_msg(strstr(msg, "cannot connect to NATS at nats://***@127.0.0.1:1, "
+                            "tls://***@127.0.0.1:2,nats://127.0.0.1:3"),
+                "%s", msg);
+  ck_assert_msg(!strstr(msg, "s3cret") && !strstr(msg, "ab:"), "%s", msg);
+  tf_check_host_free(h);
+}
+END_TEST
+
 static TCase *unit_tests(void)
 {
   TCase *tc = tcase_create("unit");
@@ -118,6 +140,7 @@ static TCase *unit_tests(void)
   tcase_add_test(tc, subject_of_partition);
   tcase_add_test(tc, configs_refused);
   tcase_add_test(tc, server_down_is_named);
+  tcase_add_test(tc, url_credentials_not_logged);
   return tc;
 }
 

@@ -252,29 +252,14 @@ static natsStatus make_message(sink_nats *s, const char *bytes, size_t len,
                                const char *file, long line_no, unsigned p,
                                natsMsg **out)
 {
-  char subject[512], id[160], line[32];
-  uint64_t h = TFNATS_FNV64_OFFSET;
+  char subject[512], id[TFNATS_ID_MAX], line[32];
   natsStatus st;
 
   if (tfnats_subject(subject, sizeof(subject), s->prefix, p) != 0)
     return NATS_INVALID_ARG;
+  tfnats_msg_id(id, sizeof(id), s->producer, file, line_no, bytes, len,
+                s->count, &s->last_hash, &s->repeat);
   snprintf(line, sizeof(line), "%ld", line_no);
-  if (file)
-    h = tfnats_fnv1a64(h, file, strlen(file));
-  h = tfnats_fnv1a64(h, ":", 1);
-  h = tfnats_fnv1a64(h, line, strlen(line) + 1);
-  h = tfnats_fnv1a64(h, bytes, len);
-  if (file && line_no > 0) {
-    /* Known by its origin: the id does not depend on the order the
-     * sources were read in (batch size, pipeline order). */
-    s->repeat = h == s->last_hash ? s->repeat + 1 : 0;
-    s->last_hash = h;
-    snprintf(id, sizeof(id), "%s-%016llx-%llu", s->producer,
-             (unsigned long long)h, (unsigned long long)s->repeat);
-  } else {
-    snprintf(id, sizeof(id), "%s-n%llu-%016llx", s->producer,
-             (unsigned long long)s->count, (unsigned long long)h);
-  }
   st = natsMsg_Create(out, subject, NULL, bytes, (int)len); /* copies */
   if (st == NATS_OK)
     st = natsMsgHeader_Set(*out, "Nats-Msg-Id", id);

@@ -31,6 +31,32 @@ uint64_t tfnats_fnv1a64(uint64_t h, const void *data, size_t len)
   return h;
 }
 
+void tfnats_msg_id(char *buf, size_t len, const char *producer,
+                   const char *file, long line, const char *bytes, size_t blen,
+                   uint64_t ordinal, uint64_t *last_hash, uint64_t *repeat)
+{
+  char num[32];
+  uint64_t h = TFNATS_FNV64_OFFSET;
+
+  snprintf(num, sizeof(num), "%ld", line);
+  if (file)
+    h = tfnats_fnv1a64(h, file, strlen(file));
+  h = tfnats_fnv1a64(h, ":", 1);
+  h = tfnats_fnv1a64(h, num, strlen(num) + 1);
+  h = tfnats_fnv1a64(h, bytes, blen);
+  if (file && line > 0) {
+    /* Known by its origin: the id does not depend on the order the
+     * sources were read in (batch size, pipeline order). */
+    *repeat = h == *last_hash ? *repeat + 1 : 0;
+    *last_hash = h;
+    snprintf(buf, len, "%s-%016llx-%llu", producer, (unsigned long long)h,
+             (unsigned long long)*repeat);
+  } else {
+    snprintf(buf, len, "%s-n%llu-%016llx", producer,
+             (unsigned long long)ordinal, (unsigned long long)h);
+  }
+}
+
 unsigned tfnats_partition(const char *key, size_t len, unsigned partitions)
 {
   return partitions ? tfnats_fnv1a32(key, len) % partitions : 0;

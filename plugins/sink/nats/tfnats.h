@@ -131,6 +131,16 @@ uint32_t tfnats_fnv1a32(const void *data, size_t len);
 #define TFNATS_FNV64_OFFSET UINT64_C(0xcbf29ce484222325)
 uint64_t tfnats_fnv1a64(uint64_t h, const void *data, size_t len);
 
+/* A record's message id (sink_nats.c says why): "PRODUCER-HASH-K" when
+ * file and line > 0 are known, HASH the FNV-1a 64 of "FILE:LINE\0BYTES"
+ * and K how many ids right before had that HASH (*last_hash and *repeat
+ * carry it from record to record); else "PRODUCER-nORDINAL-HASH".  Cut to
+ * len - 1 characters. */
+#define TFNATS_ID_MAX 256
+void tfnats_msg_id(char *buf, size_t len, const char *producer,
+                   const char *file, long line, const char *bytes, size_t blen,
+                   uint64_t ordinal, uint64_t *last_hash, uint64_t *repeat);
+
 /* The partition of a key: fnv1a32(key) mod partitions. */
 unsigned tfnats_partition(const char *key, size_t len, unsigned partitions);
 

@@ -40,6 +40,39 @@ START_TEST(partition_is_stable)
 }
 END_TEST
 
+/* Message ids must not change: a record sent again after an upgrade must
+ * still be recognised within the duplicate window. */
+START_TEST(message_ids)
+{
+  char id[TFNATS_ID_MAX];
+  uint64_t last = 0, repeat = 0;
+  const char *rec = "{\"n\":1}";
+
+  tfnats_msg_id(id, sizeof(id), "ingest", "in/a.ndjson", 7, rec, strlen(rec),
+                41, &last, &repeat);
+  ck_assert_str_eq(id, "ingest-fa452404327dd768-0");
+  /* The same record of the same line right after: a second message. */
+  tfnats_msg_id(id, sizeof(id), "ingest", "in/a.ndjson", 7, rec, strlen(rec),
+                42, &last, &repeat);
+  ck_assert_str_eq(id, "ingest-fa452404327dd768-1");
+  /* Another line: another id; then the first again counts from 0. */
+  tfnats_msg_id(id, sizeof(id), "ingest", "in/a.ndjson", 8, rec, strlen(rec),
+                43, &last, &repeat);
+  ck_assert_str_ne(id, "ingest-fa452404327dd768-0");
+  tfnats_msg_id(id, sizeof(id), "ingest", "in/a.ndjson", 7, rec, strlen(rec),
+                44, &last, &repeat);
+  ck_assert_str_eq(id, "ingest-fa452404327dd768-0");
+  /* No origin: the ordinal. */
+  tfnats_msg_id(id, sizeof(id), "ingest", NULL, 0, rec, strlen(rec), 45, &last,
+                &repeat);
+  ck_assert_str_eq(id, "ingest-n45-3449a33c56f5bca0");
+  /* Another producer, another id. */
+  tfnats_msg_id(id, sizeof(id), "other", "in/a.ndjson", 9, rec, strlen(rec), 0,
+                &last, &repeat);
+  ck_assert(strncmp(id, "other-", 6) == 0);
+}
+END_TEST
+
 START_TEST(subject_of_partition)
 {
   char buf[32];
@@ -138,6 +171,7 @@ static TCase *unit_tests(void)
   tcase_add_test(tc, fnv1a_reference_values);
   tcase_add_test(tc, partition_is_stable);
   tcase_add_test(tc, subject_of_partition);
+  tcase_add_test(tc, message_ids);
   tcase_add_test(tc, configs_refused);
   tcase_add_test(tc, server_down_is_named);
   tcase_add_test(tc, url_credentials_not_logged);

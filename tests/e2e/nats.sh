@@ -17,6 +17,8 @@
 #    resumed: the same union;
 #  - nats-server restarted while the ingest publishes 150000 records: each
 #    is stored once;
+#  - a token from the environment: a wrong one refused, the right one
+#    taken and never printed;
 #  - pipelines/nats/run_local.sh with 2 workers gives the same union.
 set -u
 src=${TF_SRCDIR:-.}
@@ -264,6 +266,28 @@ read_all=$(cat out/BIG/w*/records.ndjson | wc -l)
 read_unique=$(cat out/BIG/w*/records.ndjson | LC_ALL=C sort -u | wc -l)
 [ $rc -eq 0 ] && [ "$read_all" -eq "$published" ] && [ "$read_unique" -eq "$published" ]
 check "server restart mid-ingest: $published records published, read $read_all ($read_unique distinct)" $? ""
+
+# --- a token from the environment ----------------------------------------
+# A second server that wants a token; the token comes from ${TF_NATS_TOKEN}
+# and appears in no output.
+auth_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+nats-server -js -a 127.0.0.1 -p "$auth_port" -sd "$work/auth-store" \
+  --auth "tok-$$-secret" >"$work/auth.log" 2>&1 &
+auth_server=$!
+for _ in $(seq 100); do grep -q "Server is ready" "$work/auth.log" && break; sleep 0.1; done
+sed 's/"url": "${TF_NATS_URL}",/"url": "nats:\/\/127.0.0.1:'"$auth_port"'", "token": "${TF_NATS_TOKEN}",/' \
+  ingest-E2E.json >ingest-AUTH.json
+TF_NATS_TOKEN=wrong "$tf" run ingest-AUTH.json --progress never >"$work/auth-bad.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -qi "authorization" "$work/auth-bad.log"
+check "a wrong token is refused, saying so" $? "exit $rc: $(tail -3 "$work/auth-bad.log")"
+TF_NATS_TOKEN="tok-$$-secret" "$tf" run ingest-AUTH.json --progress never \
+  >"$work/auth-ok.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ! grep -q "tok-$$-secret" "$work/auth-ok.log" "$work/auth-bad.log"
+check "the token from the environment is accepted and never printed" $? \
+  "exit $rc: $(tail -3 "$work/auth-ok.log")"
+kill "$auth_server"
 
 # --- the script that runs it all locally ----------------------------------
 rm -rf out/workers

@@ -37,8 +37,11 @@ if command -v nats-server >/dev/null && command -v python3 >/dev/null; then
   trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$nats_server" ] && kill "$nats_server" 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 100); do grep -q "Server is ready" "$work/nats.log" && break; sleep 0.1; done
   export TF_NATS_URL="nats://127.0.0.1:$nats_port"
-  (cd "$src/plugins/source/nats/conformance" &&
-    "$build/touchflow" run publish.json --quiet --progress never) ||
+  # (from a copy: the run writes its dead-letter file beside the pipeline)
+  cp -r "$src/plugins/source/nats/conformance" "$work/nats-fixture" &&
+    chmod -R u+w "$work/nats-fixture" &&
+    (cd "$work/nats-fixture" &&
+      "$build/touchflow" run publish.json --quiet --progress never) ||
     echo "conformance: the nats source's stream could not be filled"
 fi
 for conf in $(cd "$src" && find plugins -name conformance.json | sort); do

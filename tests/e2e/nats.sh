@@ -63,7 +63,7 @@ stop_server() {
 }
 start_server
 
-cp -r "$src/pipelines/." "$work/p/" 2>/dev/null || { mkdir -p "$work/p" && cp -r "$src/pipelines/." "$work/p/"; }
+mkdir -p "$work/p" && cp -r "$src/pipelines/." "$work/p/"
 chmod -R u+w "$work/p"
 cd "$work/p" || exit 1
 

@@ -14,12 +14,16 @@
 static long crash_at = -1; /* -1: not read yet; 0: never */
 static int crash_signal = SIGKILL;
 static long passed;
+static FILE *trace; /* TOUCHFLOW_CRASH_TRACE: every point passed, named */
 
 static void read_environment(void)
 {
   const char *at = getenv("TOUCHFLOW_CRASH_AT");
   const char *sig = getenv("TOUCHFLOW_CRASH_SIGNAL");
+  const char *trace_path = getenv("TOUCHFLOW_CRASH_TRACE");
 
+  if (trace_path && *trace_path)
+    trace = fopen(trace_path, "w");
   crash_at = at ? strtol(at, NULL, 10) : 0;
   if (crash_at < 0)
     crash_at = 0;
@@ -33,10 +37,11 @@ static void read_environment(void)
 
 void tf__crash_point(const char *where)
 {
-  (void)where;
   if (crash_at < 0)
     read_environment();
   passed++;
+  if (trace)
+    fprintf(trace, "%ld %s\n", passed, where);
   if (crash_at > 0 && passed == crash_at)
     kill(getpid(), crash_signal);
 }
@@ -46,6 +51,10 @@ void tf__crash_points_report(void)
   const char *path = getenv("TOUCHFLOW_CRASH_COUNT");
   FILE *f;
 
+  if (trace) {
+    fclose(trace);
+    trace = NULL;
+  }
   if (!path || !(f = fopen(path, "w")))
     return;
   fprintf(f, "%ld\n", passed);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include <touchflow/error.h>
+#include <touchflow/record_json.h>
 
 #include "deadletter.h"
 #include "fsutil.h"

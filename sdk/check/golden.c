@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 
 #define PRODUCE_MAX 64
 #define PRODUCE_CALLS 1000000

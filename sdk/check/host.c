@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 
 struct tf_ctx {
   tf_check_host *host;

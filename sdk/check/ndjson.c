@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 
 int tf_check_read_ndjson(const char *path, tf_batch **out, char *err,
                          size_t errlen)

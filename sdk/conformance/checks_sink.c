@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/linereader.h>
+#include <touchflow/record_json.h>
 
 #include "suite.h"
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/time.h>
+#include <touchflow/record_json.h>
 
 #include "suite.h"
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include <touchflow/record_json.h>
 
 struct tf_ctx {
   tf_harness *harness;

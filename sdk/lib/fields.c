@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <touchflow/error.h>
 #include <touchflow/fields.h>
+#include <touchflow/record_json.h>
 
 /* The most bytes of a string a message shows. */
 #define SHOWN_TEXT_MAX 80

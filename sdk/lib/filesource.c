@@ -39,6 +39,7 @@
 #include "touchflow/filesource.h"
 #include "touchflow/linereader.h"
 #include "touchflow/plugin.h"
+#include "touchflow/record_json.h"
 
 #include "readahead.h"
 
@@ -930,15 +931,23 @@ static json_t *file_entry(const input_file *f)
                    "lines", (json_int_t)f->lines);
 }
 
+/* Every file reached, and every later one that a seek gave a place to
+ * go on from (it was read in an earlier run: without its entry, the next
+ * resume would read it again from its start). */
 static json_t *file_entries(const tf_file_source *fs)
 {
   json_t *files = json_array();
 
-  for (size_t i = 0; files && i < fs->nfiles && i <= fs->index; i++)
-    if (json_array_append_new(files, file_entry(&fs->files[i])) != 0) {
+  for (size_t i = 0; files && i < fs->nfiles; i++) {
+    const input_file *f = &fs->files[i];
+
+    if (i > fs->index && f->resume_bytes == 0 && f->resume_lines == 0)
+      continue;
+    if (json_array_append_new(files, file_entry(f)) != 0) {
       json_decref(files);
       return NULL;
     }
+  }
   return files;
 }
 

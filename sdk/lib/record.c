@@ -24,6 +24,7 @@
 #include <string.h>
 #include <touchflow/record.h>
 #include <touchflow/value.h>
+#include <touchflow/record_json.h>
 
 #include "json_scan.h"
 #include "record_internal.h"

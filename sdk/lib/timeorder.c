@@ -10,6 +10,7 @@
 #include <touchflow/error.h>
 #include <touchflow/timeorder.h>
 #include <touchflow/time.h>
+#include <touchflow/record_json.h>
 
 #define OUT_OF_ORDER "out_of_order"
 #define IN_FUTURE "in_future"
@@ -150,13 +151,26 @@ void tf_time_order_release(tf_time_order *order)
   order->floor = order->latest;
 }
 
+/* The watermark a hold keeps, as JSON: null when the hold began before
+ * the first record. */
+static json_t *held_value(const tf_time_order *order)
+{
+  if (order->floor == TF_WATERMARK_UNKNOWN)
+    return json_null();
+  return json_integer((json_int_t)order->floor);
+}
+
 int tf_time_order_save(const tf_time_order *order, json_t *position)
 {
   if (!json_is_object(position))
     return TF_ERR_INVAL;
-  if (!order || !order->sorted || order->latest == TF_WATERMARK_UNKNOWN)
+  if (!order || !order->sorted)
     return TF_OK;
-  if (json_object_set_new(position, TF_TIME_ORDER_POSITION_KEY,
+  if (order->held && json_object_set_new(position, TF_TIME_ORDER_HELD_KEY,
+                                         held_value(order)) != 0)
+    return TF_ERR_NOMEM;
+  if (order->latest != TF_WATERMARK_UNKNOWN &&
+      json_object_set_new(position, TF_TIME_ORDER_POSITION_KEY,
                           json_integer((json_int_t)order->latest)) != 0)
     return TF_ERR_NOMEM;
   return TF_OK;
@@ -165,14 +179,20 @@ int tf_time_order_save(const tf_time_order *order, json_t *position)
 int tf_time_order_restore(tf_time_order *order, const json_t *position)
 {
   const json_t *latest = json_object_get(position, TF_TIME_ORDER_POSITION_KEY);
+  const json_t *held = json_object_get(position, TF_TIME_ORDER_HELD_KEY);
 
-  if (latest && !json_is_integer(latest))
+  if ((latest && !json_is_integer(latest)) ||
+      (held && !json_is_integer(held) && !json_is_null(held)))
     return TF_ERR_INVAL;
   if (order->sorted) {
     order->latest =
         latest ? (int64_t)json_integer_value(latest) : TF_WATERMARK_UNKNOWN;
     order->floor = order->latest;
-    order->held = 0;
+    order->held = held != NULL;
+    if (json_is_integer(held))
+      order->floor = (int64_t)json_integer_value(held);
+    else if (held)
+      order->floor = TF_WATERMARK_UNKNOWN;
   }
   return TF_OK;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <touchflow/builder.h>
 #include <touchflow/error.h>
+#include <touchflow/record_json.h>
 
 static tf_builder *b;
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "touchflow/error.h"
 #include "touchflow/fields.h"
+#include "touchflow/record_json.h"
 
 #define UID "277d79d01678498fea067c9b631bf6df"
 

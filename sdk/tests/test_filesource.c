@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 struct tf_ctx {
   int unused;
@@ -916,6 +918,41 @@ START_TEST(test_next_run_reads_only_what_was_appended)
   json_decref(next);
   in_tmpdir(path, sizeof(path), "inc0.ndjson");
   ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+/* A position taken in the first file of a run that went on from an
+ * earlier one still names where the later files go on from: resuming
+ * from it reads none of them again. */
+START_TEST(test_position_keeps_later_files_read_before)
+{
+  const char *cfg = "{\"path\": \"lat*.ndjson\"}";
+  map_log log = {0};
+  char *got;
+  json_t *end, *mid, *last;
+  source s;
+
+  write_text("lat1.ndjson", "{\"n\":\"1\"}\n");
+  write_text("lat2.ndjson", "{\"n\":\"2\"}\n");
+  write_text("lat3.ndjson", "{\"n\":\"3\"}\n");
+  end = run_from(cfg, NULL, &got);
+  free(got);
+  append_text("lat1.ndjson", "{\"n\":\"4\"}\n{\"n\":\"5\"}\n");
+  append_text("lat3.ndjson", "{\"n\":\"6\"}\n");
+  tf_batch_clear(emitted);
+  json_array_clear(rejects);
+  ck_assert_int_eq(open_source(&s, cfg, map_keep, &log), TF_OK);
+  ck_assert_int_eq(tf_file_source_seek(s.fs, end), TF_OK);
+  ck_assert_int_eq(tf_file_source_produce(s.fs, 1), TF_MORE);
+  ck_assert_int_eq(tf_file_source_position(s.fs, &mid), TF_OK);
+  close_source(&s);
+  ck_assert_uint_eq(json_array_size(json_object_get(mid, "files")), 3);
+  last = run_from(cfg, mid, &got);
+  ck_assert_str_eq(got, "5 6 ");
+  free(got);
+  json_decref(last);
+  json_decref(mid);
+  json_decref(end);
 }
 END_TEST
 
@@ -1979,6 +2016,7 @@ static Suite *filesource_suite(void)
   tcase_add_test(resume, test_resume_across_two_files_with_map);
   tcase_add_test(resume, test_resume_across_csv_and_gzip_files);
   tcase_add_test(resume, test_next_run_reads_only_what_was_appended);
+  tcase_add_test(resume, test_position_keeps_later_files_read_before);
   tcase_add_test(resume, test_truncated_file_is_read_from_the_start);
   tcase_add_test(resume, test_rotated_file_is_told_apart);
   tcase_add_test(resume, test_position_names_each_file_with_its_identity);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 static const tf_record *got_rec;
 static tf_ctx *got_ctx;

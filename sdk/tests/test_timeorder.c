@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
+#include <touchflow/attribution.h>
 
 struct tf_ctx {
   int unused;
@@ -359,6 +361,39 @@ START_TEST(test_position_round_trip_keeps_the_latest_time)
 }
 END_TEST
 
+START_TEST(test_position_round_trip_keeps_a_hold)
+{
+  tf_time_order a, b, c;
+  json_t *pos = json_object(), *early = json_object();
+
+  tf_time_order_init(&a, 1);
+  emit(&a, 1, AT(10));
+  tf_time_order_hold(&a);
+  emit(&a, 2, AT(40));
+  ck_assert_int_eq(tf_time_order_save(&a, pos), TF_OK);
+  ck_assert_int_eq(json_integer_value(json_object_get(pos, "held_ts_ms")),
+                   AT(10));
+  tf_time_order_init(&b, 1);
+  ck_assert_int_eq(tf_time_order_restore(&b, pos), TF_OK);
+  ck_assert(tf_time_order_watermark(&b) == AT(10));
+  emit(&b, 3, AT(20)); /* after the held watermark: not out of order */
+  ck_assert_uint_eq(json_array_size(rejects), 0);
+  tf_time_order_release(&b);
+  ck_assert(tf_time_order_watermark(&b) == AT(40));
+  /* A hold that began before the first record keeps an unknown one. */
+  tf_time_order_init(&c, 1);
+  tf_time_order_hold(&c);
+  ck_assert_int_eq(tf_time_order_save(&c, early), TF_OK);
+  ck_assert(json_is_null(json_object_get(early, "held_ts_ms")));
+  tf_time_order_init(&b, 1);
+  ck_assert_int_eq(tf_time_order_restore(&b, early), TF_OK);
+  emit(&b, 4, AT(50));
+  ck_assert(tf_time_order_watermark(&b) == TF_WATERMARK_UNKNOWN);
+  json_decref(pos);
+  json_decref(early);
+}
+END_TEST
+
 START_TEST(test_position_without_the_time_starts_afresh)
 {
   tf_time_order order;
@@ -440,6 +475,7 @@ static Suite *timeorder_suite(void)
 
   tcase_add_checked_fixture(position, setup, teardown);
   tcase_add_test(position, test_position_round_trip_keeps_the_latest_time);
+  tcase_add_test(position, test_position_round_trip_keeps_a_hold);
   tcase_add_test(position, test_position_without_the_time_starts_afresh);
   tcase_add_test(position,
                  test_nothing_is_saved_off_or_before_the_first_record);

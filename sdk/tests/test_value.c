@@ -15,6 +15,7 @@
 #include <touchflow/error.h>
 #include <touchflow/record.h>
 #include <touchflow/value.h>
+#include <touchflow/record_json.h>
 
 static tf_record *parse(const char *text)
 {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <touchflow/error.h>
+#include <touchflow/record_json.h>
 
 #include "queue.h"
 

@@ -11,6 +11,7 @@
 #include "pipeline.h"
 #include "runner.h"
 #include "testutil.h"
+#include <touchflow/record_json.h>
 
 static char *dir;
 static tf__loader *loader;

@@ -178,16 +178,17 @@ check "a held state directory is refused" $? "$(cat log)"
 timeout 20 bash -c ': >slow.ndjson' || kill $holder 2>/dev/null
 wait $holder
 
-# A stage that cannot be checkpointed.
-cat >drift.json <<'EOF'
-{"version": 1, "name": "nodrift",
- "sources": [{"id": "chats", "plugin": "drift",
-              "config": {"path": "in.ndjson"}}],
- "sinks": [{"id": "out", "plugin": "file", "inputs": ["chats"],
-            "config": {"path": "out/chats.ndjson"}}]}
+# A stage that cannot be checkpointed (a test source without position()).
+cat >noresume.json <<'EOF'
+{"version": 1, "name": "noresume",
+ "sources": [{"id": "nums", "plugin": "noresume", "config": {"count": 5}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["nums"],
+            "config": {"path": "out/nums.ndjson"}}]}
 EOF
-(exec "$tf" run drift.json --state-dir std --progress never) 2>log
-[ $? -eq 2 ] && grep -q 'stage "chats" (source drift) cannot be checkpointed' log
+(exec "$tf" run noresume.json --state-dir stn --progress never \
+  --plugin-path "$(dirname "$tf")/tests/plugins") 2>log
+[ $? -eq 2 ] && grep -q 'stage "nums" (source noresume) cannot be checkpointed: it cannot report a position' log &&
+  [ ! -e out/nums.ndjson ]
 check "a source without position() is refused" $? "$(cat log)"
 
 echo "checkpoint: $passed passed, $failed failed"

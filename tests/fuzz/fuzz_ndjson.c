@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 static void walk(const tf_value *v, int depth)
 {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 typedef struct flaky {
   FILE *fp;

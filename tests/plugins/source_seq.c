@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 typedef struct seq {
   tf_ctx *ctx;

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 typedef struct wmcheck {
   const tf_host *host;

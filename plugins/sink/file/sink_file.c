@@ -30,6 +30,7 @@
 #include <touchflow/linereader.h>
 #include <touchflow/plugin.h>
 #include <touchflow/value.h>
+#include <touchflow/record_json.h>
 
 typedef enum out_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV } out_format;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/error.h>
+#include <touchflow/record_json.h>
 #include "mapping.h"
 
 static int refuse(const char **code, const char *what, char *message,

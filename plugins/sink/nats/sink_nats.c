@@ -27,6 +27,7 @@
 #include <time.h>
 #include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
+#include <touchflow/record_json.h> /* a record without text is dumped */
 #include <touchflow/value.h>
 #include "tfnats.h"
 

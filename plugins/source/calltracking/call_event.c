@@ -28,6 +28,7 @@
 #include <touchflow/error.h>
 #include <touchflow/event.h>
 #include <touchflow/fields.h>
+#include <touchflow/record_json.h>
 #include "call_event.h"
 
 #define TOUCHPOINT_DATE "bizible2__Bizible_Touchpoint_Date__c"

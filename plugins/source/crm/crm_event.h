@@ -11,10 +11,12 @@
 
 /* The Salesforce object the input holds (option `object`). */
 typedef enum crm_object {
-  CRM_TASK,            /* -> crm_activity */
-  CRM_CAMPAIGN_MEMBER, /* -> crm_campaign */
-  CRM_LEAD,            /* -> person */
-  CRM_CONTACT          /* -> person */
+  CRM_TASK,                    /* -> crm_activity */
+  CRM_CAMPAIGN_MEMBER,         /* -> crm_campaign */
+  CRM_LEAD,                    /* -> person */
+  CRM_CONTACT,                 /* -> person */
+  CRM_OPPORTUNITY,             /* -> opportunity (crm_revenue.c) */
+  CRM_OPPORTUNITY_CONTACT_ROLE /* -> opportunity_contact (crm_revenue.c) */
 } crm_object;
 
 typedef struct crm_settings {

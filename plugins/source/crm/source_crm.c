@@ -1,17 +1,19 @@
 /*
  * source_crm.c - the `crm` source: Salesforce exports of Tasks,
- * CampaignMembers, Leads or Contacts as crm_activity, crm_campaign or
- * person events.
+ * CampaignMembers, Leads, Contacts, Opportunities or OpportunityContactRoles
+ * as crm_activity, crm_campaign, person, opportunity or opportunity_contact
+ * events.
  *
  * Owns the plugin descriptor, its option table, turning the config into
  * the mapping's settings and the lifecycle.  Reading the files (and the
  * sorted_by_time order check) is tf_file_source's; turning a record into an
- * event is crm_event.c's.
+ * event is crm_event.c's (crm_revenue.c's for the two revenue objects).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/plugin.h>
 #include "crm_event.h"
+#include "crm_revenue.h"
 
 typedef struct source_crm {
   crm_mapping mapping; /* the settings and the builder */
@@ -19,14 +21,17 @@ typedef struct source_crm {
 } source_crm;
 
 /* In the order of enum crm_object. */
-static const char *const crm_objects[] = {"Task", "CampaignMember", "Lead",
-                                          "Contact", NULL};
+static const char *const crm_objects[] = {
+    "Task",        "CampaignMember",         "Lead", "Contact",
+    "Opportunity", "OpportunityContactRole", NULL};
 
 static const tf_option source_crm_options[] = {
     TF_FILE_SOURCE_OPTIONS,
     {"object", TF_OPT_ENUM, NULL, TF_OPT_REQUIRED, 0, 0, crm_objects,
      "The Salesforce object the files hold. Task: crm_activity events; "
-     "CampaignMember: crm_campaign events; Lead, Contact: person events."},
+     "CampaignMember: crm_campaign events; Lead, Contact: person events; "
+     "Opportunity: opportunity events; OpportunityContactRole: "
+     "opportunity_contact events."},
     TF_SORTED_BY_TIME_OPTION,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
@@ -66,7 +71,10 @@ static int source_crm_init(tf_ctx *ctx, const tf_host *host,
     free(s);
     return TF_ERR_NOMEM;
   }
-  rc = tf_file_source_new(ctx, host, cfg, source_crm_map_record_with,
+  rc = tf_file_source_new(ctx, host, cfg,
+                          s->mapping.settings.object >= CRM_OPPORTUNITY
+                              ? crm_revenue_map_record_with
+                              : source_crm_map_record_with,
                           &s->mapping, &s->fs);
   if (rc != TF_OK) {
     s->fs = NULL;
@@ -111,8 +119,9 @@ static const tf_source_plugin source_crm_plugin = {
     .base.name = "crm",
     .base.version = "1.0.0",
     .base.description =
-        "Reads Salesforce exports (Task, CampaignMember, Lead, Contact) and "
-        "emits crm_activity, crm_campaign or person events.",
+        "Reads Salesforce exports (Task, CampaignMember, Lead, Contact, "
+        "Opportunity, OpportunityContactRole) and emits crm_activity, "
+        "crm_campaign, person, opportunity or opportunity_contact events.",
     .base.license = "MIT",
     .base.options = source_crm_options,
     .base.init = source_crm_init,

@@ -12,6 +12,7 @@
 #include <touchflow/error.h>
 #include <touchflow/plugin.h>
 #include <touchflow/event.h>
+#include <touchflow/record_json.h>
 #include "drift_state.h"
 
 /* --- Lifetime ---------------------------------------------------------- */
@@ -40,7 +41,7 @@ int drift_chat_new(tf_ctx *ctx, const tf_host *host,
   return TF_OK;
 }
 
-static void free_conv(void *value)
+void drift_state_free_conv(void *value)
 {
   drift_conv *conv = value;
 
@@ -49,7 +50,7 @@ static void free_conv(void *value)
   free(conv);
 }
 
-static void free_contact(void *value)
+void drift_state_free_contact(void *value)
 {
   drift_contact *contact = value;
 
@@ -60,8 +61,8 @@ static void free_contact(void *value)
 
 static void free_state(drift_chat *chat)
 {
-  drift_map_free(&chat->convs, free_conv);
-  drift_map_free(&chat->contacts, free_contact);
+  drift_map_free(&chat->convs, drift_state_free_conv);
+  drift_map_free(&chat->contacts, drift_state_free_contact);
 }
 
 void drift_chat_free(drift_chat *chat)
@@ -81,6 +82,11 @@ void drift_chat_free(drift_chat *chat)
   free(chat);
 }
 
+int drift_chat_draining(const drift_chat *chat)
+{
+  return chat->finished;
+}
+
 size_t drift_chat_emitted(const drift_chat *chat)
 {
   return chat->emitted;
@@ -93,7 +99,7 @@ int64_t drift_chat_watermark(const drift_chat *chat)
 
 /* --- State ------------------------------------------------------------- */
 
-static int intern_file(drift_chat *chat, const char *name, size_t *index)
+int drift_state_intern(drift_chat *chat, const char *name, size_t *index)
 {
   char **files;
   size_t i;
@@ -122,7 +128,7 @@ int drift_state_origin(drift_chat *chat, const tf_record *rec,
 
   origin->file = DRIFT_NO_FILE;
   origin->line = o.line;
-  return o.file ? intern_file(chat, o.file, &origin->file) : TF_OK;
+  return o.file ? drift_state_intern(chat, o.file, &origin->file) : TF_OK;
 }
 
 int drift_state_offer(drift_moment *m, int64_t ts, const char *email,
@@ -230,28 +236,33 @@ static json_t *chat_object(const drift_conv *conv, const char *biz_uid)
   return event;
 }
 
+tf_record *drift_state_record(const drift_chat *chat, json_t *event,
+                              const drift_origin *o)
+{
+  tf_origin origin = {NULL, o->line};
+  tf_record *place, *rec;
+
+  if (!event)
+    return NULL;
+  if (o->file == DRIFT_NO_FILE)
+    return tf_record_new(event);
+  origin.file = chat->files[o->file];
+  place = tf_record_new_raw(NULL, 0, &origin);
+  if (!place) {
+    json_decref(event);
+    return NULL;
+  }
+  rec = tf_record_derive(place, event);
+  tf_record_unref(place);
+  return rec;
+}
+
 /* The chat record of a conversation with a moment, carrying the origin
  * (file:line) of the record the moment came from.  NULL on ENOMEM. */
 static tf_record *chat_record(const drift_chat *chat, const drift_conv *conv)
 {
-  const drift_origin *o = &conv->moment.origin;
-  tf_origin origin = {NULL, o->line};
-  json_t *obj = chat_object(conv, conv_biz_uid(chat, conv));
-  tf_record *place, *rec;
-
-  if (!obj)
-    return NULL;
-  if (o->file == DRIFT_NO_FILE)
-    return tf_record_new(obj);
-  origin.file = chat->files[o->file];
-  place = tf_record_new_raw(NULL, 0, &origin);
-  if (!place) {
-    json_decref(obj);
-    return NULL;
-  }
-  rec = tf_record_derive(place, obj);
-  tf_record_unref(place);
-  return rec;
+  return drift_state_record(chat, chat_object(conv, conv_biz_uid(chat, conv)),
+                            &conv->moment.origin);
 }
 
 /* Sends the conversation's chat downstream now (or counts it when chats
@@ -294,7 +305,7 @@ int drift_state_close(drift_chat *chat, drift_conv *conv)
 
   if (!conv->moment.set) {
     count_without_moment(chat, conv);
-    free_conv(drift_map_remove(&chat->convs, conv->id));
+    drift_state_free_conv(drift_map_remove(&chat->convs, conv->id));
     closed_one(chat);
     return TF_OK;
   }
@@ -414,6 +425,36 @@ static int compare_pending(const void *a, const void *b)
   return (x->id > y->id) - (x->id < y->id);
 }
 
+/* After the end of input only the ids of the conversations whose chat
+ * went out (or is queued) are kept: a later run (docs/checkpoints.md,
+ * "Incremental runs") counts records about them as records_after_chat.
+ * Conversations decided without an email are forgotten. */
+static int keep_emitted(drift_chat *chat)
+{
+  drift_map kept = DRIFT_MAP_INIT;
+  size_t iter = 0;
+  int64_t key;
+  drift_conv *conv;
+  int rc = TF_OK;
+
+  while ((conv = drift_map_next(&chat->convs, &iter, &key)) != NULL) {
+    if (rc == TF_OK && (conv->emitted || conv->moment.set)) {
+      free(conv->biz_uid);
+      free(conv->moment.email);
+      memset(conv, 0, sizeof(*conv));
+      conv->id = key;
+      conv->emitted = 1;
+      rc = drift_map_put(&kept, key, conv);
+      if (rc == TF_OK)
+        continue;
+    }
+    drift_state_free_conv(conv);
+  }
+  drift_map_free(&chat->convs, NULL);
+  chat->convs = kept;
+  return rc;
+}
+
 int drift_chat_finish(drift_chat *chat)
 {
   int rc;
@@ -427,8 +468,22 @@ int drift_chat_finish(drift_chat *chat)
     return rc;
   count_unmatched_contacts(chat);
   qsort(chat->pending, chat->npending, sizeof(*chat->pending), compare_pending);
-  free_state(chat);
-  return TF_OK;
+  drift_map_free(&chat->contacts, drift_state_free_contact);
+  return keep_emitted(chat);
+}
+
+/* Every chat decided at the end of input went out: nothing is open or
+ * held back any more, and the next input (an incremental run) starts
+ * afresh but for the ids of the chats that went out. */
+static void end_of_run(drift_chat *chat)
+{
+  free(chat->pending);
+  chat->pending = NULL;
+  chat->npending = 0;
+  chat->next_pending = 0;
+  chat->finished = 0;
+  chat->open = 0;
+  tf_time_order_release(chat->order);
 }
 
 int drift_chat_drain(drift_chat *chat, size_t max, size_t *emitted)
@@ -444,5 +499,8 @@ int drift_chat_drain(drift_chat *chat, size_t max, size_t *emitted)
     chat->emitted++;
     (*emitted)++;
   }
-  return chat->next_pending < chat->npending ? TF_MORE : TF_DONE;
+  if (chat->next_pending < chat->npending)
+    return TF_MORE;
+  end_of_run(chat);
+  return TF_DONE;
 }

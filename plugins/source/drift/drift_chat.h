@@ -50,14 +50,33 @@ int drift_chat_new(tf_ctx *ctx, const tf_host *host,
 int drift_chat_handle(drift_chat *chat, const tf_record *rec);
 
 /* End of input: decides every open conversation, queues its chat for
- * drift_chat_drain and frees the per-conversation state.  Harmless when
- * called again.  TF_OK or TF_ERR_NOMEM. */
+ * drift_chat_drain and frees the per-conversation state but the ids of
+ * the conversations whose chat went out.  Harmless when called again
+ * before the drain ends.  TF_OK or TF_ERR_NOMEM. */
 int drift_chat_finish(drift_chat *chat);
 
 /* Emits up to max queued chats; adds their number to *emitted.  Returns
  * TF_DONE when none is left, TF_MORE when some are, or a negative code
- * from host->emit. */
+ * from host->emit.  With none left the state is ready for more input (an
+ * incremental run): nothing open, nothing held back, and only the ids of
+ * the conversations whose chat went out remembered. */
 int drift_chat_drain(drift_chat *chat, size_t max, size_t *emitted);
+
+/* 1 between drift_chat_finish and the drift_chat_drain that returned
+ * TF_DONE: the input is over and chats are waiting to go out. */
+int drift_chat_draining(const drift_chat *chat);
+
+/* Adds the state (open conversations, identified contacts, the ids of
+ * the conversations whose chat went out, chats waiting to go out) to a
+ * resume position, an object the caller owns (drift_position.c).  TF_OK
+ * or TF_ERR_NOMEM. */
+int drift_chat_save(const drift_chat *chat, json_t *position);
+
+/* Puts a new drift_chat in the state saved by drift_chat_save in position
+ * (borrowed).  The order check must already hold what was saved with it
+ * (the watermark of a hold: tf_time_order_restore).  TF_OK, TF_ERR_NOMEM,
+ * or TF_ERR_INVAL after logging what is wrong with the position. */
+int drift_chat_load(drift_chat *chat, const json_t *position);
 
 /* The number of chats emitted so far (by drift_chat_handle and
  * drift_chat_drain), counting those the order check dead-lettered. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <touchflow/error.h>
 #include <touchflow/fields.h>
+#include <touchflow/record_json.h>
 #include "drift_input.h"
 #include "drift_state.h"
 

@@ -70,11 +70,23 @@ struct drift_chat {
   drift_map contacts; /* id -> drift_contact */
   char **files;       /* input file names seen, for origins */
   size_t nfiles;
-  int finished;
+  int finished; /* the end of input was reached: chats are pending */
   drift_pending *pending;
   size_t npending, next_pending;
   size_t emitted;
 };
+
+/* The index of a file name in chat->files, added when new.  TF_OK or
+ * TF_ERR_NOMEM. */
+int drift_state_intern(drift_chat *chat, const char *name, size_t *index);
+
+/* A record of event (stolen) carrying origin o.  NULL on ENOMEM. */
+tf_record *drift_state_record(const drift_chat *chat, json_t *event,
+                              const drift_origin *o);
+
+/* Free a drift_conv or a drift_contact (map values) and what it owns. */
+void drift_state_free_conv(void *value);
+void drift_state_free_contact(void *value);
 
 /* The origin of rec in *origin (its file name interned).  TF_OK or
  * TF_ERR_NOMEM. */

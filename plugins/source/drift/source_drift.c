@@ -7,9 +7,10 @@
  * SDK's tf_file_source; the chat rules are drift_chat (drift_chat.c,
  * drift_handle.c).  Conversations still open when the input ends are
  * decided then, from produce(), after tf_file_source_produce returned
- * TF_DONE.  No position()/seek(): see README.md "Resuming".  With
- * sorted_by_time the chats go out through the file source's order check,
- * and the watermark is drift_chat's.
+ * TF_DONE.  The position is the file source's under "input" plus
+ * drift_chat's state (README.md "Resuming").  With sorted_by_time the
+ * chats go out through the file source's order check, and the watermark
+ * is drift_chat's.
  */
 #include <stdlib.h>
 #include <touchflow/configcheck.h>
@@ -20,7 +21,8 @@
 typedef struct source_drift {
   tf_file_source *files;
   drift_chat *chat;
-  int input_done;
+  tf_ctx *ctx;         /* borrowed from init */
+  const tf_host *host; /* borrowed from init */
 } source_drift;
 
 static const tf_option source_drift_options[] = {
@@ -84,6 +86,8 @@ static int source_drift_init(tf_ctx *ctx, const tf_host *host,
   *state = NULL;
   if (!s)
     return TF_ERR_NOMEM;
+  s->ctx = ctx;
+  s->host = host;
   options.chat_enabled = tf_config_bool(cfg, "chat_enabled");
   options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
   rc = tf_check_logged(source_drift_check, cfg, ctx, host);
@@ -108,11 +112,10 @@ static int source_drift_produce(void *state, tf_ctx *ctx, size_t max_records)
   size_t before = drift_chat_emitted(s->chat), used, emitted = 0;
   int rc;
 
-  if (!s->input_done) {
+  if (!drift_chat_draining(s->chat)) {
     rc = tf_file_source_produce(s->files, max_records);
     if (rc != TF_DONE)
       return rc;
-    s->input_done = 1;
     rc = drift_chat_finish(s->chat);
     if (rc != TF_OK)
       return rc;
@@ -120,6 +123,44 @@ static int source_drift_produce(void *state, tf_ctx *ctx, size_t max_records)
   used = drift_chat_emitted(s->chat) - before;
   return drift_chat_drain(s->chat, max_records > used ? max_records - used : 0,
                           &emitted);
+}
+
+/* {"input": the file source's position, "phase": ..., ...: drift_chat's
+ * state (drift_position.c)}.  A new reference in *position. */
+static int source_drift_position(void *state, json_t **position)
+{
+  source_drift *s = state;
+  json_t *input = NULL, *pos = json_object();
+  int rc = pos ? tf_file_source_position(s->files, &input) : TF_ERR_NOMEM;
+
+  if (rc == TF_OK && json_object_set_new(pos, "input", input) != 0)
+    rc = TF_ERR_NOMEM;
+  if (rc == TF_OK)
+    rc = drift_chat_save(s->chat, pos);
+  if (rc != TF_OK) {
+    json_decref(pos);
+    return rc;
+  }
+  *position = pos;
+  return TF_OK;
+}
+
+/* The file source first: it restores the order check, hold included,
+ * which the open conversations drift_chat_load puts back rely on. */
+static int source_drift_seek(void *state, const json_t *position)
+{
+  source_drift *s = state;
+  const json_t *input = json_object_get(position, "input");
+  int rc;
+
+  if (!json_is_object(input)) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "cannot resume from the position: \"input\" (the files' "
+                 "position) is missing or not an object");
+    return TF_ERR_INVAL;
+  }
+  rc = tf_file_source_seek(s->files, input);
+  return rc == TF_OK ? drift_chat_load(s->chat, position) : rc;
 }
 
 static int64_t source_drift_watermark(void *state)
@@ -143,6 +184,8 @@ static const tf_source_plugin source_drift_plugin = {
     .base.fini = source_drift_fini,
     .produce = source_drift_produce,
     .watermark = source_drift_watermark,
+    .position = source_drift_position,
+    .seek = source_drift_seek,
     .base.check = source_drift_check,
 };
 

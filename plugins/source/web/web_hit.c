@@ -24,6 +24,7 @@
 #include <touchflow/error.h>
 #include <touchflow/event.h>
 #include <touchflow/fields.h>
+#include <touchflow/record_json.h>
 #include "web_hit.h"
 
 /* A hit's fields.  Strings are borrowed from the record. */

@@ -9,23 +9,22 @@
  * record:
  *   - the value index, by the first tf_value access (value.h): the fast
  *     way to read a record, with no tree and no allocation per value;
- *   - a jansson tree, by the first call of the json_t API below
- *     (tf_record_json, tf_record_get, tf_record_get_path,
- *     tf_record_get_string, tf_record_copy_json).  That API is the slow
- *     path: it parses the whole record into a tree, as every record was
- *     parsed before records became lazy.  It still works on every record.
+ *   - a jansson tree, by the first call of the json_t API of
+ *     record_json.h (tf_record_json, tf_record_get, ...), which a plugin
+ *     includes on purpose: it is the slow path, it parses the whole
+ *     record into a tree.  It still works on every record.
  * A record that no stage looks into is never indexed nor parsed into a
  * tree, and a sink copies its text (tf_record_bytes) as it is.
  *
  * Records are immutable once created and reference counted.  The host hands
  * a record to several stages (fan-out) by taking references, never by
  * copying.  A transform that wants a changed record builds a new one
- * (tf_builder, or tf_record_new() / tf_record_derive()) and leaves its
- * input untouched.  The reference count and the lazy parts are safe to use
+ * (tf_builder; or from a tree, record_json.h) and leaves its input
+ * untouched.  The reference count and the lazy parts are safe to use
  * from several threads at once (see value.h).
  *
- * Ownership: functions ending in _new steal the json_t they are given and
- * return a record with one reference owned by the caller.  tf_record_ref()
+ * Ownership: functions that make a record return it with one reference
+ * owned by the caller.  tf_record_ref()
  * adds a reference; tf_record_unref() drops one and frees at zero.
  * Everything returned by an accessor is borrowed from the record and valid
  * while the caller holds a reference.
@@ -34,7 +33,6 @@
 #define TOUCHFLOW_RECORD_H
 
 #include <stddef.h>
-#include <jansson.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,10 +46,6 @@ typedef struct tf_origin {
   const char *file;
   long line;
 } tf_origin;
-
-/* A record made from a JSON object.  Steals obj (which must be an object);
- * returns NULL (and releases obj) when obj is not an object or on ENOMEM. */
-tf_record *tf_record_new(json_t *obj);
 
 /* A record parsed from the bytes of one JSON object (one NDJSON line).  The
  * bytes are validated (strict JSON as jansson's JSON_REJECT_DUPLICATES |
@@ -72,10 +66,6 @@ tf_record *tf_record_parse(const char *bytes, size_t len,
 tf_record *tf_record_new_raw(const char *bytes, size_t len,
                              const tf_origin *origin);
 
-/* A record made from obj (stolen) that keeps src's origin.  For transforms
- * that change a record: build the new object, then derive. */
-tf_record *tf_record_derive(const tf_record *src, json_t *obj);
-
 /* Adds a reference and returns rec. */
 tf_record *tf_record_ref(tf_record *rec);
 
@@ -84,8 +74,8 @@ void tf_record_unref(tf_record *rec);
 
 /* The record's JSON text: the bytes it was parsed from or a tf_builder
  * wrote (for a raw record, its raw text); NULL when it was made from a
- * json_t.  NUL-terminated; *len receives the length.  Never builds
- * anything: a sink writes these bytes as they are. */
+ * json_t (record_json.h).  NUL-terminated; *len receives the length.  Never
+ * builds anything: a sink writes these bytes as they are. */
 const char *tf_record_bytes(const tf_record *rec, size_t *len);
 
 /* Where the record came from; fields are NULL/0 when unknown. */
@@ -94,30 +84,6 @@ tf_origin tf_record_origin(const tf_record *rec);
 /* 1 when the record holds a JSON object (parsed, built or made from a
  * json_t), 0 for a raw record or NULL.  Never builds anything. */
 int tf_record_has_json(const tf_record *rec);
-
-/* --- The json_t API: the slow path ------------------------------------
- * The first of these calls on a record parsed from text builds its jansson
- * tree (a full parse); prefer value.h.  They return NULL for a raw record,
- * and also, for a record parsed from text, when memory runs out. */
-
-/* The record's JSON object, borrowed; NULL for a raw record.  Callers must
- * not modify it (records are shared between stages). */
-const json_t *tf_record_json(const tf_record *rec);
-
-/* A field of the top-level object by name, borrowed; NULL when absent. */
-const json_t *tf_record_get(const tf_record *rec, const char *field);
-
-/* A value by dotted path ("contact.attributes.email"); array elements by
- * index ("messages.0.body").  Borrowed; NULL when absent. */
-const json_t *tf_record_get_path(const tf_record *rec, const char *path);
-
-/* The string value of a top-level field, or NULL when absent or not a
- * string.  Borrowed. */
-const char *tf_record_get_string(const tf_record *rec, const char *field);
-
-/* A new JSON object the caller owns: a deep copy of the record's object, to
- * edit and pass to tf_record_derive().  NULL for a raw record. */
-json_t *tf_record_copy_json(const tf_record *rec);
 
 /* For tests and debugging: what the record has built so far, a mask of
  * TF_RECORD_HAS_INDEX (the value index, built by the first tf_value access)

@@ -70,6 +70,10 @@ extern "C" {
 /* The key of a resume position that holds the latest event time. */
 #define TF_TIME_ORDER_POSITION_KEY "max_ts_ms"
 
+/* The key of a resume position taken during a hold: the watermark the
+ * hold keeps (null when the hold began before the first record). */
+#define TF_TIME_ORDER_HELD_KEY "held_ts_ms"
+
 /* The state of the check.  Read and change it through the functions
  * below only. */
 typedef struct tf_time_order {
@@ -120,16 +124,17 @@ void tf_time_order_release(tf_time_order *order);
 
 /* Adds the latest time to a resume position (a JSON object the caller
  * owns) as TF_TIME_ORDER_POSITION_KEY, when the input is declared sorted
- * and a record was emitted; otherwise leaves it unchanged.  A hold is not
- * saved: a source that holds records back and resumes keeps its own state
- * of what it holds.  TF_OK, TF_ERR_INVAL (not an object) or
- * TF_ERR_NOMEM. */
+ * and a record was emitted, and during a hold the watermark it keeps as
+ * TF_TIME_ORDER_HELD_KEY; otherwise leaves it unchanged.  What the source
+ * holds back is the source's to save.  TF_OK, TF_ERR_INVAL (not an
+ * object) or TF_ERR_NOMEM. */
 int tf_time_order_save(const tf_time_order *order, json_t *position);
 
 /* Takes the latest time back from a position made by tf_time_order_save
- * (borrowed).  A position without the key (saved before the check existed,
- * or with the option off) starts the check afresh.  TF_ERR_INVAL, with the
- * order unchanged, when the key holds anything but an integer. */
+ * (borrowed), and the hold when it was taken during one.  A position
+ * without the keys (saved before the check existed, or with the option
+ * off) starts the check afresh.  TF_ERR_INVAL, with the order unchanged,
+ * when a key holds anything but an integer (the hold's: or null). */
 int tf_time_order_restore(tf_time_order *order, const json_t *position);
 
 #ifdef __cplusplus

@@ -1,5 +1,6 @@
 /*
- * touchflow/touchflow.h - the umbrella header of the touchflow SDK.
+ * touchflow/touchflow.h - the umbrella header of the plugin ABI
+ * (libtouchflow, pkg-config touchflow).
  *
  * Include this one header to write a plugin.  The areas, one header each:
  *   error.h    error codes and tf_strerror()
@@ -11,13 +12,12 @@
  *   host.h     the host function table (log, reject, metric, emit)
  *   plugin.h   the plugin descriptor, ABI version and lifecycle
  *   configcheck.h helpers for a plugin's own config checks (check())
- *   linereader.h  line-by-line reading of plain or gzip files
- *   csv.h      an RFC 4180 CSV reader and writer
- *   time.h     timestamps: ISO 8601 parsing, epoch numbers, formatting
- *   timeorder.h   a source's input sorted by event time: the checked promise
- *   filesource.h  the reading half of file-based sources
- *   fields.h   typed fields of vendor records, with reject codes and messages
- *   event.h    the fields every attribution event has
+ * Not included, each with its own library, to include when used:
+ *   io.h       reading input (libtouchflow-io, pkg-config touchflow-io):
+ *              linereader.h, csv.h, time.h, timeorder.h, filesource.h
+ *   attribution.h  vendor fields and the common attribution event
+ *              (libtouchflow-attribution): io.h, fields.h, event.h
+ *   record_json.h  records as jansson trees: the slow path
  */
 #ifndef TOUCHFLOW_TOUCHFLOW_H
 #define TOUCHFLOW_TOUCHFLOW_H
@@ -31,12 +31,5 @@
 #include "host.h"
 #include "plugin.h"
 #include "configcheck.h"
-#include "linereader.h"
-#include "csv.h"
-#include "time.h"
-#include "timeorder.h"
-#include "filesource.h"
-#include "fields.h"
-#include "event.h"
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 typedef struct copier {
   tf_ctx *ctx;

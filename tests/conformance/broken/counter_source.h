@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 typedef struct counter {
   tf_ctx *ctx;

@@ -5,6 +5,7 @@
  * Conformance must fail "transform_snapshot_restore" only.
  */
 #include "copy_transform.h"
+#include <touchflow/record_json.h>
 
 typedef struct forgetful {
   copier c; /* first: copier_process takes the state as a copier */

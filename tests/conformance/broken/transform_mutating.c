@@ -4,6 +4,7 @@
  * must fail "transform_input_unchanged" only.
  */
 #include "copy_transform.h"
+#include <touchflow/record_json.h>
 
 static int mutating_process(void *state, tf_ctx *ctx, const tf_batch *batch)
 {

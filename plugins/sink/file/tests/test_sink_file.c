@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <touchflow/check.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 const tf_plugin *sink_file_LTX_tf_plugin_entry(void);
 

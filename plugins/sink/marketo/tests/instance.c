@@ -7,6 +7,7 @@
 #include <string.h>
 #include <check.h>
 #include "instance.h"
+#include <touchflow/record_json.h>
 
 const tf_plugin *sink_marketo_LTX_tf_plugin_entry(void);
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 #include "emulator.h"
 #include "instance.h"
 

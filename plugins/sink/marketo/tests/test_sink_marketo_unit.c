@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 #include "../settings.h"
 #include "../mapping.h"
 #include "../queue.h"

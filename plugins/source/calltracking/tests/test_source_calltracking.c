@@ -12,6 +12,7 @@
 #include <string.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 #include "../call_event.h"
 
 const tf_plugin *source_calltracking_LTX_tf_plugin_entry(void);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 #include "../crm_event.h"
 
 const tf_plugin *source_crm_LTX_tf_plugin_entry(void);
@@ -450,7 +451,7 @@ START_TEST(test_object_must_be_a_known_object)
   tf_config *cfg = NULL;
 
   ck_assert_int_eq(
-      configure("{\"path\": \"tasks.csv\", \"object\": \"Opportunity\"}", &cfg),
+      configure("{\"path\": \"tasks.csv\", \"object\": \"Account\"}", &cfg),
       TF_ERR_CONFIG);
   ck_assert_ptr_null(cfg);
 }

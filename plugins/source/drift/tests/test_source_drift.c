@@ -12,6 +12,7 @@
 #include <string.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 
 const tf_plugin *source_drift_LTX_tf_plugin_entry(void);
 
@@ -157,8 +158,8 @@ START_TEST(source_drift_descriptor_and_options)
   o = tf_options_find(p->base.options, "bizible_id_attribute");
   ck_assert_ptr_nonnull(o);
   ck_assert_str_eq(o->default_value, "biz_uid");
-  ck_assert_ptr_null(p->position);
-  ck_assert_ptr_null(p->seek);
+  ck_assert_ptr_nonnull(p->position);
+  ck_assert_ptr_nonnull(p->seek);
   o = tf_options_find(p->base.options, "sorted_by_time");
   ck_assert_ptr_nonnull(o);
   ck_assert_int_eq(o->type, TF_OPT_BOOL);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <touchflow/check.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 const tf_plugin *source_file_LTX_tf_plugin_entry(void);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 #include "../web_hit.h"
 
 const tf_plugin *source_web_LTX_tf_plugin_entry(void);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fake_host.h"
+#include <touchflow/record_json.h>
 
 struct tf_ctx {
   int unused;

@@ -13,6 +13,7 @@
 #include "../dedupe_cache.h"
 #include "../dedupe_key.h"
 #include "fake_host.h"
+#include <touchflow/record_json.h>
 
 #define BY_ID "{\"key\": [\"touchpoint_id\"]"
 

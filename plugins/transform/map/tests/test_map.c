@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 
 const tf_plugin *transform_map_LTX_tf_plugin_entry(void);
 

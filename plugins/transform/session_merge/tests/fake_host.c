@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_host.h"
+#include <touchflow/record_json.h>
 
 const tf_plugin *transform_session_merge_LTX_tf_plugin_entry(void);
 

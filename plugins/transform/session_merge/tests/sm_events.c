@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "sm_events.h"
+#include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 int64_t ev_time(const char *when)
 {

@@ -14,6 +14,8 @@
 #include "merge.h"
 #include "rules.h"
 #include "sm_events.h"
+#include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 #define MAX_PENDING 64
 #define PAGE "https://www.acme.com/"

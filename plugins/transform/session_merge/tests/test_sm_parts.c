@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 #include "dueq.h"
 #include "emails.h"
 #include "hash.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/touchflow.h>
+#include <touchflow/record_json.h>
 #include "event.h"
 #include "fake_host.h"
 #include "session.h"

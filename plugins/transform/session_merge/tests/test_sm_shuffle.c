@@ -14,6 +14,8 @@
 #include <string.h>
 #include "fake_host.h"
 #include "merge.h"
+#include <touchflow/record_json.h>
+#include <touchflow/io.h>
 
 #define NEVENTS 10000
 #define NVISITORS 300

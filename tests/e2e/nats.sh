@@ -9,8 +9,9 @@
 #  - a worker SIGKILLed at crash points spread over its run (with
 #    --state-dir) and restarted writes what its uninterrupted run writes,
 #    byte for byte;
-#  - the ingest killed mid-run and run again stores every record once
-#    (message ids in the duplicate window);
+#  - the ingest killed mid-run and run again, or resumed from its
+#    checkpoint, stores every record once (message ids in the duplicate
+#    window);
 #  - workers waiting while nats-server restarts (same file store) go on;
 #    an ingest started while the server is down fails naming the URL;
 #  - a worker killed, nats-server restarted on its file store, the worker
@@ -179,6 +180,29 @@ published=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); prin
 check "after a crashed and a full ingest the workers read $total_in records, one ingest published $published" $? ""
 cmp -s "$work/ref.ndjson" <(union DUP)
 check "crashed ingest: union byte-identical" $? ""
+
+# --- the ingest killed under --state-dir and resumed -----------------------
+# It publishes again what followed its checkpoint, with the same message
+# ids: each record is stored once.
+pair RESUME
+{ (exec env TOUCHFLOW_CRASH_AT=120 "$tf" run ingest-RESUME.json --batch-size 16 \
+  --checkpoint-every 200 --state-dir "$work/st-ingest" --progress never --quiet) \
+  2>/dev/null; } 2>/dev/null
+rc=$?
+"$tf" run ingest-RESUME.json --batch-size 16 --checkpoint-every 200 \
+  --state-dir "$work/st-ingest" --progress never --quiet 2>>"$work/RESUME.log"
+rc2=$?
+total_in=0
+for k in 1 2 3; do
+  worker RESUME $k 3 --summary-json "$work/resume-$k.json" || rc2=1
+  n=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print([x for x in s["stages"] if x["id"] == "events"][0]["out"])' "$work/resume-$k.json")
+  total_in=$((total_in + n))
+done
+[ $rc -eq 137 ] && [ $rc2 -eq 0 ] && [ "$total_in" -eq "$published" ] &&
+  grep -q "resuming from checkpoint" "$work/RESUME.log" &&
+  cmp -s "$work/ref.ndjson" <(union RESUME)
+check "ingest killed under --state-dir, resumed: $total_in records read, union byte-identical" \
+  $? "crash exit $rc, then $rc2; $total_in records of $published; $(head -2 "$work/RESUME.log")"
 
 # --- nats-server restarts while workers wait ------------------------------
 pair RESTART

@@ -19,7 +19,8 @@
 #  - nats-server restarted while the ingest publishes 150000 records: each
 #    is stored once;
 #  - a token from the environment: a wrong one refused, the right one
-#    taken and never printed;
+#    taken and never printed; TLS with our own CA (tls_ca), refused
+#    without it;
 #  - pipelines/nats/run_local.sh with 2 workers gives the same union.
 set -u
 src=${TF_SRCDIR:-.}
@@ -312,6 +313,36 @@ rc=$?
 check "the token from the environment is accepted and never printed" $? \
   "exit $rc: $(tail -3 "$work/auth-ok.log")"
 kill "$auth_server"
+
+# --- TLS with a CA of our own (openssl) ------------------------------------
+if command -v openssl >/dev/null; then
+  t=$work/tls
+  mkdir -p "$t"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$t/ca.key" -out "$t/ca.pem" \
+    -days 2 -subj "/CN=touchflow test CA" 2>/dev/null &&
+    openssl req -newkey rsa:2048 -nodes -keyout "$t/server.key" -out "$t/server.csr" \
+      -subj "/CN=127.0.0.1" 2>/dev/null &&
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$t/ext.cnf" &&
+    openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" \
+      -CAcreateserial -out "$t/server.pem" -days 2 -extfile "$t/ext.cnf" 2>/dev/null
+  tls_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  nats-server -js -a 127.0.0.1 -p "$tls_port" -sd "$t/store" --tls \
+    --tlscert "$t/server.pem" --tlskey "$t/server.key" >"$t/server.log" 2>&1 &
+  tls_server=$!
+  for _ in $(seq 100); do grep -q "Server is ready" "$t/server.log" && break; sleep 0.1; done
+  sed 's#"url": "${TF_NATS_URL}",#"url": "tls://127.0.0.1:'"$tls_port"'",#' \
+    ingest-E2E.json >ingest-NOCA.json
+  sed 's#"url": "${TF_NATS_URL}",#"url": "tls://127.0.0.1:'"$tls_port"'", "tls_ca": "'"$t/ca.pem"'",#' \
+    ingest-E2E.json >ingest-TLS.json
+  "$tf" run ingest-NOCA.json --progress never --quiet >"$t/noca.log" 2>&1
+  rc=$?
+  [ $rc -ne 0 ] && grep -q "cannot connect to NATS at tls://127.0.0.1:$tls_port: SSL" "$t/noca.log"
+  check "TLS without tls_ca: refused, naming the URL and the certificate error" $? \
+    "exit $rc: $(cat "$t/noca.log")"
+  "$tf" run ingest-TLS.json --progress never --quiet >"$t/tls.log" 2>&1
+  check "TLS with tls_ca: the ingest runs" $? "$(cat "$t/tls.log")"
+  kill "$tls_server"
+fi
 
 # --- the script that runs it all locally ----------------------------------
 rm -rf out/workers

@@ -15,11 +15,10 @@
 # SIGTERM at a point: exit 143, nothing committed, and the resumed run
 # gives the same bytes.
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 src=${TF_SRCDIR:-.}
 build=${TF_BUILDDIR:-.}
 tf="$(cd "$build" && pwd)/touchflow"
-passed=0
-failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$src/pipelines/attribution.json" "$work/p.json"
@@ -27,16 +26,6 @@ mkdir -p "$work/data"
 cp -r "$src/pipelines/data/attribution" "$work/data/"
 chmod -R u+w "$work"
 cd "$work" || exit 1
-
-check() { # NAME STATUS MESSAGE
-  if [ "$2" -eq 0 ]; then
-    passed=$((passed + 1))
-    echo "ok: $1"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: $3"
-  fi
-}
 
 files="touchpoints.ndjson touchpoints.csv rejected.ndjson"
 

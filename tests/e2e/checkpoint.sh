@@ -13,23 +13,12 @@
 # starts over, a second run on a held state directory is refused, and a
 # stage that cannot be checkpointed is refused before anything runs.
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 build=${TF_BUILDDIR:-.}
 tf="$(cd "$build" && pwd)/touchflow"
-passed=0
-failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-
-check() { # NAME STATUS MESSAGE
-  if [ "$2" -eq 0 ]; then
-    passed=$((passed + 1))
-    echo "ok: $1"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: $3"
-  fi
-}
 
 python3 - <<'EOF'
 import json, random

@@ -10,23 +10,12 @@
 # be).  Also checks that calls and chats really merge into sessions and
 # that nothing is dead-lettered as late.
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 src=${TF_SRCDIR:-.}
 build=${TF_BUILDDIR:-.}
 tf="$build/touchflow"
-passed=0
-failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-check() { # NAME STATUS MESSAGE
-  if [ "$2" -eq 0 ]; then
-    passed=$((passed + 1))
-    echo "ok: $1"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: $3"
-  fi
-}
 
 cp -r "$src/pipelines/." "$work/"
 chmod -R u+w "$work"

@@ -14,23 +14,12 @@
 #    truncated in place are both detected, reported, and read from their
 #    start; a new file matching the pattern is read whole.
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 build=${TF_BUILDDIR:-.}
 tf="$(cd "$build" && pwd)/touchflow"
-passed=0
-failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-
-check() { # NAME STATUS MESSAGE
-  if [ "$2" -eq 0 ]; then
-    passed=$((passed + 1))
-    echo "ok: $1"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: $3"
-  fi
-}
 
 # gen.py FILE KIND FIRST COUNT: COUNT lines numbered from FIRST; those
 # with n % 97 == 5 are broken (bad JSON; a CSV row short of a field),

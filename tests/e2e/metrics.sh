@@ -9,10 +9,9 @@
 # run wrote.  Also: 404 and 405 for other paths and methods, an address in
 # use is exit 2 naming it, a malformed address is a usage error.
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 build=${TF_BUILDDIR:-.}
 tf="$(cd "$build" && pwd)/touchflow"
-passed=0
-failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -20,16 +19,6 @@ cd "$work" || exit 1
 # python3 earlier on PATH may be another one).
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
-
-check() { # NAME STATUS MESSAGE
-  if [ "$2" -eq 0 ]; then
-    passed=$((passed + 1))
-    echo "ok: $1"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: $3"
-  fi
-}
 
 "$py" - <<'PYEOF'
 with open("in.ndjson", "w") as f:

@@ -23,6 +23,7 @@
 #    without it;
 #  - pipelines/nats/run_local.sh with 2 workers gives the same union.
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 src=${TF_SRCDIR:-.}
 build=${TF_BUILDDIR:-.}
 tf="$build/touchflow"
@@ -30,21 +31,9 @@ if ! command -v nats-server >/dev/null; then
   echo "SKIP: nats-server is not installed (Debian: apt-get install nats-server)"
   exit 77
 fi
-passed=0
-failed=0
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-
-check() { # NAME STATUS MESSAGE
-  if [ "$2" -eq 0 ]; then
-    passed=$((passed + 1))
-    echo "ok: $1"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: $3"
-  fi
-}
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export TF_NATS_URL="nats://127.0.0.1:$port"

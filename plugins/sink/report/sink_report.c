@@ -233,11 +233,11 @@ static int count_record(sink_report *s, tf_ctx *ctx, const tf_record *rec)
   size_t len;
   const char *type;
 
-  if (!tf_record_has_json(rec) ||
-      tf_value_type(root = tf_record_root(rec)) != TF_TYPE_OBJECT) {
-    s->other++;
-    return TF_OK;
-  }
+  if (!tf_record_has_json(rec))
+    return s->host->reject(ctx, rec, "not_json",
+                           "the record holds no JSON object");
+  if (tf_value_type(root = tf_record_root(rec)) != TF_TYPE_OBJECT)
+    return TF_ERR_NOMEM; /* has_json was checked: the index failed */
   type = tf_value_string(tf_value_get(root, "type"), &len);
   if (type && len == 6 && memcmp(type, "credit", 6) == 0)
     return count_credit(s, ctx, rec, root);

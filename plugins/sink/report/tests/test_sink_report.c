@@ -163,9 +163,11 @@ START_TEST(test_files_at_flush)
   push(b, "{\"type\": \"credit\", \"model\": \"linear\", \"amount\": null}");
   push(b, "{\"type\": \"credit\", \"model\": \"linear\", \"amount\": \"x\"}");
   push(b, "{\"event\": \"contact\"}");
+  ck_assert_int_eq(tf_batch_push(b, tf_record_new_raw("{bad", 4, NULL)), TF_OK);
   ck_assert_int_eq(tf_check_write(harness, b), TF_SINK_OK);
-  ck_assert_uint_eq(tf_check_reject_count(harness), 1);
+  ck_assert_uint_eq(tf_check_reject_count(harness), 2);
   ck_assert_str_eq(tf_check_reject_get(harness, 0)->code, "invalid_amount");
+  ck_assert_str_eq(tf_check_reject_get(harness, 1)->code, "not_json");
   ck_assert_ptr_null(slurp("r/report.html"));
   ck_assert_int_eq(tf_check_flush(harness), TF_OK);
 

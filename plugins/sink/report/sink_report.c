@@ -9,8 +9,8 @@
  * written to a temporary name in its folder and renamed into place at
  * flush(): the CSV files first, the HTML page last, so a page on disk
  * always has its tables beside it.  A run that fails or stops leaves
- * nothing under the final names (no snapshot/restore: a resumed run starts
- * the report over, see README.md).
+ * nothing under the final names.  Checkpoints: snapshot() saves the tables
+ * and counters (not the records), restore() takes them back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <touchflow/plugin.h>
 #include <touchflow/value.h>
 #include "report.h"
@@ -673,6 +674,86 @@ static int sink_report_flush(void *state, tf_ctx *ctx)
   return rc;
 }
 
+/* --- Checkpoints ------------------------------------------------------ */
+
+/* The tables and counters as they stand: {"tables": [[[a, b, value], ...]
+ * per table], "counts": [touchpoints, credits, without amount, other]}.
+ * As large as the tables, never the records. */
+static int sink_report_snapshot(void *state, json_t **snapshot)
+{
+  sink_report *s = state;
+  json_t *all = json_array();
+  int i;
+  size_t k;
+
+  *snapshot = NULL;
+  if (!all || s->committed) {
+    json_decref(all);
+    return all ? TF_ERR_INVAL : TF_ERR_NOMEM;
+  }
+  for (i = 0; i < T_COUNT; i++) {
+    json_t *rows = json_array();
+
+    if (!rows || json_array_append_new(all, rows) != 0) {
+      json_decref(all);
+      return TF_ERR_NOMEM;
+    }
+    for (k = 0; k < s->t[i].count; k++) {
+      const tf_report_row *r = &s->t[i].rows[k];
+
+      if (json_array_append_new(rows, json_pack("[s, s, I]", r->a, r->b,
+                                                (json_int_t)r->value)) != 0) {
+        json_decref(all);
+        return TF_ERR_NOMEM;
+      }
+    }
+  }
+  *snapshot = json_pack("{s:o, s:[I, I, I, I]}", "tables", all, "counts",
+                        (json_int_t)s->touchpoints, (json_int_t)s->credits,
+                        (json_int_t)s->credits_no_amount, (json_int_t)s->other);
+  return *snapshot ? TF_OK : TF_ERR_NOMEM;
+}
+
+/* Takes the tables and counters of a snapshot back in place of what this
+ * instance counted. */
+static int sink_report_restore(void *state, const json_t *snapshot)
+{
+  sink_report *s = state;
+  const json_t *all = json_object_get(snapshot, "tables");
+  json_int_t c[4];
+  int i, rc = TF_OK;
+
+  if (!json_is_array(all) || json_array_size(all) != T_COUNT ||
+      json_unpack((json_t *)snapshot, "{s:[I, I, I, I]}", "counts", &c[0],
+                  &c[1], &c[2], &c[3]) != 0)
+    return TF_ERR_PARSE;
+  for (i = 0; i < T_COUNT; i++)
+    tf_report_table_clear(&s->t[i]);
+  for (i = 0; i < T_COUNT && rc == TF_OK; i++) {
+    const json_t *rows = json_array_get(all, (size_t)i), *row;
+    size_t k;
+
+    if (!json_is_array(rows))
+      rc = TF_ERR_PARSE;
+    json_array_foreach (rows, k, row) {
+      const char *a, *b;
+      json_int_t v;
+
+      if (rc != TF_OK)
+        break;
+      if (json_unpack((json_t *)row, "[s, s, I]", &a, &b, &v) != 0)
+        rc = TF_ERR_PARSE;
+      else
+        rc = tf_report_add(&s->t[i], a, strlen(a), b, strlen(b), v);
+    }
+  }
+  s->touchpoints = c[0];
+  s->credits = c[1];
+  s->credits_no_amount = c[2];
+  s->other = c[3];
+  return rc;
+}
+
 static const tf_sink_plugin sink_report_plugin = {
     TF_SINK_HEADER,
     .base.name = "report",
@@ -687,6 +768,8 @@ static const tf_sink_plugin sink_report_plugin = {
     .base.fini = sink_report_fini,
     .write = sink_report_write,
     .flush = sink_report_flush,
+    .snapshot = sink_report_snapshot,
+    .restore = sink_report_restore,
 };
 
 TF_SINK_PLUGIN(sink_report, sink_report_plugin)

@@ -227,6 +227,60 @@ START_TEST(test_nothing_without_flush)
 }
 END_TEST
 
+/* Half the records, a snapshot, a "crash" (fini without flush), a new
+ * instance restored from it and the other half: the same tables as one
+ * run over all of them. */
+START_TEST(test_snapshot_restore)
+{
+  static const char *const records[4] = {
+      "{\"touchpoint_id\": \"t1\", \"type\": \"Call\", \"channel\": \"Email\", "
+      "\"date\": \"2026-03-01T00:00:00Z\"}",
+      "{\"type\": \"credit\", \"model\": \"linear\", \"amount\": \"1.50\", "
+      "\"channel\": \"Email\"}",
+      "{\"touchpoint_id\": \"t2\", \"type\": \"Call\", \"channel\": \"Email\", "
+      "\"date\": \"2026-03-01T01:00:00Z\"}",
+      "{\"type\": \"credit\", \"model\": \"linear\", \"amount\": \"2.25\", "
+      "\"channel\": \"Email\"}"};
+  char config[256];
+  json_t *snap = NULL;
+  tf_batch *first = tf_batch_new(), *second = tf_batch_new();
+  char *csv;
+
+  snprintf(config, sizeof(config), "{\"path\": \"%s/report.html\"}", tmpdir);
+  push(first, records[0]);
+  push(first, records[1]);
+  push(second, records[2]);
+  push(second, records[3]);
+  ck_assert_int_eq(tf_check_host_init_text(harness, config, NULL), TF_OK);
+  ck_assert_int_eq(tf_check_write(harness, first), TF_SINK_OK);
+  ck_assert_int_eq(tf_check_snapshot(harness, &snap), TF_OK);
+  ck_assert_int_eq(tf_check_write(harness, second), TF_SINK_OK);
+  tf_check_host_fini(harness);
+  ck_assert_ptr_null(slurp("report.html"));
+  ck_assert_int_eq(tf_check_host_init_text(harness, config, NULL), TF_OK);
+  ck_assert_int_eq(tf_check_restore(harness, snap), TF_OK);
+  ck_assert_int_eq(tf_check_write(harness, second), TF_SINK_OK);
+  ck_assert_int_eq(tf_check_flush(harness), TF_OK);
+  csv = slurp("report-tables/touchpoints_by_channel_type.csv");
+  ck_assert_str_eq(csv, "channel,type,touchpoints\nEmail,Call,2\n");
+  free(csv);
+  csv = slurp("report-tables/revenue_by_channel.csv");
+  ck_assert_str_eq(csv, "model,channel,revenue\nlinear,Email,3.75\n");
+  free(csv);
+  csv = slurp("report-tables/summary.csv");
+  ck_assert_str_eq(csv, "measure,count\ncredits,2\ncredits_without_amount,0\n"
+                        "other,0\ntouchpoints,2\n");
+  free(csv);
+  json_decref(snap);
+  snap = json_pack("{s:[], s:[I, I, I, I]}", "tables", "counts", (json_int_t)0,
+                   (json_int_t)0, (json_int_t)0, (json_int_t)0);
+  ck_assert_int_eq(tf_check_restore(harness, snap), TF_ERR_PARSE);
+  json_decref(snap);
+  tf_batch_free(first);
+  tf_batch_free(second);
+}
+END_TEST
+
 static TCase *report_tests(void)
 {
   TCase *tc = tcase_create("report");
@@ -237,6 +291,7 @@ static TCase *report_tests(void)
   tcase_add_test(tc, test_cents);
   tcase_add_test(tc, test_files_at_flush);
   tcase_add_test(tc, test_nothing_without_flush);
+  tcase_add_test(tc, test_snapshot_restore);
   return tc;
 }
 

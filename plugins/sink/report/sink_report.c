@@ -336,8 +336,13 @@ static size_t distinct(const tf_report_table *t, int use_b, const char *filter,
 
     if (filter && strcmp(t->rows[i].a, filter) != 0)
       continue;
-    for (j = 0; j < n && strcmp(out[j], key) != 0; j++)
-      ;
+    /* The rows are sorted by (a, b): a and, under one a, b come in order,
+     * so only other b's need a search. */
+    if (!use_b || filter)
+      j = n > 0 && strcmp(out[n - 1], key) == 0 ? n - 1 : n;
+    else
+      for (j = 0; j < n && strcmp(out[j], key) != 0; j++)
+        ;
     if (j == n)
       out[n++] = key;
   }
@@ -365,7 +370,7 @@ static int write_chart(FILE *out, const table_info *info,
     return TF_ERR_NOMEM;
   }
   shown = nbars < CHART_ROWS ? nbars : CHART_ROWS;
-  for (i = 0; i < nbars; i++) {
+  for (i = 0; i < shown; i++) {
     int64_t total = 0;
 
     for (k = 0; k < t->count; k++) {

@@ -59,7 +59,7 @@ typedef struct source_drift_api {
   int listed;
   pending_conv *todo;
   size_t ntodo, next;
-  long requests;
+  json_t *first_page; /* the list's first page, fetched by init() */
 } source_drift_api;
 
 static const tf_option source_drift_api_options[] = {
@@ -123,7 +123,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
   size_t len = size * n;
   static const char name[] = "retry-after:";
 
-  if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+  if (len > sizeof(name) - 1 &&
+      strncasecmp(data, name, sizeof(name) - 1) == 0) {
     char buf[32], *end;
     size_t k = len - (sizeof(name) - 1);
     long v;
@@ -192,7 +193,6 @@ static int http_get(source_drift_api *s, const char *path, json_t **out)
     curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, s->timeout_ms);
     curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "");
-    s->requests++;
     cc = curl_easy_perform(s->curl);
     if (cc == CURLE_OK)
       curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -353,8 +353,7 @@ static int add_page(source_drift_api *s, const json_t *data, int *below)
   size_t i;
   const json_t *conv;
 
-  json_array_foreach(data, i, conv)
-  {
+  json_array_foreach (data, i, conv) {
     int64_t id, updated;
     pending_conv *p;
 
@@ -382,40 +381,54 @@ static int add_page(source_drift_api *s, const json_t *data, int *below)
   return TF_OK;
 }
 
-static int list_conversations(source_drift_api *s)
+/* GETs one page of the conversation list (cursor NULL: the first). */
+static int list_page(source_drift_api *s, const char *cursor, json_t **answer)
 {
   char base[64], path[1024];
+  int rc;
+
+  snprintf(base, sizeof(base), "/conversations/list?limit=%ld", s->limit);
+  rc = with_cursor(s, path, sizeof(path), base, cursor);
+  if (rc == TF_OK)
+    rc = http_get(s, path, answer);
+  if (rc == TF_ERR_NOTFOUND) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "Drift API: GET %s: HTTP 404: is `endpoint` the Drift API?",
+                 path);
+    rc = TF_ERR_CONFIG;
+  }
+  if (rc == TF_OK && !json_is_array(json_object_get(*answer, "data"))) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "Drift API: GET %s: the answer has no \"data\" array", path);
+    json_decref(*answer);
+    *answer = NULL;
+    rc = TF_ERR_PARSE;
+  }
+  return rc;
+}
+
+/* Lists what is to be fetched into s->todo, oldest first.  The first page
+ * is the one init() fetched. */
+static int list_conversations(source_drift_api *s)
+{
   const char *cursor = NULL;
   json_t *answer = NULL;
   int rc = TF_OK, below = 0;
   size_t pages = 0;
 
-  snprintf(base, sizeof(base), "/conversations/list?limit=%ld", s->limit);
   do {
     json_t *prev = answer;
-    const json_t *data;
 
-    rc = with_cursor(s, path, sizeof(path), base, cursor);
-    if (rc == TF_OK)
-      rc = http_get(s, path, &answer);
+    if (s->first_page) {
+      answer = s->first_page;
+      s->first_page = NULL;
+    } else
+      rc = list_page(s, cursor, &answer);
     json_decref(prev);
-    if (rc == TF_ERR_NOTFOUND) {
-      s->host->log(s->ctx, TF_LOG_ERROR,
-                   "Drift API: %s%s: HTTP 404: check `endpoint`",
-                   "GET /conversations/list", "");
-      rc = TF_ERR_CONFIG;
-    }
     if (rc != TF_OK)
       return rc;
-    data = json_object_get(answer, "data");
-    if (!json_is_array(data)) {
-      s->host->log(s->ctx, TF_LOG_ERROR,
-                   "Drift API: the conversations list has no \"data\" array");
-      json_decref(answer);
-      return TF_ERR_PARSE;
-    }
     pages++;
-    rc = add_page(s, data, &below);
+    rc = add_page(s, json_object_get(answer, "data"), &below);
     cursor = rc == TF_OK && !below ? next_cursor(answer) : NULL;
   } while (cursor);
   json_decref(answer);
@@ -449,8 +462,15 @@ static int fetch_messages(source_drift_api *s, int64_t id, json_t **out)
     json_decref(prev);
     if (rc != TF_OK)
       break;
-    msgs = drift_input_messages(answer);
-    if (msgs && json_array_extend(all, (json_t *)msgs) != 0)
+    /* {"data": {"messages": [...]}}; a bare {"messages": [...]} too. */
+    msgs = json_object_get(json_object_get(answer, "data"), "messages");
+    if (!msgs)
+      msgs = json_object_get(answer, "messages");
+    if (msgs && !json_is_array(msgs)) {
+      s->host->log(s->ctx, TF_LOG_ERROR,
+                   "Drift API: GET %s: \"messages\" is not an array", path);
+      rc = TF_ERR_PARSE;
+    } else if (msgs && json_array_extend(all, (json_t *)msgs) != 0)
       rc = TF_ERR_NOMEM;
     cursor = next_cursor(answer);
     if (!cursor)
@@ -478,8 +498,8 @@ static int fetch_conversation(source_drift_api *s, const pending_conv *p,
 
   if (rc == TF_OK && json_object_set_new(conv, "messages", msgs) != 0)
     rc = TF_ERR_NOMEM;
-  if (rc == TF_OK &&
-      drift_input_id(json_object_get(conv, "contactId"), &contact_id) == TF_OK) {
+  if (rc == TF_OK && drift_input_id(json_object_get(conv, "contactId"),
+                                    &contact_id) == TF_OK) {
     char path[64];
     json_t *answer = NULL;
 
@@ -516,6 +536,7 @@ static void source_drift_api_fini(void *state)
     json_decref(s->todo[i].conv);
   free(s->todo);
   free(s->ids);
+  json_decref(s->first_page);
   drift_chat_free(s->chat);
   if (s->curl)
     curl_easy_cleanup(s->curl);
@@ -597,6 +618,10 @@ static int source_drift_api_init(tf_ctx *ctx, const tf_host *host,
   options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
   options.order = NULL;
   rc = drift_chat_new(ctx, host, &options, &s->chat);
+  /* The first list page now, so that a refused token (401/403) or a wrong
+   * endpoint is a refused config (exit 2) before anything runs. */
+  if (rc == TF_OK)
+    rc = list_page(s, NULL, &s->first_page);
   if (rc != TF_OK)
     goto fail;
   *state = s;
@@ -705,8 +730,7 @@ static int source_drift_api_seek(void *state, const json_t *position)
   }
   s->hwm = (int64_t)json_integer_value(hwm);
   s->nids = 0;
-  json_array_foreach(ids, i, v)
-  {
+  json_array_foreach (ids, i, v) {
     int64_t id;
 
     if (drift_input_id(v, &id) != TF_OK) {

@@ -21,7 +21,8 @@ adds or updates conversations by rewriting it.
 
 Control API (no auth):
   POST /_emulator/fault {"kind": "429"|"500"|"drop"|"401", "count": N,
-                         "retry_after": S}   the next N API requests fail so
+                         "retry_after": S, "after": K}   after K more API
+                         requests (default 0), the next N fail so
   GET  /_emulator/stats  {"requests", "list", "messages": {id: n},
                           "contacts", "faults_served", "after_429_ms": the
                           time from the last 429 to the next request}
@@ -82,6 +83,8 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(n) or b"{}")
         with LOCK:
             if self.path == "/_emulator/fault":
+                for _ in range(int(body.get("after", 0))):
+                    STATE["faults"].append(None)
                 for _ in range(int(body.get("count", 1))):
                     STATE["faults"].append(body)
                 return self.reply(200, {"queued": len(STATE["faults"])})
@@ -105,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
                     (time.monotonic() - stats["last_429"]) * 1000)
                 stats["last_429"] = None
             fault = STATE["faults"].pop(0) if STATE["faults"] else None
-            if fault:
+            if fault is not None:
                 stats["faults_served"] += 1
         if fault:
             kind = fault["kind"]

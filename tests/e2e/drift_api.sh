@@ -8,6 +8,7 @@
 #  - 429 waits Retry-After; a 500 and a dropped connection are retried;
 #    401 stops the run with exit 2 and a message naming the token; the
 #    token never appears on stderr;
+#  - a run failed mid-way resumes from its checkpoint to the same chats;
 #  - an incremental run (--state-dir) after conversations were added and
 #    one updated fetches only those (the emulator counts the requests),
 #    including a new conversation at exactly the high-water millisecond,
@@ -140,12 +141,34 @@ status=$?
 [ $status -eq 2 ] && ! grep -q literal-token log.4
 check "a literal token is refused (exit 2), not echoed" $? "exit $status: $(cat log.4)"
 
-# 5. Incremental.  Run 1 on a state directory takes all 23.
+# 5. A run that fails mid-way (a 500 past max_retries, after 40 requests)
+# resumes from its last checkpoint: the same chats, and the conversations
+# before that checkpoint are not fetched again.
 ctl /_emulator/reset '{}' >/dev/null
-RUN=5 "$tf" run api.json --state-dir st --quiet 2>log.5
-check "first run on a state directory" $? "$(cat log.5)"
+ctl /_emulator/fault '{"kind": "500", "count": 4, "after": 40}' >/dev/null
+RUN=5 "$tf" run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
+  --quiet 2>log.5
+status=$?
+[ $status -eq 1 ] && grep -q "failed after 4 attempts: HTTP 500" log.5
+check "500 past max_retries fails the run (exit 1)" $? "exit $status: $(cat log.5)"
+ctl /_emulator/reset '{}' >/dev/null
+RUN=5 "$tf" run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
+  --quiet 2>log.5b
+check "the run resumes" $? "$(cat log.5b)"
 cmp -s out/file.ndjson out/api-5.ndjson
-check "it makes all the chats" $? "$(diff out/file.ndjson out/api-5.ndjson | head -3)"
+check "the resumed run's output = the drift source's" $? \
+  "$(diff out/file.ndjson out/api-5.ndjson | head -3)"
+n=$(stat "len(messages)")
+[ "$n" -gt 0 ] && [ "$n" -lt 23 ]
+check "the resumed run fetches only what the checkpoint did not hold ($n)" $? \
+  "fetched $n conversations"
+
+# 6. Incremental.  Run 1 on a state directory takes all 23.
+ctl /_emulator/reset '{}' >/dev/null
+RUN=6 "$tf" run api.json --state-dir st --quiet 2>log.6
+check "first run on a state directory" $? "$(cat log.6)"
+cmp -s out/file.ndjson out/api-6.ndjson
+check "it makes all the chats" $? "$(diff out/file.ndjson out/api-6.ndjson | head -3)"
 hwm=$((1700000000000 + 22 * 60000 + 50000))
 # Two new conversations (one at exactly the high-water millisecond), and
 # conversation 4 updated (its chat went out: it must not come again).
@@ -160,20 +183,20 @@ for c in lines:
 open("data.ndjson", "w").write("".join(json.dumps(c) + "\n" for c in lines))
 EOF
 ctl /_emulator/reset '{}' >/dev/null
-RUN=6 "$tf" run api.json --state-dir st --quiet 2>log.6
-check "incremental run" $? "$(cat log.6)"
+RUN=7 "$tf" run api.json --state-dir st --quiet 2>log.7
+check "incremental run" $? "$(cat log.7)"
 fetched=$(stat "sorted(messages)")
 [ "$fetched" = "['500004', '500030', '500031']" ]
 check "only the new, the updated and the one at the HWM ms are fetched" $? "fetched: $fetched"
 [ "$(stat list)" -eq 1 ]
 check "listing stops at the page reaching below the HWM" $? "list requests: $(stat list)"
-ids=$(python3 -c 'import json,sys; print(sorted(json.loads(l)["conversation_id"] for l in open(sys.argv[1])))' out/api-6.ndjson)
+ids=$(python3 -c 'import json,sys; print(sorted(json.loads(l)["conversation_id"] for l in open(sys.argv[1])))' out/api-7.ndjson)
 [ "$ids" = "[500031]" ]
 check "new chats only (500030 gives none: n%3==0; 500004 not again)" $? "chats: $ids"
 ctl /_emulator/reset '{}' >/dev/null
-RUN=7 "$tf" run api.json --state-dir st --quiet 2>log.7
-check "a third run" $? "$(cat log.7)"
-[ "$(stat "len(messages)")" -eq 0 ] && [ ! -s out/api-7.ndjson ]
+RUN=8 "$tf" run api.json --state-dir st --quiet 2>log.8
+check "a third run" $? "$(cat log.8)"
+[ "$(stat "len(messages)")" -eq 0 ] && [ ! -s out/api-8.ndjson ]
 check "finds nothing new: fetches no conversation, writes nothing" $? \
   "fetched: $(stat "sorted(messages)")"
 

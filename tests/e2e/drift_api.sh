@@ -141,6 +141,19 @@ status=$?
 [ $status -eq 2 ] && ! grep -q literal-token log.4
 check "a literal token is refused (exit 2), not echoed" $? "exit $status: $(cat log.4)"
 
+# `since`: the first run takes only conversations updated at or after it
+# (20, 21 and 22; only 22 makes a chat) and lists one page.
+since=$(python3 -c 'import datetime; print(datetime.datetime.fromtimestamp((1700000000000 + 20 * 60000 + 50000) / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+sed "s/\"max_retries\": 3/\"max_retries\": 3, \"since\": \"$since\"/" api.json >since.json
+ctl /_emulator/reset '{}' >/dev/null
+RUN=4 "$tf" run since.json --quiet 2>log.4b
+status=$?
+fetched=$(stat "sorted(messages)")
+[ $status -eq 0 ] && [ "$fetched" = "['500020', '500021', '500022']" ] &&
+  [ "$(stat list)" -eq 1 ] && grep -q '"conversation_id":500022}' out/api-4.ndjson &&
+  [ "$(wc -l <out/api-4.ndjson)" -eq 1 ]
+check "since $since: conversations 20 to 22 only" $? "exit $status, fetched $fetched: $(cat log.4b)"
+
 # 5. A run that fails mid-way (a 500 past max_retries, after 40 requests)
 # resumes from its last checkpoint: the same chats, and the conversations
 # before that checkpoint are not fetched again.

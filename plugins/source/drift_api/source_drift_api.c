@@ -434,7 +434,8 @@ static int list_conversations(source_drift_api *s)
   json_decref(answer);
   if (rc != TF_OK)
     return rc;
-  qsort(s->todo, s->ntodo, sizeof(*s->todo), compare_todo);
+  if (s->ntodo > 1) /* qsort wants a non-NULL array even for none */
+    qsort(s->todo, s->ntodo, sizeof(*s->todo), compare_todo);
   s->host->log(s->ctx, TF_LOG_INFO,
                "Drift API: %zu conversation(s) to fetch (%zu list page(s))",
                s->ntodo, pages);

@@ -26,6 +26,9 @@ Control API (no auth):
   GET  /_emulator/stats  {"requests", "list", "messages": {id: n},
                           "contacts", "faults_served", "after_429_ms": the
                           time from the last 429 to the next request}
+  POST /_emulator/config {"msg_pagination_in_data": true}: the messages
+                         answer holds "pagination" inside "data" (its
+                         place is UNCONFIRMED in Drift's docs)
   POST /_emulator/reset  clears faults and statistics
 
 Start:  python3 emulator.py --port 0 --port-file FILE --data FILE --token T
@@ -45,7 +48,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"faults": [], "stats": None}
+STATE = {"faults": [], "stats": None, "config": {}}
 
 
 def fresh_stats():
@@ -88,6 +91,9 @@ class Handler(BaseHTTPRequestHandler):
                 for _ in range(int(body.get("count", 1))):
                     STATE["faults"].append(body)
                 return self.reply(200, {"queued": len(STATE["faults"])})
+            if self.path == "/_emulator/config":
+                STATE["config"].update(body)
+                return self.reply(200, STATE["config"])
             if self.path == "/_emulator/reset":
                 STATE["faults"] = []
                 STATE["stats"] = fresh_stats()
@@ -162,6 +168,9 @@ class Handler(BaseHTTPRequestHandler):
             pag = {"more": more}
             if more:
                 pag["next"] = str(start + ARGS.msg_page)
+            if STATE["config"].get("msg_pagination_in_data"):
+                return self.reply(200, {"data": {"messages": page,
+                                                 "pagination": pag}})
             return self.reply(200, {"data": {"messages": page},
                                     "pagination": pag})
         m = re.fullmatch(r"/contacts/(\d+)", url.path)

@@ -106,6 +106,17 @@ check "messages fetched page by page (2 a page)" $? \
 ! grep -q tok-s3cret log.1
 check "the token is not on stderr" $? "$(cat log.1)"
 
+# Messages' pagination inside "data" (its place is unconfirmed): the same.
+ctl /_emulator/reset '{}' >/dev/null
+ctl /_emulator/config '{"msg_pagination_in_data": true}' >/dev/null
+RUN=1b "$tf" run api.json --quiet 2>log.1b
+status=$?
+ctl /_emulator/config '{"msg_pagination_in_data": false}' >/dev/null
+[ $status -eq 0 ] && cmp -s out/file.ndjson out/api-1b.ndjson &&
+  [ "$(stat "sum(messages.values())")" -eq 40 ]
+check "messages' pagination inside data: the same chats, every page read" $? \
+  "exit $status: $(diff out/file.ndjson out/api-1b.ndjson | head -3)"
+
 # 2. Faults: 429 with Retry-After 2, then a 500, then a dropped connection.
 ctl /_emulator/reset '{}' >/dev/null
 ctl /_emulator/fault '{"kind": "429", "count": 1, "retry_after": 2}' >/dev/null

@@ -28,7 +28,9 @@ Control API (no auth):
                           time from the last 429 to the next request}
   POST /_emulator/config {"msg_pagination_in_data": true}: the messages
                          answer holds "pagination" inside "data" (its
-                         place is UNCONFIRMED in Drift's docs)
+                         place is UNCONFIRMED in Drift's docs);
+                         {"list_duplicate": true}: the last list page
+                         repeats the most recent conversation
   POST /_emulator/reset  clears faults and statistics
 
 Start:  python3 emulator.py --port 0 --port-file FILE --data FILE --token T
@@ -148,6 +150,12 @@ class Handler(BaseHTTPRequestHandler):
             page = [{k: v for k, v in c.items()
                      if k not in ("messages", "contact")}
                     for c in convs[start:start + limit]]
+            if STATE["config"].get("list_duplicate") and \
+                    start + limit >= len(convs) and convs:
+                # The most recent conversation again on the last page, as
+                # if it had been updated while the list was paged.
+                page.append({k: v for k, v in convs[0].items()
+                             if k not in ("messages", "contact")})
             body = {"data": page}
             if start + limit < len(convs):
                 body["pagination"] = {"more": True,

@@ -17,7 +17,19 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 build=${TF_BUILDDIR:-.}
 src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
-tf="$(cd "$build" && pwd)/touchflow"
+build=$(cd "$build" && pwd)
+tf=$build/touchflow
+# TF_VALGRIND=1 (.ci/valgrind): every run under valgrind; a leak or a
+# memory error is exit 99, which fails the check of that run.
+tfrun() {
+  if [ -n "${TF_VALGRIND:-}" ]; then
+    "$build/libtool" --mode=execute valgrind --quiet \
+      --leak-check=full --show-leak-kinds=definite,indirect \
+      --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$tf" "$@"
+  else
+    "$tf" "$@"
+  fi
+}
 work=$(mktemp -d)
 emulator=
 trap '[ -n "$emulator" ] && kill $emulator 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -88,9 +100,9 @@ cat >file.json <<'EOF'
 EOF
 
 # 1. The same chats as the drift source on the export.
-RUN=1 "$tf" run file.json --quiet 2>log.file
+RUN=1 tfrun run file.json --quiet 2>log.file
 check "drift source on the export" $? "$(cat log.file)"
-RUN=1 "$tf" run api.json --quiet 2>log.1
+RUN=1 tfrun run api.json --quiet 2>log.1
 check "drift_api run" $? "$(cat log.1)"
 n=$(wc -l <out/file.ndjson)
 # 12 chats: n % 3 != 0 (an email) and n % 5 != 0 (a visitor message).
@@ -109,7 +121,7 @@ check "the token is not on stderr" $? "$(cat log.1)"
 # Messages' pagination inside "data" (its place is unconfirmed): the same.
 ctl /_emulator/reset '{}' >/dev/null
 ctl /_emulator/config '{"msg_pagination_in_data": true}' >/dev/null
-RUN=1b "$tf" run api.json --quiet 2>log.1b
+RUN=1b tfrun run api.json --quiet 2>log.1b
 status=$?
 ctl /_emulator/config '{"msg_pagination_in_data": false}' >/dev/null
 [ $status -eq 0 ] && cmp -s out/file.ndjson out/api-1b.ndjson &&
@@ -117,12 +129,24 @@ ctl /_emulator/config '{"msg_pagination_in_data": false}' >/dev/null
 check "messages' pagination inside data: the same chats, every page read" $? \
   "exit $status: $(diff out/file.ndjson out/api-1b.ndjson | head -3)"
 
+# A conversation listed twice (updated while the list was paged): fetched
+# once, the same chats.
+ctl /_emulator/reset '{}' >/dev/null
+ctl /_emulator/config '{"list_duplicate": true}' >/dev/null
+RUN=1c tfrun run api.json --quiet 2>log.1c
+status=$?
+ctl /_emulator/config '{"list_duplicate": false}' >/dev/null
+[ $status -eq 0 ] && cmp -s out/file.ndjson out/api-1c.ndjson &&
+  [ "$(stat "max(messages.values())")" -le 3 ] && [ "$(stat "sum(messages.values())")" -eq 40 ]
+check "a conversation listed twice is fetched once" $? \
+  "exit $status: message requests $(stat "messages")"
+
 # 2. Faults: 429 with Retry-After 2, then a 500, then a dropped connection.
 ctl /_emulator/reset '{}' >/dev/null
 ctl /_emulator/fault '{"kind": "429", "count": 1, "retry_after": 2}' >/dev/null
 ctl /_emulator/fault '{"kind": "500", "count": 1}' >/dev/null
 ctl /_emulator/fault '{"kind": "drop", "count": 1}' >/dev/null
-RUN=2 "$tf" run api.json --quiet 2>log.2
+RUN=2 tfrun run api.json --quiet 2>log.2
 status=$?
 elapsed=$(stat after_429_ms)
 check "a run through 429, 500 and a dropped connection succeeds" $status "$(cat log.2)"
@@ -136,18 +160,18 @@ check "the three faults were met and logged" $? "$(cat log.2)"
 
 # 3. 401: exit 2, a clear message, no token.
 ctl /_emulator/fault '{"kind": "401", "count": 1}' >/dev/null
-RUN=3 "$tf" run api.json --quiet 2>log.3
+RUN=3 tfrun run api.json --quiet 2>log.3
 status=$?
 [ $status -eq 2 ] && grep -q "refused the token" log.3 && ! grep -q tok-s3cret log.3
 check "401: exit 2 naming the token" $? "exit $status: $(cat log.3)"
-DRIFT_TOKEN=wrong RUN=3 "$tf" run api.json --quiet 2>log.3b
+DRIFT_TOKEN=wrong RUN=3 tfrun run api.json --quiet 2>log.3b
 status=$?
 [ $status -eq 2 ] && grep -q "refused the token" log.3b && ! grep -q wrong log.3b
 check "a wrong token: exit 2, the token not shown" $? "exit $status: $(cat log.3b)"
 
 # 4. A literal token is refused before anything runs.
 sed 's/"${DRIFT_TOKEN}"/"literal-token"/' api.json >literal.json
-RUN=4 "$tf" run literal.json --quiet 2>log.4
+RUN=4 tfrun run literal.json --quiet 2>log.4
 status=$?
 [ $status -eq 2 ] && ! grep -q literal-token log.4
 check "a literal token is refused (exit 2), not echoed" $? "exit $status: $(cat log.4)"
@@ -157,7 +181,7 @@ check "a literal token is refused (exit 2), not echoed" $? "exit $status: $(cat 
 since=$(python3 -c 'import datetime; print(datetime.datetime.fromtimestamp((1700000000000 + 20 * 60000 + 50000) / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 sed "s/\"max_retries\": 3/\"max_retries\": 3, \"since\": \"$since\"/" api.json >since.json
 ctl /_emulator/reset '{}' >/dev/null
-RUN=4 "$tf" run since.json --quiet 2>log.4b
+RUN=4 tfrun run since.json --quiet 2>log.4b
 status=$?
 fetched=$(stat "sorted(messages)")
 [ $status -eq 0 ] && [ "$fetched" = "['500020', '500021', '500022']" ] &&
@@ -170,13 +194,13 @@ check "since $since: conversations 20 to 22 only" $? "exit $status, fetched $fet
 # before that checkpoint are not fetched again.
 ctl /_emulator/reset '{}' >/dev/null
 ctl /_emulator/fault '{"kind": "500", "count": 4, "after": 40}' >/dev/null
-RUN=5 "$tf" run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
+RUN=5 tfrun run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
   --quiet 2>log.5
 status=$?
 [ $status -eq 1 ] && grep -q "failed after 4 attempts: HTTP 500" log.5
 check "500 past max_retries fails the run (exit 1)" $? "exit $status: $(cat log.5)"
 ctl /_emulator/reset '{}' >/dev/null
-RUN=5 "$tf" run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
+RUN=5 tfrun run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
   --quiet 2>log.5b
 check "the run resumes" $? "$(cat log.5b)"
 cmp -s out/file.ndjson out/api-5.ndjson
@@ -189,7 +213,7 @@ check "the resumed run fetches only what the checkpoint did not hold ($n)" $? \
 
 # 6. Incremental.  Run 1 on a state directory takes all 23.
 ctl /_emulator/reset '{}' >/dev/null
-RUN=6 "$tf" run api.json --state-dir st --quiet 2>log.6
+RUN=6 tfrun run api.json --state-dir st --quiet 2>log.6
 check "first run on a state directory" $? "$(cat log.6)"
 cmp -s out/file.ndjson out/api-6.ndjson
 check "it makes all the chats" $? "$(diff out/file.ndjson out/api-6.ndjson | head -3)"
@@ -207,7 +231,7 @@ for c in lines:
 open("data.ndjson", "w").write("".join(json.dumps(c) + "\n" for c in lines))
 EOF
 ctl /_emulator/reset '{}' >/dev/null
-RUN=7 "$tf" run api.json --state-dir st --quiet 2>log.7
+RUN=7 tfrun run api.json --state-dir st --quiet 2>log.7
 check "incremental run" $? "$(cat log.7)"
 fetched=$(stat "sorted(messages)")
 [ "$fetched" = "['500004', '500030', '500031']" ]
@@ -218,7 +242,7 @@ ids=$(python3 -c 'import json,sys; print(sorted(json.loads(l)["conversation_id"]
 [ "$ids" = "[500031]" ]
 check "new chats only (500030 gives none: n%3==0; 500004 not again)" $? "chats: $ids"
 ctl /_emulator/reset '{}' >/dev/null
-RUN=8 "$tf" run api.json --state-dir st --quiet 2>log.8
+RUN=8 tfrun run api.json --state-dir st --quiet 2>log.8
 check "a third run" $? "$(cat log.8)"
 [ "$(stat "len(messages)")" -eq 0 ] && [ ! -s out/api-8.ndjson ]
 check "finds nothing new: fetches no conversation, writes nothing" $? \

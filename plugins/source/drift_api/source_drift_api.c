@@ -346,6 +346,32 @@ static int compare_todo(const void *a, const void *b)
   return (x->id > y->id) - (x->id < y->id);
 }
 
+static int compare_todo_id(const void *a, const void *b)
+{
+  const pending_conv *x = a, *y = b;
+
+  if (x->id != y->id)
+    return (x->id > y->id) - (x->id < y->id);
+  return (x->updated > y->updated) - (x->updated < y->updated);
+}
+
+/* A conversation updated while the list was being paged can be listed
+ * twice (at its old place and at the top): keeps its latest copy. */
+static void drop_duplicates(source_drift_api *s)
+{
+  size_t i, kept = 0;
+
+  qsort(s->todo, s->ntodo, sizeof(*s->todo), compare_todo_id);
+  for (i = 0; i < s->ntodo; i++) {
+    if (i + 1 < s->ntodo && s->todo[i + 1].id == s->todo[i].id) {
+      json_decref(s->todo[i].conv);
+      continue;
+    }
+    s->todo[kept++] = s->todo[i];
+  }
+  s->ntodo = kept;
+}
+
 /* Adds the conversations of one list page not taken yet; *below is set
  * when the page reaches under the high-water mark. */
 static int add_page(source_drift_api *s, const json_t *data, int *below)
@@ -434,8 +460,10 @@ static int list_conversations(source_drift_api *s)
   json_decref(answer);
   if (rc != TF_OK)
     return rc;
-  if (s->ntodo > 1) /* qsort wants a non-NULL array even for none */
+  if (s->ntodo > 1) { /* qsort wants a non-NULL array even for none */
+    drop_duplicates(s);
     qsort(s->todo, s->ntodo, sizeof(*s->todo), compare_todo);
+  }
   s->host->log(s->ctx, TF_LOG_INFO,
                "Drift API: %zu conversation(s) to fetch (%zu list page(s))",
                s->ntodo, pages);

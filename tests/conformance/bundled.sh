@@ -13,7 +13,8 @@ count=0
 # ${TF_MARKETO_ENDPOINT}) run against the emulator on 127.0.0.1.
 work=$(mktemp -d)
 emulator=
-trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; rm -rf "$work"' EXIT
+drift_emulator=
+trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; rm -rf "$work"' EXIT
 if command -v python3 >/dev/null; then
   python3 "$src/tests/marketo/emulator.py" --port 0 --port-file "$work/port" \
     --client-id conformance --client-secret conformance-secret >"$work/log" 2>&1 &
@@ -25,6 +26,16 @@ if command -v python3 >/dev/null; then
   python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_emulator/config", b"{\"rate_limit\": 1000000}", {"Content-Type": "application/json"}), timeout=10).read()' \
     "$TF_MARKETO_ENDPOINT" || echo "conformance: the Marketo emulator did not start"
 fi
+# The drift_api source reads the Drift emulator, serving its fixture.
+if command -v python3 >/dev/null; then
+  python3 "$src/tests/drift/emulator.py" --port 0 --port-file "$work/drift-port" \
+    --data "$src/plugins/source/drift_api/tests/data/conversations.ndjson" \
+    --token conformance-token >"$work/drift.log" 2>&1 &
+  drift_emulator=$!
+  for _ in $(seq 100); do [ -s "$work/drift-port" ] && break; sleep 0.1; done
+  export TF_DRIFT_ENDPOINT="http://127.0.0.1:$(cat "$work/drift-port" 2>/dev/null)"
+  export TF_DRIFT_TOKEN=conformance-token
+fi
 # The nats sink and source run against a nats-server of their own on
 # 127.0.0.1 (a free port, a memory-only JetStream); the source reads a
 # stream filled from its fixtures first.  Without nats-server (Debian
@@ -34,7 +45,7 @@ if command -v nats-server >/dev/null && command -v python3 >/dev/null; then
   nats_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/nats" >"$work/nats.log" 2>&1 &
   nats_server=$!
-  trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$nats_server" ] && kill "$nats_server" 2>/dev/null; rm -rf "$work"' EXIT
+  trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$nats_server" ] && kill "$nats_server" 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 100); do grep -q "Server is ready" "$work/nats.log" && break; sleep 0.1; done
   export TF_NATS_URL="nats://127.0.0.1:$nats_port"
   # (from a copy: the run writes its dead-letter file beside the pipeline)

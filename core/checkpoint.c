@@ -102,8 +102,20 @@ static int wm_from_json(const json_t *v, int64_t *wm)
   return *end ? -1 : 0;
 }
 
-/* The plugin's own state of one stage, into obj. */
-static int stage_state(tf__stage *s, json_t *obj, char *err, size_t errlen)
+/* Whether a transform's state goes on into the next run: it can save it
+ * and has no advance() (its state is not a window of event time, which
+ * closes at the end of each run). */
+static int carries(const tf__stage *s)
+{
+  return s->transform && s->transform->snapshot && s->transform->restore &&
+         !s->transform->advance;
+}
+
+/* The plugin's own state of one stage, into obj.  complete: the state the
+ * next run goes on from (a finished run's checkpoint): only sources'
+ * positions and the snapshots of transforms that carry their state. */
+static int stage_state(tf__stage *s, json_t *obj, int complete, char *err,
+                       size_t errlen)
 {
   int (*snap)(void *, json_t **) = NULL;
   const char *key = "snapshot";
@@ -113,17 +125,18 @@ static int stage_state(tf__stage *s, json_t *obj, char *err, size_t errlen)
   if (s->source) {
     snap = s->source->position;
     key = "position";
-  } else if (s->transform) {
+  } else if (s->transform && (!complete || carries(s))) {
     snap = s->transform->snapshot;
-  } else if (s->sink) {
+  } else if (s->sink && !complete) {
     snap = s->sink->snapshot;
   }
   if (!snap)
     return TF_OK;
   rc = snap(s->state, &state);
   if (rc != TF_OK || !state) {
-    snprintf(err, errlen, "stage \"%s\": %s failed: %s", s->def->id,
+    snprintf(err, errlen, "stage \"%s\": %s failed%s: %s", s->def->id,
              s->source ? "position()" : "snapshot()",
+             complete ? " at the end of the run" : "",
              tf_strerror(rc != TF_OK ? rc : TF_ERR_PLUGIN));
     json_decref(state);
     return rc != TF_OK ? rc : TF_ERR_PLUGIN;
@@ -155,7 +168,7 @@ static json_t *stage_json(tf__stage *s, char *err, size_t errlen)
     snprintf(err, errlen, "out of memory taking a checkpoint");
     return NULL;
   }
-  if (stage_state(s, obj, err, errlen) != TF_OK) {
+  if (stage_state(s, obj, 0, err, errlen) != TF_OK) {
     json_decref(obj);
     return NULL;
   }
@@ -356,33 +369,6 @@ int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
 
 /* --- Incremental runs --------------------------------------------------- */
 
-int tf__checkpoint_carries(const tf__stage *s)
-{
-  return s->transform && s->transform->snapshot && s->transform->restore &&
-         !s->transform->advance;
-}
-
-/* What one stage hands to the next run, into obj. */
-static int complete_state(tf__stage *s, json_t *obj, char *err, size_t errlen)
-{
-  json_t *state = NULL;
-  int rc;
-
-  if (!s->source && !tf__checkpoint_carries(s))
-    return TF_OK;
-  rc = s->source ? s->source->position(s->state, &state)
-                 : s->transform->snapshot(s->state, &state);
-  if (rc != TF_OK || !state) {
-    snprintf(err, errlen, "stage \"%s\": %s failed at the end of the run: %s",
-             s->def->id, s->source ? "position()" : "snapshot()",
-             tf_strerror(rc != TF_OK ? rc : TF_ERR_PLUGIN));
-    json_decref(state);
-    return rc != TF_OK ? rc : TF_ERR_PLUGIN;
-  }
-  json_object_set_new(obj, s->source ? "position" : "snapshot", state);
-  return TF_OK;
-}
-
 json_t *tf__checkpoint_take_complete(tf__runner *r, char *err, size_t errlen)
 {
   json_t *cp, *st, *stages = json_array();
@@ -403,7 +389,7 @@ json_t *tf__checkpoint_take_complete(tf__runner *r, char *err, size_t errlen)
                    s->plugin->name, "kind",
                    tf_plugin_kind_name(s->plugin->kind), "config", fp);
     if (!st || json_array_append_new(stages, st) != 0 ||
-        complete_state(s, st, err, errlen) != TF_OK) {
+        stage_state(s, st, 1, err, errlen) != TF_OK) {
       if (!st)
         snprintf(err, errlen, "out of memory taking a checkpoint");
       json_decref(stages);
@@ -463,7 +449,7 @@ int tf__checkpoint_continue(tf__runner *r, const json_t *cp, char *err,
     }
     if (s->source)
       rc = s->source->seek(s->state, v);
-    else if (tf__checkpoint_carries(s) && (v = json_object_get(e, "snapshot")))
+    else if (carries(s) && (v = json_object_get(e, "snapshot")))
       rc = s->transform->restore(s->state, v);
     if (rc != TF_OK)
       snprintf(err, errlen,

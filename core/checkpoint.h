@@ -50,15 +50,11 @@ int tf__checkpoint_restore(tf__runner *r, const json_t *cp, char *err,
  * "complete"): what the next run of the pipeline goes on from, an
  * incremental run.  Per stage: id, plugin, kind and config fingerprint;
  * a source's position after its last record; the snapshot of a
- * transform that carries its state from run to run (tf__checkpoint_carries);
+ * transform that carries its state from run to run (it has snapshot() and
+ * no advance(): its state is not a window of event time);
  * and the dead-letter file's path and length.  A new reference, or NULL
  * with err set. */
 json_t *tf__checkpoint_take_complete(tf__runner *r, char *err, size_t errlen);
-
-/* Whether a transform's state goes on into the next run: it can save it
- * and has no advance() (its state is not a window of event time, which
- * closes at the end of each run). */
-int tf__checkpoint_carries(const tf__stage *s);
 
 /* Starts an incremental run from a complete checkpoint: checks that cp was
  * written by this pipeline (as tf__checkpoint_restore does), seeks every

@@ -211,6 +211,9 @@ static void print_steps(const tf__explain *e, const json_t *tps,
   if (v)
     qsort(v, n, sizeof(*v), by_time);
   fprintf(out, "\nWhat happened, in time order (UTC):\n");
+  if (n == 0)
+    fprintf(out, "  no record of the inputs got through: see the records "
+                 "rejected below\n");
   for (i = 0; v && i < n; i++) {
     const json_t *what = json_object_get(v[i], "what");
 
@@ -303,7 +306,7 @@ static void print_chat_note(const tf__explain *e, const json_t *tps, FILE *out)
   for (size_t i = 0; i < json_array_size(tps); i++)
     if (strcmp(or (str(json_array_get(tps, i), "type"), ""), "Web Chat") == 0)
       return;
-  if (!e->has_chat_source)
+  if (!e->has_chat_source || e->biz.n + e->emails.n == 0)
     return;
   fprintf(out,
           "\nNo chat: a Drift conversation makes a Web Chat touchpoint only "

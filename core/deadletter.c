@@ -154,8 +154,11 @@ int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
 
   if (!line)
     return TF_ERR_NOMEM;
+  /* Flushed line by line: a sink reading the file at the end of the run
+   * (report's dead_letters) sees every line, and so does a reader after a
+   * crash.  Dead letters are few: one write each. */
   if (json_dumpf(line, dl->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
-      fputc('\n', dl->fp) == EOF) {
+      fputc('\n', dl->fp) == EOF || fflush(dl->fp) != 0) {
     dl->io_error = errno ? errno : EIO;
     rc = TF_ERR_IO;
   } else {

@@ -17,7 +17,7 @@ static const char *str(const json_t *obj, const char *key)
   return json_string_value(json_object_get(obj, key));
 }
 
-static const char * or (const char *s, const char *dflt)
+static const char *text_or(const char *s, const char *dflt)
 {
   return s && *s ? s : dflt;
 }
@@ -26,7 +26,7 @@ static const char * or (const char *s, const char *dflt)
 static int64_t when(const json_t *rec)
 {
   const json_t *ms = json_object_get(rec, "ts_ms");
-  const char *t = or (str(rec, "ts"), str(rec, "date"));
+  const char *t = text_or(str(rec, "ts"), str(rec, "date"));
   int64_t v = 0;
 
   if (json_is_integer(ms))
@@ -49,37 +49,41 @@ static void clock_text(int64_t ms, char *buf, size_t size)
 static void say_event(const json_t *item, FILE *out)
 {
   const json_t *r = json_object_get(item, "record");
-  const char *ev = or (str(r, "event"), "record");
+  const char *ev = text_or(str(r, "event"), "record");
 
-  if (strcmp(ev, "hit") == 0 && or (str(r, "hit_type"), "")[0] == 'f')
+  if (strcmp(ev, "hit") == 0 && text_or(str(r, "hit_type"), "")[0] == 'f')
     fprintf(out, "form fill on %s (email %s)",
-            or (str(r, "form_url"), or (str(r, "url"), "?")),
-            or (str(r, "email"), "none"));
+            text_or(str(r, "form_url"), text_or(str(r, "url"), "?")),
+            text_or(str(r, "email"), "none"));
   else if (strcmp(ev, "hit") == 0)
-    fprintf(out, "page view %s%s%s", or (str(r, "url"), "?"),
+    fprintf(out, "page view %s%s%s", text_or(str(r, "url"), "?"),
             str(r, "referrer") ? ", coming from " : "",
-            or (str(r, "referrer"), ""));
+            text_or(str(r, "referrer"), ""));
   else if (strcmp(ev, "call") == 0)
     fprintf(out, "phone call (%s %s, type \"%s\")",
-            or (str(r, "origin"), "call"), or (str(r, "source_record_id"), "?"),
-            or (str(r, "call_type"), ""));
+            text_or(str(r, "origin"), "call"),
+            text_or(str(r, "source_record_id"), "?"),
+            text_or(str(r, "call_type"), ""));
   else if (strcmp(ev, "chat") == 0)
     fprintf(out, "Drift chat %s: the visitor gave the email %s",
-            or (str(r, "source_record_id"), "?"), or (str(r, "email"), "?"));
+            text_or(str(r, "source_record_id"), "?"),
+            text_or(str(r, "email"), "?"));
   else if (strcmp(ev, "crm_activity") == 0)
-    fprintf(out, "CRM Task %s (%s)", or (str(r, "source_record_id"), "?"),
-            or (str(r, "activity_type"), "no type"));
+    fprintf(out, "CRM Task %s (%s)", text_or(str(r, "source_record_id"), "?"),
+            text_or(str(r, "activity_type"), "no type"));
   else if (strcmp(ev, "crm_campaign") == 0)
     fprintf(out, "CRM campaign member %s of campaign %s",
-            or (str(r, "source_record_id"), "?"),
-            or (str(r, "campaign_id"), "?"));
+            text_or(str(r, "source_record_id"), "?"),
+            text_or(str(r, "campaign_id"), "?"));
   else if (strcmp(ev, "person") == 0)
     fprintf(out, "CRM person (Lead or Contact) %s, email %s",
-            or (str(r, "source_record_id"), "?"), or (str(r, "email"), "none"));
+            text_or(str(r, "source_record_id"), "?"),
+            text_or(str(r, "email"), "none"));
   else
-    fprintf(out, "%s %s", ev, or (str(r, "source_record_id"), ""));
+    fprintf(out, "%s %s", ev,
+            text_or(str(r, "url"), text_or(str(r, "source_record_id"), "")));
   fprintf(out, "\n%21s[%s, %s]\n", "", str(item, "stage"),
-          or (str(item, "input"), "input unknown"));
+          text_or(str(item, "input"), "input unknown"));
 }
 
 /* The latest page view or form fill of biz before t, or -1. */
@@ -126,11 +130,11 @@ static void say_nearest(const tf__explain *e, const json_t *tp,
 static void say_touchpoint(const tf__explain *e, const json_t *tp,
                            long long timeout, FILE *out)
 {
-  const char *reason = or (str(tp, "reason"), "(no reason given)");
+  const char *reason = text_or(str(tp, "reason"), "(no reason given)");
 
   fprintf(out, "%21s=> %s touchpoint %s, channel %s, source %s", "",
-          or (str(tp, "type"), "?"), or (str(tp, "touchpoint_id"), "?"),
-          or (str(tp, "channel"), "?"), or (str(tp, "source"), "none"));
+          text_or(str(tp, "type"), "?"), text_or(str(tp, "touchpoint_id"), "?"),
+          text_or(str(tp, "channel"), "?"), text_or(str(tp, "source"), "none"));
   if (str(tp, "campaign"))
     fprintf(out, ", campaign %s", str(tp, "campaign"));
   fprintf(out, "\n%21s   why: %s\n", "", reason);
@@ -228,13 +232,15 @@ static void print_steps(const tf__explain *e, const json_t *tps,
   json_decref(steps);
 }
 
-static void print_sessions(const json_t *tps, FILE *out)
+static void print_sessions(const json_t *tps, long long timeout, FILE *out)
 {
   json_t *seen = json_object();
   size_t i;
 
-  fprintf(out, "\nWeb sessions (a session is the hits of one BizibleId with "
-               "no 30-minute gap; its\nchannel comes from its first hit):\n");
+  fprintf(out,
+          "\nWeb sessions (a session is the hits of one BizibleId with no "
+          "%lld-minute gap; its\nchannel comes from its first hit):\n",
+          timeout / 60000);
   for (i = 0; i < json_array_size(tps); i++) {
     const json_t *tp = json_array_get(tps, i);
     const char *ses = str(tp, "session_id");
@@ -245,9 +251,11 @@ static void print_sessions(const json_t *tps, FILE *out)
     fprintf(out,
             "  %s: channel %s, source %s, medium %s, campaign %s\n%4s"
             "landing page %s\n",
-            ses, or (str(tp, "channel"), "?"), or (str(tp, "source"), "none"),
-            or (str(tp, "medium"), "none"), or (str(tp, "campaign"), "none"),
-            "", or (str(tp, "landing_page"), "none"));
+            ses, text_or(str(tp, "channel"), "?"),
+            text_or(str(tp, "source"), "none"),
+            text_or(str(tp, "medium"), "none"),
+            text_or(str(tp, "campaign"), "none"), "",
+            text_or(str(tp, "landing_page"), "none"));
   }
   if (json_object_size(seen) == 0)
     fprintf(out, "  none\n");
@@ -263,8 +271,9 @@ static void print_dead(const json_t *dead, FILE *out)
     const json_t *d = json_array_get(dead, i);
 
     fprintf(out, "  %s (stage %s, code %s):\n    %s\n",
-            or (str(d, "input"), "input unknown"), or (str(d, "stage"), "?"),
-            or (str(d, "code"), "?"), or (str(d, "message"), ""));
+            text_or(str(d, "input"), "input unknown"),
+            text_or(str(d, "stage"), "?"), text_or(str(d, "code"), "?"),
+            text_or(str(d, "message"), ""));
   }
   if (i == 0)
     fprintf(out, "  none\n");
@@ -289,13 +298,14 @@ static void print_credits(const tf__explain *e, FILE *out)
       snprintf(marks + strlen(marks), sizeof(marks) - strlen(marks), "%s%s",
                k ? "+" : "", json_string_value(json_array_get(ms, k)));
     clock_text(when(c), at, sizeof(at));
-    fprintf(out,
-            "  opportunity %s (%s): model %s: %s %s, %s %s on %s %s (%s)\n",
-            or (str(c, "opportunity_id"), "?"), or (str(c, "stage"), "?"),
-            str(c, "model"), or (str(c, "amount"), "?"),
-            or (str(c, "currency"), ""), or (str(c, "touchpoint_type"), "?"),
-            at, or (str(c, "channel"), "?"), or (str(c, "touchpoint_id"), "?"),
-            *marks ? marks : "no milestone");
+    fprintf(
+        out, "  opportunity %s (%s): model %s: %s %s, %s %s on %s %s (%s)\n",
+        text_or(str(c, "opportunity_id"), "?"), text_or(str(c, "stage"), "?"),
+        str(c, "model"), text_or(str(c, "amount"), "?"),
+        text_or(str(c, "currency"), ""),
+        text_or(str(c, "touchpoint_type"), "?"), at,
+        text_or(str(c, "channel"), "?"), text_or(str(c, "touchpoint_id"), "?"),
+        *marks ? marks : "no milestone");
   }
 }
 
@@ -304,7 +314,8 @@ static void print_credits(const tf__explain *e, FILE *out)
 static void print_chat_note(const tf__explain *e, const json_t *tps, FILE *out)
 {
   for (size_t i = 0; i < json_array_size(tps); i++)
-    if (strcmp(or (str(json_array_get(tps, i), "type"), ""), "Web Chat") == 0)
+    if (strcmp(text_or(str(json_array_get(tps, i), "type"), ""), "Web Chat") ==
+        0)
       return;
   if (!e->has_chat_source || e->biz.n + e->emails.n == 0)
     return;
@@ -338,7 +349,7 @@ void tf__explain_print(const tf__explain *e, const json_t *dead,
           json_array_size(tps) == 1 ? "" : "s", json_array_size(dead),
           json_array_size(dead) == 1 ? "" : "s");
   print_steps(e, tps, timeout, out);
-  print_sessions(tps, out);
+  print_sessions(tps, timeout, out);
   print_dead(dead, out);
   print_credits(e, out);
   print_chat_note(e, tps, out);

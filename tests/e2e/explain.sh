@@ -69,6 +69,12 @@ check faq-call-rule-3 $? "no call rule 3 story"
 grep -q "Drift chat rule 1" "$golden/chat_no_email.txt"
 check faq-chat-rule-1 $? "no Drift chat rule 1 note"
 
+# --record of a merged record, from another folder: FILE is found under the
+# pipeline's folder, and the journey is its visitor's.
+first=$(cd / && "$tf" explain "$work/attribution.json" --record data/attribution/tasks.csv:2 | head -1)
+[ "$first" = "Journey of BizibleId 3ceaaf308142c8ea91d93080f9b439fc" ]
+check record-under-pipeline-folder $? "got \"$first\""
+
 fails unknown-visitor 1 "no record of 0123456789abcdef0123456789abcdef" \
   attribution.json --biz-uid 0123456789abcdef0123456789abcdef
 fails no-visitor 2 "explain needs one of --biz-uid, --email or --record" attribution.json

@@ -259,7 +259,8 @@ int tf__cmd_explain(const tf__cli_args *args)
   if (tf__pipeline_load(args->target, loader, &diag, &p) != TF_OK) {
     tf__diag_print(&diag, stderr);
     rc = 2;
-  } else if ((rc = seed(&e, args, p->dir)) == 0 && !mkdtemp(tmp)) {
+  } else if ((e.dir = p->dir, rc = seed(&e, args, p->dir)) == 0 &&
+             !mkdtemp(tmp)) {
     perror("touchflow: explain: a temporary folder");
     rc = 1;
   } else if (rc == 0 && tf__explain_wire(&e, p) != TF_OK) {

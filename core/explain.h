@@ -57,6 +57,7 @@ typedef struct tf__explain_stage {
 typedef struct tf__explain {
   int learning;            /* pass 1 */
   const char *record_path; /* --record: realpath of FILE, or NULL */
+  const char *dir;         /* the pipeline's folder (borrowed) */
   long record_line;
   tf__strset biz, emails; /* who (lowercased) */
   json_t *pairs;          /* pass 1: [[biz_uid, email], ...] */
@@ -76,7 +77,8 @@ typedef struct tf__explain {
 int tf__explain_wire(tf__explain *e, tf__pipeline *p);
 void tf__explain_unwire(tf__explain *e, tf__pipeline *p);
 
-/* 1 when origin (a record's file) and line name the --record target. */
+/* 1 when origin (a record's file, relative to the current folder or, when
+ * not found there, to the pipeline's) and line name the --record target. */
 int tf__explain_same_input(const tf__explain *e, const char *file, long line);
 
 /* explain_print.c: prints the journey: the sources' events, the

@@ -88,6 +88,12 @@ int tf__explain_same_input(const tf__explain *e, const char *file, long line)
   if (!e->record_path || !file || line != e->record_line)
     return 0;
   path = realpath(file, NULL);
+  if (!path && file[0] != '/' && e->dir) {
+    char joined[PATH_MAX * 2];
+
+    snprintf(joined, sizeof(joined), "%s/%s", e->dir, file);
+    path = realpath(joined, NULL);
+  }
   same = path && strcmp(path, e->record_path) == 0;
   free(path);
   return same;

@@ -64,7 +64,6 @@ typedef struct tf__explain {
   json_t *events;         /* pass 2: [{"stage","input","record"}] */
   json_t *outputs;        /* pass 2: [{"stage","record"}] the
                              transforms emitted and the sinks got */
-  int record_found;       /* --record matched an emitted record */
   int has_chat_source;    /* the pipeline reads Drift chats */
   size_t n_transforms;
   tf__explain_stage stages[TF_EXPLAIN_MAX_STAGES];

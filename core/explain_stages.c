@@ -109,7 +109,6 @@ static int learn(tf__explain *e, const json_t *obj, const tf_record *rec)
   int rc = TF_OK;
 
   if (tf__explain_same_input(e, at.file, at.line)) {
-    e->record_found = 1;
     if (b)
       rc = tf__strset_add(&e->biz, b);
     if (m && rc == TF_OK)

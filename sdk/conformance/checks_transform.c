@@ -47,10 +47,9 @@ static void process_ok(tf_check_host *h, const tf_batch *batch)
 static void flush_ok(tf_check_host *h, const char *which)
 {
   char msgs[TF_CONF_MSG];
-  int rc =
-      tf_conf.transform->flush
-          ? tf_conf.transform->flush(tf_check_state(h), tf_check_ctx(h))
-          : TF_OK;
+  int rc = tf_conf.transform->flush
+               ? tf_conf.transform->flush(tf_check_state(h), tf_check_ctx(h))
+               : TF_OK;
 
   ck_assert_msg(rc == TF_OK,
                 "expected the %s flush() to return TF_OK; it "

@@ -31,7 +31,8 @@ tf_check_host *tf_conf_start(const json_t *config)
   int rc;
 
   ck_assert_msg(h != NULL, "out of memory");
-  rc = tf_check_host_init_unchecked(h, config ? config : owned, tf_conf.file.fixtures_dir);
+  rc = tf_check_host_init_unchecked(h, config ? config : owned,
+                                    tf_conf.file.fixtures_dir);
   json_decref(owned);
   if (rc != TF_OK) {
     tf_check_messages_text(h, msgs, sizeof(msgs));

@@ -241,10 +241,9 @@ static tf_batch *mixed_batch(void)
   tf_batch *batch = tf_batch_new();
 
   ck_assert_ptr_nonnull(batch);
-  ck_assert_int_eq(
-      tf_batch_push(batch,
-                    tf_record_parse(good, sizeof(good) - 1, NULL, NULL, 0)),
-      TF_OK);
+  ck_assert_int_eq(tf_batch_push(batch, tf_record_parse(good, sizeof(good) - 1,
+                                                        NULL, NULL, 0)),
+                   TF_OK);
   ck_assert_int_eq(
       tf_batch_push(batch, tf_record_new_raw(bad, sizeof(bad) - 1, NULL)),
       TF_OK);

@@ -40,6 +40,24 @@ typedef struct drift_chat_options {
   tf_time_order *order; /* borrowed, must outlive it; NULL: no check */
 } drift_chat_options;
 
+/* The option-table entries (touchflow/options.h) of chat_enabled and
+ * bizible_id_attribute for the sources that reuse drift's chat rules
+ * (drift_api, drift_webhook), whose drift_chat_options they fill. */
+#define DRIFT_CHAT_OPTIONS                                                     \
+  {"chat_enabled",                                                             \
+   TF_OPT_BOOL,                                                                \
+   "true",                                                                     \
+   0,                                                                          \
+   0,                                                                          \
+   0,                                                                          \
+   NULL,                                                                       \
+   "As in the drift source: false counts chats instead of emitting them."},    \
+  {                                                                            \
+    "bizible_id_attribute", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,           \
+        "The contact attribute (contact.attributes.<name>) holding the "       \
+        "BizibleId, as in the drift source."                                   \
+  }
+
 /* A new, empty drift_chat in *out.  TF_OK, TF_ERR_INVAL or TF_ERR_NOMEM. */
 int drift_chat_new(tf_ctx *ctx, const tf_host *host,
                    const drift_chat_options *options, drift_chat **out);
@@ -85,6 +103,11 @@ size_t drift_chat_emitted(const drift_chat *chat);
 /* The watermark of the chats emitted so far and still to come (see above):
  * TF_WATERMARK_UNKNOWN without an order check that is on. */
 int64_t drift_chat_watermark(const drift_chat *chat);
+
+/* 1 when a webhook event of this type can make or feed a chat
+ * (new_conversation, new_message, contact_identified, playbook_goal_met);
+ * 0 for the types drift_chat_handle only counts as events_ignored. */
+int drift_chat_event_used(const char *type);
 
 /* Frees everything, including queued chats not emitted.  NULL-safe. */
 void drift_chat_free(drift_chat *chat);

@@ -25,10 +25,9 @@ cd "$work" || exit 1
 # valgrind; a leak or a memory error is exit 99.
 vg=()
 if [ -n "${TF_VALGRIND:-}" ]; then
-  vg=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect
-    --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
-  tf=$build/.libs/touchflow
-  export LD_LIBRARY_PATH=$build/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  vg=("$build/libtool" --mode=execute valgrind --quiet --leak-check=full
+    --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
+    --error-exitcode=99)
 fi
 export DRIFT_VERIFICATION_TOKEN=vt-e2e-s3cret
 
@@ -123,15 +122,11 @@ check "the spool holds the 60 accepted events" $? "$(wc -l <spool.ndjson) lines"
 
 # 2. The restart resumes; more events, a flood, then SIGTERM.
 LOG=log.2 start "${vg[@]}" "$tf"
-grep -q "resuming from checkpoint" log.2
-check "the restart resumes from a checkpoint" $? "$(cat log.2)"
 python3 post.py "$port" 60 20 2 >counts.2
 grep -q '^200=20 ' counts.2
 check "20 events after the restart answered 200" $? "$(cat counts.2)"
-runpid=$pid
-[ -n "${TF_VALGRIND:-}" ] && runpid=$(pgrep -P $pid | head -1)
 : >rss.txt
-(while kill -0 $pid 2>/dev/null; do rss "${runpid:-$pid}" >>rss.txt; sleep 0.2; done) &
+(while kill -0 $pid 2>/dev/null; do rss $pid >>rss.txt; sleep 0.2; done) &
 sampler=$!
 flood=4000
 [ -n "${TF_VALGRIND:-}" ] && flood=400
@@ -145,7 +140,8 @@ n=$(grep -c . rss.txt)
 first=$(sed -n "$((n / 4 + 1))p" rss.txt)
 last=$(tail -1 rss.txt)
 echo "rss during the flood: ${first} kB after a quarter, ${last} kB at the end ($n samples, max $(sort -n rss.txt | tail -1) kB)"
-[ "$n" -ge 4 ] && [ "$last" -le $((first + 8192)) ]
+# Under valgrind the RSS is valgrind's own: measured without it only.
+[ -n "${TF_VALGRIND:-}" ] || { [ "$n" -ge 4 ] && [ "$last" -le $((first + 8192)) ]; }
 check "RSS flat during the flood (grew less than 8 MiB)" $? "$(tr '\n' ' ' <rss.txt)"
 sleep 1
 kill -TERM $pid
@@ -154,6 +150,8 @@ status=$?
 pid=
 [ $status -eq 0 ]
 check "SIGTERM stops the run cleanly (exit 0)" $? "exit $status: $(tail -5 log.2)"
+grep -q "resuming from checkpoint" log.2
+check "the restart resumed from a checkpoint" $? "$(cat log.2)"
 grep -q '"event":"chat"' out/chats.ndjson 2>/dev/null
 check "the output is committed" $? "$(ls out 2>&1)"
 

@@ -42,6 +42,7 @@ typedef struct source_drift_webhook {
   uint64_t offset; /* the next line to read */
   long line;       /* its line number, 1-based */
   int64_t decide_after_ms;
+  int64_t end_when_idle_ms;
   int undecided;    /* events read since the conversations were decided */
   double last_read; /* monotonic seconds of the last event read */
   int stopping;     /* stop(): read what was accepted, decide, end */
@@ -76,6 +77,10 @@ static const tf_option source_drift_webhook_options[] = {
      "Decide the open conversations (emit their chats) once no event has "
      "arrived for this long, as the drift source does at the end of its "
      "input. 0: only when the run stops."},
+    {"end_when_idle", TF_OPT_DURATION, "0", TF_OPT_RANGE, 0, 86400000, NULL,
+     "End the input (decide, emit, TF_DONE: the run finishes) once the "
+     "spool is read and no event has arrived for this long: for draining a "
+     "spool in a batch run. 0: never; the run ends on SIGTERM or Ctrl-C."},
     DRIFT_CHAT_OPTIONS,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
@@ -197,9 +202,22 @@ static int decide(source_drift_webhook *s, size_t max)
   return rc == TF_OK ? drain(s, max) : rc;
 }
 
+/* The run stops: no request is taken any more; produce() reads what was
+ * accepted, decides the open conversations and returns TF_DONE. */
+static int source_drift_webhook_stop(void *state)
+{
+  source_drift_webhook *s = state;
+
+  if (s->server)
+    stop_server(s);
+  s->stopping = 1;
+  return TF_OK;
+}
+
 static int source_drift_webhook_produce(void *state, tf_ctx *ctx, size_t max)
 {
   source_drift_webhook *s = state;
+  double idle_ms;
   size_t got;
   int rc;
 
@@ -215,25 +233,17 @@ static int source_drift_webhook_produce(void *state, tf_ctx *ctx, size_t max)
     s->last_read = monotonic_now();
     return TF_MORE;
   }
+  idle_ms = (monotonic_now() - s->last_read) * 1000.0;
+  if (!s->stopping && s->end_when_idle_ms > 0 &&
+      idle_ms >= (double)s->end_when_idle_ms)
+    source_drift_webhook_stop(s);
   if (s->stopping)
     return decide(s, max);
   if (s->undecided && s->decide_after_ms > 0 &&
-      (monotonic_now() - s->last_read) * 1000.0 >= (double)s->decide_after_ms)
+      idle_ms >= (double)s->decide_after_ms)
     return decide(s, max);
   webhook_spool_wait(&s->spool, s->offset, WAIT_MS);
   return TF_MORE;
-}
-
-/* The run stops: no request is taken any more; produce() reads what was
- * accepted, decides the open conversations and returns TF_DONE. */
-static int source_drift_webhook_stop(void *state)
-{
-  source_drift_webhook *s = state;
-
-  if (s->server)
-    stop_server(s);
-  s->stopping = 1;
-  return TF_OK;
 }
 
 /* --- Position ------------------------------------------------------------ */
@@ -393,6 +403,8 @@ static int source_drift_webhook_init(tf_ctx *ctx, const tf_host *host,
   s->host = host;
   s->line = 1;
   s->decide_after_ms = tf_config_int(cfg, "decide_after");
+  s->end_when_idle_ms = tf_config_int(cfg, "end_when_idle");
+  s->last_read = monotonic_now();
   rc = tf_check_logged(source_drift_webhook_check, cfg, ctx, host);
   if (rc != TF_OK)
     goto fail;

@@ -414,8 +414,23 @@ static uint64_t next_multiple(uint64_t n, uint64_t every)
   return (n / every + 1) * every;
 }
 
-/* A stop signal when every source still running is unbounded (has
- * stop()): asks each to stop, and the run goes on to its normal end
+/* 1 when a source still running is unbounded (has stop()). */
+static int unbounded_source_running(const tf__runner *r)
+{
+  size_t k;
+
+  for (k = 0; k < r->p->n_stages; k++) {
+    const tf__stage *s = &r->stages[k];
+
+    if (s->plugin->kind == TF_KIND_SOURCE && !s->done &&
+        TF_PLUGIN_HAS(tf_source_plugin, s->source, stop))
+      return 1;
+  }
+  return 0;
+}
+
+/* A stop signal while unbounded sources (with stop()) run and no other
+ * source does: asks each to stop, and the run goes on to its normal end
  * (docs/checkpoints.md, "Stopping").  1 when it does, 0 when the signal
  * stops the run as before. */
 static int stop_unbounded_sources(tf__runner *r)
@@ -423,6 +438,8 @@ static int stop_unbounded_sources(tf__runner *r)
   size_t k;
   int rc;
 
+  if (!unbounded_source_running(r))
+    return 0;
   for (k = 0; k < r->p->n_stages; k++) {
     tf__stage *s = &r->stages[k];
 
@@ -450,21 +467,6 @@ static int stop_unbounded_sources(tf__runner *r)
     }
   }
   return 1;
-}
-
-/* 1 when a source still running is unbounded (has stop()). */
-static int unbounded_source_running(const tf__runner *r)
-{
-  size_t k;
-
-  for (k = 0; k < r->p->n_stages; k++) {
-    const tf__stage *s = &r->stages[k];
-
-    if (s->plugin->kind == TF_KIND_SOURCE && !s->done &&
-        TF_PLUGIN_HAS(tf_source_plugin, s->source, stop))
-      return 1;
-  }
-  return 0;
 }
 
 /* With a state directory and an unbounded source, records read since the

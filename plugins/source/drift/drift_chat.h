@@ -90,6 +90,13 @@ int drift_chat_draining(const drift_chat *chat);
  * or TF_ERR_NOMEM. */
 int drift_chat_save(const drift_chat *chat, json_t *position);
 
+/* A source's position() made of its own members in position (a new
+ * object, stolen; NULL when it could not be made) and rc (TF_OK, or the
+ * error met while filling it): with drift_chat_save added, in *out.
+ * TF_OK, or rc / TF_ERR_NOMEM with position freed. */
+int drift_chat_position(const drift_chat *chat, json_t *position, int rc,
+                        json_t **out);
+
 /* Puts a new drift_chat in the state saved by drift_chat_save in position
  * (borrowed).  The order check must already hold what was saved with it
  * (the watermark of a hold: tf_time_order_restore).  TF_OK, TF_ERR_NOMEM,

@@ -728,14 +728,7 @@ static int source_drift_api_position(void *state, json_t **position)
        json_object_set(pos, "ids_at_hwm", ids) != 0))
     rc = TF_ERR_NOMEM;
   json_decref(ids);
-  if (rc == TF_OK)
-    rc = drift_chat_save(s->chat, pos);
-  if (rc != TF_OK) {
-    json_decref(pos);
-    return rc;
-  }
-  *position = pos;
-  return TF_OK;
+  return drift_chat_position(s->chat, pos, rc, position);
 }
 
 static int source_drift_api_seek(void *state, const json_t *position)

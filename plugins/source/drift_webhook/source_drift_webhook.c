@@ -260,14 +260,7 @@ static int source_drift_webhook_position(void *state, json_t **position)
                            json_integer((json_int_t)s->offset)) != 0 ||
        json_object_set_new(pos, "spool_line", json_integer(s->line)) != 0))
     rc = TF_ERR_NOMEM;
-  if (rc == TF_OK)
-    rc = drift_chat_save(s->chat, pos);
-  if (rc != TF_OK) {
-    json_decref(pos);
-    return rc;
-  }
-  *position = pos;
-  return TF_OK;
+  return drift_chat_position(s->chat, pos, rc, position);
 }
 
 /* 1 when offset is the start of a line of the spool. */

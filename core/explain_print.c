@@ -45,11 +45,39 @@ static void clock_text(int64_t ms, char *buf, size_t size)
   snprintf(buf, size, "%.10s %.8s", iso, iso + 11);
 }
 
+/* How an event other than a hit is told: before, its first field (none1
+ * when empty), between, its second field (none2), after. */
+typedef struct event_words {
+  const char *event, *before, *first, *none1, *between, *second, *none2, *after;
+} event_words;
+
+static const event_words words[] = {
+    {"call", "phone call ", "source_record_id", "?", " (type \"", "call_type",
+     "", "\")"},
+    {"chat", "Drift chat ", "source_record_id", "?",
+     ": the visitor gave the email ", "email", "?", ""},
+    {"crm_activity", "CRM Task ", "source_record_id", "?", " (",
+     "activity_type", "no type", ")"},
+    {"crm_campaign", "CRM campaign member ", "source_record_id", "?",
+     " of campaign ", "campaign_id", "?", ""},
+    {"person", "CRM person (Lead or Contact) ", "source_record_id", "?",
+     ", email ", "email", "none", ""},
+};
+
+static const event_words *words_of(const char *event)
+{
+  for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+    if (strcmp(words[i].event, event) == 0)
+      return &words[i];
+  return NULL;
+}
+
 /* One step of the visitor, in words. */
 static void say_event(const json_t *item, FILE *out)
 {
   const json_t *r = json_object_get(item, "record");
   const char *ev = text_or(str(r, "event"), "record");
+  const event_words *w;
 
   if (strcmp(ev, "hit") == 0 && text_or(str(r, "hit_type"), "")[0] == 'f')
     fprintf(out, "form fill on %s (email %s)",
@@ -59,26 +87,9 @@ static void say_event(const json_t *item, FILE *out)
     fprintf(out, "page view %s%s%s", text_or(str(r, "url"), "?"),
             str(r, "referrer") ? ", coming from " : "",
             text_or(str(r, "referrer"), ""));
-  else if (strcmp(ev, "call") == 0)
-    fprintf(out, "phone call (%s %s, type \"%s\")",
-            text_or(str(r, "origin"), "call"),
-            text_or(str(r, "source_record_id"), "?"),
-            text_or(str(r, "call_type"), ""));
-  else if (strcmp(ev, "chat") == 0)
-    fprintf(out, "Drift chat %s: the visitor gave the email %s",
-            text_or(str(r, "source_record_id"), "?"),
-            text_or(str(r, "email"), "?"));
-  else if (strcmp(ev, "crm_activity") == 0)
-    fprintf(out, "CRM Task %s (%s)", text_or(str(r, "source_record_id"), "?"),
-            text_or(str(r, "activity_type"), "no type"));
-  else if (strcmp(ev, "crm_campaign") == 0)
-    fprintf(out, "CRM campaign member %s of campaign %s",
-            text_or(str(r, "source_record_id"), "?"),
-            text_or(str(r, "campaign_id"), "?"));
-  else if (strcmp(ev, "person") == 0)
-    fprintf(out, "CRM person (Lead or Contact) %s, email %s",
-            text_or(str(r, "source_record_id"), "?"),
-            text_or(str(r, "email"), "none"));
+  else if ((w = words_of(ev)) != NULL)
+    fprintf(out, "%s%s%s%s%s", w->before, text_or(str(r, w->first), w->none1),
+            w->between, text_or(str(r, w->second), w->none2), w->after);
   else
     fprintf(out, "%s %s", ev,
             text_or(str(r, "url"), text_or(str(r, "source_record_id"), "")));

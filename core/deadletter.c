@@ -154,11 +154,8 @@ int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
 
   if (!line)
     return TF_ERR_NOMEM;
-  /* Flushed line by line: a sink reading the file at the end of the run
-   * (report's dead_letters) sees every line, and so does a reader after a
-   * crash.  Dead letters are few: one write each. */
   if (json_dumpf(line, dl->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
-      fputc('\n', dl->fp) == EOF || fflush(dl->fp) != 0) {
+      fputc('\n', dl->fp) == EOF) {
     dl->io_error = errno ? errno : EIO;
     rc = TF_ERR_IO;
   } else {
@@ -171,6 +168,15 @@ int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
   }
   json_decref(line);
   return rc;
+}
+
+int tf__dead_letter_flush(tf__dead_letter *dl)
+{
+  if (fflush(dl->fp) != 0) {
+    dl->io_error = errno ? errno : EIO;
+    return TF_ERR_IO;
+  }
+  return TF_OK;
 }
 
 int tf__dead_letter_sync(tf__dead_letter *dl, uint64_t *length, char *err,

@@ -147,11 +147,12 @@ static int corrupt(tf__gzin *z, int isal_rc)
   default:
     what = "invalid deflate block";
   }
-  return fail(z, TF_ERR_IO, "corrupt gzip data at byte %" PRIu64 ": %s",
+  return fail(z, TF_ERR_IO, "corrupt gzip data found at byte %" PRIu64 ": %s",
               in_offset(z), what);
 }
 
-/* One isal_inflate call into buf; *got: bytes it wrote. */
+/* One isal_inflate call into buf; *got: bytes it wrote.  An error with
+ * bytes written returns TF_OK; the next tf__gzin_read returns it. */
 static int inflate_some(tf__gzin *z, unsigned char *buf, uint32_t cap,
                         size_t *got)
 {
@@ -163,15 +164,18 @@ static int inflate_some(tf__gzin *z, unsigned char *buf, uint32_t cap,
   rc = isal_inflate(&z->st);
   *got = cap - z->st.avail_out;
   z->out_pos += *got;
-  if (rc != ISAL_DECOMP_OK)
-    return corrupt(z, rc);
+  if (rc != ISAL_DECOMP_OK) {
+    /* What came out before the damage is handed out first. */
+    corrupt(z, rc);
+    return *got > 0 ? TF_OK : z->failed;
+  }
   if (z->st.block_state == ISAL_BLOCK_FINISH)
     z->between = 1;
   else if (*got == 0 && z->st.avail_in == in_before && z->eof)
     return fail(z, TF_ERR_TRUNCATED, "gzip data ends early at byte %" PRIu64,
                 in_offset(z) + z->st.avail_in);
   else if (*got == 0 && z->st.avail_in == in_before && in_before >= KEEP)
-    return fail(z, TF_ERR_IO, "corrupt gzip data at byte %" PRIu64
+    return fail(z, TF_ERR_IO, "corrupt gzip data found at byte %" PRIu64
                 ": the decompressor makes no progress", in_offset(z));
   return TF_OK;
 }

@@ -51,7 +51,7 @@ int tf__gzin_seek(tf__gzin *z, uint64_t offset);
 uint64_t tf__gzin_tell(const tf__gzin *z);
 
 /* Why the last call failed: "gzip data ends early at byte N", "corrupt
- * gzip data at byte N: ..."; "" when it did not. */
+ * gzip data found at byte N: ..."; "" when it did not. */
 const char *tf__gzin_error(const tf__gzin *z);
 
 /* Closes the file and frees z.  NULL is allowed. */

@@ -141,9 +141,8 @@ int main(int argc, char **argv)
   static const struct {
     const char *name;
     int (*fn)(const unsigned char *, size_t, result *);
-  } libs[] = {{"zlib", run_zlib},
-              {"isa-l", run_isal},
-              {"libdeflate", run_libdeflate}};
+  } libs[] = {
+      {"zlib", run_zlib}, {"isa-l", run_isal}, {"libdeflate", run_libdeflate}};
   int rounds = argc > 2 ? atoi(argv[2]) : 3;
   size_t len;
   unsigned char *in = argc > 1 ? slurp(argv[1], &len) : NULL;
@@ -168,7 +167,8 @@ int main(int argc, char **argv)
       t0 = cpu_seconds() - t0;
       best = k == 0 || t0 < best ? t0 : best;
     }
-    printf("%-10s %6.3f CPU s  %8.1f MB/s out  %" PRIu64 " bytes  adler32 %08x\n",
+    printf("%-10s %6.3f CPU s  %8.1f MB/s out  %" PRIu64
+           " bytes  adler32 %08x\n",
            libs[i].name, best, res.bytes / best / 1e6, res.bytes, res.sum);
   }
   free(in);

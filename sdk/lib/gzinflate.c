@@ -127,28 +127,24 @@ static int next_member(tf__gzin *z)
   return TF_OK;
 }
 
+/* What an error code of isal_inflate means. */
+static const char *isal_problem(int isal_rc)
+{
+  if (isal_rc == ISAL_INVALID_WRAPPER)
+    return "invalid gzip header";
+  if (isal_rc == ISAL_UNSUPPORTED_METHOD)
+    return "compression method is not deflate";
+  if (isal_rc == ISAL_INCORRECT_CHECKSUM)
+    return "the CRC-32 of the data does not match the member's trailer";
+  if (isal_rc == ISAL_INVALID_LOOKBACK)
+    return "a back-reference goes before the start of the data";
+  return "invalid deflate block";
+}
+
 static int corrupt(tf__gzin *z, int isal_rc)
 {
-  const char *what;
-
-  switch (isal_rc) {
-  case ISAL_INVALID_WRAPPER:
-    what = "invalid gzip header";
-    break;
-  case ISAL_UNSUPPORTED_METHOD:
-    what = "compression method is not deflate";
-    break;
-  case ISAL_INCORRECT_CHECKSUM:
-    what = "the CRC-32 of the data does not match the member's trailer";
-    break;
-  case ISAL_INVALID_LOOKBACK:
-    what = "a back-reference goes before the start of the data";
-    break;
-  default:
-    what = "invalid deflate block";
-  }
   return fail(z, TF_ERR_IO, "corrupt gzip data found at byte %" PRIu64 ": %s",
-              in_offset(z), what);
+              in_offset(z), isal_problem(isal_rc));
 }
 
 /* One isal_inflate call into buf; *got: bytes it wrote.  An error with
@@ -175,8 +171,10 @@ static int inflate_some(tf__gzin *z, unsigned char *buf, uint32_t cap,
     return fail(z, TF_ERR_TRUNCATED, "gzip data ends early at byte %" PRIu64,
                 in_offset(z) + z->st.avail_in);
   else if (*got == 0 && z->st.avail_in == in_before && in_before >= KEEP)
-    return fail(z, TF_ERR_IO, "corrupt gzip data found at byte %" PRIu64
-                ": the decompressor makes no progress", in_offset(z));
+    return fail(z, TF_ERR_IO,
+                "corrupt gzip data found at byte %" PRIu64
+                ": the decompressor makes no progress",
+                in_offset(z));
   return TF_OK;
 }
 
@@ -236,7 +234,8 @@ int tf__gzin_seek(tf__gzin *z, uint64_t offset)
   free(scratch);
   if (rc == TF_LINE_EOF)
     return fail(z, TF_ERR_TRUNCATED,
-                "the gzip data is %" PRIu64 " bytes long, shorter than %" PRIu64,
+                "the gzip data is %" PRIu64
+                " bytes long, shorter than %" PRIu64,
                 z->out_pos, offset);
   return rc;
 }

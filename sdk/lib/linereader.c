@@ -29,7 +29,7 @@
 
 struct tf_line_reader {
   char *path;
-  FILE *fp;    /* plain file, or NULL */
+  FILE *fp;     /* plain file, or NULL */
   tf__gzin *gz; /* gzip file, or NULL */
   unsigned char *chunk;
   size_t chunk_len, chunk_pos;
@@ -397,9 +397,9 @@ int tf_line_reader_seek(tf_line_reader *r, uint64_t offset, long line_number)
       return rc;
     }
     if (rc != TF_OK) {
-      snprintf(r->err, sizeof(r->err), "%s: cannot go to byte %" PRIu64
-               " of the gzip data: %s", r->path, offset,
-               tf__gzin_error(r->gz));
+      snprintf(r->err, sizeof(r->err),
+               "%s: cannot go to byte %" PRIu64 " of the gzip data: %s",
+               r->path, offset, tf__gzin_error(r->gz));
       return rc;
     }
   } else if (fseeko(r->fp, (off_t)offset, SEEK_SET) != 0) {

@@ -655,8 +655,9 @@ START_TEST(test_gzip_bad_crc_is_an_error_with_its_offset)
   append_bytes(path, data, len);
   r = open_reader(path, TF_COMPRESSION_AUTO, 0);
   expect_member_lines(r, 1, 3100);
-  ck_assert_uint_ge(error_offset(r, TF_ERR_IO, "crc.ndjson.gz: cannot read "
-                                               "gzip data: corrupt gzip data",
+  ck_assert_uint_ge(error_offset(r, TF_ERR_IO,
+                                 "crc.ndjson.gz: cannot read "
+                                 "gzip data: corrupt gzip data",
                                  len + 1),
                     len - 8);
   ck_assert_ptr_nonnull(strstr(last_error, "CRC-32"));
@@ -706,8 +707,7 @@ START_TEST(test_gzip_bytes_after_the_last_member)
   append_bytes(path, zeros, sizeof(zeros));
   r = open_reader(path, TF_COMPRESSION_AUTO, 0);
   expect_member_lines(r, 1, 10);
-  ck_assert_uint_eq(error_offset(r, TF_ERR_IO, "not gzip data", len + 1),
-                    len);
+  ck_assert_uint_eq(error_offset(r, TF_ERR_IO, "not gzip data", len + 1), len);
   tf_line_reader_close(r);
 
   own_path(path, "half.ndjson.gz");
@@ -716,8 +716,7 @@ START_TEST(test_gzip_bytes_after_the_last_member)
   r = open_reader(path, TF_COMPRESSION_AUTO, 0);
   expect_member_lines(r, 1, 10);
   ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_ERR_TRUNCATED);
-  snprintf(why, sizeof(why), "%s: gzip data ends early (truncated file)",
-           path);
+  snprintf(why, sizeof(why), "%s: gzip data ends early (truncated file)", path);
   ck_assert_str_eq(tf_line_reader_error(r), why);
   tf_line_reader_close(r);
 }

@@ -5,7 +5,8 @@
  * Internal to the SDK (not installed).  Keys are compared once unescaped
  * ("a" and "\u0061" are the same key).  A frame a nesting level: the keys
  * of an object are dropped when it closes.  Small objects are searched
- * linearly; an object past 16 keys gets a hash table, so that a line of a
+ * linearly (a tag of length, first and last byte spares most memcmp
+ * calls); an object past 24 keys gets a hash table, so that a line of a
  * million keys costs a million lookups, not 10^12 comparisons.
  *
  * Everything lives in the caller's tf__json_keys (on the stack in the
@@ -22,6 +23,7 @@ typedef struct tf__json_key {
   size_t off;    /* in the text, or in the arena when unescaped */
   uint32_t len;  /* bytes, unescaped */
   uint32_t hash; /* 0 until its object gets a hash table */
+  uint32_t tag;  /* length and first and last byte (json_keys.c) */
   int in_arena;
 } tf__json_key;
 

@@ -61,6 +61,26 @@ void tf__json_tokens_free(tf__json_tokens *t)
   tf__json_tokens_init(t);
 }
 
+struct tf_value *tf__json_tokens_push(tf__json_tokens *t, int type,
+                                      size_t start, size_t len, int flags)
+{
+  struct tf_value *v;
+
+  if (t->n == t->cap &&
+      tf__grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), t->local) < 0)
+    return NULL;
+  v = &t->v[t->n];
+  v->start = (uint32_t)start;
+  v->len = (uint32_t)len;
+  v->self = (uint32_t)t->n;
+  v->end = v->self + 1;
+  v->count = 0;
+  v->type = (uint8_t)type;
+  v->flags = (uint8_t)flags;
+  t->n++;
+  return v;
+}
+
 /* --- Errors ------------------------------------------------------------ */
 
 static void locate(const scanner *s, const unsigned char *at, tf__scan_error *e)
@@ -170,23 +190,11 @@ static int shown_len(const unsigned char *text, size_t n, size_t max)
 static int push_token(scanner *s, int type, const unsigned char *start,
                       size_t len, int flags)
 {
-  tf__json_tokens *t = s->toks;
-  struct tf_value *v;
-
-  if (!t)
+  if (!s->toks)
     return 0;
-  if (t->n == t->cap &&
-      tf__grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), t->local) < 0)
+  if (!tf__json_tokens_push(s->toks, type, (size_t)(start - s->base), len,
+                            flags))
     return fail_nomem(s);
-  v = &t->v[t->n];
-  v->start = (uint32_t)(start - s->base);
-  v->len = (uint32_t)len;
-  v->self = (uint32_t)t->n;
-  v->end = v->self + 1;
-  v->count = 0;
-  v->type = (uint8_t)type;
-  v->flags = (uint8_t)flags;
-  t->n++;
   return 0;
 }
 

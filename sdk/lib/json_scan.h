@@ -76,6 +76,12 @@ typedef struct tf__json_tokens {
 void tf__json_tokens_init(tf__json_tokens *t);
 void tf__json_tokens_free(tf__json_tokens *t);
 
+/* Appends a token with no contents (end is the next token, count 0) for
+ * text[start..start+len), its type a tf_type or TF__TOKEN_KEY; the caller
+ * ensures that start + len is below 4 GiB.  NULL when out of memory. */
+struct tf_value *tf__json_tokens_push(tf__json_tokens *t, int type,
+                                      size_t start, size_t len, int flags);
+
 typedef enum tf__scan_result {
   TF__SCAN_OK = 0,
   TF__SCAN_SYNTAX,     /* not JSON, or JSON that jansson refuses */

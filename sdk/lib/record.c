@@ -4,10 +4,12 @@
  *
  * A record is one of three kinds:
  *   - text: JSON text that the strict scanner accepted (tf_record_parse) or
- *     that a tf_builder wrote.  Only the bytes are kept; the value index
- *     (value_index.h) is built by the first tf_value access, the jansson
- *     tree by the first call of the json_t API.  A record that is only
- *     passed on gets neither.
+ *     that a tf_builder wrote.  Only the bytes are kept (and, from a
+ *     builder, the tokens it wrote them with: builder_tokens.h); the value
+ *     index (value_index.h) is built by the first tf_value access (from
+ *     those tokens when there are some, else by a scan), the jansson tree
+ *     by the first call of the json_t API.  A record that is only passed
+ *     on gets neither.
  *   - tree: made from a json_t (tf_record_new, tf_record_derive).  The
  *     index, when asked for, is built over the tree's compact dump.
  *   - raw: text that is not a JSON object, kept for the dead-letter output.
@@ -19,6 +21,7 @@
  * shared between threads.
  */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,53 +44,54 @@ struct tf_record {
   long line;
   _Atomic(json_t *) obj;      /* tree: from the start; text: on demand */
   _Atomic(tf__index *) index; /* on demand */
+  /* Text records a tf_builder wrote: the tokens it wrote them with, from
+   * which the index is built without scanning the text; else NULL. */
+  const struct tf_value *toks;
+  size_t ntok;
 };
 
-static tf_record *record_alloc(const tf_origin *origin, record_kind kind)
+/* A record in one allocation: the struct, then the tokens (ntok of them),
+ * the bytes (when bytes is not NULL) and the origin's file name, so that a
+ * record costs one malloc and one free. */
+static tf_record *record_alloc(const tf_origin *origin, record_kind kind,
+                               const char *bytes, size_t len,
+                               const struct tf_value *toks, size_t ntok)
 {
-  tf_record *rec = calloc(1, sizeof(*rec));
+  size_t flen = origin && origin->file ? strlen(origin->file) + 1 : 0;
+  size_t tlen = ntok * sizeof(*toks), blen = bytes ? len + 1 : 0;
+  size_t head = sizeof(tf_record) + tlen;
+  tf_record *rec;
+  char *p;
 
+  if (ntok > SIZE_MAX / 2 / sizeof(*toks) || len > SIZE_MAX / 2 - head - flen)
+    return NULL;
+  rec = malloc(head + blen + flen);
   if (!rec)
     return NULL;
   atomic_init(&rec->refcount, 1);
   atomic_init(&rec->obj, NULL);
   atomic_init(&rec->index, NULL);
   rec->kind = kind;
-  if (origin && origin->file) {
-    rec->file = strdup(origin->file);
-    if (!rec->file) {
-      free(rec);
-      return NULL;
-    }
+  rec->toks = ntok ? memcpy(rec + 1, toks, tlen) : NULL;
+  rec->ntok = ntok;
+  p = (char *)rec + head;
+  rec->bytes = bytes ? p : NULL;
+  rec->len = bytes ? len : 0;
+  if (bytes) {
+    if (len)
+      memcpy(p, bytes, len);
+    p[len] = '\0';
   }
-  if (origin)
-    rec->line = origin->line;
+  rec->file = flen ? memcpy(p + blen, origin->file, flen) : NULL;
+  rec->line = origin ? origin->line : 0;
   return rec;
-}
-
-static int record_keep_bytes(tf_record *rec, const char *bytes, size_t len)
-{
-  rec->bytes = malloc(len + 1);
-  if (!rec->bytes)
-    return -1;
-  if (len)
-    memcpy(rec->bytes, bytes, len);
-  rec->bytes[len] = '\0';
-  rec->len = len;
-  return 0;
 }
 
 /* A record of the given kind holding a copy of bytes. */
 static tf_record *record_with_bytes(const char *bytes, size_t len,
                                     const tf_origin *origin, record_kind kind)
 {
-  tf_record *rec = record_alloc(origin, kind);
-
-  if (rec && record_keep_bytes(rec, bytes, len) < 0) {
-    tf_record_unref(rec);
-    return NULL;
-  }
-  return rec;
+  return record_alloc(origin, kind, bytes, len, NULL, 0);
 }
 
 static tf_record *record_of_tree(json_t *obj, const tf_origin *origin)
@@ -98,7 +102,7 @@ static tf_record *record_of_tree(json_t *obj, const tf_origin *origin)
     json_decref(obj);
     return NULL;
   }
-  rec = record_alloc(origin, RECORD_TREE);
+  rec = record_alloc(origin, RECORD_TREE, NULL, 0, NULL, 0);
   if (!rec) {
     json_decref(obj);
     return NULL;
@@ -164,9 +168,10 @@ out:
 }
 
 tf_record *tf__record_new_text(const char *text, size_t len,
-                               const tf_origin *origin)
+                               const tf_origin *origin,
+                               const struct tf_value *toks, size_t ntok)
 {
-  return record_with_bytes(text, len, origin, RECORD_TEXT);
+  return record_alloc(origin, RECORD_TEXT, text, len, toks, ntok);
 }
 
 tf_record *tf_record_new_raw(const char *bytes, size_t len,
@@ -197,8 +202,6 @@ void tf_record_unref(tf_record *rec)
     return;
   json_decref(atomic_load_explicit(&rec->obj, memory_order_relaxed));
   tf__index_free(atomic_load_explicit(&rec->index, memory_order_relaxed));
-  free(rec->bytes);
-  free(rec->file);
   free(rec);
 }
 
@@ -301,7 +304,10 @@ static tf__index *build_index(tf_record *rec)
   tf__index *expected = NULL, *idx;
   char *text;
 
-  if (rec->kind == RECORD_TEXT) {
+  if (rec->toks) {
+    idx =
+        tf__index_from_array(rec->bytes, rec->len, NULL, rec->toks, rec->ntok);
+  } else if (rec->kind == RECORD_TEXT) {
     idx = tf__index_build(rec->bytes, rec->len, NULL);
   } else {
     text = json_dumps(atomic_load_explicit(&rec->obj, memory_order_acquire),

@@ -30,7 +30,13 @@ static void fill_shadow(tf__index *idx)
 tf__index *tf__index_from_tokens(const char *text, size_t len, char *owned,
                                  const tf__json_tokens *toks)
 {
-  size_t head = sizeof(tf__index) + toks->n * sizeof(toks->v[0]);
+  return tf__index_from_array(text, len, owned, toks->v, toks->n);
+}
+
+tf__index *tf__index_from_array(const char *text, size_t len, char *owned,
+                                const struct tf_value *tok, size_t ntok)
+{
+  size_t head = sizeof(tf__index) + ntok * sizeof(tok[0]);
   tf__index *idx = malloc(head + len + 1);
 
   if (!idx) {
@@ -41,8 +47,8 @@ tf__index *tf__index_from_tokens(const char *text, size_t len, char *owned,
   idx->len = len;
   idx->shadow = (char *)idx + head;
   idx->owned_text = owned;
-  idx->ntok = toks->n;
-  memcpy(idx->tok, toks->v, toks->n * sizeof(toks->v[0]));
+  idx->ntok = ntok;
+  memcpy(idx->tok, tok, ntok * sizeof(tok[0]));
   memcpy(idx->shadow, text, len);
   idx->shadow[len] = '\0';
   fill_shadow(idx);

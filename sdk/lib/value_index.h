@@ -39,6 +39,10 @@ tf__index *tf__index_build(const char *text, size_t len, char *owned);
 tf__index *tf__index_from_tokens(const char *text, size_t len, char *owned,
                                  const tf__json_tokens *toks);
 
+/* The same from ntok tokens in an array. */
+tf__index *tf__index_from_array(const char *text, size_t len, char *owned,
+                                const struct tf_value *tok, size_t ntok);
+
 /* Frees an index; NULL-safe. */
 void tf__index_free(tf__index *idx);
 

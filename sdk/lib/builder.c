@@ -31,7 +31,6 @@
 #include "json_scan.h"
 #include "json_string.h"
 #include "record_internal.h"
-#include "utf8.h"
 
 #define FRAME_OBJECT 1u /* else an array */
 #define FRAME_ITEMS 2u  /* has a member or element: a comma goes first */
@@ -245,21 +244,19 @@ int tf_builder_end_array(tf_builder *b)
 static int put_string(tf_builder *b, const char *s, size_t n, const char *what,
                       int *escaped)
 {
-  size_t start;
+  size_t bad, len;
 
-  size_t bad = tf__utf8_check(s, n);
-
+  if (n > (SIZE_MAX - 2) / 6 || reserve(b, TF__JSON_ESCAPED_MAX(n) + 2))
+    return fail(b, TF_ERR_NOMEM, "out of memory");
+  len = tf__json_escape(s, n, b->text + b->len + 1, &bad);
   if (bad < n)
     return fail(b, TF_ERR_INVAL,
                 "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", what,
                 (unsigned char)s[bad], bad);
-  if (n > (SIZE_MAX - 2) / 6 || reserve(b, TF__JSON_ESCAPED_MAX(n) + 2))
-    return fail(b, TF_ERR_NOMEM, "out of memory");
-  b->text[b->len++] = '"';
-  start = b->len;
-  b->len += tf__json_escape(s, n, b->text + b->len);
-  *escaped = b->len - start != n;
-  b->text[b->len++] = '"';
+  b->text[b->len] = '"';
+  b->text[b->len + 1 + len] = '"';
+  b->len += len + 2;
+  *escaped = len != n;
   return TF_OK;
 }
 

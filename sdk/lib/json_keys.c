@@ -53,6 +53,7 @@ int tf__json_keys_open(tf__json_keys *ks)
   f->arena = ks->arena_len;
   f->table = NULL;
   f->table_size = 0;
+  f->seen[0] = f->seen[1] = 0;
   return 0;
 }
 
@@ -117,6 +118,19 @@ static int table_build(tf__json_keys *ks, tf__json_keys_frame *f, size_t size)
   return 0;
 }
 
+/* The bit of k's tag in its frame's `seen` bits. */
+static unsigned seen_bit(const tf__json_key *k)
+{
+  return (k->tag * 2654435761u) >> 25; /* 0..127 */
+}
+
+static int maybe_seen(const tf__json_keys_frame *f, const tf__json_key *k)
+{
+  unsigned bit = seen_bit(k);
+
+  return (f->seen[bit >> 6] >> (bit & 63)) & 1;
+}
+
 /* 1 when the innermost object holds k already, 0 when not, -1 on ENOMEM.
  * Keys are hashed only in objects that have a table. */
 static int find_key(tf__json_keys *ks, tf__json_keys_frame *f, tf__json_key *k)
@@ -124,6 +138,8 @@ static int find_key(tf__json_keys *ks, tf__json_keys_frame *f, tf__json_key *k)
   size_t count = ks->n - f->base;
 
   if (count < LINEAR_KEYS) {
+    if (!maybe_seen(f, k)) /* no key with its tag: new */
+      return 0;
     for (size_t i = f->base; i < ks->n; i++)
       if (same_key(ks, &ks->keys[i], k))
         return 1;
@@ -185,6 +201,7 @@ int tf__json_keys_add(tf__json_keys *ks, size_t off, size_t len, int escaped)
                                    sizeof(*ks->keys), ks->local_keys) < 0)
     return -1;
   ks->keys[ks->n++] = k;
+  f->seen[seen_bit(&k) >> 6] |= (uint64_t)1 << (seen_bit(&k) & 63);
   if (f->table)
     f->table[table_slot(ks, f, &k)] = (uint32_t)ks->n;
   return 0;

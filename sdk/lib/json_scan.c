@@ -61,26 +61,6 @@ void tf__json_tokens_free(tf__json_tokens *t)
   tf__json_tokens_init(t);
 }
 
-struct tf_value *tf__json_tokens_push(tf__json_tokens *t, int type,
-                                      size_t start, size_t len, int flags)
-{
-  struct tf_value *v;
-
-  if (t->n == t->cap &&
-      tf__grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), t->local) < 0)
-    return NULL;
-  v = &t->v[t->n];
-  v->start = (uint32_t)start;
-  v->len = (uint32_t)len;
-  v->self = (uint32_t)t->n;
-  v->end = v->self + 1;
-  v->count = 0;
-  v->type = (uint8_t)type;
-  v->flags = (uint8_t)flags;
-  t->n++;
-  return v;
-}
-
 /* --- Errors ------------------------------------------------------------ */
 
 static void locate(const scanner *s, const unsigned char *at, tf__scan_error *e)
@@ -239,21 +219,6 @@ static void close_container(scanner *s)
 
 /* --- Strings ----------------------------------------------------------- */
 
-/* Nonzero when one of the 8 bytes at p is '"', '\\', below 0x20 or not
- * ASCII (each test is exact for "any byte": no false positive). */
-static uint64_t special8(const unsigned char *p)
-{
-  const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
-  uint64_t w, q, b;
-
-  memcpy(&w, p, sizeof(w));
-  q = w ^ (ones * '"');
-  b = w ^ (ones * '\\');
-  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) |
-          w) &
-         highs;
-}
-
 static int is_plain(unsigned char c)
 {
   return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
@@ -263,7 +228,7 @@ static int is_plain(unsigned char c)
 static const unsigned char *skip_plain(const unsigned char *p,
                                        const unsigned char *end)
 {
-  while (end - p >= 8 && !special8(p))
+  while (end - p >= 8 && !tf__json_special8(p))
     p += 8;
   while (p < end && is_plain(*p))
     p++;

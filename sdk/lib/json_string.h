@@ -8,6 +8,25 @@
 #define TOUCHFLOW_JSON_STRING_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Nonzero when one of the 8 bytes at p is '"', '\\', below 0x20 or not
+ * ASCII: a byte a string's text cannot hold as it is, or must check (each
+ * test is exact for "any byte": no false positive).  The scanner and the
+ * escaper skip plain text 8 bytes at a time with it. */
+static inline uint64_t tf__json_special8(const unsigned char *p)
+{
+  const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+  uint64_t w, q, b;
+
+  memcpy(&w, p, sizeof(w));
+  q = w ^ (ones * '"');
+  b = w ^ (ones * '\\');
+  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) |
+          w) &
+         highs;
+}
 
 /* The value of the 4 hex digits at p (already checked to be hex). */
 unsigned tf__json_hex4(const char *p);
@@ -21,10 +40,13 @@ size_t tf__json_unescape(const char *src, size_t n, char *dst);
 /* The most bytes tf__json_escape writes for n bytes of input. */
 #define TF__JSON_ESCAPED_MAX(n) ((n)*6)
 
-/* Writes s (n bytes of valid UTF-8) as the inside of a JSON string into
- * dst (room for TF__JSON_ESCAPED_MAX(n) bytes), escaped as jansson escapes:
- * '"' and '\\' with a backslash, \b \f \n \r \t by name, other control
- * characters as \u00XX; everything else as it is.  Returns the length. */
-size_t tf__json_escape(const char *s, size_t n, char *dst);
+/* Writes s (n bytes) as the inside of a JSON string into dst (room for
+ * TF__JSON_ESCAPED_MAX(n) bytes), escaped as jansson escapes: '"' and '\\'
+ * with a backslash, \b \f \n \r \t by name, other control characters as
+ * \u00XX; everything else as it is.  Checks that s is valid UTF-8 in the
+ * same pass: *bad receives n when it is, else the offset of the first byte
+ * that is not (and what was written is incomplete).  Returns the length
+ * written. */
+size_t tf__json_escape(const char *s, size_t n, char *dst, size_t *bad);
 
 #endif

@@ -20,6 +20,7 @@
  * the winner's.  The reference count is atomic too, so records may be
  * shared between threads.
  */
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,37 +45,46 @@ struct tf_record {
   long line;
   _Atomic(json_t *) obj;      /* tree: from the start; text: on demand */
   _Atomic(tf__index *) index; /* on demand */
-  /* Text records a tf_builder wrote: the tokens it wrote them with, from
-   * which the index is built without scanning the text; else NULL. */
-  const struct tf_value *toks;
-  size_t ntok;
+  /* A record made with its tokens (parsed with its index, or written by a
+   * tf_builder) has room for its index in its own allocation, laid out
+   * with the tokens: the first thread to claim it fills it there (no scan,
+   * no allocation); else NULL. */
+  tf__index *block_index;
+  atomic_flag claimed;
 };
 
-/* A record in one allocation: the struct, then the tokens (ntok of them),
- * the bytes (when bytes is not NULL) and the origin's file name, so that a
- * record costs one malloc and one free. */
+/* Rounds n up to a multiple of the alignment of a pointer. */
+static size_t aligned(size_t n)
+{
+  return (n + sizeof(void *) - 1) / sizeof(void *) * sizeof(void *);
+}
+
+/* A record in one allocation: the struct, then, with tokens, the room for
+ * its index (value_index.h), then the bytes (when bytes is not NULL) and
+ * the origin's file name, so that a record costs one malloc and one free. */
 static tf_record *record_alloc(const tf_origin *origin, record_kind kind,
                                const char *bytes, size_t len,
                                const struct tf_value *toks, size_t ntok)
 {
   size_t flen = origin && origin->file ? strlen(origin->file) + 1 : 0;
-  size_t tlen = ntok * sizeof(*toks), blen = bytes ? len + 1 : 0;
-  size_t head = sizeof(tf_record) + tlen;
+  size_t blen = bytes ? len + 1 : 0, head = aligned(sizeof(tf_record)), ilen;
   tf_record *rec;
   char *p;
 
-  if (ntok > SIZE_MAX / 2 / sizeof(*toks) || len > SIZE_MAX / 2 - head - flen)
+  if (ntok > SIZE_MAX / 4 / sizeof(*toks) || len > SIZE_MAX / 4 - flen)
     return NULL;
-  rec = malloc(head + blen + flen);
+  ilen = toks ? aligned(tf__index_size(len, ntok)) : 0;
+  rec = malloc(head + ilen + blen + flen);
   if (!rec)
     return NULL;
   atomic_init(&rec->refcount, 1);
   atomic_init(&rec->obj, NULL);
   atomic_init(&rec->index, NULL);
+  atomic_flag_clear(&rec->claimed);
   rec->kind = kind;
-  rec->toks = ntok ? memcpy(rec + 1, toks, tlen) : NULL;
-  rec->ntok = ntok;
-  p = (char *)rec + head;
+  rec->block_index =
+      toks ? tf__index_lay((char *)rec + head, len, toks, ntok) : NULL;
+  p = (char *)rec + head + ilen;
   rec->bytes = bytes ? p : NULL;
   rec->len = bytes ? len : 0;
   if (bytes) {
@@ -85,6 +95,27 @@ static tf_record *record_alloc(const tf_origin *origin, record_kind kind,
   rec->file = flen ? memcpy(p + blen, origin->file, flen) : NULL;
   rec->line = origin ? origin->line : 0;
   return rec;
+}
+
+/* Fills the index in the record's block and publishes it, when no other
+ * thread claimed it first; else waits until that one publishes it (it
+ * cannot fail: nothing is allocated).  NULL when the record has no room. */
+static tf__index *fill_block_index(tf_record *rec)
+{
+  tf__index *expected = NULL, *idx;
+
+  if (!rec->block_index)
+    return NULL;
+  if (atomic_flag_test_and_set_explicit(&rec->claimed, memory_order_acq_rel)) {
+    while (!(idx = atomic_load_explicit(&rec->index, memory_order_acquire)))
+      sched_yield();
+    return idx;
+  }
+  tf__index_fill(rec->block_index, rec->bytes);
+  atomic_compare_exchange_strong_explicit(
+      &rec->index, &expected, rec->block_index, memory_order_acq_rel,
+      memory_order_acquire);
+  return rec->block_index;
 }
 
 /* A record of the given kind holding a copy of bytes. */
@@ -152,16 +183,11 @@ tf_record *tf_record_parse_indexed(const char *bytes, size_t len,
       tf__scan_error_message(&why, err, errlen);
     goto out;
   }
-  rec = record_with_bytes(bytes, len, origin, RECORD_TEXT);
-  if (!rec) {
-    if (err && errlen)
-      snprintf(err, errlen, "out of memory");
-    goto out;
-  }
-  /* Without memory for the index now, it is built on first access. */
-  atomic_store_explicit(
-      &rec->index, tf__index_from_tokens(rec->bytes, rec->len, NULL, &toks),
-      memory_order_relaxed);
+  rec = record_alloc(origin, RECORD_TEXT, bytes, len, toks.v, toks.n);
+  if (rec)
+    fill_block_index(rec);
+  else if (err && errlen)
+    snprintf(err, errlen, "out of memory");
 out:
   tf__json_tokens_free(&toks);
   return rec;
@@ -304,9 +330,8 @@ static tf__index *build_index(tf_record *rec)
   tf__index *expected = NULL, *idx;
   char *text;
 
-  if (rec->toks) {
-    idx =
-        tf__index_from_array(rec->bytes, rec->len, NULL, rec->toks, rec->ntok);
+  if (rec->block_index) {
+    return fill_block_index(rec);
   } else if (rec->kind == RECORD_TEXT) {
     idx = tf__index_build(rec->bytes, rec->len, NULL);
   } else {

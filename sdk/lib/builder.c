@@ -138,6 +138,15 @@ static int put(tf_builder *b, const char *s, size_t n)
   return TF_OK;
 }
 
+/* One byte of punctuation: the commonest write, kept short. */
+static int put_char(tf_builder *b, char c)
+{
+  if (b->len == b->cap && reserve(b, 1) != TF_OK)
+    return b->error;
+  b->text[b->len++] = c;
+  return TF_OK;
+}
+
 /* Checks that a value may come now and writes the comma before it. */
 static int before_value(tf_builder *b, const char *what)
 {
@@ -168,7 +177,7 @@ static int before_value(tf_builder *b, const char *what)
     return TF_OK;
   }
   if (*top & FRAME_ITEMS)
-    return put(b, ",", 1);
+    return put_char(b, ',');
   *top |= FRAME_ITEMS;
   return TF_OK;
 }
@@ -186,7 +195,7 @@ static int open_container(tf_builder *b, unsigned char kind, const char *what)
   if (kind == FRAME_OBJECT && !b->need_scan && tf__json_keys_open(&b->keys) < 0)
     b->need_scan = 1;
   b->frames[b->depth++] = kind;
-  if (put(b, kind == FRAME_OBJECT ? "{" : "[", 1) != TF_OK)
+  if (put_char(b, kind == FRAME_OBJECT ? '{' : '[') != TF_OK)
     return b->error;
   tf__btoks_open(&b->toks,
                  kind == FRAME_OBJECT ? TF_TYPE_OBJECT : TF_TYPE_ARRAY,
@@ -212,7 +221,7 @@ static int close_container(tf_builder *b, unsigned char kind, const char *what)
   b->done = b->depth == 0;
   if (kind == FRAME_OBJECT && !b->need_scan)
     tf__json_keys_close(&b->keys);
-  if (put(b, kind == FRAME_OBJECT ? "}" : "]", 1) != TF_OK)
+  if (put_char(b, kind == FRAME_OBJECT ? '}' : ']') != TF_OK)
     return b->error;
   tf__btoks_close(&b->toks, b->len);
   return TF_OK;
@@ -275,7 +284,7 @@ int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
     return fail(b, TF_ERR_INVAL, "a key where the previous key's value is due");
   if (!key || memchr(key, '\0', len))
     return fail(b, TF_ERR_INVAL, "a key holding NUL (or NULL)");
-  if ((*top & FRAME_ITEMS) && put(b, ",", 1) != TF_OK)
+  if ((*top & FRAME_ITEMS) && put_char(b, ',') != TF_OK)
     return b->error;
   *top |= FRAME_ITEMS | FRAME_KEY;
   start = b->len;
@@ -288,7 +297,7 @@ int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
     if (tf__json_keys_add(&b->keys, start + 1, b->len - start - 2, 0) != 0)
       b->need_scan = 1;
   }
-  return put(b, ":", 1);
+  return put_char(b, ':');
 }
 
 int tf_builder_key(tf_builder *b, const char *key)

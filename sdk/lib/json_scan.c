@@ -219,20 +219,11 @@ static void close_container(scanner *s)
 
 /* --- Strings ----------------------------------------------------------- */
 
-static int is_plain(unsigned char c)
-{
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
 /* The first byte from p that is not plain string text, or end. */
 static const unsigned char *skip_plain(const unsigned char *p,
                                        const unsigned char *end)
 {
-  while (end - p >= 8 && !tf__json_special8(p))
-    p += 8;
-  while (p < end && is_plain(*p))
-    p++;
-  return p;
+  return p + tf__json_plain_run(p, (size_t)(end - p));
 }
 
 static int hex4_at(const scanner *s, const unsigned char *p)

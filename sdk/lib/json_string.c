@@ -119,24 +119,24 @@ size_t tf__json_escape(const char *s, size_t n, char *dst, size_t *bad)
   size_t i = 0, out = 0, len;
 
   while (i < n) {
-    if (n - i >= 8 && !tf__json_special8(p + i)) { /* plain ASCII: as it is */
-      memcpy(dst + out, p + i, 8);
-      out += 8;
-      i += 8;
-    } else if (p[i] >= 0x80) {
-      len = tf__utf8_char(p + i, n - i, NULL);
-      if (len == 0) {
-        *bad = i;
-        return out;
-      }
-      memcpy(dst + out, p + i, len);
-      out += len;
-      i += len;
-    } else if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
-      dst[out++] = (char)p[i++];
-    } else {
+    len = tf__json_plain_run(p + i, n - i); /* as it is */
+    memcpy(dst + out, p + i, len);
+    out += len;
+    i += len;
+    if (i == n)
+      break;
+    if (p[i] < 0x80) {
       out += escape_one(p[i++], dst + out);
+      continue;
     }
+    len = tf__utf8_char(p + i, n - i, NULL);
+    if (len == 0) {
+      *bad = i;
+      return out;
+    }
+    memcpy(dst + out, p + i, len);
+    out += len;
+    i += len;
   }
   *bad = n;
   return out;

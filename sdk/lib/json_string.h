@@ -28,6 +28,49 @@ static inline uint64_t tf__json_special8(const unsigned char *p)
          highs;
 }
 
+/* The index of the first flagged byte of a nonzero tf__json_special8 mask
+ * of the 8 bytes at p.  (On a little-endian machine the lowest flag is
+ * always a true one: a borrow runs only towards higher bytes.) */
+static inline size_t tf__json_first_special(const unsigned char *p,
+                                            uint64_t mask)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  (void)p;
+  return (size_t)__builtin_ctzll(mask) >> 3;
+#else
+  size_t i = 0;
+
+  (void)mask;
+  while (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+    i++;
+  return i;
+#endif
+}
+
+/* How many of the n bytes at p, from the first, are plain string text
+ * (ASCII, not '"', '\\' or a control character), 8 at a time, the last
+ * few through the 8 bytes that end at p + n (when there are 8: the bytes
+ * before them were found plain), never reading past p + n. */
+static inline size_t tf__json_plain_run(const unsigned char *p, size_t n)
+{
+  uint64_t mask;
+  size_t i = 0;
+
+  for (; n - i >= 8; i += 8)
+    if ((mask = tf__json_special8(p + i)))
+      return i + tf__json_first_special(p + i, mask);
+  if (i == n)
+    return n;
+  if (n >= 8) {
+    mask = tf__json_special8(p + n - 8);
+    return mask ? n - 8 + tf__json_first_special(p + n - 8, mask) : n;
+  }
+  while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+    i++;
+  return i;
+}
+
 /* The value of the 4 hex digits at p (already checked to be hex). */
 unsigned tf__json_hex4(const char *p);
 

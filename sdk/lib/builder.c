@@ -15,6 +15,10 @@
  * depth is not known; no memory for the key set) does finish() run the
  * strict scanner over the text, which then says what is wrong in the words
  * tf_record_parse uses.  Otherwise the text is not scanned a second time.
+ * Each key, value and container is also noted as a token as it is written
+ * (builder_tokens.h), and finish() hands the tokens to the record, whose
+ * index is then built from them: whoever reads the record does not scan it
+ * either (unless finish() had to).
  */
 #include <inttypes.h>
 #include <stdarg.h>

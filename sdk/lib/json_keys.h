@@ -7,8 +7,8 @@
  * of an object are dropped when it closes.  Small objects are searched
  * linearly (a tag of length, first and last byte spares most memcmp
  * calls, and a 128-bit set of the tags seen most searches); an object past
- * 24 keys gets a hash table, so that a line of a
- * million keys costs a million lookups, not 10^12 comparisons.
+ * 24 keys gets a hash table, so that a line of a million keys costs a
+ * million lookups, not 10^12 comparisons.
  *
  * Everything lives in the caller's tf__json_keys (on the stack in the
  * scanner) with small inline buffers; the heap is used only for large or

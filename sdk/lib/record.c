@@ -17,8 +17,11 @@
  * Records are immutable to their users; the two caches are filled at most
  * once, without a lock: a thread builds the index (or tree) and publishes it
  * with a compare-and-swap; one that loses the race frees its own and uses
- * the winner's.  The reference count is atomic too, so records may be
- * shared between threads.
+ * the winner's.  An index that has room in the record's own allocation
+ * (made with its tokens) is filled there by the one thread that claims it
+ * first (an atomic flag); another that needs it meanwhile waits the few
+ * microseconds until it is published.  The reference count is atomic too,
+ * so records may be shared between threads.
  */
 #include <sched.h>
 #include <stdatomic.h>

@@ -35,6 +35,13 @@
 # byte; every peer wrote RECORDS records; touchflow's dedupe output equals
 # the floor's; the floor parsed every hit.
 #
+# WORKS (default "pass-through dedupe session_merge") picks the works to
+# run (pass-through includes gzip); the targets of the others are not
+# judged.  BASELINE, a second build directory, adds its touchflow to the
+# session_merge rounds as "touchflow baseline" (interleaved, same data: a
+# before/after comparison), its touchpoints and dead letters checked
+# byte-identical to touchflow's.
+#
 # Missing `time`, `jq` and `mlr` (Debian: time, jq, miller) are installed
 # with apt-get when running as root; this script is not part of CI.
 # Environment: REPEATS (default 3), TMPDIR (where the temporary folder
@@ -65,6 +72,13 @@ n=${pos[1]:-1000000}
 repeats=${REPEATS:-3}
 [[ $repeats =~ ^[1-9][0-9]*$ ]] || { echo "$0: REPEATS must be a positive integer" >&2; exit 2; }
 tf=$build/touchflow
+works=${WORKS:-pass-through dedupe session_merge}
+want() { [[ " $works " == *" $1 "* ]]; }
+base_tf=""
+if [ -n "${BASELINE:-}" ]; then
+  base_tf=$(cd "$BASELINE" && pwd)/touchflow
+  [ -x "$base_tf" ] || { echo "$0: no $base_tf (BASELINE)" >&2; exit 2; }
+fi
 timecmd=/usr/bin/time
 [ -x "$tf" ] || { echo "$0: no $tf (build first: bash .ci/build NAME)" >&2; exit 2; }
 
@@ -203,8 +217,9 @@ run() {
 }
 
 # --- pass-through and gzip (one interleaved set)
-echo "== pass-through and gzip input ($repeats rounds)"
+want pass-through && echo "== pass-through and gzip input ($repeats rounds)"
 for ((r = 1; r <= repeats; r++)); do
+  want pass-through || break
   run pass-through touchflow "$n" - "$tf" run "$work/tf_pass.json" --progress never
   cmp -s "$work/in.ndjson" "$work/tf_pass.out.ndjson" ||
     fail "touchflow pass-through output differs from the input"
@@ -231,11 +246,12 @@ for ((r = 1; r <= repeats; r++)); do
   [ "$(lines "$work/floor.out")" = "$n" ] || fail "floor (gzip) wrote $(lines "$work/floor.out") records, not $n"
   rm -f "$work/floor.out"
 done
-echo
+want pass-through && echo
 
 # --- dedupe
-echo "== dedupe on type, biz_uid, ts ($repeats rounds; touchflow window \"$window\")"
+want dedupe && echo "== dedupe on type, biz_uid, ts ($repeats rounds; touchflow window \"$window\")"
 for ((r = 1; r <= repeats; r++)); do
+  want dedupe || break
   run dedupe touchflow "$n" - "$tf" run "$work/tf_dedupe.json" --progress never
   run dedupe jansson-floor "$n" - "$floor" --mode dedupe --keys type,biz_uid,ts \
     "$work/in.ndjson" "$work/floor_dedupe.out"
@@ -247,23 +263,32 @@ for ((r = 1; r <= repeats; r++)); do
     fail "dedupe: touchflow's output differs from the floor's (same count, $kept_tf)"
   rm -f "$work/tf_dedupe.out.ndjson" "$work/floor_dedupe.out"
 done
-echo "kept $kept_tf of $n records (both)"
-echo
+want dedupe && echo "kept $kept_tf of $n records (both)" && echo
 
 # --- session_merge
-echo "== session_merge: web + calltracking -> session_merge -> file ($repeats rounds)"
+want session_merge && echo "== session_merge: web + calltracking -> session_merge -> file ($repeats rounds)"
 for ((r = 1; r <= repeats; r++)); do
+  want session_merge || break
   run session_merge touchflow "$((hits + calls))" - "$tf" run "$work/tf_merge.json" --progress never
   touchpoints=$(lines "$work/tf_merge.out.ndjson")
   [ "$touchpoints" -gt 0 ] || fail "session_merge wrote no touchpoint"
   dead=$(lines "$work/tf_merge.rejected.ndjson")
+  if [ -n "$base_tf" ]; then
+    mv "$work/tf_merge.out.ndjson" "$work/tf_merge.new.ndjson"
+    mv "$work/tf_merge.rejected.ndjson" "$work/tf_merge.new.rejected.ndjson"
+    run session_merge "touchflow baseline" "$((hits + calls))" - "$base_tf" run "$work/tf_merge.json" --progress never
+    cmp -s "$work/tf_merge.out.ndjson" "$work/tf_merge.new.ndjson" ||
+      fail "session_merge: the baseline's touchpoints differ from touchflow's"
+    cmp -s "$work/tf_merge.rejected.ndjson" "$work/tf_merge.new.rejected.ndjson" ||
+      fail "session_merge: the baseline's dead letters differ from touchflow's"
+    rm -f "$work/tf_merge.new.ndjson" "$work/tf_merge.new.rejected.ndjson"
+  fi
   rm -f "$work/tf_merge.out.ndjson" "$work/tf_merge.rejected.ndjson"
   run session_merge "jansson-floor parse" "$hits" - "$floor" --mode parse "$work/ev/hits.ndjson"
   grep -q "mode parse: $hits records, 0 written, 0 duplicates dropped, 0 bad" "$work/stderr.txt" ||
     fail "the floor did not parse all $hits hits: $(tail -1 "$work/stderr.txt")"
 done
-echo "touchpoints: $touchpoints, dead letters: $dead"
-echo
+want session_merge && echo "touchpoints: $touchpoints, dead letters: $dead" && echo
 
 # --- peak RSS at 10 x RECORDS
 if [ $rss_scale = 1 ]; then
@@ -389,16 +414,24 @@ echo "== targets (issue 9): the verdict is on wall time; CPU time for comparison
 echo
 echo "| target | measured (wall) | by CPU time | result |"
 echo "|---|---|---|---|"
+if want pass-through; then
 v=$(ratio pass-through touchflow 6)
 echo "| pass-through >= 3.8x the floor | $v x | $(ratio pass-through touchflow 8) x | $(verdict "$v" '>=' 3.8) |"
 v=$(ratio pass-through touchflow 6 "jq -c .")
 echo "| pass-through >= 6x jq | $v x | $(ratio pass-through touchflow 8 "jq -c .") x | $(verdict "$v" '>=' 6) |"
+fi
+if want dedupe; then
 v=$(ratio dedupe touchflow 6)
 echo "| dedupe >= 3x the floor's dedupe | $v x | $(ratio dedupe touchflow 8) x | $(verdict "$v" '>=' 3) |"
+fi
+if want session_merge; then
 v=$(ratio session_merge touchflow 6)
 echo "| session_merge input rec/s >= 2x the floor's parse-only rate | $v x ($(get session_merge touchflow 6) vs $(ref session_merge 6) rec/s) | $(ratio session_merge touchflow 8) x | $(verdict "$v" '>=' 2) |"
+fi
+if want pass-through; then
 v=$(div "$(get gzip touchflow 4)" "$(get pass-through touchflow 4)")
 echo "| gzip input <= 1.3x plain (touchflow) | $v x ($(get gzip touchflow 4) s vs $(get pass-through touchflow 4) s; the floor: $(div "$(get gzip jansson-floor 4)" "$(get pass-through jansson-floor 4)") x) | $(div "$(get gzip touchflow 7)" "$(get pass-through touchflow 7)") x | $(verdict "$v" '<=' 1.3) |"
+fi
 if [ $rss_scale = 1 ]; then
   r1=$(get rss "touchflow ${n}" 5)
   r10=$(get rss "touchflow ${n10}" 5)

@@ -15,6 +15,10 @@
  * depth is not known; no memory for the key set) does finish() run the
  * strict scanner over the text, which then says what is wrong in the words
  * tf_record_parse uses.  Otherwise the text is not scanned a second time.
+ * Each key, value and container is also noted as a token as it is written
+ * (builder_tokens.h), and finish() hands the tokens to the record, whose
+ * index is then built from them: whoever reads the record does not scan it
+ * either (unless finish() had to).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,13 +28,13 @@
 #include <touchflow/builder.h>
 #include <touchflow/error.h>
 
+#include "builder_tokens.h"
 #include "grow.h"
 #include "json_keys.h"
 #include "json_number.h"
 #include "json_scan.h"
 #include "json_string.h"
 #include "record_internal.h"
-#include "utf8.h"
 
 #define FRAME_OBJECT 1u /* else an array */
 #define FRAME_ITEMS 2u  /* has a member or element: a comma goes first */
@@ -45,6 +49,7 @@ struct tf_builder {
   int error;          /* the sticky error, or TF_OK */
   int need_scan;      /* finish() must scan: see the top of this file */
   tf__json_keys keys; /* of the open objects, until need_scan */
+  tf__btoks toks;     /* the text's tokens, handed to the record */
   char message[256];
 };
 
@@ -59,6 +64,7 @@ tf_builder *tf_builder_new(void)
   b->frames_cap = 16;
   b->frames = malloc(b->frames_cap);
   tf__json_keys_init(&b->keys, NULL); /* its text is set per key */
+  tf__btoks_init(&b->toks);
   if (!b->text || !b->frames) {
     tf_builder_free(b);
     return NULL;
@@ -71,6 +77,7 @@ void tf_builder_free(tf_builder *b)
   if (!b)
     return;
   tf__json_keys_free(&b->keys);
+  tf__btoks_free(&b->toks);
   free(b->text);
   free(b->frames);
   free(b);
@@ -84,6 +91,7 @@ static void clear(tf_builder *b)
   b->error = TF_OK;
   b->need_scan = 0;
   tf__json_keys_free(&b->keys); /* closes what is open; keeps nothing */
+  tf__btoks_reset(&b->toks);
 }
 
 void tf_builder_reset(tf_builder *b)
@@ -134,6 +142,15 @@ static int put(tf_builder *b, const char *s, size_t n)
   return TF_OK;
 }
 
+/* One byte of punctuation: the commonest write, kept short. */
+static int put_char(tf_builder *b, char c)
+{
+  if (b->len == b->cap && reserve(b, 1) != TF_OK)
+    return b->error;
+  b->text[b->len++] = c;
+  return TF_OK;
+}
+
 /* Checks that a value may come now and writes the comma before it. */
 static int before_value(tf_builder *b, const char *what)
 {
@@ -164,7 +181,7 @@ static int before_value(tf_builder *b, const char *what)
     return TF_OK;
   }
   if (*top & FRAME_ITEMS)
-    return put(b, ",", 1);
+    return put_char(b, ',');
   *top |= FRAME_ITEMS;
   return TF_OK;
 }
@@ -182,7 +199,12 @@ static int open_container(tf_builder *b, unsigned char kind, const char *what)
   if (kind == FRAME_OBJECT && !b->need_scan && tf__json_keys_open(&b->keys) < 0)
     b->need_scan = 1;
   b->frames[b->depth++] = kind;
-  return put(b, kind == FRAME_OBJECT ? "{" : "[", 1);
+  if (put_char(b, kind == FRAME_OBJECT ? '{' : '[') != TF_OK)
+    return b->error;
+  tf__btoks_open(&b->toks,
+                 kind == FRAME_OBJECT ? TF_TYPE_OBJECT : TF_TYPE_ARRAY,
+                 b->len - 1);
+  return TF_OK;
 }
 
 static int close_container(tf_builder *b, unsigned char kind, const char *what)
@@ -203,7 +225,10 @@ static int close_container(tf_builder *b, unsigned char kind, const char *what)
   b->done = b->depth == 0;
   if (kind == FRAME_OBJECT && !b->need_scan)
     tf__json_keys_close(&b->keys);
-  return put(b, kind == FRAME_OBJECT ? "}" : "]", 1);
+  if (put_char(b, kind == FRAME_OBJECT ? '}' : ']') != TF_OK)
+    return b->error;
+  tf__btoks_close(&b->toks, b->len);
+  return TF_OK;
 }
 
 int tf_builder_begin_object(tf_builder *b)
@@ -226,20 +251,25 @@ int tf_builder_end_array(tf_builder *b)
   return close_container(b, 0, "end_array");
 }
 
-/* s (n bytes) as a quoted, escaped JSON string; what names it. */
-static int put_string(tf_builder *b, const char *s, size_t n, const char *what)
+/* s (n bytes) as a quoted, escaped JSON string; what names it.  *escaped
+ * is set when escaping changed it (every escape is longer than what it
+ * stands for). */
+static int put_string(tf_builder *b, const char *s, size_t n, const char *what,
+                      int *escaped)
 {
-  size_t bad = tf__utf8_check(s, n);
+  size_t bad, len;
 
+  if (n > (SIZE_MAX - 2) / 6 || reserve(b, TF__JSON_ESCAPED_MAX(n) + 2))
+    return fail(b, TF_ERR_NOMEM, "out of memory");
+  len = tf__json_escape(s, n, b->text + b->len + 1, &bad);
   if (bad < n)
     return fail(b, TF_ERR_INVAL,
                 "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", what,
                 (unsigned char)s[bad], bad);
-  if (n > (SIZE_MAX - 2) / 6 || reserve(b, TF__JSON_ESCAPED_MAX(n) + 2))
-    return fail(b, TF_ERR_NOMEM, "out of memory");
-  b->text[b->len++] = '"';
-  b->len += tf__json_escape(s, n, b->text + b->len);
-  b->text[b->len++] = '"';
+  b->text[b->len] = '"';
+  b->text[b->len + 1 + len] = '"';
+  b->len += len + 2;
+  *escaped = len != n;
   return TF_OK;
 }
 
@@ -247,6 +277,7 @@ int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
 {
   unsigned char *top;
   size_t start;
+  int escaped;
 
   if (b->error != TF_OK)
     return b->error;
@@ -257,19 +288,20 @@ int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
     return fail(b, TF_ERR_INVAL, "a key where the previous key's value is due");
   if (!key || memchr(key, '\0', len))
     return fail(b, TF_ERR_INVAL, "a key holding NUL (or NULL)");
-  if ((*top & FRAME_ITEMS) && put(b, ",", 1) != TF_OK)
+  if ((*top & FRAME_ITEMS) && put_char(b, ',') != TF_OK)
     return b->error;
   *top |= FRAME_ITEMS | FRAME_KEY;
   start = b->len;
-  if (put_string(b, key, len, "a key") != TF_OK)
+  if (put_string(b, key, len, "a key", &escaped) != TF_OK)
     return b->error;
+  tf__btoks_key(&b->toks, start, b->len - start, escaped);
   if (!b->need_scan) {
     b->keys.text = b->text; /* the buffer may have moved */
     /* A key twice (1) or no memory to tell (-1): the scanner judges. */
     if (tf__json_keys_add(&b->keys, start + 1, b->len - start - 2, 0) != 0)
       b->need_scan = 1;
   }
-  return put(b, ":", 1);
+  return put_char(b, ':');
 }
 
 int tf_builder_key(tf_builder *b, const char *key)
@@ -279,11 +311,30 @@ int tf_builder_key(tf_builder *b, const char *key)
 
 int tf_builder_stringn(tf_builder *b, const char *s, size_t len)
 {
+  size_t start;
+  int escaped;
+
   if (before_value(b, "a string") != TF_OK)
     return b->error;
   if (!s && len)
     return fail(b, TF_ERR_INVAL, "a NULL string");
-  return put_string(b, s ? s : "", len, "a string");
+  start = b->len;
+  if (put_string(b, s ? s : "", len, "a string", &escaped) != TF_OK)
+    return b->error;
+  tf__btoks_value(&b->toks, TF_TYPE_STRING, start, b->len - start, escaped);
+  return TF_OK;
+}
+
+/* Writes the text of a scalar value of the given type. */
+static int put_scalar(tf_builder *b, int type, const char *s, size_t n,
+                      int escaped)
+{
+  size_t start = b->len;
+
+  if (put(b, s, n) != TF_OK)
+    return b->error;
+  tf__btoks_value(&b->toks, type, start, n, escaped);
+  return TF_OK;
 }
 
 int tf_builder_string(tf_builder *b, const char *s)
@@ -310,7 +361,7 @@ int tf_builder_int64(tf_builder *b, int64_t v)
   } while (u);
   if (v < 0)
     *--p = '-';
-  return put(b, p, (size_t)(buf + sizeof(buf) - p));
+  return put_scalar(b, TF_TYPE_INTEGER, p, (size_t)(buf + sizeof(buf) - p), 0);
 }
 
 int tf_builder_double(tf_builder *b, double v)
@@ -325,21 +376,29 @@ int tf_builder_double(tf_builder *b, double v)
     return fail(b, TF_ERR_INVAL,
                 "a double that is NaN or infinite (JSON "
                 "has no such number)");
-  return put(b, buf, (size_t)n);
+  /* As the scanner tells them: a fraction or an exponent makes a real. */
+  return put_scalar(b,
+                    memchr(buf, '.', (size_t)n) ||
+                            memchr(buf, 'e', (size_t)n) ||
+                            memchr(buf, 'E', (size_t)n)
+                        ? TF_TYPE_DOUBLE
+                        : TF_TYPE_INTEGER,
+                    buf, (size_t)n, 0);
 }
 
 int tf_builder_bool(tf_builder *b, int v)
 {
   if (before_value(b, "a boolean") != TF_OK)
     return b->error;
-  return v ? put(b, "true", 4) : put(b, "false", 5);
+  return v ? put_scalar(b, TF_TYPE_BOOL, "true", 4, 0)
+           : put_scalar(b, TF_TYPE_BOOL, "false", 5, 0);
 }
 
 int tf_builder_null(tf_builder *b)
 {
   if (before_value(b, "null") != TF_OK)
     return b->error;
-  return put(b, "null", 4);
+  return put_scalar(b, TF_TYPE_NULL, "null", 4, 0);
 }
 
 int tf_builder_value(tf_builder *b, const tf_value *v)
@@ -352,9 +411,12 @@ int tf_builder_value(tf_builder *b, const tf_value *v)
   if (!raw)
     return fail(b, TF_ERR_INVAL, "copying an %s value",
                 tf_type_name(tf_value_type(v)));
-  if (raw[0] == '{' || raw[0] == '[')
-    b->need_scan = 1; /* its depth adds to ours */
-  return put(b, raw, len);
+  if (raw[0] == '{' || raw[0] == '[') {
+    b->need_scan = 1; /* its depth adds to ours; its tokens are not ours */
+    return put(b, raw, len);
+  }
+  return put_scalar(b, tf_value_type(v), raw, len,
+                    v->flags & TF__TOKEN_ESCAPED);
 }
 
 /* The checks of finish(): a closed object that the scanner accepts (it is
@@ -387,10 +449,15 @@ int tf_builder_finish_at(tf_builder *b, const tf_origin *origin,
                          tf_record **out)
 {
   int rc = check_text(b);
+  const struct tf_value *toks = NULL;
+  size_t ntok = 0;
 
   *out = NULL;
   if (rc == TF_OK) {
-    *out = tf__record_new_text(b->text, b->len, origin);
+    /* The tokens written, unless the text had to be scanned. */
+    if (!b->need_scan)
+      toks = tf__btoks_get(&b->toks, &ntok);
+    *out = tf__record_new_text(b->text, b->len, origin, toks, ntok);
     if (!*out)
       rc = fail(b, TF_ERR_NOMEM, "out of memory");
   }

@@ -5,8 +5,10 @@
  * Internal to the SDK (not installed).  Keys are compared once unescaped
  * ("a" and "\u0061" are the same key).  A frame a nesting level: the keys
  * of an object are dropped when it closes.  Small objects are searched
- * linearly; an object past 16 keys gets a hash table, so that a line of a
- * million keys costs a million lookups, not 10^12 comparisons.
+ * linearly (a tag of length, first and last byte spares most memcmp
+ * calls, and a 128-bit set of the tags seen most searches); an object past
+ * 24 keys gets a hash table, so that a line of a million keys costs a
+ * million lookups, not 10^12 comparisons.
  *
  * Everything lives in the caller's tf__json_keys (on the stack in the
  * scanner) with small inline buffers; the heap is used only for large or
@@ -22,6 +24,7 @@ typedef struct tf__json_key {
   size_t off;    /* in the text, or in the arena when unescaped */
   uint32_t len;  /* bytes, unescaped */
   uint32_t hash; /* 0 until its object gets a hash table */
+  uint32_t tag;  /* length and first and last byte (json_keys.c) */
   int in_arena;
 } tf__json_key;
 
@@ -30,6 +33,8 @@ typedef struct tf__json_keys_frame {
   size_t arena;    /* arena length when it opened */
   uint32_t *table; /* NULL until the object passes the linear limit */
   size_t table_size;
+  uint64_t seen[2]; /* a bit per tag seen: a key whose bit is clear is new,
+                       with no comparison at all */
 } tf__json_keys_frame;
 
 typedef struct tf__json_keys {

@@ -17,6 +17,10 @@ int tf__json_int64(const char *text, size_t len, int64_t *out)
   uint64_t limit = i ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   uint64_t v = 0;
 
+  /* 18 digits never overflow: only the 19th and later are checked (a
+   * division a digit showed in every event read). */
+  for (; i < len && i < 18; i++)
+    v = v * 10 + (unsigned)(text[i] - '0');
   for (; i < len; i++) {
     unsigned d = (unsigned)(text[i] - '0');
 

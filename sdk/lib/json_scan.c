@@ -170,23 +170,11 @@ static int shown_len(const unsigned char *text, size_t n, size_t max)
 static int push_token(scanner *s, int type, const unsigned char *start,
                       size_t len, int flags)
 {
-  tf__json_tokens *t = s->toks;
-  struct tf_value *v;
-
-  if (!t)
+  if (!s->toks)
     return 0;
-  if (t->n == t->cap &&
-      tf__grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), t->local) < 0)
+  if (!tf__json_tokens_push(s->toks, type, (size_t)(start - s->base), len,
+                            flags))
     return fail_nomem(s);
-  v = &t->v[t->n];
-  v->start = (uint32_t)(start - s->base);
-  v->len = (uint32_t)len;
-  v->self = (uint32_t)t->n;
-  v->end = v->self + 1;
-  v->count = 0;
-  v->type = (uint8_t)type;
-  v->flags = (uint8_t)flags;
-  t->n++;
   return 0;
 }
 
@@ -231,35 +219,11 @@ static void close_container(scanner *s)
 
 /* --- Strings ----------------------------------------------------------- */
 
-/* Nonzero when one of the 8 bytes at p is '"', '\\', below 0x20 or not
- * ASCII (each test is exact for "any byte": no false positive). */
-static uint64_t special8(const unsigned char *p)
-{
-  const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
-  uint64_t w, q, b;
-
-  memcpy(&w, p, sizeof(w));
-  q = w ^ (ones * '"');
-  b = w ^ (ones * '\\');
-  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) |
-          w) &
-         highs;
-}
-
-static int is_plain(unsigned char c)
-{
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
 /* The first byte from p that is not plain string text, or end. */
 static const unsigned char *skip_plain(const unsigned char *p,
                                        const unsigned char *end)
 {
-  while (end - p >= 8 && !special8(p))
-    p += 8;
-  while (p < end && is_plain(*p))
-    p++;
-  return p;
+  return p + tf__json_plain_run(p, (size_t)(end - p));
 }
 
 static int hex4_at(const scanner *s, const unsigned char *p)

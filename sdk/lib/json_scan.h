@@ -44,6 +44,8 @@
 #include <stdint.h>
 #include <touchflow/value.h>
 
+#include "grow.h"
+
 /* The deepest nesting accepted, counted as jansson counts it. */
 #define TF__JSON_MAX_DEPTH 2048
 
@@ -75,6 +77,31 @@ typedef struct tf__json_tokens {
 
 void tf__json_tokens_init(tf__json_tokens *t);
 void tf__json_tokens_free(tf__json_tokens *t);
+
+/* Appends a token with no contents (end is the next token, count 0) for
+ * text[start..start+len), its type a tf_type or TF__TOKEN_KEY; the caller
+ * ensures that start + len is below 4 GiB.  NULL when out of memory.
+ * Inline: it is the scanner's inner loop. */
+static inline struct tf_value *tf__json_tokens_push(tf__json_tokens *t,
+                                                    int type, size_t start,
+                                                    size_t len, int flags)
+{
+  struct tf_value *v;
+
+  if (t->n == t->cap &&
+      tf__grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), t->local) < 0)
+    return NULL;
+  v = &t->v[t->n];
+  v->start = (uint32_t)start;
+  v->len = (uint32_t)len;
+  v->self = (uint32_t)t->n;
+  v->end = v->self + 1;
+  v->count = 0;
+  v->type = (uint8_t)type;
+  v->flags = (uint8_t)flags;
+  t->n++;
+  return v;
+}
 
 typedef enum tf__scan_result {
   TF__SCAN_OK = 0,

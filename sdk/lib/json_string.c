@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json_string.h"
+#include "utf8.h"
 
 unsigned tf__json_hex4(const char *p)
 {
@@ -90,33 +91,53 @@ size_t tf__json_unescape(const char *src, size_t n, char *dst)
   return out;
 }
 
-size_t tf__json_escape(const char *s, size_t n, char *dst)
+/* Writes the escape of c (below 0x20, '"' or '\\') at dst; its length. */
+static size_t escape_one(unsigned char c, char *dst)
 {
   static const char hex[] = "0123456789ABCDEF";
-  size_t out = 0;
 
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
+  dst[0] = '\\';
+  switch (c) {
+  case '"': dst[1] = '"'; return 2;
+  case '\\': dst[1] = '\\'; return 2;
+  case '\b': dst[1] = 'b'; return 2;
+  case '\f': dst[1] = 'f'; return 2;
+  case '\n': dst[1] = 'n'; return 2;
+  case '\r': dst[1] = 'r'; return 2;
+  case '\t': dst[1] = 't'; return 2;
+  default:
+    memcpy(dst + 1, "u00", 3);
+    dst[4] = hex[c >> 4];
+    dst[5] = hex[c & 0xF];
+    return 6;
+  }
+}
 
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      dst[out++] = (char)c;
+size_t tf__json_escape(const char *s, size_t n, char *dst, size_t *bad)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, out = 0, len;
+
+  while (i < n) {
+    len = tf__json_plain_run(p + i, n - i); /* as it is */
+    memcpy(dst + out, p + i, len);
+    out += len;
+    i += len;
+    if (i == n)
+      break;
+    if (p[i] < 0x80) {
+      out += escape_one(p[i++], dst + out);
       continue;
     }
-    dst[out++] = '\\';
-    switch (c) {
-    case '"': dst[out++] = '"'; break;
-    case '\\': dst[out++] = '\\'; break;
-    case '\b': dst[out++] = 'b'; break;
-    case '\f': dst[out++] = 'f'; break;
-    case '\n': dst[out++] = 'n'; break;
-    case '\r': dst[out++] = 'r'; break;
-    case '\t': dst[out++] = 't'; break;
-    default:
-      memcpy(dst + out, "u00", 3);
-      dst[out + 3] = hex[c >> 4];
-      dst[out + 4] = hex[c & 0xF];
-      out += 5;
+    len = tf__utf8_char(p + i, n - i, NULL);
+    if (len == 0) {
+      *bad = i;
+      return out;
     }
+    memcpy(dst + out, p + i, len);
+    out += len;
+    i += len;
   }
+  *bad = n;
   return out;
 }

@@ -8,6 +8,68 @@
 #define TOUCHFLOW_JSON_STRING_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Nonzero when one of the 8 bytes at p is '"', '\\', below 0x20 or not
+ * ASCII: a byte a string's text cannot hold as it is, or must check (each
+ * test is exact for "any byte": no false positive).  The scanner and the
+ * escaper skip plain text 8 bytes at a time with it. */
+static inline uint64_t tf__json_special8(const unsigned char *p)
+{
+  const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+  uint64_t w, q, b;
+
+  memcpy(&w, p, sizeof(w));
+  q = w ^ (ones * '"');
+  b = w ^ (ones * '\\');
+  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) |
+          w) &
+         highs;
+}
+
+/* The index of the first flagged byte of a nonzero tf__json_special8 mask
+ * of the 8 bytes at p.  (On a little-endian machine the lowest flag is
+ * always a true one: a borrow runs only towards higher bytes.) */
+static inline size_t tf__json_first_special(const unsigned char *p,
+                                            uint64_t mask)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  (void)p;
+  return (size_t)__builtin_ctzll(mask) >> 3;
+#else
+  size_t i = 0;
+
+  (void)mask;
+  while (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+    i++;
+  return i;
+#endif
+}
+
+/* How many of the n bytes at p, from the first, are plain string text
+ * (ASCII, not '"', '\\' or a control character), 8 at a time, the last
+ * few through the 8 bytes that end at p + n (when there are 8: the bytes
+ * before them were found plain), never reading past p + n. */
+static inline size_t tf__json_plain_run(const unsigned char *p, size_t n)
+{
+  uint64_t mask;
+  size_t i = 0;
+
+  for (; n - i >= 8; i += 8)
+    if ((mask = tf__json_special8(p + i)))
+      return i + tf__json_first_special(p + i, mask);
+  if (i == n)
+    return n;
+  if (n >= 8) {
+    mask = tf__json_special8(p + n - 8);
+    return mask ? n - 8 + tf__json_first_special(p + n - 8, mask) : n;
+  }
+  while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+    i++;
+  return i;
+}
 
 /* The value of the 4 hex digits at p (already checked to be hex). */
 unsigned tf__json_hex4(const char *p);
@@ -21,10 +83,13 @@ size_t tf__json_unescape(const char *src, size_t n, char *dst);
 /* The most bytes tf__json_escape writes for n bytes of input. */
 #define TF__JSON_ESCAPED_MAX(n) ((n)*6)
 
-/* Writes s (n bytes of valid UTF-8) as the inside of a JSON string into
- * dst (room for TF__JSON_ESCAPED_MAX(n) bytes), escaped as jansson escapes:
- * '"' and '\\' with a backslash, \b \f \n \r \t by name, other control
- * characters as \u00XX; everything else as it is.  Returns the length. */
-size_t tf__json_escape(const char *s, size_t n, char *dst);
+/* Writes s (n bytes) as the inside of a JSON string into dst (room for
+ * TF__JSON_ESCAPED_MAX(n) bytes), escaped as jansson escapes: '"' and '\\'
+ * with a backslash, \b \f \n \r \t by name, other control characters as
+ * \u00XX; everything else as it is.  Checks that s is valid UTF-8 in the
+ * same pass: *bad receives n when it is, else the offset of the first byte
+ * that is not (and what was written is incomplete).  Returns the length
+ * written. */
+size_t tf__json_escape(const char *s, size_t n, char *dst, size_t *bad);
 
 #endif

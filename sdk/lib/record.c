@@ -4,10 +4,12 @@
  *
  * A record is one of three kinds:
  *   - text: JSON text that the strict scanner accepted (tf_record_parse) or
- *     that a tf_builder wrote.  Only the bytes are kept; the value index
- *     (value_index.h) is built by the first tf_value access, the jansson
- *     tree by the first call of the json_t API.  A record that is only
- *     passed on gets neither.
+ *     that a tf_builder wrote.  Only the bytes are kept (and, from a
+ *     builder, the tokens it wrote them with: builder_tokens.h); the value
+ *     index (value_index.h) is built by the first tf_value access (from
+ *     those tokens when there are some, else by a scan), the jansson tree
+ *     by the first call of the json_t API.  A record that is only passed
+ *     on gets neither.
  *   - tree: made from a json_t (tf_record_new, tf_record_derive).  The
  *     index, when asked for, is built over the tree's compact dump.
  *   - raw: text that is not a JSON object, kept for the dead-letter output.
@@ -15,10 +17,15 @@
  * Records are immutable to their users; the two caches are filled at most
  * once, without a lock: a thread builds the index (or tree) and publishes it
  * with a compare-and-swap; one that loses the race frees its own and uses
- * the winner's.  The reference count is atomic too, so records may be
- * shared between threads.
+ * the winner's.  An index that has room in the record's own allocation
+ * (made with its tokens) is filled there by the one thread that claims it
+ * first (an atomic flag); another that needs it meanwhile waits the few
+ * microseconds until it is published.  The reference count is atomic too,
+ * so records may be shared between threads.
  */
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,53 +48,84 @@ struct tf_record {
   long line;
   _Atomic(json_t *) obj;      /* tree: from the start; text: on demand */
   _Atomic(tf__index *) index; /* on demand */
+  /* A record made with its tokens (parsed with its index, or written by a
+   * tf_builder) has room for its index in its own allocation, laid out
+   * with the tokens: the first thread to claim it fills it there (no scan,
+   * no allocation); else NULL. */
+  tf__index *block_index;
+  atomic_flag claimed;
 };
 
-static tf_record *record_alloc(const tf_origin *origin, record_kind kind)
+/* Rounds n up to a multiple of the alignment of a pointer. */
+static size_t aligned(size_t n)
 {
-  tf_record *rec = calloc(1, sizeof(*rec));
+  return (n + sizeof(void *) - 1) / sizeof(void *) * sizeof(void *);
+}
 
+/* A record in one allocation: the struct, then, with tokens, the room for
+ * its index (value_index.h), then the bytes (when bytes is not NULL) and
+ * the origin's file name, so that a record costs one malloc and one free. */
+static tf_record *record_alloc(const tf_origin *origin, record_kind kind,
+                               const char *bytes, size_t len,
+                               const struct tf_value *toks, size_t ntok)
+{
+  size_t flen = origin && origin->file ? strlen(origin->file) + 1 : 0;
+  size_t blen = bytes ? len + 1 : 0, head = aligned(sizeof(tf_record)), ilen;
+  tf_record *rec;
+  char *p;
+
+  if (ntok > SIZE_MAX / 4 / sizeof(*toks) || len > SIZE_MAX / 4 - flen)
+    return NULL;
+  ilen = toks ? aligned(tf__index_size(len, ntok)) : 0;
+  rec = malloc(head + ilen + blen + flen);
   if (!rec)
     return NULL;
   atomic_init(&rec->refcount, 1);
   atomic_init(&rec->obj, NULL);
   atomic_init(&rec->index, NULL);
+  atomic_flag_clear(&rec->claimed);
   rec->kind = kind;
-  if (origin && origin->file) {
-    rec->file = strdup(origin->file);
-    if (!rec->file) {
-      free(rec);
-      return NULL;
-    }
+  rec->block_index =
+      toks ? tf__index_lay((char *)rec + head, len, toks, ntok) : NULL;
+  p = (char *)rec + head + ilen;
+  rec->bytes = bytes ? p : NULL;
+  rec->len = bytes ? len : 0;
+  if (bytes) {
+    if (len)
+      memcpy(p, bytes, len);
+    p[len] = '\0';
   }
-  if (origin)
-    rec->line = origin->line;
+  rec->file = flen ? memcpy(p + blen, origin->file, flen) : NULL;
+  rec->line = origin ? origin->line : 0;
   return rec;
 }
 
-static int record_keep_bytes(tf_record *rec, const char *bytes, size_t len)
+/* Fills the index in the record's block and publishes it, when no other
+ * thread claimed it first; else waits until that one publishes it (it
+ * cannot fail: nothing is allocated).  NULL when the record has no room. */
+static tf__index *fill_block_index(tf_record *rec)
 {
-  rec->bytes = malloc(len + 1);
-  if (!rec->bytes)
-    return -1;
-  if (len)
-    memcpy(rec->bytes, bytes, len);
-  rec->bytes[len] = '\0';
-  rec->len = len;
-  return 0;
+  tf__index *expected = NULL, *idx;
+
+  if (!rec->block_index)
+    return NULL;
+  if (atomic_flag_test_and_set_explicit(&rec->claimed, memory_order_acq_rel)) {
+    while (!(idx = atomic_load_explicit(&rec->index, memory_order_acquire)))
+      sched_yield();
+    return idx;
+  }
+  tf__index_fill(rec->block_index, rec->bytes);
+  atomic_compare_exchange_strong_explicit(
+      &rec->index, &expected, rec->block_index, memory_order_acq_rel,
+      memory_order_acquire);
+  return rec->block_index;
 }
 
 /* A record of the given kind holding a copy of bytes. */
 static tf_record *record_with_bytes(const char *bytes, size_t len,
                                     const tf_origin *origin, record_kind kind)
 {
-  tf_record *rec = record_alloc(origin, kind);
-
-  if (rec && record_keep_bytes(rec, bytes, len) < 0) {
-    tf_record_unref(rec);
-    return NULL;
-  }
-  return rec;
+  return record_alloc(origin, kind, bytes, len, NULL, 0);
 }
 
 static tf_record *record_of_tree(json_t *obj, const tf_origin *origin)
@@ -98,7 +136,7 @@ static tf_record *record_of_tree(json_t *obj, const tf_origin *origin)
     json_decref(obj);
     return NULL;
   }
-  rec = record_alloc(origin, RECORD_TREE);
+  rec = record_alloc(origin, RECORD_TREE, NULL, 0, NULL, 0);
   if (!rec) {
     json_decref(obj);
     return NULL;
@@ -148,25 +186,21 @@ tf_record *tf_record_parse_indexed(const char *bytes, size_t len,
       tf__scan_error_message(&why, err, errlen);
     goto out;
   }
-  rec = record_with_bytes(bytes, len, origin, RECORD_TEXT);
-  if (!rec) {
-    if (err && errlen)
-      snprintf(err, errlen, "out of memory");
-    goto out;
-  }
-  /* Without memory for the index now, it is built on first access. */
-  atomic_store_explicit(
-      &rec->index, tf__index_from_tokens(rec->bytes, rec->len, NULL, &toks),
-      memory_order_relaxed);
+  rec = record_alloc(origin, RECORD_TEXT, bytes, len, toks.v, toks.n);
+  if (rec)
+    fill_block_index(rec);
+  else if (err && errlen)
+    snprintf(err, errlen, "out of memory");
 out:
   tf__json_tokens_free(&toks);
   return rec;
 }
 
 tf_record *tf__record_new_text(const char *text, size_t len,
-                               const tf_origin *origin)
+                               const tf_origin *origin,
+                               const struct tf_value *toks, size_t ntok)
 {
-  return record_with_bytes(text, len, origin, RECORD_TEXT);
+  return record_alloc(origin, RECORD_TEXT, text, len, toks, ntok);
 }
 
 tf_record *tf_record_new_raw(const char *bytes, size_t len,
@@ -197,8 +231,6 @@ void tf_record_unref(tf_record *rec)
     return;
   json_decref(atomic_load_explicit(&rec->obj, memory_order_relaxed));
   tf__index_free(atomic_load_explicit(&rec->index, memory_order_relaxed));
-  free(rec->bytes);
-  free(rec->file);
   free(rec);
 }
 
@@ -301,7 +333,9 @@ static tf__index *build_index(tf_record *rec)
   tf__index *expected = NULL, *idx;
   char *text;
 
-  if (rec->kind == RECORD_TEXT) {
+  if (rec->block_index) {
+    return fill_block_index(rec);
+  } else if (rec->kind == RECORD_TEXT) {
     idx = tf__index_build(rec->bytes, rec->len, NULL);
   } else {
     text = json_dumps(atomic_load_explicit(&rec->obj, memory_order_acquire),

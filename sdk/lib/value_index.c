@@ -27,25 +27,47 @@ static void fill_shadow(tf__index *idx)
   }
 }
 
+size_t tf__index_size(size_t len, size_t ntok)
+{
+  return sizeof(tf__index) + ntok * sizeof(struct tf_value) + len + 1;
+}
+
+tf__index *tf__index_lay(void *mem, size_t len, const struct tf_value *tok,
+                         size_t ntok)
+{
+  tf__index *idx = mem;
+
+  idx->text = NULL;
+  idx->len = len;
+  idx->shadow = (char *)&idx->tok[ntok];
+  idx->owned_text = NULL;
+  idx->in_block = 1;
+  idx->ntok = ntok;
+  memcpy(idx->tok, tok, ntok * sizeof(tok[0]));
+  return idx;
+}
+
+void tf__index_fill(tf__index *idx, const char *text)
+{
+  idx->text = text;
+  memcpy(idx->shadow, text, idx->len);
+  idx->shadow[idx->len] = '\0';
+  fill_shadow(idx);
+}
+
 tf__index *tf__index_from_tokens(const char *text, size_t len, char *owned,
                                  const tf__json_tokens *toks)
 {
-  size_t head = sizeof(tf__index) + toks->n * sizeof(toks->v[0]);
-  tf__index *idx = malloc(head + len + 1);
+  tf__index *idx = malloc(tf__index_size(len, toks->n));
 
   if (!idx) {
     free(owned);
     return NULL;
   }
-  idx->text = text;
-  idx->len = len;
-  idx->shadow = (char *)idx + head;
+  tf__index_lay(idx, len, toks->v, toks->n);
+  idx->in_block = 0;
   idx->owned_text = owned;
-  idx->ntok = toks->n;
-  memcpy(idx->tok, toks->v, toks->n * sizeof(toks->v[0]));
-  memcpy(idx->shadow, text, len);
-  idx->shadow[len] = '\0';
-  fill_shadow(idx);
+  tf__index_fill(idx, text);
   return idx;
 }
 
@@ -68,7 +90,8 @@ void tf__index_free(tf__index *idx)
   if (!idx)
     return;
   free(idx->owned_text);
-  free(idx);
+  if (!idx->in_block)
+    free(idx);
 }
 
 const tf__index *tf__index_of(const struct tf_value *v)

@@ -4,7 +4,8 @@
  *
  * Internal to the SDK (not installed).  Built once per record, on the first
  * value asked of it (record.c), and immutable from then on; freed with the
- * record.  One allocation holds the header, the tokens and the "shadow": a
+ * record.  One allocation holds the header, the tokens and the "shadow" (the
+ * record's own, when it was made with its tokens: tf__index_lay): a
  * copy of the text in which every string and key is unescaped in place
  * (an unescaped string is never longer than its source) and NUL-terminated
  * over its closing quote, and every number is NUL-terminated over the
@@ -23,6 +24,7 @@ typedef struct tf__index {
   size_t len;
   char *shadow;     /* see above; inside this allocation */
   char *owned_text; /* text, when the index owns it; else NULL */
+  int in_block;     /* laid out inside another allocation (a record's) */
   size_t ntok;
   struct tf_value tok[]; /* tok[0] is the root object */
 } tf__index;
@@ -38,6 +40,20 @@ tf__index *tf__index_build(const char *text, size_t len, char *owned);
  * caller scanned it already.  owned as above. */
 tf__index *tf__index_from_tokens(const char *text, size_t len, char *owned,
                                  const tf__json_tokens *toks);
+
+/* The bytes an index of ntok tokens over len bytes of text takes. */
+size_t tf__index_size(size_t len, size_t ntok);
+
+/* Lays an index out in mem (tf__index_size(len, ntok) bytes, aligned for a
+ * pointer, inside a block its caller owns: tf__index_free leaves it),
+ * copying the tokens, but does not fill it: tf__index_fill must run before
+ * it is used, once. */
+tf__index *tf__index_lay(void *mem, size_t len, const struct tf_value *tok,
+                         size_t ntok);
+
+/* Fills a laid-out index over text (its len bytes): the shadow and the
+ * strings' lengths. */
+void tf__index_fill(tf__index *idx, const char *text);
 
 /* Frees an index; NULL-safe. */
 void tf__index_free(tf__index *idx);

@@ -3,10 +3,13 @@
  * text it writes, string escaping checked against jansson (the same text as
  * json_dumps, and parsed back to the same bytes), integers, the shortest
  * doubles, copies of other records' values, origins, the lazy records it
- * makes, and every misuse reported as an error, never a crash.
+ * makes, their value index (built from the tokens the builder wrote: read
+ * exactly as the same text parsed), and every misuse reported as an error,
+ * never a crash.
  */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -730,6 +733,191 @@ START_TEST(test_null_arguments)
 }
 END_TEST
 
+/* --- The record's index comes from the builder's own tokens -------------- */
+
+/* Appends to a growing description (a test's buffer). */
+typedef struct desc {
+  char buf[1 << 16];
+  size_t len;
+} desc;
+
+static void say(desc *d, const char *s, size_t n)
+{
+  ck_assert_uint_lt(d->len + n, sizeof(d->buf));
+  memcpy(d->buf + d->len, s, n);
+  d->len += n;
+}
+
+static void sayf(desc *d, const char *fmt, long long n)
+{
+  char tmp[64];
+
+  say(d, tmp, (size_t)snprintf(tmp, sizeof(tmp), fmt, n));
+}
+
+/* Writes everything the tf_value API says of v and its contents: types,
+ * raw text, strings, numbers, counts, keys, iteration, lookups by key and
+ * index.  Two records whose index differs in any token describe
+ * differently. */
+static void describe(desc *d, const tf_value *v)
+{
+  size_t n, i = 0;
+  const char *p = tf_value_raw(v, &n);
+  const tf_value *m;
+  double x;
+  int64_t k;
+
+  sayf(d, "<%lld:", (long long)tf_value_type(v));
+  say(d, p, n);
+  sayf(d, ":%lld>", (long long)tf_value_count(v));
+  if ((p = tf_value_string(v, &n)))
+    say(d, p, n);
+  if (tf_value_int64(v, &k) == TF_OK)
+    sayf(d, "i%lld", (long long)k);
+  if (tf_value_double(v, &x) == TF_OK)
+    sayf(d, "d%lld", (long long)(x * 1000));
+  for (m = tf_value_first(v); m; m = tf_value_next(m), i++) {
+    if ((p = tf_value_key(m, &n))) {
+      say(d, p, n);
+      ck_assert_ptr_eq(tf_value_getn(v, p, n), m);
+    } else {
+      ck_assert_ptr_eq(tf_value_at(v, i), m);
+    }
+    describe(d, m);
+  }
+  ck_assert_uint_eq(i, tf_value_count(v));
+}
+
+/* The record b built is read exactly as the same text parsed. */
+static void check_same_as_parsed(void)
+{
+  static desc built, parsed;
+  tf_record *rec, *again;
+  size_t len;
+  const char *text;
+
+  ck_assert_msg(tf_builder_finish(b, NULL, &rec) == TF_OK, "finish: %s",
+                tf_builder_error(b));
+  text = tf_record_bytes(rec, &len);
+  again = tf_record_parse(text, len, NULL, NULL, 0);
+  ck_assert_ptr_nonnull(again);
+  built.len = parsed.len = 0;
+  describe(&built, tf_record_root(rec));
+  describe(&parsed, tf_record_root(again));
+  ck_assert_uint_eq(built.len, parsed.len);
+  ck_assert_msg(memcmp(built.buf, parsed.buf, built.len) == 0,
+                "the built record reads otherwise than %s", text);
+  tf_record_unref(again);
+  tf_record_unref(rec);
+}
+
+START_TEST(test_built_index_reads_as_parsed)
+{
+  const char *text = "{\"s\":\"q\\\"\\u00e9\",\"o\":{\"a\":[1,{}]},\"t\":true}";
+  tf_record *src = tf_record_parse(text, strlen(text), NULL, NULL, 0);
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "k\"ey\n");
+  tf_builder_stringn(b, "a\0b\x01\xc3\xa9\xe2\x82\xac\\", 10);
+  tf_builder_key(b, "nest");
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "empty_a");
+  tf_builder_begin_array(b);
+  tf_builder_end_array(b);
+  tf_builder_key(b, "empty_o");
+  tf_builder_begin_object(b);
+  tf_builder_end_object(b);
+  tf_builder_key(b, "list");
+  tf_builder_begin_array(b);
+  tf_builder_int64(b, INT64_MIN);
+  tf_builder_double(b, 2.5);
+  tf_builder_double(b, 1e300);
+  tf_builder_double(b, 3.0);
+  tf_builder_begin_array(b);
+  tf_builder_null(b);
+  tf_builder_end_array(b);
+  tf_builder_bool(b, 0);
+  tf_builder_value(b, tf_record_value(src, "s"));
+  tf_builder_value(b, tf_record_value(src, "t"));
+  tf_builder_end_array(b);
+  tf_builder_end_object(b);
+  tf_builder_key(b, "last");
+  tf_builder_string(b, "");
+  tf_builder_end_object(b);
+  check_same_as_parsed();
+  /* A copied container: the text is scanned instead, the same reading. */
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "o");
+  tf_builder_value(b, tf_record_value(src, "o"));
+  tf_builder_key(b, "n");
+  tf_builder_int64(b, 7);
+  tf_builder_end_object(b);
+  check_same_as_parsed();
+  tf_record_unref(src);
+}
+END_TEST
+
+/* A random value of at most `depth` more levels. */
+static void random_value(unsigned *seed, int depth)
+{
+  static const char *const pieces[] = {"a",    "\"",       "\\",           "\n",
+                                       "\x01", "\xc3\xa9", "\xe2\x82\xac", "/",
+                                       " ",    "\x7f"};
+  char key[16], str[64];
+  size_t n = 0;
+  int kind = rand_r(seed) % (depth > 0 ? 8 : 6), count = rand_r(seed) % 5;
+
+  switch (kind) {
+  case 0: tf_builder_null(b); break;
+  case 1: tf_builder_bool(b, rand_r(seed) % 2); break;
+  case 2: tf_builder_int64(b, (int64_t)rand_r(seed) - RAND_MAX / 2); break;
+  case 3: tf_builder_double(b, (rand_r(seed) - RAND_MAX / 2) / 7.0); break;
+  case 4:
+  case 5:
+    for (int i = rand_r(seed) % 6; i > 0; i--) {
+      const char *p = pieces[rand_r(seed) % 10];
+
+      memcpy(str + n, p, strlen(p));
+      n += strlen(p);
+    }
+    tf_builder_stringn(b, str, n);
+    break;
+  case 6:
+    tf_builder_begin_array(b);
+    for (int i = 0; i < count; i++)
+      random_value(seed, depth - 1);
+    tf_builder_end_array(b);
+    break;
+  default:
+    tf_builder_begin_object(b);
+    for (int i = 0; i < count; i++) {
+      snprintf(key, sizeof(key), "%s%d", i % 2 ? "k\\" : "k", i);
+      tf_builder_key(b, key);
+      random_value(seed, depth - 1);
+    }
+    tf_builder_end_object(b);
+  }
+}
+
+START_TEST(test_random_built_records_read_as_parsed)
+{
+  unsigned seed = 2026;
+
+  for (int r = 0; r < 500; r++) {
+    tf_builder_begin_object(b);
+    for (int i = 0; i < 1 + r % 7; i++) {
+      char key[16];
+
+      snprintf(key, sizeof(key), "m%d", i);
+      tf_builder_key(b, key);
+      random_value(&seed, 4);
+    }
+    tf_builder_end_object(b);
+    check_same_as_parsed();
+  }
+}
+END_TEST
+
 static Suite *builder_suite(void)
 {
   Suite *s = suite_create("builder");
@@ -765,6 +953,8 @@ static Suite *builder_suite(void)
   tcase_add_test(tc, test_finish_agrees_with_the_scanner);
   tcase_add_test(tc, test_errors_stick_until_finish);
   tcase_add_test(tc, test_null_arguments);
+  tcase_add_test(tc, test_built_index_reads_as_parsed);
+  tcase_add_test(tc, test_random_built_records_read_as_parsed);
   suite_add_tcase(s, tc);
   return s;
 }

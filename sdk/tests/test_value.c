@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/builder.h>
 #include <touchflow/error.h>
 #include <touchflow/record.h>
 #include <touchflow/value.h>
@@ -468,29 +469,75 @@ static void *read_record(void *arg)
   return NULL;
 }
 
+/* READERS threads read rec at once (read_record); then checks that all
+ * read the same index and the same tree, and drops rec. */
+static void read_at_once(tf_record *rec)
+{
+  pthread_barrier_t start;
+  pthread_t threads[READERS];
+  reader readers[READERS];
+
+  pthread_barrier_init(&start, NULL, READERS);
+  for (int i = 0; i < READERS; i++) {
+    readers[i] = (reader){rec, &start, NULL, NULL, NULL};
+    ck_assert_int_eq(
+        pthread_create(&threads[i], NULL, read_record, &readers[i]), 0);
+  }
+  for (int i = 0; i < READERS; i++)
+    pthread_join(threads[i], NULL);
+  for (int i = 0; i < READERS; i++) {
+    ck_assert_ptr_eq(readers[i].root, tf_record_root(rec));
+    ck_assert_ptr_eq(readers[i].tree, tf_record_json(rec));
+    ck_assert_str_eq(readers[i].deep, "deep");
+  }
+  pthread_barrier_destroy(&start);
+  tf_record_unref(rec);
+}
+
 START_TEST(test_threads_build_one_index)
 {
-  for (int round = 0; round < 50; round++) {
-    pthread_barrier_t start;
-    pthread_t threads[READERS];
-    reader readers[READERS];
-    tf_record *rec = parse(doc);
+  for (int round = 0; round < 50; round++)
+    read_at_once(parse(doc));
+}
+END_TEST
 
-    pthread_barrier_init(&start, NULL, READERS);
-    for (int i = 0; i < READERS; i++) {
-      readers[i] = (reader){rec, &start, NULL, NULL, NULL};
-      ck_assert_int_eq(
-          pthread_create(&threads[i], NULL, read_record, &readers[i]), 0);
-    }
-    for (int i = 0; i < READERS; i++)
-      pthread_join(threads[i], NULL);
-    for (int i = 0; i < READERS; i++) {
-      ck_assert_ptr_eq(readers[i].root, tf_record_root(rec));
-      ck_assert_ptr_eq(readers[i].tree, tf_record_json(rec));
-      ck_assert_str_eq(readers[i].deep, "deep");
-    }
-    pthread_barrier_destroy(&start);
-    tf_record_unref(rec);
+/* A record a builder wrote has its index laid out in its own allocation,
+ * filled by the first thread that claims it: the others wait for it and
+ * all read the same index. */
+static tf_record *built_doc(void)
+{
+  tf_builder *b = tf_builder_new();
+  tf_record *rec;
+
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "obj");
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "x");
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "y");
+  tf_builder_begin_array(b);
+  tf_builder_int64(b, 10);
+  tf_builder_int64(b, 20);
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "z");
+  tf_builder_string(b, "deep");
+  tf_builder_end_object(b);
+  tf_builder_end_array(b);
+  tf_builder_end_object(b);
+  tf_builder_end_object(b);
+  tf_builder_end_object(b);
+  ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+  tf_builder_free(b);
+  return rec;
+}
+
+START_TEST(test_threads_fill_one_built_index)
+{
+  for (int round = 0; round < 50; round++) {
+    tf_record *rec = built_doc();
+
+    ck_assert_uint_eq(tf_record_debug_state(rec), 0);
+    read_at_once(rec);
   }
 }
 END_TEST
@@ -707,6 +754,7 @@ static Suite *value_suite(void)
   tcase_add_test(tc, test_raw_records_stay_raw);
   tcase_add_test(tc, test_parse_keeps_origin_and_bytes);
   tcase_add_test(tc, test_threads_build_one_index);
+  tcase_add_test(tc, test_threads_fill_one_built_index);
   tcase_add_test(tc, test_values_read_as_jansson_reads_them);
   tcase_add_test(tc, test_parse_indexed_reads_the_same);
   suite_add_tcase(s, tc);

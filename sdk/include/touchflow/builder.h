@@ -4,8 +4,10 @@
  * The fast way to make a record: a tf_builder writes compact JSON text as
  * it is called, with no json_t tree in between, and tf_builder_finish()
  * turns the text into a record that is lazily indexed like one parsed from
- * a file (record.h, value.h).  Values of other records are copied as they
- * stand in their text, without decoding and encoding them again.
+ * a file (record.h, value.h), from the offsets the builder noted as it
+ * wrote: reading the record later does not scan its text.  Values of
+ * other records are copied as they stand in their text, without decoding
+ * and encoding them again.
  *
  *   tf_builder *b = tf_builder_new();
  *   tf_record *out;

@@ -89,6 +89,8 @@ def in_window(call, start, end):
 
 
 def sort_key(call):
+    if not isinstance(call, dict):
+        return (0, 0)
     try:
         return (int(call.get("unix_time", 0)), int(call.get("id", 0)))
     except (TypeError, ValueError):

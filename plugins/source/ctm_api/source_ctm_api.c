@@ -262,12 +262,19 @@ static int list_calls(source_ctm_api *s)
 static int take_call(source_ctm_api *s, const ctm_call *c)
 {
   tf_origin origin = {"calls", strtol(c->id, NULL, 10)};
-  tf_record *rec = tf_record_parse(c->text, strlen(c->text), &origin, NULL, 0);
+  size_t len = strlen(c->text);
+  tf_record *rec = c->text[0] == '{'
+                       ? tf_record_parse(c->text, len, &origin, NULL, 0)
+                       : tf_record_new_raw(c->text, len, &origin);
   int rc;
 
   if (!rec)
     return TF_ERR_NOMEM;
-  rc = source_calltracking_map_call_with(&s->mapping, s->ctx, s->host, rec);
+  if (c->text[0] != '{') /* as calltracking rejects it in a page */
+    rc = s->host->reject(s->ctx, rec, "invalid_field",
+                         "a call of the list is not an object");
+  else
+    rc = source_calltracking_map_call_with(&s->mapping, s->ctx, s->host, rec);
   tf_record_unref(rec);
   if (rc != TF_OK || c->ms == INT64_MIN)
     return rc;

@@ -388,6 +388,35 @@ START_TEST(test_calls_arrive_while_paging)
 }
 END_TEST
 
+/* A call without unix_time and a call that is not an object are
+ * dead-lettered with their reasons; the others go out. */
+START_TEST(test_broken_calls_rejected)
+{
+  tf_check_host *h = source_host(NULL);
+  size_t i, no_time = 0, not_object = 0;
+
+  emu("/_emulator/config",
+      "{\"arrive_after_page\": 1, \"arrive\": [{\"id\": 98779100, "
+      "\"custom_fields\": {\"bizible_id\": "
+      "\"44444444444444444444444444444444\"}}, \"not a call\"]}");
+  tf_check_host_free(h); /* its page 1 let them in */
+  h = source_host(NULL);
+  run_all(h);
+  assert_same_events(tf_check_emitted(h));
+  ck_assert_uint_eq(tf_check_reject_count(h), NCALLS - NEVENTS + 2);
+  for (i = 0; i < tf_check_reject_count(h); i++) {
+    const tf_check_reject *r = tf_check_reject_get(h, i);
+
+    no_time += strcmp(r->code, "invalid_timestamp") == 0 &&
+               strstr(r->message, "98779100 has no unix_time") != NULL;
+    not_object += strcmp(r->code, "invalid_field") == 0;
+  }
+  ck_assert_uint_eq(no_time, 1);
+  ck_assert_uint_eq(not_object, 1);
+  tf_check_host_free(h);
+}
+END_TEST
+
 /* --- Faults ------------------------------------------------------------ */
 
 static void run_through(const char *fault)
@@ -559,6 +588,7 @@ static TCase *tests(void)
   tcase_add_test(tc, test_fail_after_pages_and_resume);
   tcase_add_test(tc, test_incremental_mark);
   tcase_add_test(tc, test_calls_arrive_while_paging);
+  tcase_add_test(tc, test_broken_calls_rejected);
   tcase_add_test(tc, test_429_waits_retry_after);
   tcase_add_test(tc, test_500_503_retried);
   tcase_add_test(tc, test_dropped_connection_retried);

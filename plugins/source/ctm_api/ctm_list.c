@@ -45,8 +45,8 @@ int ctm_list_path(const ctm_query *q, long page, char *buf, size_t len)
     date_param(start, sizeof(start), "start_date", q->from_ms, -1);
   if (q->end_ms != INT64_MAX)
     date_param(end, sizeof(end), "end_date", q->end_ms, 1);
-  n = snprintf(buf, len, "/accounts/%ld/calls.json?page=%ld&per_page=%ld%s%s",
-               q->account_id, page, q->per_page, start, end);
+  n = snprintf(buf, len, "/accounts/%lld/calls.json?page=%ld&per_page=%ld%s%s",
+               (long long)q->account_id, page, q->per_page, start, end);
   return n > 0 && (size_t)n < len ? TF_OK : TF_ERR_TOOLONG;
 }
 

@@ -32,7 +32,7 @@ typedef struct ctm_call {
 
 /* What to list: the strings are borrowed. */
 typedef struct ctm_query {
-  long account_id;
+  int64_t account_id;
   long per_page;
   int64_t from_ms;   /* calls at or after (the mark or `start`); INT64_MIN:
                       * all (no start_date) */

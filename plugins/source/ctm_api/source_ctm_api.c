@@ -52,8 +52,8 @@ static const tf_option source_ctm_api_options[] = {
     {"endpoint", TF_OPT_STRING, DEFAULT_ENDPOINT, 0, 0, 0, NULL,
      "Base URL of the CTM API (calls are listed from "
      "<endpoint>/accounts/<account_id>/calls.json)."},
-    {"account_id", TF_OPT_INT, NULL, TF_OPT_REQUIRED | TF_OPT_RANGE, 1,
-     9007199254740991.0, NULL, "The CTM account whose calls are read."},
+    {"account_id", TF_OPT_INT, NULL, TF_OPT_REQUIRED, 0, 0, NULL,
+     "The CTM account whose calls are read (a positive integer)."},
     {"access_key", TF_OPT_STRING, NULL, TF_OPT_REQUIRED | TF_OPT_SECRET, 0, 0,
      NULL,
      "CTM API access key, the HTTP Basic user; must be a \"${ENV}\" "
@@ -105,6 +105,10 @@ static int source_ctm_api_check(const tf_config *cfg, tf_problem_fn problem,
   int rc = TF_OK;
   size_t i;
 
+  if (tf_config_int(cfg, "account_id") < 1) {
+    problem(ud, "account_id", "must be a positive integer");
+    rc = TF_ERR_CONFIG;
+  }
   if (!httpsource_url_ok(tf_config_string(cfg, "endpoint"))) {
     problem(ud, "endpoint", "must be an http:// or https:// URL");
     rc = TF_ERR_CONFIG;
@@ -158,7 +162,7 @@ static void read_window(source_ctm_api *s, const tf_config *cfg)
   time_option(cfg, "start", &s->start_ms);
   time_option(cfg, "end", &s->end_ms);
   s->settle_ms = tf_config_int(cfg, "settle");
-  s->query.account_id = (long)tf_config_int(cfg, "account_id");
+  s->query.account_id = tf_config_int(cfg, "account_id");
   s->query.per_page = (long)tf_config_int(cfg, "per_page");
   s->query.end_ms = s->end_ms;
   s->query.empty_retries = (int)tf_config_int(cfg, "max_retries");

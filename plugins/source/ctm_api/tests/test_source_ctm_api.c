@@ -559,20 +559,35 @@ START_TEST(test_wrong_account)
 }
 END_TEST
 
-START_TEST(test_end_before_start_refused)
+/* Refused by check(), before any request, each naming its option. */
+static void assert_refused(const char *config, const char *option)
 {
   tf_check_host *h =
       tf_check_host_new(source_ctm_api_LTX_tf_plugin_entry(), "ctm");
+  char msg[1024];
 
-  ck_assert_int_eq(
-      tf_check_host_init_text(h,
-                              "{\"account_id\": 1, \"access_key\": \"a\", "
-                              "\"secret_key\": \"b\", \"start\": "
-                              "\"2026-03-02\", \"end\": \"2026-03-01\"}",
-                              NULL),
-      TF_ERR_CONFIG);
+  ck_assert_int_eq(tf_check_host_init_text(h, config, NULL), TF_ERR_CONFIG);
+  tf_check_messages_text(h, msg, sizeof(msg));
+  ck_assert_msg(strstr(msg, option) != NULL, "%s", msg);
   ck_assert_int_eq(stat_int("requests"), 0);
   tf_check_host_free(h);
+}
+
+START_TEST(test_bad_options_refused)
+{
+  assert_refused("{\"account_id\": 1, \"access_key\": \"a\", "
+                 "\"secret_key\": \"b\", \"start\": \"2026-03-02\", "
+                 "\"end\": \"2026-03-01\"}",
+                 "end");
+  assert_refused("{\"account_id\": 0, \"access_key\": \"a\", "
+                 "\"secret_key\": \"b\"}",
+                 "account_id");
+  assert_refused("{\"account_id\": 1, \"access_key\": \"a\", "
+                 "\"secret_key\": \"b\", \"start\": \"yesterday\"}",
+                 "start");
+  assert_refused("{\"account_id\": 1, \"access_key\": \"a\", "
+                 "\"secret_key\": \"b\", \"endpoint\": \"ftp://x\"}",
+                 "endpoint");
 }
 END_TEST
 
@@ -599,7 +614,7 @@ static TCase *tests(void)
   tcase_add_test(tc, test_bad_keys_refused);
   tcase_add_test(tc, test_401_mid_run);
   tcase_add_test(tc, test_wrong_account);
-  tcase_add_test(tc, test_end_before_start_refused);
+  tcase_add_test(tc, test_bad_options_refused);
   return tc;
 }
 

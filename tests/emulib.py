@@ -91,11 +91,20 @@ def next_fault(state, lock):
         return fault
 
 
+class QuietServer(ThreadingHTTPServer):
+    """Says nothing when a client closes its connection (a client that
+    stops keeps its idle keep-alive connections to the end)."""
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def serve(handler, port, port_file):
     """Serves handler on 127.0.0.1:port (0: a free one) until SIGTERM,
     writing the port to port_file once it accepts connections."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", port), handler)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     tmp = port_file + ".tmp"
     with open(tmp, "w") as f:

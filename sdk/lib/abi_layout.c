@@ -46,7 +46,8 @@ AT(tf_source_plugin, produce, 80);
 AT(tf_source_plugin, watermark, 88);
 AT(tf_source_plugin, position, 96);
 AT(tf_source_plugin, seek, 104);
-SIZE(tf_source_plugin, 112);
+AT(tf_source_plugin, stop, 112);
+SIZE(tf_source_plugin, 120);
 
 AT(tf_transform_plugin, base, 0);
 AT(tf_transform_plugin, process, 80);

@@ -48,6 +48,9 @@ if command -v python3 >/dev/null; then
   export TF_CTM_ENDPOINT="http://127.0.0.1:$(cat "$work/ctm-port" 2>/dev/null)/api/v1"
   export TF_CTM_ACCESS_KEY=conformance-key TF_CTM_SECRET_KEY=conformance-secret
 fi
+# The drift_webhook source drains a spool fixture (end_when_idle) with a
+# server on 127.0.0.1 port 0; its token comes from the environment.
+export TF_DRIFT_WEBHOOK_TOKEN=conformance-token
 # The nats sink and source run against a nats-server of their own on
 # 127.0.0.1 (a free port, a memory-only JetStream); the source reads a
 # stream filled from its fixtures first.  Without nats-server (Debian

@@ -14,7 +14,7 @@
 #    those (one at exactly the mark's second), and a third run nothing;
 #  - the example pipelines/ctm_api/run_emulated.sh makes those touchpoints.
 set -u
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed, tfrun, ctl, stat
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed, tfrun, emu_ctl, emu_stat
 build=${TF_BUILDDIR:-.}
 src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
 build=$(cd "$build" && pwd)
@@ -79,8 +79,8 @@ n=$(wc -l <out/file-1.ndjson)
 [ "$n" -gt 0 ] && cmp -s <(sorted out/file-1.ndjson) <(sorted out/api-1.ndjson)
 check "ctm_api events = calltracking events ($n calls)" $? \
   "$(diff <(sorted out/file-1.ndjson) <(sorted out/api-1.ndjson) | head -5)"
-[ "$(stat "pages")" = "[1, 2, 3, 4]" ]
-check "10 calls listed in 4 pages of 3" $? "pages: $(stat pages)"
+[ "$(emu_stat "pages")" = "[1, 2, 3, 4]" ]
+check "10 calls listed in 4 pages of 3" $? "pages: $(emu_stat pages)"
 ! grep -q -e sk-e2e-s3cret -e ak-e2e log.1
 check "the keys are not on stderr" $? "$(cat log.1)"
 tfrun run merge_file.json --quiet 2>log.mf && tfrun run merge_api.json --quiet 2>log.ma
@@ -92,27 +92,27 @@ check "the same touchpoints byte for byte ($t of them from calls)" $? \
 
 # 2. Faults: 429 with Retry-After 2, then 500, 503, a dropped connection
 # and a truncated answer.
-ctl /_emulator/reset '{}' >/dev/null
-ctl /_emulator/fault '{"kind": "429", "count": 1, "retry_after": 2}' >/dev/null
-ctl /_emulator/fault '{"kind": "500", "count": 1}' >/dev/null
-ctl /_emulator/fault '{"kind": "503", "count": 1, "after": 1}' >/dev/null
-ctl /_emulator/fault '{"kind": "drop", "count": 1}' >/dev/null
-ctl /_emulator/fault '{"kind": "malformed", "count": 1}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "429", "count": 1, "retry_after": 2}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "500", "count": 1}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "503", "count": 1, "after": 1}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "drop", "count": 1}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "malformed", "count": 1}' >/dev/null
 RUN=2 tfrun run api.json --quiet 2>log.2
 status=$?
-elapsed=$(stat after_429_ms)
+elapsed=$(emu_stat after_429_ms)
 check "a run through 429, 500, 503, a drop and bad JSON succeeds" $status "$(cat log.2)"
 cmp -s out/api-1.ndjson out/api-2.ndjson
 check "the same events after the retries" $? "$(diff out/api-1.ndjson out/api-2.ndjson | head -5)"
 [ "$elapsed" -ge 2000 ] && [ "$elapsed" -lt 3000 ]
 check "429 waits Retry-After (2 s): the next request came $elapsed ms later" $? \
   "after $elapsed ms"
-[ "$(stat faults_served)" -eq 5 ] && grep -q "HTTP 429" log.2 && grep -q "HTTP 503" log.2 &&
+[ "$(emu_stat faults_served)" -eq 5 ] && grep -q "HTTP 429" log.2 && grep -q "HTTP 503" log.2 &&
   grep -q "not a JSON object" log.2
 check "the five faults were met and logged" $? "$(cat log.2)"
 
 # 3. 401 and a wrong key: exit 2, a clear message, no key.
-ctl /_emulator/fault '{"kind": "401", "count": 1}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "401", "count": 1}' >/dev/null
 RUN=3 tfrun run api.json --quiet 2>log.3
 status=$?
 [ $status -eq 2 ] && grep -q "refused the access key and secret key" log.3 &&
@@ -125,17 +125,17 @@ check "a wrong secret key: exit 2, not shown" $? "exit $status: $(cat log.3b)"
 
 # 4. A literal key is refused before anything runs.
 sed 's/"${CTM_SECRET_KEY}"/"literal-s3cret"/' api.json >literal.json
-ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
 RUN=4 tfrun run literal.json --quiet 2>log.4
 status=$?
-[ $status -eq 2 ] && ! grep -q literal-s3cret log.4 && [ "$(stat requests)" -eq 0 ]
+[ $status -eq 2 ] && ! grep -q literal-s3cret log.4 && [ "$(emu_stat requests)" -eq 0 ]
 check "a literal key is refused (exit 2), not echoed, nothing asked" $? \
   "exit $status: $(cat log.4)"
 
 # 5. A run failing while listing (a 500 past max_retries on page 3)
 # resumes from its checkpoint to the same events.
-ctl /_emulator/reset '{}' >/dev/null
-ctl /_emulator/fault '{"kind": "500", "count": 4, "after": 2}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "500", "count": 4, "after": 2}' >/dev/null
 RUN=5 tfrun run api.json --state-dir st5 --quiet 2>log.5
 status=$?
 [ $status -eq 1 ] && grep -q "failed after 4 attempts: HTTP 500" log.5
@@ -149,7 +149,7 @@ check "the resumed run's events = the first run's" $? \
 # 6. Incremental.  Run 6 on a state directory takes all; then three calls
 # come, one at exactly the mark's second; run 7 takes those only, run 8
 # nothing.
-ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
 RUN=6 tfrun run api.json --state-dir st --quiet 2>log.6
 check "first run on a state directory" $? "$(cat log.6)"
 cmp -s out/api-1.ndjson out/api-6.ndjson

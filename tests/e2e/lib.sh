@@ -6,10 +6,10 @@
 #                               under valgrind when TF_VALGRIND is set
 #                               (.ci/valgrind): a leak or a memory error is
 #                               exit 99, which fails the check of that run;
-#   ctl PATH [JSON]             a call to the control API of the emulator at
+#   emu_ctl PATH [JSON]         a call to the control API of the emulator at
 #                               $base (a POST of JSON, else a GET); prints
 #                               the answer;
-#   stat EXPR                   EXPR (Python) over the emulator's
+#   emu_stat EXPR               EXPR (Python) over the emulator's
 #                               /_emulator/stats answer, printed.
 passed=0
 failed=0
@@ -34,7 +34,7 @@ tfrun() {
   fi
 }
 
-ctl() {
+emu_ctl() {
   python3 - "$base$1" "${2:-}" <<'PY'
 import sys, urllib.request
 data = sys.argv[2].encode() if sys.argv[2] else None
@@ -42,7 +42,7 @@ print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data), timeout=
 PY
 }
 
-stat() {
-  ctl /_emulator/stats |
+emu_stat() {
+  emu_ctl /_emulator/stats |
     python3 -c "import json,sys; print(eval(sys.argv[1], json.load(sys.stdin)))" "$1"
 }

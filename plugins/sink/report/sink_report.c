@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <touchflow/atomicfile.h>
 #include <touchflow/plugin.h>
 #include <touchflow/value.h>
 #include "report.h"
@@ -90,26 +90,6 @@ static const tf_option sink_report_options[] = {
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 /* --- Setup ------------------------------------------------------------ */
-
-static int make_dirs(const char *path, int include_last)
-{
-  char *copy = strdup(path);
-  char *p;
-  int rc = TF_OK;
-
-  if (!copy)
-    return TF_ERR_NOMEM;
-  for (p = strchr(copy + 1, '/'); p && rc == TF_OK; p = strchr(p + 1, '/')) {
-    *p = '\0';
-    if (mkdir(copy, 0777) < 0 && errno != EEXIST)
-      rc = TF_ERR_IO;
-    *p = '/';
-  }
-  if (rc == TF_OK && include_last && mkdir(copy, 0777) < 0 && errno != EEXIST)
-    rc = TF_ERR_IO;
-  free(copy);
-  return rc;
-}
 
 /* "dir/report.html" -> "dir/report-tables". */
 static char *default_csv_dir(const char *path)
@@ -567,28 +547,15 @@ typedef struct pending {
 /* Opens a temporary file beside `final`. */
 static FILE *open_temp(pending *p, const char *final)
 {
-  const char *slash = strrchr(final, '/');
-  size_t dir_len = slash ? (size_t)(slash - final) + 1 : 0;
-  size_t size = strlen(final) + sizeof("..tmp.XXXXXX");
-  int fd;
   FILE *f;
+  int fd;
 
   p->final = strdup(final);
-  p->tmp = malloc(size);
-  if (!p->final || !p->tmp)
+  if (!p->final || tf_atomic_create(final, &p->tmp, &fd) != TF_OK)
     return NULL;
-  snprintf(p->tmp, size, "%.*s.%s.tmp.XXXXXX", (int)dir_len, final,
-           final + dir_len);
-  fd = mkstemp(p->tmp);
-  if (fd < 0) {
-    free(p->tmp);
-    p->tmp = NULL;
-    return NULL;
-  }
-  if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+  f = fdopen(fd, "w");
+  if (!f)
     close(fd);
-    return NULL;
-  }
   return f;
 }
 
@@ -629,8 +596,8 @@ static int sink_report_flush(void *state, tf_ctx *ctx)
     return TF_OK;
   memset(p, 0, sizeof(p));
   rc = summary_table(s);
-  if (rc == TF_OK &&
-      (make_dirs(s->path, 0) != TF_OK || make_dirs(s->csv_dir, 1) != TF_OK))
+  if (rc == TF_OK && (tf_make_dirs(s->path, 0) != TF_OK ||
+                      tf_make_dirs(s->csv_dir, 1) != TF_OK))
     rc = TF_ERR_IO;
   for (i = 0; i < T_COUNT && rc == TF_OK; i++, n++) {
     size_t size = dlen + strlen(tables[i].id) + sizeof("/.csv");
@@ -663,8 +630,7 @@ static int sink_report_flush(void *state, tf_ctx *ctx)
     }
   }
   for (i = 0; i < n && rc == TF_OK; i++)
-    if (rename(p[i].tmp, p[i].final) < 0)
-      rc = TF_ERR_IO;
+    rc = tf_atomic_commit(p[i].tmp, p[i].final);
   if (rc != TF_OK)
     s->host->log(ctx, TF_LOG_ERROR, "%s: cannot write the report: %s", s->path,
                  rc == TF_ERR_IO ? strerror(errno) : tf_strerror(rc));

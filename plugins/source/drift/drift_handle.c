@@ -365,6 +365,22 @@ static int on_playbook(drift_chat *chat, const tf_record *rec,
   return rc;
 }
 
+/* The webhook event types on_event reads; every other type is counted as
+ * events_ignored. */
+static const char *const used_events[] = {"new_conversation", "new_message",
+                                          "contact_identified",
+                                          "playbook_goal_met"};
+
+int drift_chat_event_used(const char *type)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof(used_events) / sizeof(used_events[0]); i++)
+    if (strcmp(type, used_events[i]) == 0)
+      return 1;
+  return 0;
+}
+
 static int on_event(drift_chat *chat, const tf_record *rec, const char *type,
                     const json_t *data)
 {

@@ -68,11 +68,7 @@ static const tf_option source_drift_api_options[] = {
      "First run only: take conversations updated at or after this time "
      "(ISO-8601, e.g. 2026-01-01 or 2026-01-01T00:00:00Z). Unset: all."},
     HTTPSOURCE_RETRY_OPTIONS,
-    {"chat_enabled", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
-     "As in the drift source: false counts chats instead of emitting them."},
-    {"bizible_id_attribute", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,
-     "The contact attribute (contact.attributes.<name>) holding the "
-     "BizibleId, as in the drift source."},
+    DRIFT_CHAT_OPTIONS,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 /* --- Paging -------------------------------------------------------------- */
@@ -528,14 +524,7 @@ static int source_drift_api_position(void *state, json_t **position)
        json_object_set(pos, "ids_at_hwm", ids) != 0))
     rc = TF_ERR_NOMEM;
   json_decref(ids);
-  if (rc == TF_OK)
-    rc = drift_chat_save(s->chat, pos);
-  if (rc != TF_OK) {
-    json_decref(pos);
-    return rc;
-  }
-  *position = pos;
-  return TF_OK;
+  return drift_chat_position(s->chat, pos, rc, position);
 }
 
 static int source_drift_api_seek(void *state, const json_t *position)

@@ -563,6 +563,9 @@ static void finish(tf__runner *r)
                              "committed");
     return;
   }
+  /* Sinks may read the dead-letter file as they commit (report). */
+  if (r->dead_letter)
+    (void)tf__dead_letter_flush(r->dead_letter); /* an error stays in io_error */
   for (k = 0; k < r->p->n_stages; k++) {
     tf__stage *s = &r->stages[r->p->order[k]];
 

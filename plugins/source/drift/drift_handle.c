@@ -325,12 +325,12 @@ static int playbook_moment(drift_chat *chat, const tf_record *rec,
 
   if (!conv->has_last) {
     conv->email_without_time = 1;
-    return drift_state_reject(chat, rec, "no_timestamp",
-                              "playbook_goal_met for conversation %" PRId64
-                              ": no message of that conversation came "
-                              "before it, so when the email was given is "
-                              "unknown",
-                              conv->id);
+    return drift_state_reject(
+        chat, rec, "no_timestamp",
+        "Drift chat rule 1: playbook_goal_met for conversation %" PRId64
+        ": no message of that conversation came before it, so when the "
+        "email was given is unknown",
+        conv->id);
   }
   rc = drift_state_origin(chat, rec, &origin);
   return rc == TF_OK

@@ -14,7 +14,8 @@ count=0
 work=$(mktemp -d)
 emulator=
 drift_emulator=
-trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; rm -rf "$work"' EXIT
+ctm_emulator=
+trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$ctm_emulator" ] && kill "$ctm_emulator" 2>/dev/null; rm -rf "$work"' EXIT
 if command -v python3 >/dev/null; then
   python3 "$src/tests/marketo/emulator.py" --port 0 --port-file "$work/port" \
     --client-id conformance --client-secret conformance-secret >"$work/log" 2>&1 &
@@ -36,6 +37,17 @@ if command -v python3 >/dev/null; then
   export TF_DRIFT_ENDPOINT="http://127.0.0.1:$(cat "$work/drift-port" 2>/dev/null)"
   export TF_DRIFT_TOKEN=conformance-token
 fi
+# The ctm_api source reads the CTM emulator, serving its fixture.
+if command -v python3 >/dev/null; then
+  python3 "$src/tests/ctm/emulator.py" --port 0 --port-file "$work/ctm-port" \
+    --data "$src/plugins/source/ctm_api/tests/data/calls.ndjson" \
+    --account 12345 --access-key conformance-key \
+    --secret-key conformance-secret >"$work/ctm.log" 2>&1 &
+  ctm_emulator=$!
+  for _ in $(seq 100); do [ -s "$work/ctm-port" ] && break; sleep 0.1; done
+  export TF_CTM_ENDPOINT="http://127.0.0.1:$(cat "$work/ctm-port" 2>/dev/null)/api/v1"
+  export TF_CTM_ACCESS_KEY=conformance-key TF_CTM_SECRET_KEY=conformance-secret
+fi
 # The drift_webhook source drains a spool fixture (end_when_idle) with a
 # server on 127.0.0.1 port 0; its token comes from the environment.
 export TF_DRIFT_WEBHOOK_TOKEN=conformance-token
@@ -48,7 +60,7 @@ if command -v nats-server >/dev/null && command -v python3 >/dev/null; then
   nats_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/nats" >"$work/nats.log" 2>&1 &
   nats_server=$!
-  trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$nats_server" ] && kill "$nats_server" 2>/dev/null; rm -rf "$work"' EXIT
+  trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$ctm_emulator" ] && kill "$ctm_emulator" 2>/dev/null; [ -n "$nats_server" ] && kill "$nats_server" 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 100); do grep -q "Server is ready" "$work/nats.log" && break; sleep 0.1; done
   export TF_NATS_URL="nats://127.0.0.1:$nats_port"
   # (from a copy: the run writes its dead-letter file beside the pipeline)

@@ -38,16 +38,17 @@ It binds 127.0.0.1, writes the port to FILE once it accepts connections and
 serves until SIGTERM.  Python 3 standard library only.
 """
 
-import argparse
 import json
 import os
 import re
-import signal
 import sys
 import threading
-import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from emulib import (JsonHandler, arguments, control,  # noqa: E402
+                    next_fault, serve)
 
 LOCK = threading.Lock()
 STATE = {"faults": [], "stats": None, "config": {}}
@@ -67,40 +68,9 @@ def load(path):
     return convs
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):  # quiet
-        pass
-
-    def reply(self, status, body, headers=()):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
+class Handler(JsonHandler):
     def do_POST(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(n) or b"{}")
-        with LOCK:
-            if self.path == "/_emulator/fault":
-                for _ in range(int(body.get("after", 0))):
-                    STATE["faults"].append(None)
-                for _ in range(int(body.get("count", 1))):
-                    STATE["faults"].append(body)
-                return self.reply(200, {"queued": len(STATE["faults"])})
-            if self.path == "/_emulator/config":
-                STATE["config"].update(body)
-                return self.reply(200, STATE["config"])
-            if self.path == "/_emulator/reset":
-                STATE["faults"] = []
-                STATE["stats"] = fresh_stats()
-                return self.reply(200, {})
-        self.reply(404, {"error": {"type": "not_found"}})
+        control(self, STATE, LOCK, fresh_stats)
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
@@ -108,21 +78,11 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_emulator/stats":
             with LOCK:
                 return self.reply(200, STATE["stats"])
-        with LOCK:
-            stats = STATE["stats"]
-            stats["requests"] += 1
-            if stats["last_429"] is not None:
-                stats["after_429_ms"] = int(
-                    (time.monotonic() - stats["last_429"]) * 1000)
-                stats["last_429"] = None
-            fault = STATE["faults"].pop(0) if STATE["faults"] else None
-            if fault is not None:
-                stats["faults_served"] += 1
+        fault = next_fault(STATE, LOCK)
+        stats = STATE["stats"]
         if fault:
             kind = fault["kind"]
             if kind == "429":
-                with LOCK:
-                    stats["last_429"] = time.monotonic()
                 return self.reply(429, {"error": {"type": "rate_limited"}},
                                   [("Retry-After",
                                     str(fault.get("retry_after", 1)))])
@@ -131,9 +91,7 @@ class Handler(BaseHTTPRequestHandler):
             if kind == "401":
                 return self.reply(401, {"error": {"type": "authentication"}})
             if kind == "drop":
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return None
+                return self.drop()
         if self.headers.get("Authorization") != "Bearer " + ARGS.token:
             return self.reply(401, {"error": {"type": "authentication",
                                               "message": "invalid token"}})
@@ -196,22 +154,12 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--port-file", required=True)
-    p.add_argument("--data", required=True)
+    p = arguments()
     p.add_argument("--token", required=True)
     p.add_argument("--msg-page", type=int, default=2)
     ARGS = p.parse_args()
     STATE["stats"] = fresh_stats()
-    server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    tmp = ARGS.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(tmp, ARGS.port_file)
-    server.serve_forever()
+    serve(Handler, ARGS.port, ARGS.port_file)
 
 
 if __name__ == "__main__":

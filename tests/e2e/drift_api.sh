@@ -14,22 +14,11 @@
 #    including a new conversation at exactly the high-water millisecond,
 #    and emits no chat twice.
 set -u
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed, tfrun, emu_ctl, emu_stat
 build=${TF_BUILDDIR:-.}
 src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
 build=$(cd "$build" && pwd)
 tf=$build/touchflow
-# TF_VALGRIND=1 (.ci/valgrind): every run under valgrind; a leak or a
-# memory error is exit 99, which fails the check of that run.
-tfrun() {
-  if [ -n "${TF_VALGRIND:-}" ]; then
-    "$build/libtool" --mode=execute valgrind --quiet \
-      --leak-check=full --show-leak-kinds=definite,indirect \
-      --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$tf" "$@"
-  else
-    "$tf" "$@"
-  fi
-}
 work=$(mktemp -d)
 emulator=
 trap '[ -n "$emulator" ] && kill $emulator 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -75,14 +64,6 @@ for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
 base="http://127.0.0.1:$(cat port)"
 export DRIFT_ENDPOINT=$base DRIFT_TOKEN=tok-s3cret
 
-ctl() { # PATH [JSON]: a control call; prints the answer
-  python3 - "$base$1" "${2:-}" <<'PY'
-import sys, urllib.request
-data = sys.argv[2].encode() if sys.argv[2] else None
-print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data), timeout=10).read().decode())
-PY
-}
-stat() { ctl /_emulator/stats | python3 -c "import json,sys; print(eval(sys.argv[1], json.load(sys.stdin)))" "$1"; }
 
 cat >api.json <<'EOF'
 {"version": 1, "name": "drift_api",
@@ -109,57 +90,57 @@ n=$(wc -l <out/file.ndjson)
 [ "$n" -eq 12 ] && cmp -s out/file.ndjson out/api-1.ndjson
 check "drift_api chats = drift source chats, byte for byte ($n chats)" $? \
   "$(diff out/file.ndjson out/api-1.ndjson | head -5)"
-[ "$(stat "list")" -eq 5 ]
-check "23 conversations listed in 5 pages of 5" $? "list requests: $(stat list)"
+[ "$(emu_stat "list")" -eq 5 ]
+check "23 conversations listed in 5 pages of 5" $? "list requests: $(emu_stat list)"
 # ceil((1 + n % 5) / 2) pages each: 9 per 5 conversations, 36 + 1 + 1 + 2.
-[ "$(stat "sum(messages.values())")" -eq 40 ] && [ "$(stat "len(messages)")" -eq 23 ]
+[ "$(emu_stat "sum(messages.values())")" -eq 40 ] && [ "$(emu_stat "len(messages)")" -eq 23 ]
 check "messages fetched page by page (2 a page)" $? \
-  "message requests: $(stat "sum(messages.values())")"
+  "message requests: $(emu_stat "sum(messages.values())")"
 ! grep -q tok-s3cret log.1
 check "the token is not on stderr" $? "$(cat log.1)"
 
 # Messages' pagination inside "data" (its place is unconfirmed): the same.
-ctl /_emulator/reset '{}' >/dev/null
-ctl /_emulator/config '{"msg_pagination_in_data": true}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/config '{"msg_pagination_in_data": true}' >/dev/null
 RUN=1b tfrun run api.json --quiet 2>log.1b
 status=$?
-ctl /_emulator/config '{"msg_pagination_in_data": false}' >/dev/null
+emu_ctl /_emulator/config '{"msg_pagination_in_data": false}' >/dev/null
 [ $status -eq 0 ] && cmp -s out/file.ndjson out/api-1b.ndjson &&
-  [ "$(stat "sum(messages.values())")" -eq 40 ]
+  [ "$(emu_stat "sum(messages.values())")" -eq 40 ]
 check "messages' pagination inside data: the same chats, every page read" $? \
   "exit $status: $(diff out/file.ndjson out/api-1b.ndjson | head -3)"
 
 # A conversation listed twice (updated while the list was paged): fetched
 # once, the same chats.
-ctl /_emulator/reset '{}' >/dev/null
-ctl /_emulator/config '{"list_duplicate": true}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/config '{"list_duplicate": true}' >/dev/null
 RUN=1c tfrun run api.json --quiet 2>log.1c
 status=$?
-ctl /_emulator/config '{"list_duplicate": false}' >/dev/null
+emu_ctl /_emulator/config '{"list_duplicate": false}' >/dev/null
 [ $status -eq 0 ] && cmp -s out/file.ndjson out/api-1c.ndjson &&
-  [ "$(stat "max(messages.values())")" -le 3 ] && [ "$(stat "sum(messages.values())")" -eq 40 ]
+  [ "$(emu_stat "max(messages.values())")" -le 3 ] && [ "$(emu_stat "sum(messages.values())")" -eq 40 ]
 check "a conversation listed twice is fetched once" $? \
-  "exit $status: message requests $(stat "messages")"
+  "exit $status: message requests $(emu_stat "messages")"
 
 # 2. Faults: 429 with Retry-After 2, then a 500, then a dropped connection.
-ctl /_emulator/reset '{}' >/dev/null
-ctl /_emulator/fault '{"kind": "429", "count": 1, "retry_after": 2}' >/dev/null
-ctl /_emulator/fault '{"kind": "500", "count": 1}' >/dev/null
-ctl /_emulator/fault '{"kind": "drop", "count": 1}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "429", "count": 1, "retry_after": 2}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "500", "count": 1}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "drop", "count": 1}' >/dev/null
 RUN=2 tfrun run api.json --quiet 2>log.2
 status=$?
-elapsed=$(stat after_429_ms)
+elapsed=$(emu_stat after_429_ms)
 check "a run through 429, 500 and a dropped connection succeeds" $status "$(cat log.2)"
 cmp -s out/file.ndjson out/api-2.ndjson
 check "the same chats after the retries" $? "$(diff out/file.ndjson out/api-2.ndjson | head -5)"
 [ "$elapsed" -ge 2000 ] && [ "$elapsed" -lt 3000 ]
 check "429 waits Retry-After (2 s): the next request came $elapsed ms later" $? \
   "after $elapsed ms"
-[ "$(stat faults_served)" -eq 3 ] && grep -q "HTTP 429" log.2 && grep -q "HTTP 500" log.2
+[ "$(emu_stat faults_served)" -eq 3 ] && grep -q "HTTP 429" log.2 && grep -q "HTTP 500" log.2
 check "the three faults were met and logged" $? "$(cat log.2)"
 
 # 3. 401: exit 2, a clear message, no token.
-ctl /_emulator/fault '{"kind": "401", "count": 1}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "401", "count": 1}' >/dev/null
 RUN=3 tfrun run api.json --quiet 2>log.3
 status=$?
 [ $status -eq 2 ] && grep -q "refused the token" log.3 && ! grep -q tok-s3cret log.3
@@ -180,39 +161,39 @@ check "a literal token is refused (exit 2), not echoed" $? "exit $status: $(cat 
 # (20, 21 and 22; only 22 makes a chat) and lists one page.
 since=$(python3 -c 'import datetime; print(datetime.datetime.fromtimestamp((1700000000000 + 20 * 60000 + 50000) / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 sed "s/\"max_retries\": 3/\"max_retries\": 3, \"since\": \"$since\"/" api.json >since.json
-ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
 RUN=4 tfrun run since.json --quiet 2>log.4b
 status=$?
-fetched=$(stat "sorted(messages)")
+fetched=$(emu_stat "sorted(messages)")
 [ $status -eq 0 ] && [ "$fetched" = "['500020', '500021', '500022']" ] &&
-  [ "$(stat list)" -eq 1 ] && grep -q '"conversation_id":500022}' out/api-4.ndjson &&
+  [ "$(emu_stat list)" -eq 1 ] && grep -q '"conversation_id":500022}' out/api-4.ndjson &&
   [ "$(wc -l <out/api-4.ndjson)" -eq 1 ]
 check "since $since: conversations 20 to 22 only" $? "exit $status, fetched $fetched: $(cat log.4b)"
 
 # 5. A run that fails mid-way (a 500 past max_retries, after 40 requests)
 # resumes from its last checkpoint: the same chats, and the conversations
 # before that checkpoint are not fetched again.
-ctl /_emulator/reset '{}' >/dev/null
-ctl /_emulator/fault '{"kind": "500", "count": 4, "after": 40}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/fault '{"kind": "500", "count": 4, "after": 40}' >/dev/null
 RUN=5 tfrun run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
   --quiet 2>log.5
 status=$?
 [ $status -eq 1 ] && grep -q "failed after 4 attempts: HTTP 500" log.5
 check "500 past max_retries fails the run (exit 1)" $? "exit $status: $(cat log.5)"
-ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
 RUN=5 tfrun run api.json --state-dir st5 --checkpoint-every 2 --batch-size 1 \
   --quiet 2>log.5b
 check "the run resumes" $? "$(cat log.5b)"
 cmp -s out/file.ndjson out/api-5.ndjson
 check "the resumed run's output = the drift source's" $? \
   "$(diff out/file.ndjson out/api-5.ndjson | head -3)"
-n=$(stat "len(messages)")
+n=$(emu_stat "len(messages)")
 [ "$n" -gt 0 ] && [ "$n" -lt 23 ]
 check "the resumed run fetches only what the checkpoint did not hold ($n)" $? \
   "fetched $n conversations"
 
 # 6. Incremental.  Run 1 on a state directory takes all 23.
-ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
 RUN=6 tfrun run api.json --state-dir st --quiet 2>log.6
 check "first run on a state directory" $? "$(cat log.6)"
 cmp -s out/file.ndjson out/api-6.ndjson
@@ -230,23 +211,23 @@ for c in lines:
         c["updatedAt"] = 1800000000000
 open("data.ndjson", "w").write("".join(json.dumps(c) + "\n" for c in lines))
 EOF
-ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
 RUN=7 tfrun run api.json --state-dir st --quiet 2>log.7
 check "incremental run" $? "$(cat log.7)"
-fetched=$(stat "sorted(messages)")
+fetched=$(emu_stat "sorted(messages)")
 [ "$fetched" = "['500004', '500030', '500031']" ]
 check "only the new, the updated and the one at the HWM ms are fetched" $? "fetched: $fetched"
-[ "$(stat list)" -eq 1 ]
-check "listing stops at the page reaching below the HWM" $? "list requests: $(stat list)"
+[ "$(emu_stat list)" -eq 1 ]
+check "listing stops at the page reaching below the HWM" $? "list requests: $(emu_stat list)"
 ids=$(python3 -c 'import json,sys; print(sorted(json.loads(l)["conversation_id"] for l in open(sys.argv[1])))' out/api-7.ndjson)
 [ "$ids" = "[500031]" ]
 check "new chats only (500030 gives none: n%3==0; 500004 not again)" $? "chats: $ids"
-ctl /_emulator/reset '{}' >/dev/null
+emu_ctl /_emulator/reset '{}' >/dev/null
 RUN=8 tfrun run api.json --state-dir st --quiet 2>log.8
 check "a third run" $? "$(cat log.8)"
-[ "$(stat "len(messages)")" -eq 0 ] && [ ! -s out/api-8.ndjson ]
+[ "$(emu_stat "len(messages)")" -eq 0 ] && [ ! -s out/api-8.ndjson ]
 check "finds nothing new: fetches no conversation, writes nothing" $? \
-  "fetched: $(stat "sorted(messages)")"
+  "fetched: $(emu_stat "sorted(messages)")"
 
 echo "drift_api: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,7 +1,16 @@
 # tests/e2e/lib.sh - what the end-to-end scripts share, sourced by them:
 #   check NAME STATUS MESSAGE   counts one result: "ok: NAME" when STATUS
 #                               is 0, else "FAIL: NAME: MESSAGE";
-#   passed, failed              the counts, for the script's last line.
+#   passed, failed              the counts, for the script's last line;
+#   tfrun ARGS...               "$tf" ARGS (the script sets tf and build),
+#                               under valgrind when TF_VALGRIND is set
+#                               (.ci/valgrind): a leak or a memory error is
+#                               exit 99, which fails the check of that run;
+#   emu_ctl PATH [JSON]         a call to the control API of the emulator at
+#                               $base (a POST of JSON, else a GET); prints
+#                               the answer;
+#   emu_stat EXPR               EXPR (Python) over the emulator's
+#                               /_emulator/stats answer, printed.
 passed=0
 failed=0
 
@@ -13,4 +22,27 @@ check() { # NAME STATUS MESSAGE
     failed=$((failed + 1))
     echo "FAIL: $1: $3"
   fi
+}
+
+tfrun() {
+  if [ -n "${TF_VALGRIND:-}" ]; then
+    "$build/libtool" --mode=execute valgrind --quiet \
+      --leak-check=full --show-leak-kinds=definite,indirect \
+      --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$tf" "$@"
+  else
+    "$tf" "$@"
+  fi
+}
+
+emu_ctl() {
+  python3 - "$base$1" "${2:-}" <<'PY'
+import sys, urllib.request
+data = sys.argv[2].encode() if sys.argv[2] else None
+print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data), timeout=10).read().decode())
+PY
+}
+
+emu_stat() {
+  emu_ctl /_emulator/stats |
+    python3 -c "import json,sys; print(eval(sys.argv[1], json.load(sys.stdin)))" "$1"
 }

@@ -14,6 +14,11 @@ typedef enum call_record_type {
   CALL_CTM_CALL /* a CallTrackingMetrics call record */
 } call_record_type;
 
+/* Where a CTM call record holds the BizibleId and the caller's number
+ * unless the config says otherwise (README.md; ctm_api uses them too). */
+#define CALL_CTM_BIZIBLE_ID_FIELD "custom_fields.bizible_id"
+#define CALL_CTM_PHONE_FIELD "caller_number"
+
 /* What the mapping needs from the config.  The strings are borrowed (from
  * the plugin's config) and must outlive every call of the mapping. */
 typedef struct call_settings {

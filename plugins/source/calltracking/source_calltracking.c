@@ -15,8 +15,6 @@
 #include "call_event.h"
 
 #define TASK_BIZIBLE_ID_FIELD "bizible2__BizibleId__c"
-#define CTM_BIZIBLE_ID_FIELD "custom_fields.bizible_id"
-#define CTM_PHONE_FIELD "caller_number"
 
 typedef struct source_calltracking {
   call_mapping mapping; /* settings: strings borrowed from the config */
@@ -77,9 +75,10 @@ static int read_settings(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   set->bizible_id_field = tf_config_string(cfg, "bizible_id_field");
   set->phone_field = tf_config_string(cfg, "phone_field");
   if (!set->bizible_id_field)
-    set->bizible_id_field = ctm ? CTM_BIZIBLE_ID_FIELD : TASK_BIZIBLE_ID_FIELD;
+    set->bizible_id_field =
+        ctm ? CALL_CTM_BIZIBLE_ID_FIELD : TASK_BIZIBLE_ID_FIELD;
   if (!set->phone_field && ctm)
-    set->phone_field = CTM_PHONE_FIELD;
+    set->phone_field = CALL_CTM_PHONE_FIELD;
   return TF_OK;
 }
 

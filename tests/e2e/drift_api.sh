@@ -14,22 +14,11 @@
 #    including a new conversation at exactly the high-water millisecond,
 #    and emits no chat twice.
 set -u
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, tfrun, emulator_ctl
 build=${TF_BUILDDIR:-.}
 src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
 build=$(cd "$build" && pwd)
 tf=$build/touchflow
-# TF_VALGRIND=1 (.ci/valgrind): every run under valgrind; a leak or a
-# memory error is exit 99, which fails the check of that run.
-tfrun() {
-  if [ -n "${TF_VALGRIND:-}" ]; then
-    "$build/libtool" --mode=execute valgrind --quiet \
-      --leak-check=full --show-leak-kinds=definite,indirect \
-      --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$tf" "$@"
-  else
-    "$tf" "$@"
-  fi
-}
 work=$(mktemp -d)
 emulator=
 trap '[ -n "$emulator" ] && kill $emulator 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -75,13 +64,7 @@ for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
 base="http://127.0.0.1:$(cat port)"
 export DRIFT_ENDPOINT=$base DRIFT_TOKEN=tok-s3cret
 
-ctl() { # PATH [JSON]: a control call; prints the answer
-  python3 - "$base$1" "${2:-}" <<'PY'
-import sys, urllib.request
-data = sys.argv[2].encode() if sys.argv[2] else None
-print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data), timeout=10).read().decode())
-PY
-}
+ctl() { emulator_ctl "$base$1" "${2:-}"; } # PATH [JSON]
 stat() { ctl /_emulator/stats | python3 -c "import json,sys; print(eval(sys.argv[1], json.load(sys.stdin)))" "$1"; }
 
 cat >api.json <<'EOF'

@@ -135,7 +135,10 @@ def typed(name, value):
     if name.startswith(("Is", "Has")) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if name in NUMERIC:
-        n = float(value)
+        try:
+            n = float(value)
+        except ValueError:  # not a number: served as it is (bad data)
+            return value
         return int(n) if n == int(n) and "." not in value else n
     if name in DATETIME:
         return rest_time(parse_time(value))
@@ -230,8 +233,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, json.dumps(body).encode(), headers=headers)
 
     def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        """The request's body, read once per request (a fault's answer
+        reads it too, or the next request on the connection would start
+        inside it)."""
+        if not hasattr(self, "_body"):
+            n = int(self.headers.get("Content-Length") or 0)
+            self._body = self.rfile.read(n) if n else b""
+        return self._body
 
     def do_GET(self):
         self.route("GET")
@@ -283,6 +291,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         if url.path.startswith("/_emulator/"):
             return self.control(method, url.path)
+        self.__dict__.pop("_body", None)  # one handler serves a connection
+        self.body()
         with LOCK:
             st = STATE["stats"]
             st["requests"] += 1

@@ -291,7 +291,7 @@ int sf_client_login(sf_client *c)
 
     c->host->log(c->ctx, TF_LOG_ERROR,
                  "Salesforce API refused the client credentials (HTTP %ld%s%s "
-                 "from %s/services/oauth2/token): check `endpoint` and the "
+                 "from %s): check `endpoint` and the "
                  "environment variables the `client_id` and `client_secret` "
                  "options name, and that the connected app allows the client "
                  "credentials flow",

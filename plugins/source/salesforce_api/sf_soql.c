@@ -25,8 +25,7 @@ static const struct {
                               "HasResponded, FirstRespondedDate"},
     {"Lead", COMMON ", FirstName, LastName, Company, Email"},
     {"Contact", COMMON ", FirstName, LastName, Account.Name, Email"},
-    {"Opportunity", COMMON ", Name, StageName, Amount, CloseDate, IsClosed, "
-                           "IsWon"},
+    {"Opportunity", COMMON ", StageName, Amount, CloseDate, IsClosed, IsWon"},
     {"OpportunityContactRole", COMMON ", OpportunityId, ContactId, Role, "
                                       "IsPrimary"},
 };

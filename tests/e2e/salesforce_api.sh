@@ -63,8 +63,12 @@ python3 tree/add_sinks.py tree/pipelines/live.json live no rest
 python3 tree/add_sinks.py tree/pipelines/bulk.json bulk no bulk
 tfrun run tree/pipelines/file.json --quiet --progress never 2>log.file
 check "revenue.json on the export files" $? "$(cat log.file)"
+# salesforce-live.sh runs $TOUCHFLOW: tfrun's, as a command.
+printf '#!/usr/bin/env bash\nset -u\nbuild=%q tf=%q\n. %q\ntfrun "$@"\n' \
+  "$build" "$tf" "$src/tests/e2e/lib.sh" >tfrun.sh
+chmod +x tfrun.sh
 sed 's/salesforce-live.json/live.json/' tree/pipelines/salesforce-live.sh >tree/pipelines/live.sh
-TOUCHFLOW=$tf bash tree/pipelines/live.sh --quiet --progress never 2>log.live
+TOUCHFLOW=$work/tfrun.sh bash tree/pipelines/live.sh --quiet --progress never 2>log.live
 check "pipelines/salesforce-live.sh (the live pipeline on the emulator)" $? "$(cat log.live)"
 out=tree/pipelines/out
 same_events() { # TAG: every Salesforce stage's events = the file sources'
@@ -93,7 +97,7 @@ check "the same records dead-lettered, for the same reasons" $? \
 ! grep -q sample-secret log.live
 check "the client secret is not on stderr" $? "$(cat log.live)"
 sed 's/salesforce-live.json/bulk.json/' tree/pipelines/salesforce-live.sh >tree/pipelines/bulk.sh
-TOUCHFLOW=$tf bash tree/pipelines/bulk.sh --quiet --progress never 2>log.bulk
+TOUCHFLOW=$work/tfrun.sh bash tree/pipelines/bulk.sh --quiet --progress never 2>log.bulk
 check "the live pipeline through the Bulk API 2.0" $? "$(cat log.bulk)"
 bad=$(same_events bulk)
 check "Bulk API: each stage's events = the file sources'" $? "differ:$bad"

@@ -14,23 +14,21 @@
  * conversations taken, the ids taken at that millisecond, and drift_chat's
  * state (which remembers the conversations whose chat went out).
  *
- * HTTP is one blocking libcurl easy handle: 429 waits Retry-After, 5xx and
- * transport errors back off and retry up to max_retries, 401/403 stop the
- * run as a configuration error.  The token is sent, never logged.
+ * HTTP is the live sources' client (plugins/common/httpsource.h), one
+ * blocking libcurl easy handle: 429 waits Retry-After, 5xx and transport
+ * errors back off and retry up to max_retries, 401/403 stop the run as a
+ * configuration error.  The token is sent, never logged.
  */
-#include <curl/curl.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
 #include <touchflow/record_json.h>
 #include <touchflow/time.h>
 #include "../drift/drift_chat.h"
 #include "../drift/drift_input.h"
+#include "../../common/httpsource.h"
 
 #define DEFAULT_ENDPOINT "https://driftapi.com"
 
@@ -44,13 +42,8 @@ typedef struct source_drift_api {
   tf_ctx *ctx;
   const tf_host *host;
   drift_chat *chat;
-  CURL *curl;
-  char *endpoint; /* without a trailing slash */
-  char *auth;     /* "Authorization: Bearer ..." */
+  httpsource *http;
   long limit;
-  int max_retries;
-  long timeout_ms;
-  int64_t backoff_ms;
   /* The position: conversations up to hwm taken, and at hwm those in ids. */
   int64_t hwm;
   int64_t *ids;
@@ -74,14 +67,7 @@ static const tf_option source_drift_api_options[] = {
     {"since", TF_OPT_STRING, NULL, 0, 0, 0, NULL,
      "First run only: take conversations updated at or after this time "
      "(ISO-8601, e.g. 2026-01-01 or 2026-01-01T00:00:00Z). Unset: all."},
-    {"max_retries", TF_OPT_INT, "5", TF_OPT_RANGE, 0, 100, NULL,
-     "Retries of one request after a 429, a 5xx or a dropped connection "
-     "before the run fails."},
-    {"timeout", TF_OPT_DURATION, "30s", TF_OPT_RANGE, 1, 3600000, NULL,
-     "Time limit of one HTTP request."},
-    {"backoff", TF_OPT_DURATION, "1s", TF_OPT_RANGE, 1, 600000, NULL,
-     "First wait before retrying a 5xx or a dropped connection; doubled at "
-     "each retry, up to 60 s."},
+    HTTPSOURCE_RETRY_OPTIONS,
     {"chat_enabled", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
      "As in the drift source: false counts chats instead of emitting them."},
     {"bizible_id_attribute", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,
@@ -89,181 +75,7 @@ static const tf_option source_drift_api_options[] = {
      "BizibleId, as in the drift source."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
-/* --- HTTP ---------------------------------------------------------------- */
-
-typedef struct response {
-  char *body;
-  size_t len, cap;
-  long retry_after; /* seconds; -1 when absent */
-} response;
-
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-  response *r = ud;
-  size_t len = size * n;
-
-  if (r->len + len + 1 > r->cap) {
-    size_t cap = (r->len + len + 1) * 2;
-    char *b = realloc(r->body, cap);
-
-    if (!b)
-      return 0;
-    r->body = b;
-    r->cap = cap;
-  }
-  memcpy(r->body + r->len, data, len);
-  r->len += len;
-  r->body[r->len] = '\0';
-  return len;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ud)
-{
-  response *r = ud;
-  size_t len = size * n;
-  static const char name[] = "retry-after:";
-
-  if (len > sizeof(name) - 1 &&
-      strncasecmp(data, name, sizeof(name) - 1) == 0) {
-    char buf[32], *end;
-    size_t k = len - (sizeof(name) - 1);
-    long v;
-
-    if (k >= sizeof(buf))
-      k = sizeof(buf) - 1;
-    memcpy(buf, data + sizeof(name) - 1, k);
-    buf[k] = '\0';
-    errno = 0;
-    v = strtol(buf, &end, 10);
-    while (*end == ' ' || *end == '\r' || *end == '\n' || *end == '\t')
-      end++;
-    /* Only delta-seconds; an HTTP date counts as absent. */
-    r->retry_after = errno == 0 && end != buf && !*end && v >= 0 ? v : -1;
-  }
-  return len;
-}
-
-static void sleep_ms(int64_t ms)
-{
-  struct timespec ts;
-
-  ts.tv_sec = (time_t)(ms / 1000);
-  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
-}
-
-/* GETs endpoint + path and parses the JSON answer into *out (NULL on 404
- * when missing_ok).  Retries as the file comment says.  TF_OK,
- * TF_ERR_CONFIG (401/403), TF_ERR_NOTFOUND (404) or TF_ERR_IO. */
-static int http_get(source_drift_api *s, const char *path, json_t **out)
-{
-  size_t ulen = strlen(s->endpoint) + strlen(path) + 1;
-  char *url = malloc(ulen);
-  struct curl_slist *headers = NULL;
-  int attempt, rc = TF_ERR_IO;
-  response r = {NULL, 0, 0, -1};
-
-  *out = NULL;
-  if (!url)
-    return TF_ERR_NOMEM;
-  snprintf(url, ulen, "%s%s", s->endpoint, path);
-  headers = curl_slist_append(NULL, s->auth);
-  if (headers)
-    headers = curl_slist_append(headers, "Accept: application/json");
-  if (!headers) {
-    free(url);
-    return TF_ERR_NOMEM;
-  }
-  for (attempt = 0;; attempt++) {
-    CURLcode cc;
-    long status = 0;
-    int64_t wait;
-    json_error_t jerr;
-
-    r.len = 0;
-    r.retry_after = -1;
-    curl_easy_reset(s->curl);
-    curl_easy_setopt(s->curl, CURLOPT_URL, url);
-    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, s->timeout_ms);
-    curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "");
-    cc = curl_easy_perform(s->curl);
-    if (cc == CURLE_OK)
-      curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (cc == CURLE_OK && status == 200) {
-      *out = json_loadb(r.body ? r.body : "", r.len, 0, &jerr);
-      if (*out && json_is_object(*out)) {
-        rc = TF_OK;
-        break;
-      }
-      json_decref(*out);
-      *out = NULL;
-      s->host->log(s->ctx, TF_LOG_ERROR,
-                   "Drift API: GET %s: the answer is not a JSON object "
-                   "(%s)",
-                   path, jerr.text);
-      rc = TF_ERR_IO;
-      break;
-    }
-    if (cc == CURLE_OK && (status == 401 || status == 403)) {
-      s->host->log(s->ctx, TF_LOG_ERROR,
-                   "Drift API refused the token (HTTP %ld on GET %s): check "
-                   "the environment variable the `token` option names and "
-                   "the token's scopes (conversation_read, contact_read)",
-                   status, path);
-      rc = TF_ERR_CONFIG;
-      break;
-    }
-    if (cc == CURLE_OK && status == 404) {
-      rc = TF_ERR_NOTFOUND;
-      break;
-    }
-    if (cc == CURLE_OK && status != 429 && status < 500) {
-      s->host->log(s->ctx, TF_LOG_ERROR, "Drift API: GET %s: HTTP %ld", path,
-                   status);
-      rc = TF_ERR_IO;
-      break;
-    }
-    if (attempt >= s->max_retries) {
-      if (cc != CURLE_OK)
-        s->host->log(s->ctx, TF_LOG_ERROR,
-                     "Drift API: GET %s failed after %d attempts: %s", path,
-                     attempt + 1, curl_easy_strerror(cc));
-      else
-        s->host->log(s->ctx, TF_LOG_ERROR,
-                     "Drift API: GET %s failed after %d attempts: HTTP %ld",
-                     path, attempt + 1, status);
-      rc = TF_ERR_IO;
-      break;
-    }
-    if (cc == CURLE_OK && status == 429 && r.retry_after >= 0)
-      wait = (int64_t)r.retry_after * 1000;
-    else {
-      wait = s->backoff_ms << (attempt < 16 ? attempt : 16);
-      if (wait > 60000)
-        wait = 60000;
-    }
-    if (cc != CURLE_OK)
-      s->host->log(s->ctx, TF_LOG_WARN,
-                   "Drift API: GET %s: %s; retrying in %lld ms", path,
-                   curl_easy_strerror(cc), (long long)wait);
-    else
-      s->host->log(s->ctx, TF_LOG_WARN,
-                   "Drift API: GET %s: HTTP %ld; retrying in %lld ms", path,
-                   status, (long long)wait);
-    sleep_ms(wait);
-  }
-  curl_slist_free_all(headers);
-  free(r.body);
-  free(url);
-  return rc;
-}
+/* --- Paging -------------------------------------------------------------- */
 
 /* The `next` cursor of an answer: pagination at the top or inside data
  * (its place for messages is UNCONFIRMED), when `more` is not false.  NULL
@@ -288,7 +100,7 @@ static const char *next_cursor(const json_t *answer)
 static int with_cursor(source_drift_api *s, char *buf, size_t len,
                        const char *base, const char *cursor)
 {
-  char *esc = cursor ? curl_easy_escape(s->curl, cursor, 0) : NULL;
+  char *esc = cursor ? httpsource_escape(s->http, cursor) : NULL;
   int n;
 
   if (cursor && !esc)
@@ -296,7 +108,7 @@ static int with_cursor(source_drift_api *s, char *buf, size_t len,
   n = esc ? snprintf(buf, len, "%s%snext=%s", base,
                      strchr(base, '?') ? "&" : "?", esc)
           : snprintf(buf, len, "%s", base);
-  curl_free(esc);
+  free(esc);
   return n > 0 && (size_t)n < len ? TF_OK : TF_ERR_TOOLONG;
 }
 
@@ -416,7 +228,7 @@ static int list_page(source_drift_api *s, const char *cursor, json_t **answer)
   snprintf(base, sizeof(base), "/conversations/list?limit=%ld", s->limit);
   rc = with_cursor(s, path, sizeof(path), base, cursor);
   if (rc == TF_OK)
-    rc = http_get(s, path, answer);
+    rc = httpsource_get_json(s->http, path, answer);
   if (rc == TF_ERR_NOTFOUND) {
     s->host->log(s->ctx, TF_LOG_ERROR,
                  "Drift API: GET %s: HTTP 404: is `endpoint` the Drift API?",
@@ -487,7 +299,7 @@ static int fetch_messages(source_drift_api *s, int64_t id, json_t **out)
 
     rc = with_cursor(s, path, sizeof(path), base, cursor);
     if (rc == TF_OK)
-      rc = http_get(s, path, &answer);
+      rc = httpsource_get_json(s->http, path, &answer);
     json_decref(prev);
     if (rc != TF_OK)
       break;
@@ -533,7 +345,7 @@ static int fetch_conversation(source_drift_api *s, const pending_conv *p,
     json_t *answer = NULL;
 
     snprintf(path, sizeof(path), "/contacts/%lld", (long long)contact_id);
-    rc = http_get(s, path, &answer);
+    rc = httpsource_get_json(s->http, path, &answer);
     if (rc == TF_OK) {
       const json_t *c = json_object_get(answer, "data");
 
@@ -567,13 +379,7 @@ static void source_drift_api_fini(void *state)
   free(s->ids);
   json_decref(s->first_page);
   drift_chat_free(s->chat);
-  if (s->curl)
-    curl_easy_cleanup(s->curl);
-  free(s->endpoint);
-  if (s->auth) {
-    memset(s->auth, 0, strlen(s->auth));
-    free(s->auth);
-  }
+  httpsource_free(s->http);
   free(s);
 }
 
@@ -590,8 +396,7 @@ static int source_drift_api_check(const tf_config *cfg, tf_problem_fn problem,
     problem(ud, "bizible_id_attribute", "must not be empty");
     rc = TF_ERR_CONFIG;
   }
-  if (!endpoint || (strncmp(endpoint, "http://", 7) != 0 &&
-                    strncmp(endpoint, "https://", 8) != 0)) {
+  if (!httpsource_url_ok(endpoint)) {
     problem(ud, "endpoint", "must be an http:// or https:// URL");
     rc = TF_ERR_CONFIG;
   }
@@ -607,10 +412,13 @@ static int source_drift_api_init(tf_ctx *ctx, const tf_host *host,
 {
   source_drift_api *s = calloc(1, sizeof(*s));
   drift_chat_options options;
-  const char *endpoint = tf_config_string(cfg, "endpoint");
-  const char *token = tf_config_string(cfg, "token");
+  httpsource_options http = {
+      .service = "Drift API",
+      .credential = "token",
+      .auth_hint = "check the environment variable the `token` option "
+                   "names and the token's scopes (conversation_read, "
+                   "contact_read)"};
   const char *since = tf_config_string(cfg, "since");
-  size_t n;
   int rc;
 
   *state = NULL;
@@ -621,28 +429,16 @@ static int source_drift_api_init(tf_ctx *ctx, const tf_host *host,
   rc = tf_check_logged(source_drift_api_check, cfg, ctx, host);
   if (rc != TF_OK)
     goto fail;
-  rc = TF_ERR_NOMEM;
-  s->endpoint = strdup(endpoint);
-  if (!s->endpoint)
+  httpsource_configure(cfg, &http);
+  rc = httpsource_new(ctx, host, &http, &s->http);
+  if (rc == TF_OK)
+    rc = httpsource_set_bearer(s->http, tf_config_string(cfg, "token"));
+  if (rc != TF_OK)
     goto fail;
-  n = strlen(s->endpoint);
-  while (n > 0 && s->endpoint[n - 1] == '/')
-    s->endpoint[--n] = '\0';
-  n = strlen(token ? token : "") + 32;
-  s->auth = malloc(n);
-  if (!s->auth)
-    goto fail;
-  snprintf(s->auth, n, "Authorization: Bearer %s", token ? token : "");
   s->limit = (long)tf_config_int(cfg, "limit");
-  s->max_retries = (int)tf_config_int(cfg, "max_retries");
-  s->timeout_ms = (long)tf_config_int(cfg, "timeout");
-  s->backoff_ms = tf_config_int(cfg, "backoff");
   s->hwm = 0;
   if (since && tf_time_parse(since, &s->hwm) != TF_OK)
     s->hwm = 0;
-  s->curl = curl_easy_init();
-  if (!s->curl)
-    goto fail;
   options.chat_enabled = tf_config_bool(cfg, "chat_enabled");
   options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
   options.order = NULL;

@@ -1,0 +1,433 @@
+/*
+ * httpsource.c - the live sources' HTTP client (httpsource.h): requests
+ * with credentials, the retry policy (429 Retry-After, 5xx and transport
+ * errors with backoff) and JSON answers.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <touchflow/error.h>
+#include "httpsource.h"
+
+#define MAX_URL 8192
+#define MAX_WAIT_MS 60000
+
+struct httpsource {
+  tf_ctx *ctx;
+  const tf_host *host;
+  CURL *curl;
+  char *service, *endpoint, *credential, *auth_hint;
+  long timeout_ms;
+  int max_retries, retry_malformed;
+  int64_t backoff_ms;
+  char *bearer;          /* "Authorization: Bearer ..." or NULL */
+  char *user, *password; /* HTTP Basic, or NULL */
+};
+
+/* An answer being received, and its Retry-After. */
+typedef struct receiving {
+  httpsource_response *r;
+  size_t cap;
+  long retry_after; /* seconds; -1 when absent */
+} receiving;
+
+static void wipe_free(char *secret)
+{
+  if (secret) {
+    memset(secret, 0, strlen(secret));
+    free(secret);
+  }
+}
+
+static void forget_credentials(httpsource *hs)
+{
+  wipe_free(hs->bearer);
+  wipe_free(hs->user);
+  wipe_free(hs->password);
+  hs->bearer = hs->user = hs->password = NULL;
+}
+
+void httpsource_free(httpsource *hs)
+{
+  if (!hs)
+    return;
+  forget_credentials(hs);
+  if (hs->curl)
+    curl_easy_cleanup(hs->curl);
+  free(hs->service);
+  free(hs->endpoint);
+  free(hs->credential);
+  free(hs->auth_hint);
+  free(hs);
+}
+
+static char *dup_or(const char *s, const char *fallback)
+{
+  return strdup(s ? s : fallback);
+}
+
+int httpsource_new(tf_ctx *ctx, const tf_host *host,
+                   const httpsource_options *o, httpsource **out)
+{
+  httpsource *hs = calloc(1, sizeof(*hs));
+  size_t n;
+
+  *out = NULL;
+  if (!hs)
+    return TF_ERR_NOMEM;
+  hs->ctx = ctx;
+  hs->host = host;
+  hs->timeout_ms = o->timeout_ms;
+  hs->max_retries = o->max_retries;
+  hs->backoff_ms = o->backoff_ms > 0 ? o->backoff_ms : 1;
+  hs->retry_malformed = o->retry_malformed;
+  hs->service = dup_or(o->service, "API");
+  hs->endpoint = dup_or(o->endpoint, "");
+  hs->credential = dup_or(o->credential, "credentials");
+  hs->auth_hint = dup_or(o->auth_hint, "check the credentials");
+  hs->curl = curl_easy_init();
+  if (!hs->service || !hs->endpoint || !hs->credential || !hs->auth_hint ||
+      !hs->curl) {
+    httpsource_free(hs);
+    return TF_ERR_NOMEM;
+  }
+  n = strlen(hs->endpoint);
+  while (n > 0 && hs->endpoint[n - 1] == '/')
+    hs->endpoint[--n] = '\0';
+  *out = hs;
+  return TF_OK;
+}
+
+void httpsource_configure(const tf_config *cfg, httpsource_options *o)
+{
+  o->endpoint = tf_config_string(cfg, "endpoint");
+  o->max_retries = (int)tf_config_int(cfg, "max_retries");
+  o->timeout_ms = (long)tf_config_int(cfg, "timeout");
+  o->backoff_ms = tf_config_int(cfg, "backoff");
+}
+
+int httpsource_url_ok(const char *url)
+{
+  return url &&
+         (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0);
+}
+
+int httpsource_set_bearer(httpsource *hs, const char *token)
+{
+  size_t n = strlen(token ? token : "") + 32;
+
+  forget_credentials(hs);
+  hs->bearer = malloc(n);
+  if (!hs->bearer)
+    return TF_ERR_NOMEM;
+  snprintf(hs->bearer, n, "Authorization: Bearer %s", token ? token : "");
+  return TF_OK;
+}
+
+int httpsource_set_basic(httpsource *hs, const char *user, const char *password)
+{
+  forget_credentials(hs);
+  hs->user = strdup(user ? user : "");
+  hs->password = strdup(password ? password : "");
+  if (!hs->user || !hs->password) {
+    forget_credentials(hs);
+    return TF_ERR_NOMEM;
+  }
+  return TF_OK;
+}
+
+void httpsource_response_free(httpsource_response *r)
+{
+  if (!r)
+    return;
+  free(r->body);
+  r->body = NULL;
+  r->len = 0;
+}
+
+char *httpsource_escape(httpsource *hs, const char *text)
+{
+  char *esc = curl_easy_escape(hs->curl, text, 0);
+  char *copy = esc ? strdup(esc) : NULL;
+
+  curl_free(esc);
+  return copy;
+}
+
+/* --- One attempt --------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+  receiving *rv = ud;
+  httpsource_response *r = rv->r;
+  size_t len = size * n;
+
+  if (r->len + len + 1 > rv->cap) {
+    size_t cap = (r->len + len + 1) * 2;
+    char *b = realloc(r->body, cap);
+
+    if (!b)
+      return 0;
+    r->body = b;
+    rv->cap = cap;
+  }
+  memcpy(r->body + r->len, data, len);
+  r->len += len;
+  r->body[r->len] = '\0';
+  return len;
+}
+
+/* Retry-After in delta-seconds; an HTTP date counts as absent. */
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+  receiving *rv = ud;
+  size_t len = size * n;
+  static const char name[] = "retry-after:";
+
+  if (len > sizeof(name) - 1 &&
+      strncasecmp(data, name, sizeof(name) - 1) == 0) {
+    char buf[32], *end;
+    size_t k = len - (sizeof(name) - 1);
+    long v;
+
+    if (k >= sizeof(buf))
+      k = sizeof(buf) - 1;
+    memcpy(buf, data + sizeof(name) - 1, k);
+    buf[k] = '\0';
+    errno = 0;
+    v = strtol(buf, &end, 10);
+    while (*end == ' ' || *end == '\r' || *end == '\n' || *end == '\t')
+      end++;
+    rv->retry_after = errno == 0 && end != buf && !*end && v >= 0 ? v : -1;
+  }
+  return len;
+}
+
+/* The handle set for one attempt of method url. */
+static void prepare(httpsource *hs, const char *method, const char *url,
+                    const char *body, struct curl_slist *headers, receiving *rv)
+{
+  CURL *c = hs->curl;
+
+  curl_easy_reset(c);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, rv);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, rv);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, hs->timeout_ms);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (hs->user) {
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(c, CURLOPT_USERNAME, hs->user);
+    curl_easy_setopt(c, CURLOPT_PASSWORD, hs->password);
+  }
+  if (body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+  }
+  if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  else if (strcmp(method, "POST") == 0 && !body)
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+}
+
+static struct curl_slist *headers_for(const httpsource *hs,
+                                      const char *content_type)
+{
+  struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+  char ct[256];
+
+  if (h && hs->bearer) {
+    struct curl_slist *more = curl_slist_append(h, hs->bearer);
+
+    if (!more) {
+      curl_slist_free_all(h);
+      return NULL;
+    }
+    h = more;
+  }
+  if (h && content_type) {
+    struct curl_slist *more;
+
+    snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+    more = curl_slist_append(h, ct);
+    if (!more) {
+      curl_slist_free_all(h);
+      return NULL;
+    }
+    h = more;
+  }
+  return h;
+}
+
+static void sleep_ms(int64_t ms)
+{
+  struct timespec ts;
+
+  ts.tv_sec = (time_t)(ms / 1000);
+  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    ;
+}
+
+/* The wait before retry number attempt + 1. */
+static int64_t wait_before_retry(const httpsource *hs, long status,
+                                 long retry_after, int attempt)
+{
+  int64_t wait;
+
+  if (status == 429 && retry_after >= 0)
+    return (int64_t)retry_after * 1000;
+  wait = hs->backoff_ms << (attempt < 16 ? attempt : 16);
+  return wait > MAX_WAIT_MS ? MAX_WAIT_MS : wait;
+}
+
+/* The URL of target: a whole http(s) URL, or a path under the endpoint. */
+static int url_of(const httpsource *hs, const char *target, char *url)
+{
+  int whole = httpsource_url_ok(target);
+  int n = whole ? snprintf(url, MAX_URL, "%s", target)
+                : snprintf(url, MAX_URL, "%s%s", hs->endpoint, target);
+
+  return n > 0 && n < MAX_URL ? TF_OK : TF_ERR_TOOLONG;
+}
+
+/* Logs a failed attempt (a retry to come, or the last one). */
+static void log_attempt(httpsource *hs, int level, const char *method,
+                        const char *target, CURLcode cc, long status,
+                        const char *what, int attempts, int64_t wait)
+{
+  char why[256];
+
+  if (what)
+    snprintf(why, sizeof(why), "%s", what);
+  else if (cc != CURLE_OK)
+    snprintf(why, sizeof(why), "%s", curl_easy_strerror(cc));
+  else
+    snprintf(why, sizeof(why), "HTTP %ld", status);
+  if (level == TF_LOG_WARN)
+    hs->host->log(hs->ctx, TF_LOG_WARN, "%s: %s %s: %s; retrying in %lld ms",
+                  hs->service, method, target, why, (long long)wait);
+  else
+    hs->host->log(hs->ctx, TF_LOG_ERROR,
+                  "%s: %s %s failed after %d "
+                  "attempts: %s",
+                  hs->service, method, target, attempts, why);
+}
+
+/* --- Requests ------------------------------------------------------------ */
+
+/* One request with the retry policy; when json is set, a 200 answer is
+ * also parsed into *json (a JSON object), and retried when it is not and
+ * retry_malformed is set. */
+static int perform(httpsource *hs, const char *method, const char *target,
+                   const char *body, const char *content_type,
+                   httpsource_response *out, json_t **json)
+{
+  char *url = malloc(MAX_URL);
+  struct curl_slist *headers = headers_for(hs, content_type);
+  receiving rv = {out, 0, -1};
+  int attempt, rc;
+
+  out->status = 0;
+  out->body = NULL;
+  out->len = 0;
+  rc = url && headers ? url_of(hs, target, url) : TF_ERR_NOMEM;
+  for (attempt = 0; rc == TF_OK; attempt++) {
+    CURLcode cc;
+    json_error_t jerr;
+    char what[256];
+    int retry;
+
+    out->len = 0;
+    rv.retry_after = -1;
+    what[0] = '\0';
+    prepare(hs, method, url, body, headers, &rv);
+    cc = curl_easy_perform(hs->curl);
+    out->status = 0;
+    if (cc == CURLE_OK)
+      curl_easy_getinfo(hs->curl, CURLINFO_RESPONSE_CODE, &out->status);
+    if (cc == CURLE_OK && json && out->status == 200) {
+      *json = json_loadb(out->body ? out->body : "", out->len, 0, &jerr);
+      if (*json && json_is_object(*json))
+        break;
+      json_decref(*json);
+      *json = NULL;
+      snprintf(what, sizeof(what), "the answer is not a JSON object (%s)",
+               jerr.text);
+      if (!hs->retry_malformed) {
+        hs->host->log(hs->ctx, TF_LOG_ERROR, "%s: %s %s: %s", hs->service,
+                      method, target, what);
+        rc = TF_ERR_IO;
+        break;
+      }
+    }
+    retry =
+        cc != CURLE_OK || out->status == 429 || out->status >= 500 || what[0];
+    if (!retry)
+      break;
+    if (attempt >= hs->max_retries) {
+      log_attempt(hs, TF_LOG_ERROR, method, target, cc, out->status,
+                  what[0] ? what : NULL, attempt + 1, 0);
+      rc = TF_ERR_IO;
+      break;
+    }
+    {
+      int64_t wait = wait_before_retry(hs, cc == CURLE_OK ? out->status : 0,
+                                       rv.retry_after, attempt);
+
+      log_attempt(hs, TF_LOG_WARN, method, target, cc, out->status,
+                  what[0] ? what : NULL, attempt + 1, wait);
+      sleep_ms(wait);
+    }
+  }
+  curl_slist_free_all(headers);
+  free(url);
+  if (rc != TF_OK)
+    httpsource_response_free(out);
+  else if (!out->body && !(out->body = calloc(1, 1)))
+    rc = TF_ERR_NOMEM;
+  return rc;
+}
+
+int httpsource_request(httpsource *hs, const char *method, const char *target,
+                       const char *body, const char *content_type,
+                       httpsource_response *out)
+{
+  return perform(hs, method, target, body, content_type, out, NULL);
+}
+
+int httpsource_get_json(httpsource *hs, const char *target, json_t **out)
+{
+  httpsource_response r;
+  int rc;
+
+  *out = NULL;
+  rc = perform(hs, "GET", target, NULL, NULL, &r, out);
+  if (rc != TF_OK)
+    return rc;
+  if (r.status == 200)
+    rc = TF_OK;
+  else if (r.status == 401 || r.status == 403) {
+    hs->host->log(hs->ctx, TF_LOG_ERROR,
+                  "%s refused the %s (HTTP %ld on GET %s): %s", hs->service,
+                  hs->credential, r.status, target, hs->auth_hint);
+    rc = TF_ERR_CONFIG;
+  } else if (r.status == 404)
+    rc = TF_ERR_NOTFOUND;
+  else {
+    hs->host->log(hs->ctx, TF_LOG_ERROR, "%s: GET %s: HTTP %ld", hs->service,
+                  target, r.status);
+    rc = TF_ERR_IO;
+  }
+  httpsource_response_free(&r);
+  return rc;
+}

@@ -1,106 +1,35 @@
 /*
- * sf_client.c - HTTP for the salesforce_api source (sf_client.h): one
- * blocking libcurl easy handle.
+ * sf_client.c - the Salesforce calls of the salesforce_api source
+ * (sf_client.h), over the live sources' shared HTTP client
+ * (plugins/common/httpsource.h: libcurl, the token sent and never logged,
+ * 429 Retry-After, 5xx and dropped connections retried with backoff).
  *
- * Owns the retries (429 waits Retry-After; 5xx, a dropped connection and
- * an answer that is not the JSON promised back off and retry up to
- * max_retries), the token (asked for with the client credentials flow,
- * renewed once on INVALID_SESSION_ID), and turning Salesforce's error
- * answers ([{"errorCode", "message"}]) into the source's codes.  The
- * secrets and the token are sent, never logged, and wiped when freed.
+ * Owns the token (asked for with the client credentials flow, renewed
+ * once on INVALID_SESSION_ID), retrying a 200 whose body is not the JSON
+ * promised, and turning Salesforce's error answers ([{"errorCode",
+ * "message"}]) into the source's codes.  The secrets are wiped when freed.
  */
 #include "sf_client.h"
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
+#include "../../common/httpsource.h"
 
 struct sf_client {
   tf_ctx *ctx;
   const tf_host *host;
-  CURL *curl;
+  httpsource *http;       /* endpoint: the login URL */
   sf_client_settings set; /* strings owned */
   char api_path[64];
-  char *token;    /* "Authorization: Bearer ..." */
+  int has_token;
   char *instance; /* the instance_url of the token, no '/' at the end */
 };
 
-typedef struct reply {
-  long status; /* 0: no answer (transport error) */
-  char *body;
-  size_t len, cap;
-  long retry_after; /* seconds; -1 when absent */
-  char *locator;    /* Sforce-Locator */
-} reply;
+typedef httpsource_response reply;
 
-/* --- libcurl callbacks ------------------------------------------------- */
-
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-  reply *r = ud;
-  size_t len = size * n;
-
-  if (r->len + len + 1 > r->cap) {
-    size_t cap = (r->len + len + 1) * 2;
-    char *b = realloc(r->body, cap);
-
-    if (!b)
-      return 0;
-    r->body = b;
-    r->cap = cap;
-  }
-  memcpy(r->body + r->len, data, len);
-  r->len += len;
-  r->body[r->len] = '\0';
-  return len;
-}
-
-/* The value of header `name` (with its ':') in data, trimmed, into buf. */
-static int header_value(const char *data, size_t len, const char *name,
-                        char *buf, size_t size)
-{
-  size_t k = strlen(name);
-
-  if (len <= k || strncasecmp(data, name, k) != 0)
-    return 0;
-  data += k;
-  len -= k;
-  while (len > 0 && (*data == ' ' || *data == '\t'))
-    data++, len--;
-  while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n' ||
-                     data[len - 1] == ' '))
-    len--;
-  if (len >= size)
-    len = size - 1;
-  memcpy(buf, data, len);
-  buf[len] = '\0';
-  return 1;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ud)
-{
-  reply *r = ud;
-  size_t len = size * n;
-  char buf[256], *end;
-
-  if (header_value(data, len, "retry-after:", buf, sizeof(buf))) {
-    long v;
-
-    errno = 0;
-    v = strtol(buf, &end, 10);
-    /* Only delta-seconds; an HTTP date counts as absent. */
-    r->retry_after = errno == 0 && end != buf && !*end && v >= 0 ? v : -1;
-  } else if (header_value(data, len, "sforce-locator:", buf, sizeof(buf))) {
-    free(r->locator);
-    r->locator = strcmp(buf, "null") == 0 || !*buf ? NULL : strdup(buf);
-  }
-  return len;
-}
-
-static void sleep_ms(int64_t ms)
+void sf_sleep_ms(int64_t ms)
 {
   struct timespec ts;
 
@@ -112,90 +41,8 @@ static void sleep_ms(int64_t ms)
 
 static void reply_clear(reply *r)
 {
-  free(r->body);
-  free(r->locator);
-  memset(r, 0, sizeof(*r));
-  r->retry_after = -1;
-}
-
-/* --- One request, with retries ----------------------------------------- */
-
-/* One exchange: method (GET or POST) url, the headers and the body (NULL:
- * none).  r is cleared first.  CURLE_OK or libcurl's error. */
-static CURLcode exchange(sf_client *c, const char *method, const char *url,
-                         struct curl_slist *headers, const char *body,
-                         reply *r)
-{
-  CURLcode cc;
-
-  reply_clear(r);
-  curl_easy_reset(c->curl);
-  curl_easy_setopt(c->curl, CURLOPT_URL, url);
-  curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
-  curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r);
-  curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->set.timeout_ms);
-  curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
-  if (strcmp(method, "POST") == 0)
-    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body ? body : "");
-  cc = curl_easy_perform(c->curl);
-  if (cc == CURLE_OK)
-    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
-  return cc;
-}
-
-/* The wait before retry number attempt + 1. */
-static int64_t retry_wait(const sf_client *c, const reply *r, int attempt)
-{
-  int64_t wait;
-
-  if (r->status == 429 && r->retry_after >= 0)
-    return (int64_t)r->retry_after * 1000;
-  wait = c->set.backoff_ms << (attempt < 16 ? attempt : 16);
-  return wait > 60000 ? 60000 : wait;
-}
-
-/* exchange() until an answer that is not 429 or 5xx, retrying as the file
- * comment says.  `what` names the call in messages ("GET /services/...").
- * TF_OK with r holding the answer; TF_ERR_IO after max_retries. */
-static int request(sf_client *c, const char *method, const char *url,
-                   struct curl_slist *headers, const char *body,
-                   const char *what, reply *r)
-{
-  int attempt;
-
-  for (attempt = 0;; attempt++) {
-    CURLcode cc = exchange(c, method, url, headers, body, r);
-    int64_t wait;
-
-    if (cc == CURLE_OK && r->status != 429 && r->status < 500)
-      return TF_OK;
-    if (attempt >= c->set.max_retries) {
-      if (cc != CURLE_OK)
-        c->host->log(c->ctx, TF_LOG_ERROR,
-                     "Salesforce API: %s failed after %d attempts: %s", what,
-                     attempt + 1, curl_easy_strerror(cc));
-      else
-        c->host->log(c->ctx, TF_LOG_ERROR,
-                     "Salesforce API: %s failed after %d attempts: HTTP %ld",
-                     what, attempt + 1, r->status);
-      return TF_ERR_IO;
-    }
-    wait = retry_wait(c, r, attempt);
-    if (cc != CURLE_OK)
-      c->host->log(c->ctx, TF_LOG_WARN,
-                   "Salesforce API: %s: %s; retrying in %lld ms", what,
-                   curl_easy_strerror(cc), (long long)wait);
-    else
-      c->host->log(c->ctx, TF_LOG_WARN,
-                   "Salesforce API: %s: HTTP %ld; retrying in %lld ms", what,
-                   r->status, (long long)wait);
-    c->host->metric(c->ctx, "http_retries", 1);
-    sleep_ms(wait);
-  }
+  httpsource_response_free(r);
+  r->status = 0;
 }
 
 /* --- Token ------------------------------------------------------------- */
@@ -221,8 +68,8 @@ static void wipe(char *s)
 /* "grant_type=client_credentials&client_id=..&client_secret=.." */
 static char *token_form(sf_client *c)
 {
-  char *id = curl_easy_escape(c->curl, c->set.client_id, 0);
-  char *secret = curl_easy_escape(c->curl, c->set.client_secret, 0);
+  char *id = httpsource_escape(c->http, c->set.client_id);
+  char *secret = httpsource_escape(c->http, c->set.client_secret);
   size_t n = (id ? strlen(id) : 0) + (secret ? strlen(secret) : 0) + 80;
   char *form = id && secret ? malloc(n) : NULL;
 
@@ -230,10 +77,8 @@ static char *token_form(sf_client *c)
     snprintf(form, n,
              "grant_type=client_credentials&client_id=%s&client_secret=%s", id,
              secret);
-  if (secret)
-    memset(secret, 0, strlen(secret));
-  curl_free(id);
-  curl_free(secret);
+  free(id);
+  wipe(secret);
   return form;
 }
 
@@ -242,7 +87,6 @@ static int keep_token(sf_client *c, const json_t *answer)
 {
   const char *tok = json_string_value(json_object_get(answer, "access_token"));
   const char *inst = json_string_value(json_object_get(answer, "instance_url"));
-  size_t n;
 
   if (!tok || !*tok) {
     c->host->log(c->ctx, TF_LOG_ERROR,
@@ -251,34 +95,28 @@ static int keep_token(sf_client *c, const json_t *answer)
                  c->set.login_url);
     return TF_ERR_IO;
   }
-  wipe(c->token);
   free(c->instance);
-  n = strlen(tok) + 32;
-  c->token = malloc(n);
   /* No instance_url (UNCONFIRMED that it is always there): the login URL,
    * a My Domain URL, serves the API too. */
   c->instance = dup_trimmed(inst && *inst ? inst : c->set.login_url);
-  if (!c->token || !c->instance)
+  if (!c->instance || httpsource_set_bearer(c->http, tok) != TF_OK)
     return TF_ERR_NOMEM;
-  snprintf(c->token, n, "Authorization: Bearer %s", tok);
+  c->has_token = 1;
   return TF_OK;
 }
 
 int sf_client_login(sf_client *c)
 {
-  size_t n = strlen(c->set.login_url) + 32;
-  char *url = malloc(n), *form = token_form(c);
-  struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
-  reply r = {0, NULL, 0, 0, -1, NULL};
+  char *form = token_form(c);
+  reply r = {0, NULL, 0, NULL};
   json_t *answer = NULL;
-  int rc = url && form && h ? TF_OK : TF_ERR_NOMEM;
+  int rc = form ? httpsource_request(c->http, "POST", "/services/oauth2/token",
+                                     form, "application/x-www-form-urlencoded",
+                                     &r)
+                : TF_ERR_NOMEM;
 
-  if (rc == TF_OK) {
-    snprintf(url, n, "%s/services/oauth2/token", c->set.login_url);
-    rc = request(c, "POST", url, h, form, "POST /services/oauth2/token", &r);
-  }
   if (rc == TF_OK && r.status == 200)
-    answer = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
+    answer = json_loadb(r.body, r.len, 0, NULL);
   if (rc == TF_OK && answer)
     rc = keep_token(c, answer);
   else if (rc == TF_OK && r.status == 200) {
@@ -286,16 +124,16 @@ int sf_client_login(sf_client *c)
                  "Salesforce API: the token answer is not JSON");
     rc = TF_ERR_IO;
   } else if (rc == TF_OK) {
-    json_t *err = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
+    json_t *err = json_loadb(r.body, r.len, 0, NULL);
     const char *e = json_string_value(json_object_get(err, "error"));
 
     c->host->log(c->ctx, TF_LOG_ERROR,
                  "Salesforce API refused the client credentials (HTTP %ld%s%s "
-                 "from %s): check `endpoint` and the "
+                 "from %s/services/oauth2/token): check `endpoint` and the "
                  "environment variables the `client_id` and `client_secret` "
                  "options name, and that the connected app allows the client "
                  "credentials flow",
-                 r.status, e ? ", " : "", e ? e : "", url);
+                 r.status, e ? ", " : "", e ? e : "", c->set.login_url);
     json_decref(err);
     rc = TF_ERR_CONFIG;
   }
@@ -303,9 +141,7 @@ int sf_client_login(sf_client *c)
   if (r.body)
     memset(r.body, 0, r.len); /* the token */
   reply_clear(&r);
-  curl_slist_free_all(h);
   wipe(form);
-  free(url);
   return rc;
 }
 
@@ -375,28 +211,19 @@ static int call(sf_client *c, const char *method, const char *path,
                 const char *json_body, reply *r)
 {
   char what[160];
-  int renewed = 0, rc = c->token ? TF_OK : sf_client_login(c);
+  int renewed = 0, rc = c->has_token ? TF_OK : sf_client_login(c);
 
   snprintf(what, sizeof(what), "%s %.140s", method, path);
   while (rc == TF_OK) {
     size_t n = strlen(c->instance) + strlen(path) + 1;
-    char *url = malloc(n), opts[64];
-    struct curl_slist *h = curl_slist_append(NULL, c->token);
+    char *url = malloc(n);
 
-    snprintf(opts, sizeof(opts), "Sforce-Query-Options: batchSize=%ld",
-             c->set.batch_size);
-    if (h)
-      h = curl_slist_append(h, opts);
-    if (h && json_body)
-      h = curl_slist_append(h, "Content-Type: application/json");
-    if (!url || !h) {
-      free(url);
-      curl_slist_free_all(h);
+    if (!url)
       return TF_ERR_NOMEM;
-    }
     snprintf(url, n, "%s%s", c->instance, path);
-    rc = request(c, method, url, h, json_body, what, r);
-    curl_slist_free_all(h);
+    reply_clear(r);
+    rc = httpsource_request(c->http, method, url, json_body,
+                            json_body ? "application/json" : NULL, r);
     free(url);
     if (rc != TF_OK || r->status == 200)
       return rc;
@@ -418,7 +245,7 @@ static int call(sf_client *c, const char *method, const char *path,
 static int call_json(sf_client *c, const char *method, const char *path,
                      const char *json_body, json_t **out)
 {
-  reply r = {0, NULL, 0, 0, -1, NULL};
+  reply r = {0, NULL, 0, NULL};
   int attempt, rc = TF_OK;
 
   *out = NULL;
@@ -445,8 +272,7 @@ static int call_json(sf_client *c, const char *method, const char *path,
                  "Salesforce API: %s %.140s: the answer is not a JSON object "
                  "(%s); retrying",
                  method, path, jerr.text);
-    c->host->metric(c->ctx, "http_retries", 1);
-    sleep_ms(retry_wait(c, &r, attempt));
+    sf_sleep_ms(c->set.backoff_ms);
   }
   reply_clear(&r);
   return rc;
@@ -470,15 +296,18 @@ int sf_client_post_json(sf_client *c, const char *path, const json_t *body,
 int sf_client_get_text(sf_client *c, const char *path, char **body,
                        size_t *len, char **locator)
 {
-  reply r = {0, NULL, 0, 0, -1, NULL};
+  reply r = {0, NULL, 0, NULL};
   int rc = call(c, "GET", path, NULL, &r);
 
   if (rc == TF_OK) {
     *body = r.body ? r.body : strdup("");
     *len = r.len;
-    *locator = r.locator;
+    *locator = r.kept && *r.kept && strcmp(r.kept, "null") != 0 ? r.kept
+                                                                : NULL;
+    if (!*locator)
+      free(r.kept);
     r.body = NULL;
-    r.locator = NULL;
+    r.kept = NULL;
     if (!*body)
       rc = TF_ERR_NOMEM;
   }
@@ -487,6 +316,26 @@ int sf_client_get_text(sf_client *c, const char *path, char **body,
 }
 
 /* --- Lifecycle --------------------------------------------------------- */
+
+/* The shared HTTP client (plugins/common/httpsource.h) of the settings,
+ * sending the batch size with every request. */
+static int open_http(sf_client *c)
+{
+  char opts[64];
+  httpsource_options o = {.service = "Salesforce API",
+                          .endpoint = c->set.login_url,
+                          .timeout_ms = c->set.timeout_ms,
+                          .max_retries = c->set.max_retries,
+                          .backoff_ms = c->set.backoff_ms,
+                          .credential = "token",
+                          .auth_hint = "check the client credentials",
+                          .keep_header = "Sforce-Locator"};
+  int rc = httpsource_new(c->ctx, c->host, &o, &c->http);
+
+  snprintf(opts, sizeof(opts), "Sforce-Query-Options: batchSize=%ld",
+           c->set.batch_size);
+  return rc == TF_OK ? httpsource_set_header(c->http, opts) : rc;
+}
 
 int sf_client_new(tf_ctx *ctx, const tf_host *host,
                   const sf_client_settings *set, sf_client **out)
@@ -503,9 +352,8 @@ int sf_client_new(tf_ctx *ctx, const tf_host *host,
   c->set.client_id = strdup(set->client_id ? set->client_id : "");
   c->set.client_secret = strdup(set->client_secret ? set->client_secret : "");
   c->set.api_version = strdup(set->api_version);
-  c->curl = curl_easy_init();
   if (!c->set.login_url || !c->set.client_id || !c->set.client_secret ||
-      !c->set.api_version || !c->curl) {
+      !c->set.api_version || open_http(c) != TF_OK) {
     sf_client_free(c);
     return TF_ERR_NOMEM;
   }
@@ -519,13 +367,11 @@ void sf_client_free(sf_client *c)
 {
   if (!c)
     return;
-  if (c->curl)
-    curl_easy_cleanup(c->curl);
+  httpsource_free(c->http);
   free((char *)c->set.login_url);
   wipe((char *)c->set.client_id);
   wipe((char *)c->set.client_secret);
   free((char *)c->set.api_version);
-  wipe(c->token);
   free(c->instance);
   free(c);
 }
@@ -537,9 +383,5 @@ const char *sf_client_api_path(const sf_client *c)
 
 char *sf_client_escape(sf_client *c, const char *text)
 {
-  char *e = curl_easy_escape(c->curl, text, 0);
-  char *copy = e ? strdup(e) : NULL;
-
-  curl_free(e);
-  return copy;
+  return httpsource_escape(c->http, text);
 }

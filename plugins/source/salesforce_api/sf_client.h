@@ -1,7 +1,8 @@
 /*
- * sf_client.h - the salesforce_api source's HTTP client: the OAuth 2.0
- * client credentials token, and authenticated calls to the instance with
- * the retries and the error rules of README.md ("Errors and retries").
+ * sf_client.h - the salesforce_api source's Salesforce client: the OAuth
+ * 2.0 client credentials token, and authenticated calls to the instance
+ * with the retries and the error rules of README.md ("Errors and
+ * retries"), over plugins/common/httpsource.h.
  */
 #ifndef SOURCE_SALESFORCE_API_SF_CLIENT_H
 #define SOURCE_SALESFORCE_API_SF_CLIENT_H
@@ -60,6 +61,9 @@ int sf_client_get_text(sf_client *c, const char *path, char **body,
 
 /* The path of the API version: "/services/data/v60.0". */
 const char *sf_client_api_path(const sf_client *c);
+
+/* Sleeps ms milliseconds (through EINTR). */
+void sf_sleep_ms(int64_t ms);
 
 /* Escapes text for a URL query (caller frees with free()). NULL: ENOMEM. */
 char *sf_client_escape(sf_client *c, const char *text);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <touchflow/csv.h>
 #include <touchflow/linereader.h>
@@ -95,16 +94,6 @@ static int rest_page(sf_pager *p, json_t **records)
 
 /* --- Bulk API 2.0 ------------------------------------------------------ */
 
-static void sleep_ms(int64_t ms)
-{
-  struct timespec ts;
-
-  ts.tv_sec = (time_t)(ms / 1000);
-  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
-}
-
 /* Polls the job until JobComplete. */
 static int bulk_wait(sf_pager *p)
 {
@@ -145,7 +134,7 @@ static int bulk_wait(sf_pager *p)
                    p->job, (long long)waited);
       return TF_ERR_IO;
     }
-    sleep_ms(p->set.bulk_poll_ms);
+    sf_sleep_ms(p->set.bulk_poll_ms);
     waited += p->set.bulk_poll_ms;
     p->host->metric(p->ctx, "bulk_polls", 1);
   }

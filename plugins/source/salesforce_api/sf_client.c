@@ -110,10 +110,10 @@ int sf_client_login(sf_client *c)
   char *form = token_form(c);
   reply r = {0, NULL, 0, NULL};
   json_t *answer = NULL;
-  int rc = form ? httpsource_request(c->http, "POST", "/services/oauth2/token",
-                                     form, "application/x-www-form-urlencoded",
-                                     &r)
-                : TF_ERR_NOMEM;
+  int rc =
+      form ? httpsource_request(c->http, "POST", "/services/oauth2/token", form,
+                                "application/x-www-form-urlencoded", &r)
+           : TF_ERR_NOMEM;
 
   if (rc == TF_OK && r.status == 200)
     answer = json_loadb(r.body, r.len, 0, NULL);
@@ -241,7 +241,8 @@ static int call(sf_client *c, const char *method, const char *path,
 }
 
 /* call() whose 200 answer must be a JSON object; one that is not (cut
- * short, malformed) is retried like a 5xx. */
+ * short, malformed) is asked again after `backoff`, up to max_retries
+ * times. */
 static int call_json(sf_client *c, const char *method, const char *path,
                      const char *json_body, json_t **out)
 {
@@ -293,8 +294,8 @@ int sf_client_post_json(sf_client *c, const char *path, const json_t *body,
   return rc;
 }
 
-int sf_client_get_text(sf_client *c, const char *path, char **body,
-                       size_t *len, char **locator)
+int sf_client_get_text(sf_client *c, const char *path, char **body, size_t *len,
+                       char **locator)
 {
   reply r = {0, NULL, 0, NULL};
   int rc = call(c, "GET", path, NULL, &r);
@@ -302,8 +303,7 @@ int sf_client_get_text(sf_client *c, const char *path, char **body,
   if (rc == TF_OK) {
     *body = r.body ? r.body : strdup("");
     *len = r.len;
-    *locator = r.kept && *r.kept && strcmp(r.kept, "null") != 0 ? r.kept
-                                                                : NULL;
+    *locator = r.kept && *r.kept && strcmp(r.kept, "null") != 0 ? r.kept : NULL;
     if (!*locator)
       free(r.kept);
     r.body = NULL;

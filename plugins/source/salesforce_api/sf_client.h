@@ -56,8 +56,8 @@ int sf_client_post_json(sf_client *c, const char *path, const json_t *body,
 /* GETs path and hands back the raw body (*body, caller frees, NUL-ended,
  * *len bytes) and the Sforce-Locator header (*locator, caller frees; NULL
  * when absent).  For Bulk API 2.0 results (CSV). */
-int sf_client_get_text(sf_client *c, const char *path, char **body,
-                       size_t *len, char **locator);
+int sf_client_get_text(sf_client *c, const char *path, char **body, size_t *len,
+                       char **locator);
 
 /* The path of the API version: "/services/data/v60.0". */
 const char *sf_client_api_path(const sf_client *c);

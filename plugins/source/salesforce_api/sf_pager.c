@@ -143,14 +143,12 @@ static int bulk_wait(sf_pager *p)
 static int bulk_create(sf_pager *p)
 {
   char path[128];
-  json_t *req = json_pack("{s:s, s:s}", "operation", "query", "query",
-                          p->soql);
+  json_t *req = json_pack("{s:s, s:s}", "operation", "query", "query", p->soql);
   json_t *answer = NULL;
   const char *id;
   int rc = req ? TF_OK : TF_ERR_NOMEM;
 
-  snprintf(path, sizeof(path), "%s/jobs/query",
-           sf_client_api_path(p->client));
+  snprintf(path, sizeof(path), "%s/jobs/query", sf_client_api_path(p->client));
   if (rc == TF_OK)
     rc = sf_client_post_json(p->client, path, req, &answer);
   json_decref(req);
@@ -170,8 +168,7 @@ static int bulk_create(sf_pager *p)
 
 /* The rows of a CSV text as objects (through a temporary file: the SDK's
  * CSV reader reads files). */
-static int csv_records(sf_pager *p, const char *text, size_t len,
-                       json_t **out)
+static int csv_records(sf_pager *p, const char *text, size_t len, json_t **out)
 {
   char tmpl[] = "/tmp/tf-salesforce-XXXXXX", err[256];
   const char *dir = getenv("TMPDIR");
@@ -182,8 +179,7 @@ static int csv_records(sf_pager *p, const char *text, size_t len,
   json_t *all = json_array();
   int fd, rc;
 
-  snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/tmp",
-           tmpl + 5);
+  snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/tmp", tmpl + 5);
   fd = all ? mkstemp(path) : -1;
   if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
     p->host->log(p->ctx, TF_LOG_ERROR,
@@ -239,7 +235,8 @@ static int bulk_page(sf_pager *p, json_t **records)
       return rc;
     p->started = 1;
   }
-  snprintf(path, sizeof(path), "%s/jobs/query/%s/results?maxRecords=%ld%s%.256s",
+  snprintf(path, sizeof(path),
+           "%s/jobs/query/%s/results?maxRecords=%ld%s%.256s",
            sf_client_api_path(p->client), p->job, p->set.bulk_page,
            p->next ? "&locator=" : "", p->next ? p->next : "");
   rc = sf_client_get_text(p->client, path, &body, &len, &locator);
@@ -257,8 +254,7 @@ static int bulk_page(sf_pager *p, json_t **records)
 /* --- The pager --------------------------------------------------------- */
 
 int sf_pager_new(tf_ctx *ctx, const tf_host *host, sf_client *client,
-                 const sf_pager_settings *set, const char *soql,
-                 sf_pager **out)
+                 const sf_pager_settings *set, const char *soql, sf_pager **out)
 {
   sf_pager *p = calloc(1, sizeof(*p));
 

@@ -11,10 +11,10 @@
 #include "sf_client.h"
 
 typedef struct sf_pager_settings {
-  int bulk;              /* 0: REST query; 1: Bulk API 2.0 query job */
-  long bulk_page;        /* maxRecords of a results page */
-  int64_t bulk_poll_ms;  /* between two polls of the job's state */
-  int64_t bulk_wait_ms;  /* the longest the job may take */
+  int bulk;             /* 0: REST query; 1: Bulk API 2.0 query job */
+  long bulk_page;       /* maxRecords of a results page */
+  int64_t bulk_poll_ms; /* between two polls of the job's state */
+  int64_t bulk_wait_ms; /* the longest the job may take */
 } sf_pager_settings;
 
 typedef struct sf_pager sf_pager;

@@ -98,8 +98,8 @@ char *sf_soql_build(const char *object, const json_t *extra, int64_t since_ms)
     char when[TF_TIME_ISO_LEN + 8];
 
     tf_time_format_ms(since_ms, when, sizeof(when));
-    p += snprintf(p, len - (size_t)(p - q), " WHERE SystemModstamp >= %s",
-                  when);
+    p +=
+        snprintf(p, len - (size_t)(p - q), " WHERE SystemModstamp >= %s", when);
   }
   snprintf(p, len - (size_t)(p - q), " ORDER BY SystemModstamp, Id");
   return q;

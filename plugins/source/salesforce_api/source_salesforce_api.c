@@ -90,8 +90,8 @@ static const tf_option source_sf_options[] = {
     {"page_size", TF_OPT_INT, "2000", TF_OPT_RANGE, 1, 1000000, NULL,
      "Records per page: the REST batchSize (Salesforce keeps it within 200 "
      "to 2000) or the Bulk results' maxRecords."},
-    {"bulk_poll_interval", TF_OPT_DURATION, "2s", TF_OPT_RANGE, 1, 600000,
-     NULL, "bulk: the wait between two polls of the job's state."},
+    {"bulk_poll_interval", TF_OPT_DURATION, "2s", TF_OPT_RANGE, 1, 600000, NULL,
+     "bulk: the wait between two polls of the job's state."},
     {"bulk_timeout", TF_OPT_DURATION, "30m", TF_OPT_RANGE, 1, 86400000, NULL,
      "bulk: the longest a query job may take before the run fails."},
     {"api_version", TF_OPT_STRING, "v60.0", 0, 0, 0, NULL,
@@ -111,8 +111,7 @@ static const tf_option source_sf_options[] = {
 
 /* --- Config ------------------------------------------------------------ */
 
-static int check_fields(const tf_config *cfg, tf_problem_fn problem,
-                        void *ud)
+static int check_fields(const tf_config *cfg, tf_problem_fn problem, void *ud)
 {
   const json_t *extra = tf_config_json(cfg, "extra_fields");
   const char *phone = tf_config_string(cfg, "phone_field");
@@ -184,8 +183,7 @@ static crm_object object_index(const char *name)
 
 /* The mapping of the configured object: the crm source's, or for
  * task_events call the calltracking source's (with its Task defaults). */
-static void choose_mapping(source_sf *s, const tf_config *cfg,
-                           tf_builder *b)
+static void choose_mapping(source_sf *s, const tf_config *cfg, tf_builder *b)
 {
   crm_object obj = object_index(s->object);
 
@@ -249,8 +247,8 @@ static int handle(source_sf *s, json_t *obj)
     return TF_ERR_NOMEM;
   if (tf_field_required_text(rec, "Id", &id, &why) ||
       tf_field_salesforce_time(rec, "SystemModstamp", &ms, &found, &why) ||
-      (!found && tf_field_complain(&why, "missing_field",
-                                   "SystemModstamp is missing"))) {
+      (!found &&
+       tf_field_complain(&why, "missing_field", "SystemModstamp is missing"))) {
     rc = s->host->reject(s->ctx, rec, why.code, why.message);
   } else if (sf_mark_taken(&s->mark, id, ms)) {
     s->host->metric(s->ctx, "already_taken", 1);
@@ -405,8 +403,7 @@ static int source_sf_position(void *state, json_t **position)
 static int source_sf_seek(void *state, const json_t *position)
 {
   source_sf *s = state;
-  const char *object =
-      json_string_value(json_object_get(position, "object"));
+  const char *object = json_string_value(json_object_get(position, "object"));
   int rc;
 
   if (object && strcmp(object, s->object) != 0) {

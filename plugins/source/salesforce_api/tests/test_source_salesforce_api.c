@@ -60,9 +60,8 @@ static void start_emulator(void)
   ck_assert_int_ge(emulator, 0);
   if (emulator == 0) {
     execlp("python3", "python3", SF_EMULATOR, "--port", "0", "--port-file",
-           portfile, "--data", data, "--client-id", "cid",
-           "--client-secret", SECRET, "--page-size", "5", "--bulk-polls",
-           "2", (char *)NULL);
+           portfile, "--data", data, "--client-id", "cid", "--client-secret",
+           SECRET, "--page-size", "5", "--bulk-polls", "2", (char *)NULL);
     _exit(127);
   }
   for (i = 0; i < 100 && !port[0]; i++) {
@@ -135,7 +134,8 @@ static json_int_t stat(const char *name)
 static const char *soql(size_t i, char *buf, size_t len)
 {
   json_t *s = ctl("/_emulator/stats", NULL);
-  const char *q = json_string_value(json_array_get(json_object_get(s, "soql"), i));
+  const char *q =
+      json_string_value(json_array_get(json_object_get(s, "soql"), i));
 
   snprintf(buf, len, "%s", q ? q : "");
   json_decref(s);
@@ -184,8 +184,7 @@ static int start(const char *more)
 
 static const char *event_id(size_t i)
 {
-  const json_t *e =
-      tf_record_json(tf_check_emitted_get(harness, i));
+  const json_t *e = tf_record_json(tf_check_emitted_get(harness, i));
 
   return json_string_value(json_object_get(e, "source_record_id"));
 }
@@ -225,10 +224,10 @@ START_TEST(test_rest_pages)
   ck_assert_int_eq(start(""), TF_OK);
   ck_assert_int_eq(tf_check_produce_all(harness, 4, 100), TF_DONE);
   ck_assert_str_eq(emitted_ids(ids, sizeof(ids)), all_ids);
-  ck_assert_str_eq(json_string_value(json_object_get(
-                       tf_record_json(tf_check_emitted_get(harness, 0)),
-                       "event")),
-                   "crm_activity");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(
+          tf_record_json(tf_check_emitted_get(harness, 0)), "event")),
+      "crm_activity");
   ck_assert_int_eq(stat("queries"), 1);
   ck_assert_int_eq(stat("pages"), 3); /* 5 + 5 + 2 */
   ck_assert_int_eq(stat("tokens"), 1);
@@ -347,7 +346,8 @@ START_TEST(test_retries_run_out)
   ck_assert_int_eq(start(""), TF_OK);
   fault("{\"kind\": \"500\", \"count\": 4}");
   ck_assert_int_eq(tf_check_produce_all(harness, 4, 100), TF_ERR_IO);
-  ck_assert(tf_check_log_contains(harness, "failed after 4 attempts: HTTP 500"));
+  ck_assert(
+      tf_check_log_contains(harness, "failed after 4 attempts: HTTP 500"));
 }
 END_TEST
 
@@ -494,13 +494,12 @@ START_TEST(test_call_events)
   ck_assert_int_eq(start(", \"task_events\": \"call\""), TF_OK);
   ck_assert_int_eq(tf_check_produce_all(harness, 100, 100), TF_DONE);
   ck_assert_uint_eq(tf_check_emitted_count(harness), NTASKS - 1);
-  ck_assert_str_eq(json_string_value(json_object_get(
-                       tf_record_json(tf_check_emitted_get(harness, 0)),
-                       "event")),
-                   "call");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(
+          tf_record_json(tf_check_emitted_get(harness, 0)), "event")),
+      "call");
   ck_assert_uint_eq(tf_check_reject_count(harness), 1);
-  ck_assert_str_eq(tf_check_reject_get(harness, 0)->code,
-                   "missing_bizible_id");
+  ck_assert_str_eq(tf_check_reject_get(harness, 0)->code, "missing_bizible_id");
   ck_assert_int_eq(tf_check_position(harness, &pos), TF_OK);
   ck_assert_uint_eq(json_array_size(json_object_get(pos, "ids_at_mark")), 3);
   json_decref(pos);

@@ -41,6 +41,7 @@ done
   echo "salesforce-live: the emulator did not start: $(cat "$work"/*.log)" >&2
   exit 1
 }
-export SF_CALLS_ENDPOINT="http://127.0.0.1:$(cat "$work/calls")"
-export SF_ENDPOINT="http://127.0.0.1:$(cat "$work/org")"
+SF_CALLS_ENDPOINT="http://127.0.0.1:$(cat "$work/calls")"
+SF_ENDPOINT="http://127.0.0.1:$(cat "$work/org")"
+export SF_CALLS_ENDPOINT SF_ENDPOINT
 "${TOUCHFLOW:-touchflow}" run "$here/salesforce-live.json" "$@"

@@ -21,6 +21,8 @@ struct httpsource {
   const tf_host *host;
   CURL *curl;
   char *service, *endpoint, *credential, *auth_hint;
+  char *keep_header;  /* "name:" of the answer header to keep, or NULL */
+  char *extra_header; /* sent with every request, or NULL */
   long timeout_ms;
   int max_retries, retry_malformed;
   int64_t backoff_ms;
@@ -28,11 +30,12 @@ struct httpsource {
   char *user, *password; /* HTTP Basic, or NULL */
 };
 
-/* An answer being received, and its Retry-After. */
+/* An answer being received, its Retry-After and the header to keep. */
 typedef struct receiving {
   httpsource_response *r;
   size_t cap;
-  long retry_after; /* seconds; -1 when absent */
+  long retry_after;        /* seconds; -1 when absent */
+  const char *keep_header; /* "name:", or NULL */
 } receiving;
 
 static void wipe_free(char *secret)
@@ -62,6 +65,8 @@ void httpsource_free(httpsource *hs)
   free(hs->endpoint);
   free(hs->credential);
   free(hs->auth_hint);
+  free(hs->keep_header);
+  free(hs->extra_header);
   free(hs);
 }
 
@@ -89,9 +94,15 @@ int httpsource_new(tf_ctx *ctx, const tf_host *host,
   hs->endpoint = dup_or(o->endpoint, "");
   hs->credential = dup_or(o->credential, "credentials");
   hs->auth_hint = dup_or(o->auth_hint, "check the credentials");
+  if (o->keep_header) {
+    n = strlen(o->keep_header) + 2;
+    hs->keep_header = malloc(n);
+    if (hs->keep_header)
+      snprintf(hs->keep_header, n, "%s:", o->keep_header);
+  }
   hs->curl = curl_easy_init();
   if (!hs->service || !hs->endpoint || !hs->credential || !hs->auth_hint ||
-      !hs->curl) {
+      (o->keep_header && !hs->keep_header) || !hs->curl) {
     httpsource_free(hs);
     return TF_ERR_NOMEM;
   }
@@ -145,8 +156,17 @@ void httpsource_response_free(httpsource_response *r)
   if (!r)
     return;
   free(r->body);
+  free(r->kept);
   r->body = NULL;
+  r->kept = NULL;
   r->len = 0;
+}
+
+int httpsource_set_header(httpsource *hs, const char *header)
+{
+  free(hs->extra_header);
+  hs->extra_header = header ? strdup(header) : NULL;
+  return !header || hs->extra_header ? TF_OK : TF_ERR_NOMEM;
 }
 
 char *httpsource_escape(httpsource *hs, const char *text)
@@ -181,6 +201,26 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
   return len;
 }
 
+/* Keeps the value of the header rv->keep_header, trimmed. */
+static void keep(receiving *rv, const char *data, size_t len)
+{
+  size_t k = strlen(rv->keep_header);
+
+  data += k;
+  len -= k;
+  while (len > 0 && (*data == ' ' || *data == '\t'))
+    data++, len--;
+  while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n' ||
+                     data[len - 1] == ' ' || data[len - 1] == '\t'))
+    len--;
+  free(rv->r->kept);
+  rv->r->kept = malloc(len + 1);
+  if (rv->r->kept) {
+    memcpy(rv->r->kept, data, len);
+    rv->r->kept[len] = '\0';
+  }
+}
+
 /* Retry-After in delta-seconds; an HTTP date counts as absent. */
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
@@ -188,6 +228,11 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
   size_t len = size * n;
   static const char name[] = "retry-after:";
 
+  if (rv->keep_header && len > strlen(rv->keep_header) &&
+      strncasecmp(data, rv->keep_header, strlen(rv->keep_header)) == 0) {
+    keep(rv, data, len);
+    return len;
+  }
   if (len > sizeof(name) - 1 &&
       strncasecmp(data, name, sizeof(name) - 1) == 0) {
     char buf[32], *end;
@@ -239,31 +284,30 @@ static void prepare(httpsource *hs, const char *method, const char *url,
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 }
 
+/* h with line appended; NULL (h freed) on ENOMEM.  h NULL stays NULL. */
+static struct curl_slist *append(struct curl_slist *h, const char *line)
+{
+  struct curl_slist *more;
+
+  if (!h || !line)
+    return h;
+  more = curl_slist_append(h, line);
+  if (!more)
+    curl_slist_free_all(h);
+  return more;
+}
+
 static struct curl_slist *headers_for(const httpsource *hs,
                                       const char *content_type)
 {
   struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
   char ct[256];
 
-  if (h && hs->bearer) {
-    struct curl_slist *more = curl_slist_append(h, hs->bearer);
-
-    if (!more) {
-      curl_slist_free_all(h);
-      return NULL;
-    }
-    h = more;
-  }
-  if (h && content_type) {
-    struct curl_slist *more;
-
+  h = append(h, hs->bearer);
+  h = append(h, hs->extra_header);
+  if (content_type) {
     snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-    more = curl_slist_append(h, ct);
-    if (!more) {
-      curl_slist_free_all(h);
-      return NULL;
-    }
-    h = more;
+    h = append(h, ct);
   }
   return h;
 }
@@ -334,11 +378,12 @@ static int perform(httpsource *hs, const char *method, const char *target,
 {
   char *url = malloc(MAX_URL);
   struct curl_slist *headers = headers_for(hs, content_type);
-  receiving rv = {out, 0, -1};
+  receiving rv = {out, 0, -1, hs->keep_header};
   int attempt, rc;
 
   out->status = 0;
   out->body = NULL;
+  out->kept = NULL;
   out->len = 0;
   rc = url && headers ? url_of(hs, target, url) : TF_ERR_NOMEM;
   for (attempt = 0; rc == TF_OK; attempt++) {
@@ -348,6 +393,8 @@ static int perform(httpsource *hs, const char *method, const char *target,
     int retry;
 
     out->len = 0;
+    free(out->kept);
+    out->kept = NULL;
     rv.retry_after = -1;
     what[0] = '\0';
     prepare(hs, method, url, body, headers, &rv);

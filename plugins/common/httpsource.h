@@ -71,6 +71,9 @@ typedef struct httpsource_options {
    * object (a truncated or damaged body) is retried like a 5xx; zero: it
    * fails at once. */
   int retry_malformed;
+  /* The name of one answer header to keep (e.g. "Sforce-Locator"), in
+   * httpsource_response.kept; NULL: none. */
+  const char *keep_header;
 } httpsource_options;
 
 /* Fills o's endpoint (from the string option `endpoint`), max_retries,
@@ -98,12 +101,19 @@ int httpsource_set_bearer(httpsource *hs, const char *token);
 int httpsource_set_basic(httpsource *hs, const char *user,
                          const char *password);
 
+/* Sends `header` ("Name: value", copied) with every request from now on,
+ * besides the credentials; NULL: none any more.  TF_OK or TF_ERR_NOMEM. */
+int httpsource_set_header(httpsource *hs, const char *header);
+
 /* One request's answer after the retries.  body is NUL-terminated (""
- * when empty) and owned by the caller: httpsource_response_free. */
+ * when empty) and owned by the caller: httpsource_response_free.  kept is
+ * the value of the options' keep_header (trimmed; NULL when absent or not
+ * asked for), owned likewise. */
 typedef struct httpsource_response {
   long status;
   char *body;
   size_t len;
+  char *kept;
 } httpsource_response;
 
 void httpsource_response_free(httpsource_response *r);

@@ -15,7 +15,8 @@ work=$(mktemp -d)
 emulator=
 drift_emulator=
 ctm_emulator=
-trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$ctm_emulator" ] && kill "$ctm_emulator" 2>/dev/null; rm -rf "$work"' EXIT
+sf_emulator=
+trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$ctm_emulator" ] && kill "$ctm_emulator" 2>/dev/null; [ -n "$sf_emulator" ] && kill "$sf_emulator" 2>/dev/null; rm -rf "$work"' EXIT
 if command -v python3 >/dev/null; then
   python3 "$src/tests/marketo/emulator.py" --port 0 --port-file "$work/port" \
     --client-id conformance --client-secret conformance-secret >"$work/log" 2>&1 &
@@ -48,6 +49,18 @@ if command -v python3 >/dev/null; then
   export TF_CTM_ENDPOINT="http://127.0.0.1:$(cat "$work/ctm-port" 2>/dev/null)/api/v1"
   export TF_CTM_ACCESS_KEY=conformance-key TF_CTM_SECRET_KEY=conformance-secret
 fi
+# The salesforce_api source reads the Salesforce emulator, serving its
+# fixture.
+if command -v python3 >/dev/null; then
+  python3 "$src/tests/salesforce/emulator.py" --port 0 --port-file "$work/sf-port" \
+    --data "Task=$src/plugins/source/salesforce_api/tests/data/tasks.csv" \
+    --client-id conformance --client-secret conformance-sf-secret \
+    --page-size 5 >"$work/sf.log" 2>&1 &
+  sf_emulator=$!
+  for _ in $(seq 100); do [ -s "$work/sf-port" ] && break; sleep 0.1; done
+  export TF_SF_ENDPOINT="http://127.0.0.1:$(cat "$work/sf-port" 2>/dev/null)"
+  export TF_SF_CLIENT_ID=conformance TF_SF_CLIENT_SECRET=conformance-sf-secret
+fi
 # The drift_webhook source drains a spool fixture (end_when_idle) with a
 # server on 127.0.0.1 port 0; its token comes from the environment.
 export TF_DRIFT_WEBHOOK_TOKEN=conformance-token
@@ -60,7 +73,7 @@ if command -v nats-server >/dev/null && command -v python3 >/dev/null; then
   nats_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/nats" >"$work/nats.log" 2>&1 &
   nats_server=$!
-  trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$ctm_emulator" ] && kill "$ctm_emulator" 2>/dev/null; [ -n "$nats_server" ] && kill "$nats_server" 2>/dev/null; rm -rf "$work"' EXIT
+  trap '[ -n "$emulator" ] && kill "$emulator" 2>/dev/null; [ -n "$drift_emulator" ] && kill "$drift_emulator" 2>/dev/null; [ -n "$ctm_emulator" ] && kill "$ctm_emulator" 2>/dev/null; [ -n "$sf_emulator" ] && kill "$sf_emulator" 2>/dev/null; [ -n "$nats_server" ] && kill "$nats_server" 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 100); do grep -q "Server is ready" "$work/nats.log" && break; sleep 0.1; done
   export TF_NATS_URL="nats://127.0.0.1:$nats_port"
   # (from a copy: the run writes its dead-letter file beside the pipeline)

@@ -369,6 +369,28 @@ done
 check "ingest run again, workers resumed: union byte-identical to the single process" \
   $? "$(tail -3 "$work/WM.log"; diff "$work/wm-ref.ndjson" <(union WM) | head -4)"
 
+# A worker of that stream (watermark markers, sessions resolved as it
+# goes) killed at a crash point half way and resumed from its checkpoint
+# (the partitions' watermarks in its position) writes what its
+# uninterrupted run writes, byte for byte.
+wm_worker() { # NAME [ARGS...]: worker 1/2 of the WM stream, output under out/WM/NAME
+  local name=$1
+  shift
+  { (exec env TF_WORKER=1/2 TF_WORKER_NAME="$name" timeout 120 "$tf" run merge-WM.json \
+    --progress never --quiet --checkpoint-every 5000 "$@") 2>>"$work/WM.log"; } 2>/dev/null
+}
+TOUCHFLOW_CRASH_COUNT="$work/wm-count" wm_worker k1 --state-dir "$work/st-wmk1"
+total=$(cat "$work/wm-count")
+TOUCHFLOW_CRASH_AT=$((total / 2)) wm_worker k2 --state-dir "$work/st-wmk2"
+rc=$?
+wm_worker k2 --state-dir "$work/st-wmk2"
+rc2=$?
+[ $rc -eq 137 ] && [ $rc2 -eq 0 ] && [ -s out/WM/k1/touchpoints.ndjson ] &&
+  cmp -s out/WM/k1/touchpoints.ndjson out/WM/k2/touchpoints.ndjson &&
+  cmp -s out/WM/k1/rejected.ndjson out/WM/k2/rejected.ndjson
+check "with watermarks: a worker SIGKILLed at crash point $((total / 2)) of $total, resumed: byte-identical" \
+  $? "crash exit $rc, then $rc2; $(tail -2 "$work/WM.log")"
+
 # --- a token from the environment ----------------------------------------
 # A second server that wants a token; the token comes from ${TF_NATS_TOKEN}
 # and appears in no output.

@@ -418,33 +418,48 @@ static int idle(source_nats *s, int64_t wait, const char *what)
   return TF_MORE;
 }
 
-/* Fetches up to max messages of p into its pending list.  TF_OK, 1
- * (nothing came: the host calls again) or an error. */
+/* Fetches about max messages of p into its pending list.  TF_OK, 1
+ * (nothing came: the host calls again) or an error.
+ *
+ * libnats 3.4 hands over every message already queued for the
+ * subscription (delivered for an earlier fetch after it had stopped
+ * waiting) into an array of `batch` slots without checking its size:
+ * asking for fewer than are queued overruns the heap.  So the batch asked
+ * is max plus what is queued plus a margin for what lands meanwhile; what
+ * comes beyond max waits in the pending list. */
 static int fetch(source_nats *s, part *p, size_t max)
 {
   int64_t wait = tf_config_int(s->cfg, "fetch_wait");
+  natsMsgList list = {NULL, 0};
   jsErrCode ec = 0;
+  int queued = 0, bytes = 0;
   natsStatus st;
 
   drop_pending(p);
-  st = natsSubscription_Fetch(&p->pending, p->sub, (int)max, wait, &ec);
-  if (st == NATS_TIMEOUT || (st == NATS_OK && p->pending.Count == 0))
-    return idle(s, wait, "no message") < 0 ? TF_ERR_IO : 1;
-  if (st != NATS_OK) {
-    if (natsConnection_Status(s->conn.nc) == NATS_CONN_STATUS_CLOSED) {
-      s->host->log(s->ctx, TF_LOG_ERROR,
-                   "the connection to NATS at %s is closed (reconnection "
-                   "given up): %s",
-                   s->conn.url, natsStatus_GetText(st));
-      return TF_ERR_IO;
-    }
-    /* Reconnecting: libnats retries with backoff; wait for it. */
-    s->host->metric(s->ctx, "fetch_errors", 1);
-    nats_Sleep(wait);
-    return idle(s, wait, "cannot fetch") < 0 ? TF_ERR_IO : 1;
+  if (natsSubscription_GetPending(p->sub, &queued, &bytes) != NATS_OK ||
+      queued < 0)
+    queued = 0;
+  st =
+      natsSubscription_Fetch(&list, p->sub, (int)(2 * max) + queued, wait, &ec);
+  if (st == NATS_OK && list.Count > 0) {
+    p->pending = list; /* handled from p->next = 0 on */
+    s->idle_ms = 0;
+    return TF_OK;
   }
-  s->idle_ms = 0;
-  return TF_OK;
+  natsMsgList_Destroy(&list);
+  if (st == NATS_TIMEOUT || st == NATS_OK)
+    return idle(s, wait, "no message") < 0 ? TF_ERR_IO : 1;
+  if (natsConnection_Status(s->conn.nc) == NATS_CONN_STATUS_CLOSED) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "the connection to NATS at %s is closed (reconnection "
+                 "given up): %s",
+                 s->conn.url, natsStatus_GetText(st));
+    return TF_ERR_IO;
+  }
+  /* Reconnecting: libnats retries with backoff; wait for it. */
+  s->host->metric(s->ctx, "fetch_errors", 1);
+  nats_Sleep(wait);
+  return idle(s, wait, "cannot fetch") < 0 ? TF_ERR_IO : 1;
 }
 
 /* Emits up to max records of the partitions, the one with the lowest
@@ -461,11 +476,12 @@ static int read_partitions(source_nats *s, size_t max)
     if (!p)
       return TF_DONE;
     if (p->next >= p->pending.Count) {
-      rc = fetch(s, p, max - emitted);
+      rc = fetch(s, p, max);
       if (rc != TF_OK)
         return rc == 1 ? TF_MORE : rc;
     }
     while (p->next < p->pending.Count && emitted < max) {
+
       natsMsg *m = p->pending.Msgs[p->next];
 
       p->pending.Msgs[p->next++] = NULL;

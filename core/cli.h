@@ -2,7 +2,8 @@
  * cli.h - the touchflow command line: parsed arguments and the commands.
  *
  * Commands (docs/contract.md#commands): run, validate, plugins, inspect,
- * --version, --help.  Each returns the process exit status (0, 1 or 2).
+ * explain, --version, --help.  Each returns the process exit status (0, 1 or
+ * 2).
  */
 #ifndef TF_CORE_CLI_H
 #define TF_CORE_CLI_H
@@ -21,6 +22,10 @@ typedef struct tf__cli_args {
   const char *state_dir;
   int man; /* plugins --man: touchflow-plugins(7) */
   int json;
+  /* explain: the visitor (one of the three) */
+  const char *explain_biz_uid;
+  const char *explain_email;
+  const char *explain_record; /* FILE:LINE */
   tf__run_options run;
 } tf__cli_args;
 
@@ -33,6 +38,9 @@ int tf__cmd_state(const char *dir);
 int tf__cmd_validate(const tf__cli_args *args);
 int tf__cmd_plugins(const tf__cli_args *args);
 int tf__cmd_inspect(const tf__cli_args *args);
+/* `touchflow explain PIPELINE --biz-uid ID | --email ADDR | --record
+ * FILE:LINE` (cmd_explain.c). */
+int tf__cmd_explain(const tf__cli_args *args);
 /* `new-plugin`: parses its own arguments (those after the command). */
 int tf__cmd_new_plugin(int argc, char **argv);
 

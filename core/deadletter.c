@@ -170,6 +170,15 @@ int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
   return rc;
 }
 
+int tf__dead_letter_flush(tf__dead_letter *dl)
+{
+  if (fflush(dl->fp) != 0) {
+    dl->io_error = errno ? errno : EIO;
+    return TF_ERR_IO;
+  }
+  return TF_OK;
+}
+
 int tf__dead_letter_sync(tf__dead_letter *dl, uint64_t *length, char *err,
                          size_t errlen)
 {

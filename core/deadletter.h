@@ -28,6 +28,12 @@ int tf__dead_letter_write(tf__dead_letter *dl, const char *stage,
                           const char *plugin, const char *code,
                           const char *message, const tf_record *rec);
 
+/* Hands what was written so far to the file (no fsync), so that a reader
+ * of the file, e.g. the report sink's dead_letters at its flush, sees
+ * every line: the runner calls it before the sinks commit.  TF_OK or
+ * TF_ERR_IO. */
+int tf__dead_letter_flush(tf__dead_letter *dl);
+
 /* Checkpoints: makes every line written so far durable (fflush + fsync)
  * and gives the file's length.  TF_OK or TF_ERR_IO (err set). */
 int tf__dead_letter_sync(tf__dead_letter *dl, uint64_t *length, char *err,

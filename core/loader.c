@@ -7,6 +7,7 @@
  * else.  A module that fails any check is closed and reported with the file
  * and what to do; it never crashes the host.
  */
+#include <stddef.h>
 #include <errno.h>
 #include <glob.h>
 #include <ltdl.h>
@@ -102,7 +103,7 @@ static int add_env_dirs(tf__loader *loader, char *err, size_t errlen)
 static size_t kind_size(tf_plugin_kind kind)
 {
   switch (kind) {
-  case TF_KIND_SOURCE: return sizeof(tf_source_plugin);
+  case TF_KIND_SOURCE: return offsetof(tf_source_plugin, stop);
   case TF_KIND_TRANSFORM: return sizeof(tf_transform_plugin);
   case TF_KIND_SINK: return TF_SINK_PLUGIN_SIZE_2_0; /* advance came later */
   }

@@ -26,6 +26,8 @@ static const char usage[] =
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow plugins [--json | --man] [--plugin-path DIR]...\n"
     "       touchflow inspect PLUGIN [--json] [--plugin-path DIR]...\n"
+    "       touchflow explain PIPELINE.json (--biz-uid ID | --email ADDR |\n"
+    "                         --record FILE:LINE) [--plugin-path DIR]...\n"
     "       touchflow new-plugin --kind source|transform|sink NAME [DIR]\n"
     "       touchflow --version | --help\n"
     "\n"
@@ -108,6 +110,7 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
 {
   const char *a = argv[*i], *v;
   int is_run = strcmp(args->command, "run") == 0;
+  int is_explain = strcmp(args->command, "explain") == 0;
 
   if ((v = tf__cli_option_value(argc, argv, i, "--plugin-path")) != NULL) {
     if (args->n_plugin_paths == TF_CLI_MAX_PATHS)
@@ -141,9 +144,18 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
   } else if (is_run &&
              (v = tf__cli_option_value(argc, argv, i, "--batch-size"))) {
     return parse_batch_size(v, &args->run);
+  } else if (is_explain &&
+             (v = tf__cli_option_value(argc, argv, i, "--biz-uid"))) {
+    args->explain_biz_uid = v;
+  } else if (is_explain &&
+             (v = tf__cli_option_value(argc, argv, i, "--email"))) {
+    args->explain_email = v;
+  } else if (is_explain &&
+             (v = tf__cli_option_value(argc, argv, i, "--record"))) {
+    args->explain_record = v;
   } else if (is_run && strcmp(a, "--quiet") == 0) {
     args->run.quiet = 1;
-  } else if (!is_run && strcmp(args->command, "validate") != 0 &&
+  } else if (!is_run && !is_explain && strcmp(args->command, "validate") != 0 &&
              strcmp(a, "--json") == 0) {
     args->json = 1;
   } else if (strcmp(args->command, "plugins") == 0 && strcmp(a, "--man") == 0) {
@@ -201,7 +213,8 @@ int main(int argc, char **argv)
     return argc == 3 ? tf__cmd_state(argv[2])
                      : usage_error("state takes one state directory%s", "");
   if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") &&
-      strcmp(argv[1], "plugins") && strcmp(argv[1], "inspect"))
+      strcmp(argv[1], "plugins") && strcmp(argv[1], "inspect") &&
+      strcmp(argv[1], "explain"))
     return usage_error("unknown command \"%s\"", argv[1]);
   if (tf__cli_parse(argc - 2, argv + 2, &args) != 0)
     return 2;
@@ -211,5 +224,7 @@ int main(int argc, char **argv)
     return tf__cmd_validate(&args);
   if (strcmp(args.command, "plugins") == 0)
     return tf__cmd_plugins(&args);
+  if (strcmp(args.command, "explain") == 0)
+    return tf__cmd_explain(&args);
   return tf__cmd_inspect(&args);
 }

@@ -4,9 +4,10 @@
  *
  * Every string option a plugin's table marks TF_OPT_PATH names a file:
  * read by sources (a glob: every file it matches, and the pattern itself),
- * written by sinks; the dead-letter file is written too.  Two names are
- * compared as the kernel would resolve them: made absolute, "." and ".."
- * and repeated "/" removed, and the folder resolved through symbolic links
+ * written by sinks (except TF_OPT_READ_AT_END ones: read at the end of the
+ * run, e.g. the dead-letter file); the dead-letter file is written too.  Two
+ * names are compared as the kernel would resolve them: made absolute, "." and
+ * ".." and repeated "/" removed, and the folder resolved through symbolic links
  * when it exists ("out/./x" and "out/x" are one file).  An output that is
  * an input would be truncated before it is read; two outputs would
  * overwrite each other; both are refused before anything runs.
@@ -126,7 +127,8 @@ static int collect(const tf__pipeline *p, file_list *l)
     if (!s->cfg || s->kind == TF_KIND_TRANSFORM || !s->plugin.plugin)
       continue;
     for (o = s->plugin.plugin->options; o && o->name; o++) {
-      const char *v = o->type == TF_OPT_STRING && (o->flags & TF_OPT_PATH)
+      const char *v = o->type == TF_OPT_STRING && (o->flags & TF_OPT_PATH) &&
+                              !(o->flags & TF_OPT_READ_AT_END)
                           ? tf_config_string(s->cfg, o->name)
                           : NULL;
 

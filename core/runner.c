@@ -437,17 +437,96 @@ static uint64_t next_multiple(uint64_t n, uint64_t every)
   return (n / every + 1) * every;
 }
 
+/* 1 when a source still running is unbounded (has stop()). */
+static int unbounded_source_running(const tf__runner *r)
+{
+  size_t k;
+
+  for (k = 0; k < r->p->n_stages; k++) {
+    const tf__stage *s = &r->stages[k];
+
+    if (s->plugin->kind == TF_KIND_SOURCE && !s->done &&
+        TF_PLUGIN_HAS(tf_source_plugin, s->source, stop))
+      return 1;
+  }
+  return 0;
+}
+
+/* A stop signal while unbounded sources (with stop()) run and no other
+ * source does: asks each to stop, and the run goes on to its normal end
+ * (docs/checkpoints.md, "Stopping").  1 when it does, 0 when the signal
+ * stops the run as before. */
+static int stop_unbounded_sources(tf__runner *r)
+{
+  size_t k;
+  int rc;
+
+  if (!unbounded_source_running(r))
+    return 0;
+  for (k = 0; k < r->p->n_stages; k++) {
+    tf__stage *s = &r->stages[k];
+
+    if (s->plugin->kind == TF_KIND_SOURCE && !s->done &&
+        !TF_PLUGIN_HAS(tf_source_plugin, s->source, stop))
+      return 0;
+  }
+  tf__runner_print_line(r,
+                        "touchflow: signal %d (%s): the unbounded "
+                        "sources stop taking input; the run ends when "
+                        "what they took is through",
+                        r->signal, strsignal(r->signal));
+  r->sources_stopped = 1;
+  r->signal = 0;
+  for (k = 0; k < r->p->n_stages; k++) {
+    tf__stage *s = &r->stages[k];
+
+    if (s->plugin->kind != TF_KIND_SOURCE || s->done)
+      continue;
+    rc = s->source->stop(s->state);
+    if (rc < 0) {
+      tf__stage_log(s, TF_LOG_ERROR, "stop failed: %s; stopping the run",
+                    tf_strerror(rc));
+      fail_stage(r, s, 1);
+    }
+  }
+  return 1;
+}
+
+/* With a state directory and an unbounded source, records read since the
+ * last checkpoint and none for a second: a checkpoint of an idle stream
+ * that checkpoint_every would not take (bounded runs keep checkpointing
+ * at the same points only, docs/checkpoints.md). */
+static int idle_checkpoint_due(tf__runner *r)
+{
+  double now;
+
+  if (!r->state_dir || r->records_read == r->checkpointed_read)
+    return 0;
+  now = tf__now();
+  if (r->records_read != r->idle_read) {
+    r->idle_read = r->records_read;
+    r->idle_since = now;
+    return 0;
+  }
+  return now - r->idle_since >= 1.0 && unbounded_source_running(r);
+}
+
 /* One batch moves per turn; the progress line is checked every turn (a
  * clock read per batch of records costs nothing).  A stop signal ends the
- * loop at a batch boundary; with a state directory, a checkpoint is taken
- * whenever sources have read checkpoint_every more records. */
+ * loop at a batch boundary, unless it stops unbounded sources; with a
+ * state directory, a checkpoint is taken whenever sources have read
+ * checkpoint_every more records, or read some and then none for a
+ * second. */
 static void move_records(tf__runner *r)
 {
   while (!r->stop) {
-    if ((r->signal = tf__signal_caught()) != 0)
+    if (!r->sources_stopped && (r->signal = tf__signal_caught()) != 0 &&
+        !stop_unbounded_sources(r))
       break;
-    if (r->state_dir && r->records_read >= r->next_checkpoint) {
+    if (r->state_dir &&
+        (r->records_read >= r->next_checkpoint || idle_checkpoint_due(r))) {
       checkpoint(r, "running");
+      r->checkpointed_read = r->records_read;
       r->next_checkpoint =
           next_multiple(r->records_read, r->opt->checkpoint_every);
       continue;
@@ -507,6 +586,9 @@ static void finish(tf__runner *r)
                              "committed");
     return;
   }
+  /* Sinks may read the dead-letter file as they commit (report). */
+  if (r->dead_letter)
+    (void)tf__dead_letter_flush(r->dead_letter); /* an error stays in io_error */
   for (k = 0; k < r->p->n_stages; k++) {
     tf__stage *s = &r->stages[r->p->order[k]];
 
@@ -689,6 +771,7 @@ static int start_checkpoints(tf__runner *r, const json_t *cp)
                           (unsigned long long)r->records_read);
   }
   r->next_checkpoint = next_multiple(r->records_read, r->opt->checkpoint_every);
+  r->checkpointed_read = r->records_read;
   return 0;
 }
 

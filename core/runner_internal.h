@@ -28,8 +28,12 @@ typedef struct tf__runner {
   uint64_t next_checkpoint;        /* records_read that triggers the next */
   int resumed;                     /* started from a checkpoint */
   int incremental;                 /* went on after the last complete run */
-  int nothing_new; /* incremental, and the inputs had nothing new */
-  int signal;      /* the signal that stopped the run */
+  int nothing_new;            /* incremental, and the inputs had nothing new */
+  int signal;                 /* the signal that stopped the run */
+  int sources_stopped;        /* a signal asked the unbounded sources to stop */
+  uint64_t checkpointed_read; /* records_read at the last checkpoint */
+  uint64_t idle_read;         /* records_read when idle_since was set */
+  double idle_since;          /* monotonic: records_read last changed */
   /* Metrics (run_metrics.h): whether stage calls are timed, when the run
    * started (Unix seconds), checkpoints written by this process, the
    * endpoint and when it last got a fresh exposition (monotonic). */

@@ -208,7 +208,7 @@ tf_check_host *tf_check_host_new(const tf_plugin *plugin, const char *stage_id)
   return h;
 }
 
-void tf_check_clear(tf_check_host *h)
+void tf_check_clear_records(tf_check_host *h)
 {
   size_t i;
 
@@ -220,6 +220,13 @@ void tf_check_clear(tf_check_host *h)
   }
   h->n_rejects = 0;
   json_array_clear(h->rejects_json);
+}
+
+void tf_check_clear(tf_check_host *h)
+{
+  size_t i;
+
+  tf_check_clear_records(h);
   json_object_clear(h->metrics);
   for (i = 0; i < h->n_logs; i++)
     free(h->logs[i].text);
@@ -272,27 +279,36 @@ static void check_problem(void *ud, const char *path, const char *message)
                         json_sprintf("check: %s: %s", path, message));
 }
 
-int tf_check_host_init(tf_check_host *h, const json_t *config,
-                       const char *base_dir)
+/* Finishes a live instance and validates config into h->config. */
+static int validate_options(tf_check_host *h, const json_t *config,
+                            const char *base_dir)
 {
-  size_t before;
-  int rc;
-
   tf_check_host_fini(h);
   tf_config_free(h->config);
   h->config = NULL;
   if (!h->plugin)
     return TF_ERR_INVAL;
-  rc = tf_options_validate(h->plugin->options, config, NULL, "config", base_dir,
-                           diag_cb, h, &h->config);
-  if (rc != TF_OK)
-    return rc;
-  if (h->plugin->check) {
-    before = h->n_errors;
-    rc = h->plugin->check(h->config, check_problem, h);
-    if (rc != TF_OK || h->n_errors > before)
-      return rc != TF_OK ? rc : TF_ERR_CONFIG;
-  }
+  return tf_options_validate(h->plugin->options, config, NULL, "config",
+                             base_dir, diag_cb, h, &h->config);
+}
+
+/* The plugin's check() on h->config: TF_ERR_CONFIG when it reported a
+ * problem and still returned TF_OK. */
+static int run_plugin_check(tf_check_host *h)
+{
+  size_t before = h->n_errors;
+  int rc;
+
+  if (!h->plugin->check)
+    return TF_OK;
+  rc = h->plugin->check(h->config, check_problem, h);
+  return rc == TF_OK && h->n_errors > before ? TF_ERR_CONFIG : rc;
+}
+
+static int run_init(tf_check_host *h)
+{
+  int rc;
+
   if (!h->plugin->init) {
     add_message(h, "error: ", "the plugin has no init()");
     h->n_errors++;
@@ -304,6 +320,32 @@ int tf_check_host_init(tf_check_host *h, const json_t *config,
   if (!h->live)
     h->state = NULL;
   return rc;
+}
+
+int tf_check_host_init(tf_check_host *h, const json_t *config,
+                       const char *base_dir)
+{
+  int rc = validate_options(h, config, base_dir);
+
+  if (rc == TF_OK)
+    rc = run_plugin_check(h);
+  return rc == TF_OK ? run_init(h) : rc;
+}
+
+int tf_check_host_init_unchecked(tf_check_host *h, const json_t *config,
+                                 const char *base_dir)
+{
+  int rc = validate_options(h, config, base_dir);
+
+  return rc == TF_OK ? run_init(h) : rc;
+}
+
+int tf_check_host_validate(tf_check_host *h, const json_t *config,
+                           const char *base_dir)
+{
+  int rc = validate_options(h, config, base_dir);
+
+  return rc == TF_OK ? run_plugin_check(h) : rc;
 }
 
 int tf_check_host_init_text(tf_check_host *h, const char *config_json,
@@ -404,7 +446,13 @@ int tf_check_process(tf_check_host *h, const tf_batch *batch)
 int tf_check_advance(tf_check_host *h, int64_t wm)
 {
   const tf_transform_plugin *tr = tf_plugin_transform(h->plugin);
+  const tf_sink_plugin *sink = tf_plugin_sink(h->plugin);
 
+  if (sink) { /* appended after ABI 2.0: read only when there */
+    if (!TF_PLUGIN_HAS(tf_sink_plugin, sink, advance))
+      return TF_ERR_UNSUPPORTED;
+    return h->live ? sink->advance(h->state, &h->ctx, wm) : TF_ERR_INVAL;
+  }
   if (!tr)
     return TF_ERR_UNSUPPORTED;
   if (!h->live)

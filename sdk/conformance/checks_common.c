@@ -170,7 +170,7 @@ END_TEST
 
 START_TEST(init_sample)
 {
-  tf_harness *h = tf_conf_start(NULL);
+  tf_check_host *h = tf_conf_start(NULL);
 
   tf_conf_done(h, NULL, NULL);
 }
@@ -180,14 +180,14 @@ END_TEST
  * (which runs check()) may not refuse what init() takes. */
 START_TEST(check_sample)
 {
-  tf_harness *h = tf_harness_new(tf_conf.plugin);
+  tf_check_host *h = tf_check_host_new(tf_conf.plugin, "conformance");
   json_t *cfg = tf_conf_sample_config();
   char msgs[TF_CONF_MSG];
   int rc;
 
   ck_assert_msg(h != NULL, "out of memory");
-  rc = tf_harness_check(h, cfg, tf_conf.file.fixtures_dir);
-  tf_harness_messages_text(h, msgs, sizeof(msgs));
+  rc = tf_check_host_validate(h, cfg, tf_conf.file.fixtures_dir);
+  tf_check_messages_text(h, msgs, sizeof(msgs));
   tf_conf_done(h, NULL, cfg);
   ck_assert_msg(rc == TF_OK,
                 "expected check() to accept the sample config, it returned "
@@ -206,19 +206,19 @@ typedef struct refusal {
 static int refuse_case(const void *arg, char *msg, size_t len)
 {
   const refusal *r = arg;
-  tf_harness *h = tf_harness_new(tf_conf.plugin);
+  tf_check_host *h = tf_check_host_new(tf_conf.plugin, "conformance");
   char msgs[TF_CONF_MSG];
   int rc, ok;
 
   if (!h)
     return snprintf(msg, len, "out of memory"), -1;
-  rc = tf_harness_init(h, r->config, tf_conf.file.fixtures_dir);
-  tf_harness_messages_text(h, msgs, sizeof(msgs));
-  ok = rc != TF_OK && tf_harness_error_count(h) > 0 &&
+  rc = tf_check_host_init_unchecked(h, r->config, tf_conf.file.fixtures_dir);
+  tf_check_messages_text(h, msgs, sizeof(msgs));
+  ok = rc != TF_OK && tf_check_error_count(h) > 0 &&
        (!r->option || rc != TF_ERR_CONFIG || strstr(msgs, r->option));
   if (rc == TF_OK)
     snprintf(msg, len, "was accepted (init returned TF_OK)");
-  else if (!ok && tf_harness_error_count(h) == 0)
+  else if (!ok && tf_check_error_count(h) == 0)
     snprintf(msg, len,
              "was refused (%s) without an error message: log one with "
              "host->log(ctx, TF_LOG_ERROR, ...)",
@@ -226,7 +226,7 @@ static int refuse_case(const void *arg, char *msg, size_t len)
   else if (!ok)
     snprintf(msg, len, "was refused but no message names \"%s\": %s", r->option,
              msgs);
-  tf_harness_free(h);
+  tf_check_host_free(h);
   return ok ? 0 : -1;
 }
 
@@ -306,19 +306,19 @@ END_TEST
  * error message; validation may refuse it too. */
 static int edge_case(const void *arg, char *msg, size_t len)
 {
-  tf_harness *h = tf_harness_new(tf_conf.plugin);
+  tf_check_host *h = tf_check_host_new(tf_conf.plugin, "conformance");
   int rc, ok;
 
   if (!h)
     return snprintf(msg, len, "out of memory"), -1;
-  rc = tf_harness_init(h, arg, tf_conf.file.fixtures_dir);
-  ok = rc == TF_OK || tf_harness_error_count(h) > 0;
+  rc = tf_check_host_init_unchecked(h, arg, tf_conf.file.fixtures_dir);
+  ok = rc == TF_OK || tf_check_error_count(h) > 0;
   if (!ok)
     snprintf(msg, len,
              "init() refused it (%s) without an error message: log one "
              "with host->log(ctx, TF_LOG_ERROR, ...)",
              tf_strerror(rc));
-  tf_harness_free(h);
+  tf_check_host_free(h);
   return ok ? 0 : -1;
 }
 
@@ -351,9 +351,9 @@ END_TEST
 /* One init/fini cycle with the sample config. */
 static void cycle(const json_t *cfg)
 {
-  tf_harness *h = tf_conf_start(cfg);
+  tf_check_host *h = tf_conf_start(cfg);
 
-  tf_harness_free(h);
+  tf_check_host_free(h);
 }
 
 #define WARMUP_CYCLES 10

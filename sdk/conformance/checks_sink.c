@@ -27,10 +27,9 @@ static const char *verdict_name(tf_sink_result v)
 }
 
 /* Calls write() and fails the check on a verdict outside the three. */
-static tf_sink_result write_batch(tf_harness *h, const tf_batch *batch)
+static tf_sink_result write_batch(tf_check_host *h, const tf_batch *batch)
 {
-  tf_sink_result v =
-      tf_conf.sink->write(tf_harness_state(h), tf_harness_ctx(h), batch);
+  tf_sink_result v = tf_check_write(h, batch);
 
   ck_assert_msg(verdict_name(v) != NULL,
                 "expected write() to return TF_SINK_OK, TF_SINK_RETRY or "
@@ -39,34 +38,32 @@ static tf_sink_result write_batch(tf_harness *h, const tf_batch *batch)
   return v;
 }
 
-static void write_ok(tf_harness *h, const tf_batch *batch, const char *what)
+static void write_ok(tf_check_host *h, const tf_batch *batch, const char *what)
 {
   char msgs[TF_CONF_MSG];
   tf_sink_result v = write_batch(h, batch);
 
   ck_assert_msg(v == TF_SINK_OK, "expected OK from write() of %s; got %s: %s",
                 what, verdict_name(v),
-                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+                tf_check_messages_text(h, msgs, sizeof(msgs)));
 }
 
-static void flush_ok(tf_harness *h)
+static void flush_ok(tf_check_host *h)
 {
   char msgs[TF_CONF_MSG];
-  int rc = tf_conf.sink->flush
-               ? tf_conf.sink->flush(tf_harness_state(h), tf_harness_ctx(h))
-               : TF_OK;
+  int rc = tf_check_flush(h);
 
   ck_assert_msg(rc == TF_OK,
                 "expected flush() to return TF_OK; it "
                 "returned %d (%s): %s",
                 rc, tf_strerror(rc),
-                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+                tf_check_messages_text(h, msgs, sizeof(msgs)));
 }
 
 START_TEST(sink_write_ok)
 {
   tf_batch *batch = tf_conf_input_batch(), *empty = tf_batch_new();
-  tf_harness *h = tf_conf_start(NULL);
+  tf_check_host *h = tf_conf_start(NULL);
 
   ck_assert_msg(empty != NULL, "out of memory");
   write_ok(h, empty, "an empty batch");
@@ -83,15 +80,15 @@ START_TEST(sink_malformed_record)
   tf_origin origin = {"conformance", 1};
   tf_record *raw = tf_record_new_raw(bad, sizeof(bad) - 1, &origin);
   tf_batch *batch = tf_batch_new();
-  tf_harness *h = tf_conf_start(NULL);
+  tf_check_host *h = tf_conf_start(NULL);
   tf_sink_result v;
   size_t i, rejected = 0;
 
   ck_assert_msg(raw && batch, "out of memory");
   ck_assert_int_eq(tf_batch_push(batch, raw), TF_OK);
   v = write_batch(h, batch);
-  for (i = 0; i < tf_harness_rejected_count(h); i++)
-    rejected += tf_harness_rejected(h, i)->record == raw;
+  for (i = 0; i < tf_check_reject_count(h); i++)
+    rejected += tf_check_reject_get(h, i)->record == raw;
   ck_assert_msg(v != TF_SINK_OK || rejected == 1,
                 "expected a raw (non-JSON) record answered with OK to be "
                 "dead-lettered once (host->reject); it was rejected %zu "
@@ -158,11 +155,11 @@ static void expect_output(const tf_batch *input, const char *scenario)
 START_TEST(sink_output)
 {
   tf_batch *batch = tf_conf_input_batch();
-  tf_harness *h = tf_conf_start(NULL);
+  tf_check_host *h = tf_conf_start(NULL);
 
   write_ok(h, batch, "the input records");
   flush_ok(h);
-  tf_harness_fini(h);
+  tf_check_host_fini(h);
   expect_output(batch, "after one write and flush");
   tf_conf_done(h, batch, NULL);
 }
@@ -174,7 +171,7 @@ START_TEST(sink_retry_no_duplicates)
 {
   tf_batch *batch = tf_conf_input_batch();
   json_t *cfg;
-  tf_harness *h;
+  tf_check_host *h;
   tf_sink_result v;
   char err[256], msgs[TF_CONF_MSG];
   int retries = 0;
@@ -196,9 +193,9 @@ START_TEST(sink_retry_no_duplicates)
   ck_assert_msg(v == TF_SINK_OK,
                 "expected OK after RETRY; after %d retries it answered %s: %s",
                 retries, verdict_name(v),
-                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+                tf_check_messages_text(h, msgs, sizeof(msgs)));
   flush_ok(h);
-  tf_harness_fini(h);
+  tf_check_host_fini(h);
   expect_output(batch, "after RETRY answers and the same batch sent again");
   tf_conf_done(h, batch, cfg);
 }
@@ -228,7 +225,7 @@ START_TEST(sink_snapshot_restore)
   tf_batch *batch, *first, *second;
   char msgs[TF_CONF_MSG];
   json_t *snap = NULL;
-  tf_harness *h;
+  tf_check_host *h;
   int rc;
 
   if (!tf_conf.sink->snapshot)
@@ -237,20 +234,20 @@ START_TEST(sink_snapshot_restore)
   split_halves(batch, &first, &second);
   h = tf_conf_start(NULL);
   write_ok(h, first, "the first half");
-  rc = tf_conf.sink->snapshot(tf_harness_state(h), &snap);
+  rc = tf_check_snapshot(h, &snap);
   ck_assert_msg(rc == TF_OK && snap,
                 "expected snapshot() to return TF_OK and a JSON value; it "
                 "returned %d (%s): %s",
                 rc, tf_strerror(rc),
-                tf_harness_messages_text(h, msgs, sizeof(msgs)));
-  tf_harness_free(h); /* the crash: no flush */
+                tf_check_messages_text(h, msgs, sizeof(msgs)));
+  tf_check_host_free(h); /* the crash: no flush */
   h = tf_conf_start(NULL);
-  rc = tf_conf.sink->restore(tf_harness_state(h), snap);
+  rc = tf_check_restore(h, snap);
   ck_assert_msg(rc == TF_OK,
                 "expected restore() of a fresh instance to accept the "
                 "snapshot; it returned %d (%s): %s",
                 rc, tf_strerror(rc),
-                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+                tf_check_messages_text(h, msgs, sizeof(msgs)));
   write_ok(h, second, "the second half, after restore()");
   flush_ok(h);
   if (tf_conf.file.output)
@@ -265,28 +262,27 @@ END_TEST
 START_TEST(sink_idempotent_resend)
 {
   tf_batch *batch = tf_conf_input_batch();
-  tf_harness *h = tf_conf_start(NULL);
+  tf_check_host *h = tf_conf_start(NULL);
 
   write_ok(h, batch, "the input records");
   write_ok(h, batch, "the same records again");
   flush_ok(h);
-  tf_harness_fini(h);
+  tf_check_host_fini(h);
   expect_output(batch, "after the same batch was written twice");
   tf_conf_done(h, batch, NULL);
 }
 END_TEST
 
-static void advance_ok(tf_harness *h, int64_t watermark)
+static void advance_ok(tf_check_host *h, int64_t watermark)
 {
   char msgs[TF_CONF_MSG];
-  int rc =
-      tf_conf.sink->advance(tf_harness_state(h), tf_harness_ctx(h), watermark);
+  int rc = tf_check_advance(h, watermark);
 
   ck_assert_msg(rc == TF_OK,
                 "expected advance(%lld) to return TF_OK; it returned %d "
                 "(%s): %s",
                 (long long)watermark, rc, tf_strerror(rc),
-                tf_harness_messages_text(h, msgs, sizeof(msgs)));
+                tf_check_messages_text(h, msgs, sizeof(msgs)));
 }
 
 /* A sink with advance() is given what the host gives it: strictly rising
@@ -298,7 +294,7 @@ static void advance_ok(tf_harness *h, int64_t watermark)
 START_TEST(sink_advance)
 {
   tf_batch *batch, *first, *second;
-  tf_harness *h;
+  tf_check_host *h;
 
   if (!TF_PLUGIN_HAS(tf_sink_plugin, tf_conf.sink, advance))
     return; /* a sink without advance() is never given a watermark */
@@ -311,7 +307,7 @@ START_TEST(sink_advance)
   write_ok(h, second, "the second half, after advance()");
   advance_ok(h, TF_WATERMARK_END - 1);
   flush_ok(h);
-  tf_harness_fini(h);
+  tf_check_host_fini(h);
   if (tf_conf.file.output)
     expect_output(batch, "with advance() between the writes");
   tf_batch_free(first);

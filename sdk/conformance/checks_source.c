@@ -35,35 +35,34 @@ static void run_free(source_run *r)
   json_decref(r->rejects);
 }
 
-/* Moves what the harness collected into r as text. */
-static void collect(tf_harness *h, source_run *r)
+/* Moves what the host collected into r as text. */
+static void collect(tf_check_host *h, source_run *r)
 {
   size_t i;
 
-  for (i = 0; i < tf_harness_emitted_count(h); i++) {
-    char *text = tf_harness_record_text(tf_harness_emitted(h, i));
+  for (i = 0; i < tf_check_emitted_count(h); i++) {
+    char *text = tf_check_record_text(tf_check_emitted_get(h, i));
 
     ck_assert_msg(text != NULL, "out of memory");
     json_array_append_new(r->records, json_string(text));
     free(text);
   }
-  for (i = 0; i < tf_harness_rejected_count(h); i++) {
-    const tf_harness_reject *rej = tf_harness_rejected(h, i);
-    char *text = tf_harness_record_text(rej->record);
+  for (i = 0; i < tf_check_reject_count(h); i++) {
+    const tf_check_reject *rej = tf_check_reject_get(h, i);
+    char *text = tf_check_record_text(rej->record);
 
     json_array_append_new(r->rejects,
                           json_sprintf("%s: %s", rej->code, text ? text : ""));
     free(text);
   }
-  tf_harness_clear(h);
+  tf_check_clear_records(h);
 }
 
 /* Runs the source to its end, from `from` when not NULL.  Fails the check
  * when produce() fails or never ends. */
 static void run_source(const json_t *from, source_run *r)
 {
-  const tf_source_plugin *p = tf_conf.source;
-  tf_harness *h = tf_conf_start(NULL);
+  tf_check_host *h = tf_conf_start(NULL);
   size_t calls;
   int rc = TF_MORE;
   char msgs[TF_CONF_MSG];
@@ -73,28 +72,28 @@ static void run_source(const json_t *from, source_run *r)
   r->rejects = json_array();
   ck_assert_msg(r->records && r->positions && r->rejects, "out of memory");
   if (from) {
-    rc = p->seek(tf_harness_state(h), from);
+    rc = tf_check_seek(h, from);
     ck_assert_msg(rc == TF_OK,
                   "expected seek() to a reported position to "
                   "succeed; it returned %d (%s): %s",
                   rc, tf_strerror(rc),
-                  tf_harness_messages_text(h, msgs, sizeof(msgs)));
+                  tf_check_messages_text(h, msgs, sizeof(msgs)));
     rc = TF_MORE;
   }
   for (calls = 0; rc == TF_MORE && calls < MAX_CALLS; calls++) {
     json_t *pos = NULL;
 
-    rc = p->produce(tf_harness_state(h), tf_harness_ctx(h), PRODUCE_MAX);
+    rc = tf_check_produce(h, PRODUCE_MAX);
     ck_assert_msg(rc == TF_MORE || rc == TF_DONE,
                   "expected produce() to return TF_MORE or TF_DONE; it "
                   "returned %d (%s): %s",
                   rc, tf_strerror(rc),
-                  tf_harness_messages_text(h, msgs, sizeof(msgs)));
-    ck_assert_msg(tf_harness_emitted_count(h) <= PRODUCE_MAX,
+                  tf_check_messages_text(h, msgs, sizeof(msgs)));
+    ck_assert_msg(tf_check_emitted_count(h) <= PRODUCE_MAX,
                   "produce(max_records=%d) emitted %zu records", PRODUCE_MAX,
-                  tf_harness_emitted_count(h));
+                  tf_check_emitted_count(h));
     collect(h, r);
-    if (p->position && p->position(tf_harness_state(h), &pos) == TF_OK && pos)
+    if (tf_check_position(h, &pos) == TF_OK && pos)
       json_array_append_new(
           r->positions,
           json_pack("[I, o]", (json_int_t)json_array_size(r->records), pos));
@@ -103,7 +102,7 @@ static void run_source(const json_t *from, source_run *r)
                 "expected produce() to return TF_DONE; it "
                 "still returned TF_MORE after %d calls",
                 MAX_CALLS);
-  tf_harness_free(h);
+  tf_check_host_free(h);
 }
 
 /* The text of element i of an array of strings, or "(none)". */
@@ -250,14 +249,6 @@ START_TEST(source_seek_end)
 }
 END_TEST
 
-typedef int64_t (*watermark_fn)(void *state);
-
-/* The source's watermark(), or NULL. */
-static watermark_fn watermark_of(const tf_source_plugin *p)
-{
-  return p ? p->watermark : NULL;
-}
-
 /* A watermark as a message shows it. */
 static const char *wm_text(int64_t wm, char *buf, size_t len)
 {
@@ -272,18 +263,18 @@ static const char *wm_text(int64_t wm, char *buf, size_t len)
 
 /* Fails the check when a record the last produce() emitted has an event
  * time (an integer ts_ms) before the watermark wm reported before it. */
-static void expect_none_behind(tf_harness *h, int64_t wm, size_t before)
+static void expect_none_behind(tf_check_host *h, int64_t wm, size_t before)
 {
   char shown[64];
   size_t i;
 
-  for (i = 0; i < tf_harness_emitted_count(h); i++) {
-    const json_t *ts = tf_record_get(tf_harness_emitted(h, i), "ts_ms");
+  for (i = 0; i < tf_check_emitted_count(h); i++) {
+    const json_t *ts = tf_record_get(tf_check_emitted_get(h, i), "ts_ms");
     char *text;
 
     if (!json_is_integer(ts) || json_integer_value(ts) >= wm)
       continue;
-    text = tf_harness_record_text(tf_harness_emitted(h, i));
+    text = tf_check_record_text(tf_check_emitted_get(h, i));
     ck_abort_msg("expected no record with an event time before a watermark "
                  "already reported; record %zu has ts_ms %lld, after "
                  "watermark() returned %s: %s",
@@ -294,9 +285,8 @@ static void expect_none_behind(tf_harness *h, int64_t wm, size_t before)
 
 START_TEST(source_watermark)
 {
-  const tf_source_plugin *p = tf_conf.source;
-  watermark_fn watermark = watermark_of(p);
-  tf_harness *h = tf_conf_start(NULL);
+  int watermark = tf_conf.source && tf_conf.source->watermark;
+  tf_check_host *h = tf_conf_start(NULL);
   int64_t wm = TF_WATERMARK_UNKNOWN;
   size_t calls, seen = 0;
   char a[64], b[64];
@@ -305,24 +295,24 @@ START_TEST(source_watermark)
   for (calls = 0; watermark && rc == TF_MORE && calls < MAX_CALLS; calls++) {
     int64_t next;
 
-    rc = p->produce(tf_harness_state(h), tf_harness_ctx(h), PRODUCE_MAX);
+    rc = tf_check_produce(h, PRODUCE_MAX);
     ck_assert_msg(rc == TF_MORE || rc == TF_DONE,
                   "expected produce() to return TF_MORE or TF_DONE; it "
                   "returned %d (%s)",
                   rc, tf_strerror(rc));
     expect_none_behind(h, wm, seen);
-    seen += tf_harness_emitted_count(h);
-    tf_harness_clear(h);
+    seen += tf_check_emitted_count(h);
+    tf_check_clear_records(h);
     if (rc != TF_MORE)
       break;
-    next = watermark(tf_harness_state(h));
+    next = tf_check_source_watermark(h);
     ck_assert_msg(next >= wm,
                   "expected watermark() never to go back; after %zu records "
                   "it returned %s, after returning %s before",
                   seen, wm_text(next, a, sizeof(a)), wm_text(wm, b, sizeof(b)));
     wm = next;
   }
-  tf_harness_free(h);
+  tf_check_host_free(h);
 }
 END_TEST
 

@@ -23,19 +23,20 @@ json_t *tf_conf_sample_config(void)
   return cfg;
 }
 
-tf_harness *tf_conf_start(const json_t *config)
+tf_check_host *tf_conf_start(const json_t *config)
 {
   json_t *owned = config ? NULL : tf_conf_sample_config();
-  tf_harness *h = tf_harness_new(tf_conf.plugin);
+  tf_check_host *h = tf_check_host_new(tf_conf.plugin, "conformance");
   char msgs[TF_CONF_MSG];
   int rc;
 
   ck_assert_msg(h != NULL, "out of memory");
-  rc = tf_harness_init(h, config ? config : owned, tf_conf.file.fixtures_dir);
+  rc = tf_check_host_init_unchecked(h, config ? config : owned,
+                                    tf_conf.file.fixtures_dir);
   json_decref(owned);
   if (rc != TF_OK) {
-    tf_harness_messages_text(h, msgs, sizeof(msgs));
-    tf_harness_free(h);
+    tf_check_messages_text(h, msgs, sizeof(msgs));
+    tf_check_host_free(h);
     ck_abort_msg("expected init() with the %s config to succeed, it "
                  "returned %d (%s): %s",
                  config ? "given" : "sample", rc, tf_strerror(rc), msgs);
@@ -81,9 +82,9 @@ tf_batch *tf_conf_input_batch(void)
   return batch;
 }
 
-void tf_conf_done(tf_harness *h, tf_batch *batch, json_t *config)
+void tf_conf_done(tf_check_host *h, tf_batch *batch, json_t *config)
 {
-  tf_harness_free(h);
+  tf_check_host_free(h);
   tf_batch_free(batch);
   json_decref(config);
 }

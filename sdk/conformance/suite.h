@@ -13,10 +13,10 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <touchflow/check.h>
 #include <touchflow/plugin.h>
 
 #include "conf_file.h"
-#include "harness.h"
 
 /* Check's assertion messages are cut at about 4 kB; ours stay below. */
 #define TF_CONF_MSG 1536
@@ -51,9 +51,12 @@ extern const tf_conf_check tf_conf_source_checks[];
 extern const tf_conf_check tf_conf_transform_checks[];
 extern const tf_conf_check tf_conf_sink_checks[];
 
-/* A started instance with the sample config (or config when not NULL);
- * fails the running check with the plugin's messages when init fails. */
-tf_harness *tf_conf_start(const json_t *config);
+/* A started instance with the sample config (or config when not NULL),
+ * on a libtouchflow-check host whose stage id is "conformance": the option
+ * table, then init() without check() (checks judge init() alone; see
+ * check_sample for check()).  Fails the running check with the plugin's
+ * messages when init fails. */
+tf_check_host *tf_conf_start(const json_t *config);
 
 /* The expanded sample config (new reference); fails the check on error. */
 json_t *tf_conf_sample_config(void);
@@ -71,7 +74,7 @@ typedef int (*tf_conf_case_fn)(const void *arg, char *msg, size_t len);
 int tf_conf_isolated(tf_conf_case_fn fn, const void *arg, char *why,
                      size_t len);
 
-/* Frees a harness, a batch and a config, any of them NULL. */
-void tf_conf_done(tf_harness *h, tf_batch *batch, json_t *config);
+/* Frees a host, a batch and a config, any of them NULL. */
+void tf_conf_done(tf_check_host *h, tf_batch *batch, json_t *config);
 
 #endif

@@ -46,7 +46,8 @@ AT(tf_source_plugin, produce, 80);
 AT(tf_source_plugin, watermark, 88);
 AT(tf_source_plugin, position, 96);
 AT(tf_source_plugin, seek, 104);
-SIZE(tf_source_plugin, 112);
+AT(tf_source_plugin, stop, 112);
+SIZE(tf_source_plugin, 120);
 
 AT(tf_transform_plugin, base, 0);
 AT(tf_transform_plugin, process, 80);
@@ -108,6 +109,7 @@ IS(TF_OPT_SECRET, 0x2u);
 IS(TF_OPT_RANGE, 0x4u);
 IS(TF_OPT_PATH, 0x8u);
 IS(TF_OPT_OBJECTS, 0x10u);
+IS(TF_OPT_READ_AT_END, 0x20u);
 IS(TF_LOG_ERROR, 0);
 IS(TF_LOG_DEBUG, 3);
 IS(TF_OK, 0);

@@ -2,11 +2,12 @@
  * linereader.c - line reader and line writer over plain or gzip files
  * (linereader.h).
  *
- * The reader pulls fixed-size chunks from stdio or zlib and cuts them into
- * lines in a growing buffer.  It owns the decisions about line ends, the
- * byte order mark, over-long lines and gzip streams that end early; callers
- * only see lines and error codes.  The writer is a thin layer over stdio or
- * zlib that turns their failures into error codes.
+ * The reader pulls fixed-size chunks from stdio or from the gzip
+ * decompressor (gzinflate.h, ISA-L) and cuts them into lines in a growing
+ * buffer.  It owns the decisions about line ends, the byte order mark,
+ * over-long lines and gzip streams that end early; callers only see lines
+ * and error codes.  The writer is a thin layer over stdio or zlib that
+ * turns their failures into error codes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +22,15 @@
 #include <touchflow/error.h>
 #include <touchflow/linereader.h>
 
+#include "gzinflate.h"
+
 #define CHUNK_SIZE (64 * 1024)
 #define ERR_SIZE 1024
 
 struct tf_line_reader {
   char *path;
-  FILE *fp;  /* plain file, or NULL */
-  gzFile gz; /* gzip file, or NULL */
+  FILE *fp;     /* plain file, or NULL */
+  tf__gzin *gz; /* gzip file, or NULL */
   unsigned char *chunk;
   size_t chunk_len, chunk_pos;
   int bom_checked;
@@ -123,8 +126,7 @@ static int not_gzip(tf_line_reader *r, const unsigned char *head, ssize_t n,
 
 /* Opens the file, plain or gzip: gzip when comp says so, or (AUTO) when
  * the name ends in ".gz" or the file starts with the gzip magic 1f 8b.  A
- * file that must be gzip and does not start with the magic is refused
- * (zlib would read it as plain text). */
+ * file that must be gzip and does not start with the magic is refused. */
 static int reader_open_file(tf_line_reader *r, tf_compression comp)
 {
   unsigned char head[4];
@@ -149,7 +151,7 @@ static int reader_open_file(tf_line_reader *r, tf_compression comp)
     gzip = n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
   }
   if (gzip)
-    r->gz = gzdopen(fd, "rb");
+    tf__gzin_open(&r->gz, fd);
   else
     r->fp = fdopen(fd, "rb");
   if (!r->gz && !r->fp) {
@@ -207,27 +209,15 @@ out_free_reader:
 /* Reads the next chunk: TF_OK (data in chunk), TF_LINE_EOF, or an error. */
 static int reader_fill_gzip(tf_line_reader *r)
 {
-  int n = gzread(r->gz, r->chunk, CHUNK_SIZE);
-  int errnum = Z_OK;
-  const char *msg;
+  int rc = tf__gzin_read(r->gz, r->chunk, CHUNK_SIZE, &r->chunk_len);
 
-  if (n > 0) {
-    r->chunk_len = (size_t)n;
-    return TF_OK;
-  }
-  msg = gzerror(r->gz, &errnum);
-  if (n == 0 && errnum == Z_BUF_ERROR) {
+  if (rc == TF_ERR_TRUNCATED)
     snprintf(r->err, sizeof(r->err),
              "%s: gzip data ends early (truncated file)", r->path);
-    return TF_ERR_TRUNCATED;
-  }
-  if (n == 0 && errnum == Z_OK)
-    return TF_LINE_EOF;
-  if (errnum == Z_MEM_ERROR)
-    return TF_ERR_NOMEM;
-  snprintf(r->err, sizeof(r->err), "%s: cannot read gzip data: %s", r->path,
-           errnum == Z_ERRNO ? strerror(errno) : msg);
-  return TF_ERR_IO;
+  else if (rc != TF_OK && rc != TF_LINE_EOF)
+    snprintf(r->err, sizeof(r->err), "%s: cannot read gzip data: %s", r->path,
+             tf__gzin_error(r->gz));
+  return rc;
 }
 
 static int reader_fill_plain(tf_line_reader *r)
@@ -396,14 +386,21 @@ int tf_line_reader_seek(tf_line_reader *r, uint64_t offset, long line_number)
   if (!r || line_number < 0 || offset > (uint64_t)INT64_MAX)
     return TF_ERR_INVAL;
   if (r->gz) {
-    /* Reading gzip, zlib emulates the seek by decompressing forward; a
-     * stream shorter than offset leaves it at its end. */
-    if (gzseek(r->gz, (z_off_t)offset, SEEK_SET) != (z_off_t)offset) {
+    /* Reading gzip, the seek decompresses up to offset. */
+    int rc = tf__gzin_seek(r->gz, offset);
+
+    if (rc == TF_ERR_TRUNCATED) {
       snprintf(r->err, sizeof(r->err),
                "%s: cannot go to byte %" PRIu64 " of the gzip data: it is "
                "shorter",
                r->path, offset);
-      return TF_ERR_TRUNCATED;
+      return rc;
+    }
+    if (rc != TF_OK) {
+      snprintf(r->err, sizeof(r->err),
+               "%s: cannot go to byte %" PRIu64 " of the gzip data: %s",
+               r->path, offset, tf__gzin_error(r->gz));
+      return rc;
     }
   } else if (fseeko(r->fp, (off_t)offset, SEEK_SET) != 0) {
     snprintf(r->err, sizeof(r->err), "%s: cannot go to byte %" PRIu64 ": %s",
@@ -422,8 +419,7 @@ void tf_line_reader_close(tf_line_reader *r)
 {
   if (!r)
     return;
-  if (r->gz)
-    gzclose(r->gz);
+  tf__gzin_close(r->gz);
   if (r->fp)
     fclose(r->fp);
   free(r->line);

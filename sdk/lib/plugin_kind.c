@@ -2,6 +2,7 @@
  * plugin_kind.c - the plugin kinds (plugin.h): their names, and the whole
  * descriptor behind a base.
  */
+#include <stddef.h>
 #include <touchflow/plugin.h>
 
 const char *tf_plugin_kind_name(tf_plugin_kind kind)
@@ -23,7 +24,8 @@ static int is_kind(const tf_plugin *p, tf_plugin_kind kind, size_t size)
 
 const tf_source_plugin *tf_plugin_source(const tf_plugin *p)
 {
-  return is_kind(p, TF_KIND_SOURCE, sizeof(tf_source_plugin))
+  /* stop, appended after 2.0, may be missing: TF_PLUGIN_HAS reads it. */
+  return is_kind(p, TF_KIND_SOURCE, offsetof(tf_source_plugin, stop))
              ? (const tf_source_plugin *)p
              : NULL;
 }

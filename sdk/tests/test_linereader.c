@@ -1,9 +1,12 @@
 /*
  * test_linereader.c - tests of the line reader and writer (linereader.h):
  * line ends, byte order mark, over-long lines, gzip by name and by option,
- * truncated gzip files, and writing plain and gzip files.
+ * truncated gzip files, gzip files of several members (read as one, seek
+ * into a later one, one appended after a resume), damaged gzip data, and
+ * writing plain and gzip files.
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +446,282 @@ START_TEST(test_compression_names_and_extension)
 }
 END_TEST
 
+/* --- gzip streams: members, seeks, damage -------------------------------- */
+
+/* The bytes of a file (malloc'ed; *len its size). */
+static unsigned char *file_bytes(const char *path, size_t *len)
+{
+  struct stat st;
+  unsigned char *data;
+  FILE *f = fopen(path, "rb");
+
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fstat(fileno(f), &st), 0);
+  data = malloc((size_t)st.st_size + 1);
+  ck_assert_ptr_nonnull(data);
+  ck_assert_uint_eq(fread(data, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+  fclose(f);
+  *len = (size_t)st.st_size;
+  return data;
+}
+
+/* Puts the path of name in the test folder into path (tmp_path's slots
+ * are reused by make_file). */
+static void own_path(char path[256], const char *name)
+{
+  snprintf(path, 256, "%s", tmp_path(name));
+}
+
+/* Appends len bytes to the file at path (created if missing). */
+static void append_bytes(const char *path, const void *data, size_t len)
+{
+  FILE *f = fopen(path, "ab");
+
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Line i of the member tests: its number and 16 hex digits that hardly
+ * compress, so that members span many of the reader's input pieces. */
+static size_t member_line(char *out, size_t cap, long i)
+{
+  uint64_t x = (uint64_t)i * 6364136223846793005u + 1442695040888963407u;
+
+  x ^= x >> 29;
+  x *= 0xbf58476d1ce4e5b9u;
+  return (size_t)snprintf(out, cap, "%ld %016llx", i, (unsigned long long)x);
+}
+
+/* Appends one gzip member holding lines first..last to path. */
+static void append_member(const char *path, long first, long last)
+{
+  size_t cap = (size_t)(last - first + 1) * 40 + 1, len = 0;
+  char *text = malloc(cap);
+  unsigned char *member;
+  size_t mlen;
+  const char *tmp;
+
+  ck_assert_ptr_nonnull(text);
+  for (long i = first; i <= last; i++) {
+    len += member_line(text + len, cap - len, i);
+    text[len++] = '\n';
+  }
+  tmp = make_file("member.gz", text, len, TF_COMPRESSION_GZIP);
+  member = file_bytes(tmp, &mlen);
+  append_bytes(path, member, mlen);
+  free(member);
+  free(text);
+}
+
+/* Reads lines from r and checks they are first..last, numbered so. */
+static void expect_member_lines(tf_line_reader *r, long first, long last)
+{
+  char want[64];
+  tf_line ln;
+
+  for (long i = first; i <= last; i++) {
+    ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_OK);
+    member_line(want, sizeof(want), i);
+    ck_assert_str_eq(ln.text, want);
+    ck_assert_int_eq(ln.number, i);
+  }
+}
+
+/* 30 members of different sizes (1 to 2917 lines, about 380 KB
+ * compressed) read as one stream: every line once, in order. */
+START_TEST(test_gzip_members_read_as_one_stream)
+{
+  char path[256];
+  tf_line_reader *r;
+  long next = 1;
+
+  own_path(path, "members.ndjson.gz");
+  for (int m = 0; m < 30; m++) {
+    long n = m % 3 == 0 ? 1 : 100 * m + 17;
+
+    append_member(path, next, next + n - 1);
+    next += n;
+  }
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  expect_member_lines(r, 1, next - 1);
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+/* An offset taken in the third of four members: a new reader seeks to it
+ * and goes on with the next line; the same reader seeks back to it too;
+ * an offset past the end is refused as truncated. */
+START_TEST(test_gzip_seek_into_a_later_member)
+{
+  char path[256];
+  tf_line_reader *r;
+  uint64_t offset;
+
+  own_path(path, "seek.ndjson.gz");
+  append_member(path, 1, 4000);
+  append_member(path, 4001, 8000);
+  append_member(path, 8001, 12000);
+  append_member(path, 12001, 12500);
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  expect_member_lines(r, 1, 9999);
+  offset = tf_line_reader_offset(r);
+  expect_member_lines(r, 10000, 12500);
+  expect_eof(r);
+  ck_assert_int_eq(tf_line_reader_seek(r, offset, 9999), TF_OK);
+  expect_member_lines(r, 10000, 10010);
+  tf_line_reader_close(r);
+
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  ck_assert_int_eq(tf_line_reader_seek(r, offset, 9999), TF_OK);
+  expect_member_lines(r, 10000, 12500);
+  expect_eof(r);
+  ck_assert_int_eq(tf_line_reader_seek(r, offset * 2, 1), TF_ERR_TRUNCATED);
+  ck_assert_ptr_nonnull(strstr(tf_line_reader_error(r), "seek.ndjson.gz: "
+                                                        "cannot go to byte "));
+  tf_line_reader_close(r);
+}
+END_TEST
+
+/* Incremental runs: the file is read to its end, a member is appended
+ * (as the gzip sink does at a checkpoint), and a reader resumed at the old
+ * end reads just the new member's lines. */
+START_TEST(test_gzip_member_appended_after_resume)
+{
+  char path[256];
+  tf_line_reader *r;
+  uint64_t end;
+
+  own_path(path, "grow.ndjson.gz");
+  append_member(path, 1, 2500);
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  expect_member_lines(r, 1, 2500);
+  expect_eof(r);
+  end = tf_line_reader_offset(r);
+  tf_line_reader_close(r);
+  append_member(path, 2501, 2600);
+  append_member(path, 2601, 2601);
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  ck_assert_int_eq(tf_line_reader_seek(r, end, 2500), TF_OK);
+  expect_member_lines(r, 2501, 2601);
+  expect_eof(r);
+  tf_line_reader_close(r);
+}
+END_TEST
+
+/* The message of the last error error_offset saw. */
+static char last_error[1024];
+
+/* Reads r to its first error, which must be rc and say name; returns the
+ * byte offset its message gives after "at byte " (checked to be below
+ * limit).  The message is kept in last_error. */
+static unsigned long long error_offset(tf_line_reader *r, int rc,
+                                       const char *name,
+                                       unsigned long long limit)
+{
+  const char *msg, *at;
+  tf_line ln;
+  int got;
+
+  while ((got = tf_line_reader_next(r, &ln)) == TF_OK)
+    ;
+  ck_assert_int_eq(got, rc);
+  msg = tf_line_reader_error(r);
+  snprintf(last_error, sizeof(last_error), "%s", msg);
+  ck_assert_ptr_nonnull(strstr(msg, name));
+  at = strstr(msg, "at byte ");
+  ck_assert_ptr_nonnull(at);
+  ck_assert_uint_lt(strtoull(at + 8, NULL, 10), limit);
+  expect_eof(r);
+  return strtoull(at + 8, NULL, 10);
+}
+
+/* A damaged CRC-32 in the trailer of the second member: the data of both
+ * is read, then an error names the file, the problem and its offset. */
+START_TEST(test_gzip_bad_crc_is_an_error_with_its_offset)
+{
+  char path[256];
+  unsigned char *data;
+  size_t len;
+  tf_line_reader *r;
+
+  own_path(path, "crc.ndjson.gz");
+  append_member(path, 1, 3000);
+  append_member(path, 3001, 3100);
+  data = file_bytes(path, &len);
+  data[len - 8] ^= 0x5a;
+  ck_assert_int_eq(unlink(path), 0);
+  append_bytes(path, data, len);
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  expect_member_lines(r, 1, 3100);
+  ck_assert_uint_ge(error_offset(r, TF_ERR_IO,
+                                 "crc.ndjson.gz: cannot read "
+                                 "gzip data: corrupt gzip data",
+                                 len + 1),
+                    len - 8);
+  ck_assert_ptr_nonnull(strstr(last_error, "CRC-32"));
+  tf_line_reader_close(r);
+  free(data);
+}
+END_TEST
+
+/* Bytes overwritten in the middle of the deflate data: an error (not a
+ * crash, not silence) naming an offset inside the file. */
+START_TEST(test_gzip_damaged_data_is_an_error)
+{
+  char path[256];
+  unsigned char *data;
+  size_t len;
+  tf_line_reader *r;
+
+  own_path(path, "bad.ndjson.gz");
+  append_member(path, 1, 5000);
+  data = file_bytes(path, &len);
+  memset(data + len / 2, 0xff, 64);
+  ck_assert_int_eq(unlink(path), 0);
+  append_bytes(path, data, len);
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  error_offset(r, TF_ERR_IO, "bad.ndjson.gz: cannot read gzip data: corrupt",
+               len + 1);
+  tf_line_reader_close(r);
+  free(data);
+}
+END_TEST
+
+/* Zeros after the last member (a crash can leave them) are not ignored:
+ * the lines are read, then an error gives where the zeros start.  A lone
+ * 1f there is the start of a member cut short. */
+START_TEST(test_gzip_bytes_after_the_last_member)
+{
+  char path[256];
+  static const unsigned char zeros[4096];
+  char why[512];
+  size_t len;
+  tf_line_reader *r;
+  tf_line ln;
+
+  own_path(path, "tail.ndjson.gz");
+  append_member(path, 1, 10);
+  free(file_bytes(path, &len));
+  append_bytes(path, zeros, sizeof(zeros));
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  expect_member_lines(r, 1, 10);
+  ck_assert_uint_eq(error_offset(r, TF_ERR_IO, "not gzip data", len + 1), len);
+  tf_line_reader_close(r);
+
+  own_path(path, "half.ndjson.gz");
+  append_member(path, 1, 10);
+  append_bytes(path, "\x1f", 1);
+  r = open_reader(path, TF_COMPRESSION_AUTO, 0);
+  expect_member_lines(r, 1, 10);
+  ck_assert_int_eq(tf_line_reader_next(r, &ln), TF_ERR_TRUNCATED);
+  snprintf(why, sizeof(why), "%s: gzip data ends early (truncated file)", path);
+  ck_assert_str_eq(tf_line_reader_error(r), why);
+  tf_line_reader_close(r);
+}
+END_TEST
+
 static Suite *linereader_suite(void)
 {
   Suite *s = suite_create("linereader");
@@ -468,6 +747,12 @@ static Suite *linereader_suite(void)
   tcase_add_test(tc, test_auto_reads_gzip_by_its_magic);
   tcase_add_test(tc, test_open_with_no_descriptor_left_says_so);
   tcase_add_test(tc, test_missing_file_is_notfound);
+  tcase_add_test(tc, test_gzip_members_read_as_one_stream);
+  tcase_add_test(tc, test_gzip_seek_into_a_later_member);
+  tcase_add_test(tc, test_gzip_member_appended_after_resume);
+  tcase_add_test(tc, test_gzip_bad_crc_is_an_error_with_its_offset);
+  tcase_add_test(tc, test_gzip_damaged_data_is_an_error);
+  tcase_add_test(tc, test_gzip_bytes_after_the_last_member);
   tcase_add_test(tc, test_writer_lines_round_trip_gzip);
   tcase_add_test(tc, test_writer_open_fails_in_missing_folder);
   tcase_add_test(tc, test_compression_names_and_extension);

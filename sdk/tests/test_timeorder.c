@@ -1,96 +1,79 @@
 /*
- * test_timeorder.c - the event-time order check (timeorder.h) through a
- * small fake host: with the promise off everything passes and nothing is
- * promised; with it on the watermark is the latest time, a record before
- * it is dead-lettered as out_of_order with both times and never emitted,
- * counted, and logged once; a hold keeps the watermark and the check where
- * they were; the latest time goes into a resume position and comes back
- * from it.
+ * test_timeorder.c - the event-time order check (timeorder.h) on
+ * libtouchflow-check's host (tf_check_host_new(NULL, ...)): with the promise
+ * off everything passes and nothing is promised; with it on the watermark is
+ * the latest time, a record before it is dead-lettered as out_of_order with
+ * both times and never emitted, counted, and logged once; a hold keeps the
+ * watermark and the check where they were; the latest time goes into a resume
+ * position and comes back from it.
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/check.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/record_json.h>
 #include <touchflow/attribution.h>
 
-struct tf_ctx {
-  int unused;
-};
-
-static tf_ctx ctx;
-static tf_batch *emitted;
-static json_t *rejects; /* [{"code", "message", "n"}] */
-static int64_t out_of_order;
-static int64_t in_future;
-static int warnings;
-static char last_log[1024];
-
-static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (level == TF_LOG_WARN)
-    warnings++;
-  va_start(ap, fmt);
-  vsnprintf(last_log, sizeof(last_log), fmt, ap);
-  va_end(ap);
-}
-
-static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
-                       const char *message)
-{
-  json_array_append_new(rejects, json_pack("{s:s, s:s, s:O?}", "code", code,
-                                           "message", message, "n",
-                                           (json_t *)tf_record_get(rec, "n")));
-  return TF_OK;
-}
-
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
-{
-  if (strcmp(name, "in_future") == 0) {
-    in_future += delta;
-    return;
-  }
-  ck_assert_str_eq(name, "out_of_order");
-  out_of_order += delta;
-}
-
-static int fake_emit(tf_ctx *c, tf_record *rec)
-{
-  return tf_batch_push(emitted, rec);
-}
-
-static const char *fake_stage_id(const tf_ctx *c)
-{
-  return "src";
-}
-
-static const tf_host host = {
-    .size = sizeof(tf_host),
-    .log = fake_log,
-    .reject = fake_reject,
-    .metric = fake_metric,
-    .emit = fake_emit,
-    .stage_id = fake_stage_id,
-};
+static tf_check_host *host; /* no plugin: the functions are called here */
+static tf_ctx *ctx;
+static const tf_host *host_table;
 
 static void setup(void)
 {
-  emitted = tf_batch_new();
-  rejects = json_array();
-  out_of_order = 0;
-  in_future = 0;
-  warnings = 0;
-  last_log[0] = '\0';
+  host = tf_check_host_new(NULL, "src");
+  ck_assert_ptr_nonnull(host);
+  ctx = tf_check_ctx(host);
+  host_table = tf_check_host_table(host);
 }
 
+/* The check counts out_of_order and in_future, and nothing else. */
 static void teardown(void)
 {
-  tf_batch_free(emitted);
-  json_decref(rejects);
+  const char *name;
+  json_t *total;
+
+  json_object_foreach ((json_t *)tf_check_metrics_json(host), name, total)
+    ck_assert_msg(strcmp(name, "out_of_order") == 0 ||
+                      strcmp(name, "in_future") == 0,
+                  "unexpected metric %s", name);
+  tf_check_host_free(host);
+}
+
+static const tf_batch *emitted(void)
+{
+  return tf_check_emitted(host);
+}
+
+static int64_t metric(const char *name)
+{
+  return tf_check_metric(host, name);
+}
+
+static const char *last_log(void)
+{
+  return tf_check_last_log(host);
+}
+
+/* How many rejects, and how many warnings were logged. */
+static size_t n_rejects(void)
+{
+  return tf_check_reject_count(host);
+}
+
+static int warnings(void)
+{
+  size_t i;
+  int n = 0;
+
+  for (i = 0; i < tf_check_log_count(host); i++) {
+    tf_log_level level;
+
+    tf_check_log_line(host, i, &level);
+    n += level == TF_LOG_WARN;
+  }
+  return n;
 }
 
 /* 2026-03-01T10:00:00Z plus m minutes, in epoch milliseconds. */
@@ -110,18 +93,31 @@ static tf_record *record(int n)
 
 static void emit(tf_time_order *order, int n, int64_t ts)
 {
-  ck_assert_int_eq(tf_time_order_emit(order, &ctx, &host, record(n), ts),
+  ck_assert_int_eq(tf_time_order_emit(order, ctx, host_table, record(n), ts),
                    TF_OK);
 }
 
 static json_int_t emitted_n(size_t i)
 {
-  return json_integer_value(tf_record_get(tf_batch_get(emitted, i), "n"));
+  return json_integer_value(tf_record_get(tf_batch_get(emitted(), i), "n"));
 }
 
+/* The code or message of reject i. */
 static const char *reject_string(size_t i, const char *key)
 {
-  return json_string_value(json_object_get(json_array_get(rejects, i), key));
+  const tf_check_reject *r = tf_check_reject_get(host, i);
+
+  ck_assert_ptr_nonnull(r);
+  return strcmp(key, "code") == 0 ? r->code : r->message;
+}
+
+/* The "n" of the record reject i names. */
+static json_int_t reject_n(size_t i)
+{
+  const tf_check_reject *r = tf_check_reject_get(host, i);
+
+  ck_assert_ptr_nonnull(r);
+  return json_integer_value(tf_record_get(r->record, "n"));
 }
 
 START_TEST(test_off_emits_everything_and_promises_nothing)
@@ -133,17 +129,17 @@ START_TEST(test_off_emits_everything_and_promises_nothing)
   ck_assert(tf_time_order_watermark(&order) == TF_WATERMARK_UNKNOWN);
   emit(&order, 2, AT(5));
   ck_assert(tf_time_order_watermark(&order) == TF_WATERMARK_UNKNOWN);
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
-  ck_assert_int_eq(out_of_order, 0);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
+  ck_assert_uint_eq(n_rejects(), 0);
+  ck_assert_int_eq(metric("out_of_order"), 0);
 }
 END_TEST
 
 START_TEST(test_null_order_emits_unchecked)
 {
-  ck_assert_int_eq(tf_time_order_emit(NULL, &ctx, &host, record(1), AT(1)),
+  ck_assert_int_eq(tf_time_order_emit(NULL, ctx, host_table, record(1), AT(1)),
                    TF_OK);
-  ck_assert_uint_eq(tf_batch_count(emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   ck_assert(tf_time_order_watermark(NULL) == TF_WATERMARK_UNKNOWN);
 }
 END_TEST
@@ -159,8 +155,8 @@ START_TEST(test_sorted_watermark_is_the_latest_time)
   emit(&order, 2, AT(5));
   emit(&order, 3, AT(5));
   ck_assert(tf_time_order_watermark(&order) == AT(5));
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 3);
+  ck_assert_uint_eq(n_rejects(), 0);
 }
 END_TEST
 
@@ -172,18 +168,17 @@ START_TEST(test_earlier_record_is_dead_lettered_not_emitted)
   emit(&order, 1, AT(62) + 3000);
   emit(&order, 2, AT(0));
   emit(&order, 3, AT(90));
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   ck_assert_int_eq(emitted_n(0), 1);
   ck_assert_int_eq(emitted_n(1), 3);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(n_rejects(), 1);
   ck_assert_str_eq(reject_string(0, "code"), "out_of_order");
   ck_assert_str_eq(reject_string(0, "message"),
                    "event time 2026-03-01T10:00:00Z is before "
                    "2026-03-01T11:02:03Z, the time of an earlier record, but "
                    "the input is declared sorted_by_time: sort the input or "
                    "set sorted_by_time to false");
-  ck_assert_int_eq(
-      json_integer_value(json_object_get(json_array_get(rejects, 0), "n")), 2);
+  ck_assert_int_eq(reject_n(0), 2);
   ck_assert(tf_time_order_watermark(&order) == AT(90));
 }
 END_TEST
@@ -206,14 +201,15 @@ START_TEST(test_far_future_record_does_not_drag_the_watermark)
   emit(&order, 4, YEAR_9999);
   emit(&order, 5, AT(20));
   ck_assert(tf_time_order_watermark(&order) == AT(20));
-  ck_assert_uint_eq(tf_batch_count(emitted), 5);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
-  ck_assert_int_eq(out_of_order, 0);
-  ck_assert_int_eq(in_future, 2);
-  ck_assert_int_eq(warnings, 1);
-  ck_assert_ptr_nonnull(strstr(last_log, "in.ndjson:2: event time "
-                                         "9999-12-31T00:00:00Z is more than a "
-                                         "day after the clock"));
+  ck_assert_uint_eq(tf_batch_count(emitted()), 5);
+  ck_assert_uint_eq(n_rejects(), 0);
+  ck_assert_int_eq(metric("out_of_order"), 0);
+  ck_assert_int_eq(metric("in_future"), 2);
+  ck_assert_int_eq(warnings(), 1);
+  ck_assert_ptr_nonnull(strstr(last_log(),
+                               "in.ndjson:2: event time "
+                               "9999-12-31T00:00:00Z is more than a "
+                               "day after the clock"));
 }
 END_TEST
 
@@ -227,7 +223,7 @@ START_TEST(test_far_future_first_record_promises_nothing)
   ck_assert(tf_time_order_watermark(&order) == TF_WATERMARK_UNKNOWN);
   emit(&order, 2, AT(0));
   ck_assert(tf_time_order_watermark(&order) == AT(0));
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(n_rejects(), 0);
 }
 END_TEST
 
@@ -241,7 +237,7 @@ START_TEST(test_watermark_does_not_go_back)
   ck_assert(tf_time_order_watermark(&order) == AT(30));
   emit(&order, 3, AT(30));
   ck_assert(tf_time_order_watermark(&order) == AT(30));
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
 }
 END_TEST
 
@@ -254,11 +250,11 @@ START_TEST(test_out_of_order_is_counted_and_logged_once)
   emit(&order, 2, AT(10));
   emit(&order, 3, AT(20));
   emit(&order, 4, AT(29));
-  ck_assert_int_eq(out_of_order, 3);
-  ck_assert_uint_eq(json_array_size(rejects), 3);
-  ck_assert_int_eq(warnings, 1);
-  ck_assert_ptr_nonnull(strstr(last_log, "in.ndjson:2: event time"));
-  ck_assert_ptr_nonnull(strstr(last_log, "out_of_order"));
+  ck_assert_int_eq(metric("out_of_order"), 3);
+  ck_assert_uint_eq(n_rejects(), 3);
+  ck_assert_int_eq(warnings(), 1);
+  ck_assert_ptr_nonnull(strstr(last_log(), "in.ndjson:2: event time"));
+  ck_assert_ptr_nonnull(strstr(last_log(), "out_of_order"));
 }
 END_TEST
 
@@ -283,19 +279,19 @@ START_TEST(test_emit_event_reads_ts_ms)
   tf_time_order_init(&order, 1);
   ck_assert_int_eq(
       tf_time_order_emit_event(
-          &order, &ctx, &host,
+          &order, ctx, host_table,
           tf_record_new(tf_event_new("hit", AT(2), NULL, NULL, "web", "a"))),
       TF_OK);
   ck_assert(tf_time_order_watermark(&order) == AT(2));
   ck_assert_int_eq(
-      tf_time_order_emit_event(&order, &ctx, &host, tf_record_new(late)),
+      tf_time_order_emit_event(&order, ctx, host_table, tf_record_new(late)),
       TF_OK);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(n_rejects(), 1);
   ck_assert_int_eq(tf_time_order_emit_event(
-                       &order, &ctx, &host,
+                       &order, ctx, host_table,
                        tf_record_new(json_pack("{s:s}", "ts_ms", "soon"))),
                    TF_OK);
-  ck_assert_uint_eq(tf_batch_count(emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   ck_assert(tf_time_order_watermark(&order) == AT(2));
 }
 END_TEST
@@ -312,15 +308,15 @@ START_TEST(test_hold_keeps_the_watermark_and_checks_against_it)
   ck_assert(tf_time_order_watermark(&order) == AT(10));
   emit(&order, 3, AT(20));
   emit(&order, 4, AT(5));
-  ck_assert_uint_eq(tf_batch_count(emitted), 3);
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 3);
+  ck_assert_uint_eq(n_rejects(), 1);
   ck_assert_ptr_nonnull(strstr(reject_string(0, "message"),
                                "event time 2026-03-01T10:05:00Z is before "
                                "2026-03-01T10:10:00Z"));
   tf_time_order_release(&order);
   ck_assert(tf_time_order_watermark(&order) == AT(40));
   emit(&order, 5, AT(30));
-  ck_assert_uint_eq(json_array_size(rejects), 2);
+  ck_assert_uint_eq(n_rejects(), 2);
   tf_time_order_hold(NULL);
   tf_time_order_release(NULL);
 }
@@ -335,7 +331,7 @@ START_TEST(test_hold_before_the_first_record_promises_nothing)
   emit(&order, 1, AT(30));
   emit(&order, 2, AT(10));
   ck_assert(tf_time_order_watermark(&order) == TF_WATERMARK_UNKNOWN);
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(n_rejects(), 0);
   tf_time_order_release(&order);
   ck_assert(tf_time_order_watermark(&order) == AT(30));
 }
@@ -356,7 +352,7 @@ START_TEST(test_position_round_trip_keeps_the_latest_time)
   ck_assert_int_eq(tf_time_order_restore(&b, pos), TF_OK);
   ck_assert(tf_time_order_watermark(&b) == AT(45));
   emit(&b, 3, AT(44));
-  ck_assert_uint_eq(json_array_size(rejects), 1);
+  ck_assert_uint_eq(n_rejects(), 1);
   json_decref(pos);
 }
 END_TEST
@@ -377,7 +373,7 @@ START_TEST(test_position_round_trip_keeps_a_hold)
   ck_assert_int_eq(tf_time_order_restore(&b, pos), TF_OK);
   ck_assert(tf_time_order_watermark(&b) == AT(10));
   emit(&b, 3, AT(20)); /* after the held watermark: not out of order */
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(n_rejects(), 0);
   tf_time_order_release(&b);
   ck_assert(tf_time_order_watermark(&b) == AT(40));
   /* A hold that began before the first record keeps an unknown one. */
@@ -404,7 +400,7 @@ START_TEST(test_position_without_the_time_starts_afresh)
   ck_assert_int_eq(tf_time_order_restore(&order, old), TF_OK);
   ck_assert(tf_time_order_watermark(&order) == TF_WATERMARK_UNKNOWN);
   emit(&order, 2, AT(10));
-  ck_assert_uint_eq(json_array_size(rejects), 0);
+  ck_assert_uint_eq(n_rejects(), 0);
   json_decref(old);
 }
 END_TEST

@@ -36,6 +36,9 @@ if command -v python3 >/dev/null; then
   export TF_DRIFT_ENDPOINT="http://127.0.0.1:$(cat "$work/drift-port" 2>/dev/null)"
   export TF_DRIFT_TOKEN=conformance-token
 fi
+# The drift_webhook source drains a spool fixture (end_when_idle) with a
+# server on 127.0.0.1 port 0; its token comes from the environment.
+export TF_DRIFT_WEBHOOK_TOKEN=conformance-token
 # The nats sink and source run against a nats-server of their own on
 # 127.0.0.1 (a free port, a memory-only JetStream); the source reads a
 # stream filled from its fixtures first.  Without nats-server (Debian

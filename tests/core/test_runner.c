@@ -500,6 +500,44 @@ START_TEST(fan_out_shares_records_without_copying)
 }
 END_TEST
 
+/* A stop signal while only unbounded sources run ends their input: the
+ * run finishes (exit 0) with what they emitted before it. */
+START_TEST(a_stop_signal_ends_a_run_of_unbounded_sources)
+{
+  tf__run_options opt = quiet_options();
+
+  ck_assert_int_eq(
+      run_json(
+          "{\"version\": 1, \"sources\": [{\"id\": \"e\", \"plugin\": "
+          "\"endless\", \"config\": {\"count\": 1000, \"signal_at\": 100}}],"
+          " \"sinks\": [{\"id\": \"out\", \"plugin\": \"flaky\","
+          "  \"inputs\": [\"e\"], \"config\": {\"path\": \"out.ndjson\"}}]}",
+          &opt),
+      0);
+  ck_assert_uint_eq(tu_count_lines(out_path("out.ndjson")), 100);
+}
+END_TEST
+
+/* With a bounded source still running, the signal stops the run as
+ * before (exit 128 + SIGTERM). */
+START_TEST(a_stop_signal_interrupts_a_run_with_a_bounded_source_running)
+{
+  tf__run_options opt = quiet_options();
+
+  ck_assert_int_eq(
+      run_json("{\"version\": 1, \"sources\": ["
+               " {\"id\": \"e\", \"plugin\": \"endless\", \"config\": "
+               "{\"count\": 1000, \"signal_at\": 10}},"
+               " {\"id\": \"s\", \"plugin\": \"seq\", \"config\": "
+               "{\"count\": 100000000}}],"
+               " \"sinks\": [{\"id\": \"out\", \"plugin\": \"flaky\","
+               "  \"inputs\": [\"e\", \"s\"], \"config\": {\"path\": "
+               "\"out.ndjson\"}}]}",
+               &opt),
+      128 + 15);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("runner");
@@ -525,6 +563,9 @@ int main(void)
   tcase_add_test(tc, a_plugin_that_cannot_start_fails_the_run);
   tcase_add_test(tc, fan_out_shares_records_without_copying);
   tcase_add_test(tc, a_line_of_invalid_utf8_is_dead_lettered_as_valid_json);
+  tcase_add_test(tc, a_stop_signal_ends_a_run_of_unbounded_sources);
+  tcase_add_test(tc,
+                 a_stop_signal_interrupts_a_run_with_a_bounded_source_running);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

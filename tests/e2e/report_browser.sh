@@ -40,6 +40,19 @@ tables="$work/out/report-tables"
 [ -s "$page" ] && [ -s "$tables/summary.csv" ]
 check files $? "no $page or no CSV tables beside it"
 
+# The dead letters by reason equal the run's dead-letter file (the page's
+# table is then compared with this CSV below).
+want=$(python3 -c 'import json, sys, collections
+c = collections.Counter()
+for line in open(sys.argv[1]):
+    d = json.loads(line); c[(d["code"], d["stage"])] += 1
+print("reason,stage,records")
+for (code, stage), n in sorted(c.items()): print("%s,%s,%d" % (code, stage, n))' \
+  "$work/out/report-rejected.ndjson")
+[ "$want" = "$(cat "$tables/dead_letters.csv")" ] &&
+  grep -q '^missing_bizible_id,calls,3$' "$tables/dead_letters.csv"
+check dead-letters $? "dead_letters.csv differs from the dead-letter file: $(cat "$tables/dead_letters.csv")"
+
 shot="$build/tests/e2e/report.png"
 mkdir -p "$build/tests/e2e"
 rm -f "$shot"

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <touchflow/atomicfile.h>
 #include <touchflow/configcheck.h>
 #include <touchflow/csv.h>
 #include <touchflow/linereader.h>
@@ -111,61 +112,24 @@ static int sink_file_check(const tf_config *cfg, tf_problem_fn problem,
   return TF_ERR_CONFIG;
 }
 
-/* Creates every missing folder above `path`. */
-static int make_parent_dirs(const char *path)
-{
-  char *copy = strdup(path);
-  char *p;
-  int rc = TF_OK;
-
-  if (!copy)
-    return TF_ERR_NOMEM;
-  for (p = strchr(copy + 1, '/'); p && rc == TF_OK; p = strchr(p + 1, '/')) {
-    *p = '\0';
-    if (mkdir(copy, 0777) < 0 && errno != EEXIST)
-      rc = TF_ERR_IO;
-    *p = '/';
-  }
-  free(copy);
-  return rc;
-}
-
-/* "dir/.name.tmp.XXXXXX" for "dir/name". */
-static char *temp_template(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-  const char *base = path + dir_len;
-  size_t size = strlen(path) + sizeof("..tmp.XXXXXX");
-  char *tmpl = malloc(size);
-
-  if (tmpl)
-    snprintf(tmpl, size, "%.*s.%s.tmp.XXXXXX", (int)dir_len, path, base);
-  return tmpl;
-}
-
 static int open_temp(sink_file *s, tf_compression comp)
 {
-  int fd;
+  int fd, rc;
 
-  if (make_parent_dirs(s->path) != TF_OK) {
+  if (tf_make_dirs(s->path, 0) != TF_OK) {
     s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot create its folder: %s",
                  s->path, strerror(errno));
     return TF_ERR_IO;
   }
-  s->tmp_path = temp_template(s->path);
-  if (!s->tmp_path)
-    return TF_ERR_NOMEM;
-  fd = mkstemp(s->tmp_path);
-  if (fd < 0) {
-    s->host->log(s->ctx, TF_LOG_ERROR, "%s: cannot create: %s", s->tmp_path,
+  rc = tf_atomic_create(s->path, &s->tmp_path, &fd);
+  if (rc == TF_ERR_IO)
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "%s: cannot create its temporary file: %s", s->path,
                  strerror(errno));
-    free(s->tmp_path);
-    s->tmp_path = NULL;
-    return TF_ERR_IO;
-  }
+  if (rc != TF_OK)
+    return rc;
   s->fd = dup(fd);
-  if (s->fd < 0 || fchmod(fd, 0644) < 0) {
+  if (s->fd < 0) {
     close(fd);
     return TF_ERR_IO;
   }
@@ -424,8 +388,8 @@ static int sink_file_flush(void *state, tf_ctx *ctx)
   rc = tf_line_writer_close(out);
   if (rc == TF_OK && fsync(s->fd) < 0)
     rc = TF_ERR_IO;
-  if (rc == TF_OK && rename(s->tmp_path, s->path) < 0)
-    rc = TF_ERR_IO;
+  if (rc == TF_OK)
+    rc = tf_atomic_commit(s->tmp_path, s->path);
   if (rc != TF_OK) {
     s->failed = 1;
     s->host->log(ctx, TF_LOG_ERROR, "%s: cannot finish writing: %s", s->path,

@@ -46,4 +46,11 @@ int tf_report_parse_cents(const char *text, size_t len, int64_t *cents);
 /* Formats cents as "-12.05" into buf (at least 32 bytes). */
 void tf_report_format_cents(int64_t cents, char *buf, size_t size);
 
+/* report_dead.c: adds one to the row (code, stage) of t for every line of
+ * the dead-letter file at path (docs/contract.md#the-dead-letter-record).
+ * A missing file has no lines.  TF_OK; TF_ERR_IO or TF_ERR_PARSE (a line
+ * that is not a JSON object) with err set. */
+int tf_report_count_dead_letters(tf_report_table *t, const char *path,
+                                 char *err, size_t errlen);
+
 #endif

@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <touchflow/atomicfile.h>
 #include <touchflow/plugin.h>
 #include <touchflow/value.h>
 #include "report.h"
@@ -30,6 +30,7 @@ enum {
   T_REV_CHANNEL,
   T_REV_SOURCE,
   T_REV_CAMPAIGN,
+  T_DEAD,
   T_SUMMARY,
   T_COUNT
 };
@@ -57,6 +58,8 @@ static const table_info tables[T_COUNT] = {
     {"revenue_by_source", "Revenue by source", "model", "source", "revenue", 1},
     {"revenue_by_campaign", "Revenue by campaign", "model", "campaign",
      "revenue", 1},
+    {"dead_letters", "Records rejected (dead letters) by reason", "reason",
+     "stage", "records", 0},
     {"summary", "What the report received", "measure", NULL, "count", 0},
 };
 
@@ -73,6 +76,7 @@ typedef struct sink_report {
   char *path;
   char *csv_dir;
   char *title;
+  char *dead_letters; /* the run's dead-letter file, or NULL */
   tf_report_table t[T_COUNT];
   int64_t touchpoints, credits, credits_no_amount, other;
   int committed;
@@ -87,29 +91,14 @@ static const tf_option sink_report_options[] = {
      "without .html, followed by -tables."},
     {"title", TF_OPT_STRING, "touchflow report", 0, 0, 0, NULL,
      "The page's title."},
+    {"dead_letters", TF_OPT_STRING, NULL, TF_OPT_PATH | TF_OPT_READ_AT_END, 0,
+     0, NULL,
+     "The run's dead-letter file (the pipeline's dead_letter.path), read "
+     "when the run ends to count the records rejected by reason code and "
+     "stage. Not set: the report has no dead-letter counts."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 /* --- Setup ------------------------------------------------------------ */
-
-static int make_dirs(const char *path, int include_last)
-{
-  char *copy = strdup(path);
-  char *p;
-  int rc = TF_OK;
-
-  if (!copy)
-    return TF_ERR_NOMEM;
-  for (p = strchr(copy + 1, '/'); p && rc == TF_OK; p = strchr(p + 1, '/')) {
-    *p = '\0';
-    if (mkdir(copy, 0777) < 0 && errno != EEXIST)
-      rc = TF_ERR_IO;
-    *p = '/';
-  }
-  if (rc == TF_OK && include_last && mkdir(copy, 0777) < 0 && errno != EEXIST)
-    rc = TF_ERR_IO;
-  free(copy);
-  return rc;
-}
 
 /* "dir/report.html" -> "dir/report-tables". */
 static char *default_csv_dir(const char *path)
@@ -140,6 +129,7 @@ static void sink_report_fini(void *state)
     tf_report_table_clear(&s->t[i]);
   free(s->path);
   free(s->csv_dir);
+  free(s->dead_letters);
   free(s->title);
   free(s);
 }
@@ -149,6 +139,7 @@ static int sink_report_init(tf_ctx *ctx, const tf_host *host,
 {
   sink_report *s = calloc(1, sizeof(*s));
   const char *dir = tf_config_string(cfg, "csv_dir");
+  const char *dead = tf_config_string(cfg, "dead_letters");
 
   *state = NULL;
   if (!s)
@@ -158,7 +149,8 @@ static int sink_report_init(tf_ctx *ctx, const tf_host *host,
   s->path = strdup(tf_config_string(cfg, "path"));
   s->title = strdup(tf_config_string(cfg, "title"));
   s->csv_dir = dir ? strdup(dir) : s->path ? default_csv_dir(s->path) : NULL;
-  if (!s->path || !s->title || !s->csv_dir) {
+  s->dead_letters = dead ? strdup(dead) : NULL;
+  if (!s->path || !s->title || !s->csv_dir || (dead && !s->dead_letters)) {
     sink_report_fini(s);
     return TF_ERR_NOMEM;
   }
@@ -548,11 +540,15 @@ static int write_html(sink_report *s, FILE *out)
   }
   fputs("</div></section>\n", out);
   if (rc == TF_OK)
+    rc = write_section(out, T_DEAD, &s->t[T_DEAD], NULL);
+  if (!s->dead_letters)
+    fputs("<p class=\"note\">Dead letters are not counted: the report's "
+          "dead_letters option names no file (the run's --summary-json has "
+          "their counts by reason).</p>\n",
+          out);
+  if (rc == TF_OK)
     rc = write_section(out, T_SUMMARY, &s->t[T_SUMMARY], NULL);
-  fputs("<p class=\"note\">Dead letters are not in this report: the sink "
-        "does not see them (the run's --summary-json has their counts by "
-        "reason).</p>\n</body></html>\n",
-        out);
+  fputs("</body></html>\n", out);
   free(models);
   return rc;
 }
@@ -567,28 +563,15 @@ typedef struct pending {
 /* Opens a temporary file beside `final`. */
 static FILE *open_temp(pending *p, const char *final)
 {
-  const char *slash = strrchr(final, '/');
-  size_t dir_len = slash ? (size_t)(slash - final) + 1 : 0;
-  size_t size = strlen(final) + sizeof("..tmp.XXXXXX");
-  int fd;
   FILE *f;
+  int fd;
 
   p->final = strdup(final);
-  p->tmp = malloc(size);
-  if (!p->final || !p->tmp)
+  if (!p->final || tf_atomic_create(final, &p->tmp, &fd) != TF_OK)
     return NULL;
-  snprintf(p->tmp, size, "%.*s.%s.tmp.XXXXXX", (int)dir_len, final,
-           final + dir_len);
-  fd = mkstemp(p->tmp);
-  if (fd < 0) {
-    free(p->tmp);
-    p->tmp = NULL;
-    return NULL;
-  }
-  if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+  f = fdopen(fd, "w");
+  if (!f)
     close(fd);
-    return NULL;
-  }
   return f;
 }
 
@@ -618,6 +601,23 @@ static int summary_table(sink_report *s)
   return rc;
 }
 
+/* The dead letters written so far (every stage upstream of the sinks has
+ * finished when flush() runs), counted again from the file. */
+static int dead_table(sink_report *s, tf_ctx *ctx)
+{
+  char err[512];
+  int rc;
+
+  tf_report_table_clear(&s->t[T_DEAD]);
+  if (!s->dead_letters)
+    return TF_OK;
+  rc = tf_report_count_dead_letters(&s->t[T_DEAD], s->dead_letters, err,
+                                    sizeof(err));
+  if (rc != TF_OK && rc != TF_ERR_NOMEM)
+    s->host->log(ctx, TF_LOG_ERROR, "dead_letters: %s", err);
+  return rc;
+}
+
 static int sink_report_flush(void *state, tf_ctx *ctx)
 {
   sink_report *s = state;
@@ -629,8 +629,10 @@ static int sink_report_flush(void *state, tf_ctx *ctx)
     return TF_OK;
   memset(p, 0, sizeof(p));
   rc = summary_table(s);
-  if (rc == TF_OK &&
-      (make_dirs(s->path, 0) != TF_OK || make_dirs(s->csv_dir, 1) != TF_OK))
+  if (rc == TF_OK)
+    rc = dead_table(s, ctx);
+  if (rc == TF_OK && (tf_make_dirs(s->path, 0) != TF_OK ||
+                      tf_make_dirs(s->csv_dir, 1) != TF_OK))
     rc = TF_ERR_IO;
   for (i = 0; i < T_COUNT && rc == TF_OK; i++, n++) {
     size_t size = dlen + strlen(tables[i].id) + sizeof("/.csv");
@@ -663,8 +665,7 @@ static int sink_report_flush(void *state, tf_ctx *ctx)
     }
   }
   for (i = 0; i < n && rc == TF_OK; i++)
-    if (rename(p[i].tmp, p[i].final) < 0)
-      rc = TF_ERR_IO;
+    rc = tf_atomic_commit(p[i].tmp, p[i].final);
   if (rc != TF_OK)
     s->host->log(ctx, TF_LOG_ERROR, "%s: cannot write the report: %s", s->path,
                  rc == TF_ERR_IO ? strerror(errno) : tf_strerror(rc));

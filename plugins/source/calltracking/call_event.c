@@ -145,16 +145,18 @@ static int read_bizible_id(const tf_value *at, const call_settings *set,
   if (!c->biz_uid[0] && set->type == CALL_TASK)
     return tf_field_complain(
         why, "missing_bizible_id",
-        "Task %s has no BizibleId (%s is empty), so the call cannot be tied "
-        "to a web visitor and makes no touchpoint: tell the call-tracking "
-        "vendor that its Salesforce integration must copy the visitor's "
+        "call rule 1: Task %s has no BizibleId (%s is empty), so the call "
+        "cannot be tied to a web visitor and makes no touchpoint: tell the "
+        "call-tracking vendor that its Salesforce integration must copy the "
+        "visitor's "
         "_biz_uid cookie into the Task",
         id_text(c), field);
   if (!c->biz_uid[0])
     return tf_field_complain(
         why, "missing_bizible_id",
-        "CTM call %s has no BizibleId at %s, so it cannot be tied to a web "
-        "visitor and makes no touchpoint: check bizible_id_field, and that "
+        "call rule 1: CTM call %s has no BizibleId at %s, so it cannot be "
+        "tied to a web visitor and makes no touchpoint: check "
+        "bizible_id_field, and that "
         "the CTM account captures the visitor's _biz_uid cookie",
         id_text(c), field);
   return TF_OK;

@@ -40,6 +40,24 @@ typedef struct drift_chat_options {
   tf_time_order *order; /* borrowed, must outlive it; NULL: no check */
 } drift_chat_options;
 
+/* The option-table entries (touchflow/options.h) of chat_enabled and
+ * bizible_id_attribute for the sources that reuse drift's chat rules
+ * (drift_api, drift_webhook), whose drift_chat_options they fill. */
+#define DRIFT_CHAT_OPTIONS                                                     \
+  {"chat_enabled",                                                             \
+   TF_OPT_BOOL,                                                                \
+   "true",                                                                     \
+   0,                                                                          \
+   0,                                                                          \
+   0,                                                                          \
+   NULL,                                                                       \
+   "As in the drift source: false counts chats instead of emitting them."},    \
+  {                                                                            \
+    "bizible_id_attribute", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,           \
+        "The contact attribute (contact.attributes.<name>) holding the "       \
+        "BizibleId, as in the drift source."                                   \
+  }
+
 /* A new, empty drift_chat in *out.  TF_OK, TF_ERR_INVAL or TF_ERR_NOMEM. */
 int drift_chat_new(tf_ctx *ctx, const tf_host *host,
                    const drift_chat_options *options, drift_chat **out);
@@ -72,6 +90,13 @@ int drift_chat_draining(const drift_chat *chat);
  * or TF_ERR_NOMEM. */
 int drift_chat_save(const drift_chat *chat, json_t *position);
 
+/* A source's position() made of its own members in position (a new
+ * object, stolen; NULL when it could not be made) and rc (TF_OK, or the
+ * error met while filling it): with drift_chat_save added, in *out.
+ * TF_OK, or rc / TF_ERR_NOMEM with position freed. */
+int drift_chat_position(const drift_chat *chat, json_t *position, int rc,
+                        json_t **out);
+
 /* Puts a new drift_chat in the state saved by drift_chat_save in position
  * (borrowed).  The order check must already hold what was saved with it
  * (the watermark of a hold: tf_time_order_restore).  TF_OK, TF_ERR_NOMEM,
@@ -85,6 +110,11 @@ size_t drift_chat_emitted(const drift_chat *chat);
 /* The watermark of the chats emitted so far and still to come (see above):
  * TF_WATERMARK_UNKNOWN without an order check that is on. */
 int64_t drift_chat_watermark(const drift_chat *chat);
+
+/* 1 when a webhook event of this type can make or feed a chat
+ * (new_conversation, new_message, contact_identified, playbook_goal_met);
+ * 0 for the types drift_chat_handle only counts as events_ignored. */
+int drift_chat_event_used(const char *type);
 
 /* Frees everything, including queued chats not emitted.  NULL-safe. */
 void drift_chat_free(drift_chat *chat);

@@ -325,12 +325,12 @@ static int playbook_moment(drift_chat *chat, const tf_record *rec,
 
   if (!conv->has_last) {
     conv->email_without_time = 1;
-    return drift_state_reject(chat, rec, "no_timestamp",
-                              "playbook_goal_met for conversation %" PRId64
-                              ": no message of that conversation came "
-                              "before it, so when the email was given is "
-                              "unknown",
-                              conv->id);
+    return drift_state_reject(
+        chat, rec, "no_timestamp",
+        "Drift chat rule 1: playbook_goal_met for conversation %" PRId64
+        ": no message of that conversation came before it, so when the "
+        "email was given is unknown",
+        conv->id);
   }
   rc = drift_state_origin(chat, rec, &origin);
   return rc == TF_OK
@@ -363,6 +363,22 @@ static int on_playbook(drift_chat *chat, const tf_record *rec,
   rc = conv ? playbook_moment(chat, rec, conv, email) : TF_ERR_NOMEM;
   free(email);
   return rc;
+}
+
+/* The webhook event types on_event reads; every other type is counted as
+ * events_ignored. */
+static const char *const used_events[] = {"new_conversation", "new_message",
+                                          "contact_identified",
+                                          "playbook_goal_met"};
+
+int drift_chat_event_used(const char *type)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof(used_events) / sizeof(used_events[0]); i++)
+    if (strcmp(type, used_events[i]) == 0)
+      return 1;
+  return 0;
 }
 
 static int on_event(drift_chat *chat, const tf_record *rec, const char *type,

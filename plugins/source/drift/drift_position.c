@@ -211,6 +211,21 @@ int drift_chat_save(const drift_chat *chat, json_t *position)
   return rc;
 }
 
+int drift_chat_position(const drift_chat *chat, json_t *position, int rc,
+                        json_t **out)
+{
+  if (rc == TF_OK && !position)
+    rc = TF_ERR_NOMEM;
+  if (rc == TF_OK)
+    rc = drift_chat_save(chat, position);
+  if (rc != TF_OK) {
+    json_decref(position);
+    return rc;
+  }
+  *out = position;
+  return TF_OK;
+}
+
 /* --- Loading ------------------------------------------------------------ */
 
 /* Logs why the position cannot be used; returns TF_ERR_INVAL. */

@@ -135,14 +135,7 @@ static int source_drift_position(void *state, json_t **position)
 
   if (rc == TF_OK && json_object_set_new(pos, "input", input) != 0)
     rc = TF_ERR_NOMEM;
-  if (rc == TF_OK)
-    rc = drift_chat_save(s->chat, pos);
-  if (rc != TF_OK) {
-    json_decref(pos);
-    return rc;
-  }
-  *position = pos;
-  return TF_OK;
+  return drift_chat_position(s->chat, pos, rc, position);
 }
 
 /* The file source first: it restores the order check, hold included,

@@ -82,11 +82,7 @@ static const tf_option source_drift_api_options[] = {
     {"backoff", TF_OPT_DURATION, "1s", TF_OPT_RANGE, 1, 600000, NULL,
      "First wait before retrying a 5xx or a dropped connection; doubled at "
      "each retry, up to 60 s."},
-    {"chat_enabled", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
-     "As in the drift source: false counts chats instead of emitting them."},
-    {"bizible_id_attribute", TF_OPT_STRING, "biz_uid", 0, 0, 0, NULL,
-     "The contact attribute (contact.attributes.<name>) holding the "
-     "BizibleId, as in the drift source."},
+    DRIFT_CHAT_OPTIONS,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
 /* --- HTTP ---------------------------------------------------------------- */
@@ -732,14 +728,7 @@ static int source_drift_api_position(void *state, json_t **position)
        json_object_set(pos, "ids_at_hwm", ids) != 0))
     rc = TF_ERR_NOMEM;
   json_decref(ids);
-  if (rc == TF_OK)
-    rc = drift_chat_save(s->chat, pos);
-  if (rc != TF_OK) {
-    json_decref(pos);
-    return rc;
-  }
-  *position = pos;
-  return TF_OK;
+  return drift_chat_position(s->chat, pos, rc, position);
 }
 
 static int source_drift_api_seek(void *state, const json_t *position)

@@ -254,9 +254,12 @@ static int check_bizible_id(const sm_event *ev, sm_problem *why)
 {
   if (ev->biz_uid || (ev->kind != SM_HIT && ev->kind != SM_CALL))
     return 0;
-  return complain(why, "missing_bizible_id",
-                  "a %s without biz_uid cannot be joined to a web session",
-                  ev->kind == SM_HIT ? "hit" : "call");
+  return complain(why, "missing_bizible_id", "%s",
+                  ev->kind == SM_HIT
+                      ? "web session rule: a hit without biz_uid cannot be "
+                        "joined to a web session"
+                      : "call rule 1: a call without biz_uid cannot be "
+                        "joined to a web session and makes no touchpoint");
 }
 
 int sm_event_read(tf_record *rec, sm_event *ev, sm_problem *why)

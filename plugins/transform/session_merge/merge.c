@@ -148,7 +148,8 @@ static void explain_late(sm_merge *m, const sm_event *ev, sm_problem *why)
   tf_time_format_ms(m->wm, mark, sizeof(mark));
   why->code = "late";
   snprintf(why->message, sizeof(why->message),
-           "event time %s is before the watermark %s: an input promised "
+           "event time rule: event time %s is before the watermark %s: an "
+           "input promised "
            "that no event before it would follow, and its session may "
            "already be resolved",
            at, mark);
@@ -195,7 +196,8 @@ static void explain_future(sm_merge *m, const sm_event *ev, sm_problem *why)
   format_duration(m->set.max_future, margin, sizeof(margin));
   why->code = "ts_in_future";
   snprintf(why->message, sizeof(why->message),
-           "event time %s is more than max_future (%s) after the run's "
+           "event time rule: event time %s is more than max_future (%s) "
+           "after the run's "
            "start (%s): it has not happened yet (a wrong clock or time "
            "field)",
            at, margin, start);

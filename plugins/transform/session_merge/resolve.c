@@ -64,25 +64,42 @@ static void set_no_web(sm_tp *tp, const char *source, const char *medium)
 
 int sm_resolve_crm(sm_merge *m, const sm_event *ev)
 {
+  sm_reason why = {.why = SM_WHY_CRM_ACTIVITY, .at = ev->ts};
   sm_tp tp;
 
   if (ev->kind == SM_CRM_ACTIVITY) {
     start_tp(&tp, SM_TYPE_CRM_ACTIVITY, ev);
+    tp.reason = &why;
     set_no_web(&tp, SOURCE_CRM_ACTIVITY, ev->activity_type);
     tp.v_medium = ev->v_activity_type;
     return queue(m, &tp, ev->rec, SM_N_CRM_ACTIVITIES);
   }
   start_tp(&tp, SM_TYPE_CRM_CAMPAIGN, ev);
+  why.why = SM_WHY_CRM_CAMPAIGN;
+  tp.reason = &why;
   set_no_web(&tp, SOURCE_CRM_CAMPAIGN, NULL);
   tp.campaign = ev->campaign_id;
   tp.v_campaign = ev->v_campaign_id;
   return queue(m, &tp, ev->rec, SM_N_CRM_CAMPAIGNS);
 }
 
+/* A reason about session s at time at. */
+static void session_reason(sm_reason *r, sm_why why, int64_t at,
+                           const sm_session *s, int64_t timeout)
+{
+  memset(r, 0, sizeof(*r));
+  r->why = why;
+  r->at = at;
+  r->session_id = s->web.session_id;
+  r->start = s->first_ts;
+  r->end = sm_session_end(s, timeout);
+}
+
 /* A session with no conversion: one Web Visit dated at its first hit,
  * with the first hit's email, origin and source_record_id. */
 static int queue_web_visit(sm_merge *m, const sm_session *s)
 {
+  sm_reason why;
   sm_tp tp;
 
   start_tp(&tp, SM_TYPE_WEB_VISIT, &s->first_hit);
@@ -90,6 +107,8 @@ static int queue_web_visit(sm_merge *m, const sm_session *s)
   tp.biz_uid = s->biz_uid;
   tp.v_biz_uid = s->first_hit.v_biz_uid;
   sm_tp_set_web(&tp, &s->web);
+  session_reason(&why, SM_WHY_WEB_VISIT, tp.ts, s, m->set.timeout);
+  tp.reason = &why;
   return queue(m, &tp, s->first, SM_N_WEB_VISITS);
 }
 
@@ -152,6 +171,7 @@ static int place_hit(sm_merge *m, sm_visitor *v, const sm_event *hit,
 static int on_form(sm_merge *m, sm_visitor *v, const sm_event *hit)
 {
   sm_session *s = v->session;
+  sm_reason why;
   sm_tp tp;
   int rc;
 
@@ -161,6 +181,11 @@ static int on_form(sm_merge *m, sm_visitor *v, const sm_event *hit)
   tp.v_form_url = hit->form_url ? hit->v_form_url : hit->v_url;
   tp.post_conversion = s->conversion_id != NULL;
   tp.conversion_id = s->conversion_id;
+  session_reason(&why,
+                 tp.post_conversion ? SM_WHY_FORM_AFTER_CALL : SM_WHY_FORM,
+                 hit->ts, s, m->set.timeout);
+  why.conversion_id = s->conversion_id;
+  tp.reason = &why;
   if (tp.post_conversion)
     m->counts[SM_N_POST_CONVERSION_FORMS]++;
   s->converted = 1;
@@ -190,9 +215,11 @@ static int on_hit(sm_merge *m, sm_visitor *v, const sm_event *hit)
  * web data, medium = the call's type. */
 static int queue_unmerged_call(sm_merge *m, const sm_event *call)
 {
+  sm_reason why = {.why = SM_WHY_CALL_UNMERGED, .at = call->ts};
   sm_tp tp;
 
   start_tp(&tp, SM_TYPE_CRM_ACTIVITY, call);
+  tp.reason = &why;
   set_no_web(&tp, SOURCE_CRM_ACTIVITY,
              *call->call_type ? call->call_type : NULL);
   tp.v_medium = *call->call_type ? call->v_call_type : NULL;
@@ -208,12 +235,15 @@ static int on_call(sm_merge *m, sm_visitor *v, const sm_event *call)
 {
   sm_session *s = v->session;
   char id[SM_TP_ID_SIZE];
+  sm_reason why;
   sm_tp tp;
 
   if (!s)
     return queue_unmerged_call(m, call);
   start_tp(&tp, *call->call_type ? call->call_type : SM_TYPE_WEB_VISIT, call);
   sm_tp_set_web(&tp, &s->web);
+  session_reason(&why, SM_WHY_CALL_MERGED, call->ts, s, m->set.timeout);
+  tp.reason = &why;
   if (*call->call_type) {
     tp.medium = call->call_type;
     tp.v_medium = call->v_call_type;
@@ -235,17 +265,22 @@ static int on_call(sm_merge *m, sm_visitor *v, const sm_event *call)
 static int on_chat(sm_merge *m, sm_visitor *v, const sm_event *chat)
 {
   sm_visitor *owner = v->session ? v : NULL;
+  sm_reason why = {.why = SM_WHY_CHAT_NO_SESSION, .at = chat->ts};
   sm_tp tp;
 
   if (!owner && !chat->biz_uid)
     owner = sm_emails_find(m->emails, chat->email, chat->ts, m->set.timeout);
   start_tp(&tp, SM_TYPE_WEB_CHAT, chat);
+  tp.reason = &why;
+  why.has_biz_uid = chat->biz_uid != NULL;
   if (!owner) {
     tp.channel = SM_OTHER;
     m->counts[SM_N_CHATS_WITHOUT_SESSION]++;
     return queue(m, &tp, chat->rec, SM_N_WEB_CHATS);
   }
   sm_tp_set_web(&tp, &owner->session->web);
+  session_reason(&why, owner == v ? SM_WHY_CHAT_SESSION : SM_WHY_CHAT_BY_EMAIL,
+                 chat->ts, owner->session, m->set.timeout);
   tp.biz_uid = owner->biz_uid;
   tp.v_biz_uid = NULL;
   owner->session->converted = 1;

@@ -66,6 +66,19 @@ static void put_text(tf_builder *b, const char *key, size_t key_len,
 
 #define PUT(b, key, value, v) put_text(b, key, sizeof(key) - 1, value, v)
 
+/* The reason's sentence, written from a buffer on the stack. */
+static void put_reason(tf_builder *b, const sm_reason *reason)
+{
+  char text[SM_REASON_SIZE];
+
+  if (!reason) {
+    PUT(b, "reason", NULL, NULL);
+    return;
+  }
+  sm_reason_format(reason, text, sizeof(text));
+  PUT(b, "reason", text, NULL);
+}
+
 tf_record *sm_touchpoint_new(tf_builder *b, const sm_tp *tp, const char *id,
                              const tf_record *from)
 {
@@ -93,6 +106,7 @@ tf_record *sm_touchpoint_new(tf_builder *b, const sm_tp *tp, const char *id,
   tf_builder_keyn(b, "post_conversion", sizeof("post_conversion") - 1);
   tf_builder_bool(b, tp->post_conversion);
   PUT(b, "conversion_id", tp->conversion_id, NULL);
+  put_reason(b, tp->reason);
   tf_builder_end_object(b);
   if (tf_builder_finish(b, from, &out) != TF_OK)
     return NULL;

@@ -1,7 +1,7 @@
 /*
  * touchpoint.h - builds touchpoint records
- * (docs/contract.md#the-touchpoint-record, plus the fields post_conversion and
- * conversion_id).
+ * (docs/contract.md#the-touchpoint-record, plus the fields post_conversion,
+ * conversion_id and reason).
  *
  * Every touchpoint has the same keys, in the same order, whatever its type
  * (absent values are null), so that CSV sinks get one column set.  The
@@ -17,6 +17,7 @@
 #include <touchflow/record.h>
 #include <touchflow/value.h>
 #include "hash.h"
+#include "reason.h"
 #include "session.h"
 
 /* "tp_" + 32 hex digits, plus a NUL. */
@@ -50,6 +51,7 @@ typedef struct sm_tp {
   const char *srid;
   int post_conversion;       /* a later touchpoint of a converted journey */
   const char *conversion_id; /* the touchpoint that was the conversion */
+  const sm_reason *reason;   /* why it was made (reason.h); NULL: null */
   const tf_value *v_biz_uid, *v_email, *v_medium, *v_campaign, *v_landing_page,
       *v_referrer, *v_form_url, *v_origin, *v_srid;
 } sm_tp;

@@ -83,6 +83,25 @@ void tf_check_host_free(tf_check_host *h);
 int tf_check_host_init(tf_check_host *h, const json_t *config,
                        const char *base_dir);
 
+/* tf_check_host_init without the plugin's check(): the option table, then
+ * init() alone.  For tests of what init() itself refuses (a host is not
+ * bound to validate first, so init() must not trust check() to have run),
+ * and of a check() stricter than init().  Same returns as
+ * tf_check_host_init. */
+int tf_check_host_init_unchecked(tf_check_host *h, const json_t *config,
+                                 const char *base_dir);
+
+/* What `touchflow validate` does, without init(): validates config
+ * against the option table (paths against base_dir), then runs the
+ * plugin's check() when it has one.  Returns TF_OK (also for a plugin
+ * without check()); TF_ERR_CONFIG when the option table refused the
+ * config, or check() reported a problem and still returned TF_OK; else
+ * check()'s own code.  Each problem is kept as an error message
+ * ("invalid: PATH: ...", "check: PATH: ...").  The validated config stays
+ * readable with tf_check_config; a live instance is finished first. */
+int tf_check_host_validate(tf_check_host *h, const json_t *config,
+                           const char *base_dir);
+
 /* tf_check_host_init with the config as JSON text; TF_ERR_PARSE (and a
  * message) when the text is not a JSON object. */
 int tf_check_host_init_text(tf_check_host *h, const char *config_json,
@@ -124,7 +143,9 @@ int64_t tf_check_source_watermark(tf_check_host *h);
 int tf_check_process(tf_check_host *h, const tf_batch *batch);
 
 /* Transforms: advance(wm).  A transform without advance() forwards its
- * input watermark, so the host records wm as declared and returns TF_OK. */
+ * input watermark, so the host records wm as declared and returns TF_OK.
+ * Sinks: their advance(wm) (appended after ABI 2.0), or
+ * TF_ERR_UNSUPPORTED for a sink without it. */
 int tf_check_advance(tf_check_host *h, int64_t wm);
 
 /* Sinks: write(batch) (borrowed); the verdict, or TF_SINK_ERROR when the
@@ -193,6 +214,11 @@ const char *tf_check_messages_text(const tf_check_host *h, char *buf,
 /* Forgets the emitted records, rejects, metrics, log lines and messages
  * (the instance and the watermark stay). */
 void tf_check_clear(tf_check_host *h);
+
+/* Forgets the emitted records and rejects only: the log lines, messages,
+ * error count and metrics stay, so a test that takes a source's records
+ * call by call still reports every message of the run on failure. */
+void tf_check_clear_records(tf_check_host *h);
 
 /* --- NDJSON and comparisons ------------------------------------------- */
 

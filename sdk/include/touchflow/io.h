@@ -7,6 +7,7 @@
  *   time.h     timestamps: ISO 8601 parsing, epoch numbers, formatting
  *   timeorder.h   a source's input sorted by event time: the checked promise
  *   filesource.h  the reading half of file-based sources
+ *   atomicfile.h  output files that appear complete or not at all
  */
 #ifndef TOUCHFLOW_IO_H
 #define TOUCHFLOW_IO_H
@@ -17,5 +18,6 @@
 #include "time.h"
 #include "timeorder.h"
 #include "filesource.h"
+#include "atomicfile.h"
 
 #endif

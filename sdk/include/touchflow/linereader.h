@@ -8,7 +8,10 @@
  * than the reader's limit is reported as TF_ERR_TOOLONG with its first bytes,
  * and reading goes on with the next line.  A gzip file that ends before its
  * end marker (a copy cut short) is reported as TF_ERR_TRUNCATED after every
- * complete line before the cut has been delivered.
+ * complete line before the cut has been delivered.  A gzip file may hold
+ * several members one after the other (as `cat a.gz b.gz` makes): their
+ * data reads as one; bytes after the last member that do not start another
+ * (zeros left by a crash, say) are an error (TF_ERR_IO), not ignored.
  *
  * tf_line_writer writes bytes and lines to a plain or gzip file.
  *
@@ -86,7 +89,10 @@ int tf_line_reader_open_why(tf_line_reader **out, const char *path,
  *   TF_ERR_TRUNCATED  a gzip stream ended early: every complete line before
  *                     the cut has been returned; an incomplete last line is
  *                     dropped.  Later calls return TF_LINE_EOF.
- *   TF_ERR_IO         a read failed or the gzip data is corrupt.
+ *   TF_ERR_IO         a read failed or the gzip data is corrupt (the
+ *                     message gives the byte offset in the file where the
+ *                     damage was found; for a wrong CRC-32, the member's
+ *                     end).  The data inflated before it has been returned.
  *   TF_ERR_NOMEM      a line did not fit in memory.
  * After an error, tf_line_reader_error() says what happened, naming the
  * file. */

@@ -44,6 +44,11 @@ typedef enum tf_option_type {
 /* For TF_OPT_LIST: the elements are JSON objects, copied as they are for
  * the plugin to check, instead of strings. */
 #define TF_OPT_OBJECTS 0x10u
+/* With TF_OPT_PATH on a sink's option: a file the sink reads, once, in
+ * flush() (the end of the run), not one it writes.  It may name a file the
+ * run itself writes, such as the dead-letter file: the collision checks of
+ * `validate` leave it out. */
+#define TF_OPT_READ_AT_END 0x20u
 
 typedef struct tf_option {
   const char *name;

@@ -7,7 +7,7 @@
  * type per kind, so the compiler checks what a kind may have (a source has
  * no write(), a sink no produce()):
  *
- *   tf_source_plugin     base + produce, watermark, position, seek
+ *   tf_source_plugin     base + produce, watermark, position, seek, stop
  *   tf_transform_plugin  base + process, advance, flush, snapshot, restore
  *   tf_sink_plugin       base + write, flush, snapshot, restore,
  *                        advance (appended after 2.0)
@@ -39,6 +39,7 @@
  *   init(ctx, host, config, &state)        once; config is validated
  *   [source]    seek(state, position)      optional, before produce
  *   [source]    produce(state, ctx, max)   until it returns TF_DONE
+ *   [source]    stop(state)                optional, on a stop signal
  *   [transform] process(state, ctx, batch) for every input batch
  *   [transform] advance(state, ctx, wm)    when its input watermark rises
  *   [sink]      write(state, ctx, batch)   for every input batch
@@ -161,6 +162,17 @@ typedef struct tf_source_plugin {
    * from which seek() resumes without repeating or losing a record. */
   int (*position)(void *state, json_t **position);
   int (*seek)(void *state, const json_t *position);
+
+  /* Optional (appended in ABI 2; read with TF_PLUGIN_HAS): the source is
+   * unbounded (a receiver, a subscription) and never returns TF_DONE by
+   * itself.  On the run's first stop signal (SIGINT, SIGTERM, SIGHUP) the
+   * host calls stop() once, from the pipeline thread, when every source
+   * still running has it; the source then stops taking input, emits what
+   * it already took and returns TF_DONE, and the run ends as a finished
+   * one (flushed, committed, exit 0: docs/checkpoints.md, "Stopping").
+   * Without it, a stop signal interrupts the run (nothing committed).
+   * TF_OK or a negative code (the run fails). */
+  int (*stop)(void *state);
 } tf_source_plugin;
 
 /* A transform: reads batches, emits records. */

@@ -209,6 +209,53 @@ START_TEST(test_files_at_flush)
 }
 END_TEST
 
+/* Starts the sink with dead_letters naming a file of tmpdir that holds
+ * `lines`. */
+static void start_with_dead_letters(const char *lines)
+{
+  char config[256], path[128];
+  FILE *f;
+
+  snprintf(path, sizeof(path), "%s/rejected.ndjson", tmpdir);
+  snprintf(config, sizeof(config),
+           "{\"path\": \"%s/report.html\", \"dead_letters\": \"%s\"}", tmpdir,
+           path);
+  ck_assert_int_eq(tf_check_host_init_text(harness, config, NULL), TF_OK);
+  f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(lines, f);
+  fclose(f);
+}
+
+/* dead_letters: the run's dead-letter file counted by code and stage at
+ * flush(). */
+START_TEST(test_dead_letters_counted_at_flush)
+{
+  char *csv;
+
+  start_with_dead_letters(
+      "{\"stage\":\"calls\",\"code\":\"missing_bizible_id\"}\n"
+      "{\"stage\":\"chats\",\"code\":\"no_timestamp\"}\n"
+      "{\"stage\":\"calls\",\"code\":\"missing_bizible_id\"}\n");
+  ck_assert_int_eq(tf_check_flush(harness), TF_OK);
+  csv = slurp("report-tables/dead_letters.csv");
+  ck_assert_ptr_nonnull(csv);
+  ck_assert_str_eq(csv, "reason,stage,records\nmissing_bizible_id,calls,2\n"
+                        "no_timestamp,chats,1\n");
+  free(csv);
+}
+END_TEST
+
+/* A line that is not a dead-letter record fails the flush: nothing is
+ * committed. */
+START_TEST(test_dead_letters_bad_line_fails_flush)
+{
+  start_with_dead_letters("not json\n");
+  ck_assert_int_ne(tf_check_flush(harness), TF_OK);
+  ck_assert_ptr_null(slurp("report.html"));
+}
+END_TEST
+
 START_TEST(test_nothing_without_flush)
 {
   char config[256];
@@ -291,6 +338,8 @@ static TCase *report_tests(void)
   tcase_add_test(tc, test_cents);
   tcase_add_test(tc, test_files_at_flush);
   tcase_add_test(tc, test_nothing_without_flush);
+  tcase_add_test(tc, test_dead_letters_counted_at_flush);
+  tcase_add_test(tc, test_dead_letters_bad_line_fails_flush);
   tcase_add_test(tc, test_snapshot_restore);
   return tc;
 }

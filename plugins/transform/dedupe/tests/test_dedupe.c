@@ -1,10 +1,10 @@
 /*
  * test_dedupe.c - tests of the `dedupe` transform's general dedupe, driven
- * through the fake host: the whole-record and field-list keys, the count
- * window (LRU bound) and the event-time window (with its max_entries bound),
- * records passed through or rejected, config errors, flush, the untouched
- * input batch, snapshot/restore, and the key hash itself.  The Drift rules
- * are in test_drift_rules.c.
+ * on libtouchflow-check's host (instance.h): the whole-record and
+ * field-list keys, the count window (LRU bound) and the event-time window (with
+ * its max_entries bound), records passed through or rejected, config errors,
+ * flush, the untouched input batch, snapshot/restore, and the key hash itself.
+ * The Drift rules are in test_drift_rules.c.
  */
 #include <check.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include "../dedupe_cache.h"
 #include "../dedupe_key.h"
-#include "fake_host.h"
+#include "instance.h"
 #include <touchflow/record_json.h>
 
 #define BY_ID "{\"key\": [\"touchpoint_id\"]"
@@ -22,7 +22,7 @@ static void assert_emitted_ids(const char *const *ids, size_t n)
 {
   size_t i;
 
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), n);
+  ck_assert_uint_eq(tf_batch_count(emitted()), n);
   for (i = 0; i < n; i++)
     assert_emitted_field(i, "touchpoint_id", ids[i]);
 }
@@ -67,9 +67,9 @@ START_TEST(whole_record_repeat_is_dropped)
   add("{\"touchpoint_id\": \"t1\", \"type\": \"Web Visit\", \"n\": 1}");
   add("{\"touchpoint_id\": \"t1\", \"type\": \"Web Visit\", \"n\": 1}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(rejects()), 0);
   stop(&in);
 }
 END_TEST
@@ -84,7 +84,7 @@ START_TEST(whole_record_key_ignores_field_order)
   add("{\"x\": {\"b\": [1, {\"d\": 3, \"c\": 2}], \"a\": 1},"
       " \"type\": \"Web Visit\", \"touchpoint_id\": \"t1\"}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
   stop(&in);
 }
@@ -98,7 +98,7 @@ START_TEST(whole_record_key_ignores_spacing_and_escapes)
   add("{\"touchpoint_id\":\"t\\u00e9\",\"type\":\"Web Visit\"}");
   add("{ \"touchpoint_id\" : \"t\xc3\xa9\" , \"type\" : \"Web Visit\" }");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   stop(&in);
 }
 END_TEST
@@ -119,7 +119,7 @@ START_TEST(whole_record_key_tells_values_apart)
   for (i = 0; i < 6; i++)
     add(records[i]);
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 6);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 6);
   ck_assert_int_eq(metric("dropped_duplicate"), 0);
   stop(&in);
 }
@@ -150,7 +150,7 @@ START_TEST(key_field_may_be_nested_path)
   add("{\"touchpoint_id\": \"b\", \"extra\": {\"ids\": [\"x\"]}}");
   add("{\"touchpoint_id\": \"c\", \"extra\": {\"ids\": [\"y\", \"x\"]}}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   assert_emitted_field(1, "touchpoint_id", "c");
   stop(&in);
 }
@@ -166,7 +166,7 @@ START_TEST(key_values_are_not_run_together)
   add("{\"type\": \"Web Visit\", \"source\": \"23\", \"medium\": \"1\"}");
   add("{\"type\": \"Web Visit\", \"source\": \"1,\", \"medium\": \"23\"}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 4);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 4);
   stop(&in);
 }
 END_TEST
@@ -179,7 +179,7 @@ START_TEST(key_value_may_be_object_in_any_field_order)
   add("{\"type\": \"Web Visit\", \"utm\": {\"s\": \"g\", \"m\": \"cpc\"}}");
   add("{\"type\": \"Web Form\", \"utm\": {\"m\": \"cpc\", \"s\": \"g\"}}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   stop(&in);
 }
 END_TEST
@@ -192,10 +192,10 @@ START_TEST(absent_key_field_passes_record_on)
   add("{\"touchpoint_id\": \"t1\", \"type\": \"Web Form\"}");
   add("{\"touchpoint_id\": \"t1\", \"type\": \"Web Form\"}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   ck_assert_int_eq(metric("passed_missing_key"), 2);
   ck_assert_int_eq(metric("dropped_duplicate"), 0);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(rejects()), 0);
   stop(&in);
 }
 END_TEST
@@ -214,7 +214,7 @@ START_TEST(null_key_field_passes_record_on)
   add("{\"touchpoint_id\": \"t4\", \"type\": \"Web Form\","
       " \"email\": \"a@x.io\"}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 3);
   ck_assert_int_eq(metric("passed_missing_key"), 2);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
   stop(&in);
@@ -258,7 +258,7 @@ START_TEST(count_window_remembers_exactly_window_keys)
   process(&in);
   assert_emitted_ids(kept, 5);
   ck_assert_int_eq(metric("dropped_duplicate"), 2);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(rejects()), 0);
   stop(&in);
 }
 END_TEST
@@ -275,7 +275,7 @@ START_TEST(count_window_holds_many_keys)
     add_dated(id, NULL);
   }
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 5000);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 5000);
   /* t0..t903 were forgotten; t904..t4999 are held. */
   for (i = 1000; i < 5000; i += 100) {
     snprintf(id, sizeof(id), "t%d", i);
@@ -287,7 +287,7 @@ START_TEST(count_window_holds_many_keys)
   add_dated("t4999", NULL); /* still held */
   process(&in);
   ck_assert_int_eq(metric("dropped_duplicate"), 40 + 2);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 5002);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 5002);
   assert_emitted_field(5000, "touchpoint_id", "t903");
   assert_emitted_field(5001, "touchpoint_id", "t905");
   stop(&in);
@@ -310,7 +310,7 @@ START_TEST(default_window_is_count_of_100000)
   add_dated("t0", NULL); /* forgotten */
   process(&in);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 100002);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 100002);
   stop(&in);
 }
 END_TEST
@@ -323,8 +323,8 @@ START_TEST(count_window_does_not_read_date)
   add_dated("A", NULL);
   add_dated("A", "not a date");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
+  ck_assert_uint_eq(json_array_size(rejects()), 0);
   stop(&in);
 }
 END_TEST
@@ -340,7 +340,7 @@ START_TEST(duration_window_drops_repeat_inside_window)
   add_dated("A", "2026-03-01T10:59:59.999Z");
   add_dated("B", "2026-03-01T10:30:00Z");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
   stop(&in);
 }
@@ -354,7 +354,7 @@ START_TEST(duration_window_keeps_repeat_at_exactly_window)
   add_dated("A", "2026-03-01T10:00:00Z");
   add_dated("A", "2026-03-01T11:00:00.000Z");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   ck_assert_int_eq(metric("dropped_duplicate"), 0);
   stop(&in);
 }
@@ -370,7 +370,7 @@ START_TEST(duration_window_dropped_repeat_does_not_extend_window)
   add_dated("A", "2026-03-01T11:10:00Z"); /* 70 min after the kept one */
   add_dated("A", "2026-03-01T11:20:00Z"); /* 10 min after the kept one */
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   assert_emitted_field(1, "date", "2026-03-01T11:10:00Z");
   ck_assert_int_eq(metric("dropped_duplicate"), 2);
   stop(&in);
@@ -387,7 +387,7 @@ START_TEST(duration_window_looks_both_ways_in_time)
   add_dated("A", "2026-03-01T09:00:00Z"); /* 90 min before: kept */
   add_dated("A", "2026-03-01T10:45:00Z"); /* near the latest kept: repeat */
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   assert_emitted_field(1, "date", "2026-03-01T09:00:00Z");
   ck_assert_int_eq(metric("dropped_duplicate"), 2);
   stop(&in);
@@ -402,7 +402,7 @@ START_TEST(duration_window_compares_instants_not_text)
   add_dated("A", "2026-03-01T12:00:00Z");
   add_dated("A", "2026-03-01T07:00:10-05:00");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   stop(&in);
 }
 END_TEST
@@ -417,8 +417,8 @@ START_TEST(duration_window_rejects_touchpoint_without_date)
   add("{\"touchpoint_id\": \"C\", \"date\": 1772366400}");
   add_dated("D", "2026-03-01T10:00:00Z");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 3);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
+  ck_assert_uint_eq(json_array_size(rejects()), 3);
   ck_assert_str_eq(reject_code(0), "invalid_date");
   ck_assert_str_eq(reject_code(1), "invalid_date");
   ck_assert_str_eq(reject_code(2), "invalid_date");
@@ -457,11 +457,11 @@ START_TEST(duration_window_max_entries_bounds_memory)
   add_dated("A", "2026-03-01T10:03:00Z"); /* so A passes again */
   add_dated("C", "2026-03-01T10:04:00Z"); /* still held: dropped */
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 4);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 4);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
   ck_assert_int_eq(metric("evicted_in_window"), 2);
   assert_logged("warning: max_entries (2) is too small for window 1d");
-  ck_assert_ptr_null(strstr(strstr(fake_logs, "too small") + 1, "too small"));
+  ck_assert_ptr_null(strstr(strstr(logs(), "too small") + 1, "too small"));
   stop(&in);
 }
 END_TEST
@@ -476,7 +476,7 @@ START_TEST(duration_window_eviction_past_window_is_not_counted)
   ck_assert_int_eq(metric("evicted_in_window"), 0);
   add_dated("C", "2026-03-01T12:10:00Z"); /* forgets B, inside its window */
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 3);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 3);
   ck_assert_int_eq(metric("evicted_in_window"), 1);
   stop(&in);
 }
@@ -501,12 +501,11 @@ START_TEST(non_touchpoint_passes_through_unchanged)
       " \"date\": \"2026-03-01T00:00:00Z\"}");
   add("{\"event\": \"person\"}");
   process_keeping_input(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 4);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 4);
   for (i = 0; i < 4; i++)
-    ck_assert_ptr_eq(tf_batch_get(fake_emitted, i),
-                     tf_batch_get(fake_input, i));
+    ck_assert_ptr_eq(tf_batch_get(emitted(), i), tf_batch_get(test_input, i));
   ck_assert_int_eq(metric("passed_non_touchpoint"), 4);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(rejects()), 0);
   stop(&in);
 }
 END_TEST
@@ -518,8 +517,8 @@ START_TEST(kept_record_is_passed_not_copied)
   start(&in, "{}");
   add_dated("A", "2026-03-01T10:00:00Z");
   process_keeping_input(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
-  ck_assert_ptr_eq(tf_batch_get(fake_emitted, 0), tf_batch_get(fake_input, 0));
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
+  ck_assert_ptr_eq(tf_batch_get(emitted(), 0), tf_batch_get(test_input, 0));
   stop(&in);
 }
 END_TEST
@@ -531,12 +530,12 @@ START_TEST(raw_record_is_rejected)
 
   start(&in, "{}");
   ck_assert_int_eq(
-      tf_batch_push(fake_input, tf_record_new_raw("{oops", 5, &origin)), TF_OK);
+      tf_batch_push(test_input, tf_record_new_raw("{oops", 5, &origin)), TF_OK);
   add_dated("A", NULL);
   process(&in);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 1);
+  ck_assert_uint_eq(json_array_size(rejects()), 1);
   ck_assert_str_eq(reject_code(0), "not_an_object");
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   stop(&in);
 }
 END_TEST
@@ -553,12 +552,12 @@ START_TEST(input_batch_unchanged)
   add_dated("A", "2026-03-01T10:00:00Z");
   add_touchpoint("B", "CRM Activity", "2026-03-02T00:00:00Z", "Chat", NULL);
   for (i = 0; i < 3; i++)
-    before[i] = json_dumps(tf_record_json(tf_batch_get(fake_input, i)), 0);
+    before[i] = json_dumps(tf_record_json(tf_batch_get(test_input, i)), 0);
   process_keeping_input(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_input), 3);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(test_input), 3);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   for (i = 0; i < 3; i++) {
-    after = json_dumps(tf_record_json(tf_batch_get(fake_input, i)), 0);
+    after = json_dumps(tf_record_json(tf_batch_get(test_input, i)), 0);
     ck_assert_str_eq(before[i], after);
     free(after);
     free(before[i]);
@@ -576,8 +575,8 @@ START_TEST(flush_twice_is_harmless)
   process(&in);
   ck_assert_int_eq(flush(&in), TF_OK);
   ck_assert_int_eq(flush(&in), TF_OK);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
+  ck_assert_uint_eq(json_array_size(rejects()), 0);
   stop(&in);
 }
 END_TEST
@@ -592,7 +591,7 @@ START_TEST(many_batches_share_one_memory)
   add_dated("B", NULL);
   add_dated("A", NULL);
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
   stop(&in);
 }
@@ -624,7 +623,7 @@ START_TEST(bad_window_is_refused)
   size_t i;
 
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    fake_logs[0] = '\0';
+    clear_logs();
     snprintf(config, sizeof(config), "{\"window\": \"%s\"}", bad[i]);
     start_refused(config);
     assert_logged("error: window: ");
@@ -658,12 +657,12 @@ START_TEST(bad_key_is_refused)
 {
   start_refused("{\"key\": []}");
   assert_logged("error: key: empty list");
-  fake_logs[0] = '\0';
+  clear_logs();
   start_refused("{\"key\": [\"email\", \"a..b\", \"\", \".x\"]}");
   assert_logged("key[1]: \"a..b\" is not a field path");
   assert_logged("key[2]: \"\" is not a field path");
   assert_logged("key[3]: \".x\" is not a field path");
-  ck_assert_ptr_null(strstr(fake_logs, "key[0]"));
+  ck_assert_ptr_null(strstr(logs(), "key[0]"));
 }
 END_TEST
 
@@ -740,7 +739,7 @@ START_TEST(restore_remembers_keys)
   add_dated("A", "2026-03-01T10:00:00Z");
   add_dated("B", "2026-03-01T10:00:00Z");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
   stop(&in);
 }
@@ -760,7 +759,7 @@ START_TEST(restore_keeps_recency_order)
   add_dated("A", NULL);
   add_dated("B", NULL);
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 4);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 4);
   assert_emitted_field(3, "touchpoint_id", "B");
   ck_assert_int_eq(metric("dropped_duplicate"), 2);
   stop(&in);
@@ -781,7 +780,7 @@ START_TEST(restore_into_smaller_window_keeps_most_recent)
   add_dated("B", NULL);
   add_dated("A", NULL);
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 4);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 4);
   assert_emitted_field(3, "touchpoint_id", "A");
   stop(&in);
 }
@@ -798,7 +797,7 @@ START_TEST(restore_keeps_times_of_duration_window)
   add_dated("A", "2026-03-01T10:59:00Z"); /* dropped */
   add_dated("A", "2026-03-01T11:00:00Z"); /* kept */
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 2);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 2);
   assert_emitted_field(1, "date", "2026-03-01T11:00:00Z");
   ck_assert_int_eq(metric("dropped_duplicate"), 1);
   stop(&in);
@@ -815,7 +814,7 @@ static void restore_refused(const char *config, const char *text,
   instance in;
 
   ck_assert_msg(snap != NULL, "bad test snapshot: %s", text);
-  fake_logs[0] = '\0';
+  clear_logs();
   start(&in, config);
   ck_assert_int_eq(in.plugin->restore(in.state, snap), TF_ERR_INVAL);
   assert_logged(why);
@@ -1026,7 +1025,7 @@ START_TEST(key_types_differ_numbers_by_value)
   add("{\"touchpoint_id\": 0}");
   add("{\"touchpoint_id\": \"\\u0031\"}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 4);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 4);
   ck_assert_int_eq(metric("dropped_duplicate"), 4);
   stop(&in);
 }
@@ -1055,19 +1054,19 @@ START_TEST(pass_through_is_same_record_without_tree)
     for (i = 0; i < 4; i++)
       add(texts[i]);
     process_keeping_input(&in);
-    ck_assert_uint_eq(tf_batch_count(fake_emitted), 3);
-    for (i = 0; i < tf_batch_count(fake_emitted); i++) {
-      const tf_record *got = tf_batch_get(fake_emitted, i);
+    ck_assert_uint_eq(tf_batch_count(emitted()), 3);
+    for (i = 0; i < tf_batch_count(emitted()); i++) {
+      const tf_record *got = tf_batch_get(emitted(), i);
       size_t len;
 
-      ck_assert_ptr_eq(got, tf_batch_get(fake_input, i));
+      ck_assert_ptr_eq(got, tf_batch_get(test_input, i));
       ck_assert_str_eq(tf_record_bytes(got, &len), texts[i]);
       ck_assert_uint_eq(tf_record_debug_state(got) & TF_RECORD_HAS_TREE, 0);
     }
-    tf_batch_clear(fake_input);
+    tf_batch_clear(test_input);
     stop(&in);
-    fake_host_teardown();
-    fake_host_setup();
+    host_teardown();
+    host_setup();
   }
 }
 END_TEST
@@ -1109,7 +1108,7 @@ static Suite *dedupe_suite(void)
   Suite *s = suite_create("transform_dedupe");
   TCase *tc = tcase_create("dedupe");
 
-  tcase_add_checked_fixture(tc, fake_host_setup, fake_host_teardown);
+  tcase_add_checked_fixture(tc, host_setup, host_teardown);
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, descriptor);
   tcase_add_test(tc, whole_record_repeat_is_dropped);

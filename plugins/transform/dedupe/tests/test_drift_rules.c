@@ -1,6 +1,6 @@
 /*
  * test_drift_rules.c - tests of docs/attribution-rules.md#drift-chat-rule-3 in
- * the `dedupe` transform, driven through the fake host:
+ * the `dedupe` transform, driven on libtouchflow-check's host:
  *
  *   "Before the integration existed, teams tracked Drift chats through the
  *    CRM. On the day the integration is switched on (the activation date
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../drift_rules.h"
-#include "fake_host.h"
+#include "instance.h"
 
 #define CAMPAIGN "701Hs000001AbCd"
 #define CHAT_RULES                                                             \
@@ -53,10 +53,10 @@ static size_t run(const char *config)
 
   start(&in, config);
   process(&in);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 0);
+  ck_assert_uint_eq(json_array_size(rejects()), 0);
   ck_assert_int_eq(flush(&in), TF_OK);
   stop(&in);
-  return tf_batch_count(fake_emitted);
+  return tf_batch_count(emitted());
 }
 
 /* --- Campaign rule ("campaign sync rules" and "CRM campaigns") ----------- */
@@ -249,7 +249,7 @@ START_TEST(drift_rule_3_reports_each_rule_and_why)
   assert_logged("info: Drift chat rule 3: dropped_chat_activity: 1 dropped "
                 "(CRM Activity touchpoints of the chat Task types (activity "
                 "rules) dated on or after 2026-03-01T00:00:00.000Z)\n");
-  ck_assert_ptr_null(strstr(strstr(fake_logs, "dropped_chat_activity") + 1,
+  ck_assert_ptr_null(strstr(strstr(logs(), "dropped_chat_activity") + 1,
                             "dropped_chat_activity"));
   stop(&in);
 }
@@ -265,9 +265,9 @@ START_TEST(drift_rule_3_reports_only_configured_rules)
   add_campaign_member("m1", "2026-03-02T00:00:00Z", CAMPAIGN);
   process(&in);
   ck_assert_int_eq(flush(&in), TF_OK);
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   assert_logged("dropped_chat_activity: 0 dropped");
-  ck_assert_ptr_null(strstr(fake_logs, "dropped_chat_campaign"));
+  ck_assert_ptr_null(strstr(logs(), "dropped_chat_campaign"));
   stop(&in);
 }
 END_TEST
@@ -285,7 +285,7 @@ START_TEST(drift_rule_3_touchpoint_without_date_is_rejected)
   add_activity("a1", "01/03/2026", "Chat");
   add_activity("a2", NULL, "Call");
   process(&in);
-  ck_assert_uint_eq(json_array_size(fake_rejects), 2);
+  ck_assert_uint_eq(json_array_size(rejects()), 2);
   ck_assert_str_eq(reject_code(0), "invalid_date");
   ck_assert_str_eq(reject_message(0), "date: missing or not a string (needed "
                                       "to compare with "
@@ -294,7 +294,7 @@ START_TEST(drift_rule_3_touchpoint_without_date_is_rejected)
   ck_assert_str_eq(reject_message(1), "date: \"01/03/2026\" is not an "
                                       "ISO-8601 time (needed to compare with "
                                       "chat_integration_enabled_at)");
-  ck_assert_uint_eq(tf_batch_count(fake_emitted), 1);
+  ck_assert_uint_eq(tf_batch_count(emitted()), 1);
   assert_emitted_field(0, "touchpoint_id", "a2");
   stop(&in);
 }
@@ -325,7 +325,7 @@ START_TEST(drift_rule_3_bad_activation_date_is_refused)
   size_t i;
 
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    fake_logs[0] = '\0';
+    clear_logs();
     snprintf(config, sizeof(config),
              "{\"chat_integration_enabled_at\": \"%s\", " CHAT_RULES "}",
              bad[i]);
@@ -368,7 +368,7 @@ static Suite *drift_suite(void)
   Suite *s = suite_create("transform_dedupe_drift");
   TCase *tc = tcase_create("drift_rule_3");
 
-  tcase_add_checked_fixture(tc, fake_host_setup, fake_host_teardown);
+  tcase_add_checked_fixture(tc, host_setup, host_teardown);
   tcase_add_test(tc, drift_rule_3_campaign_member_dated_at_D_is_dropped);
   tcase_add_test(tc, drift_rule_3_campaign_member_one_ms_before_D_is_kept);
   tcase_add_test(

@@ -1,118 +1,104 @@
 /*
- * test_map.c - tests of the `map` transform through a small fake host:
+ * test_map.c - tests of the `map` transform on libtouchflow-check's host:
  * selecting, copying, renaming and nesting fields, constants and defaults,
  * each `missing` mode, what it rejects, the config errors init reports, and
  * that inputs stay untouched and outputs keep their origin.
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <touchflow/check.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/record_json.h>
 
 const tf_plugin *transform_map_LTX_tf_plugin_entry(void);
 
-struct tf_ctx {
-  int unused;
-};
+#define LOGS_LEN 4096
 
-static tf_ctx ctx;
+static tf_check_host *host;
 static tf_batch *input;
-static tf_batch *output;
-static int rejects;
-static char last_code[64];
-static char last_message[512];
-static char logs[4096]; /* every line logged, one a line */
-
-static void fake_log(tf_ctx *c, tf_log_level level, const char *fmt, ...)
-{
-  size_t n = strlen(logs);
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(logs + n, sizeof(logs) - n, fmt, ap);
-  va_end(ap);
-  n = strlen(logs);
-  snprintf(logs + n, sizeof(logs) - n, "\n");
-}
-
-static int fake_reject(tf_ctx *c, const tf_record *rec, const char *code,
-                       const char *message)
-{
-  rejects++;
-  snprintf(last_code, sizeof(last_code), "%s", code);
-  snprintf(last_message, sizeof(last_message), "%s", message);
-  return TF_OK;
-}
-
-static void fake_metric(tf_ctx *c, const char *name, int64_t delta)
-{
-}
-
-static int fake_emit(tf_ctx *c, tf_record *rec)
-{
-  return tf_batch_push(output, rec);
-}
-
-static const char *fake_stage_id(const tf_ctx *c)
-{
-  return "map";
-}
-
-static const tf_host host = {
-    .size = sizeof(tf_host),
-    .log = fake_log,
-    .reject = fake_reject,
-    .metric = fake_metric,
-    .emit = fake_emit,
-    .stage_id = fake_stage_id,
-};
+static size_t logs_from; /* log lines before it do not count */
 
 static void setup(void)
 {
+  host = tf_check_host_new(transform_map_LTX_tf_plugin_entry(), "map");
   input = tf_batch_new();
-  output = tf_batch_new();
+  ck_assert_ptr_nonnull(host);
   ck_assert_ptr_nonnull(input);
-  ck_assert_ptr_nonnull(output);
-  rejects = 0;
-  last_code[0] = '\0';
-  last_message[0] = '\0';
-  logs[0] = '\0';
+  logs_from = 0;
 }
 
 static void teardown(void)
 {
+  tf_check_host_free(host);
   tf_batch_free(input);
-  tf_batch_free(output);
 }
 
+/* What the plugin emitted, and how many records it rejected. */
+static const tf_batch *output(void)
+{
+  return tf_check_emitted(host);
+}
+
+static size_t rejects(void)
+{
+  return tf_check_reject_count(host);
+}
+
+/* The code and message of the last reject ("" before any). */
+static const char *last_code(void)
+{
+  size_t n = rejects();
+
+  return n ? tf_check_reject_get(host, n - 1)->code : "";
+}
+
+static const char *last_message(void)
+{
+  size_t n = rejects();
+
+  return n ? tf_check_reject_get(host, n - 1)->message : "";
+}
+
+/* Every line logged since the instance started, one a line. */
+static const char *logs(void)
+{
+  static char text[LOGS_LEN];
+  size_t i, n = 0;
+
+  text[0] = '\0';
+  for (i = logs_from; i < tf_check_log_count(host) && n < sizeof(text); i++)
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\n",
+                          tf_check_log_line(host, i, NULL));
+  return text;
+}
+
+/* The instance the host runs: its plugin, config and state (borrowed). */
 typedef struct instance {
   const tf_transform_plugin *plugin;
-  tf_config *cfg;
+  const tf_config *cfg;
   void *state;
 } instance;
 
-static void diag_fail(void *ud, const char *path, const char *message)
-{
-  ck_abort_msg("config: %s: %s", path, message);
-}
-
-/* Validates config_json against the plugin's table and calls init. */
+/* Validates config_json against the plugin's table (which must accept it)
+ * and calls init alone. */
 static int try_start(instance *in, const char *config_json)
 {
   json_t *given = json_loads(config_json, 0, NULL);
+  char msg[1024];
+  int rc;
 
   ck_assert_ptr_nonnull(given);
-  in->plugin = tf_plugin_transform(transform_map_LTX_tf_plugin_entry());
-  in->state = NULL;
-  ck_assert_int_eq(tf_options_validate(in->plugin->base.options, given, NULL,
-                                       "config", NULL, diag_fail, NULL,
-                                       &in->cfg),
-                   TF_OK);
+  logs_from = tf_check_log_count(host);
+  rc = tf_check_host_init_unchecked(host, given, NULL);
   json_decref(given);
-  return in->plugin->base.init(&ctx, &host, in->cfg, &in->state);
+  ck_assert_msg(tf_check_config(host) != NULL, "config: %s",
+                tf_check_messages_text(host, msg, sizeof(msg)));
+  in->plugin = tf_plugin_transform(tf_check_plugin(host));
+  in->cfg = tf_check_config(host);
+  in->state = tf_check_state(host);
+  return rc;
 }
 
 /* Appends "PATH: message" (as init() logs it) to the text ud. */
@@ -121,12 +107,12 @@ static void collect_problem(void *ud, const char *path, const char *message)
   char *text = ud;
   size_t n = strlen(text);
 
-  snprintf(text + n, sizeof(logs) - n, "%s%s%s\n", path, *path ? ": " : "",
+  snprintf(text + n, LOGS_LEN - n, "%s%s%s\n", path, *path ? ": " : "",
            message);
 }
 
 /* The plugin's check() on in's config; problems gets one line each. */
-static int check_config(const instance *in, char problems[sizeof(logs)])
+static int check_config(const instance *in, char problems[LOGS_LEN])
 {
   problems[0] = '\0';
   ck_assert_ptr_nonnull(in->plugin->base.check);
@@ -136,32 +122,31 @@ static int check_config(const instance *in, char problems[sizeof(logs)])
 /* init accepts the config without a word, and so does check(). */
 static void start(instance *in, const char *config_json)
 {
-  char problems[sizeof(logs)];
+  char problems[LOGS_LEN];
 
   ck_assert_int_eq(try_start(in, config_json), TF_OK);
-  ck_assert_str_eq(logs, "");
+  ck_assert_str_eq(logs(), "");
   ck_assert_int_eq(check_config(in, problems), TF_OK);
   ck_assert_str_eq(problems, "");
 }
 
 /* Calls init with a config it must refuse, after logging exactly what
- * check() reports on it (the two cannot disagree); the config is freed. */
+ * check() reports on it (the two cannot disagree). */
 static void start_refused(const char *config_json)
 {
-  char problems[sizeof(logs)];
+  char problems[LOGS_LEN];
   instance in;
 
   ck_assert_int_eq(try_start(&in, config_json), TF_ERR_CONFIG);
   ck_assert_ptr_null(in.state);
   ck_assert_int_eq(check_config(&in, problems), TF_ERR_CONFIG);
-  ck_assert_str_eq(logs, problems);
-  tf_config_free(in.cfg);
+  ck_assert_str_eq(logs(), problems);
 }
 
 static void stop(instance *in)
 {
-  in->plugin->base.fini(in->state);
-  tf_config_free(in->cfg);
+  tf_check_host_fini(host);
+  in->state = NULL;
 }
 
 static void add(const char *text)
@@ -174,14 +159,15 @@ static void add(const char *text)
 
 static void process(instance *in)
 {
-  ck_assert_int_eq(in->plugin->process(in->state, &ctx, input), TF_OK);
+  ck_assert_ptr_eq(in->state, tf_check_state(host));
+  ck_assert_int_eq(tf_check_process(host, input), TF_OK);
 }
 
 /* Asserts that output record i equals the JSON text expected. */
 static void assert_output(size_t i, const char *expected)
 {
   json_t *want = json_loads(expected, 0, NULL);
-  const json_t *got = tf_record_json(tf_batch_get(output, i));
+  const json_t *got = tf_record_json(tf_batch_get(output(), i));
   char *text;
 
   ck_assert_ptr_nonnull(want);
@@ -201,8 +187,8 @@ static void map_one(const char *config_json, const char *record,
   start(&in, config_json);
   add(record);
   process(&in);
-  ck_assert_int_eq(rejects, 0);
-  ck_assert_uint_eq(tf_batch_count(output), 1);
+  ck_assert_int_eq(rejects(), 0);
+  ck_assert_uint_eq(tf_batch_count(output()), 1);
   assert_output(0, expected);
   stop(&in);
 }
@@ -216,16 +202,16 @@ static void reject_one(const char *config_json, const char *record,
   start(&in, config_json);
   add(record);
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(output), 0);
-  ck_assert_int_eq(rejects, 1);
-  ck_assert_str_eq(last_code, code);
+  ck_assert_uint_eq(tf_batch_count(output()), 0);
+  ck_assert_int_eq(rejects(), 1);
+  ck_assert_str_eq(last_code(), code);
   stop(&in);
 }
 
 static void assert_logged(const char *text)
 {
-  ck_assert_msg(strstr(logs, text) != NULL, "\"%s\" not in log:\n%s", text,
-                logs);
+  ck_assert_msg(strstr(logs(), text) != NULL, "\"%s\" not in log:\n%s", text,
+                logs());
 }
 
 /* --- The descriptor ------------------------------------------------------ */
@@ -340,7 +326,7 @@ START_TEST(nesting_into_non_object_rejected)
 {
   reject_one("{\"fields\": {\"person.email\": \"email\"}}",
              "{\"email\": \"a@x.io\", \"person\": \"Ann\"}", "target_conflict");
-  ck_assert_ptr_nonnull(strstr(last_message, "person.email"));
+  ck_assert_ptr_nonnull(strstr(last_message(), "person.email"));
 }
 END_TEST
 
@@ -425,7 +411,7 @@ START_TEST(missing_reject_dead_letters)
   reject_one("{\"fields\": {\"id\": \"id\", \"mail\": \"messages.2.email\"},"
              " \"missing\": \"reject\"}",
              "{\"id\": 7, \"messages\": [{}, {}]}", "missing_field");
-  ck_assert_ptr_nonnull(strstr(last_message, "messages.2.email"));
+  ck_assert_ptr_nonnull(strstr(last_message(), "messages.2.email"));
 }
 END_TEST
 
@@ -447,9 +433,9 @@ START_TEST(raw_record_rejected)
                    TF_OK);
   add("{\"a\": 1}");
   process(&in);
-  ck_assert_int_eq(rejects, 1);
-  ck_assert_str_eq(last_code, "not_an_object");
-  ck_assert_uint_eq(tf_batch_count(output), 1);
+  ck_assert_int_eq(rejects(), 1);
+  ck_assert_str_eq(last_code(), "not_an_object");
+  ck_assert_uint_eq(tf_batch_count(output()), 1);
   assert_output(0, "{\"a\": 1, \"k\": 1}");
   stop(&in);
 }
@@ -472,13 +458,13 @@ START_TEST(input_batch_unchanged)
         json_dumps(tf_record_json(tf_batch_get(input, i)), JSON_SORT_KEYS);
   }
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(output), 2);
+  ck_assert_uint_eq(tf_batch_count(output()), 2);
   for (i = 0; i < 2; i++) {
     char *after =
         json_dumps(tf_record_json(tf_batch_get(input, i)), JSON_SORT_KEYS);
 
     ck_assert_str_eq(before[i], after);
-    ck_assert_ptr_ne(tf_batch_get(input, i), tf_batch_get(output, i));
+    ck_assert_ptr_ne(tf_batch_get(input, i), tf_batch_get(output(), i));
     free(after);
     free(before[i]);
   }
@@ -498,8 +484,8 @@ START_TEST(origin_kept)
                                                         &origin, NULL, 0)),
                    TF_OK);
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(output), 1);
-  got = tf_record_origin(tf_batch_get(output, 0));
+  ck_assert_uint_eq(tf_batch_count(output()), 1);
+  got = tf_record_origin(tf_batch_get(output(), 0));
   ck_assert_str_eq(got.file, "data/hits.ndjson");
   ck_assert_int_eq(got.line, 17);
   stop(&in);
@@ -516,7 +502,7 @@ START_TEST(holds_nothing)
   start(&in, "{\"fields\": {\"k\": {\"const\": 1}}}");
   add("{\"a\": 1}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(output), 1);
+  ck_assert_uint_eq(tf_batch_count(output()), 1);
   ck_assert_ptr_null(in.plugin->flush);
   ck_assert_ptr_null(in.plugin->advance);
   stop(&in);
@@ -534,7 +520,7 @@ START_TEST(many_batches)
   add("{\"a\": 2}");
   add("{\"b\": 3}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(output), 3);
+  ck_assert_uint_eq(tf_batch_count(output()), 3);
   assert_output(0, "{\"k\": 1}");
   assert_output(1, "{\"k\": 2}");
   assert_output(2, "{}");
@@ -552,13 +538,13 @@ static void map_text(const char *config_json, const char *record,
   size_t len;
 
   tf_batch_clear(input);
-  tf_batch_clear(output);
+  tf_check_clear_records(host);
   start(&in, config_json);
   add(record);
   process(&in);
-  ck_assert_int_eq(rejects, 0);
-  ck_assert_uint_eq(tf_batch_count(output), 1);
-  got = tf_batch_get(output, 0);
+  ck_assert_int_eq(rejects(), 0);
+  ck_assert_uint_eq(tf_batch_count(output()), 1);
+  got = tf_batch_get(output(), 0);
   ck_assert_uint_eq(tf_record_debug_state(got) & TF_RECORD_HAS_TREE, 0);
   ck_assert_uint_eq(
       tf_record_debug_state(tf_batch_get(input, 0)) & TF_RECORD_HAS_TREE, 0);
@@ -614,13 +600,14 @@ START_TEST(outputs_have_no_tree)
   add("{\"email\": \"b@x.io\", \"person\": {}, \"n\": [1, 2]}");
   add("{\"id\": 3}");
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(output), 3);
+  ck_assert_uint_eq(tf_batch_count(output()), 3);
   for (i = 0; i < 3; i++) {
     ck_assert_uint_eq(
         tf_record_debug_state(tf_batch_get(input, i)) & TF_RECORD_HAS_TREE, 0);
-    ck_assert_uint_eq(
-        tf_record_debug_state(tf_batch_get(output, i)) & TF_RECORD_HAS_TREE, 0);
-    ck_assert_ptr_nonnull(tf_record_bytes(tf_batch_get(output, i), NULL));
+    ck_assert_uint_eq(tf_record_debug_state(tf_batch_get(output(), i)) &
+                          TF_RECORD_HAS_TREE,
+                      0);
+    ck_assert_ptr_nonnull(tf_record_bytes(tf_batch_get(output(), i), NULL));
   }
   assert_output(0, "{\"person\": {\"name\": \"Ann\", \"email\": \"a@x.io\"},"
                    " \"n\": 0}");
@@ -641,8 +628,8 @@ START_TEST(record_made_from_json_t)
                                             "{s:s,s:n}", "a", "x y", "c"))),
                    TF_OK);
   process(&in);
-  ck_assert_uint_eq(tf_batch_count(output), 1);
-  ck_assert_str_eq(tf_record_bytes(tf_batch_get(output, 0), &len),
+  ck_assert_uint_eq(tf_batch_count(output()), 1);
+  ck_assert_str_eq(tf_record_bytes(tf_batch_get(output(), 0), &len),
                    "{\"a\":\"x y\",\"c\":null,\"b\":\"x y\"}");
   stop(&in);
 }
@@ -655,7 +642,7 @@ START_TEST(conflicting_targets_refused)
   start_refused("{\"fields\": {\"a\": \"x\", \"a.b\": \"y\","
                 " \"ab\": \"z\"}}");
   assert_logged("fields.a.b: conflicts with fields.a");
-  ck_assert_ptr_null(strstr(logs, "fields.ab"));
+  ck_assert_ptr_null(strstr(logs(), "fields.ab"));
 }
 END_TEST
 
@@ -678,7 +665,7 @@ START_TEST(bad_entries_refused_each_named)
   assert_logged("fields.pathtype: the source path must be");
   assert_logged("fields.bad..target: a target must be");
   assert_logged("fields.person.email: conflicts with fields.person");
-  ck_assert_ptr_null(strstr(logs, "fields.ok"));
+  ck_assert_ptr_null(strstr(logs(), "fields.ok"));
 }
 END_TEST
 
@@ -692,7 +679,7 @@ END_TEST
 START_TEST(check_reports_each_entry_at_its_path)
 {
   instance in;
-  char problems[sizeof(logs)];
+  char problems[LOGS_LEN];
 
   ck_assert_int_eq(try_start(&in, "{\"fields\": {\"a\": \"x\", \"a.b\": 7,"
                                   " \"c\": {\"const\": 1, \"default\": 2}}}"),
@@ -705,7 +692,6 @@ START_TEST(check_reports_each_entry_at_its_path)
                    "\"default\"\n"
                    "fields.a.b: conflicts with fields.a (a target cannot be "
                    "both a value and an object holding other targets)\n");
-  tf_config_free(in.cfg);
 }
 END_TEST
 
@@ -724,9 +710,8 @@ START_TEST(fields_required)
 }
 END_TEST
 
-static Suite *map_suite(void)
+static TCase *map_tests(void)
 {
-  Suite *s = suite_create("transform_map");
   TCase *tc = tcase_create("map");
 
   tcase_add_checked_fixture(tc, setup, teardown);
@@ -765,17 +750,7 @@ static Suite *map_suite(void)
   tcase_add_test(tc, empty_fields_refused);
   tcase_add_test(tc, check_reports_each_entry_at_its_path);
   tcase_add_test(tc, fields_required);
-  suite_add_tcase(s, tc);
-  return s;
+  return tc;
 }
 
-int main(void)
-{
-  SRunner *sr = srunner_create(map_suite());
-  int failed;
-
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TF_CHECK_MAIN("transform_map", map_tests)

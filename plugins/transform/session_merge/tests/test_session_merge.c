@@ -128,6 +128,19 @@ static size_t count_type(const char *type)
 }
 
 /* Asserts a string field's value; NULL expects JSON null. */
+static void expect(const json_t *tp, const char *field, const char *want);
+
+/* The reason of tp is fmt with "%s" replaced by tp's session_id
+ * (docs/attribution-rules.md#reasons). */
+static void expect_reason(const json_t *tp, const char *fmt)
+{
+  const char *ses = json_string_value(json_object_get(tp, "session_id"));
+  char want[512];
+
+  snprintf(want, sizeof(want), fmt, ses ? ses : "(none)");
+  expect(tp, "reason", want);
+}
+
 static void expect(const json_t *tp, const char *field, const char *want)
 {
   const json_t *v = json_object_get(tp, field);
@@ -399,6 +412,7 @@ START_TEST(call_rule_2_call_in_session_merges_with_session_fields)
   expect(tp, "referrer", GOOGLE);
   expect(tp, "biz_uid", BIZ_A);
   ck_assert(json_is_string(json_object_get(tp, "session_id")));
+  expect_reason(tp, "call rule 2: merged into session %s [12:17, 12:47)");
   ck_assert_int_eq(fake_metric("calls_merged"), 1);
 }
 END_TEST
@@ -442,6 +456,8 @@ START_TEST(call_rule_2_call_after_last_hit_within_timeout_merges)
   add(ev_call("T1", BIZ_A, "12:49:59", "Call"));
   run("{}");
   expect(find("T1", "Call"), "channel", "Organic Search");
+  expect_reason(find("T1", "Call"),
+                "call rule 2: merged into session %s [12:00, 12:50)");
 }
 END_TEST
 
@@ -458,8 +474,13 @@ START_TEST(call_rule_3_call_after_session_end_is_crm_activity)
   add(ev_call("T1", BIZ_A, "13:05:00", "Call"));
   run("{}");
   ck_assert_uint_eq(fake_output_count(), 2);
-  find("h1", "Web Visit");
+  expect_reason(find("h1", "Web Visit"),
+                "web session rule: session %s [12:17, 12:47) had no form "
+                "fill, chat or call: one Web Visit at its first hit");
   tp = find("T1", "CRM Activity");
+  expect(tp, "reason",
+         "call rule 3: no session of this BizibleId contains 13:05: a "
+         "separate CRM Activity without web data");
   expect(tp, "channel", "Other");
   expect(tp, "source", "CRM Activity");
   expect(tp, "medium", "Call");
@@ -482,7 +503,9 @@ START_TEST(call_rule_3_call_exactly_30_00_after_last_hit_is_not_merged)
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   add(ev_call("T1", BIZ_A, "12:30:00", "Call"));
   run("{}");
-  find("T1", "CRM Activity");
+  expect(find("T1", "CRM Activity"), "reason",
+         "call rule 3: no session of this BizibleId contains 12:30: a "
+         "separate CRM Activity without web data");
   find("h1", "Web Visit");
 }
 END_TEST
@@ -495,6 +518,9 @@ START_TEST(call_rule_3_call_of_unknown_visitor_is_crm_activity)
   add(ev_call("T1", BIZ_A, "12:05:00", "Call"));
   run("{}");
   expect(find("T1", "CRM Activity"), "medium", "Call");
+  expect(find("T1", "CRM Activity"), "reason",
+         "call rule 3: no session of this BizibleId contains 12:05: a "
+         "separate CRM Activity without web data");
 }
 END_TEST
 
@@ -533,6 +559,7 @@ END_TEST
 START_TEST(call_rule_4_later_form_fill_is_post_conversion)
 {
   const json_t *call, *form;
+  char want[512];
 
   add(ev_hit("h1", BIZ_A, "12:00:00", ADS_URL, GOOGLE));
   add(ev_call("T1", BIZ_A, "12:05:00", "Call"));
@@ -545,6 +572,11 @@ START_TEST(call_rule_4_later_form_fill_is_post_conversion)
   ck_assert(json_is_false(json_object_get(call, "post_conversion")));
   expect(call, "conversion_id", NULL);
   expect_same(call, form, "session_id");
+  snprintf(want, sizeof(want),
+           "call rule 4: form fill at 12:10 after the call %s in session %%s: "
+           "a later step of the journey, not a second conversion",
+           text(call, "touchpoint_id"));
+  expect_reason(form, want);
   ck_assert_int_eq(fake_metric("post_conversion_forms"), 1);
 }
 END_TEST
@@ -559,6 +591,8 @@ START_TEST(call_rule_4_form_fill_before_call_is_not_post_conversion)
   run("{}");
   ck_assert(
       json_is_false(json_object_get(find("f1", NULL), "post_conversion")));
+  expect_reason(find("f1", NULL), "web session rule: form fill at 12:03 in "
+                                  "session %s (from 12:00): a conversion");
   find("T1", "Call");
 }
 END_TEST
@@ -587,6 +621,7 @@ START_TEST(call_rule_1_call_without_bizible_id_is_dead_lettered)
   run("{}");
   ck_assert_uint_eq(fake_reject_count(), 1);
   ck_assert_str_eq(fake_reject_code(0), "missing_bizible_id");
+  ck_assert_ptr_nonnull(strstr(fake_reject_message(0), "call rule 1: "));
   ck_assert_uint_eq(fake_output_count(), 1);
 }
 END_TEST
@@ -613,6 +648,8 @@ START_TEST(chat_rule_1_chat_joins_session_containing_chat_moment)
   expect(tp, "date", "2026-03-01T12:12:00Z");
   expect(tp, "landing_page", PAGE);
   ck_assert(json_is_string(json_object_get(tp, "session_id")));
+  expect_reason(tp, "Drift chat rule 1: email given in chat at 12:12, joined "
+                    "session %s [12:00, 12:30)");
 }
 END_TEST
 
@@ -641,6 +678,9 @@ START_TEST(chat_rule_1_chat_outside_any_session_has_no_session_data)
   expect(tp, "source", NULL);
   expect(tp, "session_id", NULL);
   expect(tp, "biz_uid", BIZ_A);
+  expect(tp, "reason",
+         "Drift chat rule 1: email given in chat at 14:00; no session of this "
+         "BizibleId contains it: Web Chat without web data");
   find("h1", "Web Visit");
   ck_assert_int_eq(fake_metric("chats_without_session"), 1);
 }
@@ -660,6 +700,9 @@ START_TEST(chat_without_bizible_id_joins_session_of_same_email_form_fill)
   expect(tp, "channel", "Email");
   expect(tp, "biz_uid", BIZ_A);
   expect_same(tp, find("f1", NULL), "session_id");
+  expect_reason(tp, "Drift chat rule 1: email given in chat at 12:15 without "
+                    "a BizibleId, joined session %s [12:00, 12:35) of the "
+                    "visitor who gave this email on a form");
   ck_assert_int_eq(fake_metric("chats_joined_by_email"), 1);
 }
 END_TEST
@@ -679,6 +722,10 @@ START_TEST(chat_without_bizible_id_or_matching_form_is_standalone)
   expect(tp, "session_id", NULL);
   expect(tp, "biz_uid", NULL);
   expect(tp, "channel", "Other");
+  expect(tp, "reason",
+         "Drift chat rule 1: email given in chat at 12:15; no BizibleId, and "
+         "no form fill with this email in a session running then: Web Chat "
+         "without web data");
   expect(find("c2", "Web Chat"), "session_id", NULL);
 }
 END_TEST
@@ -732,6 +779,9 @@ START_TEST(crm_rule_task_is_crm_activity_without_web_data)
   expect(tp, "referrer", NULL);
   expect(tp, "session_id", NULL);
   expect(tp, "origin", "crm");
+  expect(tp, "reason",
+         "CRM touchpoint rule: a Salesforce Task makes a CRM "
+         "Activity, without web data");
 }
 END_TEST
 
@@ -749,6 +799,9 @@ START_TEST(crm_rule_campaign_member_is_crm_campaign)
   expect(tp, "campaign", "7015g000000abcd");
   expect(tp, "medium", NULL);
   expect(tp, "session_id", NULL);
+  expect(tp, "reason",
+         "CRM touchpoint rule: a CampaignMember makes a CRM "
+         "Campaign, without web data");
 }
 END_TEST
 
@@ -871,20 +924,32 @@ END_TEST
 /* Every touchpoint carries the same keys (CSV sinks need one column set). */
 START_TEST(touchpoints_all_have_the_contract_fields)
 {
-  static const char *const keys[] = {
-      "touchpoint_id",   "type",          "date",
-      "biz_uid",         "email",         "channel",
-      "source",          "medium",        "campaign",
-      "landing_page",    "referrer",      "form_url",
-      "session_id",      "origin",        "source_record_id",
-      "post_conversion", "conversion_id", NULL};
+  static const char *const keys[] = {"touchpoint_id",
+                                     "type",
+                                     "date",
+                                     "biz_uid",
+                                     "email",
+                                     "channel",
+                                     "source",
+                                     "medium",
+                                     "campaign",
+                                     "landing_page",
+                                     "referrer",
+                                     "form_url",
+                                     "session_id",
+                                     "origin",
+                                     "source_record_id",
+                                     "post_conversion",
+                                     "conversion_id",
+                                     "reason",
+                                     NULL};
   size_t i, k;
 
   add_journey(0);
   add(ev_crm_campaign("00v1", "09:00:00", "701"));
   run("{}");
   for (i = 0; i < fake_output_count(); i++) {
-    ck_assert_uint_eq(json_object_size(fake_output_json(i)), 17);
+    ck_assert_uint_eq(json_object_size(fake_output_json(i)), 18);
     for (k = 0; keys[k]; k++)
       ck_assert_ptr_nonnull(json_object_get(fake_output_json(i), keys[k]));
   }
@@ -1338,7 +1403,7 @@ static void expect_no_tree(const char *budget, int nfill)
                        "\",\"form_url\":\"" DEMO_FORM "\"") != NULL,
           "%s", text);
       ck_assert_msg(strstr(text, "\"post_conversion\":false,"
-                                 "\"conversion_id\":null}") != NULL,
+                                 "\"conversion_id\":null,\"reason\":") != NULL,
                     "%s", text);
     }
   }

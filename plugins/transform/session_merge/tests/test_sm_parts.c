@@ -13,6 +13,7 @@
 #include "emails.h"
 #include "hash.h"
 #include "outbox.h"
+#include "reason.h"
 #include "sm_events.h"
 #include "table.h"
 #include "visitor.h"
@@ -498,12 +499,38 @@ START_TEST(emails_free_releases_remaining_entries)
 }
 END_TEST
 
+/* reason.h: times are UTC HH:MM, with seconds when not zero, and with the
+ * date when not the touchpoint's day (a session across midnight). */
+START_TEST(reason_writes_times_with_seconds_and_dates_when_needed)
+{
+  /* 2026-03-01T23:50:00Z, and 30m05s later. */
+  const int64_t at = 1772409000000LL, end = at + 1805000LL;
+  sm_reason r = {.why = SM_WHY_CALL_MERGED,
+                 .at = at,
+                 .session_id = "ses_x",
+                 .start = at - 600000,
+                 .end = end};
+  char buf[SM_REASON_SIZE];
+
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "call rule 2: merged into session ses_x [23:40, "
+                        "2026-03-02 00:20:05)");
+  r.why = SM_WHY_WEB_VISIT;
+  r.at = r.start;
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "web session rule: session ses_x [23:40, 2026-03-02 "
+                        "00:20:05) had no form fill, chat or call: one Web "
+                        "Visit at its first hit");
+}
+END_TEST
+
 static Suite *parts_suite(void)
 {
   Suite *s = suite_create("session_merge parts");
   TCase *tc = tcase_create("parts");
 
   tcase_add_test(tc, hash_matches_fnv1a_128_reference_values);
+  tcase_add_test(tc, reason_writes_times_with_seconds_and_dates_when_needed);
   tcase_add_test(tc, hash_separates_parts);
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);

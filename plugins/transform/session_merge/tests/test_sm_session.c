@@ -281,12 +281,12 @@ static tf_record *new_touchpoint(tf_builder *b, const sm_tp *tp,
 START_TEST(touchpoint_has_contract_fields_in_order)
 {
   static const char *const keys[] = {
-      "touchpoint_id",   "type",         "date",
-      "biz_uid",         "email",        "channel",
-      "source",          "medium",       "campaign",
-      "landing_page",    "referrer",     "form_url",
-      "session_id",      "origin",       "source_record_id",
-      "post_conversion", "conversion_id"};
+      "touchpoint_id",   "type",          "date",
+      "biz_uid",         "email",         "channel",
+      "source",          "medium",        "campaign",
+      "landing_page",    "referrer",      "form_url",
+      "session_id",      "origin",        "source_record_id",
+      "post_conversion", "conversion_id", "reason"};
   tf_record *from = tf_record_new(json_object());
   sm_tp tp = sample_tp();
   tf_builder *b = tf_builder_new();
@@ -297,10 +297,10 @@ START_TEST(touchpoint_has_contract_fields_in_order)
 
   ck_assert_ptr_nonnull(rec);
   json_object_foreach ((json_t *)tf_record_json(rec), key, v) {
-    ck_assert_uint_lt(i, 17);
+    ck_assert_uint_lt(i, 18);
     ck_assert_str_eq(key, keys[i++]);
   }
-  ck_assert_uint_eq(i, 17);
+  ck_assert_uint_eq(i, 18);
   ck_assert_str_eq(tf_record_get_string(rec, "date"), "2026-03-01T12:17:05Z");
   ck_assert(json_is_null(tf_record_get(rec, "email")));
   ck_assert(json_is_false(tf_record_get(rec, "post_conversion")));

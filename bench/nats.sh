@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Throughput of the split pipeline (docs/scale-out.md) against one process.
 #
-# Usage: bench/nats.sh BUILD-DIR [HITS]     (default 200000)
+# Usage: bench/nats.sh BUILD-DIR [HITS] [sorted]     (default 200000)
+#
+# With `sorted` the sources declare sorted_by_time (gen_events.py writes
+# them in time order): the ingest publishes watermark markers and each
+# worker's session_merge resolves sessions as the stream goes (flat
+# memory); without, every worker holds its events until the end.
 #
 # bench/gen_events.py writes HITS web hits and their call-tracking Tasks
 # (fixed seed).  Then, timed:
@@ -18,6 +23,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 BUILD-DIR [HITS]" >&2; exit 2; }
 build=$(cd "$1" && pwd)
 hits=${2:-200000}
+sorted=${3:-}
+[ -z "$sorted" ] || [ "$sorted" = sorted ] || { echo "$0: the third argument is \"sorted\" or nothing" >&2; exit 2; }
+order=
+[ "$sorted" = sorted ] && order=', "sorted_by_time": true'
 tf=$build/touchflow
 command -v nats-server >/dev/null || { echo "$0: nats-server is not installed" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/tf-nats-bench.XXXXXX")
@@ -32,8 +41,8 @@ server=$!
 for _ in $(seq 100); do grep -q "Server is ready" server.log && break; sleep 0.1; done
 url="nats://127.0.0.1:$port"
 
-sources='{"id": "hits", "plugin": "web", "config": {"path": "hits.ndjson"}},
-  {"id": "calls", "plugin": "calltracking", "config": {"path": "tasks.csv"}}'
+sources='{"id": "hits", "plugin": "web", "config": {"path": "hits.ndjson"'$order'}},
+  {"id": "calls", "plugin": "calltracking", "config": {"path": "tasks.csv"'$order'}}'
 nats() { echo '"url": "'$url'", "stream": "'$1'", "subject_prefix": "'$1'.events", "partitions": 8'; }
 cat >single.json <<JSON
 {"version": 1, "name": "single", "sources": [$sources],
@@ -61,7 +70,7 @@ JSON
 now() { date +%s.%N; }
 rss() { awk -F': ' '/Maximum resident set size/ {printf "%.1f MiB", $2 / 1024}' "$1"; }
 rate() { awk -v r="$records" -v w="$1" 'BEGIN {printf "%.0f", r / w}'; }
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $records input records ($hits hits)"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $records input records ($hits hits${sorted:+, sorted_by_time})"
 
 t0=$(now)
 /usr/bin/time -v -o single.time "$tf" run single.json --progress never --quiet

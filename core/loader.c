@@ -105,7 +105,7 @@ static size_t kind_size(tf_plugin_kind kind)
   switch (kind) {
   case TF_KIND_SOURCE: return offsetof(tf_source_plugin, stop);
   case TF_KIND_TRANSFORM: return sizeof(tf_transform_plugin);
-  case TF_KIND_SINK: return sizeof(tf_sink_plugin);
+  case TF_KIND_SINK: return TF_SINK_PLUGIN_SIZE_2_0; /* advance came later */
   }
   return 0;
 }

@@ -331,10 +331,30 @@ static int64_t input_watermark(const tf__runner *r, const tf__stage *s)
   return low;
 }
 
+/* A sink's input watermark rose to wm (its queue is empty: every record
+ * before it was written).  Hands it to the sink's advance(), appended
+ * after ABI 2.0, when the sink has one; END is the sink's flush().  1 if
+ * advance() ran. */
+static int advance_sink(tf__runner *r, tf__stage *s, int64_t wm)
+{
+  int rc;
+
+  if (wm == TF_WATERMARK_END ||
+      !TF_PLUGIN_HAS(tf_sink_plugin, s->sink, advance))
+    return 0;
+  rc = s->sink->advance(s->state, &s->ctx, wm);
+  if (rc < 0) {
+    tf__stage_log(s, TF_LOG_ERROR, "failed: %s; stopping the run",
+                  tf_strerror(rc));
+    fail_stage(r, s, 1);
+  }
+  return 1;
+}
+
 /* Hands a risen input watermark to the first stage (topological order)
  * whose queue is empty, so that every record sent before the watermark has
- * been processed.  Transforms without advance() forward it at once.
- * 1 if a plugin's advance() ran. */
+ * been processed (or, for a sink, written).  Transforms without advance()
+ * forward it at once.  1 if a plugin's advance() ran. */
 static int advance_one(tf__runner *r)
 {
   size_t k;
@@ -351,8 +371,11 @@ static int advance_one(tf__runner *r)
     if (wm <= s->wm_in)
       continue;
     s->wm_in = wm;
-    if (s->plugin->kind != TF_KIND_TRANSFORM)
+    if (s->plugin->kind == TF_KIND_SINK) {
+      if (advance_sink(r, s, wm))
+        return 1;
       continue;
+    }
     if (!s->transform->advance) {
       s->wm_out = wm;
       continue;

@@ -446,7 +446,13 @@ int tf_check_process(tf_check_host *h, const tf_batch *batch)
 int tf_check_advance(tf_check_host *h, int64_t wm)
 {
   const tf_transform_plugin *tr = tf_plugin_transform(h->plugin);
+  const tf_sink_plugin *sink = tf_plugin_sink(h->plugin);
 
+  if (sink) { /* appended after ABI 2.0: read only when there */
+    if (!TF_PLUGIN_HAS(tf_sink_plugin, sink, advance))
+      return TF_ERR_UNSUPPORTED;
+    return h->live ? sink->advance(h->state, &h->ctx, wm) : TF_ERR_INVAL;
+  }
   if (!tr)
     return TF_ERR_UNSUPPORTED;
   if (!h->live)

@@ -4,7 +4,9 @@
  * record dead-lettered rather than lost, and, where the conformance file
  * names the sink's output, that the output holds every input record once:
  * after a plain run, after RETRY answers (retry_config) and, for sinks
- * that claim it, after the same batch was sent twice (idempotent).
+ * that claim it, after the same batch was sent twice (idempotent); and
+ * that a sink with advance() (appended after ABI 2.0) takes rising
+ * watermarks between writes without losing or repeating a record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +201,21 @@ START_TEST(sink_retry_no_duplicates)
 }
 END_TEST
 
+/* The first and the second half of batch, as new batches sharing its
+ * records. */
+static void split_halves(const tf_batch *batch, tf_batch **first,
+                         tf_batch **second)
+{
+  size_t i, n = tf_batch_count(batch);
+
+  *first = tf_batch_new();
+  *second = tf_batch_new();
+  ck_assert_msg(*first && *second, "out of memory");
+  for (i = 0; i < n; i++)
+    tf_batch_push(i < n / 2 ? *first : *second,
+                  tf_record_ref(tf_batch_get(batch, i)));
+}
+
 /* A sink with snapshot() commits at it: write half, snapshot, "crash"
  * (fini without flush), restore into a fresh instance, write the rest,
  * flush: with an output named, it holds every input record once
@@ -209,19 +226,12 @@ START_TEST(sink_snapshot_restore)
   char msgs[TF_CONF_MSG];
   json_t *snap = NULL;
   tf_check_host *h;
-  size_t i, n;
   int rc;
 
   if (!tf_conf.sink->snapshot)
     return; /* at least once: nothing held after write() */
   batch = tf_conf_input_batch();
-  n = tf_batch_count(batch);
-  first = tf_batch_new();
-  second = tf_batch_new();
-  ck_assert_msg(first && second, "out of memory");
-  for (i = 0; i < n; i++)
-    tf_batch_push(i < n / 2 ? first : second,
-                  tf_record_ref(tf_batch_get(batch, i)));
+  split_halves(batch, &first, &second);
   h = tf_conf_start(NULL);
   write_ok(h, first, "the first half");
   rc = tf_check_snapshot(h, &snap);
@@ -263,6 +273,49 @@ START_TEST(sink_idempotent_resend)
 }
 END_TEST
 
+static void advance_ok(tf_check_host *h, int64_t watermark)
+{
+  char msgs[TF_CONF_MSG];
+  int rc = tf_check_advance(h, watermark);
+
+  ck_assert_msg(rc == TF_OK,
+                "expected advance(%lld) to return TF_OK; it returned %d "
+                "(%s): %s",
+                (long long)watermark, rc, tf_strerror(rc),
+                tf_check_messages_text(h, msgs, sizeof(msgs)));
+}
+
+/* A sink with advance() is given what the host gives it: strictly rising
+ * watermarks, each once every record before it was written, none after
+ * a record behind it.  Between the halves of the input (whose event times
+ * the suite does not know) only watermarks that promise nothing real; once
+ * all is written, one just below the end.  Every call answers TF_OK, and
+ * with an output named, it holds every input record once, in order. */
+START_TEST(sink_advance)
+{
+  tf_batch *batch, *first, *second;
+  tf_check_host *h;
+
+  if (!TF_PLUGIN_HAS(tf_sink_plugin, tf_conf.sink, advance))
+    return; /* a sink without advance() is never given a watermark */
+  batch = tf_conf_input_batch();
+  split_halves(batch, &first, &second);
+  h = tf_conf_start(NULL);
+  advance_ok(h, TF_WATERMARK_UNKNOWN + 1);
+  write_ok(h, first, "the first half, after advance()");
+  advance_ok(h, TF_WATERMARK_UNKNOWN + 2);
+  write_ok(h, second, "the second half, after advance()");
+  advance_ok(h, TF_WATERMARK_END - 1);
+  flush_ok(h);
+  tf_check_host_fini(h);
+  if (tf_conf.file.output)
+    expect_output(batch, "with advance() between the writes");
+  tf_batch_free(first);
+  tf_batch_free(second);
+  tf_conf_done(h, batch, NULL);
+}
+END_TEST
+
 const tf_conf_check tf_conf_sink_checks[] = {
     {"sink_write_ok", TF_KIND_SINK, &sink_write_ok,
      "write() answers OK to an empty batch and to the input; flush() OK"},
@@ -276,5 +329,8 @@ const tf_conf_check tf_conf_sink_checks[] = {
      "claimed idempotent: the same batch twice is kept once"},
     {"sink_snapshot_restore", TF_KIND_SINK, &sink_snapshot_restore,
      "with snapshot(): half written, snapshot, crash, restore, the rest: "
+     "the output holds every record once"},
+    {"sink_advance", TF_KIND_SINK, &sink_advance,
+     "with advance(): rising watermarks between writes, every call OK, "
      "the output holds every record once"},
     {NULL, 0, NULL, NULL}};

@@ -62,7 +62,9 @@ AT(tf_sink_plugin, write, 80);
 AT(tf_sink_plugin, flush, 88);
 AT(tf_sink_plugin, snapshot, 96);
 AT(tf_sink_plugin, restore, 104);
-SIZE(tf_sink_plugin, 112);
+AT(tf_sink_plugin, advance, 112); /* appended after 2.0 */
+SIZE(tf_sink_plugin, 120);
+IS(TF_SINK_PLUGIN_SIZE_2_0, 112);
 
 AT(tf_host, size, 0);
 AT(tf_host, log, 8);

@@ -39,7 +39,7 @@ const tf_transform_plugin *tf_plugin_transform(const tf_plugin *p)
 
 const tf_sink_plugin *tf_plugin_sink(const tf_plugin *p)
 {
-  return is_kind(p, TF_KIND_SINK, sizeof(tf_sink_plugin))
+  return is_kind(p, TF_KIND_SINK, TF_SINK_PLUGIN_SIZE_2_0)
              ? (const tf_sink_plugin *)p
              : NULL;
 }

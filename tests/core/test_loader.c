@@ -95,6 +95,23 @@ START_TEST(loads_a_plugin_built_with_a_larger_descriptor)
 }
 END_TEST
 
+/* A sink built before advance() was appended (ABI 2.0's size) still
+ * loads; the member it lacks reads as absent. */
+START_TEST(loads_a_sink_built_before_advance)
+{
+  tf__loaded_plugin p;
+  const tf_sink_plugin *sink;
+
+  ck_assert_int_eq(find(TF_KIND_SINK, "old", &p), TF_OK);
+  sink = tf_plugin_sink(p.plugin);
+  ck_assert_ptr_nonnull(sink);
+  ck_assert_uint_eq(sink->base.struct_size, TF_SINK_PLUGIN_SIZE_2_0);
+  ck_assert_uint_lt(sink->base.struct_size, sizeof(tf_sink_plugin));
+  ck_assert_ptr_nonnull(sink->write);
+  ck_assert(!TF_PLUGIN_HAS(tf_sink_plugin, sink, advance));
+}
+END_TEST
+
 START_TEST(refuses_a_module_without_entry_point)
 {
   tf__loaded_plugin p;
@@ -367,6 +384,7 @@ static Suite *loader_suite(void)
   tcase_add_test(tc, refuses_an_abi1_plugin_naming_abi1);
   tcase_add_test(tc, refuses_a_descriptor_too_small_for_its_kind);
   tcase_add_test(tc, loads_a_plugin_built_with_a_larger_descriptor);
+  tcase_add_test(tc, loads_a_sink_built_before_advance);
   tcase_add_test(tc, refuses_a_module_without_entry_point);
   tcase_add_test(tc, refuses_a_null_descriptor);
   tcase_add_test(tc, refuses_a_descriptor_named_otherwise);

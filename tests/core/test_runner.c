@@ -123,26 +123,30 @@ START_TEST(fan_in_merges_every_source)
 }
 END_TEST
 
-/* Two seq sources (x: 0..999, y: 500..1499) through wmcheck to a sink;
- * WX and WY: whether each reports watermarks. */
+/* Two seq sources, x: 0..999 and y: 500..1499, each reporting watermarks
+ * when its %s is true. */
+#define TWO_SEQ_SOURCES                                                        \
+  "{\"version\": 1, \"sources\": ["                                            \
+  "{\"id\": \"x\", \"plugin\": \"seq\", \"config\": {\"count\": 1000,"         \
+  " \"watermark\": %s}},"                                                      \
+  "{\"id\": \"y\", \"plugin\": \"seq\", \"config\": {\"start\": 500,"          \
+  " \"count\": 1000, \"watermark\": %s}}],"
+
+/* The two seq sources through wmcheck to a sink; WX and WY: whether each
+ * reports watermarks. */
 static int run_wmcheck(const char *wx, const char *wy, size_t batch)
 {
   tf__run_options opt = quiet_options();
   char json[1024];
 
   opt.batch_size = batch;
-  snprintf(
-      json, sizeof(json),
-      "{\"version\": 1, \"sources\": ["
-      "{\"id\": \"x\", \"plugin\": \"seq\", \"config\": {\"count\": 1000,"
-      " \"watermark\": %s}},"
-      "{\"id\": \"y\", \"plugin\": \"seq\", \"config\": {\"start\": 500,"
-      " \"count\": 1000, \"watermark\": %s}}],"
-      " \"transforms\": [{\"id\": \"w\", \"plugin\": \"wmcheck\","
-      " \"inputs\": [\"x\", \"y\"]}],"
-      " \"sinks\": [{\"id\": \"o\", \"plugin\": \"flaky\", \"inputs\": [\"w\"],"
-      " \"config\": {\"path\": \"out.ndjson\"}}]}",
-      wx, wy);
+  snprintf(json, sizeof(json),
+           TWO_SEQ_SOURCES
+           " \"transforms\": [{\"id\": \"w\", \"plugin\": \"wmcheck\","
+           " \"inputs\": [\"x\", \"y\"]}],"
+           " \"sinks\": [{\"id\": \"o\", \"plugin\": \"flaky\", \"inputs\": "
+           "[\"w\"], \"config\": {\"path\": \"out.ndjson\"}}]}",
+           wx, wy);
   return run_json(json, &opt);
 }
 
@@ -219,6 +223,69 @@ START_TEST(watermarks_never_let_a_record_arrive_late_at_any_batch_size)
     ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"x\",\"seq\":0}"));
     free(out);
   }
+}
+END_TEST
+
+/* The two seq sources, with watermarks, straight into
+ * a sink that has advance() and writes what it is given (flaky with
+ * watermarks); batch size BATCH.  The output, read whole (caller frees). */
+static char *run_sink_watermarks(const char *sink, size_t batch)
+{
+  tf__run_options opt = quiet_options();
+  char json[1024];
+
+  opt.batch_size = batch;
+  snprintf(json, sizeof(json),
+           TWO_SEQ_SOURCES
+           " \"sinks\": [{\"id\": \"o\", \"plugin\": \"%s\", \"inputs\": "
+           "[\"x\", \"y\"], \"config\": {\"path\": \"out.ndjson\"%s}}]}",
+           "true", "true", sink,
+           strcmp(sink, "flaky") == 0 ? ", \"watermarks\": true" : "");
+  ck_assert_int_eq(run_json(json, &opt), 0);
+  return tu_read(out_path("out.ndjson"));
+}
+
+/* A sink with advance() is handed its input watermark as it rises, in
+ * order, mid-stream, and only once every record before it was written: no
+ * record written after a watermark is behind it. */
+START_TEST(a_sink_is_handed_rising_watermarks_in_order)
+{
+  static const size_t sizes[] = {1, 64, 100000};
+  size_t i;
+
+  for (i = 0; i < 3; i++) {
+    char *out = run_sink_watermarks("flaky", sizes[i]);
+    const char *p;
+    size_t marks = 0;
+
+    ck_assert_ptr_null(strstr(out, "\"late\""));
+    ck_assert_ptr_null(strstr(out, "\"back\""));
+    for (p = out; (p = strstr(p, "\"from\":\"wm\"")) != NULL; p++)
+      marks++;
+    if (sizes[i] == 100000) { /* each source whole in one call: only END,
+                                 which is flush(), never advance() */
+      ck_assert_uint_eq(marks, 0);
+    } else {
+      ck_assert_uint_gt(marks, 10);
+      /* mid-stream: a watermark comes before the last records */
+      ck_assert_int_lt(line_of(out, "\"from\":\"wm\""),
+                       line_of(out, "{\"from\":\"x\",\"seq\":999}"));
+    }
+    ck_assert_uint_eq(tu_count_lines(out_path("out.ndjson")), 2000 + marks);
+    ck_assert_ptr_nonnull(strstr(out, "{\"from\":\"y\",\"seq\":1499}"));
+    free(out);
+  }
+}
+END_TEST
+
+/* A sink built before advance() was appended runs; its descriptor is never
+ * read past its struct_size (sink_old.c would crash). */
+START_TEST(a_sink_built_before_advance_runs)
+{
+  char *out = run_sink_watermarks("old", 64);
+
+  ck_assert_str_eq(out, "2000\n");
+  free(out);
 }
 END_TEST
 
@@ -488,6 +555,8 @@ int main(void)
                  a_source_without_watermark_holds_the_watermark_until_it_ends);
   tcase_add_test(tc,
                  watermarks_never_let_a_record_arrive_late_at_any_batch_size);
+  tcase_add_test(tc, a_sink_is_handed_rising_watermarks_in_order);
+  tcase_add_test(tc, a_sink_built_before_advance_runs);
   tcase_add_test(tc, a_retried_batch_is_delivered_once);
   tcase_add_test(tc, exhausted_retries_go_to_the_dead_letter_output);
   tcase_add_test(tc, a_failing_sink_fails_the_run);

@@ -18,6 +18,10 @@
 #    resumed: the same union;
 #  - nats-server restarted while the ingest publishes 150000 records: each
 #    is stored once;
+#  - watermarks travel: with time-sorted inputs, workers emit touchpoints
+#    before the ingest ends (killed half way: each written one is the
+#    single process's, none closed 3 h before the watermark is missing),
+#    and resumed after a full ingest give the single process's union;
 #  - a token from the environment: a wrong one refused, the right one
 #    taken and never printed; TLS with our own CA (tls_ca), refused
 #    without it;
@@ -280,6 +284,112 @@ read_all=$(cat out/BIG/w*/records.ndjson | wc -l)
 read_unique=$(cat out/BIG/w*/records.ndjson | LC_ALL=C sort -u | wc -l)
 [ $rc -eq 0 ] && [ "$read_all" -eq "$published" ] && [ "$read_unique" -eq "$published" ]
 check "server restart mid-ingest: $published records published, read $read_all ($read_unique distinct)" $? ""
+
+# --- the watermark travels: workers resolve sessions before the end --------
+# 100000 generated hits and their calls (bench/gen_events.py, fixed seed;
+# about 29 h of traffic, sorted by time, declared sorted_by_time) published
+# with watermark markers every 2000 records.  The ingest is killed half way
+# (no end marker); two workers read what is there and are stopped (SIGTERM:
+# a checkpoint).  Each must already have written touchpoints: all of them
+# the single process's, and every single-process touchpoint dated 3 h or
+# more before the workers' watermark (a session's hits span at most 3 h:
+# 20 views 9 min apart, then session_timeout).  Then the ingest runs again
+# to its end, the workers resume, and their union is the single process's,
+# byte for byte after sorting.
+python3 "$src/bench/gen_events.py" 100000 "$work/wm" >/dev/null
+wm_sources='{"id": "hits", "plugin": "web", "config": {"path": "'$work'/wm/hits.ndjson", "sorted_by_time": true}},
+  {"id": "calls", "plugin": "calltracking", "config": {"path": "'$work'/wm/tasks.csv", "sorted_by_time": true}}'
+cat >single-WM.json <<JSON
+{"version": 1, "name": "wm-single", "sources": [$wm_sources],
+ "transforms": [{"id": "merge", "plugin": "session_merge", "inputs": ["hits", "calls"], "config": {}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["merge"], "config": {"path": "out/WM/single.ndjson"}}],
+ "dead_letter": {"path": "out/WM/single-rejected.ndjson"}}
+JSON
+cat >ingest-WM.json <<JSON
+{"version": 1, "name": "wm-ingest", "sources": [$wm_sources],
+ "sinks": [{"id": "log", "plugin": "nats", "inputs": ["hits", "calls"],
+            "config": {"url": "\${TF_NATS_URL}", "stream": "WM", "subject_prefix": "wm.events",
+                       "partitions": 4, "watermark_every": 2000, "watermark_interval": "0"}}],
+ "dead_letter": {"path": "out/WM/ingest-rejected.ndjson"}}
+JSON
+cat >merge-WM.json <<JSON
+{"version": 1, "name": "wm-merge",
+ "sources": [{"id": "events", "plugin": "nats",
+              "config": {"url": "\${TF_NATS_URL}", "stream": "WM", "subject_prefix": "wm.events",
+                         "partitions": 4, "worker": "\${TF_WORKER}", "fetch_wait": "100ms"}}],
+ "transforms": [{"id": "merge", "plugin": "session_merge", "inputs": ["events"], "config": {}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["merge"],
+            "config": {"path": "out/WM/\${TF_WORKER_NAME}/touchpoints.ndjson"}}],
+ "dead_letter": {"path": "out/WM/\${TF_WORKER_NAME}/rejected.ndjson"}}
+JSON
+"$tf" run single-WM.json --progress never --quiet 2>>"$work/WM.log"
+LC_ALL=C sort out/WM/single.ndjson >"$work/wm-ref.ndjson"
+{ (exec env TOUCHFLOW_CRASH_AT=300 "$tf" run ingest-WM.json --progress never --quiet) \
+  2>/dev/null; } 2>/dev/null
+rc=$?
+pids=""
+for k in 1 2; do
+  TF_WORKER=$k/2 TF_WORKER_NAME=w$k TOUCHFLOW_DEBUG=1 timeout --preserve-status -s TERM 8 "$tf" run \
+    merge-WM.json --progress never --quiet --state-dir "$work/st-wm$k" 2>"$work/wm-w$k.log" &
+  pids="$pids $!"
+done
+rc2=0
+for p in $pids; do wait "$p"; [ $? -eq 143 ] || rc2=1; done
+# What each worker wrote so far is in its output's temporary file (not
+# committed: a last line may be cut).
+mid=$(python3 - "$work/wm-ref.ndjson" "$work"/wm-w1.log "$work"/wm-w2.log out/WM/w*/.touchpoints.ndjson.tmp.* <<'PY'
+import datetime, json, re, sys
+ref = open(sys.argv[1]).read().splitlines()
+mid = [l for f in sys.argv[4:] for l in open(f).read().split("\n")[:-1]]
+marks = [re.findall(r"watermark of the partitions: (\d+)", open(f).read()) for f in sys.argv[2:4]]
+wm = min(int(m[-1]) if m else 0 for m in marks)
+def ms(line):
+    d = json.loads(line)["date"].replace("Z", "+00:00")
+    return datetime.datetime.fromisoformat(d).timestamp() * 1000
+refs, mids = set(ref), set(mid)
+closed = [l for l in ref if ms(l) < wm - 3 * 3600 * 1000]
+wrong = [l for l in mid if l not in refs]
+missing = [l for l in closed if l not in mids]
+ok = mid and not wrong and not missing and len(mids) == len(mid) and len(closed) > 1000
+print("%s %d touchpoints written mid-stream (watermark %.1f h into the data), %d wrong, %d of %d closed ones missing"
+      % ("ok" if ok else "bad", len(mid), (wm - ms(min(ref, key=ms))) / 3.6e6 if ref else 0,
+         len(wrong), len(missing), len(closed)))
+PY
+)
+[ $rc -eq 137 ] && [ $rc2 -eq 0 ] && [ "${mid%% *}" = ok ]
+check "ingest killed half way: the workers resolve sessions as the watermark travels: ${mid#* }" \
+  $? "ingest exit $rc, workers stopped by SIGTERM: $([ $rc2 -eq 0 ] && echo yes || echo no); $(tail -2 "$work"/wm-w1.log)"
+"$tf" run ingest-WM.json --progress never --quiet 2>>"$work/WM.log"
+rc=$?
+for k in 1 2; do
+  TF_WORKER=$k/2 TF_WORKER_NAME=w$k timeout 120 "$tf" run merge-WM.json --progress never \
+    --quiet --state-dir "$work/st-wm$k" 2>>"$work/WM.log" || rc=1
+done
+[ $rc -eq 0 ] && cmp -s "$work/wm-ref.ndjson" <(union WM)
+check "ingest run again, workers resumed: union byte-identical to the single process" \
+  $? "$(tail -3 "$work/WM.log"; diff "$work/wm-ref.ndjson" <(union WM) | head -4)"
+
+# A worker of that stream (watermark markers, sessions resolved as it
+# goes) killed at a crash point half way and resumed from its checkpoint
+# (the partitions' watermarks in its position) writes what its
+# uninterrupted run writes, byte for byte.
+wm_worker() { # NAME [ARGS...]: worker 1/2 of the WM stream, output under out/WM/NAME
+  local name=$1
+  shift
+  { (exec env TF_WORKER=1/2 TF_WORKER_NAME="$name" timeout 120 "$tf" run merge-WM.json \
+    --progress never --quiet --checkpoint-every 5000 "$@") 2>>"$work/WM.log"; } 2>/dev/null
+}
+TOUCHFLOW_CRASH_COUNT="$work/wm-count" wm_worker k1 --state-dir "$work/st-wmk1"
+total=$(cat "$work/wm-count")
+TOUCHFLOW_CRASH_AT=$((total / 2)) wm_worker k2 --state-dir "$work/st-wmk2"
+rc=$?
+wm_worker k2 --state-dir "$work/st-wmk2"
+rc2=$?
+[ $rc -eq 137 ] && [ $rc2 -eq 0 ] && [ -s out/WM/k1/touchpoints.ndjson ] &&
+  cmp -s out/WM/k1/touchpoints.ndjson out/WM/k2/touchpoints.ndjson &&
+  cmp -s out/WM/k1/rejected.ndjson out/WM/k2/rejected.ndjson
+check "with watermarks: a worker SIGKILLed at crash point $((total / 2)) of $total, resumed: byte-identical" \
+  $? "crash exit $rc, then $rc2; $(tail -2 "$work/WM.log")"
 
 # --- a token from the environment ----------------------------------------
 # A second server that wants a token; the token comes from ${TF_NATS_TOKEN}

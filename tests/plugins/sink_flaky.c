@@ -1,7 +1,11 @@
 /*
  * sink_flaky.c - test sink: answers RETRY to its first `retries` write
  * calls, ERROR from call `fail_at` on (0: never), and otherwise appends the
- * records' "seq" values to the NDJSON file `path`.
+ * records' "seq" values to the NDJSON file `path`.  With `watermarks`,
+ * each advance(W) appends {"from":"wm","seq":W}, a record whose "seq"
+ * (taken as its event time) is before the last W also
+ * {"from":"late","seq":seq}, and a W not above the last one
+ * {"from":"back","seq":W}: what the runner hands a sink, made visible.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,8 @@
 typedef struct flaky {
   FILE *fp;
   int64_t retries, fail_at, calls, delay_ms;
+  int watermarks;
+  int64_t last_wm; /* the last watermark given */
 } flaky;
 
 static const tf_option flaky_options[] = {
@@ -23,6 +29,8 @@ static const tf_option flaky_options[] = {
      "The write call (1-based) from which ERROR is answered; 0 never."},
     {"delay_ms", TF_OPT_INT, "0", 0, 0, 0, NULL,
      "Milliseconds every write call sleeps (to make runs last)."},
+    {"watermarks", TF_OPT_BOOL, "false", 0, 0, 0, NULL,
+     "Write the watermarks advance() is given, and late records."},
     {"token", TF_OPT_STRING, NULL, TF_OPT_SECRET, 0, 0, NULL,
      "A secret, to test that secrets come from the environment."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
@@ -44,6 +52,8 @@ static int flaky_init(tf_ctx *ctx, const tf_host *host, const tf_config *cfg,
   f->retries = tf_config_int(cfg, "retries");
   f->fail_at = tf_config_int(cfg, "fail_at");
   f->delay_ms = tf_config_int(cfg, "delay_ms");
+  f->watermarks = tf_config_bool(cfg, "watermarks");
+  f->last_wm = TF_WATERMARK_UNKNOWN;
   *state = f;
   return TF_OK;
 }
@@ -77,12 +87,27 @@ static tf_sink_result flaky_write(void *state, tf_ctx *ctx,
   }
   for (i = 0; i < tf_batch_count(batch); i++) {
     const tf_record *rec = tf_batch_get(batch, i);
+    long long seq = (long long)json_integer_value(tf_record_get(rec, "seq"));
 
+    if (f->watermarks && seq < f->last_wm)
+      fprintf(f->fp, "{\"from\":\"late\",\"seq\":%lld}\n", seq);
     fprintf(f->fp, "{\"from\":\"%s\",\"seq\":%lld}\n",
-            tf_record_get_string(rec, "from"),
-            (long long)json_integer_value(tf_record_get(rec, "seq")));
+            tf_record_get_string(rec, "from"), seq);
   }
   return TF_SINK_OK;
+}
+
+static int flaky_advance(void *state, tf_ctx *ctx, int64_t watermark)
+{
+  flaky *f = state;
+
+  (void)ctx;
+  if (!f->watermarks)
+    return TF_OK;
+  fprintf(f->fp, "{\"from\":\"%s\",\"seq\":%lld}\n",
+          watermark <= f->last_wm ? "back" : "wm", (long long)watermark);
+  f->last_wm = watermark;
+  return TF_OK;
 }
 
 static const tf_sink_plugin flaky_plugin = {
@@ -95,6 +120,7 @@ static const tf_sink_plugin flaky_plugin = {
     .base.init = flaky_init,
     .base.fini = flaky_fini,
     .write = flaky_write,
+    .advance = flaky_advance,
 };
 
 TF_SINK_PLUGIN(sink_flaky, flaky_plugin)

@@ -7,8 +7,15 @@
  * message (its JSON text unchanged as the body, its origin in headers, a
  * message id for JetStream's duplicate window), the bound on publishes in
  * flight, sending again what the server did not acknowledge, the commit
- * point (snapshot: every publish acknowledged) and the end-of-input marker
- * each partition gets at flush().
+ * point (snapshot: every publish acknowledged), the watermark markers each
+ * partition gets when the input watermark rises (advance(), at most every
+ * watermark_every records or watermark_interval) and the end-of-input
+ * marker each partition gets at flush().
+ *
+ * A marker W promises that no record published to the partition after it
+ * has an event time before W, so it is published only once every record
+ * before it is acknowledged (stored first), and never past a record held
+ * for its route (published at the end: W stays at the earliest held time).
  *
  * Message ids: "PRODUCER-HASH-K", HASH the FNV-1a 64 of the record's
  * origin (file:line) and bytes, K how many records right before it had the
@@ -40,8 +47,9 @@ typedef struct sink_nats {
   const char *producer;
   const char *key;
   const char *route; /* NULL: records without the key are not routed */
-  json_t *routes;    /* route value -> partition, from records with a key */
-  json_t *held;      /* records waiting for the end of input (array) */
+  const char *time_field;
+  json_t *routes; /* route value -> partition, from records with a key */
+  json_t *held;   /* records waiting for the end of input (array) */
   unsigned partitions;
   int64_t timeout_ms;
   int max_retries;
@@ -49,6 +57,16 @@ typedef struct sink_nats {
   uint64_t last_hash; /* the id hash of the last record with an origin */
   uint64_t repeat;    /* how many before it in a row had that hash */
   int flushed;
+
+  /* Watermark markers: the earliest event time among held records
+   * (TF_WATERMARK_END: none held; UNKNOWN: one without a time), the last
+   * watermark published, records published since, and when (monotonic
+   * ms). */
+  int64_t held_min;
+  int64_t wm_sent;
+  uint64_t since_marks;
+  int64_t marks_at;
+  int64_t wm_every, wm_interval;
 
   /* Filled by libnats' thread (on_publish_error), drained by ours. */
   pthread_mutex_t mu;
@@ -78,6 +96,20 @@ static const tf_option sink_nats_options[] = {
     {"producer", TF_OPT_STRING, NULL, 0, 0, 0, NULL,
      "This ingest's name in message ids and end-of-input markers. Unset: "
      "the stage id. Give each ingest pipeline writing one stream its own."},
+    {"time_field", TF_OPT_STRING, "ts_ms", 0, 0, 0, NULL,
+     "The field (dotted path) with a record's event time in epoch "
+     "milliseconds: a watermark published never passes a record held for "
+     "its route (route_by)."},
+    {"watermark_every", TF_OPT_INT, "10000", TF_OPT_RANGE, 0, 1000000000, NULL,
+     "When the input watermark rises (sources that declare their order, "
+     "docs/event-time.md), publish it on every partition once this many "
+     "records were published since the last markers, or watermark_interval "
+     "passed. Markers cost one message per partition and a wait for every "
+     "publish in flight. 0: none mid-stream (the end of input always)."},
+    {"watermark_interval", TF_OPT_DURATION, "1s", TF_OPT_RANGE, 0, 3600000,
+     NULL,
+     "Publish a risen watermark when this long passed since the last "
+     "markers, however few records came (0: only by watermark_every)."},
     {"max_in_flight", TF_OPT_INT, "4096", TF_OPT_RANGE, 1, 1000000, NULL,
      "Publishes sent and not yet acknowledged at most; write() waits when "
      "there are that many (flow control: memory stays bounded when the "
@@ -293,6 +325,7 @@ static int publish_record(sink_nats *s, const char *bytes, size_t len,
   if (publish(s, m) != TF_OK)
     return TF_ERR_IO;
   s->count++;
+  s->since_marks++;
   s->host->metric(s->ctx, "published", 1);
   return TF_OK;
 }
@@ -311,17 +344,36 @@ static const char *field_text(const tf_record *rec, const char *path,
   return t == TF_TYPE_STRING ? tf_value_string(v, len) : tf_value_raw(v, len);
 }
 
+/* A held record's event time lowers held_min (UNKNOWN without one). */
+static void note_held_time(sink_nats *s, const json_t *ts)
+{
+  int64_t t = json_is_integer(ts) ? (int64_t)json_integer_value(ts)
+                                  : TF_WATERMARK_UNKNOWN;
+
+  if (t < s->held_min)
+    s->held_min = t;
+}
+
 /* A record without the key waits for the end of input when its route
  * field (an email) was not seen yet on a record with the key. */
-static int hold(sink_nats *s, const char *bytes, size_t len, tf_origin o,
-                const char *route, size_t rlen)
+static int hold(sink_nats *s, const tf_record *rec, const char *bytes,
+                size_t len, const char *route, size_t rlen)
 {
+  tf_origin o = tf_record_origin(rec);
+  int64_t ts;
   json_t *h =
       json_pack("{s:s%,s:s?,s:I,s:s%}", "text", bytes, len, "file", o.file,
                 "line", (json_int_t)o.line, "route", route, rlen);
 
+  if (h &&
+      tf_value_int64(tf_record_value_path(rec, s->time_field), &ts) == TF_OK &&
+      json_object_set_new(h, "ts", json_integer(ts)) != 0) {
+    json_decref(h);
+    h = NULL;
+  }
   if (!h || json_array_append_new(s->held, h) != 0)
     return TF_ERR_NOMEM;
+  note_held_time(s, json_object_get(h, "ts"));
   s->host->metric(s->ctx, "held_for_route", 1);
   return TF_OK;
 }
@@ -391,7 +443,7 @@ static tf_sink_result sink_nats_write(void *state, tf_ctx *ctx,
     if (p < 0) {
       const char *route = field_text(rec, s->route, &rlen);
 
-      rc = hold(s, bytes, len, o, route, rlen);
+      rc = hold(s, rec, bytes, len, route, rlen);
     } else {
       rc = publish_record(s, bytes, len, o.file, o.line, (unsigned)p);
     }
@@ -427,6 +479,60 @@ static int release_held(sink_nats *s)
       return rc;
   }
   json_array_clear(s->held);
+  s->held_min = TF_WATERMARK_END;
+  return TF_OK;
+}
+
+/* --- Watermarks --------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether markers may be published now: bounded overhead. */
+static int markers_due(const sink_nats *s)
+{
+  if (s->wm_every == 0)
+    return 0;
+  if (s->since_marks >= (uint64_t)s->wm_every)
+    return 1;
+  return s->wm_interval > 0 && now_ms() - s->marks_at >= s->wm_interval;
+}
+
+/* The input watermark rose (every record before it was given to write()):
+ * when due, publish it, held back to the earliest held record, on every
+ * partition once every record before is acknowledged. */
+static int sink_nats_advance(void *state, tf_ctx *ctx, int64_t watermark)
+{
+  sink_nats *s = state;
+  int64_t wm = watermark < s->held_min ? watermark : s->held_min;
+  int rc;
+
+  if (wm == TF_WATERMARK_UNKNOWN || wm <= s->wm_sent || !markers_due(s))
+    return TF_OK;
+  rc = commit(s);
+  for (unsigned p = 0; rc == TF_OK && p < s->partitions; p++) {
+    natsMsg *m = NULL;
+    natsStatus st =
+        tfnats_marker(&m, s->prefix, p, s->producer, TFNATS_KIND_WATERMARK, wm);
+
+    if (st != NATS_OK) {
+      s->host->log(ctx, TF_LOG_ERROR, "cannot make a watermark marker: %s",
+                   natsStatus_GetText(st));
+      return TF_ERR_NOMEM;
+    }
+    rc = publish(s, m);
+  }
+  if (rc != TF_OK)
+    return rc;
+  s->wm_sent = wm;
+  s->since_marks = 0;
+  s->marks_at = now_ms();
+  s->host->metric(ctx, "watermark_markers", (int64_t)s->partitions);
   return TF_OK;
 }
 
@@ -443,21 +549,12 @@ static int sink_nats_flush(void *state, tf_ctx *ctx)
   if (rc == TF_OK)
     rc = commit(s);
   for (unsigned p = 0; rc == TF_OK && p < s->partitions; p++) {
-    char subject[512], id[160];
     natsMsg *m = NULL;
     jsPubAck *ack = NULL;
     jsErrCode ec = 0;
-    natsStatus st;
+    natsStatus st =
+        tfnats_marker(&m, s->prefix, p, s->producer, TFNATS_KIND_END, 0);
 
-    tfnats_subject(subject, sizeof(subject), s->prefix, p);
-    snprintf(id, sizeof(id), "%s-end-%u", s->producer, p);
-    st = natsMsg_Create(&m, subject, NULL, NULL, 0);
-    if (st == NATS_OK)
-      st = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
-    if (st == NATS_OK)
-      st = natsMsgHeader_Set(m, TFNATS_H_KIND, TFNATS_KIND_END);
-    if (st == NATS_OK)
-      st = natsMsgHeader_Set(m, TFNATS_H_PRODUCER, s->producer);
     for (int attempt = 0; st == NATS_OK; attempt++) {
       st = js_PublishMsg(&ack, s->conn.js, m, NULL, &ec);
       jsPubAck_Destroy(ack);
@@ -513,8 +610,14 @@ static int sink_nats_restore(void *state, const json_t *snapshot)
                NULL, 16);
   s->repeat = (uint64_t)json_integer_value(json_object_get(snapshot, "repeat"));
   if (json_is_array(json_object_get(snapshot, "held"))) {
+    size_t i;
+    json_t *h;
+
     json_decref(s->held);
     s->held = json_deep_copy(json_object_get(snapshot, "held"));
+    s->held_min = TF_WATERMARK_END;
+    json_array_foreach (s->held, i, h)
+      note_held_time(s, json_object_get(h, "ts"));
   }
   if (json_is_object(json_object_get(snapshot, "routes"))) {
     json_decref(s->routes);
@@ -630,6 +733,12 @@ static int sink_nats_init(tf_ctx *ctx, const tf_host *host,
   s->producer = tf_config_string(cfg, "producer");
   if (!s->producer)
     s->producer = host->stage_id(ctx);
+  s->time_field = tf_config_string(cfg, "time_field");
+  s->held_min = TF_WATERMARK_END;
+  s->wm_sent = TF_WATERMARK_UNKNOWN;
+  s->wm_every = tf_config_int(cfg, "watermark_every");
+  s->wm_interval = tf_config_int(cfg, "watermark_interval");
+  s->marks_at = now_ms();
   s->route = tf_config_string(cfg, "route_by");
   if (s->route && !*s->route)
     s->route = NULL;
@@ -673,5 +782,6 @@ static const tf_sink_plugin sink_nats_plugin = {
     .flush = sink_nats_flush,
     .snapshot = sink_nats_snapshot,
     .restore = sink_nats_restore,
+    .advance = sink_nats_advance,
 };
 TF_SINK_PLUGIN(sink_nats, sink_nats_plugin)

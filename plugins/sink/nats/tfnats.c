@@ -104,6 +104,37 @@ int tfnats_subject(char *buf, size_t len, const char *prefix, unsigned p)
   return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+natsStatus tfnats_marker(natsMsg **out, const char *prefix, unsigned p,
+                         const char *producer, const char *kind, int64_t wm)
+{
+  int is_end = strcmp(kind, TFNATS_KIND_END) == 0;
+  char subject[512], id[TFNATS_ID_MAX], value[32];
+  natsStatus st;
+
+  *out = NULL;
+  if (tfnats_subject(subject, sizeof(subject), prefix, p) != 0)
+    return NATS_INVALID_ARG;
+  snprintf(value, sizeof(value), "%lld", (long long)wm);
+  if (is_end)
+    snprintf(id, sizeof(id), "%s-end-%u", producer, p);
+  else
+    snprintf(id, sizeof(id), "%s-wm-%u-%s", producer, p, value);
+  st = natsMsg_Create(out, subject, NULL, NULL, 0);
+  if (st == NATS_OK)
+    st = natsMsgHeader_Set(*out, "Nats-Msg-Id", id);
+  if (st == NATS_OK)
+    st = natsMsgHeader_Set(*out, TFNATS_H_KIND, kind);
+  if (st == NATS_OK)
+    st = natsMsgHeader_Set(*out, TFNATS_H_PRODUCER, producer);
+  if (st == NATS_OK && !is_end)
+    st = natsMsgHeader_Set(*out, TFNATS_H_WATERMARK, value);
+  if (st != NATS_OK) {
+    natsMsg_Destroy(*out);
+    *out = NULL;
+  }
+  return st;
+}
+
 /* Splits "a, b,c" into servers; the array and strings in one block. */
 static char **split_urls(const char *url, int *count)
 {

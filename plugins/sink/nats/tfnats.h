@@ -109,14 +109,19 @@
   }
 
 /* Header names.  Every message carries Tf-Kind: "record" (a record's JSON
- * text as its body, Tf-File and Tf-Line its origin when known) or "end" (the
- * partition's end of input from the producer named by Tf-Producer). */
+ * text as its body, Tf-File and Tf-Line its origin when known), "end" (the
+ * partition's end of input from the producer named by Tf-Producer) or
+ * "watermark" (that producer's watermark on the partition, Tf-Watermark in
+ * epoch milliseconds: no record it publishes to the partition after the
+ * marker has an event time before it). */
 #define TFNATS_H_KIND "Tf-Kind"
 #define TFNATS_H_FILE "Tf-File"
 #define TFNATS_H_LINE "Tf-Line"
 #define TFNATS_H_PRODUCER "Tf-Producer"
+#define TFNATS_H_WATERMARK "Tf-Watermark"
 #define TFNATS_KIND_RECORD "record"
 #define TFNATS_KIND_END "end"
+#define TFNATS_KIND_WATERMARK "watermark"
 
 typedef struct tfnats_conn {
   natsConnection *nc;
@@ -159,5 +164,12 @@ void tfnats_close(tfnats_conn *c);
 
 /* "PREFIX.p" into buf; 0, or -1 when it does not fit. */
 int tfnats_subject(char *buf, size_t len, const char *prefix, unsigned p);
+
+/* A marker for partition p from producer: kind TFNATS_KIND_END, or
+ * TFNATS_KIND_WATERMARK with wm.  Its message id (PRODUCER-end-P,
+ * PRODUCER-wm-P-W) makes JetStream store a marker sent again once.
+ * NATS_OK with *out the caller's, or an error (nothing to free). */
+natsStatus tfnats_marker(natsMsg **out, const char *prefix, unsigned p,
+                         const char *producer, const char *kind, int64_t wm);
 
 #endif

@@ -3,10 +3,21 @@
  * an ingest pipeline's `nats` sink published (docs/scale-out.md).
  *
  * Owns partition ownership (worker K of N takes the partitions p with
- * p mod N = K-1), one durable pull consumer per owned partition, reading
- * them in a fixed order (each partition to its end-of-input marker, then
- * the next) so that a worker's output is deterministic, the resume
- * position, and when messages are acknowledged.
+ * p mod N = K-1), one durable pull consumer per owned partition, the
+ * partitions' watermarks, reading them in a fixed order so that a worker's
+ * output is deterministic, the resume position, and when messages are
+ * acknowledged.
+ *
+ * Event time.  A partition's watermark is the smallest over the producers
+ * (`producers`) of the last watermark marker each published on it (an
+ * ended producer counts as the end; one not heard from yet as unknown);
+ * the source's is the smallest over its partitions.  It reads the
+ * partition with the lowest watermark (the first among equals) up to its
+ * next marker, then chooses again: the order depends only on what the
+ * stream holds, never on when it arrived.  produce() returns after every
+ * marker, so the host learns each watermark right where it was published.
+ * Without markers (an ingest whose sources promise no order) every
+ * watermark is unknown: each partition is read to its end, then the next.
  *
  * The checkpoint protocol.  The position is, per owned partition, the
  * stream sequence of the last message passed on, and the producers whose
@@ -33,11 +44,14 @@
 typedef struct part {
   unsigned id;
   natsSubscription *sub;
-  uint64_t seq;  /* stream sequence of the last message passed on */
-  json_t *ended; /* producers whose end marker was seen (array) */
-  natsMsg *last; /* the message at seq, kept to acknowledge later */
-  natsMsg *ack;  /* the message at the last position(): acknowledged at
-                    the next one, when that position is durable */
+  uint64_t seq;        /* stream sequence of the last message passed on */
+  json_t *ended;       /* producers whose end marker was seen (array) */
+  natsMsg *last;       /* the message at seq, kept to acknowledge later */
+  natsMsg *ack;        /* the message at the last position(): acknowledged at
+                          the next one, when that position is durable */
+  json_t *marks;       /* producer -> its last watermark on the partition */
+  natsMsgList pending; /* fetched, not handled yet: from index next */
+  int next;
 } part;
 
 typedef struct source_nats {
@@ -49,10 +63,12 @@ typedef struct source_nats {
   int64_t producers;
   part *parts;
   size_t nparts;
-  size_t current; /* the partition being read */
-  int started;    /* consumers made */
+  int started; /* consumers made */
+  int sought;  /* seek() ran: the first produce() only reports the
+                  watermark restored, as the run before did */
   int waiting_logged;
   int64_t idle_ms;
+  int64_t wm_logged; /* the last watermark logged (debug) */
 } source_nats;
 
 static const tf_option source_nats_options[] = {
@@ -128,9 +144,90 @@ static int source_nats_check(const tf_config *cfg, tf_problem_fn problem,
 
 /* --- Consuming -------------------------------------------------------- */
 
+/* Frees what p fetched and did not handle (read again from p->seq). */
+static void drop_pending(part *p)
+{
+  natsMsgList_Destroy(&p->pending);
+  p->pending.Msgs = NULL;
+  p->pending.Count = 0;
+  p->next = 0;
+}
+
 static int part_done(const source_nats *s, const part *p)
 {
   return (int64_t)json_array_size(p->ended) >= s->producers;
+}
+
+static int has_ended(const part *p, const char *producer)
+{
+  size_t i;
+  json_t *v;
+
+  json_array_foreach (p->ended, i, v)
+    if (strcmp(json_string_value(v), producer) == 0)
+      return 1;
+  return 0;
+}
+
+/* The partition's watermark: the smallest of its producers' last markers
+ * (an ended producer: END); UNKNOWN until every producer was heard of. */
+static int64_t part_watermark(const source_nats *s, const part *p)
+{
+  int64_t low = TF_WATERMARK_END, heard = (int64_t)json_array_size(p->ended);
+  const char *producer;
+  json_t *v;
+
+  if (part_done(s, p))
+    return TF_WATERMARK_END;
+  json_object_foreach (p->marks, producer, v) {
+    if (has_ended(p, producer))
+      continue;
+    heard++;
+    if (json_integer_value(v) < low)
+      low = json_integer_value(v);
+  }
+  return heard < s->producers ? TF_WATERMARK_UNKNOWN : low;
+}
+
+/* The partition to read next: not ended, the lowest watermark, the first
+ * among equals; NULL when every one ended. */
+static part *next_part(source_nats *s)
+{
+  part *best = NULL;
+  int64_t best_wm = TF_WATERMARK_END;
+
+  for (size_t i = 0; i < s->nparts; i++) {
+    part *p = &s->parts[i];
+    int64_t wm = part_watermark(s, p);
+
+    if (!part_done(s, p) && (!best || wm < best_wm)) {
+      best = p;
+      best_wm = wm;
+    }
+  }
+  return best;
+}
+
+/* No record emitted later is before the smallest partition watermark. */
+static int64_t source_nats_watermark(void *state)
+{
+  source_nats *s = state;
+  int64_t low = TF_WATERMARK_END;
+
+  for (size_t i = 0; i < s->nparts; i++) {
+    int64_t wm = part_watermark(s, &s->parts[i]);
+
+    if (wm < low)
+      low = wm;
+  }
+  if (low == TF_WATERMARK_END)
+    return TF_WATERMARK_UNKNOWN;
+  if (low > s->wm_logged) {
+    s->host->log(s->ctx, TF_LOG_DEBUG, "watermark of the partitions: %lld",
+                 (long long)low);
+    s->wm_logged = low;
+  }
+  return low;
 }
 
 /* (Re)creates partition p's durable consumer to deliver from p->seq + 1.
@@ -150,6 +247,7 @@ static int subscribe(source_nats *s, part *p)
            tf_config_string(s->cfg, "consumer"), p->id);
   natsSubscription_Destroy(p->sub);
   p->sub = NULL;
+  drop_pending(p);
   st = js_DeleteConsumer(s->conn.js, stream, durable, NULL, &ec);
   if (ec == JSStreamNotFoundErr)
     return 1;
@@ -196,8 +294,41 @@ static void keep_last(part *p, natsMsg *m)
   p->last = m;
 }
 
-/* One message of partition p: a record to emit, or an end marker.  Takes
- * m.  TF_OK or an error. */
+/* A watermark marker of partition p: the producer's watermark rises.  1
+ * when it did, else 0. */
+static int take_watermark(part *p, natsMsg *m)
+{
+  const char *producer = NULL, *value = NULL;
+  const json_t *old;
+  char *end;
+  long long w;
+
+  natsMsgHeader_Get(m, TFNATS_H_PRODUCER, &producer);
+  natsMsgHeader_Get(m, TFNATS_H_WATERMARK, &value);
+  if (!producer || !value)
+    return 0;
+  w = strtoll(value, &end, 10);
+  old = json_object_get(p->marks, producer);
+  if (*end || end == value || has_ended(p, producer) ||
+      (old && w <= json_integer_value(old)))
+    return 0;
+  return json_object_set_new(p->marks, producer, json_integer(w)) == 0;
+}
+
+/* An end marker of partition p: 1 when its producer had not ended. */
+static int take_end(part *p, natsMsg *m)
+{
+  const char *producer = NULL;
+
+  natsMsgHeader_Get(m, TFNATS_H_PRODUCER, &producer);
+  if (!producer || has_ended(p, producer))
+    return 0;
+  return json_array_append_new(p->ended, json_string(producer)) == 0;
+}
+
+/* One message of partition p: a record to emit, or a marker.  Takes m.
+ * TF_OK, 1 after a marker that moved the partition's watermark or ended a
+ * producer, or an error. */
 static int handle(source_nats *s, part *p, natsMsg *m, size_t *emitted)
 {
   jsMsgMetaData *meta = NULL;
@@ -221,16 +352,9 @@ static int handle(source_nats *s, part *p, natsMsg *m, size_t *emitted)
   }
   natsMsgHeader_Get(m, TFNATS_H_KIND, &kind);
   if (kind && strcmp(kind, TFNATS_KIND_END) == 0) {
-    const char *producer = NULL;
-    size_t i;
-    json_t *v;
-
-    natsMsgHeader_Get(m, TFNATS_H_PRODUCER, &producer);
-    json_array_foreach (p->ended, i, v)
-      if (producer && strcmp(json_string_value(v), producer) == 0)
-        break;
-    if (producer && i == json_array_size(p->ended))
-      json_array_append_new(p->ended, json_string(producer));
+    rc = take_end(p, m);
+  } else if (kind && strcmp(kind, TFNATS_KIND_WATERMARK) == 0) {
+    rc = take_watermark(p, m);
   } else if (kind && strcmp(kind, TFNATS_KIND_RECORD) == 0) {
     tf_origin o = {NULL, 0};
     char err[256];
@@ -294,10 +418,84 @@ static int idle(source_nats *s, int64_t wait, const char *what)
   return TF_MORE;
 }
 
+/* Fetches about max messages of p into its pending list.  TF_OK, 1
+ * (nothing came: the host calls again) or an error.
+ *
+ * libnats 3.4 hands over every message already queued for the
+ * subscription (delivered for an earlier fetch after it had stopped
+ * waiting) into an array of `batch` slots without checking its size:
+ * asking for fewer than are queued overruns the heap.  So the batch asked
+ * is max plus what is queued plus a margin for what lands meanwhile; what
+ * comes beyond max waits in the pending list. */
+static int fetch(source_nats *s, part *p, size_t max)
+{
+  int64_t wait = tf_config_int(s->cfg, "fetch_wait");
+  natsMsgList list = {NULL, 0};
+  jsErrCode ec = 0;
+  int queued = 0, bytes = 0;
+  natsStatus st;
+
+  drop_pending(p);
+  if (natsSubscription_GetPending(p->sub, &queued, &bytes) != NATS_OK ||
+      queued < 0)
+    queued = 0;
+  st =
+      natsSubscription_Fetch(&list, p->sub, (int)(2 * max) + queued, wait, &ec);
+  if (st == NATS_OK && list.Count > 0) {
+    p->pending = list; /* handled from p->next = 0 on */
+    s->idle_ms = 0;
+    return TF_OK;
+  }
+  natsMsgList_Destroy(&list);
+  if (st == NATS_TIMEOUT || st == NATS_OK)
+    return idle(s, wait, "no message") < 0 ? TF_ERR_IO : 1;
+  if (natsConnection_Status(s->conn.nc) == NATS_CONN_STATUS_CLOSED) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "the connection to NATS at %s is closed (reconnection "
+                 "given up): %s",
+                 s->conn.url, natsStatus_GetText(st));
+    return TF_ERR_IO;
+  }
+  /* Reconnecting: libnats retries with backoff; wait for it. */
+  s->host->metric(s->ctx, "fetch_errors", 1);
+  nats_Sleep(wait);
+  return idle(s, wait, "cannot fetch") < 0 ? TF_ERR_IO : 1;
+}
+
+/* Emits up to max records of the partitions, the one with the lowest
+ * watermark first; returns after a marker, so that the host asks the
+ * watermark there. */
+static int read_partitions(source_nats *s, size_t max)
+{
+  size_t emitted = 0;
+
+  while (emitted < max) {
+    part *p = next_part(s);
+    int rc;
+
+    if (!p)
+      return TF_DONE;
+    if (p->next >= p->pending.Count) {
+      rc = fetch(s, p, max);
+      if (rc != TF_OK)
+        return rc == 1 ? TF_MORE : rc;
+    }
+    while (p->next < p->pending.Count && emitted < max) {
+
+      natsMsg *m = p->pending.Msgs[p->next];
+
+      p->pending.Msgs[p->next++] = NULL;
+      rc = handle(s, p, m, &emitted);
+      if (rc != TF_OK)
+        return rc == 1 ? TF_MORE : rc;
+    }
+  }
+  return TF_MORE;
+}
+
 static int source_nats_produce(void *state, tf_ctx *ctx, size_t max)
 {
   source_nats *s = state;
-  size_t emitted = 0;
   int64_t wait = tf_config_int(s->cfg, "fetch_wait");
 
   if (!s->started) {
@@ -316,53 +514,12 @@ static int source_nats_produce(void *state, tf_ctx *ctx, size_t max)
     if (rc != TF_OK)
       return rc;
   }
-  while (emitted < max) {
-    natsMsgList list = {NULL, 0};
-    jsErrCode ec = 0;
-    natsStatus st;
-    part *p;
-
-    while (s->current < s->nparts && part_done(s, &s->parts[s->current]))
-      s->current++;
-    if (s->current == s->nparts)
-      return TF_DONE;
-    p = &s->parts[s->current];
-    st = natsSubscription_Fetch(&list, p->sub, (int)(max - emitted), wait, &ec);
-    if (st == NATS_TIMEOUT || (st == NATS_OK && list.Count == 0)) {
-      natsMsgList_Destroy(&list);
-      if (emitted > 0)
-        break;
-      return idle(s, wait, "no message"); /* the host calls again */
-    }
-    if (st != NATS_OK) {
-      natsMsgList_Destroy(&list);
-      if (natsConnection_Status(s->conn.nc) == NATS_CONN_STATUS_CLOSED) {
-        s->host->log(ctx, TF_LOG_ERROR,
-                     "the connection to NATS at %s is closed (reconnection "
-                     "given up): %s",
-                     s->conn.url, natsStatus_GetText(st));
-        return TF_ERR_IO;
-      }
-      /* Reconnecting: libnats retries with backoff; wait for it. */
-      s->host->metric(ctx, "fetch_errors", 1);
-      nats_Sleep(wait);
-      return idle(s, wait, "cannot fetch");
-    }
-    s->idle_ms = 0;
-    for (int i = 0; i < list.Count; i++) {
-      natsMsg *m = list.Msgs[i];
-      int rc;
-
-      list.Msgs[i] = NULL;
-      rc = handle(s, p, m, &emitted);
-      if (rc != TF_OK) {
-        natsMsgList_Destroy(&list);
-        return rc;
-      }
-    }
-    natsMsgList_Destroy(&list);
+  if (s->sought) { /* the watermark restored first, before any record */
+    s->sought = 0;
+    if (source_nats_watermark(s) != TF_WATERMARK_UNKNOWN)
+      return TF_MORE;
   }
-  return TF_MORE;
+  return read_partitions(s, max);
 }
 
 /* --- Position --------------------------------------------------------- */
@@ -389,8 +546,9 @@ static int source_nats_position(void *state, json_t **position)
     p->ack = p->last;
     snprintf(key, sizeof(key), "%u", p->id);
     json_object_set_new(parts, key,
-                        json_pack("{s:I,s:o}", "seq", (json_int_t)p->seq,
-                                  "ended", json_deep_copy(p->ended)));
+                        json_pack("{s:I,s:o,s:o}", "seq", (json_int_t)p->seq,
+                                  "ended", json_deep_copy(p->ended), "marks",
+                                  json_deep_copy(p->marks)));
   }
   *position =
       json_pack("{s:s,s:I,s:o}", "worker", tf_config_string(s->cfg, "worker"),
@@ -431,10 +589,14 @@ static int source_nats_seek(void *state, const json_t *position)
     p->seq = (uint64_t)json_integer_value(json_object_get(e, "seq"));
     json_decref(p->ended);
     p->ended = json_deep_copy(json_object_get(e, "ended"));
-    if (!p->ended)
+    json_decref(p->marks);
+    p->marks = json_is_object(json_object_get(e, "marks"))
+                   ? json_deep_copy(json_object_get(e, "marks"))
+                   : json_object(); /* a position from before markers */
+    if (!p->ended || !p->marks)
       return TF_ERR_NOMEM;
   }
-  s->current = 0;
+  s->sought = 1;
   return TF_OK;
 }
 
@@ -453,7 +615,9 @@ static void source_nats_fini(void *state)
     if (p->ack != p->last)
       natsMsg_Destroy(p->ack);
     natsMsg_Destroy(p->last);
+    drop_pending(p);
     json_decref(p->ended);
+    json_decref(p->marks);
   }
   free(s->parts);
   tfnats_close(&s->conn);
@@ -477,15 +641,19 @@ static int source_nats_init(tf_ctx *ctx, const tf_host *host,
   parse_worker(tf_config_string(cfg, "worker"), &s->worker, &s->workers);
   s->partitions = (unsigned)tf_config_int(cfg, "partitions");
   s->producers = tf_config_int(cfg, "producers");
+  s->wm_logged = TF_WATERMARK_UNKNOWN;
   s->parts = calloc(s->partitions, sizeof(*s->parts));
   if (!s->parts) {
     free(s);
     return TF_ERR_NOMEM;
   }
   for (unsigned p = s->worker - 1; p < s->partitions; p += s->workers) {
-    s->parts[s->nparts].id = p;
-    s->parts[s->nparts].ended = json_array();
-    if (!s->parts[s->nparts++].ended) {
+    part *np = &s->parts[s->nparts++];
+
+    np->id = p;
+    np->ended = json_array();
+    np->marks = json_object();
+    if (!np->ended || !np->marks) {
       source_nats_fini(s);
       return TF_ERR_NOMEM;
     }
@@ -511,6 +679,7 @@ static const tf_source_plugin source_nats_plugin = {
     .base.init = source_nats_init,
     .base.fini = source_nats_fini,
     .produce = source_nats_produce,
+    .watermark = source_nats_watermark,
     .position = source_nats_position,
     .seek = source_nats_seek,
 };

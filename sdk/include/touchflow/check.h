@@ -143,7 +143,9 @@ int64_t tf_check_source_watermark(tf_check_host *h);
 int tf_check_process(tf_check_host *h, const tf_batch *batch);
 
 /* Transforms: advance(wm).  A transform without advance() forwards its
- * input watermark, so the host records wm as declared and returns TF_OK. */
+ * input watermark, so the host records wm as declared and returns TF_OK.
+ * Sinks: their advance(wm) (appended after ABI 2.0), or
+ * TF_ERR_UNSUPPORTED for a sink without it. */
 int tf_check_advance(tf_check_host *h, int64_t wm);
 
 /* Sinks: write(batch) (borrowed); the verdict, or TF_SINK_ERROR when the

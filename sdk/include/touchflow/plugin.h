@@ -9,7 +9,8 @@
  *
  *   tf_source_plugin     base + produce, watermark, position, seek, stop
  *   tf_transform_plugin  base + process, advance, flush, snapshot, restore
- *   tf_sink_plugin       base + write, flush, snapshot, restore
+ *   tf_sink_plugin       base + write, flush, snapshot, restore,
+ *                        advance (appended after 2.0)
  *
  * Each starts with a tf_plugin, `base`: what every kind has (ABI, size,
  * kind, name, options) and the lifecycle (check, init, fini).  The entry
@@ -42,6 +43,7 @@
  *   [transform] process(state, ctx, batch) for every input batch
  *   [transform] advance(state, ctx, wm)    when its input watermark rises
  *   [sink]      write(state, ctx, batch)   for every input batch
+ *   [sink]      advance(state, ctx, wm)    when its input watermark rises
  *   flush(state, ctx)                      transforms and sinks, at the end
  *   fini(state)                            always after a successful init,
  *                                          even when the run failed
@@ -219,7 +221,24 @@ typedef struct tf_sink_plugin {
   /* Optional: the sink's committed state (see the transform's). */
   int (*snapshot)(void *state, json_t **snapshot);
   int (*restore)(void *state, const json_t *snapshot);
+
+  /* Appended after 2.0: read it with TF_PLUGIN_HAS(tf_sink_plugin, d,
+   * advance).  Optional: the sink's input watermark rose to `watermark`
+   * (the smallest of its inputs' watermarks), as a transform's advance()
+   * is told: the values rise strictly from call to call, are never
+   * TF_WATERMARK_UNKNOWN nor TF_WATERMARK_END (the end of input is
+   * flush()), and every record emitted upstream before that point has
+   * already been given to write() (and answered OK or dead-lettered).  No
+   * record with an event time before `watermark` is written after it.  A
+   * sink that hands its records on to other pipelines (a log, a queue)
+   * passes the promise on with them; others need not have it.  TF_OK or a
+   * negative code (the run fails). */
+  int (*advance)(void *state, tf_ctx *ctx, int64_t watermark);
 } tf_sink_plugin;
+
+/* The size of a sink descriptor built against ABI 2.0 (before advance was
+ * appended): the smallest a host takes. */
+#define TF_SINK_PLUGIN_SIZE_2_0 offsetof(tf_sink_plugin, advance)
 
 /* The whole descriptor behind a base of that kind, or NULL when p is NULL,
  * of another kind, or too small to be one (struct_size).  Borrowed. */

@@ -96,6 +96,44 @@ static void refused(const tf_plugin *plugin, const char *config,
   tf_check_host_free(h);
 }
 
+/* The markers: subject, kind, producer, the watermark's value, and ids
+ * that make a marker sent again a duplicate (and two values two). */
+static const char *header(natsMsg *m, const char *name)
+{
+  const char *v = NULL;
+
+  return natsMsgHeader_Get(m, name, &v) == NATS_OK ? v : NULL;
+}
+
+START_TEST(markers)
+{
+  natsMsg *wm = NULL, *end = NULL, *big = NULL;
+
+  ck_assert_int_eq(nats_Open(-1), NATS_OK); /* natsMsg_Destroy needs it */
+  ck_assert_int_eq(tfnats_marker(&wm, "a.b", 3, "ingest", TFNATS_KIND_WATERMARK,
+                                 1767573066236),
+                   NATS_OK);
+  ck_assert_str_eq(natsMsg_GetSubject(wm), "a.b.3");
+  ck_assert_str_eq(header(wm, TFNATS_H_KIND), "watermark");
+  ck_assert_str_eq(header(wm, TFNATS_H_PRODUCER), "ingest");
+  ck_assert_str_eq(header(wm, TFNATS_H_WATERMARK), "1767573066236");
+  ck_assert_str_eq(header(wm, "Nats-Msg-Id"), "ingest-wm-3-1767573066236");
+  ck_assert_int_eq(natsMsg_GetDataLength(wm), 0);
+  ck_assert_int_eq(tfnats_marker(&end, "a.b", 0, "ingest", TFNATS_KIND_END, 0),
+                   NATS_OK);
+  ck_assert_str_eq(header(end, TFNATS_H_KIND), "end");
+  ck_assert_str_eq(header(end, "Nats-Msg-Id"), "ingest-end-0");
+  ck_assert_ptr_null(header(end, TFNATS_H_WATERMARK));
+  ck_assert_int_eq(
+      tfnats_marker(&big, "a.b", 3, "ingest", TFNATS_KIND_WATERMARK, -5),
+      NATS_OK);
+  ck_assert_str_eq(header(big, "Nats-Msg-Id"), "ingest-wm-3--5");
+  natsMsg_Destroy(wm);
+  natsMsg_Destroy(end);
+  natsMsg_Destroy(big);
+}
+END_TEST
+
 START_TEST(configs_refused)
 {
   const tf_plugin *sink = sink_nats_LTX_tf_plugin_entry();
@@ -172,6 +210,7 @@ static TCase *unit_tests(void)
   tcase_add_test(tc, partition_is_stable);
   tcase_add_test(tc, subject_of_partition);
   tcase_add_test(tc, message_ids);
+  tcase_add_test(tc, markers);
   tcase_add_test(tc, configs_refused);
   tcase_add_test(tc, server_down_is_named);
   tcase_add_test(tc, url_credentials_not_logged);

@@ -38,9 +38,8 @@ static void print_problems_json(const tf__diag *diag)
                   tf__printable(diag->lines[i], safe, sizeof(safe))));
 }
 
-/* Loads and checks the pipeline; prints problems (and, for run, writes
- * them to --summary-json).  NULL when invalid. */
-static tf__pipeline *load_checked(const tf__cli_args *args, tf__loader *loader)
+/* cli.h */
+tf__pipeline *tf__cli_load_checked(const tf__cli_args *args, tf__loader *loader)
 {
   tf__diag diag;
   tf__pipeline *p = NULL;
@@ -118,7 +117,7 @@ int tf__cmd_validate(const tf__cli_args *args)
 
   if (!loader)
     return 2;
-  p = load_checked(args, loader);
+  p = tf__cli_load_checked(args, loader);
   if (p) {
     printf("%s: OK (%zu stages)\n", args->target, p->n_stages);
     print_modules(p, loader, stdout);
@@ -137,7 +136,7 @@ int tf__cmd_run(const tf__cli_args *args)
   loader = tf__cli_loader(args);
   if (!loader)
     return 2;
-  p = load_checked(args, loader);
+  p = tf__cli_load_checked(args, loader);
   if (!p) {
     tf__loader_free(loader);
     return 2;

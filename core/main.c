@@ -24,6 +24,7 @@ static const char usage[] =
     "[--metrics-textfile FILE]\n"
     "       touchflow state STATE-DIR\n"
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
+    "       touchflow check-connection PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow plugins [--json | --man] [--plugin-path DIR]...\n"
     "       touchflow inspect PLUGIN [--json] [--plugin-path DIR]...\n"
     "       touchflow explain PIPELINE.json (--biz-uid ID | --email ADDR |\n"
@@ -156,6 +157,7 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
   } else if (is_run && strcmp(a, "--quiet") == 0) {
     args->run.quiet = 1;
   } else if (!is_run && !is_explain && strcmp(args->command, "validate") != 0 &&
+             strcmp(args->command, "check-connection") != 0 &&
              strcmp(a, "--json") == 0) {
     args->json = 1;
   } else if (strcmp(args->command, "plugins") == 0 && strcmp(a, "--man") == 0) {
@@ -213,8 +215,8 @@ int main(int argc, char **argv)
     return argc == 3 ? tf__cmd_state(argv[2])
                      : usage_error("state takes one state directory%s", "");
   if (strcmp(argv[1], "run") && strcmp(argv[1], "validate") &&
-      strcmp(argv[1], "plugins") && strcmp(argv[1], "inspect") &&
-      strcmp(argv[1], "explain"))
+      strcmp(argv[1], "check-connection") && strcmp(argv[1], "plugins") &&
+      strcmp(argv[1], "inspect") && strcmp(argv[1], "explain"))
     return usage_error("unknown command \"%s\"", argv[1]);
   if (tf__cli_parse(argc - 2, argv + 2, &args) != 0)
     return 2;
@@ -222,6 +224,8 @@ int main(int argc, char **argv)
     return tf__cmd_run(&args);
   if (strcmp(args.command, "validate") == 0)
     return tf__cmd_validate(&args);
+  if (strcmp(args.command, "check-connection") == 0)
+    return tf__cmd_check_connection(&args);
   if (strcmp(args.command, "plugins") == 0)
     return tf__cmd_plugins(&args);
   if (strcmp(args.command, "explain") == 0)

@@ -422,7 +422,7 @@ static int perform(httpsource *hs, const char *method, const char *target,
     if (!retry)
       break;
     if (attempt >= hs->max_retries) {
-      log_attempt(hs, TF_LOG_ERROR, method, target, cc, out->status,
+      log_attempt(hs, TF_LOG_ERROR, method, url, cc, out->status,
                   what[0] ? what : NULL, attempt + 1, 0);
       rc = TF_ERR_IO;
       break;
@@ -452,6 +452,18 @@ int httpsource_request(httpsource *hs, const char *method, const char *target,
   return perform(hs, method, target, body, content_type, out, NULL);
 }
 
+/* A 401/403 answer, naming the whole URL (never the credentials). */
+static void log_refused(httpsource *hs, const char *target, long status)
+{
+  char *url = malloc(MAX_URL);
+  int whole = url && url_of(hs, target, url) == TF_OK;
+
+  hs->host->log(hs->ctx, TF_LOG_ERROR,
+                "%s refused the %s (HTTP %ld on GET %s): %s", hs->service,
+                hs->credential, status, whole ? url : target, hs->auth_hint);
+  free(url);
+}
+
 int httpsource_get_json(httpsource *hs, const char *target, json_t **out)
 {
   httpsource_response r;
@@ -464,9 +476,7 @@ int httpsource_get_json(httpsource *hs, const char *target, json_t **out)
   if (r.status == 200)
     rc = TF_OK;
   else if (r.status == 401 || r.status == 403) {
-    hs->host->log(hs->ctx, TF_LOG_ERROR,
-                  "%s refused the %s (HTTP %ld on GET %s): %s", hs->service,
-                  hs->credential, r.status, target, hs->auth_hint);
+    log_refused(hs, target, r.status);
     rc = TF_ERR_CONFIG;
   } else if (r.status == 404)
     rc = TF_ERR_NOTFOUND;

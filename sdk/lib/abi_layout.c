@@ -47,7 +47,8 @@ AT(tf_source_plugin, watermark, 88);
 AT(tf_source_plugin, position, 96);
 AT(tf_source_plugin, seek, 104);
 AT(tf_source_plugin, stop, 112);
-SIZE(tf_source_plugin, 120);
+AT(tf_source_plugin, check_connection, 120); /* appended after 2.0 */
+SIZE(tf_source_plugin, 128);
 
 AT(tf_transform_plugin, base, 0);
 AT(tf_transform_plugin, process, 80);
@@ -62,8 +63,9 @@ AT(tf_sink_plugin, write, 80);
 AT(tf_sink_plugin, flush, 88);
 AT(tf_sink_plugin, snapshot, 96);
 AT(tf_sink_plugin, restore, 104);
-AT(tf_sink_plugin, advance, 112); /* appended after 2.0 */
-SIZE(tf_sink_plugin, 120);
+AT(tf_sink_plugin, advance, 112);          /* appended after 2.0 */
+AT(tf_sink_plugin, check_connection, 120); /* appended after 2.0 */
+SIZE(tf_sink_plugin, 128);
 IS(TF_SINK_PLUGIN_SIZE_2_0, 112);
 
 AT(tf_host, size, 0);

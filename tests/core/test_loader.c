@@ -109,6 +109,38 @@ START_TEST(loads_a_sink_built_before_advance)
   ck_assert_uint_lt(sink->base.struct_size, sizeof(tf_sink_plugin));
   ck_assert_ptr_nonnull(sink->write);
   ck_assert(!TF_PLUGIN_HAS(tf_sink_plugin, sink, advance));
+  ck_assert(!TF_PLUGIN_HAS(tf_sink_plugin, sink, check_connection));
+}
+END_TEST
+
+static int some_check(void *state, tf_ctx *ctx)
+{
+  (void)state, (void)ctx;
+  return TF_OK;
+}
+
+/* A source or sink built before check_connection was appended is still
+ * one of its kind, and the member reads as absent even when the memory
+ * past its struct_size holds a pointer; built with it, it reads. */
+START_TEST(check_connection_is_read_only_within_struct_size)
+{
+  tf_source_plugin src = {TF_SOURCE_HEADER, .check_connection = some_check};
+  tf_sink_plugin sink = {TF_SINK_HEADER, .check_connection = some_check};
+  const tf_source_plugin *s;
+  const tf_sink_plugin *k;
+
+  s = tf_plugin_source(&src.base);
+  k = tf_plugin_sink(&sink.base);
+  ck_assert(TF_PLUGIN_HAS(tf_source_plugin, s, check_connection));
+  ck_assert(TF_PLUGIN_HAS(tf_sink_plugin, k, check_connection));
+  src.base.struct_size = offsetof(tf_source_plugin, check_connection);
+  sink.base.struct_size = offsetof(tf_sink_plugin, check_connection);
+  s = tf_plugin_source(&src.base);
+  k = tf_plugin_sink(&sink.base);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_ptr_nonnull(k);
+  ck_assert(!TF_PLUGIN_HAS(tf_source_plugin, s, check_connection));
+  ck_assert(!TF_PLUGIN_HAS(tf_sink_plugin, k, check_connection));
 }
 END_TEST
 
@@ -385,6 +417,7 @@ static Suite *loader_suite(void)
   tcase_add_test(tc, refuses_a_descriptor_too_small_for_its_kind);
   tcase_add_test(tc, loads_a_plugin_built_with_a_larger_descriptor);
   tcase_add_test(tc, loads_a_sink_built_before_advance);
+  tcase_add_test(tc, check_connection_is_read_only_within_struct_size);
   tcase_add_test(tc, refuses_a_module_without_entry_point);
   tcase_add_test(tc, refuses_a_null_descriptor);
   tcase_add_test(tc, refuses_a_descriptor_named_otherwise);

@@ -22,8 +22,8 @@ Serves what the source uses (plugins/source/salesforce_api/README.md):
       string "null" on the last) and Sforce-NumberOfRecords.
 
 SOQL understood: SELECT f, g.h FROM Object [WHERE SystemModstamp >= T]
-ORDER BY SystemModstamp, Id.  Every API call needs "Authorization: Bearer
-<a token the emulator issued>", else HTTP 401 [{"errorCode":
+ORDER BY SystemModstamp, Id [LIMIT N].  Every API call needs
+"Authorization: Bearer <a token the emulator issued>", else HTTP 401 [{"errorCode":
 "INVALID_SESSION_ID", ...}].
 
 Data: --data Object=FILE (repeatable), CSV with a header row (a Bulk API
@@ -98,7 +98,8 @@ SCHEMA = {
 SOQL = re.compile(
     r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
     r"(?:\s+WHERE\s+SystemModstamp\s*>=\s*(?P<since>\S+))?"
-    r"\s+ORDER\s+BY\s+SystemModstamp\s*,\s*Id\s*$", re.I | re.S)
+    r"\s+ORDER\s+BY\s+SystemModstamp\s*,\s*Id"
+    r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$", re.I | re.S)
 
 
 def fresh_stats():
@@ -211,6 +212,8 @@ def run_soql(soql):
         floor = parse_time(since)
         rows = [r for r in rows if parse_time(r["SystemModstamp"]) >= floor]
     rows.sort(key=lambda r: (parse_time(r["SystemModstamp"]), r["Id"]))
+    if m.group("limit"):
+        rows = rows[:int(m.group("limit"))]
     return (obj, fields, [shape(obj, r, fields) for r in rows]), None
 
 

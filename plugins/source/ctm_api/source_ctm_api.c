@@ -343,6 +343,18 @@ static int64_t source_ctm_api_watermark(void *state)
   return s->watermark;
 }
 
+/* check-connection: init() fetched the first page with the keys; one
+ * more fetch of it proves it again, changing no position. */
+static int source_ctm_api_check_connection(void *state, tf_ctx *ctx)
+{
+  source_ctm_api *s = state;
+  json_t *page = NULL;
+  int rc = ctm_list_page(s->http, ctx, s->host, &s->query, 1, &page);
+
+  json_decref(page);
+  return rc;
+}
+
 static const tf_source_plugin source_ctm_api_plugin = {
     TF_SOURCE_HEADER,
     .base.name = "ctm_api",
@@ -360,6 +372,7 @@ static const tf_source_plugin source_ctm_api_plugin = {
     .position = source_ctm_api_position,
     .seek = source_ctm_api_seek,
     .base.check = source_ctm_api_check,
+    .check_connection = source_ctm_api_check_connection,
 };
 
 TF_SOURCE_PLUGIN(source_ctm_api, source_ctm_api_plugin)

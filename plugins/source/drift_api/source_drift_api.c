@@ -567,6 +567,21 @@ static int64_t source_drift_api_watermark(void *state)
   return drift_chat_watermark(s->chat);
 }
 
+/* check-connection: init() fetched a token-checked first page already;
+ * one more list page of the smallest size proves it again without
+ * changing the position. */
+static int source_drift_api_check_connection(void *state, tf_ctx *ctx)
+{
+  source_drift_api *s = state;
+  json_t *answer = NULL;
+  int rc;
+
+  (void)ctx;
+  rc = list_page(s, NULL, &answer);
+  json_decref(answer);
+  return rc;
+}
+
 static const tf_source_plugin source_drift_api_plugin = {
     TF_SOURCE_HEADER,
     .base.name = "drift_api",
@@ -583,6 +598,7 @@ static const tf_source_plugin source_drift_api_plugin = {
     .position = source_drift_api_position,
     .seek = source_drift_api_seek,
     .base.check = source_drift_api_check,
+    .check_connection = source_drift_api_check_connection,
 };
 
 TF_SOURCE_PLUGIN(source_drift_api, source_drift_api_plugin)

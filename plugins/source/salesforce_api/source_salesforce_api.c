@@ -421,6 +421,25 @@ static int source_sf_seek(void *state, const json_t *position)
   return rc;
 }
 
+/* check-connection: a new token (init() got one already), then the
+ * cheapest query on the object: one Id, read and dropped. */
+static int source_sf_check_connection(void *state, tf_ctx *ctx)
+{
+  source_sf *s = state;
+  char path[256];
+  json_t *answer = NULL;
+  int rc = sf_client_login(s->client);
+
+  (void)ctx;
+  snprintf(path, sizeof(path),
+           "%s/query?q=SELECT+Id+FROM+%s+ORDER+BY+SystemModstamp,+Id+LIMIT+1",
+           sf_client_api_path(s->client), s->object);
+  if (rc == TF_OK)
+    rc = sf_client_get_json(s->client, path, &answer);
+  json_decref(answer);
+  return rc < 0 ? rc : rc == TF_OK ? TF_OK : TF_ERR_IO;
+}
+
 static const tf_source_plugin source_sf_plugin = {
     TF_SOURCE_HEADER,
     .base.name = "salesforce_api",
@@ -432,6 +451,7 @@ static const tf_source_plugin source_sf_plugin = {
     .base.license = "MIT",
     .base.options = source_sf_options,
     .base.init = source_sf_init,
+    .check_connection = source_sf_check_connection,
     .base.fini = source_sf_fini,
     .produce = source_sf_produce,
     .position = source_sf_position,

@@ -7,10 +7,11 @@
  * type per kind, so the compiler checks what a kind may have (a source has
  * no write(), a sink no produce()):
  *
- *   tf_source_plugin     base + produce, watermark, position, seek, stop
+ *   tf_source_plugin     base + produce, watermark, position, seek, stop,
+ *                        check_connection (appended after 2.0)
  *   tf_transform_plugin  base + process, advance, flush, snapshot, restore
  *   tf_sink_plugin       base + write, flush, snapshot, restore,
- *                        advance (appended after 2.0)
+ *                        advance, check_connection (appended after 2.0)
  *
  * Each starts with a tf_plugin, `base`: what every kind has (ABI, size,
  * kind, name, options) and the lifecycle (check, init, fini).  The entry
@@ -40,6 +41,8 @@
  *   [source]    seek(state, position)      optional, before produce
  *   [source]    produce(state, ctx, max)   until it returns TF_DONE
  *   [source]    stop(state)                optional, on a stop signal
+ *   [source, sink] check_connection(state, ctx)  only in check-connection,
+ *                                          instead of the calls above
  *   [transform] process(state, ctx, batch) for every input batch
  *   [transform] advance(state, ctx, wm)    when its input watermark rises
  *   [sink]      write(state, ctx, batch)   for every input batch
@@ -104,6 +107,22 @@ typedef enum tf_plugin_kind {
  * stage's config ("channel_rules[2].match", or "" for the config as a
  * whole), message one line without the path.  Both are copied. */
 typedef void (*tf_problem_fn)(void *ud, const char *path, const char *message);
+
+/* Optional member of sources and sinks, appended after 2.0 (read it with
+ * TF_PLUGIN_HAS): `touchflow check-connection` asks a stage that talks to
+ * the network whether its credentials and endpoints work, before a real
+ * run.  Called once, after a successful init() and before fini(); nothing
+ * else is called on the state.  It makes the cheapest requests that prove
+ * the connection (a token fetch and one small read, a bind and release of
+ * a listen address, ...): it emits and writes no record, rejects none,
+ * and changes nothing outside (no file, no remote object, no position).
+ * Returns TF_OK, or a negative code after logging with host->log what
+ * failed, naming the URL or address and which option or environment
+ * variable holds the refused credential, never its value: "401 from
+ * https://login.example.com/services/oauth2/token: the client secret in
+ * ${TF_SF_CLIENT_SECRET} was refused".  A stage whose init() already
+ * proves the connection may still have it, to say so. */
+typedef int (*tf_check_connection_fn)(void *state, tf_ctx *ctx);
 
 /* A sink's verdict on one batch. */
 typedef enum tf_sink_result {
@@ -173,6 +192,9 @@ typedef struct tf_source_plugin {
    * Without it, a stop signal interrupts the run (nothing committed).
    * TF_OK or a negative code (the run fails). */
   int (*stop)(void *state);
+
+  /* Appended after 2.0 (TF_PLUGIN_HAS): see tf_check_connection_fn. */
+  tf_check_connection_fn check_connection;
 } tf_source_plugin;
 
 /* A transform: reads batches, emits records. */
@@ -234,6 +256,9 @@ typedef struct tf_sink_plugin {
    * passes the promise on with them; others need not have it.  TF_OK or a
    * negative code (the run fails). */
   int (*advance)(void *state, tf_ctx *ctx, int64_t watermark);
+
+  /* Appended after 2.0 (TF_PLUGIN_HAS): see tf_check_connection_fn. */
+  tf_check_connection_fn check_connection;
 } tf_sink_plugin;
 
 /* The size of a sink descriptor built against ABI 2.0 (before advance was

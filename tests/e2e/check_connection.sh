@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# `touchflow check-connection PIPELINE` against the emulators of the live
+# sources (tests/drift, tests/ctm, tests/salesforce):
+#  - every credential right: exit 0, one "ok" line per live stage, "not
+#    checked (no network)" for the file stages, and nothing written (no
+#    output, no dead letters);
+#  - a wrong secret: exit 1, the stage named, the secret not shown;
+#  - an emulator down: exit 1, its URL named;
+#  - a pipeline of file stages only: exit 0, every stage "not checked";
+#  - a broken pipeline: exit 2.
+set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, tfrun
+build=${TF_BUILDDIR:-.}
+src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
+build=$(cd "$build" && pwd)
+tf=$build/touchflow
+work=$(mktemp -d)
+mkdir "$work/run"
+emus=""
+trap 'for p in $emus; do kill $p 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+cd "$work/run" || exit 1
+[ -n "${KEEP:-}" ] && echo "work: $work"
+
+start() { # NAME ARGS...: an emulator, its base URL in NAME.port
+  local name=$1
+  shift
+  python3 "$src/tests/$name/emulator.py" --port 0 --port-file "$name.port" "$@" &
+  emus="$emus $!"
+  eval "${name}_pid=$!"
+  for _ in $(seq 50); do [ -s "$name.port" ] && break; sleep 0.1; done
+  [ -s "$name.port" ] || { echo "check_connection: the $name emulator did not start"; exit 1; }
+}
+echo '{"id": 1, "updatedAt": 1700000000000, "createdAt": 1700000000000, "contactId": 1, "messages": []}' >drift.ndjson
+start drift --data drift.ndjson --token tok-s3cret-drift
+cp "$src/pipelines/data/attribution/ctm_calls.ndjson" calls.ndjson
+start ctm --data calls.ndjson --account 12345 --access-key ak-e2e --secret-key sk-s3cret-ctm
+cp "$src/pipelines/data/attribution/tasks.csv" tasks.csv
+start salesforce --data Task=tasks.csv --client-id cid --client-secret s3cret-sf
+export DRIFT_ENDPOINT=http://127.0.0.1:$(cat drift.port) DRIFT_TOKEN=tok-s3cret-drift
+export CTM_ENDPOINT=http://127.0.0.1:$(cat ctm.port)/api/v1 CTM_ACCESS_KEY=ak-e2e CTM_SECRET_KEY=sk-s3cret-ctm
+export SF_ENDPOINT=http://127.0.0.1:$(cat salesforce.port) SF_CLIENT_ID=cid SF_CLIENT_SECRET=s3cret-sf
+
+cat >live.json <<'EOF'
+{"version": 1, "name": "check_connection",
+ "sources": [
+  {"id": "chats", "plugin": "drift_api",
+   "config": {"endpoint": "${DRIFT_ENDPOINT}", "token": "${DRIFT_TOKEN}",
+              "backoff": "10ms", "max_retries": 1}},
+  {"id": "calls", "plugin": "ctm_api",
+   "config": {"endpoint": "${CTM_ENDPOINT}", "account_id": 12345,
+              "access_key": "${CTM_ACCESS_KEY}", "secret_key": "${CTM_SECRET_KEY}",
+              "backoff": "10ms", "max_retries": 1}},
+  {"id": "tasks", "plugin": "salesforce_api",
+   "config": {"endpoint": "${SF_ENDPOINT}", "client_id": "${SF_CLIENT_ID}",
+              "client_secret": "${SF_CLIENT_SECRET}", "object": "Task",
+              "task_events": "call", "backoff": "10ms", "max_retries": 1}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["chats", "calls", "tasks"],
+   "config": {"path": "out/events.ndjson"}}],
+ "dead_letter": {"path": "out/rejected.ndjson"}}
+EOF
+
+# 1. Every credential right.
+ls >../before.ls
+tfrun check-connection live.json >out.1 2>err.1
+status=$?
+[ $status -eq 0 ] && [ "$(grep -c ' ok$' out.1)" -eq 3 ] &&
+  grep -q '^out .*file .*not checked (no network)$' out.1
+check "all credentials right: exit 0, three ok, the file sink not checked" $? \
+  "exit $status: $(cat out.1 err.1)"
+ls | grep -v -x -e out.1 -e err.1 | cmp -s ../before.ls - && [ ! -e out ]
+check "nothing written (no output, no dead letters)" $? "$(ls -R)"
+tokens=$(python3 -c "import urllib.request,json; print(json.load(urllib.request.urlopen('$SF_ENDPOINT/_emulator/stats'))['tokens'])")
+[ "$tokens" -eq 2 ]
+check "the Salesforce check fetched a token of its own (2 with init's)" $? "$tokens tokens"
+
+# 2. A wrong secret: the stage named, the secret not shown.
+refused() { # NAME VAR VALUE STAGE MESSAGE: VAR=VALUE refused at STAGE
+  (export "$2=$3" && tfrun check-connection live.json >"out.$2" 2>"err.$2")
+  local status=$?
+  [ $status -eq 1 ] && grep -q "^$4 .*FAILED: .*$5" "out.$2" &&
+    [ "$(grep -c ' ok$' "out.$2")" -eq 2 ] && ! grep -q -- "$3" "out.$2" "err.$2"
+  check "$1: exit 1, the stage named, the secret not shown" $? \
+    "exit $status: $(cat "out.$2" "err.$2")"
+}
+refused "a wrong Salesforce secret" SF_CLIENT_SECRET wrong-s3cret-x tasks \
+  "refused the client credentials"
+refused "a wrong Drift token" DRIFT_TOKEN bad-t0ken-y chats "refused the token"
+refused "a wrong CTM secret key" CTM_SECRET_KEY bad-ctm-z calls \
+  "refused the access key"
+
+# 3. An emulator down: its URL named.
+kill "$ctm_pid"
+wait "$ctm_pid" 2>/dev/null
+tfrun check-connection live.json >out.3 2>err.3
+status=$?
+[ $status -eq 1 ] && grep -q "^calls .*FAILED: .*$CTM_ENDPOINT" out.3 &&
+  [ "$(grep -c ' ok$' out.3)" -eq 2 ]
+check "the CTM emulator down: exit 1, its URL named" $? "exit $status: $(cat out.3 err.3)"
+
+# 4. File stages only: nothing to check.
+cat >files.json <<'EOF'
+{"version": 1, "name": "files",
+ "sources": [{"id": "chats", "plugin": "drift", "config": {"path": "drift.ndjson"}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["chats"],
+   "config": {"path": "out/x.ndjson"}}]}
+EOF
+tfrun check-connection files.json >out.4 2>err.4
+status=$?
+[ $status -eq 0 ] && [ "$(grep -c 'not checked (no network)$' out.4)" -eq 2 ] && [ ! -e out ]
+check "file stages only: exit 0, both not checked" $? "exit $status: $(cat out.4 err.4)"
+
+# 5. A broken pipeline or a usage error: exit 2.
+echo '{"version": 1, "sources": []' >broken.json
+tfrun check-connection broken.json >out.5 2>err.5
+status=$?
+[ $status -eq 2 ]
+check "a broken pipeline: exit 2" $? "exit $status: $(cat out.5 err.5)"
+tfrun check-connection >out.5b 2>err.5b
+status=$?
+[ $status -eq 2 ]
+check "no pipeline given: exit 2" $? "exit $status: $(cat err.5b)"
+
+echo "check_connection: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

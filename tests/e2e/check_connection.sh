@@ -24,7 +24,7 @@ cd "$work/run" || exit 1
 start() { # NAME ARGS...: an emulator, its base URL in NAME.port
   local name=$1
   shift
-  python3 "$src/tests/$name/emulator.py" --port 0 --port-file "$name.port" "$@" &
+  python3 "$src/tests/$name/emulator.py" --port 0 --port-file "$name.port" "$@" >"$name.log" &
   emus="$emus $!"
   eval "${name}_pid=$!"
   for _ in $(seq 50); do [ -s "$name.port" ] && break; sleep 0.1; done
@@ -36,6 +36,8 @@ cp "$src/pipelines/data/attribution/ctm_calls.ndjson" calls.ndjson
 start ctm --data calls.ndjson --account 12345 --access-key ak-e2e --secret-key sk-s3cret-ctm
 cp "$src/pipelines/data/attribution/tasks.csv" tasks.csv
 start salesforce --data Task=tasks.csv --client-id cid --client-secret s3cret-sf
+start marketo --client-id mk-id --client-secret mk-s3cret
+export MARKETO_ENDPOINT=http://127.0.0.1:$(cat marketo.port) MARKETO_SECRET=mk-s3cret
 export DRIFT_ENDPOINT=http://127.0.0.1:$(cat drift.port) DRIFT_TOKEN=tok-s3cret-drift
 export CTM_ENDPOINT=http://127.0.0.1:$(cat ctm.port)/api/v1 CTM_ACCESS_KEY=ak-e2e CTM_SECRET_KEY=sk-s3cret-ctm
 export SF_ENDPOINT=http://127.0.0.1:$(cat salesforce.port) SF_CLIENT_ID=cid SF_CLIENT_SECRET=s3cret-sf
@@ -97,28 +99,58 @@ status=$?
   [ "$(grep -c ' ok$' out.3)" -eq 2 ]
 check "the CTM emulator down: exit 1, its URL named" $? "exit $status: $(cat out.3 err.3)"
 
-# 4. File stages only: nothing to check.
+# 4. The marketo sink: its token and the partitions.
+cat >marketo.json <<'EOF'
+{"version": 1, "name": "to_marketo",
+ "sources": [{"id": "chats", "plugin": "drift", "config": {"path": "drift.ndjson"}}],
+ "sinks": [{"id": "mkto", "plugin": "marketo", "inputs": ["chats"],
+   "config": {"endpoint": "${MARKETO_ENDPOINT}", "client_id": "mk-id",
+              "client_secret": "${MARKETO_SECRET}", "sync_type": "profile",
+              "person_action": "update_only", "dedupe_field": "email",
+              "partition": "Default", "mapping": {"email": "email"},
+              "max_retries": 1, "retry_base": "10ms"}}],
+ "dead_letter": {"path": "out/rejected.ndjson"}}
+EOF
+tfrun check-connection marketo.json >out.4 2>err.4
+status=$?
+[ $status -eq 0 ] && grep -q '^mkto .*sink .*marketo .*ok$' out.4 &&
+  grep -q '^chats .*not checked (no network)$' out.4 && [ ! -e out ]
+check "marketo: exit 0, the sink ok, nothing written" $? "exit $status: $(cat out.4 err.4)"
+(export MARKETO_SECRET=mk-wr0ng && tfrun check-connection marketo.json >out.4b 2>err.4b)
+status=$?
+[ $status -eq 1 ] && grep -q '^mkto .*FAILED: .*refused the client credentials' out.4b &&
+  ! grep -q mk-wr0ng out.4b err.4b
+check "marketo, a wrong secret: exit 1, the sink named, the secret not shown" $? \
+  "exit $status: $(cat out.4b err.4b)"
+kill "$marketo_pid"
+wait "$marketo_pid" 2>/dev/null
+tfrun check-connection marketo.json >out.4c 2>err.4c
+status=$?
+[ $status -eq 1 ] && grep -q "^mkto .*FAILED: .*$MARKETO_ENDPOINT/identity" out.4c
+check "marketo down: exit 1, its URL named" $? "exit $status: $(cat out.4c err.4c)"
+
+# 5. File stages only: nothing to check.
 cat >files.json <<'EOF'
 {"version": 1, "name": "files",
  "sources": [{"id": "chats", "plugin": "drift", "config": {"path": "drift.ndjson"}}],
  "sinks": [{"id": "out", "plugin": "file", "inputs": ["chats"],
    "config": {"path": "out/x.ndjson"}}]}
 EOF
-tfrun check-connection files.json >out.4 2>err.4
+tfrun check-connection files.json >out.5 2>err.5
 status=$?
-[ $status -eq 0 ] && [ "$(grep -c 'not checked (no network)$' out.4)" -eq 2 ] && [ ! -e out ]
-check "file stages only: exit 0, both not checked" $? "exit $status: $(cat out.4 err.4)"
+[ $status -eq 0 ] && [ "$(grep -c 'not checked (no network)$' out.5)" -eq 2 ] && [ ! -e out ]
+check "file stages only: exit 0, both not checked" $? "exit $status: $(cat out.5 err.5)"
 
-# 5. A broken pipeline or a usage error: exit 2.
+# 6. A broken pipeline or a usage error: exit 2.
 echo '{"version": 1, "sources": []' >broken.json
-tfrun check-connection broken.json >out.5 2>err.5
+tfrun check-connection broken.json >out.6 2>err.6
 status=$?
 [ $status -eq 2 ]
-check "a broken pipeline: exit 2" $? "exit $status: $(cat out.5 err.5)"
-tfrun check-connection >out.5b 2>err.5b
+check "a broken pipeline: exit 2" $? "exit $status: $(cat out.6 err.6)"
+tfrun check-connection >out.6b 2>err.6b
 status=$?
 [ $status -eq 2 ]
-check "no pipeline given: exit 2" $? "exit $status: $(cat err.5b)"
+check "no pipeline given: exit 2" $? "exit $status: $(cat err.6b)"
 
 echo "check_connection: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

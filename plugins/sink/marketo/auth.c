@@ -165,16 +165,17 @@ static void refuse(mkto_auth *auth, const json_t *body)
            why ? ": " : "", why ? why : "");
   auth->refused = 1;
   fail(auth,
-       "Marketo refused the client credentials (%s); check client_id "
-       "and client_secret",
-       detail);
+       "Marketo refused the client credentials (%s from "
+       "%s/identity/oauth/token); check client_id and client_secret",
+       detail, auth->cfg->endpoint);
 }
 
 /* A transport error or 5xx: retry with backoff, up to max_retries. */
 static int retry_later(mkto_auth *auth, const char *why)
 {
   if (auth->attempt >= auth->cfg->max_retries) {
-    fail(auth, "cannot get an access token from Identity: %s", why);
+    fail(auth, "cannot get an access token from %s/identity/oauth/token: %s",
+         auth->cfg->endpoint, why);
     return 0;
   }
   auth->host->metric(auth->ctx, "retries", 1);

@@ -312,6 +312,14 @@ static int marketo_restore(void *state, const json_t *snapshot)
   return json_is_object(snapshot) ? TF_OK : TF_ERR_PARSE;
 }
 
+/* check-connection: init() got a token and read the partitions; reading
+ * them again proves the connection once more and writes nothing. */
+static int marketo_check_connection(void *state, tf_ctx *ctx)
+{
+  (void)ctx;
+  return check_partition(state);
+}
+
 static const tf_sink_plugin marketo_plugin = {
     TF_SINK_HEADER,
     .base.name = "marketo",
@@ -329,6 +337,7 @@ static const tf_sink_plugin marketo_plugin = {
     .snapshot = marketo_snapshot,
     .restore = marketo_restore,
     .base.check = mkto_config_check,
+    .check_connection = marketo_check_connection,
 };
 
 TF_SINK_PLUGIN(sink_marketo, marketo_plugin)

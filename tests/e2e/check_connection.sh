@@ -24,7 +24,7 @@ cd "$work/run" || exit 1
 start() { # NAME ARGS...: an emulator, its base URL in NAME.port
   local name=$1
   shift
-  python3 "$src/tests/$name/emulator.py" --port 0 --port-file "$name.port" "$@" >"$name.log" &
+  python3 "$src/tests/$name/emulator.py" --port 0 --port-file "$name.port" "$@" >"$name.log" 2>&1 &
   emus="$emus $!"
   eval "${name}_pid=$!"
   for _ in $(seq 50); do [ -s "$name.port" ] && break; sleep 0.1; done
@@ -141,16 +141,61 @@ status=$?
 [ $status -eq 0 ] && [ "$(grep -c 'not checked (no network)$' out.5)" -eq 2 ] && [ ! -e out ]
 check "file stages only: exit 0, both not checked" $? "exit $status: $(cat out.5 err.5)"
 
-# 6. A broken pipeline or a usage error: exit 2.
+# 6. The nats source: it connects and looks its stream up (never creates
+# it).  Skipped without nats-server.
+if command -v nats-server >/dev/null; then
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  export TF_NATS_URL="nats://127.0.0.1:$port"
+  nats-server -js -a 127.0.0.1 -p "$port" -sd "$work/store" >nats.log 2>&1 &
+  nats_pid=$!
+  emus="$emus $nats_pid"
+  for _ in $(seq 100); do grep -q "Server is ready" nats.log && break; sleep 0.1; done
+  cat >nats.json <<'EOF'
+{"version": 1, "name": "worker",
+ "sources": [{"id": "events", "plugin": "nats",
+   "config": {"url": "${TF_NATS_URL}", "stream": "CC", "subject_prefix": "cc.events",
+              "connect_timeout": "500ms"}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["events"],
+   "config": {"path": "out/records.ndjson"}}]}
+EOF
+  cat >ingest.json <<'EOF'
+{"version": 1, "name": "ingest",
+ "sources": [{"id": "chats", "plugin": "drift", "config": {"path": "drift.ndjson"}}],
+ "sinks": [{"id": "log", "plugin": "nats", "inputs": ["chats"],
+   "config": {"url": "${TF_NATS_URL}", "stream": "CC", "subject_prefix": "cc.events"}}],
+ "dead_letter": {"path": "ingest/rejected.ndjson"}}
+EOF
+  tfrun check-connection nats.json >out.6 2>err.6
+  status=$?
+  [ $status -eq 1 ] && grep -q "^events .*FAILED: the stream CC does not exist at $TF_NATS_URL" out.6
+  check "nats: no stream yet: exit 1, the stream and the server named" $? \
+    "exit $status: $(cat out.6 err.6)"
+  tfrun run ingest.json --quiet --progress never 2>err.6b
+  check "nats: the ingest creates the stream" $? "$(cat err.6b)"
+  tfrun check-connection nats.json >out.6c 2>err.6c
+  status=$?
+  [ $status -eq 0 ] && grep -q '^events .*source .*nats .*ok$' out.6c && [ ! -e out ]
+  check "nats: the stream there: exit 0" $? "exit $status: $(cat out.6c err.6c)"
+  kill "$nats_pid"
+  wait "$nats_pid" 2>/dev/null
+  tfrun check-connection nats.json >out.6d 2>err.6d
+  status=$?
+  [ $status -eq 1 ] && grep -q "^events .*FAILED: .*$TF_NATS_URL" out.6d
+  check "nats: the server down: exit 1, its URL named" $? "exit $status: $(cat out.6d err.6d)"
+else
+  echo "skip: nats (nats-server is not installed)"
+fi
+
+# 7. A broken pipeline or a usage error: exit 2.
 echo '{"version": 1, "sources": []' >broken.json
-tfrun check-connection broken.json >out.6 2>err.6
+tfrun check-connection broken.json >out.7 2>err.7
 status=$?
 [ $status -eq 2 ]
-check "a broken pipeline: exit 2" $? "exit $status: $(cat out.6 err.6)"
-tfrun check-connection >out.6b 2>err.6b
+check "a broken pipeline: exit 2" $? "exit $status: $(cat out.7 err.7)"
+tfrun check-connection >out.7b 2>err.7b
 status=$?
 [ $status -eq 2 ]
-check "no pipeline given: exit 2" $? "exit $status: $(cat err.6b)"
+check "no pipeline given: exit 2" $? "exit $status: $(cat err.7b)"
 
 echo "check_connection: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

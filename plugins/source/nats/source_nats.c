@@ -667,6 +667,33 @@ static int source_nats_init(tf_ctx *ctx, const tf_host *host,
   return TF_OK;
 }
 
+/* check-connection: init() connected; the stream is looked up (never
+ * created: the ingest pipeline's nats sink creates it). */
+static int source_nats_check_connection(void *state, tf_ctx *ctx)
+{
+  source_nats *s = state;
+  const char *stream = tf_config_string(s->cfg, "stream");
+  jsStreamInfo *si = NULL;
+  jsErrCode ec = 0;
+  natsStatus st = js_GetStreamInfo(&si, s->conn.js, stream, NULL, &ec);
+
+  (void)ctx;
+  jsStreamInfo_Destroy(si);
+  if (st == NATS_OK)
+    return TF_OK;
+  if (st == NATS_NOT_FOUND || ec == JSStreamNotFoundErr)
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "the stream %s does not exist at %s (yet: the ingest "
+                 "pipeline's nats sink creates it; a run would wait for it)",
+                 stream, s->conn.url);
+  else
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "cannot look up the stream %s at %s: %s (JetStream error "
+                 "%d; is the server started with JetStream, -js?)",
+                 stream, s->conn.url, natsStatus_GetText(st), (int)ec);
+  return TF_ERR_IO;
+}
+
 static const tf_source_plugin source_nats_plugin = {
     TF_SOURCE_HEADER,
     .base.name = "nats",
@@ -682,5 +709,6 @@ static const tf_source_plugin source_nats_plugin = {
     .watermark = source_nats_watermark,
     .position = source_nats_position,
     .seek = source_nats_seek,
+    .check_connection = source_nats_check_connection,
 };
 TF_SOURCE_PLUGIN(source_nats, source_nats_plugin)

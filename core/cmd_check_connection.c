@@ -46,8 +46,8 @@ static void check_log(tf_ctx *ctx, tf_log_level level, const char *fmt, ...)
   char *masked;
   va_list ap;
 
-  if (level > TF_LOG_INFO && !getenv("TOUCHFLOW_DEBUG"))
-    return;
+  if (level > TF_LOG_WARN && !getenv("TOUCHFLOW_DEBUG"))
+    return; /* the stage lines say what went right */
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);

@@ -186,16 +186,48 @@ else
   echo "skip: nats (nats-server is not installed)"
 fi
 
-# 7. A broken pipeline or a usage error: exit 2.
+# 7. The drift_webhook receiver: it binds its listen address and releases
+# it, leaving no spool behind; a taken address fails, named.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export HOOK_LISTEN=127.0.0.1:$port HOOK_TOKEN=hook-s3cret
+cat >webhook.json <<'EOF'
+{"version": 1, "name": "webhook",
+ "sources": [{"id": "hooks", "plugin": "drift_webhook",
+   "config": {"listen": "${HOOK_LISTEN}", "token": "${HOOK_TOKEN}",
+              "spool": "webhook.spool"}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["hooks"],
+   "config": {"path": "out/chats.ndjson"}}]}
+EOF
+tfrun check-connection webhook.json >out.7 2>err.7
+status=$?
+[ $status -eq 0 ] && grep -q '^hooks .*drift_webhook .*ok$' out.7 &&
+  [ ! -e webhook.spool ] && [ ! -e out ]
+check "drift_webhook: the address binds: exit 0, no spool left" $? \
+  "exit $status: $(cat out.7 err.7; ls)"
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+open("taken", "w").close(); time.sleep(30)' "$port" &
+holder=$!
+emus="$emus $holder"
+for _ in $(seq 50); do [ -e taken ] && break; sleep 0.1; done
+tfrun check-connection webhook.json >out.7b 2>err.7b
+status=$?
+[ $status -eq 1 ] && grep -q "^hooks .*FAILED: .*$HOOK_LISTEN" out.7b &&
+  ! grep -q hook-s3cret out.7b err.7b
+check "drift_webhook: the address taken: exit 1, the address named" $? \
+  "exit $status: $(cat out.7b err.7b)"
+kill "$holder"
+
+# 8. A broken pipeline or a usage error: exit 2.
 echo '{"version": 1, "sources": []' >broken.json
-tfrun check-connection broken.json >out.7 2>err.7
+tfrun check-connection broken.json >out.8 2>err.8
 status=$?
 [ $status -eq 2 ]
-check "a broken pipeline: exit 2" $? "exit $status: $(cat out.7 err.7)"
-tfrun check-connection >out.7b 2>err.7b
+check "a broken pipeline: exit 2" $? "exit $status: $(cat out.8 err.8)"
+tfrun check-connection >out.8b 2>err.8b
 status=$?
 [ $status -eq 2 ]
-check "no pipeline given: exit 2" $? "exit $status: $(cat err.7b)"
+check "no pipeline given: exit 2" $? "exit $status: $(cat err.8b)"
 
 echo "check_connection: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
 #include "../drift/drift_chat.h"
@@ -35,6 +36,7 @@ typedef struct source_drift_webhook {
   drift_chat *chat;
   webhook_spool spool;
   int spool_open;
+  int spool_created; /* init() made the spool file (it was not there) */
   char *spool_path;
   webhook_server *server;
   char *buf;
@@ -357,6 +359,7 @@ static int start(source_drift_webhook *s, const tf_config *cfg)
   char err[512];
   unsigned port;
 
+  s->spool_created = access(s->spool_path, F_OK) != 0;
   if (webhook_spool_open(&s->spool, s->spool_path,
                          (uint64_t)tf_config_int(cfg, "spool_limit"), err,
                          sizeof(err)) != 0) {
@@ -422,6 +425,21 @@ fail:
   return rc;
 }
 
+/* check-connection: init() bound the listen address (or failed saying
+ * why); release it at once, and remove the spool file when init() made it
+ * and no event came in meanwhile, so the check leaves nothing behind. */
+static int source_drift_webhook_check_connection(void *state, tf_ctx *ctx)
+{
+  source_drift_webhook *s = state;
+
+  (void)ctx;
+  stop_server(s);
+  if (s->spool_created && s->spool.length == 0 && unlink(s->spool_path) != 0)
+    s->host->log(s->ctx, TF_LOG_WARN, "cannot remove the empty spool %s",
+                 s->spool_path);
+  return TF_OK;
+}
+
 static const tf_source_plugin source_drift_webhook_plugin = {
     TF_SOURCE_HEADER,
     .base.name = "drift_webhook",
@@ -439,6 +457,7 @@ static const tf_source_plugin source_drift_webhook_plugin = {
     .position = source_drift_webhook_position,
     .seek = source_drift_webhook_seek,
     .stop = source_drift_webhook_stop,
+    .check_connection = source_drift_webhook_check_connection,
 };
 
 TF_SOURCE_PLUGIN(source_drift_webhook, source_drift_webhook_plugin)

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # `touchflow check-connection PIPELINE` against the emulators of the live
-# sources (tests/drift, tests/ctm, tests/salesforce):
+# sources (tests/drift, tests/ctm, tests/salesforce) and of the marketo
+# sink (tests/marketo), a nats-server it starts (skipped without one) and
+# a drift_webhook listen address:
 #  - every credential right: exit 0, one "ok" line per live stage, "not
 #    checked (no network)" for the file stages, and nothing written (no
-#    output, no dead letters);
+#    output, no dead letters, no spool);
 #  - a wrong secret: exit 1, the stage named, the secret not shown;
-#  - an emulator down: exit 1, its URL named;
+#  - an emulator, the server or the address down or taken: exit 1, its
+#    URL or address named;
 #  - a pipeline of file stages only: exit 0, every stage "not checked";
-#  - a broken pipeline: exit 2.
+#  - a broken pipeline or no pipeline: exit 2.
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, tfrun
 build=${TF_BUILDDIR:-.}

@@ -101,6 +101,13 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 if [ -z "$up" ]; then
+  if ! kill -0 "$run" 2>/dev/null; then
+    status=0
+    wait "$run" || status=$?
+    run=
+    echo "$0: the run ended (exit $status) before its webhook receiver answered" >&2
+    exit $((status == 0 ? 1 : status))
+  fi
   echo "$0: the run's webhook receiver did not answer on 127.0.0.1:$hook_port" >&2
   exit 1
 fi

@@ -14,16 +14,8 @@
 #    those (one at exactly the mark's second), and a third run nothing;
 #  - the example pipelines/ctm_api/run_emulated.sh makes those touchpoints.
 set -u
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed, tfrun, emu_ctl, emu_stat
-build=${TF_BUILDDIR:-.}
-src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
-build=$(cd "$build" && pwd)
-tf=$build/touchflow
-work=$(mktemp -d)
-emulator=
-trap '[ -n "$emulator" ] && kill $emulator 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-cd "$work" || exit 1
-[ -n "${KEEP:-}" ] && echo "work: $work"
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed, tfrun, emu_ctl, emu_stat, e2e_begin
+e2e_begin
 
 cp "$src/pipelines/data/attribution/ctm_calls.ndjson" calls.ndjson
 mkdir -p data/attribution # as in pipelines/: the hits' ids hold their path

@@ -14,16 +14,8 @@
 #    including a new conversation at exactly the high-water millisecond,
 #    and emits no chat twice.
 set -u
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed, tfrun, emu_ctl, emu_stat
-build=${TF_BUILDDIR:-.}
-src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
-build=$(cd "$build" && pwd)
-tf=$build/touchflow
-work=$(mktemp -d)
-emulator=
-trap '[ -n "$emulator" ] && kill $emulator 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-cd "$work" || exit 1
-[ -n "${KEEP:-}" ] && echo "work: $work"
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed, tfrun, emu_ctl, emu_stat, e2e_begin
+e2e_begin
 
 # gen.py FILE FIRST COUNT [UPDATED]: COUNT conversations numbered from
 # FIRST appended to FILE, ordered by (updatedAt, id) as the source takes

@@ -11,6 +11,7 @@
 #                               the answer;
 #   emu_stat EXPR               EXPR (Python) over the emulator's
 #                               /_emulator/stats answer, printed.
+#   e2e_begin                   the emulator tests' common start (below).
 passed=0
 failed=0
 
@@ -45,4 +46,19 @@ PY
 emu_stat() {
   emu_ctl /_emulator/stats |
     python3 -c "import json,sys; print(eval(sys.argv[1], json.load(sys.stdin)))" "$1"
+}
+
+# e2e_begin: the common start of the emulator tests: sets build and src
+# (absolute), tf, work (a new temporary folder, removed at exit unless KEEP
+# is set) and emulator (a pid the caller sets, killed at exit), and moves
+# into work.
+e2e_begin() {
+  src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
+  build=$(cd "${TF_BUILDDIR:-.}" && pwd)
+  tf=$build/touchflow
+  work=$(mktemp -d)
+  emulator=
+  trap '[ -n "$emulator" ] && kill $emulator 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+  cd "$work" || exit 1
+  [ -n "${KEEP:-}" ] && echo "work: $work"
 }

@@ -15,16 +15,8 @@
 #    repeated; the next incremental run takes only the new records (one at
 #    exactly the mark's millisecond).
 set -u
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, tfrun, emu_ctl, emu_stat
-build=${TF_BUILDDIR:-.}
-src=$(cd "${TF_SRCDIR:-$(dirname "$0")/../..}" && pwd)
-build=$(cd "$build" && pwd)
-tf=$build/touchflow
-work=$(mktemp -d)
-emulator=
-trap '[ -n "$emulator" ] && kill $emulator 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-cd "$work" || exit 1
-[ -n "${KEEP:-}" ] && echo "work: $work"
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, tfrun, emu_ctl, emu_stat, e2e_begin
+e2e_begin
 
 # 1. The sample pipelines, file and live, in a copy of pipelines/ (with
 # tests/salesforce beside it, where salesforce-live.sh finds the emulator),

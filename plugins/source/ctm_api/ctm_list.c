@@ -134,7 +134,7 @@ static int add(ctm_list *l, const json_t *call, const char *id, int64_t ms)
 
 /* Keeps the calls of one page that are in the window and not taken. */
 static int add_page(ctm_list *l, const json_t *calls, const ctm_query *q,
-                    const ctm_mark *mark)
+                    const hwmark *mark)
 {
   size_t i;
   const json_t *call;
@@ -149,8 +149,7 @@ static int add_page(ctm_list *l, const json_t *calls, const ctm_query *q,
         tf_field_epoch_time(json_object_get(call, "unix_time"),
                             TF_EPOCH_SECONDS, &ms) != TF_OK) {
       rc = add(l, call, "", INT64_MIN); /* for the mapping to reject */
-    } else if (ms < q->from_ms || ms >= q->to_ms ||
-               ctm_mark_taken(mark, id, ms))
+    } else if (ms < q->from_ms || ms >= q->to_ms || hwmark_taken(mark, id, ms))
       continue;
     else
       rc = add(l, call, id, ms);
@@ -204,7 +203,7 @@ static void sort_unique(ctm_list *l)
 }
 
 int ctm_list_all(ctm_list *l, httpsource *http, tf_ctx *ctx,
-                 const tf_host *host, const ctm_query *q, const ctm_mark *mark,
+                 const tf_host *host, const ctm_query *q, const hwmark *mark,
                  json_t *first)
 {
   json_t *answer = first;

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "../../common/httpsource.h"
-#include "ctm_mark.h"
+#include "../../common/hwmark.h"
 
 /* One listed call, to be emitted. */
 typedef struct ctm_call {
@@ -65,7 +65,7 @@ int ctm_list_page(httpsource *http, tf_ctx *ctx, const tf_host *host,
  * the mapping rejects it with its reason.  TF_OK or ctm_list_page's
  * errors, or TF_ERR_NOMEM. */
 int ctm_list_all(ctm_list *l, httpsource *http, tf_ctx *ctx,
-                 const tf_host *host, const ctm_query *q, const ctm_mark *mark,
+                 const tf_host *host, const ctm_query *q, const hwmark *mark,
                  json_t *first);
 
 void ctm_list_free(ctm_list *l);

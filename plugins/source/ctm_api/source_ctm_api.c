@@ -8,9 +8,9 @@
  * `start` option, or on a resumed or later run from the position's mark,
  * to `end` or the run's start less `settle`; keeps those not taken yet
  * and sorts them oldest first.  Each produce() then hands up to
- * max_records of them to the mapping and moves the mark (ctm_mark.c) past
- * them, so the position after any produce() resumes with nothing missing
- * or repeated.
+ * max_records of them to the mapping and moves the mark
+ * (plugins/common/hwmark.h) past them, so the position after any produce()
+ * resumes with nothing missing or repeated.
  *
  * HTTP is the live sources' client (plugins/common/httpsource.h): HTTP
  * Basic with the access key and secret key (never logged), 429 waits
@@ -28,7 +28,7 @@
 #include "../../common/httpsource.h"
 #include "../calltracking/call_event.h"
 #include "ctm_list.h"
-#include "ctm_mark.h"
+#include "../../common/hwmark.h"
 
 #define DEFAULT_ENDPOINT "https://api.calltrackingmetrics.com/api/v1"
 
@@ -39,7 +39,7 @@ typedef struct source_ctm_api {
   call_mapping mapping; /* settings: strings borrowed from the config */
   ctm_query query;
   int64_t start_ms, end_ms, settle_ms; /* INT64_MIN / INT64_MAX: unset */
-  ctm_mark mark;                       /* the position */
+  hwmark mark;                         /* the position */
   ctm_list list;                       /* this run's calls, oldest first */
   size_t next;
   int listed;
@@ -187,7 +187,7 @@ static void source_ctm_api_fini(void *state)
   if (!s)
     return;
   ctm_list_free(&s->list);
-  ctm_mark_free(&s->mark);
+  hwmark_clear(&s->mark);
   json_decref(s->first_page);
   tf_builder_free(s->mapping.builder);
   httpsource_free(s->http);
@@ -207,7 +207,7 @@ static int source_ctm_api_init(tf_ctx *ctx, const tf_host *host,
   s->ctx = ctx;
   s->host = host;
   s->watermark = TF_WATERMARK_UNKNOWN;
-  ctm_mark_init(&s->mark);
+  hwmark_init(&s->mark, HWMARK_NONE);
   rc = tf_check_logged(source_ctm_api_check, cfg, ctx, host);
   if (rc == TF_OK)
     rc = open_http(s, cfg);
@@ -283,7 +283,7 @@ static int take_call(source_ctm_api *s, const ctm_call *c)
   if (rc != TF_OK || c->ms == INT64_MIN)
     return rc;
   s->watermark = c->ms;
-  return ctm_mark_take(&s->mark, c->id, c->ms);
+  return hwmark_take(&s->mark, c->id, c->ms);
 }
 
 static int source_ctm_api_produce(void *state, tf_ctx *ctx, size_t max)
@@ -314,7 +314,7 @@ static int source_ctm_api_position(void *state, json_t **position)
 {
   source_ctm_api *s = state;
   json_t *pos = json_object();
-  int rc = pos ? ctm_mark_save(&s->mark, pos) : TF_ERR_NOMEM;
+  int rc = pos ? hwmark_save(&s->mark, pos, "mark_ms") : TF_ERR_NOMEM;
 
   if (rc != TF_OK) {
     json_decref(pos);
@@ -328,7 +328,7 @@ static int source_ctm_api_seek(void *state, const json_t *position)
 {
   source_ctm_api *s = state;
   char why[128];
-  int rc = ctm_mark_load(&s->mark, position, why, sizeof(why));
+  int rc = hwmark_load(&s->mark, position, "mark_ms", why, sizeof(why));
 
   if (rc == TF_ERR_INVAL)
     s->host->log(s->ctx, TF_LOG_ERROR, "cannot resume from the position: %s",

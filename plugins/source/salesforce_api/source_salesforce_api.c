@@ -8,8 +8,8 @@
  * Owns the plugin descriptor, its options, and the run: one SOQL query
  * from the mark (sf_soql.c), its pages (sf_pager.c: REST or Bulk API 2.0,
  * over sf_client.c), each record handed to the mapping unless the mark
- * says it was taken (sf_mark.c), then taken.  The position is the mark.
- * REQUEST_LIMIT_EXCEEDED ends the run early and cleanly (TF_DONE): what
+ * says it was taken (plugins/common/hwmark.h), then taken.  The position is the
+ * mark. REQUEST_LIMIT_EXCEEDED ends the run early and cleanly (TF_DONE): what
  * was taken is kept, and the next run goes on from there.
  */
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 #include "../crm/crm_event.h"
 #include "../crm/crm_revenue.h"
 #include "sf_client.h"
-#include "sf_mark.h"
+#include "../../common/hwmark.h"
 #include "sf_pager.h"
 #include "sf_soql.h"
 
@@ -42,7 +42,7 @@ typedef struct source_sf {
   call_mapping call;
   void *map_ud;
   tf_builder *builder; /* every event is written with it */
-  sf_mark mark;
+  hwmark mark;
   sf_pager *pager; /* this run's query; NULL before the first produce() */
   json_t *page;    /* the page being handed out */
   size_t page_next;
@@ -250,13 +250,13 @@ static int handle(source_sf *s, json_t *obj)
       (!found &&
        tf_field_complain(&why, "missing_field", "SystemModstamp is missing"))) {
     rc = s->host->reject(s->ctx, rec, why.code, why.message);
-  } else if (sf_mark_taken(&s->mark, id, ms)) {
+  } else if (hwmark_taken(&s->mark, id, ms)) {
     s->host->metric(s->ctx, "already_taken", 1);
     rc = TF_OK;
   } else {
     rc = s->map(s->map_ud, s->ctx, s->host, rec);
     if (rc == TF_OK)
-      rc = sf_mark_take(&s->mark, id, ms);
+      rc = hwmark_take(&s->mark, id, ms);
   }
   tf_record_unref(rec);
   return rc;
@@ -267,7 +267,7 @@ static int start_query(source_sf *s)
 {
   char *soql = sf_soql_build(
       s->object, s->extra_fields,
-      s->mark.ms == SF_MARK_NONE ? -1 : (s->mark.ms < 0 ? 0 : s->mark.ms));
+      s->mark.ms == HWMARK_NONE ? -1 : (s->mark.ms < 0 ? 0 : s->mark.ms));
   int rc;
 
   if (!soql)
@@ -313,7 +313,7 @@ static void source_sf_fini(void *state)
   json_decref(s->page);
   sf_pager_free(s->pager);
   sf_client_free(s->client);
-  sf_mark_clear(&s->mark);
+  hwmark_clear(&s->mark);
   tf_builder_free(s->builder);
   free(s);
 }
@@ -324,7 +324,7 @@ static int source_sf_init(tf_ctx *ctx, const tf_host *host,
   source_sf *s = calloc(1, sizeof(*s));
   sf_client_settings cs = client_settings(cfg);
   const char *since = tf_config_string(cfg, "since");
-  int64_t ms = SF_MARK_NONE;
+  int64_t ms = HWMARK_NONE;
   int rc;
 
   *state = NULL;
@@ -340,8 +340,8 @@ static int source_sf_init(tf_ctx *ctx, const tf_host *host,
   s->object = tf_config_string(cfg, "object");
   s->extra_fields = tf_config_json(cfg, "extra_fields");
   if (since && tf_time_parse(since, &ms) != TF_OK)
-    ms = SF_MARK_NONE;
-  sf_mark_init(&s->mark, ms);
+    ms = HWMARK_NONE;
+  hwmark_init(&s->mark, ms);
   s->paging.bulk = strcmp(tf_config_string(cfg, "api"), "bulk") == 0;
   s->paging.bulk_page = (long)tf_config_int(cfg, "page_size");
   s->paging.bulk_poll_ms = tf_config_int(cfg, "bulk_poll_interval");
@@ -390,7 +390,7 @@ static int source_sf_position(void *state, json_t **position)
 {
   source_sf *s = state;
   json_t *pos = json_pack("{s:s}", "object", s->object);
-  int rc = pos ? sf_mark_save(&s->mark, pos) : TF_ERR_NOMEM;
+  int rc = pos ? hwmark_save(&s->mark, pos, "modstamp_ms") : TF_ERR_NOMEM;
 
   if (rc != TF_OK) {
     json_decref(pos);
@@ -404,6 +404,7 @@ static int source_sf_seek(void *state, const json_t *position)
 {
   source_sf *s = state;
   const char *object = json_string_value(json_object_get(position, "object"));
+  char why[128];
   int rc;
 
   if (object && strcmp(object, s->object) != 0) {
@@ -413,11 +414,10 @@ static int source_sf_seek(void *state, const json_t *position)
                  object, s->object);
     return TF_ERR_INVAL;
   }
-  rc = sf_mark_load(&s->mark, position);
+  rc = hwmark_load(&s->mark, position, "modstamp_ms", why, sizeof(why));
   if (rc == TF_ERR_INVAL)
-    s->host->log(s->ctx, TF_LOG_ERROR,
-                 "cannot resume from the position: \"modstamp_ms\" (an "
-                 "integer) or \"ids_at_mark\" (an array of ids) is wrong");
+    s->host->log(s->ctx, TF_LOG_ERROR, "cannot resume from the position: %s",
+                 why);
   return rc;
 }
 

@@ -1,21 +1,20 @@
 /*
- * ctm_mark.c - the ctm_api source's position (ctm_mark.h): "mark + ids at
- * the mark".
+ * hwmark.c - the mark and the ids at the mark (hwmark.h).
  */
+#include "hwmark.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/error.h>
-#include "ctm_mark.h"
 
-void ctm_mark_init(ctm_mark *m)
+void hwmark_init(hwmark *m, int64_t ms)
 {
-  m->ms = INT64_MIN;
+  m->ms = ms;
   m->ids = NULL;
   m->nids = m->cap = 0;
 }
 
-static void forget_ids(ctm_mark *m)
+static void forget_ids(hwmark *m)
 {
   size_t i;
 
@@ -24,26 +23,26 @@ static void forget_ids(ctm_mark *m)
   m->nids = 0;
 }
 
-void ctm_mark_free(ctm_mark *m)
+void hwmark_clear(hwmark *m)
 {
   forget_ids(m);
   free(m->ids);
-  ctm_mark_init(m);
+  hwmark_init(m, HWMARK_NONE);
 }
 
-int ctm_mark_taken(const ctm_mark *m, const char *id, int64_t ms)
+int hwmark_taken(const hwmark *m, const char *id, int64_t ms)
 {
   size_t i;
 
   if (ms != m->ms)
-    return ms < m->ms;
+    return ms < m->ms; /* never true without a mark (HWMARK_NONE) */
   for (i = 0; i < m->nids; i++)
     if (strcmp(m->ids[i], id) == 0)
       return 1;
   return 0;
 }
 
-int ctm_mark_take(ctm_mark *m, const char *id, int64_t ms)
+int hwmark_take(hwmark *m, const char *id, int64_t ms)
 {
   char *copy;
 
@@ -69,12 +68,12 @@ int ctm_mark_take(ctm_mark *m, const char *id, int64_t ms)
   return TF_OK;
 }
 
-int ctm_mark_save(const ctm_mark *m, json_t *pos)
+int hwmark_save(const hwmark *m, json_t *pos, const char *ms_key)
 {
   json_t *ids;
   size_t i;
 
-  if (m->ms == INT64_MIN)
+  if (m->ms == HWMARK_NONE)
     return TF_OK;
   ids = json_array();
   if (!ids)
@@ -85,39 +84,39 @@ int ctm_mark_save(const ctm_mark *m, json_t *pos)
       return TF_ERR_NOMEM;
     }
   if (json_object_set_new(pos, "ids_at_mark", ids) != 0 ||
-      json_object_set_new(pos, "mark_ms", json_integer((json_int_t)m->ms)))
+      json_object_set_new(pos, ms_key, json_integer((json_int_t)m->ms)) != 0)
     return TF_ERR_NOMEM;
   return TF_OK;
 }
 
-int ctm_mark_load(ctm_mark *m, const json_t *pos, char *why, size_t why_len)
+int hwmark_load(hwmark *m, const json_t *pos, const char *ms_key, char *why,
+                size_t why_len)
 {
-  const json_t *ms = json_object_get(pos, "mark_ms");
+  const json_t *ms = json_object_get(pos, ms_key);
   const json_t *ids = json_object_get(pos, "ids_at_mark");
   const json_t *v;
   size_t i;
   int rc;
 
-  ctm_mark_free(m);
+  hwmark_clear(m);
   if (!ms && !ids)
     return TF_OK; /* a position saved before anything was taken */
   if (!json_is_integer(ms) || !json_is_array(ids)) {
     snprintf(why, why_len,
-             "\"mark_ms\" (an integer) or \"ids_at_mark\" (an "
-             "array) is missing");
+             "\"%s\" (an integer) or \"ids_at_mark\" (an array) is missing",
+             ms_key);
     return TF_ERR_INVAL;
   }
+  m->ms = (int64_t)json_integer_value(ms);
   json_array_foreach (ids, i, v) {
     if (!json_is_string(v)) {
       snprintf(why, why_len, "ids_at_mark[%zu] is not a string", i);
-      ctm_mark_free(m);
+      hwmark_clear(m);
       return TF_ERR_INVAL;
     }
-    rc =
-        ctm_mark_take(m, json_string_value(v), (int64_t)json_integer_value(ms));
+    rc = hwmark_take(m, json_string_value(v), m->ms);
     if (rc != TF_OK)
       return rc;
   }
-  m->ms = (int64_t)json_integer_value(ms);
   return TF_OK;
 }

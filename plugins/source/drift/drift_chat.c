@@ -504,3 +504,22 @@ int drift_chat_drain(drift_chat *chat, size_t max, size_t *emitted)
   end_of_run(chat);
   return TF_DONE;
 }
+
+void drift_chat_options_read(const tf_config *cfg, tf_time_order *order,
+                             drift_chat_options *options)
+{
+  options->chat_enabled = tf_config_bool(cfg, "chat_enabled");
+  options->bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
+  options->order = order;
+}
+
+int drift_chat_options_check(const tf_config *cfg, tf_problem_fn problem,
+                             void *ud)
+{
+  const char *attribute = tf_config_string(cfg, "bizible_id_attribute");
+
+  if (attribute && *attribute)
+    return TF_OK;
+  problem(ud, "bizible_id_attribute", "must not be empty");
+  return TF_ERR_CONFIG;
+}

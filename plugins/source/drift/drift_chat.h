@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <touchflow/host.h>
+#include <touchflow/plugin.h>
 #include <touchflow/record.h>
 #include <touchflow/timeorder.h>
 
@@ -39,6 +40,17 @@ typedef struct drift_chat_options {
   const char *bizible_id_attribute; /* contact attribute; copied */
   tf_time_order *order; /* borrowed, must outlive it; NULL: no check */
 } drift_chat_options;
+
+/* Fills options from a stage's config (chat_enabled and
+ * bizible_id_attribute, drift's own options or DRIFT_CHAT_OPTIONS); order
+ * is borrowed (NULL: no check). */
+void drift_chat_options_read(const tf_config *cfg, tf_time_order *order,
+                             drift_chat_options *options);
+
+/* The check() part of those options: bizible_id_attribute must not be
+ * empty.  TF_OK, or TF_ERR_CONFIG after problem(). */
+int drift_chat_options_check(const tf_config *cfg, tf_problem_fn problem,
+                             void *ud);
 
 /* The option-table entries (touchflow/options.h) of chat_enabled and
  * bizible_id_attribute for the sources that reuse drift's chat rules

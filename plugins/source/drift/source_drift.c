@@ -64,18 +64,6 @@ static void source_drift_fini(void *state)
   free(s);
 }
 
-/* The plugin's check(), which init() runs too. */
-static int source_drift_check(const tf_config *cfg, tf_problem_fn problem,
-                              void *ud)
-{
-  const char *attribute = tf_config_string(cfg, "bizible_id_attribute");
-
-  if (attribute && *attribute)
-    return TF_OK;
-  problem(ud, "bizible_id_attribute", "must not be empty");
-  return TF_ERR_CONFIG;
-}
-
 static int source_drift_init(tf_ctx *ctx, const tf_host *host,
                              const tf_config *cfg, void **state)
 {
@@ -88,13 +76,11 @@ static int source_drift_init(tf_ctx *ctx, const tf_host *host,
     return TF_ERR_NOMEM;
   s->ctx = ctx;
   s->host = host;
-  options.chat_enabled = tf_config_bool(cfg, "chat_enabled");
-  options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
-  rc = tf_check_logged(source_drift_check, cfg, ctx, host);
+  rc = tf_check_logged(drift_chat_options_check, cfg, ctx, host);
   if (rc != TF_OK)
     goto out_free_source;
   rc = tf_file_source_new(ctx, host, cfg, map_record, s, &s->files);
-  options.order = tf_file_source_time_order(s->files);
+  drift_chat_options_read(cfg, tf_file_source_time_order(s->files), &options);
   if (rc == TF_OK)
     rc = drift_chat_new(ctx, host, &options, &s->chat);
   if (rc != TF_OK)
@@ -179,7 +165,7 @@ static const tf_source_plugin source_drift_plugin = {
     .watermark = source_drift_watermark,
     .position = source_drift_position,
     .seek = source_drift_seek,
-    .base.check = source_drift_check,
+    .base.check = drift_chat_options_check,
 };
 
 TF_SOURCE_PLUGIN(source_drift, source_drift_plugin)

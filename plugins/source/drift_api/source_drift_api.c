@@ -382,16 +382,11 @@ static void source_drift_api_fini(void *state)
 static int source_drift_api_check(const tf_config *cfg, tf_problem_fn problem,
                                   void *ud)
 {
-  const char *attribute = tf_config_string(cfg, "bizible_id_attribute");
   const char *endpoint = tf_config_string(cfg, "endpoint");
   const char *since = tf_config_string(cfg, "since");
   int64_t ms;
-  int rc = TF_OK;
+  int rc = drift_chat_options_check(cfg, problem, ud);
 
-  if (!attribute || !*attribute) {
-    problem(ud, "bizible_id_attribute", "must not be empty");
-    rc = TF_ERR_CONFIG;
-  }
   if (!httpsource_url_ok(endpoint)) {
     problem(ud, "endpoint", "must be an http:// or https:// URL");
     rc = TF_ERR_CONFIG;
@@ -435,9 +430,7 @@ static int source_drift_api_init(tf_ctx *ctx, const tf_host *host,
   s->hwm = 0;
   if (since && tf_time_parse(since, &s->hwm) != TF_OK)
     s->hwm = 0;
-  options.chat_enabled = tf_config_bool(cfg, "chat_enabled");
-  options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
-  options.order = NULL;
+  drift_chat_options_read(cfg, NULL, &options);
   rc = drift_chat_new(ctx, host, &options, &s->chat);
   /* The first list page now, so that a refused token (401/403) or a wrong
    * endpoint is a refused config (exit 2) before anything runs. */

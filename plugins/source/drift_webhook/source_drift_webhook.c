@@ -335,15 +335,10 @@ static void source_drift_webhook_fini(void *state)
 static int source_drift_webhook_check(const tf_config *cfg,
                                       tf_problem_fn problem, void *ud)
 {
-  const char *attribute = tf_config_string(cfg, "bizible_id_attribute");
   const char *listen = tf_config_string(cfg, "listen");
   char err[256];
-  int rc = TF_OK;
+  int rc = drift_chat_options_check(cfg, problem, ud);
 
-  if (!attribute || !*attribute) {
-    problem(ud, "bizible_id_attribute", "must not be empty");
-    rc = TF_ERR_CONFIG;
-  }
   if (!listen || !webhook_listen_valid(listen, err, sizeof(err))) {
     problem(ud, "listen", listen ? err : "is required");
     rc = TF_ERR_CONFIG;
@@ -410,9 +405,7 @@ static int source_drift_webhook_init(tf_ctx *ctx, const tf_host *host,
   s->spool_path = strdup(tf_config_string(cfg, "spool"));
   if (!s->buf || !s->spool_path)
     goto fail;
-  options.chat_enabled = tf_config_bool(cfg, "chat_enabled");
-  options.bizible_id_attribute = tf_config_string(cfg, "bizible_id_attribute");
-  options.order = NULL;
+  drift_chat_options_read(cfg, NULL, &options);
   rc = drift_chat_new(ctx, host, &options, &s->chat);
   if (rc == TF_OK)
     rc = start(s, cfg);

@@ -208,6 +208,10 @@ class Clock:
         self.frozen = frozen
 
 
+class StaleConnection(Exception):
+    """The request came on a connection accepted before the last reset."""
+
+
 class FaultRule:
     def __init__(self, spec):
         self.remaining = spec.get("next", 1)
@@ -245,6 +249,7 @@ class Emulator:
         self.clock = Clock()
         self.log_file = None
         self.in_flight = 0
+        self.generation = 0
         self.reset({})
 
     # ----- configuration -------------------------------------------------
@@ -253,6 +258,7 @@ class Emulator:
         if unknown:
             raise ControlError("unknown reset keys: %s" % ", ".join(sorted(unknown)))
         with self.lock:
+            self.generation += 1
             self.config = dict(DEFAULT_CONFIG)
             if self.cli_ttl is not None:
                 self.config["token_ttl_s"] = self.cli_ttl
@@ -604,6 +610,8 @@ class Emulator:
 
     def record(self, entry):
         with self.lock:
+            if entry.pop("generation", self.generation) != self.generation:
+                return  # answered across a reset: not this test's call
             s = self.stats
             if entry.get("endpoint"):
                 s["calls"][entry["endpoint"]] += 1
@@ -859,6 +867,16 @@ class Handler(BaseHTTPRequestHandler):
     def em(self):
         return self.server.emulator
 
+    def setup(self):
+        super().setup()
+        self.generation = self.server.generation_of(self.request)
+
+    def _stale(self):
+        """A connection accepted before the last reset belongs to a client
+        of the previous test: its late requests must neither change the new
+        state nor count in the new statistics."""
+        return self.generation != self.em.generation
+
     # Refuse an announced oversized body before the client sends it.
     def handle_expect_100(self):
         length = self._content_length()
@@ -971,6 +989,8 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/_emulator/"):
                 body = self._read_body(MAX_CONTROL_BODY)
                 reply = self._control(method, path, query, body)
+            elif self._stale():
+                raise StaleConnection()
             elif len(self.path.encode("utf-8", "replace")) > self.em.config["max_uri_bytes"]:
                 self._read_body(0)
                 reply = plain(414, "Request-URI Too Long")
@@ -989,10 +1009,11 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             reply = plain(400, "Bad Request", close=True)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, StaleConnection):
             self.close_connection = True
             return
         if not path.startswith("/_emulator/"):
+            entry["generation"] = self.generation
             entry.update({"http_status": None if reply.drop else reply.status,
                           "code": reply.code, "dropped": reply.drop,
                           "counted": reply.counted, "reason_codes": reply.reason_codes,
@@ -1043,6 +1064,8 @@ class Handler(BaseHTTPRequestHandler):
         rule, latency = self.em.take_fault("identity", entry["endpoint"])
         if latency:
             time.sleep(latency / 1000.0)
+            if self._stale():
+                raise StaleConnection()
         if rule is not None:
             fault = self._fault_reply(rule)
             if fault is not None:
@@ -1099,6 +1122,8 @@ class Handler(BaseHTTPRequestHandler):
             rule, latency = em.take_fault("rest", entry["endpoint"])
             if latency:
                 time.sleep(latency / 1000.0)
+                if self._stale():
+                    raise StaleConnection()
             if rule is not None:
                 fault = self._fault_reply(rule)
                 if fault is not None:
@@ -1369,9 +1394,25 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
+    """Connections are stamped with the emulator's reset generation when
+    they are accepted, in the accepting thread: a reset requested on a later
+    connection (accepted in order) cannot overtake them."""
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def __init__(self, *args, **kwargs):
+        self.generations = {}
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        with self.emulator.lock:
+            self.generations[request] = self.emulator.generation
+        super().process_request(request, client_address)
+
+    def generation_of(self, request):
+        with self.emulator.lock:
+            return self.generations.pop(request, self.emulator.generation)
 
 
 def write_port_file(path, port):

@@ -524,6 +524,35 @@ START_TEST(reason_writes_times_with_seconds_and_dates_when_needed)
 }
 END_TEST
 
+/* reason.h: dates before 1970, years of fewer than four digits (zero
+ * padded) and of more than four (written whole), as printf's %04d. */
+START_TEST(reason_writes_dates_of_any_year)
+{
+  /* 1969-12-31T23:59:59Z; 9999-12-31T23:00Z; 0999-06-15T08:07Z. */
+  sm_reason r = {.why = SM_WHY_CALL_MERGED,
+                 .at = -1000LL,
+                 .session_id = "ses_y",
+                 .start = -61000LL,
+                 .end = 0};
+  char buf[SM_REASON_SIZE];
+
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "call rule 2: merged into session ses_y [23:58:59, "
+                        "1970-01-01 00:00)");
+  r.at = 253402297200000LL;
+  r.start = r.at - 59000;
+  r.end = r.at + 3600000 + 5000;
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "call rule 2: merged into session ses_y [22:59:01, "
+                        "10000-01-01 00:00:05)");
+  r.why = SM_WHY_FORM;
+  r.start = -30627474780000LL;
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "web session rule: form fill at 23:00 in session "
+                        "ses_y (from 0999-06-15 08:07): a conversion");
+}
+END_TEST
+
 static Suite *parts_suite(void)
 {
   Suite *s = suite_create("session_merge parts");
@@ -531,6 +560,7 @@ static Suite *parts_suite(void)
 
   tcase_add_test(tc, hash_matches_fnv1a_128_reference_values);
   tcase_add_test(tc, reason_writes_times_with_seconds_and_dates_when_needed);
+  tcase_add_test(tc, reason_writes_dates_of_any_year);
   tcase_add_test(tc, hash_separates_parts);
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);

@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <touchflow/host.h>
 #include "reason.h"
@@ -75,22 +76,35 @@ static void clock_of(int64_t ms, int64_t ref, char *buf, size_t size)
 static void fill(char *buf, size_t size, const char *fmt, ...)
     TF_PRINTF(3, 4);
 
+/* Appends n bytes of s at *p, no further than last; returns 0 when cut. */
+static int append(char **p, char *last, const char *s, size_t n)
+{
+  size_t room = (size_t)(last - *p);
+
+  if (n > room)
+    n = room;
+  memcpy(*p, s, n);
+  *p += n;
+  return *p < last;
+}
+
 static void fill(char *buf, size_t size, const char *fmt, ...)
 {
   char *p = buf, *last = buf + size - 1;
-  const char *s;
+  const char *mark;
   va_list ap;
+  int room = 1;
 
   va_start(ap, fmt);
-  for (; *fmt && p < last; fmt++) {
-    if (fmt[0] != '%' || fmt[1] != 's') {
-      *p++ = *fmt;
-      continue;
-    }
-    for (s = va_arg(ap, const char *); *s && p < last; s++)
-      *p++ = *s;
-    fmt++;
+  while (room && (mark = strstr(fmt, "%s")) != NULL) {
+    const char *arg = va_arg(ap, const char *);
+
+    room = append(&p, last, fmt, (size_t)(mark - fmt)) &&
+           append(&p, last, arg, strlen(arg));
+    fmt = mark + 2;
   }
+  if (room)
+    append(&p, last, fmt, strlen(fmt));
   va_end(ap);
   *p = '\0';
 }

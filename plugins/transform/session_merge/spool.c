@@ -25,6 +25,10 @@
 /* What one record costs beyond its values: the tf_record, its origin, the
  * spool's item and the allocator's headers. */
 #define SM_RECORD_OVERHEAD 640
+/* Spare kept events held for reuse at most: enough for a sorted input's
+ * steady state; past it (the end of an unsorted input, when everything
+ * leaves at once) they are freed. */
+#define SM_SPARE_EVENTS 4096
 
 /* A kept event, or a spare one in the spool's free list. */
 typedef union kept_event {
@@ -70,6 +74,7 @@ struct sm_spool {
   size_t scratch_cap;
   FILE *building; /* the run sm_spool_restore_run_* writes, or NULL */
   kept_event *spare; /* events no longer kept, for the next adds */
+  size_t nspare;
   char error[512];
 };
 
@@ -80,21 +85,28 @@ static kept_event *event_keep(sm_spool *sp, const sm_event *ev)
 {
   kept_event *k = sp->spare;
 
-  if (k)
+  if (k) {
     sp->spare = k->next;
-  else if ((k = malloc(sizeof(*k))) == NULL)
+    sp->nspare--;
+  } else if ((k = malloc(sizeof(*k))) == NULL) {
     return NULL;
+  }
   k->ev = *ev;
   return k;
 }
 
-/* Puts k (or NULL) on the spare list. */
+/* Puts k (or NULL) on the spare list, or frees it when the list is full. */
 static void event_drop(sm_spool *sp, kept_event *k)
 {
   if (!k)
     return;
+  if (sp->nspare >= SM_SPARE_EVENTS) {
+    free(k);
+    return;
+  }
   k->next = sp->spare;
   sp->spare = k;
+  sp->nspare++;
 }
 
 /* Drops what an item holds: its record reference and its event. */

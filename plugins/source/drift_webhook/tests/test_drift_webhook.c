@@ -572,6 +572,19 @@ static char *conversations(int first, int count)
   return text;
 }
 
+/* The stopped source emitted exactly one chat for each of the
+ * conversations of events first..first+count-1 (none lost, none twice),
+ * and no dead letter. */
+static void assert_chats(tf_check_host *h, int first, int count)
+{
+  char *got = chat_conversations(h), *want = conversations(first, count);
+
+  ck_assert_str_eq(got, want);
+  ck_assert_uint_eq(tf_check_reject_count(h), 0);
+  free(got);
+  free(want);
+}
+
 /* Two checkpoints (position() twice): the lines before the first one's
  * offset are punched out (disk blocks freed, zeros read), the rest of the
  * spool is byte for byte as written. */
@@ -619,7 +632,6 @@ END_TEST
 START_TEST(test_trim_resume_after_a_checkpoint)
 {
   json_t *p0, *p1, *p2;
-  char *got, *want;
   tf_check_host *second;
 
   start("");
@@ -643,15 +655,10 @@ START_TEST(test_trim_resume_after_a_checkpoint)
   harness = second;
   ck_assert_int_eq(tf_check_seek(second, p2), TF_OK);
   stop_and_drain(second, 100);
-  got = chat_conversations(second);
-  want = conversations(0, 110);
-  ck_assert_str_eq(got, want);
-  ck_assert_uint_eq(tf_check_reject_count(second), 0);
+  assert_chats(second, 0, 110);
   json_decref(p0);
   json_decref(p1);
   json_decref(p2);
-  free(got);
-  free(want);
 }
 END_TEST
 
@@ -661,7 +668,6 @@ END_TEST
 START_TEST(test_trim_fresh_read_skips_the_freed_part)
 {
   json_t *p1, *p2;
-  char *got, *want;
 
   start("");
   post_events(0, 120);
@@ -671,15 +677,10 @@ START_TEST(test_trim_fresh_read_skips_the_freed_part)
   tf_check_host_free(harness);
   harness = start_with("");
   stop_and_drain(harness, 1000);
-  got = chat_conversations(harness);
-  want = conversations(90, 30);
-  ck_assert_str_eq(got, want);
-  ck_assert_uint_eq(tf_check_reject_count(harness), 0);
+  assert_chats(harness, 90, 30);
   ck_assert(tf_check_log_contains(harness, "were freed after a checkpoint"));
   json_decref(p1);
   json_decref(p2);
-  free(got);
-  free(want);
 }
 END_TEST
 
@@ -689,7 +690,6 @@ END_TEST
 START_TEST(test_trim_all_of_the_spool)
 {
   json_t *p1, *p2;
-  char *got, *want;
   FILE *f;
 
   start("");
@@ -710,14 +710,9 @@ START_TEST(test_trim_all_of_the_spool)
   ck_assert_int_eq(tf_check_seek(harness, p2), TF_OK);
   post_events(60, 3);
   stop_and_drain(harness, 1000);
-  got = chat_conversations(harness);
-  want = conversations(0, 63);
-  ck_assert_str_eq(got, want);
-  ck_assert_uint_eq(tf_check_reject_count(harness), 0);
+  assert_chats(harness, 0, 63);
   json_decref(p1);
   json_decref(p2);
-  free(got);
-  free(want);
 }
 END_TEST
 

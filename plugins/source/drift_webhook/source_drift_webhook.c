@@ -60,7 +60,6 @@ typedef struct source_drift_webhook {
   int trim;         /* free what a checkpoint covers (option `trim`) */
   int committed_set;  /* committed holds a checkpointed offset */
   uint64_t committed; /* the offset of the last position() or seek() */
-  uint64_t freed;     /* spool bytes freed, not yet published */
   int started;      /* the server ran: fini logs its totals */
   int64_t totals[WEBHOOK_NCOUNTS];
 } source_drift_webhook;
@@ -119,10 +118,6 @@ static void publish_counts(source_drift_webhook *s)
   int64_t n;
   int i;
 
-  if (s->freed) {
-    s->host->metric(s->ctx, "spool_bytes_freed", (int64_t)s->freed);
-    s->freed = 0;
-  }
   if (!s->server)
     return;
   for (i = 0; i < WEBHOOK_NCOUNTS; i++) {
@@ -309,7 +304,10 @@ static void trim_committed(source_drift_webhook *s)
                  "cannot free the checkpointed part of the spool %s: %s; "
                  "it is kept whole for the rest of this run",
                  s->spool_path, strerror(errno));
-  s->freed += freed;
+  /* Now, not at the next produce(): the checkpoint of a stopping run is
+   * the last call (this checkpoint's counters were taken before it). */
+  if (freed)
+    s->host->metric(s->ctx, "spool_bytes_freed", (int64_t)freed);
 }
 
 /* {"spool_offset": N, "spool_line": L, drift_chat's state}.  Called for a

@@ -25,8 +25,9 @@ pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 cd "$work" || exit 1
 [ -n "${KEEP:-}" ] && echo "work: $work"
-# TF_VALGRIND=1 (.ci/valgrind): the resumed run (stopped by SIGTERM) under
-# valgrind; a leak or a memory error is exit 99.
+# TF_VALGRIND=1 (.ci/valgrind): the resumed run (stopped by SIGTERM) and
+# the run without --state-dir (step 4) under valgrind; a leak or a memory
+# error is exit 99.
 vg=()
 if [ -n "${TF_VALGRIND:-}" ]; then
   vg=("$build/libtool" --mode=execute valgrind --quiet --leak-check=full
@@ -211,7 +212,7 @@ check "the checkpointed part of the spool is freed ($((blocks * 512)) of $size b
   "$size bytes, $blocks blocks"
 sed 's/"retry_after": "1s"}/"retry_after": "1s", "end_when_idle": "500ms"}/; s|out/chats|out2/chats|' \
   hook.json >drain.json
-"$tf" run drain.json --progress never 2>log.4
+"${vg[@]}" "$tf" run drain.json --progress never 2>log.4
 status=$?
 [ $status -eq 0 ] && grep -q "were freed after a checkpoint (trim) and are skipped" log.4 &&
   [ ! -s rejected.ndjson ]

@@ -57,11 +57,14 @@ typedef struct source_drift_webhook {
   int undecided;    /* events read since the conversations were decided */
   double last_read; /* monotonic seconds of the last event read */
   int stopping;     /* stop(): read what was accepted, decide, end */
-  int trim;         /* free what a checkpoint covers (option `trim`) */
-  int committed_set;  /* committed holds a checkpointed offset */
-  uint64_t committed; /* the offset of the last position() or seek() */
   int started;      /* the server ran: fini logs its totals */
   int64_t totals[WEBHOOK_NCOUNTS];
+
+  /* Trimming (option `trim`): committed is the offset of the last
+   * position() or seek(), when committed_set. */
+  int trim;
+  int committed_set;
+  uint64_t committed;
 } source_drift_webhook;
 
 static const tf_option source_drift_webhook_options[] = {

@@ -68,8 +68,8 @@ static int complete_length(int fd, uint64_t *length)
   end = st.st_size;
   kept = (off_t)skip_nul(fd, 0, (uint64_t)st.st_size);
   while (end > kept) {
-    size_t n = end - kept < (off_t)sizeof(buf) ? (size_t)(end - kept)
-                                                 : sizeof(buf);
+    size_t n =
+        end - kept < (off_t)sizeof(buf) ? (size_t)(end - kept) : sizeof(buf);
     ssize_t got = pread(fd, buf, n, end - (off_t)n);
     size_t i;
 

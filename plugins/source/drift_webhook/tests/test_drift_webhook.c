@@ -643,7 +643,8 @@ START_TEST(test_trim_resume_after_a_checkpoint)
   harness = start_with("");
   /* A position before the freed part's end: its events are gone. */
   ck_assert_int_eq(tf_check_seek(harness, p0), TF_ERR_INVAL);
-  ck_assert(tf_check_log_contains(harness, "was freed after a later checkpoint"));
+  ck_assert(
+      tf_check_log_contains(harness, "was freed after a later checkpoint"));
   tf_check_host_free(harness);
   /* The end of the freed part is a line start: the first checkpoint's
    * position would resume (it is not the one a run resumes from). */

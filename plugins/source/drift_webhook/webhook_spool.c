@@ -219,7 +219,7 @@ int webhook_spool_free(webhook_spool *sp, uint64_t offset, uint64_t *freed)
 {
   struct stat before, after;
   uint64_t from;
-  int rc = 0;
+  int rc = 0, saved = 0;
 
   *freed = 0;
   pthread_mutex_lock(&sp->lock);
@@ -231,6 +231,7 @@ int webhook_spool_free(webhook_spool *sp, uint64_t offset, uint64_t *freed)
     if (before.st_blksize > 0)
       from -= from % (uint64_t)before.st_blksize;
     if (webhook_spool_punch(sp->fd, from, offset - from) != 0) {
+      saved = errno;
       sp->no_punch = 1;
       rc = -1;
     } else {
@@ -240,6 +241,8 @@ int webhook_spool_free(webhook_spool *sp, uint64_t offset, uint64_t *freed)
     }
   }
   pthread_mutex_unlock(&sp->lock);
+  if (rc != 0)
+    errno = saved;
   return rc;
 }
 

@@ -32,7 +32,7 @@ typedef struct webhook_spool {
   uint64_t length;   /* durable bytes; under lock */
   uint64_t consumed; /* the reader's offset; under lock */
   uint64_t limit;    /* the largest backlog that still takes a line */
-  uint64_t freed_to; /* punched out below it (this process); reader's */
+  uint64_t freed_to; /* punched out below it by this process; under lock */
   int no_punch;      /* the file system refused a punch: never again */
 } webhook_spool;
 

@@ -6,9 +6,9 @@
  * its value), from which each call knows whether it may come here and
  * whether a comma goes first.  A built record is always one
  * tf_record_parse would accept: the text is valid by construction (strings
- * are checked as UTF-8 and escaped, numbers formatted, values copied from
- * records that were checked), and what the stack alone does not see is
- * watched as it is written: the keys of each open object (json_keys.h,
+ * are checked as UTF-8 and escaped, keys found plain copied as they stand,
+ * numbers formatted, values copied from records that were checked), and
+ * what the stack alone does not see is watched as it is written: the keys of each open object (json_keys.h,
  * compared as written: the escaping is one-to-one) and the nesting depth.
  * Only when that finds a problem (a key twice, nesting past the scanner's
  * limit) or cannot tell (a container copied from another record, whose

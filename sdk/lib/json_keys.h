@@ -88,10 +88,12 @@ static inline unsigned tf__json_key_seen_bit(uint32_t tag)
   return (tag * 2654435761u) >> 25;
 }
 
-/* tf__json_keys_add for a key without escapes, with its common case
- * inline (no call, nothing compared): a key whose tag's bit the innermost
- * object has not seen, in an object still searched linearly, with room in
- * the set.  Anything else takes tf__json_keys_add.  Same results. */
+/* tf__json_keys_add for a key compared byte for byte as it stands in the
+ * text (one without escapes; or any key the builder wrote, whose escaping
+ * is one-to-one), with its common case inline (no call, nothing
+ * compared): a key whose tag's bit the innermost object has not seen, in
+ * an object still searched linearly, with room in the set.  Anything else
+ * takes tf__json_keys_add.  Same results. */
 static inline int tf__json_keys_add_plain(tf__json_keys *ks, size_t off,
                                           size_t len)
 {

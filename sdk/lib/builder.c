@@ -8,8 +8,9 @@
  * tf_record_parse would accept: the text is valid by construction (strings
  * are checked as UTF-8 and escaped, keys found plain copied as they stand,
  * numbers formatted, values copied from records that were checked), and
- * what the stack alone does not see is watched as it is written: the keys of each open object (json_keys.h,
- * compared as written: the escaping is one-to-one) and the nesting depth.
+ * what the stack alone does not see is watched as it is written: the
+ * keys of each open object (json_keys.h, compared as written: the
+ * escaping is one-to-one) and the nesting depth.
  * Only when that finds a problem (a key twice, nesting past the scanner's
  * limit) or cannot tell (a container copied from another record, whose
  * depth is not known; no memory for the key set) does finish() run the

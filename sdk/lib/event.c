@@ -70,13 +70,19 @@ static int put_lowercase(tf_builder *b, const char *email)
   return rc;
 }
 
+/* text as a string value, or null when NULL. */
+static int put_text(tf_builder *b, const char *text)
+{
+  return text ? tf_builder_string(b, text) : tf_builder_null(b);
+}
+
 int tf_event_text(tf_builder *b, const char *key, const char *text)
 {
   int rc = tf_builder_key(b, key);
 
   if (rc != TF_OK)
     return rc;
-  return text ? tf_builder_string(b, text) : tf_builder_null(b);
+  return put_text(b, text);
 }
 
 int tf_event_begin(tf_builder *b, const char *type, int64_t ts_ms,
@@ -89,19 +95,22 @@ int tf_event_begin(tf_builder *b, const char *type, int64_t ts_ms,
   tf_builder_reset(b);
   tf_time_format_ms(ts_ms, ts, sizeof(ts));
   tf_builder_begin_object(b);
-  tf_builder_key(b, "event");
+  /* The keys are constants: their length is the compiler's. */
+  TF_BUILDER_KEY(b, "event");
   tf_builder_string(b, type); /* NULL: TF_ERR_INVAL, "a NULL string" */
-  tf_event_text(b, "ts", ts);
-  tf_builder_key(b, "ts_ms");
+  TF_BUILDER_KEY(b, "ts");
+  tf_builder_string(b, ts);
+  TF_BUILDER_KEY(b, "ts_ms");
   tf_builder_int64(b, ts_ms);
-  tf_event_text(b, "biz_uid", biz_uid);
-  tf_builder_key(b, "email");
+  TF_BUILDER_KEY(b, "biz_uid");
+  put_text(b, biz_uid);
+  TF_BUILDER_KEY(b, "email");
   rc = email ? put_lowercase(b, email) : tf_builder_null(b);
   if (rc != TF_OK)
     return rc;
-  tf_builder_key(b, "origin");
+  TF_BUILDER_KEY(b, "origin");
   tf_builder_string(b, origin);
-  tf_builder_key(b, "source_record_id");
+  TF_BUILDER_KEY(b, "source_record_id");
   return tf_builder_string(b, source_record_id);
 }
 

@@ -8,11 +8,6 @@
 #include "json_keys.h"
 #include "json_string.h"
 
-/* Objects with more keys than this get a hash table.  (A touchpoint has
- * 17: under this limit it needs no table, whose calloc and free cost more
- * than the comparisons, which the tag makes cheap.) */
-#define LINEAR_KEYS 24
-
 void tf__json_keys_init(tf__json_keys *ks, const char *text)
 {
   ks->text = text;
@@ -118,15 +113,9 @@ static int table_build(tf__json_keys *ks, tf__json_keys_frame *f, size_t size)
   return 0;
 }
 
-/* The bit of k's tag in its frame's `seen` bits. */
-static unsigned seen_bit(const tf__json_key *k)
-{
-  return (k->tag * 2654435761u) >> 25; /* 0..127 */
-}
-
 static int maybe_seen(const tf__json_keys_frame *f, const tf__json_key *k)
 {
-  unsigned bit = seen_bit(k);
+  unsigned bit = tf__json_key_seen_bit(k->tag);
 
   return (f->seen[bit >> 6] >> (bit & 63)) & 1;
 }
@@ -137,7 +126,7 @@ static int find_key(tf__json_keys *ks, tf__json_keys_frame *f, tf__json_key *k)
 {
   size_t count = ks->n - f->base;
 
-  if (count < LINEAR_KEYS) {
+  if (count < TF__JSON_KEYS_LINEAR) {
     if (!maybe_seen(f, k)) /* no key with its tag: new */
       return 0;
     for (size_t i = f->base; i < ks->n; i++)
@@ -150,16 +139,6 @@ static int find_key(tf__json_keys *ks, tf__json_keys_frame *f, tf__json_key *k)
       table_build(ks, f, f->table_size ? f->table_size * 2 : 64) < 0)
     return -1;
   return f->table[table_slot(ks, f, k)] != 0;
-}
-
-/* The length and the first and last bytes: most keys of an object differ
- * in one of them, so most comparisons stop there, without memcmp. */
-static uint32_t key_tag(const char *p, uint32_t len)
-{
-  if (len == 0)
-    return 0;
-  return (len << 16) ^ ((uint32_t)(unsigned char)p[0] << 8) ^
-         (uint32_t)(unsigned char)p[len - 1];
 }
 
 /* Fills k for the key text[off..off+len), unescaping it into the arena
@@ -182,7 +161,7 @@ static int make_key(tf__json_keys *ks, size_t off, size_t len, int escaped,
     ks->arena_len += k->len;
   }
   k->hash = 0;
-  k->tag = key_tag(key_bytes(ks, k), k->len);
+  k->tag = tf__json_key_tag(key_bytes(ks, k), k->len);
   return 0;
 }
 
@@ -190,6 +169,7 @@ int tf__json_keys_add(tf__json_keys *ks, size_t off, size_t len, int escaped)
 {
   tf__json_keys_frame *f = &ks->frames[ks->depth - 1];
   tf__json_key k;
+  unsigned bit;
   int found;
 
   if (make_key(ks, off, len, escaped, &k) < 0)
@@ -201,7 +181,8 @@ int tf__json_keys_add(tf__json_keys *ks, size_t off, size_t len, int escaped)
                                    sizeof(*ks->keys), ks->local_keys) < 0)
     return -1;
   ks->keys[ks->n++] = k;
-  f->seen[seen_bit(&k) >> 6] |= (uint64_t)1 << (seen_bit(&k) & 63);
+  bit = tf__json_key_seen_bit(k.tag);
+  f->seen[bit >> 6] |= (uint64_t)1 << (bit & 63);
   if (f->table)
     f->table[table_slot(ks, f, &k)] = (uint32_t)ks->n;
   return 0;

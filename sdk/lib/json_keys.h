@@ -66,4 +66,56 @@ void tf__json_keys_close(tf__json_keys *ks);
  * memory. */
 int tf__json_keys_add(tf__json_keys *ks, size_t off, size_t len, int escaped);
 
+/* Objects with more keys than this get a hash table.  (A touchpoint has
+ * 17: under this limit it needs no table, whose calloc and free cost more
+ * than the comparisons, which the tag makes cheap.) */
+#define TF__JSON_KEYS_LINEAR 24
+
+/* A key's tag: its length and its first and last bytes.  Most keys of an
+ * object differ in one of them, so most comparisons stop there, without
+ * memcmp. */
+static inline uint32_t tf__json_key_tag(const char *p, uint32_t len)
+{
+  if (len == 0)
+    return 0;
+  return (len << 16) ^ ((uint32_t)(unsigned char)p[0] << 8) ^
+         (uint32_t)(unsigned char)p[len - 1];
+}
+
+/* The bit of a tag in its frame's `seen` bits (0..127). */
+static inline unsigned tf__json_key_seen_bit(uint32_t tag)
+{
+  return (tag * 2654435761u) >> 25;
+}
+
+/* tf__json_keys_add for a key compared byte for byte as it stands in the
+ * text (one without escapes; or any key the builder wrote, whose escaping
+ * is one-to-one), with its common case inline (no call, nothing
+ * compared): a key whose tag's bit the innermost object has not seen, in
+ * an object still searched linearly, with room in the set.  Anything else
+ * takes tf__json_keys_add.  Same results. */
+static inline int tf__json_keys_add_plain(tf__json_keys *ks, size_t off,
+                                          size_t len)
+{
+  tf__json_keys_frame *f = &ks->frames[ks->depth - 1];
+  tf__json_key *k;
+  uint32_t tag;
+  unsigned bit;
+
+  if (ks->n == ks->cap || ks->n - f->base >= TF__JSON_KEYS_LINEAR)
+    return tf__json_keys_add(ks, off, len, 0);
+  tag = tf__json_key_tag(ks->text + off, (uint32_t)len);
+  bit = tf__json_key_seen_bit(tag);
+  if ((f->seen[bit >> 6] >> (bit & 63)) & 1)
+    return tf__json_keys_add(ks, off, len, 0);
+  f->seen[bit >> 6] |= (uint64_t)1 << (bit & 63);
+  k = &ks->keys[ks->n++];
+  k->off = off;
+  k->len = (uint32_t)len;
+  k->hash = 0;
+  k->tag = tag;
+  k->in_arena = 0;
+  return 0;
+}
+
 #endif

@@ -339,8 +339,11 @@ static int scan_string(scanner *s, int is_key)
   s->p = ++p;
   n = (size_t)(p - start);
   if (is_key && s->check_keys) {
-    rc = tf__json_keys_add(&s->keys, (size_t)(start + 1 - s->base), n - 2,
-                           escaped);
+    /* A key without escapes (nearly all): the check's common case inline. */
+    rc = escaped ? tf__json_keys_add(&s->keys, (size_t)(start + 1 - s->base),
+                                     n - 2, 1)
+                 : tf__json_keys_add_plain(
+                       &s->keys, (size_t)(start + 1 - s->base), n - 2);
     if (rc < 0)
       return fail_nomem(s);
     if (rc > 0)

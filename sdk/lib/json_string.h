@@ -11,21 +11,29 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Nonzero when one of the 8 bytes at p is '"', '\\', below 0x20 or not
- * ASCII: a byte a string's text cannot hold as it is, or must check (each
- * test is exact for "any byte": no false positive).  The scanner and the
- * escaper skip plain text 8 bytes at a time with it. */
-static inline uint64_t tf__json_special8(const unsigned char *p)
+/* Nonzero when one of the 8 bytes of w (tf__json_special_word) or at p
+ * (tf__json_special8) is '"', '\\', below 0x20 or not ASCII: a byte a
+ * string's text cannot hold as it is, or must check (each test is exact
+ * for "any byte": no false positive).  The scanner and the escaper skip
+ * plain text 8 bytes at a time with it. */
+static inline uint64_t tf__json_special_word(uint64_t w)
 {
   const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
-  uint64_t w, q, b;
+  uint64_t q, b;
 
-  memcpy(&w, p, sizeof(w));
   q = w ^ (ones * '"');
   b = w ^ (ones * '\\');
   return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) |
           w) &
          highs;
+}
+
+static inline uint64_t tf__json_special8(const unsigned char *p)
+{
+  uint64_t w;
+
+  memcpy(&w, p, sizeof(w));
+  return tf__json_special_word(w);
 }
 
 /* The index of the first flagged byte of a nonzero tf__json_special8 mask
@@ -69,6 +77,28 @@ static inline size_t tf__json_plain_run(const unsigned char *p, size_t n)
   while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
     i++;
   return i;
+}
+
+/* Whether all n bytes at p are plain string text (as tf__json_plain_run
+ * says).  Fewer than 8 bytes (a short key, the commonest case) are
+ * gathered into one word by loads that overlap, never past p + n, and
+ * tested at once instead of byte by byte. */
+static inline int tf__json_all_plain(const unsigned char *p, size_t n)
+{
+  uint32_t lo, hi;
+
+  if (n >= 8)
+    return tf__json_plain_run(p, n) == n;
+  if (n >= 4) {
+    memcpy(&lo, p, 4);
+    memcpy(&hi, p + n - 4, 4);
+  } else if (n > 0) {
+    lo = (uint32_t)p[0] | (uint32_t)p[n / 2] << 8 | (uint32_t)p[n - 1] << 16 |
+         (uint32_t)' ' << 24;
+    hi = lo;
+  } else
+    return 1;
+  return tf__json_special_word((uint64_t)lo | (uint64_t)hi << 32) == 0;
 }
 
 /* The value of the 4 hex digits at p (already checked to be hex). */

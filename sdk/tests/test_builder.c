@@ -918,6 +918,206 @@ START_TEST(test_random_built_records_read_as_parsed)
 }
 END_TEST
 
+/* --- Keys: plain ones on the fast path, TF_BUILDER_KEY ----------------- */
+
+/* b's text for {key: 1} is jansson's, and its index reads as the same text
+ * parsed.  The key (len bytes, no NUL) is given from a buffer of exactly
+ * its size, so that reading past it is an ASan error. */
+static void key_same_as_jansson(const char *key, size_t len)
+{
+  char *exact = malloc(len ? len : 1), *named = malloc(len + 1);
+  json_t *obj = json_object();
+  char *want;
+
+  ck_assert_ptr_nonnull(exact);
+  ck_assert_ptr_nonnull(named);
+  memcpy(exact, key, len);
+  memcpy(named, key, len);
+  named[len] = '\0';
+  json_object_set_new(obj, named, json_integer(1));
+  want = json_dumps(obj, JSON_COMPACT);
+  for (int round = 0; round < 2; round++) {
+    tf_builder_begin_object(b);
+    ck_assert_int_eq(tf_builder_keyn(b, exact, len), TF_OK);
+    tf_builder_int64(b, 1);
+    tf_builder_end_object(b);
+    if (round == 0)
+      ck_assert_str_eq(finish_text(), want);
+    else
+      check_same_as_parsed();
+  }
+  free(want);
+  json_decref(obj);
+  free(named);
+  free(exact);
+}
+
+/* Keys of every length up to 20 (short ones are tested a word at a time,
+ * longer ones 8 bytes at a time and through their last 8), plain, and with
+ * a byte that is not plain at every position: each is written as jansson
+ * writes it, on the fast path or escaped. */
+START_TEST(test_keys_plain_or_not_write_as_jansson_does)
+{
+  static const char *const odd[] = {"\x01", "\x1f", "\"", "\\",
+                                    "\x7f", "/",    " ",  "\xc3\xa9"};
+  char key[24] = "";
+
+  for (size_t len = 0; len <= 20; len++) {
+    for (size_t i = 0; i < len; i++)
+      key[i] = (char)('a' + i);
+    key_same_as_jansson(key, len);
+    for (size_t at = 0; at < len; at++)
+      for (size_t o = 0; o < sizeof(odd) / sizeof(odd[0]); o++) {
+        size_t n = strlen(odd[o]);
+
+        if (at + n > len)
+          continue;
+        for (size_t i = 0; i < len; i++)
+          key[i] = (char)('a' + i);
+        memcpy(key + at, odd[o], n);
+        key_same_as_jansson(key, len);
+      }
+  }
+}
+END_TEST
+
+/* One object, its keys written with TF_BUILDER_KEY (macro) or with
+ * tf_builder_key. */
+static void build_keyed(int macro)
+{
+  tf_builder_begin_object(b);
+  if (macro)
+    TF_BUILDER_KEY(b, "email");
+  else
+    tf_builder_key(b, "email");
+  tf_builder_null(b);
+  if (macro)
+    TF_BUILDER_KEY(b, "source_record_id");
+  else
+    tf_builder_key(b, "source_record_id");
+  tf_builder_int64(b, 1);
+  if (macro)
+    TF_BUILDER_KEY(b, "");
+  else
+    tf_builder_key(b, "");
+  tf_builder_bool(b, 1);
+  if (macro)
+    TF_BUILDER_KEY(b, "q\"b\\"); /* not plain: escaped */
+  else
+    tf_builder_key(b, "q\"b\\");
+  tf_builder_begin_object(b);
+  if (macro)
+    TF_BUILDER_KEY(b, "email"); /* another object: not a duplicate */
+  else
+    tf_builder_key(b, "email");
+  tf_builder_string(b, "x");
+  tf_builder_end_object(b);
+  tf_builder_end_object(b);
+}
+
+START_TEST(test_key_macro_writes_what_key_writes)
+{
+  static const char want[] = "{\"email\":null,\"source_record_id\":1,\"\":true,"
+                             "\"q\\\"b\\\\\":{\"email\":\"x\"}}";
+
+  for (int macro = 0; macro < 2; macro++) {
+    build_keyed(macro);
+    ck_assert_str_eq(finish_text(), want);
+    build_keyed(macro); /* the same tokens: read as the text parsed */
+    check_same_as_parsed();
+  }
+  /* A literal's NUL is counted (sizeof - 1): refused, where tf_builder_key
+   * would stop at it. */
+  tf_builder_begin_object(b);
+  ck_assert_int_eq(TF_BUILDER_KEY(b, "a\0b"), TF_ERR_INVAL);
+  finish_fails(TF_ERR_INVAL, "NUL");
+}
+END_TEST
+
+/* The key `i` of an object of many ("k00" ...) into buf. */
+static const char *nth_key(char buf[8], int i)
+{
+  snprintf(buf, 8, "k%02d", i);
+  return buf;
+}
+
+START_TEST(test_duplicate_keys_of_both_kinds_found)
+{
+  char buf[8];
+
+  /* The macro's key, then tf_builder_key's, and the other way round. */
+  tf_builder_begin_object(b);
+  TF_BUILDER_KEY(b, "a");
+  tf_builder_int64(b, 1);
+  tf_builder_key(b, "a");
+  tf_builder_int64(b, 2);
+  tf_builder_end_object(b);
+  finish_fails(TF_ERR_INVAL, "duplicate key \"a\"");
+  tf_builder_begin_object(b);
+  tf_builder_keyn(b, "email", 5);
+  tf_builder_null(b);
+  TF_BUILDER_KEY(b, "email");
+  tf_builder_null(b);
+  tf_builder_end_object(b);
+  finish_fails(TF_ERR_INVAL, "duplicate key \"email\"");
+  /* Keys escaped (not plain) twice. */
+  tf_builder_begin_object(b);
+  tf_builder_key(b, "\xc3\xa9");
+  tf_builder_null(b);
+  TF_BUILDER_KEY(b, "\xc3\xa9");
+  tf_builder_null(b);
+  tf_builder_end_object(b);
+  finish_fails(TF_ERR_INVAL, "duplicate key");
+  /* Keys alike in length, first and last byte (one tag) are not the same
+   * key. */
+  tf_builder_begin_object(b);
+  TF_BUILDER_KEY(b, "axb");
+  tf_builder_null(b);
+  TF_BUILDER_KEY(b, "ayb");
+  tf_builder_null(b);
+  tf_builder_key(b, "azb");
+  tf_builder_null(b);
+  tf_builder_end_object(b);
+  ck_assert_str_eq(finish_text(), "{\"axb\":null,\"ayb\":null,\"azb\":null}");
+  /* In an object past the linear limit (a hash table): found, and a new
+   * key is not taken for one. */
+  for (int dup = 0; dup < 2; dup++) {
+    tf_builder_begin_object(b);
+    for (int i = 0; i < 30; i++) {
+      tf_builder_key(b, nth_key(buf, i));
+      tf_builder_int64(b, i);
+    }
+    if (dup)
+      TF_BUILDER_KEY(b, "k07");
+    else
+      TF_BUILDER_KEY(b, "k30");
+    tf_builder_null(b);
+    tf_builder_end_object(b);
+    if (dup) {
+      finish_fails(TF_ERR_INVAL, "duplicate key \"k07\"");
+    } else {
+      tf_record *rec;
+
+      ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+      ck_assert_int_eq(tf_value_type(tf_record_value(rec, "k30")),
+                       TF_TYPE_NULL);
+      tf_record_unref(rec);
+    }
+  }
+  /* An inner object's key twice, each also a key of the outer object. */
+  tf_builder_begin_object(b);
+  TF_BUILDER_KEY(b, "b");
+  tf_builder_begin_object(b);
+  TF_BUILDER_KEY(b, "b");
+  tf_builder_null(b);
+  TF_BUILDER_KEY(b, "b");
+  tf_builder_null(b);
+  tf_builder_end_object(b);
+  tf_builder_end_object(b);
+  finish_fails(TF_ERR_INVAL, "duplicate key \"b\"");
+}
+END_TEST
+
 static Suite *builder_suite(void)
 {
   Suite *s = suite_create("builder");
@@ -955,6 +1155,9 @@ static Suite *builder_suite(void)
   tcase_add_test(tc, test_null_arguments);
   tcase_add_test(tc, test_built_index_reads_as_parsed);
   tcase_add_test(tc, test_random_built_records_read_as_parsed);
+  tcase_add_test(tc, test_keys_plain_or_not_write_as_jansson_does);
+  tcase_add_test(tc, test_key_macro_writes_what_key_writes);
+  tcase_add_test(tc, test_duplicate_keys_of_both_kinds_found);
   suite_add_tcase(s, tc);
   return s;
 }

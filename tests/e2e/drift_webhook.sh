@@ -11,7 +11,10 @@
 #    conversations, then events of 50 conversations) are answered 200 or
 #    503 only, never dropped, with the run's RSS flat during the second
 #    (sampled; the first grows drift's memory of the chats that went out);
-#  - the token never appears on stderr, in the spool or the output.
+#  - the token never appears on stderr, in the spool or the output;
+#  - trimming: the checkpointed part of the spool is freed (fewer disk
+#    blocks than its size), and a run without --state-dir frees nothing,
+#    steps over the freed part and dead-letters nothing.
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
 build=${TF_BUILDDIR:-.}
@@ -22,8 +25,9 @@ pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 cd "$work" || exit 1
 [ -n "${KEEP:-}" ] && echo "work: $work"
-# TF_VALGRIND=1 (.ci/valgrind): the resumed run (stopped by SIGTERM) under
-# valgrind; a leak or a memory error is exit 99.
+# TF_VALGRIND=1 (.ci/valgrind): the resumed run (stopped by SIGTERM) and
+# the run without --state-dir (step 4) under valgrind; a leak or a memory
+# error is exit 99.
 vg=()
 if [ -n "${TF_VALGRIND:-}" ]; then
   vg=("$build/libtool" --mode=execute valgrind --quiet --leak-check=full
@@ -120,16 +124,22 @@ kill -9 $pid
 wait $pid 2>/dev/null
 pid=
 grep -Eq '^200=[1-9][0-9]* 503=[0-9]+ other=0 dropped=0' counts.1
-check "40 more posted 4 at a time (200 or 503), then SIGKILL ($(cat counts.1))" $? "$(cat counts.1)"
+rc=$? # (before the name's $(...) resets it)
+check "40 more posted 4 at a time (200 or 503), then SIGKILL ($(cat counts.1))" $rc "$(cat counts.1)"
 # Some of them accepted and not processed as far as the checkpoint knows:
 # the checkpoint's spool offset is before the spool's end.
 offset=$(sed -n 's/.*"spool_offset": *\([0-9]*\).*/\1/p' st/checkpoint.json | head -1)
 [ -n "$offset" ] && [ "$offset" -gt 0 ] && [ "$offset" -lt "$(wc -c <spool.ndjson)" ]
-check "killed between accepting and processing: checkpoint at spool byte ${offset:-?} of $(wc -c <spool.ndjson)" $? \
+rc=$?
+check "killed between accepting and processing: checkpoint at spool byte ${offset:-?} of $(wc -c <spool.ndjson)" $rc \
   "$(cat st/checkpoint.json 2>&1 | head -c 300)"
-[ "$(wc -l <spool.ndjson)" -eq "$(wc -l <accepted.txt)" ]
-check "the spool holds the $(wc -l <accepted.txt) events answered 200" $? \
-  "$(wc -l <spool.ndjson) lines"
+# (the lines before the checkpoint may have been freed: counted by it)
+line=$(sed -n 's/.*"spool_line": *\([0-9]*\).*/\1/p' st/checkpoint.json | head -1)
+spooled=$((line - 1 + $(tail -c +$((offset + 1)) spool.ndjson | wc -l)))
+[ "$spooled" -eq "$(wc -l <accepted.txt)" ]
+rc=$?
+check "the spool holds the $(wc -l <accepted.txt) events answered 200" $rc \
+  "$spooled lines"
 
 # 2. The restart resumes; more events, a flood, then SIGTERM.
 LOG=log.2 start "${vg[@]}" "$tf"
@@ -151,7 +161,8 @@ wait $sampler 2>/dev/null
 for c in counts.3 counts.4; do
   read -r f200 f503 fother fdropped < <(sed 's/[a-z0-9]*=//g' $c)
   [ $((f200 + f503)) -eq $flood ] && [ "$fother" -eq 0 ] && [ "$fdropped" -eq 0 ]
-  check "a flood of $flood requests, 16 at a time: only 200 or 503, none dropped ($(cat $c))" $? "$(cat $c)"
+  rc=$?
+  check "a flood of $flood requests, 16 at a time: only 200 or 503, none dropped ($(cat $c))" $rc "$(cat $c)"
 done
 n=$(grep -c . rss.txt)
 first=$(sed -n "$((n / 4 + 1))p" rss.txt)
@@ -164,7 +175,11 @@ measured=1
 grep -q -- '--enable-sanitizers' "$build/config.log" 2>/dev/null && measured=
 [ -z "$measured" ] || { [ "$n" -ge 4 ] && [ "$last" -le $((first + 2048)) ]; }
 check "RSS flat during the flood (grew less than 2 MiB)" $? "$(tr '\n' ' ' <rss.txt)"
-sleep 1
+sleep 2 # an idle checkpoint (1 s) after the floods: the stop frees below it
+# Five more (new conversations) after it: the lines a trimmed spool keeps.
+for n in $(seq 300000 300004); do
+  [ "$(curl_post "$n")" = 200 ] && echo $((1000000 + n)) >>accepted.txt
+done
 kill -TERM $pid
 wait $pid
 status=$?
@@ -182,10 +197,33 @@ sort -u accepted.txt >want.txt
 [ -z "$(uniq -d got.txt)" ]
 check "no chat twice" $? "twice: $(uniq -d got.txt | head -5 | tr '\n' ' ')"
 cmp -s got.txt want.txt
-check "every event answered 200 is in the output ($(wc -l <want.txt) events)" $? \
+rc=$?
+check "every event answered 200 is in the output ($(wc -l <want.txt) events)" $rc \
   "$(diff want.txt got.txt | head -5 | tr '\n' ' ')"
 ! grep -q "$DRIFT_VERIFICATION_TOKEN" log.1 log.2 spool.ndjson out/chats.ndjson
 check "the token is neither on stderr, in the spool nor in the output" $? "found"
+
+# 4. Trimming: the run's checkpoints freed the spool below the last one
+#    but one; a run without --state-dir frees nothing and skips the hole.
+read -r size blocks < <(stat -c '%s %b' spool.ndjson)
+echo "spool after the runs with --state-dir: $size bytes, $((blocks * 512)) on disk"
+[ "$((blocks * 512))" -lt "$((size / 4))" ]
+check "the checkpointed part of the spool is freed ($((blocks * 512)) of $size bytes on disk)" $? \
+  "$size bytes, $blocks blocks"
+sed 's/"retry_after": "1s"}/"retry_after": "1s", "end_when_idle": "500ms"}/; s|out/chats|out2/chats|' \
+  hook.json >drain.json
+"${vg[@]}" "$tf" run drain.json --progress never 2>log.4
+status=$?
+[ $status -eq 0 ] && grep -q "were freed after a checkpoint (trim) and are skipped" log.4 &&
+  [ ! -s rejected.ndjson ]
+check "a run without --state-dir steps over the freed part: exit 0, no dead letter" \
+  $? "exit $status: $(tail -3 log.4) $(head -c 300 rejected.ndjson 2>/dev/null)"
+sed -n 's/.*"source_record_id":"\([0-9]*\)".*/\1/p' out2/chats.ndjson | tr '\n' ' ' >got2.txt
+[ "$(cat got2.txt)" = "1300000 1300001 1300002 1300003 1300004 " ]
+rc=$?
+check "it reads the lines kept: the chats of the last 5 events ($(cat got2.txt))" $rc "$(cat got2.txt)"
+[ "$(stat -c %b spool.ndjson)" -eq "$blocks" ]
+check "without --state-dir nothing is freed" $? "$(stat -c %b spool.ndjson) blocks, $blocks before"
 
 echo "drift_webhook: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -15,7 +15,16 @@
  * produce() waits up to WAIT_MS for the spool to grow and returns TF_MORE
  * without a record.  The position is the spool offset, its line number
  * and drift_chat's state.
+ *
+ * Trimming: the host calls position() only to save a checkpoint, and a
+ * save that fails ends the run; so when position() is called, the offset
+ * the previous call returned is in a durable checkpoint, and so is the
+ * offset seek() resumed from.  Everything before that offset is never
+ * read again (the chat state it built is in the checkpoint), and
+ * position() punches it out of the spool (webhook_spool_free) when
+ * `trim` is on.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +59,12 @@ typedef struct source_drift_webhook {
   int stopping;     /* stop(): read what was accepted, decide, end */
   int started;      /* the server ran: fini logs its totals */
   int64_t totals[WEBHOOK_NCOUNTS];
+
+  /* Trimming (option `trim`): committed is the offset of the last
+   * position() or seek(), when committed_set. */
+  int trim;
+  int committed_set;
+  uint64_t committed;
 } source_drift_webhook;
 
 static const tf_option source_drift_webhook_options[] = {
@@ -83,6 +98,12 @@ static const tf_option source_drift_webhook_options[] = {
      "End the input (decide, emit, TF_DONE: the run finishes) once the "
      "spool is read and no event has arrived for this long: for draining a "
      "spool in a batch run. 0: never; the run ends on SIGTERM or Ctrl-C."},
+    {"trim", TF_OPT_BOOL, "true", 0, 0, 0, NULL,
+     "Free the disk space of the spool lines that a durable checkpoint "
+     "covers (touchflow run --state-dir; without one nothing is freed), "
+     "by punching them out of the file (Linux). false: the spool keeps "
+     "every line. A host that resumes from older positions than the last "
+     "one (the conformance suite) needs false."},
     DRIFT_CHAT_OPTIONS,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
 
@@ -146,10 +167,32 @@ static int handle_line(source_drift_webhook *s, const char *text, size_t len)
   return rc;
 }
 
+/* Reads the spool from the offset into the buffer.  A NUL byte where a
+ * line starts is the part of the spool a checkpoint covered and a run
+ * freed (trim): a reader that starts before it (--reset-state, a run
+ * without --state-dir) goes on at the first line kept, and says so. */
+static long read_spool(source_drift_webhook *s)
+{
+  long n = webhook_spool_read(&s->spool, s->offset, s->buf, s->cap);
+  uint64_t to;
+
+  if (n <= 0 || s->buf[0] != '\0')
+    return n;
+  to = webhook_spool_skip_freed(&s->spool, s->offset);
+  s->host->log(s->ctx, TF_LOG_INFO,
+               "the spool %s: bytes %llu to %llu were freed after a "
+               "checkpoint (trim) and are skipped; reading goes on at the "
+               "first line kept, counted as line %ld",
+               s->spool_path, (unsigned long long)s->offset,
+               (unsigned long long)to, s->line);
+  s->offset = to;
+  return webhook_spool_read(&s->spool, s->offset, s->buf, s->cap);
+}
+
 /* Reads up to max whole lines from the offset on; their number in *got. */
 static int read_lines(source_drift_webhook *s, size_t max, size_t *got)
 {
-  long n = webhook_spool_read(&s->spool, s->offset, s->buf, s->cap);
+  long n = read_spool(s);
   size_t start = 0;
   char *nl;
   int rc;
@@ -250,29 +293,64 @@ static int source_drift_webhook_produce(void *state, tf_ctx *ctx, size_t max)
 
 /* --- Position ------------------------------------------------------------ */
 
-/* {"spool_offset": N, "spool_line": L, drift_chat's state}. */
+/* Frees the spool below the offset of the last checkpoint, which is
+ * durable now (the top of this file).  A file system that cannot punch
+ * holes is named once; the spool then grows as it did before. */
+static void trim_committed(source_drift_webhook *s)
+{
+  uint64_t freed;
+
+  if (!s->trim || !s->committed_set)
+    return;
+  if (webhook_spool_free(&s->spool, s->committed, &freed) != 0)
+    s->host->log(s->ctx, TF_LOG_WARN,
+                 "cannot free the checkpointed part of the spool %s: %s; "
+                 "it is kept whole for the rest of this run",
+                 s->spool_path, strerror(errno));
+  /* Now, not at the next produce(): the checkpoint of a stopping run is
+   * the last call (this checkpoint's counters were taken before it). */
+  if (freed)
+    s->host->metric(s->ctx, "spool_bytes_freed", (int64_t)freed);
+}
+
+/* {"spool_offset": N, "spool_line": L, drift_chat's state}.  Called for a
+ * checkpoint: the one before it is durable, its offset is freed. */
 static int source_drift_webhook_position(void *state, json_t **position)
 {
   source_drift_webhook *s = state;
   json_t *pos = json_object();
   int rc = pos ? TF_OK : TF_ERR_NOMEM;
 
+  trim_committed(s);
   if (rc == TF_OK &&
       (json_object_set_new(pos, "spool_offset",
                            json_integer((json_int_t)s->offset)) != 0 ||
        json_object_set_new(pos, "spool_line", json_integer(s->line)) != 0))
     rc = TF_ERR_NOMEM;
-  return drift_chat_position(s->chat, pos, rc, position);
+  rc = drift_chat_position(s->chat, pos, rc, position);
+  if (rc == TF_OK) {
+    s->committed = s->offset;
+    s->committed_set = 1;
+  }
+  return rc;
 }
 
-/* 1 when offset is the start of a line of the spool. */
+/* 1 when offset is the start of a line of the spool: after a newline,
+ * or where the part freed by trimming ends (a NUL byte before it, none
+ * at it).  0 when it is not; -1 when it is in the freed part. */
 static int line_start(source_drift_webhook *s, uint64_t offset)
 {
-  char c;
+  char c[2];
+  long n;
 
   if (offset == 0)
     return 1;
-  return webhook_spool_read(&s->spool, offset - 1, &c, 1) == 1 && c == '\n';
+  n = webhook_spool_read(&s->spool, offset - 1, c, 2);
+  if (n >= 1 && c[0] == '\n')
+    return 1;
+  if (n >= 1 && c[0] == '\0')
+    return n == 1 || c[1] != '\0' ? 1 : -1;
+  return 0;
 }
 
 static int source_drift_webhook_seek(void *state, const json_t *position)
@@ -280,6 +358,7 @@ static int source_drift_webhook_seek(void *state, const json_t *position)
   source_drift_webhook *s = state;
   const json_t *off = json_object_get(position, "spool_offset");
   const json_t *line = json_object_get(position, "spool_line");
+  int rc;
 
   if (!json_is_integer(off) || !json_is_integer(line) ||
       json_integer_value(off) < 0 || json_integer_value(line) < 1) {
@@ -288,7 +367,17 @@ static int source_drift_webhook_seek(void *state, const json_t *position)
                  "\"spool_line\" is missing or negative");
     return TF_ERR_INVAL;
   }
-  if (!line_start(s, (uint64_t)json_integer_value(off))) {
+  rc = line_start(s, (uint64_t)json_integer_value(off));
+  if (rc < 0) {
+    s->host->log(s->ctx, TF_LOG_ERROR,
+                 "cannot resume from the position: offset %lld of the spool "
+                 "%s was freed after a later checkpoint (trim): the events "
+                 "there are gone; resume from the last checkpoint, or use "
+                 "--reset-state to read what the spool kept",
+                 (long long)json_integer_value(off), s->spool_path);
+    return TF_ERR_INVAL;
+  }
+  if (rc == 0) {
     s->host->log(s->ctx, TF_LOG_ERROR,
                  "cannot resume from the position: offset %lld is not the "
                  "start of a line of the spool %s (was the spool replaced "
@@ -298,6 +387,8 @@ static int source_drift_webhook_seek(void *state, const json_t *position)
   }
   s->offset = (uint64_t)json_integer_value(off);
   s->line = (long)json_integer_value(line);
+  s->committed = s->offset; /* the checkpoint resumed from is durable */
+  s->committed_set = 1;
   webhook_spool_consume(&s->spool, s->offset);
   return drift_chat_load(s->chat, position);
 }
@@ -395,6 +486,7 @@ static int source_drift_webhook_init(tf_ctx *ctx, const tf_host *host,
   s->line = 1;
   s->decide_after_ms = tf_config_int(cfg, "decide_after");
   s->end_when_idle_ms = tf_config_int(cfg, "end_when_idle");
+  s->trim = tf_config_bool(cfg, "trim");
   s->last_read = monotonic_now();
   rc = tf_check_logged(source_drift_webhook_check, cfg, ctx, host);
   if (rc != TF_OK)

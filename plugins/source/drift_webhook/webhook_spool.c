@@ -2,6 +2,7 @@
  * webhook_spool.c - the durable spool of accepted webhook events
  * (webhook_spool.h).
  */
+#define _GNU_SOURCE /* fallocate(), FALLOC_FL_PUNCH_HOLE, SEEK_DATA */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,18 +12,64 @@
 #include <unistd.h>
 #include "webhook_spool.h"
 
-/* The size of the file without a torn last line, in *length.  0 or -1. */
+/* The first data at or after offset, below length: SEEK_DATA skips a
+ * hole at once where the system has it. */
+static uint64_t data_start(int fd, uint64_t offset, uint64_t length)
+{
+#ifdef SEEK_DATA
+  off_t d = lseek(fd, (off_t)offset, SEEK_DATA);
+
+  if (d < 0)
+    return errno == ENXIO ? length : offset; /* ENXIO: a hole to the end */
+  return (uint64_t)d < length ? (uint64_t)d : length;
+#else
+  (void)fd;
+  (void)length;
+  return offset;
+#endif
+}
+
+/* The first byte at or after offset and before end that is not NUL
+ * (end when none): past the part of the spool freed by a punch. */
+static uint64_t skip_nul(int fd, uint64_t offset, uint64_t end)
+{
+  char buf[4096];
+  ssize_t n, i;
+
+  /* The rest of the block a hole ends in was zeroed, not freed. */
+  offset = data_start(fd, offset, end);
+  while (offset < end) {
+    n = pread(fd, buf,
+              end - offset < sizeof(buf) ? (size_t)(end - offset) : sizeof(buf),
+              (off_t)offset);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    for (i = 0; i < n; i++)
+      if (buf[i] != '\0')
+        return offset + (uint64_t)i;
+    offset += (uint64_t)n;
+  }
+  return offset;
+}
+
+/* The size of the file without a torn last line, in *length.  0 or -1.
+ * The search for the last newline stops where the part freed by trimming
+ * ends (a torn line right after it is cut back to it). */
 static int complete_length(int fd, uint64_t *length)
 {
   struct stat st;
   char buf[4096];
-  off_t end;
+  off_t end, kept;
 
   if (fstat(fd, &st) != 0)
     return -1;
   end = st.st_size;
-  while (end > 0) {
-    size_t n = end < (off_t)sizeof(buf) ? (size_t)end : sizeof(buf);
+  kept = (off_t)skip_nul(fd, 0, (uint64_t)st.st_size);
+  while (end > kept) {
+    size_t n =
+        end - kept < (off_t)sizeof(buf) ? (size_t)(end - kept) : sizeof(buf);
     ssize_t got = pread(fd, buf, n, end - (off_t)n);
     size_t i;
 
@@ -35,7 +82,7 @@ static int complete_length(int fd, uint64_t *length)
       }
     end -= (off_t)n;
   }
-  *length = 0;
+  *length = (uint64_t)kept;
   return 0;
 }
 
@@ -149,6 +196,64 @@ long webhook_spool_read(webhook_spool *sp, uint64_t offset, char *buf,
     n = pread(sp->fd, buf, len, (off_t)offset);
   while (n < 0 && errno == EINTR);
   return (long)n;
+}
+
+/* fallocate(PUNCH_HOLE), where the system has it. */
+static int punch_hole(int fd, uint64_t offset, uint64_t len)
+{
+#ifdef FALLOC_FL_PUNCH_HOLE
+  return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                   (off_t)offset, (off_t)len);
+#else
+  (void)fd;
+  (void)offset;
+  (void)len;
+  errno = EOPNOTSUPP;
+  return -1;
+#endif
+}
+
+int (*webhook_spool_punch)(int fd, uint64_t offset, uint64_t len) = punch_hole;
+
+int webhook_spool_free(webhook_spool *sp, uint64_t offset, uint64_t *freed)
+{
+  struct stat before, after;
+  uint64_t from;
+  int rc = 0, saved = 0;
+
+  *freed = 0;
+  pthread_mutex_lock(&sp->lock);
+  if (!sp->no_punch && offset > sp->freed_to && offset <= sp->length &&
+      fstat(sp->fd, &before) == 0) {
+    /* From the block the last punch ended in: its start was only zeroed
+     * (a punch frees whole blocks), it can be freed now. */
+    from = sp->freed_to;
+    if (before.st_blksize > 0)
+      from -= from % (uint64_t)before.st_blksize;
+    if (webhook_spool_punch(sp->fd, from, offset - from) != 0) {
+      saved = errno;
+      sp->no_punch = 1;
+      rc = -1;
+    } else {
+      sp->freed_to = offset;
+      if (fstat(sp->fd, &after) == 0 && after.st_blocks < before.st_blocks)
+        *freed = (uint64_t)(before.st_blocks - after.st_blocks) * 512u;
+    }
+  }
+  pthread_mutex_unlock(&sp->lock);
+  if (rc != 0)
+    errno = saved;
+  return rc;
+}
+
+uint64_t webhook_spool_skip_freed(webhook_spool *sp, uint64_t offset)
+{
+  uint64_t length;
+
+  pthread_mutex_lock(&sp->lock);
+  length = sp->length;
+  pthread_mutex_unlock(&sp->lock);
+  return offset >= length ? offset : skip_nul(sp->fd, offset, length);
 }
 
 void webhook_spool_close(webhook_spool *sp)

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <touchflow/check.h>
+#include <touchflow/record_json.h>
 #include <touchflow/touchflow.h>
+#include "../webhook_spool.h"
 
 const tf_plugin *source_drift_webhook_LTX_tf_plugin_entry(void);
 const tf_plugin *source_drift_LTX_tf_plugin_entry(void);
@@ -190,10 +193,12 @@ static char *records_text(const tf_batch *b)
   size_t i;
 
   for (i = 0; i < tf_batch_count(b); i++) {
-    size_t len;
-    const char *bytes = tf_record_bytes(tf_batch_get(b, i), &len);
-    json_array_append_new(all, json_loadb(bytes, len, 0, NULL));
+    const json_t *chat = tf_record_json(tf_batch_get(b, i));
+
+    ck_assert_ptr_nonnull(chat);
+    json_array_append_new(all, json_deep_copy(chat));
   }
+  ck_assert_uint_eq(json_array_size(all), tf_batch_count(b));
   text = json_dumps(all, JSON_COMPACT);
   json_decref(all);
   return text;
@@ -470,6 +475,329 @@ START_TEST(test_check_rejects_listen)
 }
 END_TEST
 
+/* --- Trimming the spool ----------------------------------------------- */
+
+/* Posts event n: a message with an email in conversation 100 + n. */
+static void post_event(int n)
+{
+  char body[512];
+
+  snprintf(body, sizeof(body),
+           "{\"type\":\"new_message\",\"orgId\":1,\"data\":{\"id\":%d,"
+           "\"conversationId\":%d,\"type\":\"chat\",\"body\":\"it is "
+           "user%d@example.com, with some words to make the line longer\","
+           "\"author\":{\"type\":\"contact\",\"id\":%d},"
+           "\"createdAt\":%lld}}",
+           5000 + n, 100 + n, n, 9000 + n, 1700000000000LL + n * 1000LL);
+  ck_assert_int_eq(post(body, TOKEN), 200);
+}
+
+static void post_events(int first, int count)
+{
+  int n;
+
+  for (n = first; n < first + count; n++)
+    post_event(n);
+}
+
+/* The disk blocks (512 bytes) of the spool. */
+static long long spool_blocks(void)
+{
+  struct stat st;
+
+  ck_assert_int_eq(stat(spool, &st), 0);
+  return (long long)st.st_blocks;
+}
+
+/* Reads count more lines (produce() reading up to max at a time), then
+ * the position: a new reference. */
+static json_t *read_then_position(tf_check_host *h, long count, size_t max)
+{
+  json_t *pos;
+
+  while (count > 0) {
+    size_t n = (size_t)count < max ? (size_t)count : max;
+
+    ck_assert_int_eq(tf_check_produce(h, n), TF_MORE);
+    count -= (long)n;
+  }
+  ck_assert_int_eq(tf_check_position(h, &pos), TF_OK);
+  return pos;
+}
+
+static long long offset_of(const json_t *pos)
+{
+  return (long long)json_integer_value(json_object_get(pos, "spool_offset"));
+}
+
+/* 1 when bytes [from, to) of text are all NUL. */
+static int all_nul(const char *text, long long from, long long to)
+{
+  long long i;
+
+  for (i = from; i < to; i++)
+    if (text[i] != '\0')
+      return 0;
+  return 1;
+}
+
+/* The conversation ids of the chats emitted, sorted, as text. */
+static char *chat_conversations(tf_check_host *h)
+{
+  const tf_batch *b = tf_check_emitted(h);
+  char *text = calloc(tf_batch_count(b) + 1, 16);
+  size_t i, used = 0;
+
+  ck_assert_ptr_nonnull(text);
+  for (i = 0; i < tf_batch_count(b); i++) {
+    const char *id =
+        tf_record_get_string(tf_batch_get(b, i), "source_record_id");
+
+    ck_assert_ptr_nonnull(id);
+    used += (size_t)snprintf(text + used, 16, "%s ", id);
+  }
+  return text;
+}
+
+/* The chats' conversations first..first+count-1 as chat_conversations
+ * writes them (the fixture's emit them in conversation order). */
+static char *conversations(int first, int count)
+{
+  char *text = calloc((size_t)count + 1, 16);
+  size_t used = 0;
+  int n;
+
+  for (n = first; n < first + count; n++)
+    used += (size_t)snprintf(text + used, 16, "%d ", 100 + n);
+  return text;
+}
+
+/* The stopped source emitted exactly one chat for each of the
+ * conversations of events first..first+count-1 (none lost, none twice),
+ * and no dead letter. */
+static void assert_chats(tf_check_host *h, int first, int count)
+{
+  char *got = chat_conversations(h), *want = conversations(first, count);
+
+  ck_assert_str_eq(got, want);
+  ck_assert_uint_eq(tf_check_reject_count(h), 0);
+  free(got);
+  free(want);
+}
+
+/* Two checkpoints (position() twice): the lines before the first one's
+ * offset are punched out (disk blocks freed, zeros read), the rest of the
+ * spool is byte for byte as written. */
+START_TEST(test_trim_frees_what_a_checkpoint_covers)
+{
+  json_t *p1, *p2;
+  char *before, *after;
+  long long blocks, size;
+
+  start("");
+  post_events(0, 120); /* about 30 KB: several blocks */
+  before = spool_text();
+  size = spool_size();
+  blocks = spool_blocks();
+  p1 = read_then_position(harness, 80, 1000);
+  ck_assert_int_eq(json_integer_value(json_object_get(p1, "spool_line")), 81);
+  ck_assert_int_eq(spool_blocks(), blocks); /* one position: nothing yet */
+  p2 = read_then_position(harness, 20, 1000);
+  ck_assert_int_lt(spool_blocks(), blocks);
+  ck_assert_int_eq(spool_size(), size); /* offsets stay valid */
+  after = spool_text();
+  ck_assert(all_nul(after, 0, offset_of(p1)));
+  ck_assert_int_eq(memcmp(after + offset_of(p1), before + offset_of(p1),
+                          (size_t)(size - offset_of(p1))),
+                   0);
+  /* The disk bytes freed: what the block count dropped by (whole blocks;
+   * how many the layout of the file system gives back may vary). */
+  ck_assert_int_eq(tf_check_metric(harness, "spool_bytes_freed"),
+                   (blocks - spool_blocks()) * 512);
+  ck_assert_int_gt(tf_check_metric(harness, "spool_bytes_freed"), 0);
+  /* Appending and the backlog go on as before. */
+  post_events(120, 5);
+  ck_assert_int_gt(spool_size(), size);
+  json_decref(p1);
+  json_decref(p2);
+  free(before);
+  free(after);
+}
+END_TEST
+
+/* A crash after the second checkpoint: the resumed source reads exactly
+ * the events after it, with the chat state of the freed ones from the
+ * checkpoint: every conversation makes its chat exactly once. */
+START_TEST(test_trim_resume_after_a_checkpoint)
+{
+  json_t *p0, *p1, *p2;
+  tf_check_host *second;
+
+  start("");
+  post_events(0, 100);
+  p0 = read_then_position(harness, 20, 7);
+  p1 = read_then_position(harness, 20, 7);
+  p2 = read_then_position(harness, 30, 7); /* frees below p1 */
+  post_events(100, 10); /* accepted, not read: the crash comes */
+  tf_check_host_free(harness);
+  harness = start_with("");
+  /* A position before the freed part's end: its events are gone. */
+  ck_assert_int_eq(tf_check_seek(harness, p0), TF_ERR_INVAL);
+  ck_assert(
+      tf_check_log_contains(harness, "was freed after a later checkpoint"));
+  tf_check_host_free(harness);
+  /* The end of the freed part is a line start: the first checkpoint's
+   * position would resume (it is not the one a run resumes from). */
+  harness = start_with("");
+  ck_assert_int_eq(tf_check_seek(harness, p1), TF_OK);
+  tf_check_host_free(harness);
+  second = start_with("");
+  harness = second;
+  ck_assert_int_eq(tf_check_seek(second, p2), TF_OK);
+  stop_and_drain(second, 100);
+  assert_chats(second, 0, 110);
+  json_decref(p0);
+  json_decref(p1);
+  json_decref(p2);
+}
+END_TEST
+
+/* A run from offset 0 of a trimmed spool (--reset-state, or no
+ * --state-dir) steps over the freed part, says so, and reads the lines
+ * kept: no malformed line, no dead letter. */
+START_TEST(test_trim_fresh_read_skips_the_freed_part)
+{
+  json_t *p1, *p2;
+
+  start("");
+  post_events(0, 120);
+  p1 = read_then_position(harness, 90, 1000);
+  p2 = read_then_position(harness, 30, 1000);
+  ck_assert_int_gt(offset_of(p1), 16384);
+  tf_check_host_free(harness);
+  harness = start_with("");
+  stop_and_drain(harness, 1000);
+  assert_chats(harness, 90, 30);
+  ck_assert(tf_check_log_contains(harness, "were freed after a checkpoint"));
+  json_decref(p1);
+  json_decref(p2);
+}
+END_TEST
+
+/* Everything read and checkpointed twice: the whole spool is freed.
+ * Opening it keeps its size (a torn line after the freed part is cut
+ * back to it), and the run resumes there. */
+START_TEST(test_trim_all_of_the_spool)
+{
+  json_t *p1, *p2;
+  FILE *f;
+
+  start("");
+  post_events(0, 60);
+  ck_assert_int_gt(spool_blocks() * 512, 3 * 4096);
+  p1 = read_then_position(harness, 60, 1000);
+  p2 = read_then_position(harness, 0, 1000);
+  ck_assert_int_eq(offset_of(p2), spool_size());
+  /* 14 KB freed but for the last block, only zeroed (it is partial). */
+  ck_assert_int_le(spool_blocks() * 512, 4096);
+  tf_check_host_free(harness);
+  f = fopen(spool, "a");
+  ck_assert_ptr_nonnull(f);
+  fputs("{\"type\":\"new_mess", f); /* a crash in a write */
+  fclose(f);
+  harness = start_with("");
+  ck_assert_int_eq(spool_size(), offset_of(p2));
+  ck_assert_int_eq(tf_check_seek(harness, p2), TF_OK);
+  post_events(60, 3);
+  stop_and_drain(harness, 1000);
+  assert_chats(harness, 0, 63);
+  json_decref(p1);
+  json_decref(p2);
+}
+END_TEST
+
+/* Without checkpoints (a run without --state-dir calls no position()),
+ * and with "trim": false, the spool keeps every byte and block. */
+START_TEST(test_trim_not_without_checkpoints_or_when_off)
+{
+  json_t *p1, *p2;
+  char *before, *after;
+  long long blocks;
+
+  start("");
+  post_events(0, 100);
+  before = spool_text();
+  blocks = spool_blocks();
+  stop_and_drain(harness, 7);
+  ck_assert_uint_eq(tf_check_emitted_count(harness), 100);
+  ck_assert_int_eq(spool_blocks(), blocks);
+  after = spool_text();
+  ck_assert_str_eq(after, before);
+  free(after);
+  tf_check_host_free(harness);
+  harness = start_with(", \"trim\": false");
+  post_events(100, 20);
+  p1 = read_then_position(harness, 100, 1000);
+  p2 = read_then_position(harness, 20, 1000);
+  ck_assert_int_ge(spool_blocks(), blocks);
+  after = spool_text();
+  ck_assert_int_eq(memcmp(after, before, strlen(before)), 0);
+  ck_assert_int_eq(tf_check_metric(harness, "spool_bytes_freed"), 0);
+  json_decref(p1);
+  json_decref(p2);
+  free(before);
+  free(after);
+}
+END_TEST
+
+static int punches;
+
+/* A file system without hole punching. */
+static int refuse_punch(int fd, uint64_t offset, uint64_t len)
+{
+  (void)fd;
+  (void)offset;
+  (void)len;
+  punches++;
+  errno = EOPNOTSUPP;
+  return -1;
+}
+
+/* A file system that refuses: one warning naming the spool and the
+ * reason, no further try, and the run goes on with the whole spool. */
+START_TEST(test_trim_refused_warns_once)
+{
+  json_t *pos[4];
+  char reason[256];
+  size_t i, warnings = 0;
+  int k;
+
+  webhook_spool_punch = refuse_punch;
+  start("");
+  post_events(0, 40);
+  for (k = 0; k < 4; k++)
+    pos[k] = read_then_position(harness, 10, 1000);
+  ck_assert_int_eq(punches, 1);
+  snprintf(reason, sizeof(reason), "%s: %s", spool, strerror(EOPNOTSUPP));
+  for (i = 0; i < tf_check_log_count(harness); i++) {
+    tf_log_level level;
+    const char *text = tf_check_log_line(harness, i, &level);
+
+    if (level == TF_LOG_WARN) {
+      warnings++;
+      ck_assert_msg(strstr(text, reason) != NULL, "warning: %s", text);
+    }
+  }
+  ck_assert_uint_eq(warnings, 1);
+  post_events(40, 5);
+  stop_and_drain(harness, 1000);
+  ck_assert_uint_eq(tf_check_emitted_count(harness), 45);
+  ck_assert_int_eq(tf_check_metric(harness, "spool_bytes_freed"), 0);
+  for (k = 0; k < 4; k++)
+    json_decref(pos[k]);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("drift_webhook");
@@ -488,6 +816,12 @@ static Suite *suite(void)
   tcase_add_test(tc, test_resume_from_position);
   tcase_add_test(tc, test_torn_spool_line_dropped);
   tcase_add_test(tc, test_check_rejects_listen);
+  tcase_add_test(tc, test_trim_frees_what_a_checkpoint_covers);
+  tcase_add_test(tc, test_trim_resume_after_a_checkpoint);
+  tcase_add_test(tc, test_trim_fresh_read_skips_the_freed_part);
+  tcase_add_test(tc, test_trim_all_of_the_spool);
+  tcase_add_test(tc, test_trim_not_without_checkpoints_or_when_off);
+  tcase_add_test(tc, test_trim_refused_warns_once);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,5 +1,5 @@
 /*
- * test_session_merge.c - the session_merge transform through the fake
+ * test_session_merge.c - the session_merge transform through the test
  * host: every rule of docs/attribution-rules.md it implements (web sessions,
  * conversions, call tracking, Drift chat, CRM touchpoints), the watermark and
  * late records, stable ids, the output order, bad records, metrics and config.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "fake_host.h"
+#include "sm_host.h"
 #include "merge.h"
 #include "rules.h"
 #include "sm_events.h"
@@ -30,14 +30,14 @@
   "https://www.acme.com/lp?utm_source=google&utm_medium=cpc&utm_campaign="     \
   "brand&gclid=abc"
 
-static fake_stage st;
+static host_stage st;
 static int started;
 static tf_record *pending[MAX_PENDING];
 static size_t npending;
 
 static void setup(void)
 {
-  fake_reset();
+  host_reset();
   started = 0;
   npending = 0;
 }
@@ -47,10 +47,10 @@ static void teardown(void)
   size_t i;
 
   if (started)
-    fake_stop(&st);
+    host_stop(&st);
   for (i = 0; i < npending; i++)
     tf_record_unref(pending[i]);
-  fake_free();
+  host_free();
 }
 
 /* Queues a record for the next batch. */
@@ -62,7 +62,7 @@ static void add(tf_record *rec)
 
 static void start(const char *config)
 {
-  ck_assert_int_eq(fake_start(&st, config), TF_OK);
+  ck_assert_int_eq(host_start(&st, config), TF_OK);
   started = 1;
 }
 
@@ -72,13 +72,13 @@ static void send(void)
   size_t n = npending;
 
   npending = 0;
-  ck_assert_int_eq(fake_process(&st, pending, n), TF_OK);
+  ck_assert_int_eq(host_process(&st, pending, n), TF_OK);
 }
 
 static void finish(void)
 {
   send();
-  ck_assert_int_eq(fake_flush(&st), TF_OK);
+  ck_assert_int_eq(host_flush(&st), TF_OK);
 }
 
 /* Starts with config, sends everything queued, flushes. */
@@ -101,8 +101,8 @@ static const json_t *find(const char *srid, const char *type)
 {
   size_t i;
 
-  for (i = 0; i < fake_output_count(); i++) {
-    const json_t *tp = fake_output_json(i);
+  for (i = 0; i < host_output_count(); i++) {
+    const json_t *tp = host_output_json(i);
     const char *id = json_string_value(json_object_get(tp, "source_record_id"));
 
     if (id && strcmp(id, srid) == 0 &&
@@ -117,9 +117,9 @@ static size_t count_type(const char *type)
 {
   size_t i, n = 0;
 
-  for (i = 0; i < fake_output_count(); i++) {
+  for (i = 0; i < host_output_count(); i++) {
     const char *t =
-        json_string_value(json_object_get(fake_output_json(i), "type"));
+        json_string_value(json_object_get(host_output_json(i), "type"));
 
     if (t && strcmp(t, type) == 0)
       n++;
@@ -174,7 +174,7 @@ START_TEST(session_rule_gap_of_30_minutes_ends_session)
   ck_assert_uint_eq(count_type("Web Visit"), 2);
   expect(find("h1", "Web Visit"), "channel", "Organic Search");
   expect(find("h3", "Web Visit"), "channel", "Direct");
-  ck_assert_int_eq(fake_metric("sessions"), 2);
+  ck_assert_int_eq(host_metric("sessions"), 2);
 }
 END_TEST
 
@@ -315,12 +315,12 @@ START_TEST(session_rule_session_without_conversion_is_one_web_visit)
   add(ev_hit("h1", BIZ_A, "12:17:05.250", PAGE, GOOGLE));
   add(ev_hit("h2", BIZ_A, "12:20:00", PRICING, NULL));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
   tp = find("h1", "Web Visit");
   expect(tp, "date", "2026-03-01T12:17:05Z");
   ck_assert(strncmp(text(tp, "session_id"), "ses_", 4) == 0);
   ck_assert(strncmp(text(tp, "touchpoint_id"), "tp_", 3) == 0);
-  ck_assert_int_eq(fake_metric("web_visits"), 1);
+  ck_assert_int_eq(host_metric("web_visits"), 1);
 }
 END_TEST
 
@@ -342,8 +342,8 @@ START_TEST(emit_web_visits_false_emits_no_web_visit)
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   add(ev_hit("h2", BIZ_B, "12:00:00", PAGE, NULL));
   run("{\"emit_web_visits\": false}");
-  ck_assert_uint_eq(fake_output_count(), 0);
-  ck_assert_int_eq(fake_metric("sessions"), 2);
+  ck_assert_uint_eq(host_output_count(), 0);
+  ck_assert_int_eq(host_metric("sessions"), 2);
 }
 END_TEST
 
@@ -371,7 +371,7 @@ START_TEST(conversion_form_fill_is_web_form_with_session_fields)
   add(ev_hit("h1", BIZ_A, "12:00:00", EMAIL_URL, NULL));
   add(ev_form("f1", BIZ_A, "12:07:30", DEMO_FORM, "ann@example.com"));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
   tp = find("f1", "Web Form");
   expect(tp, "date", "2026-03-01T12:07:30Z");
   expect(tp, "form_url", DEMO_FORM);
@@ -381,7 +381,7 @@ START_TEST(conversion_form_fill_is_web_form_with_session_fields)
   expect(tp, "campaign", "march");
   expect(tp, "landing_page", EMAIL_URL);
   ck_assert(json_is_false(json_object_get(tp, "post_conversion")));
-  ck_assert_int_eq(fake_metric("web_forms"), 1);
+  ck_assert_int_eq(host_metric("web_forms"), 1);
 }
 END_TEST
 
@@ -400,7 +400,7 @@ START_TEST(call_rule_2_call_in_session_merges_with_session_fields)
   add(ev_hit("h1", BIZ_A, "12:17:00", ADS_URL, GOOGLE));
   add(ev_call("T1", BIZ_A, "12:40:00", "Call"));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
   tp = find("T1", "Call");
   expect(tp, "date", "2026-03-01T12:40:00Z");
   expect(tp, "origin", "calltracking");
@@ -413,7 +413,7 @@ START_TEST(call_rule_2_call_in_session_merges_with_session_fields)
   expect(tp, "biz_uid", BIZ_A);
   ck_assert(json_is_string(json_object_get(tp, "session_id")));
   expect_reason(tp, "call rule 2: merged into session %s [12:17, 12:47)");
-  ck_assert_int_eq(fake_metric("calls_merged"), 1);
+  ck_assert_int_eq(host_metric("calls_merged"), 1);
 }
 END_TEST
 
@@ -426,7 +426,7 @@ START_TEST(call_rule_2_empty_call_type_gives_web_visit_type)
   add(ev_hit("h1", BIZ_A, "12:17:00", ADS_URL, GOOGLE));
   add(ev_call("T1", BIZ_A, "12:20:00", ""));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
   tp = find("T1", "Web Visit");
   expect(tp, "origin", "calltracking");
   expect(tp, "medium", "cpc");
@@ -473,7 +473,7 @@ START_TEST(call_rule_3_call_after_session_end_is_crm_activity)
   add(ev_hit("h1", BIZ_A, "12:17:00", ADS_URL, GOOGLE));
   add(ev_call("T1", BIZ_A, "13:05:00", "Call"));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 2);
+  ck_assert_uint_eq(host_output_count(), 2);
   expect_reason(find("h1", "Web Visit"),
                 "web session rule: session %s [12:17, 12:47) had no form "
                 "fill, chat or call: one Web Visit at its first hit");
@@ -491,7 +491,7 @@ START_TEST(call_rule_3_call_after_session_end_is_crm_activity)
   expect(tp, "origin", "calltracking");
   expect(tp, "biz_uid", BIZ_A);
   expect(tp, "date", "2026-03-01T13:05:00Z");
-  ck_assert_int_eq(fake_metric("calls_without_session"), 1);
+  ck_assert_int_eq(host_metric("calls_without_session"), 1);
 }
 END_TEST
 
@@ -577,7 +577,7 @@ START_TEST(call_rule_4_later_form_fill_is_post_conversion)
            "a later step of the journey, not a second conversion",
            text(call, "touchpoint_id"));
   expect_reason(form, want);
-  ck_assert_int_eq(fake_metric("post_conversion_forms"), 1);
+  ck_assert_int_eq(host_metric("post_conversion_forms"), 1);
 }
 END_TEST
 
@@ -619,10 +619,10 @@ START_TEST(call_rule_1_call_without_bizible_id_is_dead_lettered)
   add(ev_call("T1", NULL, "12:00:00", "Call"));
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   run("{}");
-  ck_assert_uint_eq(fake_reject_count(), 1);
-  ck_assert_str_eq(fake_reject_code(0), "missing_bizible_id");
-  ck_assert_ptr_nonnull(strstr(fake_reject_message(0), "call rule 1: "));
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_reject_count(), 1);
+  ck_assert_str_eq(host_reject_code(0), "missing_bizible_id");
+  ck_assert_ptr_nonnull(strstr(host_reject_message(0), "call rule 1: "));
+  ck_assert_uint_eq(host_output_count(), 1);
 }
 END_TEST
 
@@ -639,7 +639,7 @@ START_TEST(chat_rule_1_chat_joins_session_containing_chat_moment)
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, LINKEDIN));
   add(ev_chat("c1", BIZ_A, "12:12:00", "bob@example.com"));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
   tp = find("c1", "Web Chat");
   expect(tp, "channel", "Social");
   expect(tp, "source", "LinkedIn");
@@ -682,7 +682,7 @@ START_TEST(chat_rule_1_chat_outside_any_session_has_no_session_data)
          "Drift chat rule 1: email given in chat at 14:00; no session of this "
          "BizibleId contains it: Web Chat without web data");
   find("h1", "Web Visit");
-  ck_assert_int_eq(fake_metric("chats_without_session"), 1);
+  ck_assert_int_eq(host_metric("chats_without_session"), 1);
 }
 END_TEST
 
@@ -703,7 +703,7 @@ START_TEST(chat_without_bizible_id_joins_session_of_same_email_form_fill)
   expect_reason(tp, "Drift chat rule 1: email given in chat at 12:15 without "
                     "a BizibleId, joined session %s [12:00, 12:35) of the "
                     "visitor who gave this email on a form");
-  ck_assert_int_eq(fake_metric("chats_joined_by_email"), 1);
+  ck_assert_int_eq(host_metric("chats_joined_by_email"), 1);
 }
 END_TEST
 
@@ -739,8 +739,8 @@ START_TEST(chat_rule_2_chat_enabled_false_makes_no_chat_touchpoint)
   run("{\"chat_enabled\": false}");
   ck_assert_uint_eq(count_type("Web Chat"), 0);
   find("h1", "Web Visit");
-  ck_assert_uint_eq(fake_reject_count(), 0);
-  ck_assert_int_eq(fake_metric("chats_disabled"), 1);
+  ck_assert_uint_eq(host_reject_count(), 0);
+  ck_assert_int_eq(host_metric("chats_disabled"), 1);
 }
 END_TEST
 
@@ -750,9 +750,9 @@ START_TEST(chat_rule_1_chat_without_email_is_dead_lettered)
 {
   add(ev_chat("c1", BIZ_A, "12:12:00", NULL));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 0);
-  ck_assert_uint_eq(fake_reject_count(), 1);
-  ck_assert_str_eq(fake_reject_code(0), "missing_email");
+  ck_assert_uint_eq(host_output_count(), 0);
+  ck_assert_uint_eq(host_reject_count(), 1);
+  ck_assert_str_eq(host_reject_code(0), "missing_email");
 }
 END_TEST
 
@@ -768,7 +768,7 @@ START_TEST(crm_rule_task_is_crm_activity_without_web_data)
 
   add(ev_crm_activity("00T1", "09:30:00", "Email", "ann@example.com"));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
   tp = find("00T1", "CRM Activity");
   expect(tp, "channel", "Other");
   expect(tp, "source", "CRM Activity");
@@ -811,7 +811,7 @@ START_TEST(crm_events_are_emitted_without_waiting)
   start("{}");
   add(ev_crm_activity("00T1", "09:30:00", "Email", NULL));
   send();
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
 }
 END_TEST
 
@@ -823,10 +823,10 @@ START_TEST(person_passes_through_unchanged)
   add(tf_record_ref(person));
   start("{}");
   send();
-  ck_assert_uint_eq(fake_output_count(), 1);
-  ck_assert_ptr_eq(tf_batch_get(fake_output(), 0), person);
+  ck_assert_uint_eq(host_output_count(), 1);
+  ck_assert_ptr_eq(tf_batch_get(host_output(), 0), person);
   tf_record_unref(person);
-  ck_assert_int_eq(fake_metric("persons"), 1);
+  ck_assert_int_eq(host_metric("persons"), 1);
 }
 END_TEST
 
@@ -842,8 +842,8 @@ static char *outputs_as_text_without(const char *skip)
   char *dump;
   size_t i;
 
-  for (i = 0; i < fake_output_count(); i++) {
-    const json_t *tp = fake_output_json(i);
+  for (i = 0; i < host_output_count(); i++) {
+    const json_t *tp = host_output_json(i);
 
     if (!skip || strcmp(text(tp, "source_record_id"), skip) != 0)
       json_array_append(all, (json_t *)tp);
@@ -882,14 +882,14 @@ START_TEST(touchpoint_id_is_stable_across_runs_and_arrival_orders)
   add_journey(0);
   run("{}");
   first = outputs_as_text();
-  fake_stop(&st);
-  fake_free();
-  fake_reset();
+  host_stop(&st);
+  host_free();
+  host_reset();
   add_journey(1);
   run("{}");
   second = outputs_as_text();
   ck_assert_str_eq(first, second);
-  ck_assert_uint_eq(fake_output_count(), 4);
+  ck_assert_uint_eq(host_output_count(), 4);
   free(first);
   free(second);
 }
@@ -907,11 +907,11 @@ START_TEST(output_is_sorted_by_date_then_id)
   add(ev_call("T1", BIZ_B, "12:10:00", "Call"));
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   send();
-  ck_assert_uint_eq(fake_output_count(), 0);
-  ck_assert_int_eq(fake_flush(&st), TF_OK);
-  ck_assert_uint_eq(fake_output_count(), 4);
-  for (i = 1; i < fake_output_count(); i++) {
-    const json_t *a = fake_output_json(i - 1), *b = fake_output_json(i);
+  ck_assert_uint_eq(host_output_count(), 0);
+  ck_assert_int_eq(host_flush(&st), TF_OK);
+  ck_assert_uint_eq(host_output_count(), 4);
+  for (i = 1; i < host_output_count(); i++) {
+    const json_t *a = host_output_json(i - 1), *b = host_output_json(i);
     int by_date = strcmp(text(a, "date"), text(b, "date"));
 
     ck_assert(by_date < 0 ||
@@ -948,10 +948,10 @@ START_TEST(touchpoints_all_have_the_contract_fields)
   add_journey(0);
   add(ev_crm_campaign("00v1", "09:00:00", "701"));
   run("{}");
-  for (i = 0; i < fake_output_count(); i++) {
-    ck_assert_uint_eq(json_object_size(fake_output_json(i)), 18);
+  for (i = 0; i < host_output_count(); i++) {
+    ck_assert_uint_eq(json_object_size(host_output_json(i)), 18);
     for (k = 0; keys[k]; k++)
-      ck_assert_ptr_nonnull(json_object_get(fake_output_json(i), keys[k]));
+      ck_assert_ptr_nonnull(json_object_get(host_output_json(i), keys[k]));
   }
 }
 END_TEST
@@ -963,7 +963,7 @@ END_TEST
 static void advance(const char *when)
 {
   send();
-  ck_assert_int_eq(fake_advance(&st, ev_time(when)), TF_OK);
+  ck_assert_int_eq(host_advance(&st, ev_time(when)), TF_OK);
 }
 
 /* Nothing is resolved before the host's watermark: events wait, whatever
@@ -975,10 +975,10 @@ START_TEST(nothing_is_resolved_before_the_input_watermark)
   add(ev_hit("h2", BIZ_B, "15:00:00", PAGE, NULL));
   add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
   send();
-  ck_assert_uint_eq(fake_output_count(), 0);
-  ck_assert_int_eq(fake_metric("late"), 0);
+  ck_assert_uint_eq(host_output_count(), 0);
+  ck_assert_int_eq(host_metric("late"), 0);
   finish();
-  ck_assert_uint_eq(fake_output_count(), 2);
+  ck_assert_uint_eq(host_output_count(), 2);
   expect(find("T1", "Call"), "channel", "Organic Search");
 }
 END_TEST
@@ -991,12 +991,12 @@ START_TEST(session_is_emitted_once_watermark_passes_its_end)
   add(ev_hit("h1", BIZ_A, "12:00:00", PAGE, GOOGLE));
   add(ev_hit("h2", BIZ_B, "12:30:01", PAGE, NULL));
   advance("12:30:00");
-  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_uint_eq(host_output_count(), 0);
   advance("12:30:01");
-  ck_assert_uint_eq(fake_output_count(), 1);
+  ck_assert_uint_eq(host_output_count(), 1);
   find("h1", "Web Visit");
   finish();
-  ck_assert_uint_eq(fake_output_count(), 2);
+  ck_assert_uint_eq(host_output_count(), 2);
 }
 END_TEST
 
@@ -1011,9 +1011,9 @@ START_TEST(call_read_after_later_hits_still_merges)
   send();
   add(ev_call("T1", BIZ_A, "12:10:00", "Call"));
   advance("12:10:00");
-  ck_assert_uint_eq(fake_output_count(), 0);
+  ck_assert_uint_eq(host_output_count(), 0);
   finish();
-  ck_assert_uint_eq(fake_reject_count(), 0);
+  ck_assert_uint_eq(host_reject_count(), 0);
   expect(find("T1", "Call"), "channel", "Organic Search");
 }
 END_TEST
@@ -1030,14 +1030,14 @@ START_TEST(event_older_than_watermark_is_dead_lettered_late)
   add(ev_hit("h4", BIZ_A, "12:59:00", PAGE, NULL));
   add(ev_hit("h5", BIZ_B, "12:00:00", PAGE, NULL));
   finish();
-  ck_assert_uint_eq(fake_reject_count(), 2);
-  ck_assert_str_eq(fake_reject_code(0), "late");
-  ck_assert_ptr_nonnull(strstr(fake_reject_message(0), "2026-03-01T12:59:00"));
+  ck_assert_uint_eq(host_reject_count(), 2);
+  ck_assert_str_eq(host_reject_code(0), "late");
+  ck_assert_ptr_nonnull(strstr(host_reject_message(0), "2026-03-01T12:59:00"));
   ck_assert_str_eq(
-      tf_record_get_string(fake_reject_record(0), "source_record_id"), "h3");
+      tf_record_get_string(host_reject_record(0), "source_record_id"), "h3");
   ck_assert_str_eq(
-      tf_record_get_string(fake_reject_record(1), "source_record_id"), "h5");
-  ck_assert_int_eq(fake_metric("late"), 2);
+      tf_record_get_string(host_reject_record(1), "source_record_id"), "h5");
+  ck_assert_int_eq(host_metric("late"), 2);
 }
 END_TEST
 
@@ -1053,9 +1053,9 @@ START_TEST(far_future_events_are_dead_lettered_and_change_nothing_else)
   add_journey(0);
   run("{}");
   without = outputs_as_text();
-  fake_stop(&st);
-  fake_free();
-  fake_reset();
+  host_stop(&st);
+  host_free();
+  host_reset();
   start("{}");
   add(ev_hit("h0", BIZ_A, "11:00:00", PAGE, GOOGLE));
   add(ev_hit("h9", BIZ_A, "9999-12-31T23:59:59Z", PAGE, NULL));
@@ -1064,22 +1064,22 @@ START_TEST(far_future_events_are_dead_lettered_and_change_nothing_else)
   add_journey(0);
   advance("11:00:00");
   finish();
-  ck_assert_uint_eq(fake_reject_count(), 2);
-  ck_assert_str_eq(fake_reject_code(0), "ts_in_future");
+  ck_assert_uint_eq(host_reject_count(), 2);
+  ck_assert_str_eq(host_reject_code(0), "ts_in_future");
   ck_assert_str_eq(
-      tf_record_get_string(fake_reject_record(0), "source_record_id"), "h9");
-  ck_assert_str_eq(fake_reject_code(1), "ts_in_future");
+      tf_record_get_string(host_reject_record(0), "source_record_id"), "h9");
+  ck_assert_str_eq(host_reject_code(1), "ts_in_future");
   ck_assert_str_eq(
-      tf_record_get_string(fake_reject_record(1), "source_record_id"), "T9");
-  ck_assert_ptr_nonnull(strstr(fake_reject_message(0),
+      tf_record_get_string(host_reject_record(1), "source_record_id"), "T9");
+  ck_assert_ptr_nonnull(strstr(host_reject_message(0),
                                "event time 9999-12-31T23:59:59Z is more than "
                                "max_future (1d) after the run's start"));
-  ck_assert_int_eq(fake_metric("in_future"), 2);
-  ck_assert_int_eq(fake_metric("late"), 0);
+  ck_assert_int_eq(host_metric("in_future"), 2);
+  ck_assert_int_eq(host_metric("late"), 0);
   /* h0 is a session of its own (a Web Visit at 11:00); the rest is the
    * journey, unchanged. */
   find("h0", "Web Visit");
-  ck_assert_uint_eq(fake_output_count(), 5);
+  ck_assert_uint_eq(host_output_count(), 5);
   with = outputs_as_text_without("h0");
   ck_assert_str_eq(with, without);
   free(without);
@@ -1096,15 +1096,15 @@ START_TEST(max_future_sets_the_margin_after_the_clock)
   tf_time_format(((int64_t)time(NULL) + 2 * 86400) * 1000, when, sizeof(when));
   add(ev_hit("h1", BIZ_A, when, PAGE, GOOGLE));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 0);
-  ck_assert_uint_eq(fake_reject_count(), 1);
-  ck_assert_str_eq(fake_reject_code(0), "ts_in_future");
-  fake_stop(&st);
-  fake_free();
-  fake_reset();
+  ck_assert_uint_eq(host_output_count(), 0);
+  ck_assert_uint_eq(host_reject_count(), 1);
+  ck_assert_str_eq(host_reject_code(0), "ts_in_future");
+  host_stop(&st);
+  host_free();
+  host_reset();
   add(ev_hit("h1", BIZ_A, when, PAGE, GOOGLE));
   run("{\"max_future\": \"3d\"}");
-  ck_assert_uint_eq(fake_reject_count(), 0);
+  ck_assert_uint_eq(host_reject_count(), 0);
   find("h1", "Web Visit");
 }
 END_TEST
@@ -1123,10 +1123,10 @@ START_TEST(allowed_lateness_is_a_margin_behind_the_watermark)
   add(ev_hit("h4", BIZ_B, "12:58:59", PAGE, NULL));
   add(ev_hit("h5", BIZ_B, "12:01:00", PAGE, NULL));
   finish();
-  ck_assert_int_eq(fake_metric("late"), 2);
+  ck_assert_int_eq(host_metric("late"), 2);
   ck_assert_str_eq(
-      tf_record_get_string(fake_reject_record(0), "source_record_id"), "h4");
-  warning = strstr(fake_logs(), "came after the input watermark");
+      tf_record_get_string(host_reject_record(0), "source_record_id"), "h4");
+  warning = strstr(host_logs(), "came after the input watermark");
   ck_assert_ptr_nonnull(warning);
   ck_assert_ptr_null(strstr(warning + 1, "came after the input watermark"));
   ck_assert_ptr_nonnull(strstr(warning, "sorted_by_time"));
@@ -1141,11 +1141,11 @@ START_TEST(flush_resolves_everything_once)
   add(ev_call("T1", BIZ_A, "12:01:00", "Call"));
   add(ev_chat("c1", BIZ_B, "12:02:00", "x@example.com"));
   send();
-  ck_assert_uint_eq(fake_output_count(), 0);
-  ck_assert_int_eq(fake_flush(&st), TF_OK);
-  ck_assert_uint_eq(fake_output_count(), 2);
-  ck_assert_int_eq(fake_flush(&st), TF_OK);
-  ck_assert_uint_eq(fake_output_count(), 2);
+  ck_assert_uint_eq(host_output_count(), 0);
+  ck_assert_int_eq(host_flush(&st), TF_OK);
+  ck_assert_uint_eq(host_output_count(), 2);
+  ck_assert_int_eq(host_flush(&st), TF_OK);
+  ck_assert_uint_eq(host_output_count(), 2);
 }
 END_TEST
 
@@ -1153,11 +1153,11 @@ END_TEST
 
 static void expect_rejected(const char *json, const char *code)
 {
-  add(fake_record(json));
+  add(host_record(json));
   run("{}");
-  ck_assert_uint_eq(fake_output_count(), 0);
-  ck_assert_uint_eq(fake_reject_count(), 1);
-  ck_assert_str_eq(fake_reject_code(0), code);
+  ck_assert_uint_eq(host_output_count(), 0);
+  ck_assert_uint_eq(host_reject_count(), 1);
+  ck_assert_str_eq(host_reject_code(0), code);
 }
 
 START_TEST(unknown_event_is_dead_lettered)
@@ -1197,15 +1197,15 @@ START_TEST(raw_record_is_dead_lettered)
 {
   add(tf_record_new_raw("not json", 8, NULL));
   run("{}");
-  ck_assert_uint_eq(fake_reject_count(), 1);
-  ck_assert_str_eq(fake_reject_code(0), "not_an_object");
+  ck_assert_uint_eq(host_reject_count(), 1);
+  ck_assert_str_eq(host_reject_code(0), "not_an_object");
 }
 END_TEST
 
 /* The time may come as ts alone (ISO-8601) when ts_ms is absent. */
 START_TEST(ts_is_used_when_ts_ms_is_absent)
 {
-  add(fake_record("{\"event\": \"crm_activity\", \"ts\": "
+  add(host_record("{\"event\": \"crm_activity\", \"ts\": "
                   "\"2026-03-01T07:17:05-05:00\", \"origin\": \"crm\", "
                   "\"source_record_id\": \"00T1\", \"activity_type\": "
                   "\"Call\"}"));
@@ -1361,7 +1361,7 @@ static void expect_no_tree(const char *budget, int nfill)
   snprintf(config, sizeof(config), "{\"memory_budget\": \"%s\"}", budget);
   start(config);
   for (i = 0; i < N; i++) {
-    in[i] = fake_record(inputs[i]);
+    in[i] = host_record(inputs[i]);
     add(tf_record_ref(in[i]));
   }
   send();
@@ -1372,24 +1372,24 @@ static void expect_no_tree(const char *budget, int nfill)
              "\"source_record_id\":\"x%d\",\"biz_uid\":\"fill\","
              "\"hit_type\":\"page_view\",\"url\":\"" PRICING "\"}",
              1772366000000LL + k * 1000LL, k);
-    add(fake_record(filler));
+    add(host_record(filler));
     if (npending == MAX_PENDING - 1)
       send();
   }
   finish();
-  ck_assert_uint_eq(fake_reject_count(), 0);
+  ck_assert_uint_eq(host_reject_count(), 0);
   if (nfill)
-    ck_assert_int_gt(fake_metric("spilled_records"), 0);
+    ck_assert_int_gt(host_metric("spilled_records"), 0);
   /* h1's session (a form, a call, a chat), h2's Web Visit, T2, A1, M1 and
    * the person (and the filler's Web Visit). */
-  ck_assert_uint_eq(fake_output_count(), 8 + (nfill > 0));
+  ck_assert_uint_eq(host_output_count(), 8 + (nfill > 0));
   for (i = 0; i < N; i++) {
     ck_assert_msg((tf_record_debug_state(in[i]) & TF_RECORD_HAS_TREE) == 0,
                   "input %zu has a jansson tree", i);
     tf_record_unref(in[i]);
   }
-  for (i = 0; i < fake_output_count(); i++) {
-    const tf_record *out = tf_batch_get(fake_output(), i);
+  for (i = 0; i < host_output_count(); i++) {
+    const tf_record *out = tf_batch_get(host_output(), i);
 
     ck_assert_msg((tf_record_debug_state(out) & TF_RECORD_HAS_TREE) == 0,
                   "output %zu has a jansson tree", i);
@@ -1437,11 +1437,11 @@ START_TEST(counters_are_reported_as_metrics)
   add(ev_crm_campaign("00v1", "09:00:00", "701"));
   add(ev_person("00Q1"));
   run("{}");
-  ck_assert_int_eq(fake_metric("sessions"), 2);
-  ck_assert_int_eq(fake_metric("web_forms"), 1);
-  ck_assert_int_eq(fake_metric("web_visits"), 1);
-  ck_assert_int_eq(fake_metric("crm_campaigns"), 1);
-  ck_assert_int_eq(fake_metric("persons"), 1);
+  ck_assert_int_eq(host_metric("sessions"), 2);
+  ck_assert_int_eq(host_metric("web_forms"), 1);
+  ck_assert_int_eq(host_metric("web_visits"), 1);
+  ck_assert_int_eq(host_metric("crm_campaigns"), 1);
+  ck_assert_int_eq(host_metric("persons"), 1);
 }
 END_TEST
 
@@ -1452,9 +1452,9 @@ static void no_problem(void *ud, const char *path, const char *message)
   ck_abort_msg("%s: %s", path, message);
 }
 
-static int emit_to_fake(void *ud, tf_record *rec)
+static int emit_to_host(void *ud, tf_record *rec)
 {
-  return fake_host.emit(fake_ctx, rec);
+  return host_table()->emit(host_ctx(), rec);
 }
 
 /* The host cannot pass rule objects yet (README.md), so this drives the
@@ -1487,12 +1487,12 @@ START_TEST(channel_rules_classify_sessions_and_arrivals)
     ck_assert_int_eq(verdict, SM_HELD);
   }
   ck_assert_int_eq(sm_merge_finish(m), TF_OK);
-  ck_assert_int_eq(sm_merge_drain(m, emit_to_fake, NULL), TF_OK);
+  ck_assert_int_eq(sm_merge_drain(m, emit_to_host, NULL), TF_OK);
   expect(find("h1", "Web Visit"), "channel", "Paid Social");
   expect(find("h1", "Web Visit"), "source", "LinkedIn");
   expect(find("h1", "Web Visit"), "medium", "sponsored");
   expect(find("h3", "Web Visit"), "channel", "Social");
-  ck_assert_uint_eq(fake_output_count(), 2);
+  ck_assert_uint_eq(host_output_count(), 2);
   sm_merge_free(m);
   sm_rules_free(rules);
   json_decref(list);
@@ -1554,17 +1554,17 @@ static size_t scenario_step(size_t i, tf_record **recs, int64_t *wm)
 /* Everything emitted so far, in order, each record's text on a line. */
 static char *emitted_text(void)
 {
-  size_t n = fake_output_count(), i, len = 0;
+  size_t n = host_output_count(), i, len = 0;
   char *all = calloc(1, 1);
 
   ck_assert_ptr_nonnull(all);
   for (i = 0; i < n; i++) {
     size_t tl = 0;
-    const char *t = tf_record_bytes(tf_batch_get(fake_output(), i), &tl);
+    const char *t = tf_record_bytes(tf_batch_get(host_output(), i), &tl);
     char *dumped = NULL;
 
     if (!t) { /* a person passed on as it came */
-      dumped = json_dumps(fake_output_json(i), JSON_COMPACT);
+      dumped = json_dumps(host_output_json(i), JSON_COMPACT);
       ck_assert_ptr_nonnull(dumped);
       t = dumped;
       tl = strlen(dumped);
@@ -1587,13 +1587,13 @@ static char *emitted_text(void)
 static char *run_scenario(const char *config, size_t cut)
 {
   tf_record *recs[8];
-  fake_stage one;
+  host_stage one;
   size_t i, n;
   int64_t wm;
 
-  fake_free();
-  fake_reset();
-  ck_assert_int_eq(fake_start(&one, config), TF_OK);
+  host_free();
+  host_reset();
+  ck_assert_int_eq(host_start(&one, config), TF_OK);
   for (i = 0; i <= SCENARIO_STEPS; i++) {
     if (i == cut) {
       json_t *snap = NULL, *back;
@@ -1603,24 +1603,24 @@ static char *run_scenario(const char *config, size_t cut)
       text = json_dumps(snap, JSON_COMPACT);
       ck_assert_ptr_nonnull(text);
       json_decref(snap);
-      fake_stop(&one);
+      host_stop(&one);
       back = json_loads(text, 0, NULL);
       free(text);
       ck_assert_ptr_nonnull(back);
-      ck_assert_int_eq(fake_start(&one, config), TF_OK);
+      ck_assert_int_eq(host_start(&one, config), TF_OK);
       ck_assert_int_eq(one.plugin->restore(one.state, back), TF_OK);
       json_decref(back);
     }
     if (i == SCENARIO_STEPS)
       break;
     n = scenario_step(i, recs, &wm);
-    ck_assert_int_eq(fake_process(&one, recs, n), TF_OK);
+    ck_assert_int_eq(host_process(&one, recs, n), TF_OK);
     if (wm != INT64_MIN)
-      ck_assert_int_eq(fake_advance(&one, wm), TF_OK);
+      ck_assert_int_eq(host_advance(&one, wm), TF_OK);
   }
-  ck_assert_int_eq(fake_flush(&one), TF_OK);
-  fake_stop(&one);
-  ck_assert_uint_eq(fake_reject_count(), 0);
+  ck_assert_int_eq(host_flush(&one), TF_OK);
+  host_stop(&one);
+  ck_assert_uint_eq(host_reject_count(), 0);
   return emitted_text();
 }
 
@@ -1652,11 +1652,11 @@ START_TEST(restored_instance_emits_what_the_snapshotted_one_would_have)
     size_t k;
 
     for (k = 0; k < SCENARIO_METRICS; k++)
-      want[k] = fake_metric(scenario_metrics[k]);
+      want[k] = host_metric(scenario_metrics[k]);
     if (c == 0) { /* the default config goes through every case */
-      ck_assert_int_eq(fake_metric("calls_merged"), 3);
-      ck_assert_int_eq(fake_metric("post_conversion_forms"), 1);
-      ck_assert_int_eq(fake_metric("chats_joined_by_email"), 1);
+      ck_assert_int_eq(host_metric("calls_merged"), 3);
+      ck_assert_int_eq(host_metric("post_conversion_forms"), 1);
+      ck_assert_int_eq(host_metric("chats_joined_by_email"), 1);
     }
     for (cut = 0; cut <= SCENARIO_STEPS; cut++) {
       char *resumed = run_scenario(configs[c], cut);
@@ -1669,7 +1669,7 @@ START_TEST(restored_instance_emits_what_the_snapshotted_one_would_have)
                     "byte %zu: \"%.160s\" instead of \"%.160s\"",
                     configs[c], cut, at, resumed + at, whole + at);
       for (k = 0; k < SCENARIO_METRICS; k++)
-        ck_assert_msg(fake_metric(scenario_metrics[k]) == want[k],
+        ck_assert_msg(host_metric(scenario_metrics[k]) == want[k],
                       "config %s, snapshot after step %zu: %s differs",
                       configs[c], cut, scenario_metrics[k]);
       free(resumed);
@@ -1683,21 +1683,21 @@ END_TEST
  * refused with a reason in the log. */
 START_TEST(restore_refuses_a_foreign_snapshot)
 {
-  fake_stage one;
+  host_stage one;
   json_t *snap = NULL;
 
-  ck_assert_int_eq(fake_start(&one, "{}"), TF_OK);
+  ck_assert_int_eq(host_start(&one, "{}"), TF_OK);
   ck_assert_int_eq(one.plugin->snapshot(one.state, &snap), TF_OK);
-  fake_stop(&one);
-  ck_assert_int_eq(fake_start(&one, "{\"session_timeout\": \"10m\"}"), TF_OK);
+  host_stop(&one);
+  ck_assert_int_eq(host_start(&one, "{\"session_timeout\": \"10m\"}"), TF_OK);
   ck_assert_int_lt(one.plugin->restore(one.state, snap), 0);
-  ck_assert_ptr_nonnull(strstr(fake_logs(), "session_timeout"));
-  fake_stop(&one);
+  ck_assert_ptr_nonnull(strstr(host_logs(), "session_timeout"));
+  host_stop(&one);
   json_decref(snap);
   snap = json_pack("{s:i}", "version", 99);
-  ck_assert_int_eq(fake_start(&one, "{}"), TF_OK);
+  ck_assert_int_eq(host_start(&one, "{}"), TF_OK);
   ck_assert_int_lt(one.plugin->restore(one.state, snap), 0);
-  fake_stop(&one);
+  host_stop(&one);
   json_decref(snap);
 }
 END_TEST

@@ -8,7 +8,7 @@
 #include <touchflow/touchflow.h>
 #include <touchflow/record_json.h>
 #include "event.h"
-#include "fake_host.h"
+#include "sm_host.h"
 #include "session.h"
 #include "sm_events.h"
 #include "touchpoint.h"
@@ -19,7 +19,7 @@
 
 static void expect_problem(const char *json, const char *code)
 {
-  tf_record *rec = fake_record(json);
+  tf_record *rec = host_record(json);
   sm_event ev;
   sm_problem why;
 
@@ -76,7 +76,7 @@ END_TEST
 
 START_TEST(event_person_is_not_looked_into)
 {
-  tf_record *rec = fake_record("{\"event\": \"person\"}");
+  tf_record *rec = host_record("{\"event\": \"person\"}");
   sm_event ev;
   sm_problem why;
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fake_host.h"
+#include "sm_host.h"
 #include "merge.h"
 #include <touchflow/record_json.h>
 #include <touchflow/io.h>
@@ -208,14 +208,14 @@ static void arrange(int64_t jitter)
 
 static void setup(void)
 {
-  fake_reset();
+  host_reset();
   generate();
 }
 
 static void teardown(void)
 {
   free_events();
-  fake_free();
+  host_free();
 }
 
 /* The exact watermark after the first n events: the earliest time of the
@@ -242,28 +242,28 @@ typedef enum watermarks {
 static void run_plugin(const char *config, watermarks mode)
 {
   tf_record *batch[BATCH];
-  fake_stage st;
+  host_stage st;
   size_t i, n = 0;
   int64_t latest = INT64_MIN, wm = INT64_MIN;
 
-  ck_assert_int_eq(fake_start(&st, config), TF_OK);
+  ck_assert_int_eq(host_start(&st, config), TF_OK);
   for (i = 0; i < nevents; i++) {
     batch[n++] = tf_record_ref(events[i].rec);
     if (events[i].ts > latest)
       latest = events[i].ts;
     if (n < BATCH && i + 1 < nevents)
       continue;
-    ck_assert_int_eq(fake_process(&st, batch, n), TF_OK);
+    ck_assert_int_eq(host_process(&st, batch, n), TF_OK);
     n = 0;
     if (mode == TRUE_WATERMARK && true_watermark(i + 1) > wm && i + 1 < nevents)
       wm = true_watermark(i + 1);
     else if (mode == LATEST_SEEN)
       wm = latest;
     if (mode != NO_WATERMARK && wm != INT64_MIN)
-      ck_assert_int_eq(fake_advance(&st, wm), TF_OK);
+      ck_assert_int_eq(host_advance(&st, wm), TF_OK);
   }
-  ck_assert_int_eq(fake_flush(&st), TF_OK);
-  fake_stop(&st);
+  ck_assert_int_eq(host_flush(&st), TF_OK);
+  host_stop(&st);
 }
 
 static int by_text(const void *pa, const void *pb)
@@ -274,13 +274,13 @@ static int by_text(const void *pa, const void *pb)
 /* The outputs as one sorted block of text lines, for comparison. */
 static char *output_set(void)
 {
-  size_t n = fake_output_count(), i, len = 0;
+  size_t n = host_output_count(), i, len = 0;
   char **lines = calloc(n ? n : 1, sizeof(*lines));
   char *all;
 
   ck_assert_ptr_nonnull(lines);
   for (i = 0; i < n; i++) {
-    lines[i] = json_dumps(fake_output_json(i), JSON_SORT_KEYS | JSON_COMPACT);
+    lines[i] = json_dumps(host_output_json(i), JSON_SORT_KEYS | JSON_COMPACT);
     len += strlen(lines[i]) + 1;
   }
   qsort(lines, n, sizeof(*lines), by_text);
@@ -310,12 +310,12 @@ static char *touchpoints_of(const char *config, watermarks mode)
 {
   char *set;
 
-  fake_free();
-  fake_reset();
+  host_free();
+  host_reset();
   run_plugin(config, mode);
-  ck_assert_uint_eq(fake_reject_count(), 0);
+  ck_assert_uint_eq(host_reject_count(), 0);
   set = output_set();
-  ck_assert_uint_gt(fake_output_count(), 3000);
+  ck_assert_uint_gt(host_output_count(), 3000);
   return set;
 }
 
@@ -341,9 +341,9 @@ START_TEST(any_arrival_order_gives_the_sorted_touchpoints)
   ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"CRM Activity\""), 50);
   ck_assert_uint_gt(count_lines_with(sorted, "\"type\":\"CRM Campaign\""), 50);
   ck_assert_uint_gt(count_lines_with(sorted, "\"post_conversion\":true"), 0);
-  ck_assert_int_gt(fake_metric("chats_joined_by_email"), 0);
-  ck_assert_int_gt(fake_metric("calls_without_session"), 0);
-  ck_assert_int_eq(fake_metric("spilled_records"), 0);
+  ck_assert_int_gt(host_metric("chats_joined_by_email"), 0);
+  ck_assert_int_gt(host_metric("calls_without_session"), 0);
+  ck_assert_int_eq(host_metric("spilled_records"), 0);
   assert_same(sorted, touchpoints_of("{}", TRUE_WATERMARK),
               "sorted, watermarks");
   arrange(JITTER_MS);
@@ -355,7 +355,7 @@ START_TEST(any_arrival_order_gives_the_sorted_touchpoints)
   assert_same(sorted,
               touchpoints_of("{\"memory_budget\": \"64K\"}", NO_WATERMARK),
               "shuffled, spilled");
-  ck_assert_int_gt(fake_metric("spilled_records"), NEVENTS / 2);
+  ck_assert_int_gt(host_metric("spilled_records"), NEVENTS / 2);
   arrange(JITTER_MS);
   assert_same(sorted,
               touchpoints_of("{\"memory_budget\": \"64K\", "
@@ -387,8 +387,8 @@ START_TEST(engine_holds_a_bounded_number_of_events)
     ck_assert_int_ne(verdict, SM_REJECTED);
     if (i % BATCH == BATCH - 1) {
       ck_assert_int_eq(sm_merge_advance(m, true_watermark(i + 1)), TF_OK);
-      ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
-                       TF_OK);
+      ck_assert_int_eq(
+          sm_merge_drain(m, (sm_emit_fn)host_table()->emit, host_ctx()), TF_OK);
     }
     if (sm_merge_held(m) > peak)
       peak = sm_merge_held(m);
@@ -396,8 +396,8 @@ START_TEST(engine_holds_a_bounded_number_of_events)
   ck_assert_uint_lt(peak, NEVENTS / 8);
   ck_assert_int_eq(sm_merge_finish(m), TF_OK);
   ck_assert_uint_eq(sm_merge_held(m), 0);
-  ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
-                   TF_OK);
+  ck_assert_int_eq(
+      sm_merge_drain(m, (sm_emit_fn)host_table()->emit, host_ctx()), TF_OK);
   sm_merge_free(m);
 }
 END_TEST
@@ -419,26 +419,26 @@ START_TEST(finish_in_parts_gives_the_same_touchpoints)
 
   arrange(SPAN_MS * 4);
   at_once = touchpoints_of("{\"memory_budget\": \"64K\"}", NO_WATERMARK);
-  fake_free();
-  fake_reset();
+  host_free();
+  host_reset();
   m = sm_merge_new(&set);
   ck_assert_ptr_nonnull(m);
   for (i = 0; i < nevents; i++) {
     ck_assert_int_eq(sm_merge_add(m, events[i].rec, &verdict, &why), TF_OK);
     if (verdict == SM_DONE)
-      ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
-                       TF_OK);
+      ck_assert_int_eq(
+          sm_merge_drain(m, (sm_emit_fn)host_table()->emit, host_ctx()), TF_OK);
     else if (verdict == SM_PASS)
-      ck_assert_int_eq(fake_host.emit(fake_ctx, tf_record_ref(events[i].rec)),
-                       TF_OK);
+      ck_assert_int_eq(
+          host_table()->emit(host_ctx(), tf_record_ref(events[i].rec)), TF_OK);
   }
   while (!done) {
-    before = fake_output_count();
+    before = host_output_count();
     ck_assert_int_eq(sm_merge_finish_some(m, 100, &done), TF_OK);
-    ck_assert_int_eq(sm_merge_drain(m, (sm_emit_fn)fake_host.emit, fake_ctx),
-                     TF_OK);
+    ck_assert_int_eq(
+        sm_merge_drain(m, (sm_emit_fn)host_table()->emit, host_ctx()), TF_OK);
     if (!done)
-      ck_assert_uint_le(fake_output_count() - before, 100 + 8);
+      ck_assert_uint_le(host_output_count() - before, 100 + 8);
     calls++;
   }
   ck_assert_uint_gt(calls, 20);
@@ -455,16 +455,16 @@ END_TEST
  * dead-lettered record, sorted (borrowed strings). */
 static const char **accounted_ids(size_t *n)
 {
-  size_t outs = fake_output_count(), rejects = fake_reject_count(), i;
+  size_t outs = host_output_count(), rejects = host_reject_count(), i;
   const char **ids = calloc(outs + rejects + 1, sizeof(*ids));
 
   ck_assert_ptr_nonnull(ids);
   for (i = 0; i < outs; i++)
     ids[i] = json_string_value(
-        json_object_get(fake_output_json(i), "source_record_id"));
+        json_object_get(host_output_json(i), "source_record_id"));
   for (i = 0; i < rejects; i++)
     ids[outs + i] =
-        tf_record_get_string(fake_reject_record(i), "source_record_id");
+        tf_record_get_string(host_reject_record(i), "source_record_id");
   *n = outs + rejects;
   qsort(ids, *n, sizeof(*ids), by_text);
   return ids;
@@ -482,8 +482,8 @@ START_TEST(broken_watermark_promise_is_dead_lettered_not_dropped)
   arrange(SPAN_MS);
   run_plugin("{\"allowed_lateness\": \"10m\"}", LATEST_SEEN);
   ids = accounted_ids(&n);
-  ck_assert_uint_gt(fake_reject_count(), 100);
-  ck_assert_int_eq(fake_metric("late"), (int64_t)fake_reject_count());
+  ck_assert_uint_gt(host_reject_count(), 100);
+  ck_assert_int_eq(host_metric("late"), (int64_t)host_reject_count());
   for (i = 0; i < nevents; i++) {
     const char *kind = tf_record_get_string(events[i].rec, "event");
     const char *hit_type = tf_record_get_string(events[i].rec, "hit_type");
@@ -506,17 +506,17 @@ END_TEST
  * what a file sink would write. */
 static char *output_text(void)
 {
-  size_t n = fake_output_count(), i, len = 0, cap = 4096;
+  size_t n = host_output_count(), i, len = 0, cap = 4096;
   char *all = malloc(cap);
 
   ck_assert_ptr_nonnull(all);
   for (i = 0; i < n; i++) {
     size_t tl = 0;
-    const char *t = tf_record_bytes(tf_batch_get(fake_output(), i), &tl);
+    const char *t = tf_record_bytes(tf_batch_get(host_output(), i), &tl);
     char *dumped = NULL;
 
     if (!t) {
-      dumped = json_dumps(fake_output_json(i), JSON_COMPACT);
+      dumped = json_dumps(host_output_json(i), JSON_COMPACT);
       ck_assert_ptr_nonnull(dumped);
       t = dumped;
       tl = strlen(dumped);
@@ -551,7 +551,7 @@ typedef struct snap_stats {
 
 /* Takes st's snapshot, passes it through text as the host's checkpoint
  * file does, stops st and starts a fresh instance restored from it. */
-static void checkpoint_and_resume(fake_stage *st, const char *config,
+static void checkpoint_and_resume(host_stage *st, const char *config,
                                   snap_stats *stats)
 {
   json_t *snap = NULL, *back, *runs, *run, *v;
@@ -573,8 +573,8 @@ static void checkpoint_and_resume(fake_stage *st, const char *config,
     if (json_object_get(v, "session"))
       stats->open_sessions++;
   stats->snapshots++;
-  fake_stop(st);
-  ck_assert_int_eq(fake_start(st, config), TF_OK);
+  host_stop(st);
+  ck_assert_int_eq(host_start(st, config), TF_OK);
   ck_assert_int_eq(st->plugin->restore(st->state, back), TF_OK);
   json_decref(back);
 }
@@ -585,26 +585,26 @@ static void run_checkpointed(const char *config, watermarks mode, size_t every,
                              snap_stats *stats)
 {
   tf_record *batch[BATCH];
-  fake_stage st;
+  host_stage st;
   size_t i, n = 0, batches = 0;
   int64_t wm = INT64_MIN;
 
-  ck_assert_int_eq(fake_start(&st, config), TF_OK);
+  ck_assert_int_eq(host_start(&st, config), TF_OK);
   for (i = 0; i < nevents; i++) {
     batch[n++] = tf_record_ref(events[i].rec);
     if (n < BATCH && i + 1 < nevents)
       continue;
-    ck_assert_int_eq(fake_process(&st, batch, n), TF_OK);
+    ck_assert_int_eq(host_process(&st, batch, n), TF_OK);
     n = 0;
     if (mode == TRUE_WATERMARK && true_watermark(i + 1) > wm && i + 1 < nevents)
       wm = true_watermark(i + 1);
     if (mode == TRUE_WATERMARK && wm != INT64_MIN)
-      ck_assert_int_eq(fake_advance(&st, wm), TF_OK);
+      ck_assert_int_eq(host_advance(&st, wm), TF_OK);
     if (++batches % every == 0)
       checkpoint_and_resume(&st, config, stats);
   }
-  ck_assert_int_eq(fake_flush(&st), TF_OK);
-  fake_stop(&st);
+  ck_assert_int_eq(host_flush(&st), TF_OK);
+  host_stop(&st);
 }
 
 /* One uninterrupted run and checkpointed runs (after every batch, and
@@ -618,19 +618,19 @@ static void expect_resumes_exactly(const char *config, watermarks mode,
   char *whole, *resumed;
   size_t e, i;
 
-  fake_free();
-  fake_reset();
+  host_free();
+  host_reset();
   run_plugin(config, mode);
-  ck_assert_uint_eq(fake_reject_count(), 0);
-  ck_assert_uint_gt(fake_output_count(), 3000);
+  ck_assert_uint_eq(host_reject_count(), 0);
+  ck_assert_uint_gt(host_output_count(), 3000);
   whole = output_text();
   for (i = 0; compared_metrics[i]; i++)
-    metrics[i] = fake_metric(compared_metrics[i]);
+    metrics[i] = host_metric(compared_metrics[i]);
   for (e = 0; e < sizeof(everies) / sizeof(everies[0]); e++) {
-    fake_free();
-    fake_reset();
+    host_free();
+    host_reset();
     run_checkpointed(config, mode, everies[e], stats);
-    ck_assert_uint_eq(fake_reject_count(), 0);
+    ck_assert_uint_eq(host_reject_count(), 0);
     resumed = output_text();
     ck_assert_msg(strcmp(whole, resumed) == 0,
                   "checkpointed every %zu batches: other output (%zu bytes "
@@ -638,9 +638,9 @@ static void expect_resumes_exactly(const char *config, watermarks mode,
                   everies[e], strlen(resumed), strlen(whole));
     free(resumed);
     for (i = 0; compared_metrics[i]; i++)
-      ck_assert_msg(fake_metric(compared_metrics[i]) == metrics[i],
+      ck_assert_msg(host_metric(compared_metrics[i]) == metrics[i],
                     "%s: %lld resumed, %lld whole", compared_metrics[i],
-                    (long long)fake_metric(compared_metrics[i]),
+                    (long long)host_metric(compared_metrics[i]),
                     (long long)metrics[i]);
   }
   free(whole);
@@ -655,7 +655,7 @@ START_TEST(checkpointed_run_with_spilled_events_emits_the_same)
 
   arrange(SPAN_MS * 4);
   expect_resumes_exactly("{\"memory_budget\": \"64K\"}", NO_WATERMARK, &stats);
-  ck_assert_uint_gt(fake_metric("spilled_records"), 1000);
+  ck_assert_uint_gt(host_metric("spilled_records"), 1000);
   ck_assert_uint_gt(stats.spooled_in_runs, 1000);
 }
 END_TEST

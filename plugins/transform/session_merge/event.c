@@ -90,31 +90,39 @@ typedef struct fields {
   const tf_value *v[F_COUNT];
 } fields;
 
+/* 1 when the len bytes at key are the field's name (len is its length).
+ * The name's length is a constant at every call below, so the compiler
+ * compares in place instead of calling memcmp (21 M instructions of 3.4 G
+ * in a 100k-hit run). */
+#define IS(key, s) (memcmp((key), (s), sizeof(s) - 1) == 0)
+
 /* The field called key (len bytes), or F_COUNT for any other member.
  * Dispatches on the length and the first byte, then compares once. */
 static int field_of(const char *key, size_t len)
 {
-  int f = F_COUNT;
-
   switch (len) {
-  case 2: f = F_TS; break;
-  case 3: f = F_URL; break;
+  case 2: return IS(key, "ts") ? F_TS : F_COUNT;
+  case 3: return IS(key, "url") ? F_URL : F_COUNT;
   case 5:
-    f = key[0] == 'e' ? (key[1] == 'v' ? F_EVENT : F_EMAIL) : F_TS_MS;
-    break;
-  case 6: f = F_ORIGIN; break;
-  case 7: f = F_BIZ_UID; break;
+    if (key[0] == 'e')
+      return IS(key, "event") ? F_EVENT : IS(key, "email") ? F_EMAIL : F_COUNT;
+    return IS(key, "ts_ms") ? F_TS_MS : F_COUNT;
+  case 6: return IS(key, "origin") ? F_ORIGIN : F_COUNT;
+  case 7: return IS(key, "biz_uid") ? F_BIZ_UID : F_COUNT;
   case 8:
-    f = key[0] == 'h' ? F_HIT_TYPE : key[0] == 'r' ? F_REFERRER : F_FORM_URL;
-    break;
-  case 9: f = F_CALL_TYPE; break;
-  case 11: f = F_CAMPAIGN_ID; break;
-  case 13: f = F_ACTIVITY_TYPE; break;
-  case 16: f = F_SRID; break;
+    if (key[0] == 'h')
+      return IS(key, "hit_type") ? F_HIT_TYPE : F_COUNT;
+    if (key[0] == 'r')
+      return IS(key, "referrer") ? F_REFERRER : F_COUNT;
+    return IS(key, "form_url") ? F_FORM_URL : F_COUNT;
+  case 9: return IS(key, "call_type") ? F_CALL_TYPE : F_COUNT;
+  case 11: return IS(key, "campaign_id") ? F_CAMPAIGN_ID : F_COUNT;
+  case 13: return IS(key, "activity_type") ? F_ACTIVITY_TYPE : F_COUNT;
+  case 16: return IS(key, "source_record_id") ? F_SRID : F_COUNT;
   default: return F_COUNT;
   }
-  return memcmp(key, field_names[f].name, len) == 0 ? f : F_COUNT;
 }
+#undef IS
 
 /* Finds the members of interest of root. */
 static void find_fields(const tf_value *root, fields *f)

@@ -21,6 +21,21 @@ typedef struct u128 {
 } u128;
 
 /* h * (2^88 + 0x13b) mod 2^128. */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 sm_u128_native;
+
+/* One 64x64->128 product where the compiler has one (x86-64, arm64): half
+ * the instructions of the version below, the same result. */
+static u128 multiply_by_prime(u128 h)
+{
+  sm_u128_native p = (sm_u128_native)h.lo * FNV128_PRIME_LOW;
+  u128 out;
+
+  out.lo = (uint64_t)p;
+  out.hi = h.hi * FNV128_PRIME_LOW + (uint64_t)(p >> 64) + (h.lo << 24);
+  return out;
+}
+#else
 static u128 multiply_by_prime(u128 h)
 {
   uint64_t p0 = (h.lo & UINT64_C(0xffffffff)) * FNV128_PRIME_LOW;
@@ -33,6 +48,7 @@ static u128 multiply_by_prime(u128 h)
   out.hi = h.hi * FNV128_PRIME_LOW + carry + (h.lo << 24);
   return out;
 }
+#endif
 
 static const char HEX_DIGITS[] = "0123456789abcdef";
 
@@ -54,9 +70,14 @@ void sm_hash_hex(const char *const *parts, size_t n,
       h = add_byte(h, *p);
     h = add_byte(h, UNIT_SEPARATOR);
   }
-  for (i = 0; i < 16; i++) {
-    hex[i] = HEX_DIGITS[(h.hi >> (60 - 4 * i)) & 0xf];
-    hex[16 + i] = HEX_DIGITS[(h.lo >> (60 - 4 * i)) & 0xf];
+  for (i = 0; i < 8; i++) {
+    unsigned hi = (unsigned)(h.hi >> (56 - 8 * i)) & 0xffu;
+    unsigned lo = (unsigned)(h.lo >> (56 - 8 * i)) & 0xffu;
+
+    hex[2 * i] = HEX_DIGITS[hi >> 4];
+    hex[2 * i + 1] = HEX_DIGITS[hi & 0xfu];
+    hex[16 + 2 * i] = HEX_DIGITS[lo >> 4];
+    hex[16 + 2 * i + 1] = HEX_DIGITS[lo & 0xfu];
   }
   hex[SM_HASH_HEX_LEN] = '\0';
 }

@@ -220,7 +220,7 @@ static int take_timed(sm_merge *m, const sm_event *ev, sm_verdict *verdict,
     return TF_OK;
   }
   *verdict = SM_HELD;
-  return sm_spool_add(m->spool, ev->ts, ev->rec);
+  return sm_spool_add(m->spool, ev->ts, ev->rec, ev);
 }
 
 int sm_merge_add(sm_merge *m, tf_record *rec, sm_verdict *verdict,
@@ -274,19 +274,23 @@ static int run(sm_merge *m, int64_t limit, int everything)
  * every step due before its time: records leave the spool in time order,
  * so nothing later can change those steps, and resolving as they come
  * keeps memory to the open sessions even when the whole input was
- * spooled.  It was read as an event before it was spooled, so it reads
- * again. */
-static int park(void *ud, tf_record *rec)
+ * spooled.  The spool gives back the event read when the record came
+ * (kept): a record that went through a run file or a snapshot comes
+ * without one and is read again. */
+static int park(void *ud, tf_record *rec, const sm_event *kept)
 {
   sm_merge *m = ud;
   sm_event ev;
   sm_problem why;
   int rc;
 
-  if (sm_event_read(rec, &ev, &why) != 0)
-    return TF_ERR_INVAL;
-  rc = run(m, ev.ts, 0);
-  return rc == TF_OK ? hold(m, &ev) : rc;
+  if (!kept) {
+    if (sm_event_read(rec, &ev, &why) != 0)
+      return TF_ERR_INVAL;
+    kept = &ev;
+  }
+  rc = run(m, kept->ts, 0);
+  return rc == TF_OK ? hold(m, kept) : rc;
 }
 
 int sm_merge_advance(sm_merge *m, int64_t wm)
@@ -308,10 +312,10 @@ int sm_merge_advance(sm_merge *m, int64_t wm)
 #define SM_PAUSE 1
 
 /* park(), pausing the take once max_ready touchpoints wait. */
-static int park_some(void *ud, tf_record *rec)
+static int park_some(void *ud, tf_record *rec, const sm_event *kept)
 {
   sm_merge *m = ud;
-  int rc = park(m, rec);
+  int rc = park(m, rec, kept);
 
   if (rc == TF_OK && m->max_ready && m->out.count >= m->max_ready)
     return SM_PAUSE;

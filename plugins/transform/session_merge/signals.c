@@ -7,11 +7,9 @@
 #include <touchflow/error.h>
 #include "signals.h"
 
-static const char *const utm_names[SM_UTM_COUNT] = {
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"};
-
 /* Ad click ids, in the order they are looked for. */
-static const sm_click_id click_ids[] = {
+#define CLICK_ID_COUNT 8
+static const sm_click_id click_ids[CLICK_ID_COUNT] = {
     {"gclid", SM_CLICK_SEARCH, "Google"},
     {"gbraid", SM_CLICK_SEARCH, "Google"},
     {"wbraid", SM_CLICK_SEARCH, "Google"},
@@ -19,24 +17,39 @@ static const sm_click_id click_ids[] = {
     {"fbclid", SM_CLICK_SOCIAL, "Facebook"},
     {"li_fat_id", SM_CLICK_SOCIAL, "LinkedIn"},
     {"ttclid", SM_CLICK_SOCIAL, "TikTok"},
-    {"twclid", SM_CLICK_SOCIAL, "Twitter"},
-    {NULL, SM_CLICK_SEARCH, NULL}};
+    {"twclid", SM_CLICK_SOCIAL, "Twitter"}};
+
+/* The query parameters a hit is read for, all found in one pass: the utm_*
+ * ones in sm_utm order, then the click ids of click_ids, in its order. */
+#define NAME(s)                                                                \
+  {                                                                            \
+    s, sizeof(s) - 1                                                           \
+  }
+static const sm_url_name param_names[SM_UTM_COUNT + CLICK_ID_COUNT] = {
+    NAME("utm_source"), NAME("utm_medium"), NAME("utm_campaign"),
+    NAME("utm_term"),   NAME("utm_content"), NAME("gclid"),
+    NAME("gbraid"),     NAME("wbraid"),     NAME("msclkid"),
+    NAME("fbclid"),     NAME("li_fat_id"),  NAME("ttclid"),
+    NAME("twclid")};
+#undef NAME
 
 const char *sm_utm_name(sm_utm which)
 {
-  return utm_names[which];
+  return param_names[which].name;
 }
 
 /* Reads the utm_* values; empty ones count as absent. */
-static int read_utm(sm_signals *s)
+static int read_utm(sm_signals *s, const sm_url_raw *found)
 {
-  int i, rc;
+  int i;
 
   for (i = 0; i < SM_UTM_COUNT; i++) {
-    rc = sm_url_param(&s->page, utm_names[i], &s->utm[i]);
-    if (rc != TF_OK)
-      return rc;
-    if (s->utm[i] && !*s->utm[i]) {
+    if (!found[i].at)
+      continue;
+    s->utm[i] = sm_url_decode(&found[i]);
+    if (!s->utm[i])
+      return TF_ERR_NOMEM;
+    if (!*s->utm[i]) {
       free(s->utm[i]);
       s->utm[i] = NULL;
     }
@@ -46,18 +59,19 @@ static int read_utm(sm_signals *s)
   return TF_OK;
 }
 
-static const sm_click_id *find_click_id(const sm_url *page)
+static const sm_click_id *find_click_id(const sm_url_raw *found)
 {
-  const sm_click_id *c;
+  int i;
 
-  for (c = click_ids; c->param; c++)
-    if (sm_url_has_param(page, c->param))
-      return c;
+  for (i = 0; i < CLICK_ID_COUNT; i++)
+    if (found[SM_UTM_COUNT + i].at)
+      return &click_ids[i];
   return NULL;
 }
 
 int sm_signals_read(const char *url, const char *referrer, sm_signals *s)
 {
+  sm_url_raw found[SM_UTM_COUNT + CLICK_ID_COUNT];
   int rc;
 
   memset(s, 0, sizeof(*s));
@@ -67,11 +81,13 @@ int sm_signals_read(const char *url, const char *referrer, sm_signals *s)
   rc = sm_url_parse(referrer, &s->ref);
   if (rc != TF_OK)
     goto out_clear;
-  rc = read_utm(s);
+  sm_url_find_params(&s->page, param_names, SM_UTM_COUNT + CLICK_ID_COUNT,
+                     found);
+  rc = read_utm(s, found);
   if (rc != TF_OK)
     goto out_clear;
   s->external = *s->ref.host && strcmp(s->ref.host, s->page.host) != 0;
-  s->click = find_click_id(&s->page);
+  s->click = find_click_id(found);
   return TF_OK;
 
 out_clear:

@@ -25,12 +25,23 @@
 /* What one record costs beyond its values: the tf_record, its origin, the
  * spool's item and the allocator's headers. */
 #define SM_RECORD_OVERHEAD 640
+/* Spare kept events held for reuse at most: enough for a sorted input's
+ * steady state; past it (the end of an unsorted input, when everything
+ * leaves at once) they are freed. */
+#define SM_SPARE_EVENTS 4096
+
+/* A kept event, or a spare one in the spool's free list. */
+typedef union kept_event {
+  sm_event ev;
+  union kept_event *next;
+} kept_event;
 
 typedef struct item {
   int64_t ts;
   uint64_t seq; /* arrival order: ties in ts keep it */
   tf_record *rec;
-  size_t bytes; /* estimated memory, counted in sp->bytes */
+  kept_event *ev; /* owned: the event read from rec, or NULL */
+  size_t bytes;   /* estimated memory, counted in sp->bytes */
 } item;
 
 typedef struct run_header {
@@ -62,8 +73,49 @@ struct sm_spool {
   char *scratch; /* read buffer for run records */
   size_t scratch_cap;
   FILE *building; /* the run sm_spool_restore_run_* writes, or NULL */
+  kept_event *spare; /* events no longer kept, for the next adds */
+  size_t nspare;
   char error[512];
 };
+
+/* --- kept events ------------------------------------------------------- */
+
+/* A copy of ev from the spare list (or the heap); NULL on ENOMEM. */
+static kept_event *event_keep(sm_spool *sp, const sm_event *ev)
+{
+  kept_event *k = sp->spare;
+
+  if (k) {
+    sp->spare = k->next;
+    sp->nspare--;
+  } else if ((k = malloc(sizeof(*k))) == NULL) {
+    return NULL;
+  }
+  k->ev = *ev;
+  return k;
+}
+
+/* Puts k (or NULL) on the spare list, or frees it when the list is full. */
+static void event_drop(sm_spool *sp, kept_event *k)
+{
+  if (!k)
+    return;
+  if (sp->nspare >= SM_SPARE_EVENTS) {
+    free(k);
+    return;
+  }
+  k->next = sp->spare;
+  sp->spare = k;
+  sp->nspare++;
+}
+
+/* Drops what an item holds: its record reference and its event. */
+static void item_release(sm_spool *sp, item *it)
+{
+  tf_record_unref(it->rec);
+  event_drop(sp, it->ev);
+  it->ev = NULL;
+}
 
 sm_spool *sm_spool_new(size_t budget, const char *dir)
 {
@@ -99,15 +151,20 @@ static void run_close(run *r)
 void sm_spool_free(sm_spool *sp)
 {
   size_t i;
+  kept_event *k;
 
   if (!sp)
     return;
   for (i = sp->head; i < sp->count; i++)
-    tf_record_unref(sp->mem[i].rec);
+    item_release(sp, &sp->mem[i]);
   for (i = 0; i < sp->nruns; i++)
     run_close(&sp->runs[i]);
   if (sp->building)
     fclose(sp->building);
+  while ((k = sp->spare) != NULL) {
+    sp->spare = k->next;
+    free(k);
+  }
   free(sp->runs);
   free(sp->mem);
   free(sp->scratch);
@@ -277,6 +334,7 @@ static int read_item(sm_spool *sp, FILE *f, item *out, int *got)
   }
   out->ts = h.ts;
   out->seq = h.seq;
+  out->ev = NULL;
   out->bytes = 0;
   *got = 1;
   return TF_OK;
@@ -381,7 +439,7 @@ static int merge_out(sm_spool *sp, int64_t limit, item_fn fn, void *ud)
     sp->held--;
     if (rc == TF_OK)
       rc = fn(sp, ud, &it);
-    tf_record_unref(it.rec);
+    item_release(sp, &it);
   }
   compact_memory(sp);
   close_finished_runs(sp);
@@ -434,7 +492,7 @@ static int spill(sm_spool *sp)
     return rc;
   }
   for (i = sp->head; i < sp->count; i++)
-    tf_record_unref(sp->mem[i].rec);
+    item_release(sp, &sp->mem[i]);
   sp->head = sp->count = 0;
   sp->bytes = 0;
   sp->spilled += n;
@@ -443,9 +501,10 @@ static int spill(sm_spool *sp)
 
 /* --- public ------------------------------------------------------------- */
 
-int sm_spool_add(sm_spool *sp, int64_t ts, tf_record *rec)
+int sm_spool_add(sm_spool *sp, int64_t ts, tf_record *rec, const sm_event *ev)
 {
   item *it;
+  kept_event *k = NULL;
 
   if (sp->count == sp->cap) {
     size_t cap = sp->cap ? sp->cap * 2 : 256;
@@ -456,11 +515,14 @@ int sm_spool_add(sm_spool *sp, int64_t ts, tf_record *rec)
     sp->mem = grown;
     sp->cap = cap;
   }
+  if (ev && (k = event_keep(sp, ev)) == NULL)
+    return TF_ERR_NOMEM;
   it = &sp->mem[sp->count];
   it->ts = ts;
   it->seq = sp->seq++;
   it->rec = tf_record_ref(rec);
-  it->bytes = record_cost(rec);
+  it->ev = k;
+  it->bytes = record_cost(rec) + (k ? sizeof(*k) : 0);
   if (sp->count > sp->head && item_before(it, &sp->mem[sp->count - 1]))
     sp->sorted = 0;
   sp->count++;
@@ -479,7 +541,7 @@ static int take_item(sm_spool *sp, void *ud, const item *it)
   take_ctx *t = ud;
 
   (void)sp;
-  return t->take(t->ud, it->rec);
+  return t->take(t->ud, it->rec, it->ev ? &it->ev->ev : NULL);
 }
 
 int sm_spool_take(sm_spool *sp, int64_t limit, sm_spool_take_fn take, void *ud)
@@ -600,6 +662,7 @@ int sm_spool_restore_memory(sm_spool *sp, int64_t ts, uint64_t seq,
   it->ts = ts;
   it->seq = seq;
   it->rec = tf_record_ref(rec);
+  it->ev = NULL;
   it->bytes = bytes ? bytes : record_cost(rec);
   if (sp->count > sp->head && item_before(it, &sp->mem[sp->count - 1]))
     sp->sorted = 0;
@@ -629,6 +692,7 @@ int sm_spool_restore_run_add(sm_spool *sp, int64_t ts, uint64_t seq,
   it.ts = ts;
   it.seq = seq;
   it.rec = rec;
+  it.ev = NULL;
   it.bytes = 0;
   sp->held++;
   return run_write(sp, sp->building, &it);

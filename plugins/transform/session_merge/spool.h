@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <touchflow/record.h>
+#include "event.h"
 
 typedef struct sm_spool sm_spool;
 
@@ -37,13 +38,19 @@ sm_spool *sm_spool_new(size_t budget, const char *dir);
 void sm_spool_free(sm_spool *sp);
 
 /* Adds rec (a new reference is taken) with its event time ts; spills when
- * the memory held passes the budget.  TF_OK, TF_ERR_NOMEM or TF_ERR_IO
- * (then sm_spool_error() says why). */
-int sm_spool_add(sm_spool *sp, int64_t ts, tf_record *rec);
+ * the memory held passes the budget.  ev (or NULL) is the event read from
+ * rec, its strings borrowed from rec: a copy is kept with the record while
+ * it stays in memory (counted in the budget), so that it needs no second
+ * read when taken.  TF_OK, TF_ERR_NOMEM or TF_ERR_IO (then
+ * sm_spool_error() says why). */
+int sm_spool_add(sm_spool *sp, int64_t ts, tf_record *rec, const sm_event *ev);
 
-/* Called for each record taken: rec is borrowed for the call.  TF_OK or a
- * negative code, which stops the take and is returned by it. */
-typedef int (*sm_spool_take_fn)(void *ud, tf_record *rec);
+/* Called for each record taken: rec is borrowed for the call; ev is the
+ * event given to sm_spool_add, borrowed for the call, or NULL when there
+ * was none or the record went through a run file or a snapshot (it is then
+ * a new record, to be read again).  TF_OK or a negative code, which stops
+ * the take and is returned by it. */
+typedef int (*sm_spool_take_fn)(void *ud, tf_record *rec, const sm_event *ev);
 
 /* Hands out, in (event time, arrival) order, every record whose time is
  * before limit (INT64_MAX: all), and forgets them.  TF_OK, TF_ERR_NOMEM,

@@ -185,48 +185,81 @@ static char *decode(const char *p, size_t len)
   return out;
 }
 
-/* Finds parameter `name` in the query: *value_at and *value_len describe its
- * raw value.  Returns 1 when found. */
-static int find_param(const sm_url *url, const char *name,
-                      const char **value_at, size_t *value_len)
+/* The query segment at p (up to '&', ';' or the end): its length and the
+ * length of its key (up to '=' or the end of the segment). */
+static size_t segment(const char *p, size_t *key_len)
 {
-  size_t name_len = strlen(name);
+  size_t i = 0;
+
+  while (p[i] && p[i] != '=' && p[i] != '&' && p[i] != ';')
+    i++;
+  *key_len = i;
+  while (p[i] && p[i] != '&' && p[i] != ';')
+    i++;
+  return i;
+}
+
+/* The raw value of the segment at p (length len, key key_len bytes). */
+static sm_url_raw raw_value(const char *p, size_t len, size_t key_len)
+{
+  sm_url_raw raw;
+
+  raw.at = key_len < len ? p + key_len + 1 : p + len;
+  raw.len = key_len < len ? len - key_len - 1 : 0;
+  return raw;
+}
+
+void sm_url_find_params(const sm_url *url, const sm_url_name *names, size_t n,
+                        sm_url_raw *found)
+{
   const char *p = url->query;
+  size_t i, len, key_len, left = n;
 
-  while (p && *p) {
-    size_t len = strcspn(p, "&;");
-    size_t key_len = strcspn(p, "=&;");
-
-    if (key_len == name_len && strncasecmp(p, name, name_len) == 0) {
-      *value_at = key_len < len ? p + key_len + 1 : p + len;
-      *value_len = key_len < len ? len - key_len - 1 : 0;
-      return 1;
-    }
+  memset(found, 0, n * sizeof(*found));
+  while (p && *p && left > 0) {
+    len = segment(p, &key_len);
+    for (i = 0; i < n; i++)
+      if (!found[i].at && key_len == names[i].len &&
+          strncasecmp(p, names[i].name, key_len) == 0) {
+        found[i] = raw_value(p, len, key_len);
+        left--;
+      }
     p += len;
     if (*p)
       p++;
   }
-  return 0;
+}
+
+/* Finds parameter `name` in the query.  Returns 1 when found. */
+static int find_param(const sm_url *url, const char *name, sm_url_raw *raw)
+{
+  sm_url_name one = {name, strlen(name)};
+
+  sm_url_find_params(url, &one, 1, raw);
+  return raw->at != NULL;
+}
+
+char *sm_url_decode(const sm_url_raw *raw)
+{
+  return decode(raw->at, raw->len);
 }
 
 int sm_url_param(const sm_url *url, const char *name, char **value)
 {
-  const char *at;
-  size_t len;
+  sm_url_raw raw;
 
   *value = NULL;
-  if (!find_param(url, name, &at, &len))
+  if (!find_param(url, name, &raw))
     return TF_OK;
-  *value = decode(at, len);
+  *value = decode(raw.at, raw.len);
   return *value ? TF_OK : TF_ERR_NOMEM;
 }
 
 int sm_url_has_param(const sm_url *url, const char *name)
 {
-  const char *at;
-  size_t len;
+  sm_url_raw raw;
 
-  return find_param(url, name, &at, &len);
+  return find_param(url, name, &raw);
 }
 
 /* 1 when s is one or two dot-separated labels of 1 to 3 characters. */

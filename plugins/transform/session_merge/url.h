@@ -9,6 +9,8 @@
 #ifndef SM_URL_H
 #define SM_URL_H
 
+#include <stddef.h>
+
 typedef struct sm_url {
   char *host;  /* owned; lowercased, without userinfo, port, trailing dot or
                   a leading "www."; "" when there is none */
@@ -33,6 +35,29 @@ int sm_url_param(const sm_url *url, const char *name, char **value);
 
 /* 1 when the query has a parameter called `name` (any value, even empty). */
 int sm_url_has_param(const sm_url *url, const char *name);
+
+/* A parameter name and its length, for sm_url_find_params. */
+typedef struct sm_url_name {
+  const char *name;
+  size_t len;
+} sm_url_name;
+
+/* A parameter's raw value in the query (borrowed); at is NULL when the
+ * parameter is absent, len 0 when it has no value. */
+typedef struct sm_url_raw {
+  const char *at;
+  size_t len;
+} sm_url_raw;
+
+/* For each of the n names, the first parameter of that name as
+ * sm_url_param finds it, all in one pass over the query: found[i] is its
+ * raw value (at NULL when absent). */
+void sm_url_find_params(const sm_url *url, const sm_url_name *names, size_t n,
+                        sm_url_raw *found);
+
+/* A found raw value decoded as sm_url_param does, as a new string (the
+ * caller frees it); NULL on ENOMEM. */
+char *sm_url_decode(const sm_url_raw *raw);
 
 /* Normalises a host or host pattern in place as sm_url_parse does
  * (lowercase, no leading "www.") and returns it. */

@@ -156,10 +156,17 @@ END_TEST
 static tf_record *spool_taken[3000];
 static size_t nspool_taken;
 
-static int spool_collect(void *ud, tf_record *rec)
+/* The event each taken record came with (a copy; kind -1: none). */
+static sm_event spool_taken_ev[3000];
+
+static int spool_collect(void *ud, tf_record *rec, const sm_event *ev)
 {
   (void)ud;
   ck_assert_uint_lt(nspool_taken, 3000);
+  if (ev)
+    spool_taken_ev[nspool_taken] = *ev;
+  else
+    spool_taken_ev[nspool_taken].kind = (sm_kind)-1;
   spool_taken[nspool_taken++] = tf_record_ref(rec);
   return TF_OK;
 }
@@ -201,7 +208,7 @@ START_TEST(spool_takes_in_time_then_arrival_order)
   for (i = 0; i < 6; i++) {
     tf_record *rec = numbered((int)i);
 
-    ck_assert_int_eq(sm_spool_add(sp, times[i], rec), TF_OK);
+    ck_assert_int_eq(sm_spool_add(sp, times[i], rec, NULL), TF_OK);
     tf_record_unref(rec);
   }
   ck_assert_int_eq(sm_spool_take(sp, 30, spool_collect, NULL), TF_OK);
@@ -238,7 +245,7 @@ START_TEST(spool_spills_and_merges_back_in_order)
     state ^= state << 13;
     state ^= state >> 7;
     state ^= state << 17;
-    ck_assert_int_eq(sm_spool_add(sp, (int64_t)(state % 100000), rec), TF_OK);
+    ck_assert_int_eq(sm_spool_add(sp, (int64_t)(state % 100000), rec, NULL), TF_OK);
     tf_record_unref(rec);
     ck_assert_uint_le(sm_spool_bytes(sp), 4096);
   }
@@ -273,7 +280,7 @@ START_TEST(spool_spilled_order_is_by_time)
     tf_record *rec = numbered((int)i);
 
     times[i] = (int64_t)((i * 7919) % 1000) / 3;
-    ck_assert_int_eq(sm_spool_add(sp, times[i], rec), TF_OK);
+    ck_assert_int_eq(sm_spool_add(sp, times[i], rec, NULL), TF_OK);
     tf_record_unref(rec);
   }
   ck_assert_int_eq(sm_spool_take(sp, 200, spool_collect, NULL), TF_OK);
@@ -290,6 +297,73 @@ START_TEST(spool_spilled_order_is_by_time)
 }
 END_TEST
 
+/* An event given with its record comes back with it, its strings still
+ * the record's, while the record stays in memory (and is counted); a
+ * record that went through a run file comes back alone. */
+START_TEST(spool_gives_back_kept_events_until_spilled)
+{
+  sm_spool *sp = sm_spool_new(1 << 20, NULL);
+  static const char *const srids[] = {"s0", "s1", "s2"};
+  static const int64_t times[] = {30, 10, 20};
+  sm_event ev;
+  size_t i, bytes = 0;
+
+  ck_assert_ptr_nonnull(sp);
+  for (i = 0; i < 3; i++) {
+    tf_record *rec = numbered((int)i);
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = SM_CALL;
+    ev.ts = times[i];
+    ev.rec = rec;
+    ev.srid = srids[i];
+    ck_assert_int_eq(sm_spool_add(sp, times[i], rec, i == 1 ? NULL : &ev),
+                     TF_OK);
+    ck_assert_uint_gt(sm_spool_bytes(sp), bytes);
+    bytes = sm_spool_bytes(sp);
+    tf_record_unref(rec);
+  }
+  ck_assert_int_eq(sm_spool_take(sp, INT64_MAX, spool_collect, NULL), TF_OK);
+  ck_assert_uint_eq(nspool_taken, 3);
+  for (i = 0; i < 3; i++) {
+    int n = (int)taken_n(i);
+
+    if (n == 1) {
+      ck_assert_int_eq((int)spool_taken_ev[i].kind, -1);
+      continue;
+    }
+    ck_assert_int_eq(spool_taken_ev[i].kind, SM_CALL);
+    ck_assert_int_eq(spool_taken_ev[i].ts, times[n]);
+    ck_assert_ptr_eq(spool_taken_ev[i].rec, spool_taken[i]);
+    ck_assert_str_eq(spool_taken_ev[i].srid, srids[n]);
+  }
+  spool_forget();
+  sm_spool_free(sp);
+
+  sp = sm_spool_new(4096, NULL);
+  ck_assert_ptr_nonnull(sp);
+  for (i = 0; i < 50; i++) {
+    tf_record *rec = numbered((int)i);
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = SM_HIT;
+    ev.ts = (int64_t)i;
+    ev.rec = rec;
+    ck_assert_int_eq(sm_spool_add(sp, (int64_t)i, rec, &ev), TF_OK);
+    tf_record_unref(rec);
+  }
+  ck_assert_uint_gt(sm_spool_records_spilled(sp), 0);
+  ck_assert_int_eq(sm_spool_take(sp, INT64_MAX, spool_collect, NULL), TF_OK);
+  ck_assert_uint_eq(nspool_taken, 50);
+  for (i = 0; i < sm_spool_records_spilled(sp); i++)
+    ck_assert_int_eq((int)spool_taken_ev[i].kind, -1);
+  for (; i < 50; i++)
+    ck_assert_ptr_eq(spool_taken_ev[i].rec, spool_taken[i]);
+  spool_forget();
+  sm_spool_free(sp);
+}
+END_TEST
+
 /* A spill folder that cannot be written is an I/O error that names it. */
 START_TEST(spool_unwritable_folder_is_an_io_error)
 {
@@ -297,7 +371,7 @@ START_TEST(spool_unwritable_folder_is_an_io_error)
   tf_record *rec = numbered(1);
 
   ck_assert_ptr_nonnull(sp);
-  ck_assert_int_eq(sm_spool_add(sp, 1, rec), TF_ERR_IO);
+  ck_assert_int_eq(sm_spool_add(sp, 1, rec, NULL), TF_ERR_IO);
   ck_assert_ptr_nonnull(strstr(sm_spool_error(sp), "/nonexistent/spill"));
   ck_assert_ptr_nonnull(strstr(sm_spool_error(sp), "spill_dir"));
   tf_record_unref(rec);
@@ -524,6 +598,35 @@ START_TEST(reason_writes_times_with_seconds_and_dates_when_needed)
 }
 END_TEST
 
+/* reason.h: dates before 1970, years of fewer than four digits (zero
+ * padded) and of more than four (written whole), as printf's %04d. */
+START_TEST(reason_writes_dates_of_any_year)
+{
+  /* 1969-12-31T23:59:59Z; 9999-12-31T23:00Z; 0999-06-15T08:07Z. */
+  sm_reason r = {.why = SM_WHY_CALL_MERGED,
+                 .at = -1000LL,
+                 .session_id = "ses_y",
+                 .start = -61000LL,
+                 .end = 0};
+  char buf[SM_REASON_SIZE];
+
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "call rule 2: merged into session ses_y [23:58:59, "
+                        "1970-01-01 00:00)");
+  r.at = 253402297200000LL;
+  r.start = r.at - 59000;
+  r.end = r.at + 3600000 + 5000;
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "call rule 2: merged into session ses_y [22:59:01, "
+                        "10000-01-01 00:00:05)");
+  r.why = SM_WHY_FORM;
+  r.start = -30627474780000LL;
+  sm_reason_format(&r, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "web session rule: form fill at 23:00 in session "
+                        "ses_y (from 0999-06-15 08:07): a conversion");
+}
+END_TEST
+
 static Suite *parts_suite(void)
 {
   Suite *s = suite_create("session_merge parts");
@@ -531,6 +634,7 @@ static Suite *parts_suite(void)
 
   tcase_add_test(tc, hash_matches_fnv1a_128_reference_values);
   tcase_add_test(tc, reason_writes_times_with_seconds_and_dates_when_needed);
+  tcase_add_test(tc, reason_writes_dates_of_any_year);
   tcase_add_test(tc, hash_separates_parts);
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);
@@ -538,6 +642,7 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, spool_takes_in_time_then_arrival_order);
   tcase_add_test(tc, spool_spills_and_merges_back_in_order);
   tcase_add_test(tc, spool_spilled_order_is_by_time);
+  tcase_add_test(tc, spool_gives_back_kept_events_until_spilled);
   tcase_add_test(tc, spool_unwritable_folder_is_an_io_error);
   tcase_add_test(tc, outbox_emits_sorted_by_date_then_id);
   tcase_add_test(tc, outbox_stops_at_a_failing_emit_and_frees_the_rest);

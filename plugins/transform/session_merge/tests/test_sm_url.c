@@ -213,6 +213,57 @@ START_TEST(click_id_makes_an_arrival)
 }
 END_TEST
 
+/* One pass finds for every name what sm_url_param / sm_url_has_param find
+ * alone: the first occurrence, case-blind, with or without a value, after
+ * '&' or ';', and nothing for a name that is only a prefix of a key. */
+START_TEST(find_params_agrees_with_one_lookup_per_name)
+{
+  static const char *const urls[] = {
+      "https://a.com/?UTM_Source=x&utm_source=y;gclid&utm_medium=&ttclid=9",
+      "https://a.com/p?utm_sourcex=1&&utm_term=a+b%20c&fbclid=F#utm_term=no",
+      "https://a.com/p?utm_campaign=%FF&twclid=1&gclid=2&utm_campaign=z",
+      "https://a.com/p", "https://a.com/?"};
+  static const sm_url_name names[] = {
+      {"utm_source", 10}, {"utm_medium", 10}, {"utm_campaign", 12},
+      {"utm_term", 8},    {"gclid", 5},       {"ttclid", 6},
+      {"fbclid", 6},      {"twclid", 6}};
+  const size_t n = sizeof(names) / sizeof(names[0]);
+  sm_url_raw found[8];
+  size_t u, i;
+
+  for (u = 0; u < sizeof(urls) / sizeof(urls[0]); u++) {
+    sm_url url;
+
+    ck_assert_int_eq(sm_url_parse(urls[u], &url), TF_OK);
+    sm_url_find_params(&url, names, n, found);
+    for (i = 0; i < n; i++) {
+      char *want, *got;
+
+      ck_assert_int_eq(found[i].at != NULL,
+                       sm_url_has_param(&url, names[i].name));
+      ck_assert_int_eq(sm_url_param(&url, names[i].name, &want), TF_OK);
+      if (!want) {
+        ck_assert_ptr_null(found[i].at);
+        continue;
+      }
+      got = sm_url_decode(&found[i]);
+      ck_assert_str_eq(got, want);
+      free(got);
+      free(want);
+    }
+    if (u == 0) {
+      ck_assert_int_eq(found[0].len, 1);
+      ck_assert_int_eq(found[0].at[0], 'x');
+      ck_assert_ptr_nonnull(found[1].at);
+      ck_assert_int_eq(found[1].len, 0);
+      ck_assert_ptr_nonnull(found[4].at);
+      ck_assert_ptr_null(found[2].at);
+    }
+    sm_url_clear(&url);
+  }
+}
+END_TEST
+
 START_TEST(utm_names_are_the_five_parameters)
 {
   ck_assert_str_eq(sm_utm_name(SM_UTM_SOURCE), "utm_source");
@@ -232,6 +283,7 @@ static Suite *url_suite(void)
   tcase_add_test(url, undecodable_values_are_kept_as_written);
   tcase_add_test(url, first_occurrence_of_a_parameter_wins);
   tcase_add_test(url, has_param_sees_names_without_values);
+  tcase_add_test(url, find_params_agrees_with_one_lookup_per_name);
   tcase_add_test(url, host_pattern_matches_host_and_subdomains);
   tcase_add_test(url, host_pattern_wildcard_stands_for_a_short_suffix);
   tcase_add_test(url, host_normalize_matches_url_hosts);

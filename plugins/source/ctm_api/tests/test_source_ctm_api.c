@@ -442,6 +442,83 @@ START_TEST(test_429_waits_retry_after)
 }
 END_TEST
 
+/* A stop signal, as the runner takes it: a flag, the handler then reset. */
+static volatile sig_atomic_t stop_signals;
+
+static void on_stop(int sig)
+{
+  (void)sig;
+  stop_signals++;
+}
+
+/* A child that sends SIGTERM to this process 200 ms after the emulator
+ * served its first fault (so, inside the request that met it). */
+static pid_t term_after_fault(void)
+{
+  pid_t child = fork();
+
+  ck_assert_int_ge(child, 0);
+  if (child == 0) {
+    while (stat_int("faults_served") < 1)
+      nanosleep(&(struct timespec){0, 50000000L}, NULL);
+    nanosleep(&(struct timespec){0, 200000000L}, NULL);
+    kill(getppid(), SIGTERM);
+    _exit(0);
+  }
+  return child;
+}
+
+static double now_s(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SIGTERM in a 300 s Retry-After (page 2 of the list): produce() returns
+ * TF_MORE at once with nothing taken and the position as it was, the
+ * handler ran once; a produce() after it lists again and takes every
+ * call once. */
+START_TEST(test_stop_signal_ends_retry_after)
+{
+  struct sigaction sa;
+  tf_check_host *h = source_host(NULL);
+  json_t *before = NULL, *after = NULL;
+  double started;
+  pid_t child;
+  int rc;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_stop;
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  ck_assert_int_eq(sigaction(SIGTERM, &sa, NULL), 0);
+  ck_assert_int_eq(tf_check_position(h, &before), TF_OK);
+  emu("/_emulator/fault", "{\"kind\": \"429\", \"count\": 1, \"after\": 1, "
+                          "\"retry_after\": 300}");
+  child = term_after_fault();
+  started = now_s();
+  rc = tf_check_produce(h, 4);
+  ck_assert_msg(now_s() - started < 10, "produce() took %.1f s",
+                now_s() - started);
+  waitpid(child, NULL, 0);
+  ck_assert_int_eq(rc, TF_MORE);
+  ck_assert_int_eq(stop_signals, 1);
+  ck_assert_uint_eq(tf_check_emitted_count(h) + tf_check_reject_count(h), 0);
+  ck_assert(tf_check_log_contains(h, "a stop signal arrived"));
+  ck_assert_int_eq(tf_check_position(h, &after), TF_OK);
+  ck_assert(json_equal(before, after));
+  emu("/_emulator/reset", "{}");
+  run_all(h);
+  assert_same_events(tf_check_emitted(h));
+  ck_assert_uint_eq(tf_check_reject_count(h), NCALLS - NEVENTS);
+  json_decref(before);
+  json_decref(after);
+  tf_check_host_free(h);
+}
+END_TEST
+
 START_TEST(test_500_503_retried)
 {
   emu("/_emulator/fault", "{\"kind\": \"503\", \"count\": 1, \"after\": 3}");
@@ -605,6 +682,7 @@ static TCase *tests(void)
   tcase_add_test(tc, test_calls_arrive_while_paging);
   tcase_add_test(tc, test_broken_calls_rejected);
   tcase_add_test(tc, test_429_waits_retry_after);
+  tcase_add_test(tc, test_stop_signal_ends_retry_after);
   tcase_add_test(tc, test_500_503_retried);
   tcase_add_test(tc, test_dropped_connection_retried);
   tcase_add_test(tc, test_malformed_json_retried);

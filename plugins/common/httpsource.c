@@ -381,8 +381,11 @@ static void log_attempt(httpsource *hs, int level, const char *method,
 
   if (what)
     snprintf(why, sizeof(why), "%s", what);
-  else if (cc != CURLE_OK && hs->errbuf[0])
+  else if (cc != CURLE_OK && strstr(hs->errbuf, curl_easy_strerror(cc)))
     snprintf(why, sizeof(why), "%s", hs->errbuf); /* names the host too */
+  else if (cc != CURLE_OK && hs->errbuf[0])
+    snprintf(why, sizeof(why), "%.60s (%.255s)", curl_easy_strerror(cc),
+             hs->errbuf);
   else if (cc != CURLE_OK)
     snprintf(why, sizeof(why), "%s", curl_easy_strerror(cc));
   else

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,21 +452,30 @@ static void on_stop(int sig)
   stop_signals++;
 }
 
-/* A child that sends SIGTERM to this process 200 ms after the emulator
- * served its first fault (so, inside the request that met it). */
-static pid_t term_after_fault(void)
+/* Sends SIGTERM to this process 200 ms after the emulator served its
+ * first fault (so, inside the request that met it). */
+static void *term_after_fault(void *unused)
 {
-  pid_t child = fork();
+  (void)unused;
+  while (stat_int("faults_served") < 1)
+    nanosleep(&(struct timespec){0, 50000000L}, NULL);
+  nanosleep(&(struct timespec){0, 200000000L}, NULL);
+  kill(getpid(), SIGTERM);
+  return NULL;
+}
 
-  ck_assert_int_ge(child, 0);
-  if (child == 0) {
-    while (stat_int("faults_served") < 1)
-      nanosleep(&(struct timespec){0, 50000000L}, NULL);
-    nanosleep(&(struct timespec){0, 200000000L}, NULL);
-    kill(getppid(), SIGTERM);
-    _exit(0);
-  }
-  return child;
+/* term_after_fault in a thread blocking every signal, as the runner's
+ * threads do, so that the signal is the test thread's. */
+static pthread_t start_terminator(void)
+{
+  sigset_t all, old;
+  pthread_t t;
+
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  ck_assert_int_eq(pthread_create(&t, NULL, term_after_fault, NULL), 0);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return t;
 }
 
 static double now_s(void)
@@ -486,7 +496,7 @@ START_TEST(test_stop_signal_ends_retry_after)
   tf_check_host *h = source_host(NULL);
   json_t *before = NULL, *after = NULL;
   double started;
-  pid_t child;
+  pthread_t terminator;
   int rc;
 
   memset(&sa, 0, sizeof(sa));
@@ -497,12 +507,12 @@ START_TEST(test_stop_signal_ends_retry_after)
   ck_assert_int_eq(tf_check_position(h, &before), TF_OK);
   emu("/_emulator/fault", "{\"kind\": \"429\", \"count\": 1, \"after\": 1, "
                           "\"retry_after\": 300}");
-  child = term_after_fault();
+  terminator = start_terminator();
   started = now_s();
   rc = tf_check_produce(h, 4);
   ck_assert_msg(now_s() - started < 10, "produce() took %.1f s",
                 now_s() - started);
-  waitpid(child, NULL, 0);
+  pthread_join(terminator, NULL);
   ck_assert_int_eq(rc, TF_MORE);
   ck_assert_int_eq(stop_signals, 1);
   ck_assert_uint_eq(tf_check_emitted_count(h) + tf_check_reject_count(h), 0);

@@ -444,6 +444,21 @@ static int given_up(httpsource *hs, const char *method, const char *target,
   return TF_ERR_IO;
 }
 
+/* Before a run's request, the wait a failed probe left owed; *attempt is
+ * then the probe's count.  TF_OK, or TF_ERR_IO when a stop signal ended
+ * the wait (still owed). */
+static int pay_owed(httpsource *hs, const char *method, const char *target,
+                    int *attempt)
+{
+  if (hs->mode != HTTPSOURCE_RUN || !hs->owed_attempts)
+    return TF_OK;
+  if (stopsignal_wait(&hs->stop, hs->owed_ms))
+    return stopped(hs, method, target);
+  *attempt = hs->owed_attempts;
+  hs->owed_attempts = 0;
+  return TF_OK;
+}
+
 /* Retries after the first attempt: none in check and probe modes. */
 static int retries_of(const httpsource *hs)
 {
@@ -470,13 +485,8 @@ static int perform(httpsource *hs, const char *method, const char *target,
   rc = url && headers ? url_of(hs, target, url) : TF_ERR_NOMEM;
   stopsignal_hold(&hs->stop);
   attempt = 0;
-  if (rc == TF_OK && hs->mode == HTTPSOURCE_RUN && hs->owed_attempts) {
-    attempt = hs->owed_attempts;
-    if (stopsignal_wait(&hs->stop, hs->owed_ms))
-      rc = stopped(hs, method, target);
-    else
-      hs->owed_attempts = 0;
-  }
+  if (rc == TF_OK)
+    rc = pay_owed(hs, method, target, &attempt);
   for (; rc == TF_OK; attempt++) {
     CURLcode cc;
     json_error_t jerr;

@@ -4,7 +4,8 @@
  * each): paging, the same events as the `calltracking` source reading the
  * same calls from an export file, stopping and resuming with nothing
  * missing or repeated, the incremental mark, every fault the emulator
- * injects, and refused keys.  Skipped (exit 77) without python3.
+ * injects, a stop signal during a Retry-After and during a request in
+ * flight, and refused keys.  Skipped (exit 77) without python3.
  */
 #include <check.h>
 #include <curl/curl.h>

@@ -197,13 +197,13 @@ resumes 5
 # valgrind; before, the run waited the 300 s out.)
 emu_ctl /_emulator/reset '{}' >/dev/null
 emu_ctl /_emulator/fault '{"kind": "429", "count": 1, "retry_after": 300, "after": 40}' >/dev/null
-RUN=9 TOUCHFLOW_DEBUG=1 tfrun run api.json --state-dir st9 --checkpoint-every 2 \
-  --batch-size 1 2>log.9 &
+(RUN=9 TOUCHFLOW_DEBUG=1 tfexec run api.json --state-dir st9 \
+  --checkpoint-every 2 --batch-size 1 2>log.9) &
 runner=$!
 for _ in $(seq 600); do [ "$(emu_stat faults_served)" -ge 1 ] && break; sleep 0.1; done
 sleep 0.5 # into the wait
 t0=$(date +%s%N)
-kill -TERM "$(pgrep -P $runner || echo $runner)" # touchflow, under tfrun
+kill -TERM $runner
 wait $runner
 status=$?
 ms=$((($(date +%s%N) - t0) / 1000000))

@@ -18,7 +18,7 @@
 #define MAX_WAIT_MS 60000
 /* Check and probe modes: the connection's and the request's time limits
  * (or timeout_ms when shorter). */
-#define CHECK_CONNECT_MS 5000L
+#define CHECK_CONNECT_MS 3000L
 #define CHECK_TIMEOUT_MS 10000L
 
 struct httpsource {

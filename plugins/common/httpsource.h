@@ -104,7 +104,7 @@ typedef enum httpsource_mode {
   /* The retry policy of the file comment. */
   HTTPSOURCE_RUN = 0,
   /* check-connection: one attempt, no retry, the connection given at most
-   * 5 s and the request 10 s (timeout_ms when shorter); a failure is
+   * 3 s and the request 10 s (timeout_ms when shorter); a failure is
    * logged as an error naming the whole URL and curl's reason. */
   HTTPSOURCE_CHECK,
   /* init()'s first request: as HTTPSOURCE_CHECK, but a failure is a

@@ -12,9 +12,14 @@
 #include <time.h>
 #include <touchflow/error.h>
 #include "httpsource.h"
+#include "stopsignal.h"
 
 #define MAX_URL 8192
 #define MAX_WAIT_MS 60000
+/* Check and probe modes: the connection's and the request's time limits
+ * (or timeout_ms when shorter). */
+#define CHECK_CONNECT_MS 3000L
+#define CHECK_TIMEOUT_MS 10000L
 
 struct httpsource {
   tf_ctx *ctx;
@@ -28,6 +33,15 @@ struct httpsource {
   int64_t backoff_ms;
   char *bearer;          /* "Authorization: Bearer ..." or NULL */
   char *user, *password; /* HTTP Basic, or NULL */
+  httpsource_mode mode;
+  int interrupted; /* the last request was given up on a stop signal */
+  int retryable;   /* a probe failed on what the run retries (429, ...) */
+  /* A probe's failed attempt: the wait the retry policy owes before the
+   * next request, which counts as that attempt's retry. */
+  int64_t owed_ms;
+  int owed_attempts;
+  stopsignal stop; /* during a request */
+  char errbuf[CURL_ERROR_SIZE];
 };
 
 /* An answer being received, its Retry-After and the header to keep. */
@@ -252,6 +266,17 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
   return len;
 }
 
+/* A stop signal ends a transfer in flight (libcurl calls this at least
+ * about once a second, also while it connects or waits). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+  httpsource *hs = ud;
+
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  return stopsignal_pending(&hs->stop);
+}
+
 /* The handle set for one attempt of method url. */
 static void prepare(httpsource *hs, const char *method, const char *url,
                     const char *body, struct curl_slist *headers, receiving *rv)
@@ -266,7 +291,20 @@ static void prepare(httpsource *hs, const char *method, const char *url,
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, rv);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, hs->timeout_ms);
+  if (hs->mode != HTTPSOURCE_RUN) {
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     hs->timeout_ms < CHECK_CONNECT_MS ? hs->timeout_ms
+                                                       : CHECK_CONNECT_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, hs->timeout_ms < CHECK_TIMEOUT_MS
+                                                ? hs->timeout_ms
+                                                : CHECK_TIMEOUT_MS);
+  }
+  hs->errbuf[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, hs->errbuf);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, hs);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   if (hs->user) {
@@ -312,16 +350,6 @@ static struct curl_slist *headers_for(const httpsource *hs,
   return h;
 }
 
-static void sleep_ms(int64_t ms)
-{
-  struct timespec ts;
-
-  ts.tv_sec = (time_t)(ms / 1000);
-  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
-}
-
 /* The wait before retry number attempt + 1. */
 static int64_t wait_before_retry(const httpsource *hs, long status,
                                  long retry_after, int attempt)
@@ -349,15 +377,29 @@ static void log_attempt(httpsource *hs, int level, const char *method,
                         const char *target, CURLcode cc, long status,
                         const char *what, int attempts, int64_t wait)
 {
-  char why[256];
+  char why[CURL_ERROR_SIZE + 64];
 
   if (what)
     snprintf(why, sizeof(why), "%s", what);
+  else if (cc != CURLE_OK && strstr(hs->errbuf, curl_easy_strerror(cc)))
+    snprintf(why, sizeof(why), "%s", hs->errbuf); /* names the host too */
+  else if (cc != CURLE_OK && hs->errbuf[0])
+    snprintf(why, sizeof(why), "%.60s (%.255s)", curl_easy_strerror(cc),
+             hs->errbuf);
   else if (cc != CURLE_OK)
     snprintf(why, sizeof(why), "%s", curl_easy_strerror(cc));
   else
     snprintf(why, sizeof(why), "HTTP %ld", status);
-  if (level == TF_LOG_WARN)
+  if (hs->mode == HTTPSOURCE_CHECK)
+    hs->host->log(hs->ctx, TF_LOG_ERROR,
+                  "%s: %s %s: %s (tried once: checking the connection)",
+                  hs->service, method, target, why);
+  else if (hs->mode == HTTPSOURCE_PROBE)
+    hs->host->log(hs->ctx, TF_LOG_WARN,
+                  "%s: %s %s: %s; tried once at start, asked again when "
+                  "reading (in %lld ms)",
+                  hs->service, method, target, why, (long long)wait);
+  else if (level == TF_LOG_WARN)
     hs->host->log(hs->ctx, TF_LOG_WARN, "%s: %s %s: %s; retrying in %lld ms",
                   hs->service, method, target, why, (long long)wait);
   else
@@ -368,6 +410,60 @@ static void log_attempt(httpsource *hs, int level, const char *method,
 }
 
 /* --- Requests ------------------------------------------------------------ */
+
+/* A request given up on a stop signal: TF_ERR_IO, said at info level (the
+ * run stops; nothing failed). */
+static int stopped(httpsource *hs, const char *method, const char *target)
+{
+  hs->interrupted = 1;
+  hs->host->log(hs->ctx, TF_LOG_INFO,
+                "%s: %s %s: a stop signal arrived; the request is given up "
+                "and the position kept",
+                hs->service, method, target);
+  return TF_ERR_IO;
+}
+
+/* The retries ran out (none in check and probe modes): TF_ERR_IO, logged.
+ * A probe's failure the run's policy would retry is a warning with the
+ * wait the run owes. */
+static int given_up(httpsource *hs, const char *method, const char *target,
+                    const char *url, CURLcode cc, long status,
+                    const char *what, long retry_after, int attempt)
+{
+  if (hs->mode == HTTPSOURCE_PROBE && attempt < hs->max_retries) {
+    hs->retryable = 1;
+    hs->owed_ms = wait_before_retry(hs, cc == CURLE_OK ? status : 0,
+                                    retry_after, attempt);
+    hs->owed_attempts = attempt + 1;
+    log_attempt(hs, TF_LOG_WARN, method, target, cc, status, what,
+                attempt + 1, hs->owed_ms);
+  } else {
+    log_attempt(hs, TF_LOG_ERROR, method, url, cc, status, what, attempt + 1,
+                0);
+  }
+  return TF_ERR_IO;
+}
+
+/* Before a run's request, the wait a failed probe left owed; *attempt is
+ * then the probe's count.  TF_OK, or TF_ERR_IO when a stop signal ended
+ * the wait (still owed). */
+static int pay_owed(httpsource *hs, const char *method, const char *target,
+                    int *attempt)
+{
+  if (hs->mode != HTTPSOURCE_RUN || !hs->owed_attempts)
+    return TF_OK;
+  if (stopsignal_wait(&hs->stop, hs->owed_ms))
+    return stopped(hs, method, target);
+  *attempt = hs->owed_attempts;
+  hs->owed_attempts = 0;
+  return TF_OK;
+}
+
+/* Retries after the first attempt: none in check and probe modes. */
+static int retries_of(const httpsource *hs)
+{
+  return hs->mode == HTTPSOURCE_RUN ? hs->max_retries : 0;
+}
 
 /* One request with the retry policy; when json is set, a 200 answer is
  * also parsed into *json (a JSON object), and retried when it is not and
@@ -385,8 +481,13 @@ static int perform(httpsource *hs, const char *method, const char *target,
   out->body = NULL;
   out->kept = NULL;
   out->len = 0;
+  hs->interrupted = hs->retryable = 0;
   rc = url && headers ? url_of(hs, target, url) : TF_ERR_NOMEM;
-  for (attempt = 0; rc == TF_OK; attempt++) {
+  stopsignal_hold(&hs->stop);
+  attempt = 0;
+  if (rc == TF_OK)
+    rc = pay_owed(hs, method, target, &attempt);
+  for (; rc == TF_OK; attempt++) {
     CURLcode cc;
     json_error_t jerr;
     char what[256];
@@ -399,6 +500,10 @@ static int perform(httpsource *hs, const char *method, const char *target,
     what[0] = '\0';
     prepare(hs, method, url, body, headers, &rv);
     cc = curl_easy_perform(hs->curl);
+    if (cc == CURLE_ABORTED_BY_CALLBACK) {
+      rc = stopped(hs, method, target);
+      break;
+    }
     out->status = 0;
     if (cc == CURLE_OK)
       curl_easy_getinfo(hs->curl, CURLINFO_RESPONSE_CODE, &out->status);
@@ -421,10 +526,9 @@ static int perform(httpsource *hs, const char *method, const char *target,
         cc != CURLE_OK || out->status == 429 || out->status >= 500 || what[0];
     if (!retry)
       break;
-    if (attempt >= hs->max_retries) {
-      log_attempt(hs, TF_LOG_ERROR, method, url, cc, out->status,
-                  what[0] ? what : NULL, attempt + 1, 0);
-      rc = TF_ERR_IO;
+    if (attempt >= retries_of(hs)) {
+      rc = given_up(hs, method, target, url, cc, out->status,
+                    what[0] ? what : NULL, rv.retry_after, attempt);
       break;
     }
     {
@@ -433,9 +537,11 @@ static int perform(httpsource *hs, const char *method, const char *target,
 
       log_attempt(hs, TF_LOG_WARN, method, target, cc, out->status,
                   what[0] ? what : NULL, attempt + 1, wait);
-      sleep_ms(wait);
+      if (stopsignal_wait(&hs->stop, wait))
+        rc = stopped(hs, method, target);
     }
   }
+  stopsignal_release(&hs->stop);
   curl_slist_free_all(headers);
   free(url);
   if (rc != TF_OK)
@@ -486,5 +592,36 @@ int httpsource_get_json(httpsource *hs, const char *target, json_t **out)
     rc = TF_ERR_IO;
   }
   httpsource_response_free(&r);
+  return rc;
+}
+
+void httpsource_set_mode(httpsource *hs, httpsource_mode mode)
+{
+  hs->mode = mode;
+}
+
+int httpsource_probe_end(httpsource *hs, int rc)
+{
+  hs->mode = HTTPSOURCE_RUN;
+  if (rc == TF_ERR_IO && (hs->retryable || hs->interrupted))
+    return TF_OK;
+  hs->owed_attempts = 0;
+  return rc;
+}
+
+int httpsource_interrupted(const httpsource *hs)
+{
+  return hs->interrupted;
+}
+
+int httpsource_sleep(httpsource *hs, int64_t ms)
+{
+  int rc = TF_OK;
+
+  hs->interrupted = 0;
+  stopsignal_hold(&hs->stop);
+  if (stopsignal_wait(&hs->stop, ms))
+    rc = stopped(hs, "waiting", "before the next request");
+  stopsignal_release(&hs->stop);
   return rc;
 }

@@ -14,6 +14,16 @@
  *     connections, timeouts) back off (backoff_ms, doubled at each retry,
  *     at most 60 s) and retry up to max_retries times; each retry is
  *     logged as a warning, running out of retries as an error;
+ *   - stop signals: SIGINT, SIGTERM and SIGHUP end a retry's wait and a
+ *     transfer in flight at once (within about a second); the request is
+ *     given up (TF_ERR_IO, httpsource_interrupted() set, said at info
+ *     level) and the signal is then handled as if it had just arrived
+ *     (stopsignal.h).  The source returns TF_MORE from produce() with its
+ *     position as it was, so that the host sees the signal and stops
+ *     with a checkpoint that resumes exactly;
+ *   - modes: the run's retry policy, or one attempt with short time
+ *     limits for check-connection and for init()'s first request
+ *     (httpsource_set_mode);
  *   - for JSON reads (httpsource_get_json): 200 with a JSON object is the
  *     answer; 401/403 is a configuration error naming the credentials;
  *     404 is TF_ERR_NOTFOUND, not logged (the caller decides); anything
@@ -88,6 +98,41 @@ int httpsource_url_ok(const char *url);
  * it) into *out.  TF_OK or TF_ERR_NOMEM (libcurl's handle too). */
 int httpsource_new(tf_ctx *ctx, const tf_host *host,
                    const httpsource_options *options, httpsource **out);
+
+/* How requests are made from now on. */
+typedef enum httpsource_mode {
+  /* The retry policy of the file comment. */
+  HTTPSOURCE_RUN = 0,
+  /* check-connection: one attempt, no retry, the connection given at most
+   * 3 s and the request 10 s (timeout_ms when shorter); a failure is
+   * logged as an error naming the whole URL and curl's reason. */
+  HTTPSOURCE_CHECK,
+  /* init()'s first request: as HTTPSOURCE_CHECK, but a failure is a
+   * warning; end it with httpsource_probe_end. */
+  HTTPSOURCE_PROBE
+} httpsource_mode;
+
+void httpsource_set_mode(httpsource *hs, httpsource_mode mode);
+
+/* Ends a probe: back to HTTPSOURCE_RUN.  Returns rc, the probe's code, or
+ * TF_OK when rc is TF_ERR_IO on what the run's policy retries (the
+ * service unreachable, 429, 5xx, a damaged answer with retry_malformed)
+ * and max_retries allows a retry, or when a stop signal came: the source
+ * then makes the request again when it reads, and the wait the policy
+ * owes (Retry-After, the first backoff) is made before it, the probe
+ * counting as the first attempt.  A refused credential or a wrong answer
+ * stays a failure of init(). */
+int httpsource_probe_end(httpsource *hs, int rc);
+
+/* 1 when the last request (or httpsource_sleep) returned TF_ERR_IO
+ * because a stop signal came: nothing was logged as an error, and the
+ * caller gives up what it was doing, keeping its position. */
+int httpsource_interrupted(const httpsource *hs);
+
+/* Waits ms milliseconds, or less when a stop signal comes: TF_OK, or
+ * TF_ERR_IO with httpsource_interrupted() set.  For a source's own waits
+ * (polling a job). */
+int httpsource_sleep(httpsource *hs, int64_t ms);
 
 /* Frees the client, wiping the credentials.  NULL-safe. */
 void httpsource_free(httpsource *hs);

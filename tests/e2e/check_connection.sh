@@ -8,7 +8,8 @@
 #    output, no dead letters, no spool);
 #  - a wrong secret: exit 1, the stage named, the secret not shown;
 #  - an emulator, the server or the address down or taken: exit 1, its
-#    URL or address named;
+#    URL or address named; a closed port answers within seconds, with
+#    the default retry options too;
 #  - a pipeline of file stages only: exit 0, every stage "not checked";
 #  - a broken pipeline or no pipeline: exit 2.
 set -u
@@ -101,6 +102,35 @@ status=$?
 [ $status -eq 1 ] && grep -q "^calls .*FAILED: .*$CTM_ENDPOINT" out.3 &&
   [ "$(grep -c ' ok$' out.3)" -eq 2 ]
 check "the CTM emulator down: exit 1, its URL named" $? "exit $status: $(cat out.3 err.3)"
+
+# 3b. Every live source on a closed port, with the default retry options
+# (5 retries from 1 s: a run's policy would wait 31 s for each): tried
+# once each, so exit 1 within seconds (10 s: slack for valgrind), each
+# stage's line naming its URL and curl's reason.
+cat >down.json <<'EOF'
+{"version": 1, "name": "down",
+ "sources": [
+  {"id": "chats", "plugin": "drift_api",
+   "config": {"endpoint": "${CTM_ENDPOINT}", "token": "${DRIFT_TOKEN}"}},
+  {"id": "calls", "plugin": "ctm_api",
+   "config": {"endpoint": "${CTM_ENDPOINT}", "account_id": 12345,
+              "access_key": "${CTM_ACCESS_KEY}", "secret_key": "${CTM_SECRET_KEY}"}},
+  {"id": "tasks", "plugin": "salesforce_api",
+   "config": {"endpoint": "${CTM_ENDPOINT}", "client_id": "${SF_CLIENT_ID}",
+              "client_secret": "${SF_CLIENT_SECRET}", "object": "Task",
+              "task_events": "call"}}],
+ "sinks": [{"id": "out", "plugin": "file", "inputs": ["chats", "calls", "tasks"],
+   "config": {"path": "out/events.ndjson"}}]}
+EOF
+t0=$(date +%s%N)
+tfrun check-connection down.json >out.3b 2>err.3b
+status=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $status -eq 1 ] && [ $ms -lt 10000 ] &&
+  [ "$(grep -c "FAILED: .*$CTM_ENDPOINT.*Couldn't connect" out.3b)" -eq 3 ] &&
+  ! grep -q "retrying in" err.3b
+check "a closed port, default retries: exit 1 in $ms ms, three URLs named" $? \
+  "exit $status after $ms ms: $(cat out.3b err.3b)"
 
 # 4. The marketo sink: its token and the partitions.
 cat >marketo.json <<'EOF'

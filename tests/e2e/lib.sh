@@ -6,6 +6,9 @@
 #                               under valgrind when TF_VALGRIND is set
 #                               (.ci/valgrind): a leak or a memory error is
 #                               exit 99, which fails the check of that run;
+#   tfexec ARGS...              tfrun replacing the shell: after
+#                               `(tfexec ARGS) &`, $! is touchflow's pid
+#                               (to signal it);
 #   emu_ctl PATH [JSON]         a call to the control API of the emulator at
 #                               $base (a POST of JSON, else a GET); prints
 #                               the answer;
@@ -26,12 +29,16 @@ check() { # NAME STATUS MESSAGE
 }
 
 tfrun() {
+  (tfexec "$@")
+}
+
+tfexec() {
   if [ -n "${TF_VALGRIND:-}" ]; then
-    "$build/libtool" --mode=execute valgrind --quiet \
+    exec "$build/libtool" --mode=execute valgrind --quiet \
       --leak-check=full --show-leak-kinds=definite,indirect \
       --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$tf" "$@"
   else
-    "$tf" "$@"
+    exec "$tf" "$@"
   fi
 }
 

@@ -221,11 +221,16 @@ static int source_ctm_api_init(tf_ctx *ctx, const tf_host *host,
   read_window(s, cfg);
   set_window(s);
   /* Page 1 now, so that refused keys (401/403) or a wrong account are a
-   * refused config (exit 2) before anything runs. */
+   * refused config (exit 2) before anything runs; tried once: an endpoint
+   * down or busy is asked again by produce(). */
   if (rc == TF_OK)
     rc = ctm_list_path(&s->query, 1, s->first_path, sizeof(s->first_path));
-  if (rc == TF_OK)
-    rc = ctm_list_page(s->http, ctx, host, &s->query, 1, &s->first_page);
+  if (rc == TF_OK) {
+    httpsource_set_mode(s->http, HTTPSOURCE_PROBE);
+    rc = httpsource_probe_end(s->http, ctm_list_page(s->http, ctx, host,
+                                                     &s->query, 1,
+                                                     &s->first_page));
+  }
   if (rc != TF_OK) {
     source_ctm_api_fini(s);
     return rc;
@@ -295,6 +300,12 @@ static int source_ctm_api_produce(void *state, tf_ctx *ctx, size_t max)
   (void)ctx;
   if (!s->listed) {
     rc = list_calls(s);
+    /* Given up on a stop signal: TF_MORE, nothing taken, so that the host
+     * stops (a call after it lists again). */
+    if (rc != TF_OK && httpsource_interrupted(s->http)) {
+      ctm_list_free(&s->list);
+      return TF_MORE;
+    }
     if (rc != TF_OK)
       return rc;
     s->listed = 1;
@@ -343,14 +354,18 @@ static int64_t source_ctm_api_watermark(void *state)
   return s->watermark;
 }
 
-/* check-connection: init() fetched the first page with the keys; one
- * more fetch of it proves it again, changing no position. */
+/* check-connection: init() tried the first page once with the keys; one
+ * more fetch of it, tried once with short time limits, proves them and
+ * the endpoint, changing no position. */
 static int source_ctm_api_check_connection(void *state, tf_ctx *ctx)
 {
   source_ctm_api *s = state;
   json_t *page = NULL;
-  int rc = ctm_list_page(s->http, ctx, s->host, &s->query, 1, &page);
+  int rc;
 
+  httpsource_set_mode(s->http, HTTPSOURCE_CHECK);
+  rc = ctm_list_page(s->http, ctx, s->host, &s->query, 1, &page);
+  httpsource_set_mode(s->http, HTTPSOURCE_RUN);
   json_decref(page);
   return rc;
 }

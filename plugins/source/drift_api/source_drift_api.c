@@ -241,8 +241,18 @@ static int list_page(source_drift_api *s, const char *cursor, json_t **answer)
   return rc;
 }
 
+/* Forgets a work list a stop signal cut short: it is listed again. */
+static void forget_todo(source_drift_api *s)
+{
+  size_t i;
+
+  for (i = 0; i < s->ntodo; i++)
+    json_decref(s->todo[i].conv);
+  s->ntodo = 0;
+}
+
 /* Lists what is to be fetched into s->todo, oldest first.  The first page
- * is the one init() fetched. */
+ * is the one init() fetched (when it could). */
 static int list_conversations(source_drift_api *s)
 {
   const char *cursor = NULL;
@@ -433,9 +443,12 @@ static int source_drift_api_init(tf_ctx *ctx, const tf_host *host,
   drift_chat_options_read(cfg, NULL, &options);
   rc = drift_chat_new(ctx, host, &options, &s->chat);
   /* The first list page now, so that a refused token (401/403) or a wrong
-   * endpoint is a refused config (exit 2) before anything runs. */
-  if (rc == TF_OK)
-    rc = list_page(s, NULL, &s->first_page);
+   * endpoint is a refused config (exit 2) before anything runs; tried
+   * once: an endpoint down or busy is asked again by produce(). */
+  if (rc == TF_OK) {
+    httpsource_set_mode(s->http, HTTPSOURCE_PROBE);
+    rc = httpsource_probe_end(s->http, list_page(s, NULL, &s->first_page));
+  }
   if (rc != TF_OK)
     goto fail;
   *state = s;
@@ -451,10 +464,14 @@ static int source_drift_api_produce(void *state, tf_ctx *ctx, size_t max)
   size_t done = 0, emitted = 0;
   int rc;
 
+  /* A request given up on a stop signal: TF_MORE, the position as it
+   * was, so that the host stops (and a call after it goes on). */
   if (!s->listed) {
     rc = list_conversations(s);
+    if (rc != TF_OK && httpsource_interrupted(s->http))
+      forget_todo(s);
     if (rc != TF_OK)
-      return rc;
+      return httpsource_interrupted(s->http) ? TF_MORE : rc;
     s->listed = 1;
   }
   while (s->next < s->ntodo && done < (max ? max : 1)) {
@@ -466,7 +483,7 @@ static int source_drift_api_produce(void *state, tf_ctx *ctx, size_t max)
 
     rc = fetch_conversation(s, p, &conv);
     if (rc != TF_OK)
-      return rc;
+      return httpsource_interrupted(s->http) ? TF_MORE : rc;
     /* Through text, like an export line, with an origin naming the
      * conversation: dead letters say "conversations:<id>". */
     text = json_dumps(conv, JSON_COMPACT);
@@ -560,9 +577,9 @@ static int64_t source_drift_api_watermark(void *state)
   return drift_chat_watermark(s->chat);
 }
 
-/* check-connection: init() fetched a token-checked first page already;
- * one more list page of the smallest size proves it again without
- * changing the position. */
+/* check-connection: init() tried the first list page once already; one
+ * more, tried once with short time limits, proves the token and the
+ * endpoint without changing the position. */
 static int source_drift_api_check_connection(void *state, tf_ctx *ctx)
 {
   source_drift_api *s = state;
@@ -570,7 +587,9 @@ static int source_drift_api_check_connection(void *state, tf_ctx *ctx)
   int rc;
 
   (void)ctx;
+  httpsource_set_mode(s->http, HTTPSOURCE_CHECK);
   rc = list_page(s, NULL, &answer);
+  httpsource_set_mode(s->http, HTTPSOURCE_RUN);
   json_decref(answer);
   return rc;
 }

@@ -29,14 +29,14 @@ struct sf_client {
 
 typedef httpsource_response reply;
 
-void sf_sleep_ms(int64_t ms)
+httpsource *sf_client_http(sf_client *c)
 {
-  struct timespec ts;
+  return c->http;
+}
 
-  ts.tv_sec = (time_t)(ms / 1000);
-  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
+int sf_client_sleep(sf_client *c, int64_t ms)
+{
+  return httpsource_sleep(c->http, ms);
 }
 
 static void reply_clear(reply *r)
@@ -273,7 +273,7 @@ static int call_json(sf_client *c, const char *method, const char *path,
                  "Salesforce API: %s %.140s: the answer is not a JSON object "
                  "(%s); retrying",
                  method, path, jerr.text);
-    sf_sleep_ms(c->set.backoff_ms);
+    rc = sf_client_sleep(c, c->set.backoff_ms);
   }
   reply_clear(&r);
   return rc;

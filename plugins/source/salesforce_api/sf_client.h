@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <touchflow/plugin.h>
+#include "../../common/httpsource.h"
 
 /* Returned by sf_client calls when Salesforce answered
  * REQUEST_LIMIT_EXCEEDED: the org's API requests are used up for now (the
@@ -62,8 +63,14 @@ int sf_client_get_text(sf_client *c, const char *path, char **body, size_t *len,
 /* The path of the API version: "/services/data/v60.0". */
 const char *sf_client_api_path(const sf_client *c);
 
-/* Sleeps ms milliseconds (through EINTR). */
-void sf_sleep_ms(int64_t ms);
+/* The client's HTTP client (borrowed): its mode (check-connection, init's
+ * probe) and httpsource_interrupted(), whether a stop signal ended the
+ * last call. */
+httpsource *sf_client_http(sf_client *c);
+
+/* Sleeps ms milliseconds, or less when a stop signal comes: TF_OK, or
+ * TF_ERR_IO with httpsource_interrupted(sf_client_http(c)) set. */
+int sf_client_sleep(sf_client *c, int64_t ms);
 
 /* Escapes text for a URL query (caller frees with free()). NULL: ENOMEM. */
 char *sf_client_escape(sf_client *c, const char *text);

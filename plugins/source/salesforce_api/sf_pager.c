@@ -134,7 +134,9 @@ static int bulk_wait(sf_pager *p)
                    p->job, (long long)waited);
       return TF_ERR_IO;
     }
-    sf_sleep_ms(p->set.bulk_poll_ms);
+    rc = sf_client_sleep(p->client, p->set.bulk_poll_ms);
+    if (rc != TF_OK)
+      return rc;
     waited += p->set.bulk_poll_ms;
     p->host->metric(p->ctx, "bulk_polls", 1);
   }

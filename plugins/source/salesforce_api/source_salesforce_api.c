@@ -350,9 +350,13 @@ static int source_sf_init(tf_ctx *ctx, const tf_host *host,
   rc = s->builder ? sf_client_new(ctx, host, &cs, &s->client) : TF_ERR_NOMEM;
   choose_mapping(s, cfg, s->builder);
   /* The token now, so that refused credentials are a refused config (exit
-   * 2) before anything runs. */
-  if (rc == TF_OK)
-    rc = sf_client_login(s->client);
+   * 2) before anything runs; tried once: a login endpoint down or busy is
+   * asked again by the first call of produce(). */
+  if (rc == TF_OK) {
+    httpsource_set_mode(sf_client_http(s->client), HTTPSOURCE_PROBE);
+    rc = httpsource_probe_end(sf_client_http(s->client),
+                              sf_client_login(s->client));
+  }
   if (rc != TF_OK) {
     source_sf_fini(s);
     return rc;
@@ -379,6 +383,10 @@ static int source_sf_produce(void *state, tf_ctx *ctx, size_t max)
       continue;
     }
     rc = next_page(s);
+    /* Given up on a stop signal: TF_MORE, the pager where it was, so
+     * that the host stops (a call after it asks the same page again). */
+    if (rc != TF_OK && httpsource_interrupted(sf_client_http(s->client)))
+      return TF_MORE;
     if (rc != TF_OK)
       return rc;
   }
@@ -421,21 +429,25 @@ static int source_sf_seek(void *state, const json_t *position)
   return rc;
 }
 
-/* check-connection: a new token (init() got one already), then the
- * cheapest query on the object: one Id, read and dropped. */
+/* check-connection: a new token (init() tried once to get one already),
+ * then the cheapest query on the object: one Id, read and dropped; each
+ * tried once with short time limits. */
 static int source_sf_check_connection(void *state, tf_ctx *ctx)
 {
   source_sf *s = state;
   char path[256];
   json_t *answer = NULL;
-  int rc = sf_client_login(s->client);
+  int rc;
 
   (void)ctx;
+  httpsource_set_mode(sf_client_http(s->client), HTTPSOURCE_CHECK);
+  rc = sf_client_login(s->client);
   snprintf(path, sizeof(path),
            "%s/query?q=SELECT+Id+FROM+%s+ORDER+BY+SystemModstamp,+Id+LIMIT+1",
            sf_client_api_path(s->client), s->object);
   if (rc == TF_OK)
     rc = sf_client_get_json(s->client, path, &answer);
+  httpsource_set_mode(sf_client_http(s->client), HTTPSOURCE_RUN);
   json_decref(answer);
   return rc < 0 ? rc : rc == TF_OK ? TF_OK : TF_ERR_IO;
 }

@@ -4,15 +4,20 @@
  * each): paging, the same events as the `calltracking` source reading the
  * same calls from an export file, stopping and resuming with nothing
  * missing or repeated, the incremental mark, every fault the emulator
- * injects, and refused keys.  Skipped (exit 77) without python3.
+ * injects, a stop signal during a Retry-After and during a request in
+ * flight, and refused keys.  Skipped (exit 77) without python3.
  */
 #include <check.h>
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -442,6 +447,145 @@ START_TEST(test_429_waits_retry_after)
 }
 END_TEST
 
+/* A stop signal, as the runner takes it: a flag, the handler then reset. */
+static volatile sig_atomic_t stop_signals;
+
+static void on_stop(int sig)
+{
+  (void)sig;
+  stop_signals++;
+}
+
+/* Installs on_stop for SIGTERM as the runner installs its handler. */
+static void catch_stop(void)
+{
+  struct sigaction sa;
+
+  stop_signals = 0;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_stop;
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  ck_assert_int_eq(sigaction(SIGTERM, &sa, NULL), 0);
+}
+
+/* Sends SIGTERM to this process 200 ms after the emulator served its
+ * first fault (so, inside the request that met it), or 300 ms after it
+ * started when after_fault is NULL. */
+static void *term_after(void *after_fault)
+{
+  while (after_fault && stat_int("faults_served") < 1)
+    nanosleep(&(struct timespec){0, 50000000L}, NULL);
+  nanosleep(&(struct timespec){0, after_fault ? 200000000L : 300000000L},
+            NULL);
+  kill(getpid(), SIGTERM);
+  return NULL;
+}
+
+/* term_after in a thread blocking every signal, as the runner's threads
+ * do, so that the signal is the test thread's. */
+static pthread_t start_terminator(int after_fault)
+{
+  static int yes = 1;
+  sigset_t all, old;
+  pthread_t t;
+
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  ck_assert_int_eq(
+      pthread_create(&t, NULL, term_after, after_fault ? &yes : NULL), 0);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return t;
+}
+
+static double now_s(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SIGTERM in a 300 s Retry-After (page 2 of the list): produce() returns
+ * TF_MORE at once with nothing taken and the position as it was, the
+ * handler ran once; a produce() after it lists again and takes every
+ * call once. */
+START_TEST(test_stop_signal_ends_retry_after)
+{
+  tf_check_host *h = source_host(NULL);
+  json_t *before = NULL, *after = NULL;
+  double started;
+  pthread_t terminator;
+  int rc;
+
+  catch_stop();
+  ck_assert_int_eq(tf_check_position(h, &before), TF_OK);
+  emu("/_emulator/fault", "{\"kind\": \"429\", \"count\": 1, \"after\": 1, "
+                          "\"retry_after\": 300}");
+  terminator = start_terminator(1);
+  started = now_s();
+  rc = tf_check_produce(h, 4);
+  ck_assert_msg(now_s() - started < 10, "produce() took %.1f s",
+                now_s() - started);
+  pthread_join(terminator, NULL);
+  ck_assert_int_eq(rc, TF_MORE);
+  ck_assert_int_eq(stop_signals, 1);
+  ck_assert_uint_eq(tf_check_emitted_count(h) + tf_check_reject_count(h), 0);
+  ck_assert(tf_check_log_contains(h, "a stop signal arrived"));
+  ck_assert_int_eq(tf_check_position(h, &after), TF_OK);
+  ck_assert(json_equal(before, after));
+  emu("/_emulator/reset", "{}");
+  run_all(h);
+  assert_same_events(tf_check_emitted(h));
+  ck_assert_uint_eq(tf_check_reject_count(h), NCALLS - NEVENTS);
+  json_decref(before);
+  json_decref(after);
+  tf_check_host_free(h);
+}
+END_TEST
+
+/* A request in flight to a server that never answers ends on SIGTERM
+ * within about a second (libcurl alone would wait out `timeout`): init()'s
+ * first request is given up and init() goes on (reading would ask again),
+ * the handler ran once. */
+START_TEST(test_stop_signal_ends_transfer)
+{
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a;
+  socklen_t len = sizeof(a);
+  tf_check_host *h =
+      tf_check_host_new(source_ctm_api_LTX_tf_plugin_entry(), "ctm");
+  char config[512];
+  double started, took;
+  pthread_t terminator;
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  ck_assert_int_eq(listen(fd, 4), 0); /* connections wait, unanswered */
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  snprintf(config, sizeof(config),
+           "{\"endpoint\": \"http://127.0.0.1:%d/api/v1\", \"account_id\": 1, "
+           "\"access_key\": \"" KEY "\", \"secret_key\": \"" SECRET "\", "
+           "\"timeout\": \"60s\"}",
+           ntohs(a.sin_port));
+  catch_stop();
+  terminator = start_terminator(0);
+  started = now_s();
+  rc = tf_check_host_init_text(h, config, NULL);
+  took = now_s() - started;
+  pthread_join(terminator, NULL);
+  ck_assert_int_eq(rc, TF_OK);
+  ck_assert_msg(took < 5, "init() took %.1f s", took);
+  ck_assert_int_eq(stop_signals, 1);
+  ck_assert(tf_check_log_contains(h, "a stop signal arrived"));
+  tf_check_host_free(h);
+  close(fd);
+}
+END_TEST
+
 START_TEST(test_500_503_retried)
 {
   emu("/_emulator/fault", "{\"kind\": \"503\", \"count\": 1, \"after\": 3}");
@@ -605,6 +749,8 @@ static TCase *tests(void)
   tcase_add_test(tc, test_calls_arrive_while_paging);
   tcase_add_test(tc, test_broken_calls_rejected);
   tcase_add_test(tc, test_429_waits_retry_after);
+  tcase_add_test(tc, test_stop_signal_ends_retry_after);
+  tcase_add_test(tc, test_stop_signal_ends_transfer);
   tcase_add_test(tc, test_500_503_retried);
   tcase_add_test(tc, test_dropped_connection_retried);
   tcase_add_test(tc, test_malformed_json_retried);

@@ -295,9 +295,9 @@ static void prepare(httpsource *hs, const char *method, const char *url,
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      hs->timeout_ms < CHECK_CONNECT_MS ? hs->timeout_ms
                                                        : CHECK_CONNECT_MS);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, hs->timeout_ms < CHECK_TIMEOUT_MS
-                                                ? hs->timeout_ms
-                                                : CHECK_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                     hs->timeout_ms < CHECK_TIMEOUT_MS ? hs->timeout_ms
+                                                       : CHECK_TIMEOUT_MS);
   }
   hs->errbuf[0] = '\0';
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, hs->errbuf);
@@ -427,16 +427,16 @@ static int stopped(httpsource *hs, const char *method, const char *target)
  * A probe's failure the run's policy would retry is a warning with the
  * wait the run owes. */
 static int given_up(httpsource *hs, const char *method, const char *target,
-                    const char *url, CURLcode cc, long status,
-                    const char *what, long retry_after, int attempt)
+                    const char *url, CURLcode cc, long status, const char *what,
+                    long retry_after, int attempt)
 {
   if (hs->mode == HTTPSOURCE_PROBE && attempt < hs->max_retries) {
     hs->retryable = 1;
     hs->owed_ms = wait_before_retry(hs, cc == CURLE_OK ? status : 0,
                                     retry_after, attempt);
     hs->owed_attempts = attempt + 1;
-    log_attempt(hs, TF_LOG_WARN, method, target, cc, status, what,
-                attempt + 1, hs->owed_ms);
+    log_attempt(hs, TF_LOG_WARN, method, target, cc, status, what, attempt + 1,
+                hs->owed_ms);
   } else {
     log_attempt(hs, TF_LOG_ERROR, method, url, cc, status, what, attempt + 1,
                 0);

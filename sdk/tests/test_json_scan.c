@@ -334,7 +334,7 @@ START_TEST(test_duplicate_keys)
   refused("{\"a\":1,\"a\":2}");
   refused("{\"a\":1,\"b\":2,\"a\":3}");
   refused("{\"a\":1,\"\\u0061\":2}");
-  refused("{\"\\u0061\":1,\"a\":2}"); /* escaped first, then plain */
+  refused("{\"\\u0061\":1,\"a\":2}");         /* escaped first, then plain */
   refused("{\"axb\":1,\"ayb\":2,\"axb\":3}"); /* past a same-tag key */
   refused("{\"\\u00e9\":1,\"\xc3\xa9\":2}");
   refused("{\"\\n\":1,\"\\u000a\":2}");

@@ -227,9 +227,9 @@ static int source_ctm_api_init(tf_ctx *ctx, const tf_host *host,
     rc = ctm_list_path(&s->query, 1, s->first_path, sizeof(s->first_path));
   if (rc == TF_OK) {
     httpsource_set_mode(s->http, HTTPSOURCE_PROBE);
-    rc = httpsource_probe_end(s->http, ctm_list_page(s->http, ctx, host,
-                                                     &s->query, 1,
-                                                     &s->first_page));
+    rc = httpsource_probe_end(
+        s->http,
+        ctm_list_page(s->http, ctx, host, &s->query, 1, &s->first_page));
   }
   if (rc != TF_OK) {
     source_ctm_api_fini(s);

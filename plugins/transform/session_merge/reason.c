@@ -73,8 +73,7 @@ static void clock_of(int64_t ms, int64_t ref, char *buf, size_t size)
 
 /* snprintf for formats whose only conversion is %s (the sentences below),
  * without stdio's cost: the text is cut at size - 1 bytes the same way. */
-static void fill(char *buf, size_t size, const char *fmt, ...)
-    TF_PRINTF(3, 4);
+static void fill(char *buf, size_t size, const char *fmt, ...) TF_PRINTF(3, 4);
 
 /* Appends n bytes of s at *p, no further than last; returns 0 when cut. */
 static int append(char **p, char *last, const char *s, size_t n)
@@ -114,15 +113,15 @@ static void chat_no_session(const sm_reason *r, const char *at, char *buf,
 {
   if (r->has_biz_uid)
     fill(buf, size,
-             "Drift chat rule 1: email given in chat at %s; no session of "
-             "this BizibleId contains it: Web Chat without web data",
-             at);
+         "Drift chat rule 1: email given in chat at %s; no session of "
+         "this BizibleId contains it: Web Chat without web data",
+         at);
   else
     fill(buf, size,
-             "Drift chat rule 1: email given in chat at %s; no BizibleId, "
-             "and no form fill with this email in a session running then: "
-             "Web Chat without web data",
-             at);
+         "Drift chat rule 1: email given in chat at %s; no BizibleId, "
+         "and no form fill with this email in a session running then: "
+         "Web Chat without web data",
+         at);
 }
 
 void sm_reason_format(const sm_reason *r, char *buf, size_t size)
@@ -136,55 +135,55 @@ void sm_reason_format(const sm_reason *r, char *buf, size_t size)
   switch (r->why) {
   case SM_WHY_WEB_VISIT:
     fill(buf, size,
-             "web session rule: session %s [%s, %s) had no form fill, chat "
-             "or call: one Web Visit at its first hit",
-             ses, start, end);
+         "web session rule: session %s [%s, %s) had no form fill, chat "
+         "or call: one Web Visit at its first hit",
+         ses, start, end);
     break;
   case SM_WHY_FORM:
     fill(buf, size,
-             "web session rule: form fill at %s in session %s (from %s): a "
-             "conversion",
-             at, ses, start);
+         "web session rule: form fill at %s in session %s (from %s): a "
+         "conversion",
+         at, ses, start);
     break;
   case SM_WHY_FORM_AFTER_CALL:
     fill(buf, size,
-             "call rule 4: form fill at %s after the call %s in session %s: "
-             "a later step of the journey, not a second conversion",
-             at, r->conversion_id ? r->conversion_id : "?", ses);
+         "call rule 4: form fill at %s after the call %s in session %s: "
+         "a later step of the journey, not a second conversion",
+         at, r->conversion_id ? r->conversion_id : "?", ses);
     break;
   case SM_WHY_CALL_MERGED:
-    fill(buf, size, "call rule 2: merged into session %s [%s, %s)", ses,
-             start, end);
+    fill(buf, size, "call rule 2: merged into session %s [%s, %s)", ses, start,
+         end);
     break;
   case SM_WHY_CALL_UNMERGED:
     fill(buf, size,
-             "call rule 3: no session of this BizibleId contains %s: a "
-             "separate CRM Activity without web data",
-             at);
+         "call rule 3: no session of this BizibleId contains %s: a "
+         "separate CRM Activity without web data",
+         at);
     break;
   case SM_WHY_CHAT_SESSION:
     fill(buf, size,
-             "Drift chat rule 1: email given in chat at %s, joined session "
-             "%s [%s, %s)",
-             at, ses, start, end);
+         "Drift chat rule 1: email given in chat at %s, joined session "
+         "%s [%s, %s)",
+         at, ses, start, end);
     break;
   case SM_WHY_CHAT_BY_EMAIL:
     fill(buf, size,
-             "Drift chat rule 1: email given in chat at %s without a "
-             "BizibleId, joined session %s [%s, %s) of the visitor who gave "
-             "this email on a form",
-             at, ses, start, end);
+         "Drift chat rule 1: email given in chat at %s without a "
+         "BizibleId, joined session %s [%s, %s) of the visitor who gave "
+         "this email on a form",
+         at, ses, start, end);
     break;
   case SM_WHY_CHAT_NO_SESSION: chat_no_session(r, at, buf, size); break;
   case SM_WHY_CRM_ACTIVITY:
     fill(buf, size,
-             "CRM touchpoint rule: a Salesforce Task makes a CRM "
-             "Activity, without web data");
+         "CRM touchpoint rule: a Salesforce Task makes a CRM "
+         "Activity, without web data");
     break;
   case SM_WHY_CRM_CAMPAIGN:
     fill(buf, size,
-             "CRM touchpoint rule: a CampaignMember makes a CRM "
-             "Campaign, without web data");
+         "CRM touchpoint rule: a CampaignMember makes a CRM "
+         "Campaign, without web data");
     break;
   }
 }

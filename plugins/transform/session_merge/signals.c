@@ -26,10 +26,10 @@ static const sm_click_id click_ids[CLICK_ID_COUNT] = {
     s, sizeof(s) - 1                                                           \
   }
 static const sm_url_name param_names[SM_UTM_COUNT + CLICK_ID_COUNT] = {
-    NAME("utm_source"), NAME("utm_medium"), NAME("utm_campaign"),
+    NAME("utm_source"), NAME("utm_medium"),  NAME("utm_campaign"),
     NAME("utm_term"),   NAME("utm_content"), NAME("gclid"),
-    NAME("gbraid"),     NAME("wbraid"),     NAME("msclkid"),
-    NAME("fbclid"),     NAME("li_fat_id"),  NAME("ttclid"),
+    NAME("gbraid"),     NAME("wbraid"),      NAME("msclkid"),
+    NAME("fbclid"),     NAME("li_fat_id"),   NAME("ttclid"),
     NAME("twclid")};
 #undef NAME
 

@@ -72,7 +72,7 @@ struct sm_spool {
   uint64_t runs_written, spilled;
   char *scratch; /* read buffer for run records */
   size_t scratch_cap;
-  FILE *building; /* the run sm_spool_restore_run_* writes, or NULL */
+  FILE *building;    /* the run sm_spool_restore_run_* writes, or NULL */
   kept_event *spare; /* events no longer kept, for the next adds */
   size_t nspare;
   char error[512];

@@ -476,8 +476,7 @@ static void *term_after(void *after_fault)
 {
   while (after_fault && stat_int("faults_served") < 1)
     nanosleep(&(struct timespec){0, 50000000L}, NULL);
-  nanosleep(&(struct timespec){0, after_fault ? 200000000L : 300000000L},
-            NULL);
+  nanosleep(&(struct timespec){0, after_fault ? 200000000L : 300000000L}, NULL);
   kill(getpid(), SIGTERM);
   return NULL;
 }

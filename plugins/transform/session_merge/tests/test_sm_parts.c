@@ -245,7 +245,8 @@ START_TEST(spool_spills_and_merges_back_in_order)
     state ^= state << 13;
     state ^= state >> 7;
     state ^= state << 17;
-    ck_assert_int_eq(sm_spool_add(sp, (int64_t)(state % 100000), rec, NULL), TF_OK);
+    ck_assert_int_eq(sm_spool_add(sp, (int64_t)(state % 100000), rec, NULL),
+                     TF_OK);
     tf_record_unref(rec);
     ck_assert_uint_le(sm_spool_bytes(sp), 4096);
   }

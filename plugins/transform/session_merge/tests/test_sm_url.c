@@ -223,10 +223,10 @@ START_TEST(find_params_agrees_with_one_lookup_per_name)
       "https://a.com/p?utm_sourcex=1&&utm_term=a+b%20c&fbclid=F#utm_term=no",
       "https://a.com/p?utm_campaign=%FF&twclid=1&gclid=2&utm_campaign=z",
       "https://a.com/p", "https://a.com/?"};
-  static const sm_url_name names[] = {
-      {"utm_source", 10}, {"utm_medium", 10}, {"utm_campaign", 12},
-      {"utm_term", 8},    {"gclid", 5},       {"ttclid", 6},
-      {"fbclid", 6},      {"twclid", 6}};
+  static const sm_url_name names[] = {{"utm_source", 10},   {"utm_medium", 10},
+                                      {"utm_campaign", 12}, {"utm_term", 8},
+                                      {"gclid", 5},         {"ttclid", 6},
+                                      {"fbclid", 6},        {"twclid", 6}};
   const size_t n = sizeof(names) / sizeof(names[0]);
   sm_url_raw found[8];
   size_t u, i;

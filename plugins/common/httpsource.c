@@ -277,6 +277,11 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
   return stopsignal_pending(&hs->stop);
 }
 
+static long at_most(long ms, long cap)
+{
+  return ms < cap ? ms : cap;
+}
+
 /* The handle set for one attempt of method url. */
 static void prepare(httpsource *hs, const char *method, const char *url,
                     const char *body, struct curl_slist *headers, receiving *rv)
@@ -290,14 +295,13 @@ static void prepare(httpsource *hs, const char *method, const char *url,
   curl_easy_setopt(c, CURLOPT_WRITEDATA, rv);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, rv);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, hs->timeout_ms);
-  if (hs->mode != HTTPSOURCE_RUN) {
+  if (hs->mode == HTTPSOURCE_RUN) {
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, hs->timeout_ms);
+  } else {
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     hs->timeout_ms < CHECK_CONNECT_MS ? hs->timeout_ms
-                                                       : CHECK_CONNECT_MS);
+                     at_most(hs->timeout_ms, CHECK_CONNECT_MS));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                     hs->timeout_ms < CHECK_TIMEOUT_MS ? hs->timeout_ms
-                                                       : CHECK_TIMEOUT_MS);
+                     at_most(hs->timeout_ms, CHECK_TIMEOUT_MS));
   }
   hs->errbuf[0] = '\0';
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, hs->errbuf);

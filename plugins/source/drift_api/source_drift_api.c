@@ -468,10 +468,12 @@ static int source_drift_api_produce(void *state, tf_ctx *ctx, size_t max)
    * was, so that the host stops (and a call after it goes on). */
   if (!s->listed) {
     rc = list_conversations(s);
-    if (rc != TF_OK && httpsource_interrupted(s->http))
+    if (rc != TF_OK && httpsource_interrupted(s->http)) {
       forget_todo(s);
+      return TF_MORE;
+    }
     if (rc != TF_OK)
-      return httpsource_interrupted(s->http) ? TF_MORE : rc;
+      return rc;
     s->listed = 1;
   }
   while (s->next < s->ntodo && done < (max ? max : 1)) {

@@ -7,30 +7,31 @@
 #include <touchflow/error.h>
 #include "signals.h"
 
-/* Ad click ids, in the order they are looked for. */
-#define CLICK_ID_COUNT 8
-static const sm_click_id click_ids[CLICK_ID_COUNT] = {
-    {"gclid", SM_CLICK_SEARCH, "Google"},
-    {"gbraid", SM_CLICK_SEARCH, "Google"},
-    {"wbraid", SM_CLICK_SEARCH, "Google"},
-    {"msclkid", SM_CLICK_SEARCH, "Bing"},
-    {"fbclid", SM_CLICK_SOCIAL, "Facebook"},
-    {"li_fat_id", SM_CLICK_SOCIAL, "LinkedIn"},
-    {"ttclid", SM_CLICK_SOCIAL, "TikTok"},
-    {"twclid", SM_CLICK_SOCIAL, "Twitter"}};
+/* Ad click ids, in the order they are looked for: X(param, kind, network),
+ * written once for both tables below. */
+#define CLICK_IDS(X)                                                           \
+  X("gclid", SM_CLICK_SEARCH, "Google")                                        \
+  X("gbraid", SM_CLICK_SEARCH, "Google")                                       \
+  X("wbraid", SM_CLICK_SEARCH, "Google")                                       \
+  X("msclkid", SM_CLICK_SEARCH, "Bing")                                        \
+  X("fbclid", SM_CLICK_SOCIAL, "Facebook")                                     \
+  X("li_fat_id", SM_CLICK_SOCIAL, "LinkedIn")                                  \
+  X("ttclid", SM_CLICK_SOCIAL, "TikTok")                                       \
+  X("twclid", SM_CLICK_SOCIAL, "Twitter")
+
+#define CLICK_ID(param, kind, network) {param, kind, network},
+static const sm_click_id click_ids[] = {CLICK_IDS(CLICK_ID)};
+#undef CLICK_ID
+#define CLICK_ID_COUNT (sizeof(click_ids) / sizeof(click_ids[0]))
 
 /* The query parameters a hit is read for, all found in one pass: the utm_*
  * ones in sm_utm order, then the click ids of click_ids, in its order. */
-#define NAME(s)                                                                \
-  {                                                                            \
-    s, sizeof(s) - 1                                                           \
-  }
+#define NAME(s) {s, sizeof(s) - 1},
+#define CLICK_ID_NAME(param, kind, network) NAME(param)
 static const sm_url_name param_names[SM_UTM_COUNT + CLICK_ID_COUNT] = {
-    NAME("utm_source"), NAME("utm_medium"),  NAME("utm_campaign"),
-    NAME("utm_term"),   NAME("utm_content"), NAME("gclid"),
-    NAME("gbraid"),     NAME("wbraid"),      NAME("msclkid"),
-    NAME("fbclid"),     NAME("li_fat_id"),   NAME("ttclid"),
-    NAME("twclid")};
+    NAME("utm_source") NAME("utm_medium") NAME("utm_campaign") NAME("utm_term")
+        NAME("utm_content") CLICK_IDS(CLICK_ID_NAME)};
+#undef CLICK_ID_NAME
 #undef NAME
 
 const char *sm_utm_name(sm_utm which)
@@ -61,7 +62,7 @@ static int read_utm(sm_signals *s, const sm_url_raw *found)
 
 static const sm_click_id *find_click_id(const sm_url_raw *found)
 {
-  int i;
+  size_t i;
 
   for (i = 0; i < CLICK_ID_COUNT; i++)
     if (found[SM_UTM_COUNT + i].at)

@@ -132,7 +132,12 @@ static int stage_state(tf__stage *s, json_t *obj, int complete, char *err,
   }
   if (!snap)
     return TF_OK;
-  rc = snap(s->state, &state);
+  if (s->thread) { /* on its own thread: the last result's position */
+    rc = s->position_rc;
+    state = json_incref(s->position);
+  } else {
+    rc = snap(s->state, &state);
+  }
   if (rc != TF_OK || !state) {
     snprintf(err, errlen, "stage \"%s\": %s failed%s: %s", s->def->id,
              s->source ? "position()" : "snapshot()",

@@ -4,7 +4,9 @@
  * Each function turns the plugin's tf_ctx back into its stage and acts on
  * the runner: logs go to stderr prefixed with the stage id, rejects to the
  * dead-letter output, metrics to the stage's counters, emits to the stage's
- * output batch.
+ * output batch.  Called on a source's own thread (source_thread.h), each
+ * keeps what it was asked in the result being produced instead, for the
+ * pipeline thread to act on in the same order.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "redact.h"
 #include "runner_internal.h"
+#include "source_thread.h"
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
@@ -45,10 +48,17 @@ void tf__stage_log(tf__stage *stage, tf_log_level level, const char *fmt, ...)
 
 static void host_log(tf_ctx *ctx, tf_log_level level, const char *fmt, ...)
 {
+  tf__produced *kept = tf__source_thread_capture();
+  char msg[4096];
   va_list ap;
 
   va_start(ap, fmt);
-  vlog_stage(ctx->stage, level, fmt, ap);
+  if (!kept) {
+    vlog_stage(ctx->stage, level, fmt, ap);
+  } else {
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    tf__produced_add_op(kept, TF__OP_LOG, NULL, NULL, msg, level, 0);
+  }
   va_end(ap);
 }
 
@@ -56,17 +66,22 @@ static int host_reject(tf_ctx *ctx, const tf_record *rec, const char *code,
                        const char *message)
 {
   tf__stage *stage = ctx->stage;
-  int rc = tf__dead_letter_write(stage->runner->dead_letter, stage->def->id,
-                                 stage->plugin->name, code, message, rec);
+  tf__produced *kept = tf__source_thread_capture();
+  int rc;
 
+  if (kept) {
+    tf__produced_add_op(kept, TF__OP_REJECT, rec, code, message, 0, 0);
+    return kept->failed_capture ? TF_ERR_NOMEM : TF_OK;
+  }
+  rc = tf__dead_letter_write(stage->runner->dead_letter, stage->def->id,
+                             stage->plugin->name, code, message, rec);
   if (rc == TF_OK)
     stage->n_rejected++;
   return rc;
 }
 
-static void host_metric(tf_ctx *ctx, const char *name, int64_t delta)
+void tf__stage_metric(tf__stage *stage, const char *name, int64_t delta)
 {
-  tf__stage *stage = ctx->stage;
   tf__metric *grown;
   size_t i;
 
@@ -86,9 +101,20 @@ static void host_metric(tf_ctx *ctx, const char *name, int64_t delta)
   grown[stage->n_metrics++].value = delta;
 }
 
+static void host_metric(tf_ctx *ctx, const char *name, int64_t delta)
+{
+  tf__produced *kept = tf__source_thread_capture();
+
+  if (kept)
+    tf__produced_add_op(kept, TF__OP_METRIC, NULL, NULL, name, 0, delta);
+  else
+    tf__stage_metric(ctx->stage, name, delta);
+}
+
 static int host_emit(tf_ctx *ctx, tf_record *rec)
 {
   tf__stage *stage = ctx->stage;
+  tf__produced *kept;
 
   if (!rec)
     return TF_ERR_INVAL;
@@ -96,6 +122,8 @@ static int host_emit(tf_ctx *ctx, tf_record *rec)
     tf_record_unref(rec);
     return TF_ERR_INVAL;
   }
+  if ((kept = tf__source_thread_capture()) != NULL)
+    return tf_batch_push(kept->batch, rec);
   stage->n_out++;
   return tf_batch_push(stage->out, rec);
 }

@@ -22,6 +22,7 @@ static const char usage[] =
     "                     [--summary-json FILE] [--log-format text|json]\n"
     "                     [--metrics-listen [ADDR:]PORT] "
     "[--metrics-textfile FILE]\n"
+    "                     [--source-threads on|off]\n"
     "       touchflow state STATE-DIR\n"
     "       touchflow validate PIPELINE.json [--plugin-path DIR]...\n"
     "       touchflow check-connection PIPELINE.json [--plugin-path DIR]...\n"
@@ -142,6 +143,11 @@ static int parse_one(int argc, char **argv, int *i, tf__cli_args *args)
   } else if (is_run &&
              (v = tf__cli_option_value(argc, argv, i, "--progress"))) {
     return parse_progress(v, &args->run);
+  } else if (is_run &&
+             (v = tf__cli_option_value(argc, argv, i, "--source-threads"))) {
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+      return usage_error("--source-threads takes on or off, not \"%s\"", v);
+    args->run.source_threads = strcmp(v, "on") == 0;
   } else if (is_run &&
              (v = tf__cli_option_value(argc, argv, i, "--batch-size"))) {
     return parse_batch_size(v, &args->run);

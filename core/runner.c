@@ -24,6 +24,7 @@
 #include "run_metrics.h"
 #include "runner_internal.h"
 #include "signals.h"
+#include "source_thread.h"
 #include "statedir.h"
 #include "summary_json.h"
 
@@ -37,6 +38,7 @@ void tf__run_options_default(tf__run_options *opt)
   opt->retry_base_ms = 100;
   opt->retry_cap_ms = 5000;
   opt->checkpoint_every = 100000;
+  opt->source_threads = 1;
 }
 
 void tf__log_json_line(json_t *obj)
@@ -248,35 +250,29 @@ static int downstream_has_room(const tf__stage *s)
   return 1;
 }
 
-/* A source's watermark after a produce() call that returned rc. */
-static void note_source_watermark(tf__stage *s, int rc)
+/* A source's watermark after a produce() call that returned rc; wm is
+ * what its watermark() answered then (TF_WATERMARK_UNKNOWN without one). */
+static void note_source_watermark(tf__stage *s, int rc, int64_t wm)
 {
-  int64_t wm;
-
   if (rc != TF_MORE) {
     s->wm_out = TF_WATERMARK_END; /* ended (or failed): nothing follows */
     return;
   }
-  if (!s->source->watermark)
-    return;
-  wm = s->source->watermark(s->state);
   if (wm > s->wm_out && wm != TF_WATERMARK_END)
     s->wm_out = wm;
 }
 
-static void run_produce(tf__runner *r, tf__stage *s)
+/* What follows a produce() call that emitted `emitted` records (now in
+ * s->out) and returned rc: dispatch, watermark, the end of the source. */
+static void produced(tf__runner *r, tf__stage *s, int rc, uint64_t emitted,
+                     int64_t wm)
 {
-  uint64_t before = s->n_out;
-  double started = call_started(r);
-  int rc = s->source->produce(s->state, &s->ctx, r->opt->batch_size);
-
-  call_ended(r, s, started);
-  r->records_read += s->n_out - before;
+  r->records_read += emitted;
   if (dispatch(r, s) < 0) {
     fail_stage(r, s, 1);
     return;
   }
-  note_source_watermark(s, rc);
+  note_source_watermark(s, rc, wm);
   if (rc == TF_DONE) {
     s->done = 1;
   } else if (rc < 0) {
@@ -286,6 +282,102 @@ static void run_produce(tf__runner *r, tf__stage *s)
                   tf_strerror(rc));
     fail_stage(r, s, 0);
   }
+}
+
+/* Acts on what the source asked of the host on its own thread, in the
+ * order it asked.  A reject the dead-letter output refused fails the
+ * source, as the plugin would have on the pipeline thread. */
+static int replay_ops(tf__stage *s, const tf__produced *p)
+{
+  int rc = p->failed_capture ? TF_ERR_NOMEM : TF_OK;
+  size_t i;
+
+  for (i = 0; i < p->n_ops; i++) {
+    const tf__op *op = &p->ops[i];
+
+    if (op->kind == TF__OP_LOG) {
+      tf__stage_log(s, op->level, "%s", op->text);
+    } else if (op->kind == TF__OP_METRIC) {
+      tf__stage_metric(s, op->text, op->delta);
+    } else if (tf__dead_letter_write(s->runner->dead_letter, s->def->id,
+                                     s->plugin->name, op->code, op->text,
+                                     op->rec) == TF_OK) {
+      s->n_rejected++;
+    } else if (rc == TF_OK) {
+      rc = TF_ERR_IO;
+    }
+  }
+  if (rc != TF_OK)
+    tf__stage_log(s, TF_LOG_ERROR, "%s",
+                  rc == TF_ERR_IO
+                      ? "the dead-letter output refused a rejected record"
+                      : "out of memory keeping what the source asked");
+  return rc;
+}
+
+/* The next result of a source on its own thread, applied as the
+ * produce() call it stands for. */
+static void take_produced(tf__runner *r, tf__stage *s)
+{
+  tf__produced *p;
+  int rc;
+
+  rc = tf__source_thread_take(s->thread, tf__signal_caught, &p);
+  if (rc == 0)
+    return; /* a stop signal: the loop sees it */
+  if (rc < 0) {
+    produced(r, s, rc, 0, TF_WATERMARK_UNKNOWN);
+    return;
+  }
+  if (r->timing)
+    tf__histogram_observe(&s->batch_seconds, p->seconds);
+  json_decref(s->position);
+  s->position = p->position;
+  s->position_rc = p->position_rc;
+  p->position = NULL;
+  tf_batch_free(s->out);
+  s->out = p->batch;
+  p->batch = NULL;
+  s->n_out += tf_batch_count(s->out);
+  rc = replay_ops(s, p) < 0 && p->rc >= 0 ? TF_ERR_IO : p->rc;
+  produced(r, s, rc, tf_batch_count(s->out), p->watermark);
+  tf__produced_free(p);
+}
+
+static int on_own_thread(const tf__runner *r, const tf__stage *s)
+{
+  return r->opt->source_threads &&
+         (TF_SOURCE_FLAGS(s->source) & TF_SOURCE_OWN_THREAD) &&
+         !TF_PLUGIN_HAS(tf_source_plugin, s->source, stop);
+}
+
+static void run_produce(tf__runner *r, tf__stage *s)
+{
+  uint64_t before = s->n_out;
+  double started;
+  int rc;
+
+  if (!s->thread && !s->thread_tried && on_own_thread(r, s)) {
+    s->thread_tried = 1;
+    s->thread = tf__source_thread_start(
+        s, r->opt->batch_size, r->opt->queue_limit, r->state_dir != NULL);
+    if (!s->thread)
+      tf__stage_log(s, TF_LOG_WARN,
+                    "could not start a thread for the "
+                    "source: it produces on the pipeline "
+                    "thread");
+  }
+  if (s->thread) {
+    take_produced(r, s);
+    return;
+  }
+  started = call_started(r);
+  rc = s->source->produce(s->state, &s->ctx, r->opt->batch_size);
+  call_ended(r, s, started);
+  produced(r, s, rc, s->n_out - before,
+           rc == TF_MORE && s->source->watermark
+               ? s->source->watermark(s->state)
+               : TF_WATERMARK_UNKNOWN);
 }
 
 /* Lets the source with the lowest watermark and room below it produce;
@@ -646,6 +738,8 @@ static void free_stages(tf__runner *r)
   for (i = 0; i < r->p->n_stages; i++) {
     tf__stage *s = &r->stages[i];
 
+    tf__source_thread_stop(s->thread);
+    json_decref(s->position);
     if (s->initialized)
       s->plugin->fini(s->state);
     tf__queue_cleanup(&s->in);

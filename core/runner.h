@@ -1,12 +1,15 @@
 /*
  * runner.h - moves records through a checked pipeline (internal).
  *
- * One thread, deterministic: stages run in a fixed order, so the same input
- * gives the same output.  Between stages sit bounded queues of batches
- * (queue.h); a source produces only when every queue downstream of it has
- * room, and downstream stages are drained first, so memory stays bounded by
- * queue_limit batches per edge whatever the input size.  Records move by
- * reference: no copy, no re-serialisation between stages.
+ * Deterministic: stages run in a fixed order, so the same input gives the
+ * same output.  Every stage runs on the pipeline thread, except the
+ * produce() calls of sources that allow a thread of their own
+ * (source_thread.h), whose results the pipeline takes in the same order.
+ * Between stages sit bounded queues of batches (queue.h); a source produces
+ * only when every queue downstream of it has room, and downstream stages are
+ * drained first, so memory stays bounded by queue_limit batches per edge
+ * whatever the input size.  Records move by reference: no copy, no
+ * re-serialisation between stages.
  */
 #ifndef TF_CORE_RUNNER_H
 #define TF_CORE_RUNNER_H
@@ -45,10 +48,15 @@ typedef struct tf__run_options {
    * node-exporter's textfile collector at the end (NULL: none). */
   const char *metrics_listen;
   const char *metrics_textfile;
+  /* Sources that allow it (TF_SOURCE_OWN_THREAD) produce on a thread of
+   * their own, ahead of the pipeline (source_thread.h); 0: every stage on
+   * the pipeline thread.  The output is the same either way. */
+  int source_threads;
 } tf__run_options;
 
 /* Defaults: batch 512, queue 4, progress auto, 5 retries, 100 ms .. 5 s,
- * no state directory, a checkpoint every 100,000 records read. */
+ * no state directory, a checkpoint every 100,000 records read, source
+ * threads on. */
 void tf__run_options_default(tf__run_options *opt);
 
 /* Runs the pipeline and returns the exit status of docs/contract.md: 0 every

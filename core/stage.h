@@ -54,10 +54,22 @@ typedef struct tf__stage {
   /* Seconds per produce(), process() or write() with its retries; only
    * kept when the run's metrics are asked for (run_metrics.h). */
   tf__histogram batch_seconds;
+  /* A source on a thread of its own (source_thread.h), started at its
+   * first produce; NULL before, and for the others.  `position` is the
+   * position() that came with the last result taken (a new reference,
+   * when the run keeps checkpoints), what a checkpoint records for it. */
+  struct tf__source_thread *thread;
+  int thread_tried;
+  json_t *position;
+  int position_rc;
 } tf__stage;
 
 /* The host function table (host_table.c). */
 const tf_host *tf__host_table(void);
+
+/* host_table.c: adds delta to the stage's metric called name (made at 0
+ * the first time). */
+void tf__stage_metric(tf__stage *stage, const char *name, int64_t delta);
 
 /* host_table.c: log one line for a stage. */
 void tf__stage_log(tf__stage *stage, tf_log_level level, const char *fmt, ...)

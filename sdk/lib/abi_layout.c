@@ -48,7 +48,8 @@ AT(tf_source_plugin, position, 96);
 AT(tf_source_plugin, seek, 104);
 AT(tf_source_plugin, stop, 112);
 AT(tf_source_plugin, check_connection, 120); /* appended after 2.0 */
-SIZE(tf_source_plugin, 128);
+AT(tf_source_plugin, flags, 128);            /* appended after 2.0 */
+SIZE(tf_source_plugin, 136);
 
 AT(tf_transform_plugin, base, 0);
 AT(tf_transform_plugin, process, 80);
@@ -107,6 +108,7 @@ IS(TF_WATERMARK_END, INT64_MAX);
 IS(TF_OPT_STRING, 1);
 IS(TF_OPT_OBJECT, 9);
 IS(TF_OPT_REQUIRED, 0x1u);
+IS(TF_SOURCE_OWN_THREAD, 0x1u);
 IS(TF_OPT_SECRET, 0x2u);
 IS(TF_OPT_RANGE, 0x4u);
 IS(TF_OPT_PATH, 0x8u);

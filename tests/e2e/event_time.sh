@@ -11,15 +11,7 @@
 # that nothing is dead-lettered as late.
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh" # check, passed, failed
-src=${TF_SRCDIR:-.}
-build=${TF_BUILDDIR:-.}
-tf="$build/touchflow"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-cp -r "$src/pipelines/." "$work/"
-chmod -R u+w "$work"
-data="$work/data/attribution"
+e2e_pipelines # src, build, tf, work (a copy of pipelines/), data
 # A hit without an id is known by its file:line (plugins/source/web); give
 # every hit an id so that splitting or shuffling the file keeps it.
 gunzip -c "$data/hits.ndjson.gz" | python3 -c 'import json, sys

@@ -14,7 +14,8 @@
 #                               the answer;
 #   emu_stat EXPR               EXPR (Python) over the emulator's
 #                               /_emulator/stats answer, printed.
-#   e2e_begin                   the emulator tests' common start (below).
+#   e2e_begin                   the emulator tests' common start (below);
+#   e2e_pipelines               the sample pipelines' tests' start (below).
 passed=0
 failed=0
 
@@ -53,6 +54,20 @@ PY
 emu_stat() {
   emu_ctl /_emulator/stats |
     python3 -c "import json,sys; print(eval(sys.argv[1], json.load(sys.stdin)))" "$1"
+}
+
+# e2e_pipelines: sets src, build, tf and work (a new temporary folder,
+# removed at exit) holding a writable copy of pipelines/, and data (its
+# attribution sample data).
+e2e_pipelines() {
+  src=${TF_SRCDIR:-.}
+  build=${TF_BUILDDIR:-.}
+  tf="$build/touchflow"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  cp -r "$src/pipelines/." "$work/"
+  chmod -R u+w "$work"
+  data="$work/data/attribution"
 }
 
 # e2e_begin: the common start of the emulator tests: sets build and src

@@ -162,6 +162,7 @@ static const tf_source_plugin source_calltracking_plugin = {
     .base.init = source_calltracking_init,
     .base.fini = source_calltracking_fini,
     .produce = source_calltracking_produce,
+    .flags = TF_SOURCE_OWN_THREAD,
     .position = source_calltracking_position,
     .seek = source_calltracking_seek,
     .watermark = source_calltracking_watermark,

@@ -127,6 +127,7 @@ static const tf_source_plugin source_crm_plugin = {
     .base.init = source_crm_init,
     .base.fini = source_crm_fini,
     .produce = source_crm_produce,
+    .flags = TF_SOURCE_OWN_THREAD,
     .position = source_crm_position,
     .seek = source_crm_seek,
     .watermark = source_crm_watermark,

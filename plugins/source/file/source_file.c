@@ -168,6 +168,7 @@ static const tf_source_plugin source_file_plugin = {
     .base.init = source_file_init,
     .base.fini = source_file_fini,
     .produce = source_file_produce,
+    .flags = TF_SOURCE_OWN_THREAD,
     .position = source_file_position,
     .seek = source_file_seek,
     .base.check = source_file_check,

@@ -97,6 +97,7 @@ static const tf_source_plugin source_web_plugin = {
     .base.init = source_web_init,
     .base.fini = source_web_fini,
     .produce = source_web_produce,
+    .flags = TF_SOURCE_OWN_THREAD,
     .position = source_web_position,
     .seek = source_web_seek,
     .watermark = source_web_watermark,

@@ -8,7 +8,7 @@
  * no write(), a sink no produce()):
  *
  *   tf_source_plugin     base + produce, watermark, position, seek, stop,
- *                        check_connection (appended after 2.0)
+ *                        check_connection, flags (appended after 2.0)
  *   tf_transform_plugin  base + process, advance, flush, snapshot, restore
  *   tf_sink_plugin       base + write, flush, snapshot, restore,
  *                        advance, check_connection (appended after 2.0)
@@ -51,7 +51,9 @@
  *   fini(state)                            always after a successful init,
  *                                          even when the run failed
  * Callbacks of one stage are never called concurrently, and always from
- * the thread that runs the pipeline's stages.
+ * the thread that runs the pipeline's stages, except the produce(),
+ * watermark() and position() of a source that sets TF_SOURCE_OWN_THREAD
+ * (see there).
  *
  * Ownership:
  *   - config is owned by the host and lives until fini() returns.
@@ -195,7 +197,43 @@ typedef struct tf_source_plugin {
 
   /* Appended after 2.0 (TF_PLUGIN_HAS): see tf_check_connection_fn. */
   tf_check_connection_fn check_connection;
+
+  /* Appended after 2.0: read it with TF_SOURCE_FLAGS.  TF_SOURCE_* bits;
+   * 0 behaves as a source built before it. */
+  uint32_t flags;
 } tf_source_plugin;
+
+/* tf_source_plugin.flags: the source may run on a thread of its own.  The
+ * host may then call produce(), and after each produce() watermark() and
+ * position(), on one thread it starts for the stage, a few batches ahead of
+ * the pipeline, while the pipeline thread runs the other stages: reading,
+ * decompressing and mapping input use a second core.  The host still never
+ * calls two callbacks of the stage at once (init() and seek() come before
+ * that thread starts, fini() after it ended), and what the source asks of
+ * the host there (emit, reject, log, metric) reaches the pipeline in the
+ * order asked, when the pipeline takes that batch: the output, the dead
+ * letters, the metrics and the checkpoints are what one thread gives.  A
+ * source with stop() is never run so.  Set it only when:
+ *   - the callbacks keep nothing per thread (thread-local data, signal
+ *     masks or signal waits: a source that waits for a stop signal during a
+ *     request must run on the pipeline thread);
+ *   - position() has no side effect: it may be called after every
+ *     produce(), not only when a checkpoint is taken;
+ *   - the source does not touch a record it emitted (emit steals it) nor
+ *     share anything else with other stages;
+ *   - what it reads does not depend on when it is read (files, not a clock
+ *     or a live endpoint: reading ahead must not change what is read).
+ * `touchflow run --source-threads off` runs every source on the pipeline
+ * thread. */
+#define TF_SOURCE_OWN_THREAD 0x1u
+
+/* d's flags, or 0 when d (a const tf_source_plugin *) was built before
+ * flags existed. */
+#define TF_SOURCE_FLAGS(d)                                                     \
+  ((d)->base.struct_size >=                                                    \
+           offsetof(tf_source_plugin, flags) + sizeof((d)->flags)              \
+       ? (d)->flags                                                            \
+       : 0u)
 
 /* A transform: reads batches, emits records. */
 typedef struct tf_transform_plugin {

@@ -1,6 +1,6 @@
 /*
- * linereader.c - line reader and line writer over plain or gzip files
- * (linereader.h).
+ * linereader.c - the line reader over plain or gzip files (linereader.h;
+ * the writer is linewriter.c).
  *
  * The reader pulls fixed-size chunks from stdio or from the gzip
  * decompressor (gzinflate.h, ISA-L) and cuts them into lines in a growing
@@ -44,11 +44,6 @@ struct tf_line_reader {
   long number;
   uint64_t base; /* bytes of the (decompressed) stream before chunk */
   char err[ERR_SIZE];
-};
-
-struct tf_line_writer {
-  FILE *fp;
-  gzFile gz;
 };
 
 tf_compression tf_compression_for_path(const char *path, tf_compression comp)
@@ -426,103 +421,4 @@ void tf_line_reader_close(tf_line_reader *r)
   free(r->chunk);
   free(r->path);
   free(r);
-}
-
-/* --- Writer ----------------------------------------------------------- */
-
-static int writer_attach(tf_line_writer *w, int fd, const char *name,
-                         tf_compression comp)
-{
-  if (tf_compression_for_path(name, comp) == TF_COMPRESSION_GZIP) {
-    w->gz = gzdopen(fd, "wb");
-    return w->gz ? TF_OK : TF_ERR_NOMEM;
-  }
-  w->fp = fdopen(fd, "wb");
-  return w->fp ? TF_OK : TF_ERR_IO;
-}
-
-int tf_line_writer_fdopen(tf_line_writer **out, int fd, const char *name,
-                          tf_compression comp)
-{
-  tf_line_writer *w;
-  int rc;
-
-  if (out)
-    *out = NULL;
-  if (!out || fd < 0) {
-    if (fd >= 0)
-      close(fd);
-    return TF_ERR_INVAL;
-  }
-  w = calloc(1, sizeof(*w));
-  if (!w) {
-    close(fd);
-    return TF_ERR_NOMEM;
-  }
-  rc = writer_attach(w, fd, name, comp);
-  if (rc != TF_OK) {
-    close(fd);
-    free(w);
-    return rc;
-  }
-  *out = w;
-  return TF_OK;
-}
-
-int tf_line_writer_open(tf_line_writer **out, const char *path,
-                        tf_compression comp)
-{
-  int fd;
-
-  if (!out || !path) {
-    if (out)
-      *out = NULL;
-    return TF_ERR_INVAL;
-  }
-  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    *out = NULL;
-    return errno == ENOMEM ? TF_ERR_NOMEM : TF_ERR_IO;
-  }
-  return tf_line_writer_fdopen(out, fd, path, comp);
-}
-
-int tf_line_writer_write(tf_line_writer *w, const char *bytes, size_t len)
-{
-  if (!w || (!bytes && len))
-    return TF_ERR_INVAL;
-  if (len == 0)
-    return TF_OK;
-  if (w->fp)
-    return fwrite(bytes, 1, len, w->fp) == len ? TF_OK : TF_ERR_IO;
-  while (len > 0) {
-    unsigned piece = len > INT_MAX ? INT_MAX : (unsigned)len;
-
-    if (gzwrite(w->gz, bytes, piece) != (int)piece)
-      return TF_ERR_IO;
-    bytes += piece;
-    len -= piece;
-  }
-  return TF_OK;
-}
-
-int tf_line_writer_line(tf_line_writer *w, const char *bytes, size_t len)
-{
-  int rc = tf_line_writer_write(w, bytes, len);
-
-  return rc == TF_OK ? tf_line_writer_write(w, "\n", 1) : rc;
-}
-
-int tf_line_writer_close(tf_line_writer *w)
-{
-  int rc = TF_OK;
-
-  if (!w)
-    return TF_OK;
-  if (w->fp && fclose(w->fp) != 0)
-    rc = TF_ERR_IO;
-  if (w->gz && gzclose(w->gz) != Z_OK)
-    rc = TF_ERR_IO;
-  free(w);
-  return rc;
 }

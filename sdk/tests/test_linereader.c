@@ -6,6 +6,7 @@
  * writing plain and gzip files.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,68 @@ START_TEST(test_writer_lines_round_trip_gzip)
 }
 END_TEST
 
+/* More than three 1 MiB buffers of lines, written in pieces of varying
+ * size: the writer's own thread writes the full buffers; the file holds
+ * every byte in order. */
+START_TEST(test_writer_large_output_round_trip_plain)
+{
+  const char *path = tmp_path("big.txt");
+  size_t cap = 8 * 1024 * 1024, len = 0, got;
+  char *want = malloc(cap), *have = malloc(cap);
+  tf_line_writer *w;
+  FILE *fp;
+  long i;
+
+  ck_assert_ptr_nonnull(want);
+  ck_assert_ptr_nonnull(have);
+  ck_assert_int_eq(tf_line_writer_open(&w, path, TF_COMPRESSION_NONE), TF_OK);
+  for (i = 1; len < 3500000; i++) {
+    int n = snprintf(want + len, cap - len, "line %ld %.*s", i, (int)(i % 13),
+                     "abcdefghijklm");
+
+    ck_assert_int_eq(tf_line_writer_line(w, want + len, (size_t)n), TF_OK);
+    len += (size_t)n;
+    want[len++] = '\n';
+  }
+  ck_assert_int_eq(tf_line_writer_close(w), TF_OK);
+  fp = fopen(path, "rb");
+  ck_assert_ptr_nonnull(fp);
+  got = fread(have, 1, cap, fp);
+  fclose(fp);
+  ck_assert_uint_eq(got, len);
+  ck_assert(memcmp(have, want, len) == 0);
+  free(want);
+  free(have);
+}
+END_TEST
+
+/* /dev/full refuses every write (ENOSPC): a large output fails in a
+ * write (the failure of a buffer the writer's thread wrote shows when the
+ * next one is handed over), a small one at close, both with errno. */
+START_TEST(test_writer_failure_is_reported_with_errno)
+{
+  static char block[256 * 1024];
+  tf_line_writer *w;
+  int i, rc = TF_OK;
+
+  memset(block, 'x', sizeof(block));
+  ck_assert_int_eq(tf_line_writer_open(&w, "/dev/full", TF_COMPRESSION_NONE),
+                   TF_OK);
+  for (i = 0; i < 64 && rc == TF_OK; i++)
+    rc = tf_line_writer_write(w, block, sizeof(block));
+  ck_assert_int_eq(rc, TF_ERR_IO);
+  ck_assert_int_eq(errno, ENOSPC);
+  ck_assert_int_lt(i, 64);
+  ck_assert_int_eq(tf_line_writer_close(w), TF_ERR_IO);
+  ck_assert_int_eq(tf_line_writer_open(&w, "/dev/full", TF_COMPRESSION_NONE),
+                   TF_OK);
+  ck_assert_int_eq(tf_line_writer_line(w, "short", 5), TF_OK);
+  errno = 0;
+  ck_assert_int_eq(tf_line_writer_close(w), TF_ERR_IO);
+  ck_assert_int_eq(errno, ENOSPC);
+}
+END_TEST
+
 START_TEST(test_writer_open_fails_in_missing_folder)
 {
   tf_line_writer *w = (tf_line_writer *)1;
@@ -755,6 +818,8 @@ static Suite *linereader_suite(void)
   tcase_add_test(tc, test_gzip_bytes_after_the_last_member);
   tcase_add_test(tc, test_writer_lines_round_trip_gzip);
   tcase_add_test(tc, test_writer_open_fails_in_missing_folder);
+  tcase_add_test(tc, test_writer_large_output_round_trip_plain);
+  tcase_add_test(tc, test_writer_failure_is_reported_with_errno);
   tcase_add_test(tc, test_compression_names_and_extension);
   suite_add_tcase(s, tc);
   return s;

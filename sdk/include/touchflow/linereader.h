@@ -13,7 +13,11 @@
  * data reads as one; bytes after the last member that do not start another
  * (zeros left by a crash, say) are an error (TF_ERR_IO), not ignored.
  *
- * tf_line_writer writes bytes and lines to a plain or gzip file.
+ * tf_line_writer writes bytes and lines to a plain or gzip file.  A plain
+ * file is written through a 1 MiB buffer; once a first buffer is full, a
+ * thread of the writer's own writes the full buffers while the caller
+ * fills the next (so a large output costs the caller's thread no system
+ * call); a small file never starts it.
  *
  * Errors are the codes of error.h; nothing here prints or exits.  A reader
  * or writer is used by one thread at a time.
@@ -144,7 +148,9 @@ int tf_line_writer_open(tf_line_writer **out, const char *path,
 int tf_line_writer_fdopen(tf_line_writer **out, int fd, const char *name,
                           tf_compression comp);
 
-/* Writes len bytes as they are.  TF_OK or TF_ERR_IO. */
+/* Writes len bytes as they are.  TF_OK or TF_ERR_IO (errno set), which
+ * may be the failure of an earlier write of a buffer the writer's thread
+ * made. */
 int tf_line_writer_write(tf_line_writer *writer, const char *bytes, size_t len);
 
 /* Writes len bytes followed by "\n".  TF_OK or TF_ERR_IO. */

@@ -358,14 +358,17 @@ START_TEST(test_raw_record_is_rejected)
 END_TEST
 
 /* A file size limit stands in for a full disk.  Check itself writes files,
- * so the limit is only on while the sink runs, without assertions. */
+ * so the limit is only on while the sink runs, without assertions.  The
+ * batch holds more than two of the line writer's 1 MiB buffers, so that
+ * write() itself sees the failure (of the first buffer, written by the
+ * writer's thread, when it hands over the second). */
 START_TEST(test_write_error_fails_and_leaves_no_file)
 {
   struct rlimit lim, saved;
   instance in;
   int i, wrote, flushed;
 
-  for (i = 0; i < 200; i++)
+  for (i = 0; i < 40000; i++)
     add_built("{\"padding\": \"0123456789012345678901234567890123456789\"}");
   start(&in, "{\"path\": \"out.ndjson\"}");
   signal(SIGXFSZ, SIG_IGN);

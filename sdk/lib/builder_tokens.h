@@ -43,9 +43,8 @@ void tf__btoks_reset(tf__btoks *t);
 /* Appends a token; NULL (and the set off) when it cannot be kept.
  * Inline, as the two below: a builder notes a token for every key and
  * value it writes. */
-static inline struct tf_value *tf__btoks_push(tf__btoks *t, int type,
-                                              size_t start, size_t len,
-                                              int flags)
+static inline struct tf_value *
+tf__btoks_push(tf__btoks *t, int type, size_t start, size_t len, int flags)
 {
   struct tf_value *v;
 
@@ -64,8 +63,7 @@ static inline struct tf_value *tf__btoks_push(tf__btoks *t, int type,
 static inline void tf__btoks_key(tf__btoks *t, size_t start, size_t len,
                                  int escaped)
 {
-  tf__btoks_push(t, TF__TOKEN_KEY, start, len,
-                 escaped ? TF__TOKEN_ESCAPED : 0);
+  tf__btoks_push(t, TF__TOKEN_KEY, start, len, escaped ? TF__TOKEN_ESCAPED : 0);
 }
 
 /* A value was pushed as v (NULL: it was not kept): the innermost
@@ -85,8 +83,8 @@ static inline void tf__btoks_counted(tf__btoks *t, const struct tf_value *v)
 static inline void tf__btoks_value(tf__btoks *t, int type, size_t start,
                                    size_t len, int escaped)
 {
-  tf__btoks_counted(t, tf__btoks_push(t, type, start, len,
-                                      escaped ? TF__TOKEN_ESCAPED : 0));
+  tf__btoks_counted(
+      t, tf__btoks_push(t, type, start, len, escaped ? TF__TOKEN_ESCAPED : 0));
 }
 
 /* A container (TF_TYPE_OBJECT or TF_TYPE_ARRAY) opens at text[start]. */

@@ -12,7 +12,6 @@
  * fill it from the record's value index, the json_t forms (the slow path)
  * from a jansson value, so both give the same answers and messages.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -447,15 +446,26 @@ int tf_field_salesforce_time(const tf_record *rec, const char *name,
   return read_salesforce_time(&f, name, ms, found, why);
 }
 
+/* The hex digit c lowercased, or 0 when c is none (isxdigit and tolower
+ * without a call each: the C library's go through the locale). */
+static char hex_lower(unsigned char c)
+{
+  unsigned char lower = c | 0x20; /* 'A'..'F' -> 'a'..'f' */
+
+  if (c >= '0' && c <= '9')
+    return (char)c;
+  return lower >= 'a' && lower <= 'f' ? (char)lower : 0;
+}
+
 /* Copies text lowercased into out when it is a BizibleId; 0 when not. */
 static int normalise_bizible_id(const char *text, char *out)
 {
   size_t i;
 
   for (i = 0; i < TF_BIZIBLE_ID_LEN; i++) {
-    if (!isxdigit((unsigned char)text[i]))
+    out[i] = hex_lower((unsigned char)text[i]);
+    if (!out[i])
       return 0;
-    out[i] = (char)tolower((unsigned char)text[i]);
   }
   out[i] = '\0';
   return text[i] == '\0';
@@ -508,13 +518,15 @@ int tf_field_bizible_id(const tf_record *rec, const char *name, char *out,
 static int is_epoch_count(const field *f)
 {
   const char *s = f->text;
+  size_t n;
 
   if (f->type == TF_TYPE_INTEGER)
     return 1;
   if (!s)
     return 0;
   s += *s == '-';
-  return *s && strspn(s, "0123456789") == strlen(s);
+  n = strspn(s, "0123456789");
+  return n > 0 && s[n] == '\0';
 }
 
 /* An epoch count in `unit` as milliseconds, refusing what overflows (as
@@ -578,8 +590,8 @@ static int epoch_time(const field *f, tf_epoch_unit unit, int64_t *ms)
   rc = time_of(f, unit, &t);
   if (rc != TF_OK)
     return rc;
-  if (unit == TF_EPOCH_MILLISECONDS && is_epoch_count(f) &&
-      t < EPOCH_UNIT_LIMIT)
+  if (unit == TF_EPOCH_MILLISECONDS && t < EPOCH_UNIT_LIMIT &&
+      is_epoch_count(f))
     return TF_ERR_INVAL;
   if (unit == TF_EPOCH_SECONDS && t / 1000 > EPOCH_UNIT_LIMIT)
     return TF_ERR_INVAL;

@@ -125,6 +125,15 @@ static size_t copy_plain(const unsigned char *p, size_t n, char *dst)
   uint32_t lo, hi;
   size_t i = 0;
 
+#ifdef TF__JSON_SSE2
+  for (unsigned m; n - i >= 16; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+
+    _mm_storeu_si128((__m128i *)(dst + i), v);
+    if ((m = tf__json_special16(v)))
+      return i + (size_t)__builtin_ctz(m);
+  }
+#endif
   for (; n - i >= 8; i += 8) {
     memcpy(&w, p + i, sizeof(w));
     memcpy(dst + i, &w, sizeof(w));

@@ -293,7 +293,7 @@ END_TEST
 START_TEST(test_special_byte_at_every_offset)
 {
   static const char *const specials[] = {"\"", "\n", "\x01", "\xc3\xa9"};
-  char s[48], want[96];
+  char s[48] = "", want[96];
 
   for (size_t len = 0; len <= 40; len++) {
     for (size_t i = 0; i < len; i++)

@@ -100,7 +100,7 @@ static void find_values(const tf_value *at, hit_values *vals)
   for (m = tf_value_first(at); m; m = tf_value_next(m)) {
     key = tf_value_key(m, &len);
     for (i = 0; i < HIT_FIELDS; i++)
-      if (hit_fields[i].len == len &&
+      if (hit_fields[i].len == len && hit_fields[i].name[0] == key[0] &&
           memcmp(hit_fields[i].name, key, len) == 0) {
         *value_slot(vals, i) = m;
         break;
@@ -110,23 +110,24 @@ static void find_values(const tf_value *at, hit_values *vals)
 
 /* --- Reading fields --------------------------------------------------- */
 
-/* A text field into *out (unset: out->text NULL). */
+/* A text field into *out (unset: out->text NULL).  A string with text
+ * (nearly every one) is taken as it is; anything else gets the reader's
+ * answer (unset, or not a string). */
 static int text_field(const tf_value *v, const char *name, hit_text *out,
                       tf_field_problem *why)
 {
   size_t raw_len;
 
-  out->len = 0;
-  if (tf_field_text_of(v, name, &out->text, why))
-    return TF_ERR_INVAL;
-  if (out->text) {
-    tf_value_string(v, &out->len);
-    /* Escaped text may hold "\u0000": the event's copy ends there, as a
-     * C string does. */
-    tf_value_raw(v, &raw_len);
-    if (raw_len != out->len + 2)
-      out->len = strlen(out->text);
+  out->text = tf_value_string(v, &out->len);
+  if (!out->text || out->len == 0) {
+    out->len = 0;
+    return tf_field_text_of(v, name, &out->text, why);
   }
+  /* Escaped text may hold "\u0000": the event's copy ends there, as a C
+   * string does. */
+  tf_value_raw(v, &raw_len);
+  if (raw_len != out->len + 2)
+    out->len = strlen(out->text);
   return TF_OK;
 }
 

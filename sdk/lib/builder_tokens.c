@@ -29,50 +29,11 @@ void tf__btoks_reset(tf__btoks *t)
   t->off = 0;
 }
 
-/* Appends a token; NULL (and the set off) when it cannot be kept. */
-static struct tf_value *push(tf__btoks *t, int type, size_t start, size_t len,
-                             int flags)
-{
-  struct tf_value *v;
-
-  if (t->off)
-    return NULL;
-  v = start + len < UINT32_MAX
-          ? tf__json_tokens_push(&t->toks, type, start, len, flags)
-          : NULL;
-  if (!v)
-    t->off = 1;
-  return v;
-}
-
-/* A value was pushed as v: the innermost container's last and count. */
-static void counted(tf__btoks *t, const struct tf_value *v)
-{
-  tf__btok_level *lv;
-
-  if (!v || t->depth == 0)
-    return;
-  lv = &t->levels[t->depth - 1];
-  lv->last = v->self;
-  lv->count++;
-}
-
-void tf__btoks_key(tf__btoks *t, size_t start, size_t len, int escaped)
-{
-  push(t, TF__TOKEN_KEY, start, len, escaped ? TF__TOKEN_ESCAPED : 0);
-}
-
-void tf__btoks_value(tf__btoks *t, int type, size_t start, size_t len,
-                     int escaped)
-{
-  counted(t, push(t, type, start, len, escaped ? TF__TOKEN_ESCAPED : 0));
-}
-
 void tf__btoks_open(tf__btoks *t, int type, size_t start)
 {
-  struct tf_value *v = push(t, type, start, 0, 0);
+  struct tf_value *v = tf__btoks_push(t, type, start, 0, 0);
 
-  counted(t, v);
+  tf__btoks_counted(t, v);
   if (!v)
     return;
   if (t->depth == t->cap && tf__grow((void **)&t->levels, &t->cap, t->depth + 1,

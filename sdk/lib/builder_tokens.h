@@ -40,13 +40,52 @@ void tf__btoks_free(tf__btoks *t);
 /* Forgets the tokens of the record being written; keeps the memory. */
 void tf__btoks_reset(tf__btoks *t);
 
+/* Appends a token; NULL (and the set off) when it cannot be kept.
+ * Inline, as the two below: a builder notes a token for every key and
+ * value it writes. */
+static inline struct tf_value *
+tf__btoks_push(tf__btoks *t, int type, size_t start, size_t len, int flags)
+{
+  struct tf_value *v;
+
+  if (t->off)
+    return NULL;
+  v = start + len < UINT32_MAX
+          ? tf__json_tokens_push(&t->toks, type, start, len, flags)
+          : NULL;
+  if (!v)
+    t->off = 1;
+  return v;
+}
+
 /* A key, written at text[start..start+len) (with its quotes); escaped:
  * it holds backslash escapes. */
-void tf__btoks_key(tf__btoks *t, size_t start, size_t len, int escaped);
+static inline void tf__btoks_key(tf__btoks *t, size_t start, size_t len,
+                                 int escaped)
+{
+  tf__btoks_push(t, TF__TOKEN_KEY, start, len, escaped ? TF__TOKEN_ESCAPED : 0);
+}
+
+/* A value was pushed as v (NULL: it was not kept): the innermost
+ * container's last and count. */
+static inline void tf__btoks_counted(tf__btoks *t, const struct tf_value *v)
+{
+  tf__btok_level *lv;
+
+  if (!v || t->depth == 0)
+    return;
+  lv = &t->levels[t->depth - 1];
+  lv->last = v->self;
+  lv->count++;
+}
 
 /* A scalar value (type a tf_type), written at text[start..start+len). */
-void tf__btoks_value(tf__btoks *t, int type, size_t start, size_t len,
-                     int escaped);
+static inline void tf__btoks_value(tf__btoks *t, int type, size_t start,
+                                   size_t len, int escaped)
+{
+  tf__btoks_counted(
+      t, tf__btoks_push(t, type, start, len, escaped ? TF__TOKEN_ESCAPED : 0));
+}
 
 /* A container (TF_TYPE_OBJECT or TF_TYPE_ARRAY) opens at text[start]. */
 void tf__btoks_open(tf__btoks *t, int type, size_t start);

@@ -12,7 +12,6 @@
  * fill it from the record's value index, the json_t forms (the slow path)
  * from a jansson value, so both give the same answers and messages.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -447,18 +446,32 @@ int tf_field_salesforce_time(const tf_record *rec, const char *name,
   return read_salesforce_time(&f, name, ms, found, why);
 }
 
-/* Copies text lowercased into out when it is a BizibleId; 0 when not. */
-static int normalise_bizible_id(const char *text, char *out)
+/* Each byte's hex digit lowercased; 0 for a byte that is none. */
+static const unsigned char hex_lower[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+    ['f'] = 'f', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+    ['E'] = 'e', ['F'] = 'f'};
+
+/* Copies text (len bytes, NUL-terminated) lowercased into out when it is a
+ * BizibleId (32 hex digits, then the end or a NUL); 0 when not.  The 32
+ * bytes go through the table with no branch a byte: a digit or a letter
+ * comes at random in an id, which a test a byte mispredicts half the
+ * time. */
+static int normalise_bizible_id(const char *text, size_t len, char *out)
 {
+  unsigned char none = 0;
   size_t i;
 
+  if (len < TF_BIZIBLE_ID_LEN)
+    return 0;
   for (i = 0; i < TF_BIZIBLE_ID_LEN; i++) {
-    if (!isxdigit((unsigned char)text[i]))
-      return 0;
-    out[i] = (char)tolower((unsigned char)text[i]);
+    out[i] = (char)hex_lower[(unsigned char)text[i]];
+    none |= out[i] == 0;
   }
   out[i] = '\0';
-  return text[i] == '\0';
+  return !none && text[i] == '\0';
 }
 
 static int read_bizible_id(const field *f, const char *name, char *out,
@@ -469,7 +482,7 @@ static int read_bizible_id(const field *f, const char *name, char *out,
   out[0] = '\0';
   if (read_text(f, name, &text, why) != TF_OK)
     return TF_ERR_INVAL;
-  if (!text || normalise_bizible_id(text, out))
+  if (!text || normalise_bizible_id(text, f->len, out))
     return TF_OK;
   out[0] = '\0';
   return tf_field_complain(why, "invalid_bizible_id",
@@ -508,13 +521,15 @@ int tf_field_bizible_id(const tf_record *rec, const char *name, char *out,
 static int is_epoch_count(const field *f)
 {
   const char *s = f->text;
+  size_t n;
 
   if (f->type == TF_TYPE_INTEGER)
     return 1;
   if (!s)
     return 0;
   s += *s == '-';
-  return *s && strspn(s, "0123456789") == strlen(s);
+  n = strspn(s, "0123456789");
+  return n > 0 && s[n] == '\0';
 }
 
 /* An epoch count in `unit` as milliseconds, refusing what overflows (as
@@ -578,8 +593,8 @@ static int epoch_time(const field *f, tf_epoch_unit unit, int64_t *ms)
   rc = time_of(f, unit, &t);
   if (rc != TF_OK)
     return rc;
-  if (unit == TF_EPOCH_MILLISECONDS && is_epoch_count(f) &&
-      t < EPOCH_UNIT_LIMIT)
+  if (unit == TF_EPOCH_MILLISECONDS && t < EPOCH_UNIT_LIMIT &&
+      is_epoch_count(f))
     return TF_ERR_INVAL;
   if (unit == TF_EPOCH_SECONDS && t / 1000 > EPOCH_UNIT_LIMIT)
     return TF_ERR_INVAL;

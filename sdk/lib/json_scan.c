@@ -167,8 +167,9 @@ static int shown_len(const unsigned char *text, size_t n, size_t max)
 
 /* --- Tokens and levels ------------------------------------------------- */
 
-static int push_token(scanner *s, int type, const unsigned char *start,
-                      size_t len, int flags)
+/* Inline: the scanner pushes a token for every value and key. */
+static inline int push_token(scanner *s, int type, const unsigned char *start,
+                             size_t len, int flags)
 {
   if (!s->toks)
     return 0;
@@ -491,6 +492,10 @@ static int scan_literal(scanner *s, const char *what)
 static void skip_space(scanner *s)
 {
   const unsigned char *p = s->p;
+
+  /* Compact JSON (nearly every line) has none: one test. */
+  if (p < s->end && ' ' < *p)
+    return;
 
   while (p < s->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
     p++;

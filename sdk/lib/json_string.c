@@ -113,14 +113,60 @@ static size_t escape_one(unsigned char c, char *dst)
   }
 }
 
+/* Copies the plain run at the start of p (n bytes; as tf__json_plain_run
+ * tells it) to dst and returns its length, checking and copying 8 bytes
+ * at a time: each word is stored before it is checked, so that a string
+ * with nothing to escape (nearly all) costs one pass and no memcpy call.
+ * What is stored past the run is overwritten by the caller (dst has room
+ * for TF__JSON_ESCAPED_MAX(n) bytes, so never less than n). */
+static size_t copy_plain(const unsigned char *p, size_t n, char *dst)
+{
+  uint64_t w, mask;
+  uint32_t lo, hi;
+  size_t i = 0;
+
+#ifdef TF__JSON_SSE2
+  for (unsigned m; n - i >= 16; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+
+    _mm_storeu_si128((__m128i *)(dst + i), v);
+    if ((m = tf__json_special16(v)))
+      return i + (size_t)__builtin_ctz(m);
+  }
+#endif
+  for (; n - i >= 8; i += 8) {
+    memcpy(&w, p + i, sizeof(w));
+    memcpy(dst + i, &w, sizeof(w));
+    if ((mask = tf__json_special_word(w)))
+      return i + tf__json_first_special(p + i, mask);
+  }
+  if (i == n)
+    return n;
+  if (n >= 8) { /* the last few, through the 8 bytes that end at n */
+    memcpy(&w, p + n - 8, sizeof(w));
+    memcpy(dst + n - 8, &w, sizeof(w));
+    mask = tf__json_special_word(w);
+    return mask ? n - 8 + tf__json_first_special(p + n - 8, mask) : n;
+  }
+  if (n >= 4 && tf__json_all_plain(p, n)) { /* two words that overlap */
+    memcpy(&lo, p, 4);
+    memcpy(&hi, p + n - 4, 4);
+    memcpy(dst, &lo, 4);
+    memcpy(dst + n - 4, &hi, 4);
+    return n;
+  }
+  for (; i < n && tf__json_all_plain(p + i, 1); i++)
+    dst[i] = (char)p[i];
+  return i;
+}
+
 size_t tf__json_escape(const char *s, size_t n, char *dst, size_t *bad)
 {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0, out = 0, len;
 
   while (i < n) {
-    len = tf__json_plain_run(p + i, n - i); /* as it is */
-    memcpy(dst + out, p + i, len);
+    len = copy_plain(p + i, n - i, dst + out); /* as it is */
     out += len;
     i += len;
     if (i == n)

@@ -285,6 +285,46 @@ START_TEST(test_random_strings_round_trip)
 }
 END_TEST
 
+/* Plain text is copied 8 bytes at a time (json_string.c): strings of
+ * every length up to 40, plain or with one byte to escape or check ('"',
+ * a control byte, a 2-byte character) at every offset, still write as
+ * jansson writes them; and an invalid byte at every offset is refused,
+ * named at its offset. */
+START_TEST(test_special_byte_at_every_offset)
+{
+  static const char *const specials[] = {"\"", "\n", "\x01", "\xc3\xa9"};
+  char s[48] = "", want[96];
+
+  for (size_t len = 0; len <= 40; len++) {
+    for (size_t i = 0; i < len; i++)
+      s[i] = (char)('a' + i % 26);
+    same_as_jansson(s, len);
+    for (size_t at = 0; at < len; at++) {
+      for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+        size_t n = strlen(specials[k]);
+
+        if (at + n > len)
+          continue;
+        memcpy(s + at, specials[k], n);
+        same_as_jansson(s, len);
+        for (size_t i = at; i < at + n; i++)
+          s[i] = (char)('a' + i % 26);
+      }
+      s[at] = (char)0xff;
+      tf_builder_reset(b);
+      tf_builder_begin_object(b);
+      tf_builder_key(b, "k");
+      ck_assert_int_eq(tf_builder_stringn(b, s, len), TF_ERR_INVAL);
+      snprintf(want, sizeof(want), "(byte 0xff at offset %zu)", at);
+      ck_assert_msg(strstr(tf_builder_error(b), want), "%zu/%zu: %s", at, len,
+                    tf_builder_error(b));
+      tf_builder_reset(b);
+      s[at] = (char)('a' + at % 26);
+    }
+  }
+}
+END_TEST
+
 START_TEST(test_invalid_utf8_is_refused)
 {
   static const char *const bad[] = {"\xff", "\xc3\x28", "\xc0\x80",
@@ -1132,6 +1172,7 @@ static Suite *builder_suite(void)
   tcase_add_test(tc, test_doubles_read_back_exactly);
   tcase_add_test(tc, test_nan_and_infinity_are_refused);
   tcase_add_test(tc, test_every_ascii_byte_escapes_as_jansson_does);
+  tcase_add_test(tc, test_special_byte_at_every_offset);
   tcase_add_test(tc, test_random_strings_round_trip);
   tcase_add_test(tc, test_invalid_utf8_is_refused);
   tcase_add_test(tc, test_keys_are_escaped);

@@ -686,6 +686,36 @@ START_TEST(test_bizible_id_is_lowercased)
 }
 END_TEST
 
+/* Every ASCII byte at every position: a BizibleId holds hex digits only,
+ * either case, written lowercased. */
+START_TEST(test_bizible_id_takes_hex_digits_only)
+{
+  char out[TF_BIZIBLE_ID_LEN + 1], id[TF_BIZIBLE_ID_LEN + 1], want[40];
+  json_t *v;
+
+  for (int c = 1; c < 128; c++) {
+    for (size_t at = 0; at < TF_BIZIBLE_ID_LEN; at++) {
+      memcpy(id, UID, sizeof(id));
+      id[at] = (char)c;
+      v = json_string(id);
+      ck_assert_ptr_nonnull(v);
+      memcpy(want, UID, sizeof(id));
+      want[at] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+      if (strchr("0123456789abcdefABCDEF", c)) {
+        ck_assert_int_eq(tf_field_bizible_id_value(v, "f", out, &why), TF_OK);
+        ck_assert_str_eq(out, want);
+      } else {
+        ck_assert_int_eq(tf_field_bizible_id_value(v, "f", out, &why),
+                         TF_ERR_INVAL);
+        ck_assert_str_eq(why.code, "invalid_bizible_id");
+        ck_assert_str_eq(out, "");
+      }
+      json_decref(v);
+    }
+  }
+}
+END_TEST
+
 START_TEST(test_unset_bizible_id_is_empty)
 {
   char out[TF_BIZIBLE_ID_LEN + 1] = "x";
@@ -904,6 +934,7 @@ static Suite *fields_suite(void)
   tcase_add_test(readers, test_unset_salesforce_time_is_not_found);
   tcase_add_test(readers, test_bad_salesforce_time_is_invalid_timestamp);
   tcase_add_test(readers, test_bizible_id_is_lowercased);
+  tcase_add_test(readers, test_bizible_id_takes_hex_digits_only);
   tcase_add_test(readers, test_unset_bizible_id_is_empty);
   tcase_add_test(readers,
                  test_text_that_is_no_bizible_id_is_invalid_bizible_id);

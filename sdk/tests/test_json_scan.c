@@ -578,6 +578,52 @@ START_TEST(test_agrees_with_jansson_on_mutations)
 }
 END_TEST
 
+/* Strings are scanned 16 and 8 bytes at a time (json_string.h): in a
+ * key and in a value of every length to 48, a byte of each kind at every
+ * offset gets jansson's verdict, and a control byte or invalid UTF-8 is
+ * found exactly where it is. */
+START_TEST(test_every_byte_kind_at_every_offset)
+{
+  static const char *const kinds[] = {
+      "\x01", "\x1f", "\x7f", "\"", "\\",       "\\q",
+      "\x80", "\xff", "\xc3", "/",  "\xc3\xa9", "\xe2\x82\xac"};
+  char buf[128], text[64];
+  tf__scan_error why;
+
+  for (int as_key = 0; as_key < 2; as_key++) {
+    for (size_t len = 0; len <= 48; len++) {
+      for (size_t at = 0; at <= len; at++) {
+        for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+          size_t n = strlen(kinds[k]), total, bad;
+          int wrote;
+
+          if (at + n > len)
+            continue;
+          for (size_t i = 0; i < len; i++)
+            text[i] = (char)('a' + i % 26);
+          memcpy(text + at, kinds[k], n);
+          wrote = as_key ? snprintf(buf, sizeof(buf), "{\"%.*s\":1}", (int)len,
+                                    text)
+                         : snprintf(buf, sizeof(buf), "{\"k\":\"%.*s\"}",
+                                    (int)len, text);
+          total = (size_t)wrote;
+          ck_assert_msg(agree(buf, total), "jansson disagrees on %s", buf);
+          bad = (unsigned char)kinds[k][0];
+          if (tf__json_scan(buf, total, 0, NULL, &why) == TF__SCAN_OK ||
+              (bad >= 0x20 && bad < 0x80 && bad != 0x7f))
+            continue;
+          if (bad < 0x20 || bad == 0x80 || bad == 0xff ||
+              (bad == 0xc3 && n == 1))
+            ck_assert_msg(why.offset == (as_key ? 2 : 6) + at,
+                          "%s: found at %zu, not %zu", buf, why.offset,
+                          (as_key ? 2 : 6) + at);
+        }
+      }
+    }
+  }
+}
+END_TEST
+
 /* --- Suite ------------------------------------------------------------- */
 
 static Suite *scan_suite(void)
@@ -602,6 +648,7 @@ static Suite *scan_suite(void)
   tcase_add_test(tc, test_token_index);
   tcase_add_test(tc, test_many_tokens_grow_to_the_heap);
   tcase_add_test(tc, test_agrees_with_jansson_on_mutations);
+  tcase_add_test(tc, test_every_byte_kind_at_every_offset);
   suite_add_tcase(s, tc);
   return s;
 }

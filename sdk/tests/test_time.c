@@ -445,6 +445,42 @@ START_TEST(test_round_trip_whole_seconds)
 }
 END_TEST
 
+/* The form "YYYY-MM-DDTHH:MM:SS.mmmZ" is read by a fast path of its own
+ * (time.c).  Every byte of such texts replaced by each of a set of
+ * others must read as the same text with "+0000" for its Z, which the
+ * general parser reads: the same time, or refused both ways. */
+START_TEST(test_canonical_form_reads_as_the_general_form)
+{
+  static const char *const texts[] = {
+      "2026-03-01T12:17:05.123Z", "2024-02-29T23:59:59.999Z",
+      "2023-02-28T00:00:00.000Z", "1970-01-01T00:00:00.001Z",
+      "0000-12-31T09:09:09.090Z", "9999-12-31T23:59:59.999Z"};
+  static const char others[] = "0123456789-:.TZ+/ a\x7f";
+  char fast[32], general[32];
+  int64_t a, b;
+  int ra, rb;
+
+  for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+    for (size_t at = 0; at < 23; at++) {
+      for (size_t k = 0; k < sizeof(others) - 1; k++) {
+        snprintf(fast, sizeof(fast), "%s", texts[i]);
+        fast[at] = others[k];
+        snprintf(general, sizeof(general), "%.23s+0000", fast);
+        a = b = 7;
+        ra = tf_time_parse(fast, &a);
+        rb = tf_time_parse(general, &b);
+        ck_assert_msg(ra == rb && a == b, "%s: %d %lld, %s: %d %lld", fast, ra,
+                      (long long)a, general, rb, (long long)b);
+      }
+    }
+  }
+  /* Shorter or longer than the form: the general parser's answer. */
+  ck_assert_int_eq(parse_ok("2026-03-01T12:17:05.1234Z"), T0 + 123);
+  assert_refused("2026-03-01T12:17:05.123Zx");
+  ck_assert_int_eq(parse_ok("2026-03-01T12:17:05.123"), T0 + 123);
+}
+END_TEST
+
 START_TEST(test_tz_environment_is_ignored)
 {
   int64_t ms = 0;
@@ -481,6 +517,7 @@ static Suite *time_suite(void)
   tcase_add_test(parse, test_trailing_garbage_is_refused);
   tcase_add_test(parse, test_malformed_text_is_refused);
   tcase_add_test(parse, test_null_arguments_are_invalid);
+  tcase_add_test(parse, test_canonical_form_reads_as_the_general_form);
   tcase_add_test(parse, test_tz_environment_is_ignored);
   suite_add_tcase(s, parse);
 

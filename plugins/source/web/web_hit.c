@@ -16,6 +16,7 @@
  * is an NDJSON line or a CSV row (tf_file_source makes both as text).
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,45 +27,116 @@
 #include <touchflow/record_json.h>
 #include "web_hit.h"
 
+/* A text field as read: NULL when unset, else the string and its length
+ * (up to a NUL it holds, as a C string reads it).  Borrowed from the
+ * record. */
+typedef struct hit_text {
+  const char *text;
+  size_t len;
+} hit_text;
+
 /* A hit's fields.  Strings are borrowed from the record. */
 typedef struct hit {
   char biz_uid[TF_BIZIBLE_ID_LEN + 1]; /* lowercased */
   int64_t ts_ms;
-  const char *hit_type; /* "page_view" or "form_submit" */
-  const char *url;
-  const char *referrer; /* or NULL */
-  const char *form_url; /* or NULL */
-  const char *email;    /* as written, or NULL */
-  const char *id;       /* the `id` field as text, or NULL */
+  hit_text hit_type; /* "page_view" or "form_submit" */
+  hit_text url;
+  hit_text referrer; /* or unset */
+  hit_text form_url; /* or unset */
+  const char *email; /* as written, or NULL */
+  const char *id;    /* the `id` field as text, or NULL */
 } hit;
 
-/* --- Reading fields --------------------------------------------------- */
+/* --- Finding fields --------------------------------------------------- */
+
+/* The values of the fields a hit may have (NULL: absent). */
+typedef struct hit_values {
+  const tf_value *biz_uid, *cookie_biz_uid, *ts, *event, *url, *referrer,
+      *form_url, *id, *email;
+} hit_values;
 
 /* Every field of a hit is read from the record's object (tf_record_root)
  * by its exact key, not by the lookup rule of fields.h: a key in another
  * case is another field. */
-static const tf_value *value_at(const tf_value *at, const char *name)
+#define HIT_FIELD(name, member)                                                \
+  {                                                                            \
+    name, sizeof(name) - 1, offsetof(hit_values, member)                       \
+  }
+static const struct hit_field {
+  const char *name;
+  size_t len;
+  size_t at; /* of its value in hit_values */
+} hit_fields[] = {HIT_FIELD("biz_uid", biz_uid),
+                  HIT_FIELD("_biz_uid", cookie_biz_uid),
+                  HIT_FIELD("ts", ts),
+                  HIT_FIELD("event", event),
+                  HIT_FIELD("url", url),
+                  HIT_FIELD("referrer", referrer),
+                  HIT_FIELD("form_url", form_url),
+                  HIT_FIELD("id", id),
+                  HIT_FIELD("email", email)};
+#define HIT_FIELDS (sizeof(hit_fields) / sizeof(hit_fields[0]))
+
+static const tf_value **value_slot(hit_values *vals, size_t i)
 {
-  return tf_value_get(at, name);
+  return (const tf_value **)((char *)vals + hit_fields[i].at);
 }
 
-/* A text field; *out is NULL when unset. */
-static int text_field(const tf_value *at, const char *name, const char **out,
+/* The values of at's fields, in one pass over its members (an object has
+ * each key once) instead of a lookup for each field; what is not an
+ * object is asked field by field, as tf_value_get answers for it. */
+static void find_values(const tf_value *at, hit_values *vals)
+{
+  const tf_value *m;
+  const char *key;
+  size_t len, i;
+
+  memset(vals, 0, sizeof(*vals));
+  if (tf_value_type(at) != TF_TYPE_OBJECT) {
+    for (i = 0; i < HIT_FIELDS; i++)
+      *value_slot(vals, i) = tf_value_get(at, hit_fields[i].name);
+    return;
+  }
+  for (m = tf_value_first(at); m; m = tf_value_next(m)) {
+    key = tf_value_key(m, &len);
+    for (i = 0; i < HIT_FIELDS; i++)
+      if (hit_fields[i].len == len && hit_fields[i].name[0] == key[0] &&
+          memcmp(hit_fields[i].name, key, len) == 0) {
+        *value_slot(vals, i) = m;
+        break;
+      }
+  }
+}
+
+/* --- Reading fields --------------------------------------------------- */
+
+/* A text field into *out (unset: out->text NULL).  A string with text
+ * (nearly every one) is taken as it is; anything else gets the reader's
+ * answer (unset, or not a string). */
+static int text_field(const tf_value *v, const char *name, hit_text *out,
                       tf_field_problem *why)
 {
-  return tf_field_text_of(value_at(at, name), name, out, why);
+  size_t raw_len;
+
+  out->text = tf_value_string(v, &out->len);
+  if (!out->text || out->len == 0) {
+    out->len = 0;
+    return tf_field_text_of(v, name, &out->text, why);
+  }
+  /* Escaped text may hold "\u0000": the event's copy ends there, as a C
+   * string does. */
+  tf_value_raw(v, &raw_len);
+  if (raw_len != out->len + 2)
+    out->len = strlen(out->text);
+  return TF_OK;
 }
 
-static int bizible_id(const tf_value *at, const char *name, char *out,
-                      tf_field_problem *why)
+static int read_bizible_id(const hit_values *vals, hit *h,
+                           tf_field_problem *why)
 {
-  return tf_field_bizible_id_of(value_at(at, name), name, out, why);
-}
-
-static int read_bizible_id(const tf_value *at, hit *h, tf_field_problem *why)
-{
-  if (bizible_id(at, "biz_uid", h->biz_uid, why) ||
-      (!h->biz_uid[0] && bizible_id(at, "_biz_uid", h->biz_uid, why)))
+  if (tf_field_bizible_id_of(vals->biz_uid, "biz_uid", h->biz_uid, why) ||
+      (!h->biz_uid[0] && tf_field_bizible_id_of(vals->cookie_biz_uid,
+                                                "_biz_uid", h->biz_uid, why)))
     return TF_ERR_INVAL;
   if (!h->biz_uid[0])
     return tf_field_complain(why, "missing_bizible_id",
@@ -73,9 +145,8 @@ static int read_bizible_id(const tf_value *at, hit *h, tf_field_problem *why)
   return TF_OK;
 }
 
-static int read_ts(const tf_value *at, hit *h, tf_field_problem *why)
+static int read_ts(const tf_value *v, hit *h, tf_field_problem *why)
 {
-  const tf_value *v = value_at(at, "ts");
   int rc = tf_field_epoch_time_of(v, TF_EPOCH_MILLISECONDS, &h->ts_ms);
   char shown[TF_FIELD_SHOWN_LEN];
 
@@ -94,15 +165,16 @@ static int read_ts(const tf_value *at, hit *h, tf_field_problem *why)
       "ts %s is not a time (ISO-8601, or epoch milliseconds)", shown);
 }
 
-static int read_hit_type(const tf_value *at, hit *h, tf_field_problem *why)
+static int read_hit_type(const tf_value *v, hit *h, tf_field_problem *why)
 {
-  const tf_value *v = value_at(at, "event");
   const char *type = tf_value_string(v, NULL);
   char shown[TF_FIELD_SHOWN_LEN];
 
+  /* Compared as C strings: up to a NUL the text holds. */
   if (type &&
       (strcmp(type, "page_view") == 0 || strcmp(type, "form_submit") == 0)) {
-    h->hit_type = type;
+    h->hit_type.text = type;
+    h->hit_type.len = type[0] == 'p' ? 9 : 11;
     return TF_OK;
   }
   if (tf_field_is_unset_of(v))
@@ -117,19 +189,19 @@ static int read_hit_type(const tf_value *at, hit *h, tf_field_problem *why)
 
 /* url (required), referrer, and for form submits form_url (the page itself
  * when the hit does not name another). */
-static int read_urls(const tf_value *at, hit *h, tf_field_problem *why)
+static int read_urls(const hit_values *vals, hit *h, tf_field_problem *why)
 {
-  const char *form_url;
+  hit_text form_url;
 
-  if (text_field(at, "url", &h->url, why) ||
-      text_field(at, "referrer", &h->referrer, why) ||
-      text_field(at, "form_url", &form_url, why))
+  if (text_field(vals->url, "url", &h->url, why) ||
+      text_field(vals->referrer, "referrer", &h->referrer, why) ||
+      text_field(vals->form_url, "form_url", &form_url, why))
     return TF_ERR_INVAL;
-  if (!h->url)
+  if (!h->url.text)
     return tf_field_complain(why, "missing_field",
                              "url is missing: a hit has a page");
-  if (h->hit_type[0] == 'f') /* form_submit */
-    h->form_url = form_url ? form_url : h->url;
+  if (h->hit_type.text[0] == 'f') /* form_submit */
+    h->form_url = form_url.text ? form_url : h->url;
   return TF_OK;
 }
 
@@ -141,7 +213,7 @@ static int read_id(const tf_value *at, hit *h, char *buf, size_t len,
   const tf_value *v = NULL;
   int64_t n = 0;
 
-  if (tf_field_id_of(value_at(at, "id"), "id", &v, why))
+  if (tf_field_id_of(at, "id", &v, why))
     return TF_ERR_INVAL;
   h->id = v ? tf_value_string(v, NULL) : NULL;
   if (!h->id && v) {
@@ -155,14 +227,31 @@ static int read_id(const tf_value *at, hit *h, char *buf, size_t len,
 static int read_hit(const tf_value *at, hit *h, char *id_buf, size_t id_len,
                     tf_field_problem *why)
 {
-  if (read_bizible_id(at, h, why) || read_ts(at, h, why) ||
-      read_hit_type(at, h, why) || read_urls(at, h, why) ||
-      read_id(at, h, id_buf, id_len, why))
+  hit_values vals;
+
+  find_values(at, &vals);
+  if (read_bizible_id(&vals, h, why) || read_ts(vals.ts, h, why) ||
+      read_hit_type(vals.event, h, why) || read_urls(&vals, h, why) ||
+      read_id(vals.id, h, id_buf, id_len, why))
     return TF_ERR_INVAL;
-  return text_field(at, "email", &h->email, why);
+  return tf_field_text_of(vals.email, "email", &h->email, why);
 }
 
 /* --- Building the event ----------------------------------------------- */
+
+/* A member of the event: what tf_event_text writes, with the lengths
+ * already known (no strlen of either). */
+static int put_text(tf_builder *b, const char *key, size_t key_len,
+                    const hit_text *t)
+{
+  int rc = tf_builder_keyn(b, key, key_len);
+
+  if (rc != TF_OK)
+    return rc;
+  return t->text ? tf_builder_stringn(b, t->text, t->len) : tf_builder_null(b);
+}
+#define PUT_TEXT(b, literal, t)                                                \
+  put_text((b), "" literal "", sizeof(literal) - 1, (t))
 
 /* The event of a good hit, written with b, into *event; TF_ERR_INVAL with
  * why set for a bad hit; TF_ERR_NOMEM. */
@@ -191,10 +280,10 @@ static int build_hit(tf_builder *b, const tf_record *rec, hit *h,
   }
   rc = tf_event_begin(b, "hit", h->ts_ms, h->biz_uid, h->email, "web", id);
   free(line);
-  if (rc == TF_OK && (tf_event_text(b, "hit_type", h->hit_type) ||
-                      tf_event_text(b, "url", h->url) ||
-                      tf_event_text(b, "referrer", h->referrer) ||
-                      tf_event_text(b, "form_url", h->form_url)))
+  if (rc == TF_OK &&
+      (PUT_TEXT(b, "hit_type", &h->hit_type) || PUT_TEXT(b, "url", &h->url) ||
+       PUT_TEXT(b, "referrer", &h->referrer) ||
+       PUT_TEXT(b, "form_url", &h->form_url)))
     rc = TF_ERR_NOMEM;
   if (rc == TF_OK)
     rc = tf_event_finish(b, rec, event);
@@ -224,6 +313,6 @@ int source_web_map_hit(void *ud, tf_ctx *ctx, const tf_host *host,
     return host->reject(ctx, rec, why.code, why.message);
   if (rc != TF_OK)
     return rc;
-  host->metric(ctx, h.hit_type, 1);
+  host->metric(ctx, h.hit_type.text, 1);
   return tf_time_order_emit(set ? set->order : NULL, ctx, host, out, h.ts_ms);
 }

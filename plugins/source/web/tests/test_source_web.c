@@ -104,6 +104,24 @@ START_TEST(test_page_view_becomes_hit_event)
 }
 END_TEST
 
+/* Fields are found by their exact key among any others, whatever their
+ * order; escaped text is written unescaped, whole. */
+START_TEST(test_fields_found_among_others_and_unescaped)
+{
+  map_json("{\"URL\":\"https://wrong.example/\",\"extra\":[1,{\"url\":1}],"
+           "\"referrer\":\"https://x.example/a\\\"b\\u00e9\\/c\","
+           "\"event\":\"page_view\",\"ts\":\"2026-03-01T12:20:00Z\","
+           "\"url\":\"https://www.acme.com/\\u00e9t\\u00e9?q=\\\"1\\\"\","
+           "\"Biz_Uid\":\"x\",\"biz_uid\":\"" UID "\"}");
+  ck_assert_str_eq(event_string(0, "url"),
+                   "https://www.acme.com/\u00e9t\u00e9?q=\"1\"");
+  ck_assert_str_eq(event_string(0, "referrer"),
+                   "https://x.example/a\"b\u00e9/c");
+  ck_assert_str_eq(event_string(0, "biz_uid"), UID);
+  ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
+}
+END_TEST
+
 START_TEST(test_form_submit_keeps_lowercased_email_and_form_url)
 {
   map_json("{\"biz_uid\":\"" UID "\",\"ts\":\"2026-03-01T12:20:00Z\","
@@ -633,6 +651,7 @@ static Suite *source_web_suite(void)
 
   tcase_add_checked_fixture(map, setup, teardown);
   tcase_add_test(map, test_page_view_becomes_hit_event);
+  tcase_add_test(map, test_fields_found_among_others_and_unescaped);
   tcase_add_test(map, test_form_submit_keeps_lowercased_email_and_form_url);
   tcase_add_test(map, test_form_submit_without_email_has_null_email);
   tcase_add_test(map, test_form_submit_without_form_url_uses_the_page);

@@ -58,12 +58,13 @@ char *sm_host_normalize(char *host)
   return host;
 }
 
-/* A copy of the host in the authority [start, end): without userinfo and
- * port (which follows the ']' of an IPv6 address), normalised. */
-static char *copy_host(const char *start, const char *end)
+/* The host in the authority [start, end) into url->host (its own buffer
+ * when it fits): without userinfo and port (which follows the ']' of an
+ * IPv6 address), normalised.  TF_OK or TF_ERR_NOMEM. */
+static int copy_host(const char *start, const char *end, sm_url *url)
 {
   const char *at, *colon, *host_end;
-  char *host;
+  size_t len;
 
   for (at = end; at > start && at[-1] != '@'; at--)
     ;
@@ -74,40 +75,51 @@ static char *copy_host(const char *start, const char *end)
   colon = memchr(host_end, ':', (size_t)(end - host_end));
   if (colon)
     end = colon;
-  host = strndup(start, (size_t)(end - start));
-  return host ? sm_host_normalize(host) : NULL;
+  len = (size_t)(end - start);
+  url->host = len < sizeof(url->host_buf) ? url->host_buf : malloc(len + 1);
+  if (!url->host)
+    return TF_ERR_NOMEM;
+  memcpy(url->host, start, len);
+  url->host[len] = '\0';
+  sm_host_normalize(url->host);
+  return TF_OK;
 }
 
 int sm_url_parse(const char *text, sm_url *url)
 {
   const char *auth, *auth_end, *q;
 
-  url->host = NULL;
   url->query = NULL;
+  url->query_len = 0;
   if (!text)
     text = "";
   auth = authority_start(text);
   auth_end = auth ? auth + strcspn(auth, "/?#") : text;
-  url->host = auth ? copy_host(auth, auth_end) : strdup("");
-  if (!url->host)
+  if (auth && copy_host(auth, auth_end, url) != TF_OK) {
+    url->host = url->host_buf;
+    url->host_buf[0] = '\0';
     return TF_ERR_NOMEM;
+  }
+  if (!auth) {
+    url->host = url->host_buf;
+    url->host_buf[0] = '\0';
+  }
   q = auth_end + strcspn(auth_end, "?#");
   if (*q == '?') {
-    url->query = strndup(q + 1, strcspn(q + 1, "#"));
-    if (!url->query) {
-      sm_url_clear(url);
-      return TF_ERR_NOMEM;
-    }
+    url->query = q + 1;
+    url->query_len = strcspn(q + 1, "#");
   }
   return TF_OK;
 }
 
 void sm_url_clear(sm_url *url)
 {
-  free(url->host);
-  free(url->query);
-  url->host = NULL;
+  if (url->host != url->host_buf)
+    free(url->host);
+  url->host = url->host_buf;
+  url->host_buf[0] = '\0';
   url->query = NULL;
+  url->query_len = 0;
 }
 
 static int hex_value(char c)
@@ -185,16 +197,16 @@ static char *decode(const char *p, size_t len)
   return out;
 }
 
-/* The query segment at p (up to '&', ';' or the end): its length and the
+/* The query segment at p (up to '&', ';' or end): its length and the
  * length of its key (up to '=' or the end of the segment). */
-static size_t segment(const char *p, size_t *key_len)
+static size_t segment(const char *p, const char *end, size_t *key_len)
 {
-  size_t i = 0;
+  size_t i = 0, n = (size_t)(end - p);
 
-  while (p[i] && p[i] != '=' && p[i] != '&' && p[i] != ';')
+  while (i < n && p[i] != '=' && p[i] != '&' && p[i] != ';')
     i++;
   *key_len = i;
-  while (p[i] && p[i] != '&' && p[i] != ';')
+  while (i < n && p[i] != '&' && p[i] != ';')
     i++;
   return i;
 }
@@ -213,11 +225,12 @@ void sm_url_find_params(const sm_url *url, const sm_url_name *names, size_t n,
                         sm_url_raw *found)
 {
   const char *p = url->query;
+  const char *end = p ? p + url->query_len : NULL;
   size_t i, len, key_len, left = n;
 
   memset(found, 0, n * sizeof(*found));
-  while (p && *p && left > 0) {
-    len = segment(p, &key_len);
+  while (p && p < end && left > 0) {
+    len = segment(p, end, &key_len);
     for (i = 0; i < n; i++)
       if (!found[i].at && key_len == names[i].len &&
           strncasecmp(p, names[i].name, key_len) == 0) {
@@ -225,7 +238,7 @@ void sm_url_find_params(const sm_url *url, const sm_url_name *names, size_t n,
         left--;
       }
     p += len;
-    if (*p)
+    if (p < end)
       p++;
   }
 }

@@ -556,6 +556,7 @@ int sm_merge_snapshot(sm_merge *m, json_t **out)
   json_t *snap = json_object(), *counts = json_object();
   json_t *visitors = json_array(), *outbox = json_array(), *spool;
   spool_dump d = {json_array(), json_array()};
+  sm_visitor *v;
   size_t i;
   int rc = TF_ERR_NOMEM;
 
@@ -566,8 +567,8 @@ int sm_merge_snapshot(sm_merge *m, json_t **out)
     if (i != SM_N_SPILLED && json_object_set_new(counts, counter_names[i],
                                                  i64_json(m->counts[i])) != 0)
       goto fail;
-  for (i = 0; i < m->due.count; i++)
-    if (json_array_append_new(visitors, visitor_json(m->due.items[i])) != 0)
+  for (i = 0; (v = sm_dueq_walk(&m->due, &i)) != NULL;)
+    if (json_array_append_new(visitors, visitor_json(v)) != 0)
       goto fail;
   for (i = 0; i < m->out.count; i++)
     if (json_array_append_new(

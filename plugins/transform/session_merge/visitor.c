@@ -22,6 +22,7 @@ sm_visitor *sm_visitor_new(const char *biz_uid)
     return NULL;
   }
   v->heap_index = SIZE_MAX;
+  v->ring = -1;
   return v;
 }
 

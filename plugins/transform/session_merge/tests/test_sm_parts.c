@@ -4,6 +4,7 @@
  * waiting events and the form email index.
  */
 #include <check.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,46 @@ START_TEST(hash_separates_parts)
   sm_hash_hex(ab_c, 2, h1);
   sm_hash_hex(a_bc, 2, h2);
   ck_assert_str_ne(h1, h2);
+}
+END_TEST
+
+/* sm_hash_decimal writes what printf's PRId64 writes: both ends of the
+ * range, every length of number, signs. */
+START_TEST(hash_decimal_is_printf_decimal)
+{
+  static const int64_t values[] = {0,
+                                   1,
+                                   9,
+                                   10,
+                                   99,
+                                   100,
+                                   101,
+                                   999,
+                                   1000,
+                                   1772367425000,
+                                   -1,
+                                   -10,
+                                   -99,
+                                   -100,
+                                   -1772367425001,
+                                   INT64_MAX,
+                                   INT64_MIN,
+                                   INT64_MIN + 1};
+  char got[SM_DECIMAL_SIZE], want[SM_DECIMAL_SIZE];
+  int64_t p;
+  size_t i, len;
+
+  for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+    len = sm_hash_decimal(values[i], got);
+    snprintf(want, sizeof(want), "%" PRId64, values[i]);
+    ck_assert_str_eq(got, want);
+    ck_assert_uint_eq(len, strlen(want));
+  }
+  for (p = 1; p > 0 && p <= INT64_MAX / 10; p *= 10) {
+    sm_hash_decimal(p - 1, got);
+    snprintf(want, sizeof(want), "%" PRId64, p - 1);
+    ck_assert_str_eq(got, want);
+  }
 }
 END_TEST
 
@@ -716,6 +757,7 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, reason_writes_times_with_seconds_and_dates_when_needed);
   tcase_add_test(tc, reason_writes_dates_of_any_year);
   tcase_add_test(tc, hash_separates_parts);
+  tcase_add_test(tc, hash_decimal_is_printf_decimal);
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);
   tcase_add_test(tc, dueq_pops_many_in_order);

@@ -66,10 +66,9 @@ static int copy_host(const char *start, const char *end, sm_url *url)
   const char *at, *colon, *host_end;
   size_t len;
 
-  for (at = end; at > start && at[-1] != '@'; at--)
-    ;
-  if (at > start)
-    start = at;
+  /* Userinfo ends at the authority's last '@' (usually there is none). */
+  while ((at = memchr(start, '@', (size_t)(end - start))) != NULL)
+    start = at + 1;
   host_end = start[0] == '[' ? memchr(start, ']', (size_t)(end - start)) : NULL;
   host_end = host_end ? host_end + 1 : start;
   colon = memchr(host_end, ':', (size_t)(end - host_end));

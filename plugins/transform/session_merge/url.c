@@ -6,6 +6,7 @@
  * by the default channel table and by channel_rules.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,18 +45,55 @@ static const char *authority_start(const char *text)
   return NULL;
 }
 
-char *sm_host_normalize(char *host)
-{
-  size_t len, i;
+#define BYTES_OF(b) (UINT64_C(0x0101010101010101) * (b))
 
-  for (i = 0; host[i]; i++)
-    host[i] = (char)tolower((unsigned char)host[i]);
-  len = i;
+/* The 8 bytes of w with A-Z lowercased, as tolower() does in the C locale
+ * (the only one touchflow runs in: it never calls setlocale): for each
+ * byte below 0x80, bit 7 of (b + 0x80 - 'A') says b >= 'A' and bit 7 of
+ * (b + 0x7f - 'Z') says b > 'Z'; no sum carries into the next byte. */
+static uint64_t lower_word(uint64_t w)
+{
+  uint64_t low7 = w & BYTES_OF(0x7f);
+  uint64_t at_least_a = low7 + BYTES_OF(0x80 - 'A');
+  uint64_t above_z = low7 + BYTES_OF(0x7f - 'Z');
+  uint64_t upper = (at_least_a ^ above_z) & ~w & BYTES_OF(0x80);
+
+  return w | (upper >> 2);
+}
+
+/* Copies len bytes from src to dst (which may be src) with A-Z
+ * lowercased, 8 bytes a step. */
+static void lower_copy(char *dst, const char *src, size_t len)
+{
+  uint64_t w;
+  size_t i;
+
+  for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
+    memcpy(&w, src + i, sizeof(w));
+    w = lower_word(w);
+    memcpy(dst + i, &w, sizeof(w));
+  }
+  for (; i < len; i++)
+    dst[i] = (char)tolower((unsigned char)src[i]);
+}
+
+/* The end of normalising a lowercased host of len bytes in place: no
+ * trailing dot, no leading "www.". */
+static char *trim_host(char *host, size_t len)
+{
   while (len > 0 && host[len - 1] == '.')
     host[--len] = '\0';
   if (strncmp(host, "www.", 4) == 0)
     memmove(host, host + 4, len - 3);
   return host;
+}
+
+char *sm_host_normalize(char *host)
+{
+  size_t len = strlen(host);
+
+  lower_copy(host, host, len);
+  return trim_host(host, len);
 }
 
 /* The host in the authority [start, end) into url->host (its own buffer
@@ -78,9 +116,9 @@ static int copy_host(const char *start, const char *end, sm_url *url)
   url->host = len < sizeof(url->host_buf) ? url->host_buf : malloc(len + 1);
   if (!url->host)
     return TF_ERR_NOMEM;
-  memcpy(url->host, start, len);
+  lower_copy(url->host, start, len);
   url->host[len] = '\0';
-  sm_host_normalize(url->host);
+  trim_host(url->host, len);
   return TF_OK;
 }
 

@@ -3,6 +3,7 @@
  * and a hit's arrival signals (signals.c).
  */
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,30 @@ START_TEST(host_of_scheme_less_and_relative_urls)
   expect_host("pricing", "");
   expect_host("", "");
   expect_host(NULL, "");
+}
+END_TEST
+
+/* Lowercasing goes 8 bytes a step: every byte value, at every place of a
+ * word, is lowercased as tolower() does (A-Z only; bytes from 0x80 are
+ * left as they are). */
+START_TEST(host_lowercasing_matches_tolower_for_every_byte)
+{
+  char host[20];
+  int c;
+  size_t i;
+
+  for (c = 1; c < 256; c++) {
+    if (c == '.')
+      continue;
+    memset(host, c, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    sm_host_normalize(host);
+    for (i = 0; i + 1 < sizeof(host); i++)
+      ck_assert_msg((unsigned char)host[i] == tolower(c),
+                    "byte 0x%02x at %zu became 0x%02x", (unsigned)c, i,
+                    (unsigned)(unsigned char)host[i]);
+  }
+  expect_host("https://B\xc3\x9cCHER.Example.DE/", "b\xc3\x9ccher.example.de");
 }
 END_TEST
 
@@ -305,6 +330,7 @@ static Suite *url_suite(void)
   tcase_add_test(url, host_is_lowercased_without_www_port_or_userinfo);
   tcase_add_test(url, host_of_scheme_less_and_relative_urls);
   tcase_add_test(url, long_hosts_are_kept_whole);
+  tcase_add_test(url, host_lowercasing_matches_tolower_for_every_byte);
   tcase_add_test(url, query_parameters_are_found_and_decoded);
   tcase_add_test(url, undecodable_values_are_kept_as_written);
   tcase_add_test(url, first_occurrence_of_a_parameter_wins);

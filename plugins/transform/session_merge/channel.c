@@ -211,14 +211,7 @@ static const char *default_medium(const sm_signals *s, const char *channel)
   return NULL;
 }
 
-/* *out = a copy of text, or NULL for NULL.  0 or -1 on ENOMEM. */
-static int copy_or_null(const char *text, char **out)
-{
-  *out = text ? strdup(text) : NULL;
-  return text && !*out ? -1 : 0;
-}
-
-int sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out)
+void sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out)
 {
   const sm_rule *rule = sm_rules_match(rules, s);
   const char *source = rule ? sm_rule_source(rule) : NULL;
@@ -231,19 +224,7 @@ int sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out)
     source = default_source(s, out->channel, k);
   if (!medium)
     medium = default_medium(s, out->channel);
-  if (copy_or_null(source, &out->source) ||
-      copy_or_null(medium, &out->medium) ||
-      copy_or_null(s->utm[SM_UTM_CAMPAIGN], &out->campaign)) {
-    sm_class_clear(out);
-    return TF_ERR_NOMEM;
-  }
-  return TF_OK;
-}
-
-void sm_class_clear(sm_class *c)
-{
-  free(c->source);
-  free(c->medium);
-  free(c->campaign);
-  memset(c, 0, sizeof(*c));
+  out->source = source;
+  out->medium = medium;
+  out->campaign = s->utm[SM_UTM_CAMPAIGN];
 }

@@ -643,12 +643,9 @@ static int restore_session(sm_merge *m, sm_visitor *v, const json_t *sj,
   }
   rc = sm_signals_read(hit.url, hit.referrer, &sig);
   if (rc == TF_OK) {
-    rc = sm_classify(m->set.rules, &sig, &cls);
+    sm_classify(m->set.rules, &sig, &cls);
+    rc = sm_session_new(&hit, &cls, &v->session);
     sm_signals_clear(&sig);
-    if (rc == TF_OK) {
-      rc = sm_session_new(&hit, &cls, &v->session);
-      sm_class_clear(&cls);
-    }
   }
   tf_record_unref(first);
   if (rc != TF_OK)

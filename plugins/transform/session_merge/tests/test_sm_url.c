@@ -67,7 +67,10 @@ START_TEST(host_lowercasing_matches_tolower_for_every_byte)
                     "byte 0x%02x at %zu became 0x%02x", (unsigned)c, i,
                     (unsigned)(unsigned char)host[i]);
   }
-  expect_host("https://B\xc3\x9cCHER.Example.DE/", "b\xc3\x9ccher.example.de");
+  expect_host("https://B\xc3\x9c"
+              "CHER.Example.DE/",
+              "b\xc3\x9c"
+              "cher.example.de");
 }
 END_TEST
 

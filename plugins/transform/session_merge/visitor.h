@@ -14,7 +14,8 @@
 #include "session.h"
 
 typedef struct sm_visitor {
-  char *biz_uid;     /* owned; "" for chats without a BizibleId */
+  char *biz_uid;     /* allocated with the visitor (freed with it); "" for
+                        chats without a BizibleId */
   sm_event *pending; /* owned; [head, count) wait, sorted by
                         sm_event_compare; each holds a record reference */
   size_t head;

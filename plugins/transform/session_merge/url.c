@@ -62,7 +62,8 @@ static uint64_t lower_word(uint64_t w)
 }
 
 /* Copies len bytes from src to dst (which may be src) with A-Z
- * lowercased, 8 bytes a step. */
+ * lowercased, 8 bytes a step; the last 1-7 bytes of a host of 8 bytes or
+ * more as the last 8 (lowercasing twice changes nothing). */
 static void lower_copy(char *dst, const char *src, size_t len)
 {
   uint64_t w;
@@ -72,6 +73,12 @@ static void lower_copy(char *dst, const char *src, size_t len)
     memcpy(&w, src + i, sizeof(w));
     w = lower_word(w);
     memcpy(dst + i, &w, sizeof(w));
+  }
+  if (i < len && len >= sizeof(w)) {
+    memcpy(&w, src + len - sizeof(w), sizeof(w));
+    w = lower_word(w);
+    memcpy(dst + len - sizeof(w), &w, sizeof(w));
+    return;
   }
   for (; i < len; i++)
     dst[i] = (char)tolower((unsigned char)src[i]);

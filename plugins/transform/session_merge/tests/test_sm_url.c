@@ -48,25 +48,30 @@ START_TEST(host_of_scheme_less_and_relative_urls)
 END_TEST
 
 /* Lowercasing goes 8 bytes a step: every byte value, at every place of a
- * word, is lowercased as tolower() does (A-Z only; bytes from 0x80 are
- * left as they are). */
+ * word and in hosts of every length up to 19 bytes (whole words, a last
+ * word that overlaps, short hosts), is lowercased as tolower() does (A-Z
+ * only; bytes from 0x80 are left as they are). */
 START_TEST(host_lowercasing_matches_tolower_for_every_byte)
 {
   char host[20];
   int c;
-  size_t i;
+  size_t i, len;
 
-  for (c = 1; c < 256; c++) {
-    if (c == '.')
-      continue;
-    memset(host, c, sizeof(host) - 1);
-    host[sizeof(host) - 1] = '\0';
-    sm_host_normalize(host);
-    for (i = 0; i + 1 < sizeof(host); i++)
-      ck_assert_msg((unsigned char)host[i] == tolower(c),
-                    "byte 0x%02x at %zu became 0x%02x", (unsigned)c, i,
-                    (unsigned)(unsigned char)host[i]);
-  }
+  for (len = 1; len < sizeof(host); len++)
+    for (c = 1; c < 256; c++) {
+      if (c == '.')
+        continue;
+      memset(host, 'X', len);
+      host[len / 2] = (char)c;
+      host[len - 1] = (char)c;
+      host[len] = '\0';
+      sm_host_normalize(host);
+      for (i = 0; i < len; i++)
+        ck_assert_msg((unsigned char)host[i] ==
+                          tolower(i == len / 2 || i == len - 1 ? c : 'X'),
+                      "byte 0x%02x at %zu of %zu became 0x%02x", (unsigned)c,
+                      i, len, (unsigned)(unsigned char)host[i]);
+    }
   expect_host("https://B\xc3\x9c"
               "CHER.Example.DE/",
               "b\xc3\x9c"

@@ -131,24 +131,22 @@ static const known_referrer *find_referrer(const sm_signals *s)
 
 /* The hit comes from a social network: a social click id; else its
  * utm_source names one (a utm_source is taken at its word); else, without
- * a utm_source, its referrer is one. */
-static int social_signal(const sm_signals *s)
+ * a utm_source, its referrer (k, find_referrer's) is one. */
+static int social_signal(const sm_signals *s, const known_referrer *k)
 {
-  const known_referrer *k;
-
   if (s->click && s->click->kind == SM_CLICK_SOCIAL)
     return 1;
   if (s->utm[SM_UTM_SOURCE])
     return in_list(s->utm[SM_UTM_SOURCE], social_sources);
-  k = find_referrer(s);
   return k && k->kind == REFERRER_SOCIAL;
 }
 
 /* The default table for a hit with a utm_medium. */
-static const char *channel_by_medium(const sm_signals *s, const char *medium)
+static const char *channel_by_medium(const sm_signals *s, const char *medium,
+                                     const known_referrer *k)
 {
   if (in_list(medium, paid_social_mediums) ||
-      (in_list(medium, paid_mediums) && social_signal(s)))
+      (in_list(medium, paid_mediums) && social_signal(s, k)))
     return SM_PAID_SOCIAL;
   if (in_list(medium, paid_search_mediums))
     return SM_PAID_SEARCH;
@@ -167,18 +165,17 @@ static const char *channel_by_medium(const sm_signals *s, const char *medium)
   return SM_OTHER;
 }
 
-/* The default table (README.md "Channel classification"). */
-static const char *default_channel(const sm_signals *s)
+/* The default table (README.md "Channel classification"); k is
+ * find_referrer's. */
+static const char *default_channel(const sm_signals *s,
+                                   const known_referrer *k)
 {
-  const known_referrer *k;
-
   if (s->utm[SM_UTM_MEDIUM])
-    return channel_by_medium(s, s->utm[SM_UTM_MEDIUM]);
+    return channel_by_medium(s, s->utm[SM_UTM_MEDIUM], k);
   if (s->click && s->click->kind == SM_CLICK_SEARCH)
     return SM_PAID_SEARCH;
-  if (social_signal(s))
+  if (social_signal(s, k))
     return SM_SOCIAL;
-  k = find_referrer(s);
   if (k && k->kind == REFERRER_SEARCH)
     return SM_ORGANIC_SEARCH;
   if (s->external)
@@ -186,12 +183,11 @@ static const char *default_channel(const sm_signals *s)
   return s->has_utm ? SM_OTHER : SM_DIRECT;
 }
 
-/* utm_source, else the click id's platform, else the referrer's name or
- * host, else "Web Direct" (Direct) or "Web". */
-static const char *default_source(const sm_signals *s, const char *channel)
+/* utm_source, else the click id's platform, else the referrer's name
+ * (k, find_referrer's) or host, else "Web Direct" (Direct) or "Web". */
+static const char *default_source(const sm_signals *s, const char *channel,
+                                  const known_referrer *k)
 {
-  const known_referrer *k = find_referrer(s);
-
   if (s->utm[SM_UTM_SOURCE])
     return s->utm[SM_UTM_SOURCE];
   if (s->click)
@@ -215,38 +211,20 @@ static const char *default_medium(const sm_signals *s, const char *channel)
   return NULL;
 }
 
-/* *out = a copy of text, or NULL for NULL.  0 or -1 on ENOMEM. */
-static int copy_or_null(const char *text, char **out)
-{
-  *out = text ? strdup(text) : NULL;
-  return text && !*out ? -1 : 0;
-}
-
-int sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out)
+void sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out)
 {
   const sm_rule *rule = sm_rules_match(rules, s);
   const char *source = rule ? sm_rule_source(rule) : NULL;
   const char *medium = rule ? sm_rule_medium(rule) : NULL;
+  const known_referrer *k = find_referrer(s);
 
   memset(out, 0, sizeof(*out));
-  out->channel = rule ? sm_rule_channel(rule) : default_channel(s);
+  out->channel = rule ? sm_rule_channel(rule) : default_channel(s, k);
   if (!source)
-    source = default_source(s, out->channel);
+    source = default_source(s, out->channel, k);
   if (!medium)
     medium = default_medium(s, out->channel);
-  if (copy_or_null(source, &out->source) ||
-      copy_or_null(medium, &out->medium) ||
-      copy_or_null(s->utm[SM_UTM_CAMPAIGN], &out->campaign)) {
-    sm_class_clear(out);
-    return TF_ERR_NOMEM;
-  }
-  return TF_OK;
-}
-
-void sm_class_clear(sm_class *c)
-{
-  free(c->source);
-  free(c->medium);
-  free(c->campaign);
-  memset(c, 0, sizeof(*c));
+  out->source = source;
+  out->medium = medium;
+  out->campaign = s->utm[SM_UTM_CAMPAIGN];
 }

@@ -29,18 +29,18 @@ const char *sm_channel_canonical(const char *name);
 /* "Paid Search, Paid Social, ..., Other", for messages. */
 const char *sm_channel_list(void);
 
+/* A hit's channel, source, medium and campaign.  Nothing is owned: each
+ * string is static or borrowed from the signals or the rules it was
+ * classified with, and is valid while they are (sm_session_new copies
+ * what it keeps). */
 typedef struct sm_class {
   const char *channel; /* static */
-  char *source;        /* owned, or NULL */
-  char *medium;        /* owned, or NULL */
-  char *campaign;      /* owned, or NULL */
+  const char *source;  /* or NULL */
+  const char *medium;  /* or NULL */
+  const char *campaign; /* or NULL */
 } sm_class;
 
-/* Classifies a hit.  rules may be NULL.  Returns TF_OK or TF_ERR_NOMEM
- * (then out needs no clearing). */
-int sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out);
-
-/* Frees what sm_classify allocated. */
-void sm_class_clear(sm_class *c);
+/* Classifies a hit.  rules may be NULL. */
+void sm_classify(const sm_rules *rules, const sm_signals *s, sm_class *out);
 
 #endif

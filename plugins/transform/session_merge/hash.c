@@ -50,7 +50,37 @@ static u128 multiply_by_prime(u128 h)
 }
 #endif
 
-static const char HEX_DIGITS[] = "0123456789abcdef";
+/* Each byte's two lowercase hex digits, at 2 * byte. */
+static const char HEX_PAIRS[2 * 256 + 1] =
+    "000102030405060708090a0b0c0d0e0f"
+    "101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f"
+    "303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f"
+    "505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f"
+    "707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f"
+    "909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* Each number below 100 as two decimal digits, at 2 * number. */
+static const char DECIMAL_PAIRS[2 * 100 + 1] =
+    "00010203040506070809"
+    "10111213141516171819"
+    "20212223242526272829"
+    "30313233343536373839"
+    "40414243444546474849"
+    "50515253545556575859"
+    "60616263646566676869"
+    "70717273747576777879"
+    "80818283848586878889"
+    "90919293949596979899";
 
 static u128 add_byte(u128 h, unsigned char byte)
 {
@@ -71,13 +101,9 @@ void sm_hash_hex(const char *const *parts, size_t n,
     h = add_byte(h, UNIT_SEPARATOR);
   }
   for (i = 0; i < 8; i++) {
-    unsigned hi = (unsigned)(h.hi >> (56 - 8 * i)) & 0xffu;
-    unsigned lo = (unsigned)(h.lo >> (56 - 8 * i)) & 0xffu;
-
-    hex[2 * i] = HEX_DIGITS[hi >> 4];
-    hex[2 * i + 1] = HEX_DIGITS[hi & 0xfu];
-    hex[16 + 2 * i] = HEX_DIGITS[lo >> 4];
-    hex[16 + 2 * i + 1] = HEX_DIGITS[lo & 0xfu];
+    memcpy(hex + 2 * i, HEX_PAIRS + 2 * ((h.hi >> (56 - 8 * i)) & 0xffu), 2);
+    memcpy(hex + 16 + 2 * i, HEX_PAIRS + 2 * ((h.lo >> (56 - 8 * i)) & 0xffu),
+           2);
   }
   hex[SM_HASH_HEX_LEN] = '\0';
 }
@@ -86,16 +112,24 @@ size_t sm_hash_decimal(int64_t v, char out[SM_DECIMAL_SIZE])
 {
   char digits[SM_DECIMAL_SIZE];
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  size_t n = 0, len = 0;
+  size_t n = sizeof(digits), len = 0;
 
-  do {
-    digits[n++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
+  /* Two digits a division, written from the end of digits. */
+  while (u >= 100) {
+    n -= 2;
+    memcpy(digits + n, DECIMAL_PAIRS + 2 * (u % 100), 2);
+    u /= 100;
+  }
+  if (u >= 10) {
+    n -= 2;
+    memcpy(digits + n, DECIMAL_PAIRS + 2 * u, 2);
+  } else {
+    digits[--n] = (char)('0' + u);
+  }
   if (v < 0)
     out[len++] = '-';
-  while (n)
-    out[len++] = digits[--n];
+  memcpy(out + len, digits + n, sizeof(digits) - n);
+  len += sizeof(digits) - n;
   out[len] = '\0';
   return len;
 }

@@ -556,6 +556,7 @@ int sm_merge_snapshot(sm_merge *m, json_t **out)
   json_t *snap = json_object(), *counts = json_object();
   json_t *visitors = json_array(), *outbox = json_array(), *spool;
   spool_dump d = {json_array(), json_array()};
+  sm_visitor *v;
   size_t i;
   int rc = TF_ERR_NOMEM;
 
@@ -566,8 +567,8 @@ int sm_merge_snapshot(sm_merge *m, json_t **out)
     if (i != SM_N_SPILLED && json_object_set_new(counts, counter_names[i],
                                                  i64_json(m->counts[i])) != 0)
       goto fail;
-  for (i = 0; i < m->due.count; i++)
-    if (json_array_append_new(visitors, visitor_json(m->due.items[i])) != 0)
+  for (i = 0; (v = sm_dueq_walk(&m->due, &i)) != NULL;)
+    if (json_array_append_new(visitors, visitor_json(v)) != 0)
       goto fail;
   for (i = 0; i < m->out.count; i++)
     if (json_array_append_new(
@@ -642,12 +643,9 @@ static int restore_session(sm_merge *m, sm_visitor *v, const json_t *sj,
   }
   rc = sm_signals_read(hit.url, hit.referrer, &sig);
   if (rc == TF_OK) {
-    rc = sm_classify(m->set.rules, &sig, &cls);
+    sm_classify(m->set.rules, &sig, &cls);
+    rc = sm_session_new(&hit, &cls, &v->session);
     sm_signals_clear(&sig);
-    if (rc == TF_OK) {
-      rc = sm_session_new(&hit, &cls, &v->session);
-      sm_class_clear(&cls);
-    }
   }
   tf_record_unref(first);
   if (rc != TF_OK)

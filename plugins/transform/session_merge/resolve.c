@@ -146,22 +146,19 @@ static int place_hit(sm_merge *m, sm_visitor *v, const sm_event *hit,
                      const sm_signals *sig)
 {
   sm_class cls;
-  int rc;
+  int rc = TF_OK;
 
   if (v->session && !sm_signals_arrival(sig)) {
     v->session->last_ts = hit->ts;
     return TF_OK;
   }
-  rc = sm_classify(m->set.rules, sig, &cls);
-  if (rc != TF_OK)
-    return rc;
+  sm_classify(m->set.rules, sig, &cls);
   if (v->session && sm_session_arrival_breaks(v->session, &cls))
     rc = sm_resolve_close(m, v);
   if (rc == TF_OK && !v->session)
     rc = open_session(m, v, hit, &cls);
   else if (rc == TF_OK)
     v->session->last_ts = hit->ts;
-  sm_class_clear(&cls);
   return rc;
 }
 

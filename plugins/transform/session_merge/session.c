@@ -40,21 +40,19 @@ static const char *put(char **at, const char *s)
 
 int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out)
 {
-  sm_session *s = calloc(1, sizeof(*s));
+  sm_session *s;
   size_t n = 1;
   char *at;
 
   *out = NULL;
-  if (!s)
-    return TF_ERR_NOMEM;
   n += cls->source ? strlen(cls->source) + 1 : 0;
   n += cls->medium ? strlen(cls->medium) + 1 : 0;
   n += cls->campaign ? strlen(cls->campaign) + 1 : 0;
-  s->block = malloc(n);
-  if (!s->block) {
-    free(s);
+  /* One allocation: the session, then its block. */
+  s = calloc(1, sizeof(*s) + n);
+  if (!s)
     return TF_ERR_NOMEM;
-  }
+  s->block = (char *)(s + 1);
   at = s->block;
   s->web.channel = cls->channel;
   s->web.source = put(&at, cls->source);
@@ -84,7 +82,6 @@ void sm_session_free(sm_session *s)
     free(s->emails[i].email);
   free(s->emails);
   free(s->conversion_id);
-  free(s->block);
   tf_record_unref(s->first);
   free(s);
 }

@@ -45,7 +45,8 @@ typedef struct sm_web {
 
 typedef struct sm_session {
   sm_web web;          /* the web fields, see sm_session_new */
-  char *block;         /* owned: source, medium and campaign */
+  char *block;         /* source, medium and campaign, allocated with the
+                          session (freed with it) */
   tf_record *first;    /* owned reference: the first hit */
   sm_event first_hit;  /* the first hit as read (strings borrowed from
                           first) */

@@ -6,6 +6,7 @@
  * by the default channel table and by channel_rules.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,13 +45,49 @@ static const char *authority_start(const char *text)
   return NULL;
 }
 
-char *sm_host_normalize(char *host)
-{
-  size_t len, i;
+#define BYTES_OF(b) (UINT64_C(0x0101010101010101) * (b))
 
-  for (i = 0; host[i]; i++)
-    host[i] = (char)tolower((unsigned char)host[i]);
-  len = i;
+/* The 8 bytes of w with A-Z lowercased, as tolower() does in the C locale
+ * (the only one touchflow runs in: it never calls setlocale): for each
+ * byte below 0x80, bit 7 of (b + 0x80 - 'A') says b >= 'A' and bit 7 of
+ * (b + 0x7f - 'Z') says b > 'Z'; no sum carries into the next byte. */
+static uint64_t lower_word(uint64_t w)
+{
+  uint64_t low7 = w & BYTES_OF(0x7f);
+  uint64_t at_least_a = low7 + BYTES_OF(0x80 - 'A');
+  uint64_t above_z = low7 + BYTES_OF(0x7f - 'Z');
+  uint64_t upper = (at_least_a ^ above_z) & ~w & BYTES_OF(0x80);
+
+  return w | (upper >> 2);
+}
+
+/* Copies len bytes from src to dst (which may be src) with A-Z
+ * lowercased, 8 bytes a step; the last 1-7 bytes of a host of 8 bytes or
+ * more as the last 8 (lowercasing twice changes nothing). */
+static void lower_copy(char *dst, const char *src, size_t len)
+{
+  uint64_t w;
+  size_t i;
+
+  for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
+    memcpy(&w, src + i, sizeof(w));
+    w = lower_word(w);
+    memcpy(dst + i, &w, sizeof(w));
+  }
+  if (i < len && len >= sizeof(w)) {
+    memcpy(&w, src + len - sizeof(w), sizeof(w));
+    w = lower_word(w);
+    memcpy(dst + len - sizeof(w), &w, sizeof(w));
+    return;
+  }
+  for (; i < len; i++)
+    dst[i] = (char)tolower((unsigned char)src[i]);
+}
+
+/* The end of normalising a lowercased host of len bytes in place: no
+ * trailing dot, no leading "www.". */
+static char *trim_host(char *host, size_t len)
+{
   while (len > 0 && host[len - 1] == '.')
     host[--len] = '\0';
   if (strncmp(host, "www.", 4) == 0)
@@ -58,56 +95,75 @@ char *sm_host_normalize(char *host)
   return host;
 }
 
-/* A copy of the host in the authority [start, end): without userinfo and
- * port (which follows the ']' of an IPv6 address), normalised. */
-static char *copy_host(const char *start, const char *end)
+char *sm_host_normalize(char *host)
+{
+  size_t len = strlen(host);
+
+  lower_copy(host, host, len);
+  return trim_host(host, len);
+}
+
+/* The host in the authority [start, end) into url->host (its own buffer
+ * when it fits): without userinfo and port (which follows the ']' of an
+ * IPv6 address), normalised.  TF_OK or TF_ERR_NOMEM. */
+static int copy_host(const char *start, const char *end, sm_url *url)
 {
   const char *at, *colon, *host_end;
-  char *host;
+  size_t len;
 
-  for (at = end; at > start && at[-1] != '@'; at--)
-    ;
-  if (at > start)
-    start = at;
+  /* Userinfo ends at the authority's last '@' (usually there is none). */
+  while ((at = memchr(start, '@', (size_t)(end - start))) != NULL)
+    start = at + 1;
   host_end = start[0] == '[' ? memchr(start, ']', (size_t)(end - start)) : NULL;
   host_end = host_end ? host_end + 1 : start;
   colon = memchr(host_end, ':', (size_t)(end - host_end));
   if (colon)
     end = colon;
-  host = strndup(start, (size_t)(end - start));
-  return host ? sm_host_normalize(host) : NULL;
+  len = (size_t)(end - start);
+  url->host = len < sizeof(url->host_buf) ? url->host_buf : malloc(len + 1);
+  if (!url->host)
+    return TF_ERR_NOMEM;
+  lower_copy(url->host, start, len);
+  url->host[len] = '\0';
+  trim_host(url->host, len);
+  return TF_OK;
 }
 
 int sm_url_parse(const char *text, sm_url *url)
 {
   const char *auth, *auth_end, *q;
 
-  url->host = NULL;
   url->query = NULL;
+  url->query_len = 0;
   if (!text)
     text = "";
   auth = authority_start(text);
   auth_end = auth ? auth + strcspn(auth, "/?#") : text;
-  url->host = auth ? copy_host(auth, auth_end) : strdup("");
-  if (!url->host)
+  if (auth && copy_host(auth, auth_end, url) != TF_OK) {
+    url->host = url->host_buf;
+    url->host_buf[0] = '\0';
     return TF_ERR_NOMEM;
+  }
+  if (!auth) {
+    url->host = url->host_buf;
+    url->host_buf[0] = '\0';
+  }
   q = auth_end + strcspn(auth_end, "?#");
   if (*q == '?') {
-    url->query = strndup(q + 1, strcspn(q + 1, "#"));
-    if (!url->query) {
-      sm_url_clear(url);
-      return TF_ERR_NOMEM;
-    }
+    url->query = q + 1;
+    url->query_len = strcspn(q + 1, "#");
   }
   return TF_OK;
 }
 
 void sm_url_clear(sm_url *url)
 {
-  free(url->host);
-  free(url->query);
-  url->host = NULL;
+  if (url->host != url->host_buf)
+    free(url->host);
+  url->host = url->host_buf;
+  url->host_buf[0] = '\0';
   url->query = NULL;
+  url->query_len = 0;
 }
 
 static int hex_value(char c)
@@ -185,16 +241,16 @@ static char *decode(const char *p, size_t len)
   return out;
 }
 
-/* The query segment at p (up to '&', ';' or the end): its length and the
+/* The query segment at p (up to '&', ';' or end): its length and the
  * length of its key (up to '=' or the end of the segment). */
-static size_t segment(const char *p, size_t *key_len)
+static size_t segment(const char *p, const char *end, size_t *key_len)
 {
-  size_t i = 0;
+  size_t i = 0, n = (size_t)(end - p);
 
-  while (p[i] && p[i] != '=' && p[i] != '&' && p[i] != ';')
+  while (i < n && p[i] != '=' && p[i] != '&' && p[i] != ';')
     i++;
   *key_len = i;
-  while (p[i] && p[i] != '&' && p[i] != ';')
+  while (i < n && p[i] != '&' && p[i] != ';')
     i++;
   return i;
 }
@@ -213,11 +269,12 @@ void sm_url_find_params(const sm_url *url, const sm_url_name *names, size_t n,
                         sm_url_raw *found)
 {
   const char *p = url->query;
+  const char *end = p ? p + url->query_len : NULL;
   size_t i, len, key_len, left = n;
 
   memset(found, 0, n * sizeof(*found));
-  while (p && *p && left > 0) {
-    len = segment(p, &key_len);
+  while (p && p < end && left > 0) {
+    len = segment(p, end, &key_len);
     for (i = 0; i < n; i++)
       if (!found[i].at && key_len == names[i].len &&
           strncasecmp(p, names[i].name, key_len) == 0) {
@@ -225,7 +282,7 @@ void sm_url_find_params(const sm_url *url, const sm_url_name *names, size_t n,
         left--;
       }
     p += len;
-    if (*p)
+    if (p < end)
       p++;
   }
 }

@@ -11,13 +11,22 @@
 
 #include <stddef.h>
 
+/* Room for a host kept inside sm_url; longer ones are allocated. */
+#define SM_URL_HOST_INLINE 64
+
 typedef struct sm_url {
-  char *host;  /* owned; lowercased, without userinfo, port, trailing dot or
-                  a leading "www."; "" when there is none */
-  char *query; /* owned; between '?' and '#' (may be ""), or NULL */
+  char *host;        /* lowercased, without userinfo, port, trailing dot or
+                        a leading "www."; "" when there is none; points into
+                        host_buf, or is owned when longer */
+  const char *query; /* borrowed from the parsed text: between '?' and '#'
+                        (may be empty), or NULL; not NUL-terminated */
+  size_t query_len;
+  char host_buf[SM_URL_HOST_INLINE];
 } sm_url;
 
-/* Fills url from text (NULL: an empty URL).  Accepts "scheme://host/...",
+/* Fills url from text (NULL: an empty URL).  The url borrows text (its
+ * query points into it) and may point into itself (its host): use it while
+ * text lives, and never copy it.  Accepts "scheme://host/...",
  * "//host/...", a scheme-less "host.tld/..." (the first segment must hold a
  * dot) and relative paths (no host).  Returns TF_OK or TF_ERR_NOMEM (then
  * url is empty and needs no clearing). */

@@ -12,16 +12,15 @@
 
 sm_visitor *sm_visitor_new(const char *biz_uid)
 {
-  sm_visitor *v = calloc(1, sizeof(*v));
+  size_t len = strlen(biz_uid) + 1;
+  /* One allocation: the visitor, then its biz_uid. */
+  sm_visitor *v = calloc(1, sizeof(*v) + len);
 
   if (!v)
     return NULL;
-  v->biz_uid = strdup(biz_uid);
-  if (!v->biz_uid) {
-    free(v);
-    return NULL;
-  }
+  v->biz_uid = memcpy(v + 1, biz_uid, len);
   v->heap_index = SIZE_MAX;
+  v->ring = -1;
   return v;
 }
 
@@ -35,7 +34,6 @@ void sm_visitor_free(sm_visitor *v)
     tf_record_unref(v->pending[i].rec);
   free(v->pending);
   sm_session_free(v->session);
-  free(v->biz_uid);
   free(v);
 }
 

@@ -14,7 +14,8 @@
 #include "session.h"
 
 typedef struct sm_visitor {
-  char *biz_uid;     /* owned; "" for chats without a BizibleId */
+  char *biz_uid;     /* allocated with the visitor (freed with it); "" for
+                        chats without a BizibleId */
   sm_event *pending; /* owned; [head, count) wait, sorted by
                         sm_event_compare; each holds a record reference */
   size_t head;
@@ -22,10 +23,13 @@ typedef struct sm_visitor {
   size_t cap;
   sm_session *session; /* owned: the open session, or NULL */
   /* What the visitor waits for next (see merge.c), and its place in the
-   * due queue (SIZE_MAX: not queued). */
+   * due queue (dueq.h): its index in the heap (SIZE_MAX: not there), or
+   * its ring (-1: none) and slot in it. */
   int64_t due_ts;
   int due_rank;
   size_t heap_index;
+  int ring;
+  size_t ring_slot;
 } sm_visitor;
 
 /* A new visitor with nothing waiting; NULL on ENOMEM. */

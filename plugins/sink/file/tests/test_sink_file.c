@@ -89,12 +89,17 @@ static void stop(instance *in)
   tf_config_free(in->cfg);
 }
 
-static void add_parsed(const char *text)
+static void add_parsed_n(const char *text, size_t len)
 {
-  tf_record *rec = tf_record_parse(text, strlen(text), NULL, NULL, 0);
+  tf_record *rec = tf_record_parse(text, len, NULL, NULL, 0);
 
   ck_assert_ptr_nonnull(rec);
   ck_assert_int_eq(tf_batch_push(input, rec), TF_OK);
+}
+
+static void add_parsed(const char *text)
+{
+  add_parsed_n(text, strlen(text));
 }
 
 static void add_built(const char *text)
@@ -341,6 +346,76 @@ START_TEST(test_ndjson_copies_bytes_without_parsing)
 }
 END_TEST
 
+/* The whole of a plain file, or NULL when missing; the caller frees it. */
+static char *read_whole(const char *name, size_t *len)
+{
+  FILE *f = fopen(path_of(name), "rb");
+  char *text;
+  long n;
+
+  if (!f)
+    return NULL;
+  ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+  n = ftell(f);
+  ck_assert_int_ge(n, 0);
+  rewind(f);
+  text = malloc((size_t)n + 1);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  *len = (size_t)n;
+  return text;
+}
+
+/* NDJSON lines are gathered and written in large pieces: lines of every
+ * size, some longer than the sink's buffer (256 KiB), in batches that end
+ * anywhere, come out whole and in order. */
+START_TEST(test_ndjson_lines_of_any_size_come_out_in_order)
+{
+  static const size_t sizes[] = {10,     100000, 100000, 70000, 262143,
+                                 262144, 300000, 5,      262100, 1};
+  const size_t n = sizeof(sizes) / sizeof(sizes[0]);
+  size_t i, total = 0, at = 0, len;
+  char *want, *got, *text;
+  instance in;
+
+  for (i = 0; i < n; i++)
+    total += sizes[i] + 9;
+  want = malloc(total);
+  text = malloc(300000 + 9);
+  ck_assert_ptr_nonnull(want);
+  ck_assert_ptr_nonnull(text);
+  start(&in, "{\"path\": \"out.ndjson\"}");
+  for (i = 0; i < n; i++) {
+    int k = snprintf(text, 9, "{\"%c\":\"", (char)('a' + i));
+
+    memset(text + k, (char)('A' + i), sizes[i]);
+    memcpy(text + k + sizes[i], "\"}", 2);
+    len = (size_t)k + sizes[i] + 2;
+    add_parsed_n(text, len);
+    memcpy(want + at, text, len);
+    want[at + len] = '\n';
+    at += len + 1;
+    if (i % 3 == 2 || i == n - 1) {
+      ck_assert_int_eq(
+          in.plugin->write(in.state, tf_check_ctx(harness), input),
+          TF_SINK_OK);
+      tf_batch_free(input);
+      input = tf_batch_new();
+    }
+  }
+  ck_assert_int_eq(in.plugin->flush(in.state, tf_check_ctx(harness)), TF_OK);
+  stop(&in);
+  got = read_whole("out.ndjson", &len);
+  ck_assert_ptr_nonnull(got);
+  ck_assert_uint_eq(len, at);
+  ck_assert(memcmp(got, want, at) == 0);
+  free(got);
+  free(text);
+  free(want);
+}
+END_TEST
+
 START_TEST(test_raw_record_is_rejected)
 {
   instance in;
@@ -448,6 +523,7 @@ static Suite *sink_file_suite(void)
   tcase_add_test(tc, test_csv_columns_option);
   tcase_add_test(tc, test_csv_round_trip_through_reader);
   tcase_add_test(tc, test_ndjson_copies_bytes_without_parsing);
+  tcase_add_test(tc, test_ndjson_lines_of_any_size_come_out_in_order);
   tcase_add_test(tc, test_raw_record_is_rejected);
   tcase_add_test(tc, test_write_error_fails_and_leaves_no_file);
   tcase_add_test(tc, test_unknown_format_is_refused_by_check_and_init);

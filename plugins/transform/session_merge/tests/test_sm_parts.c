@@ -4,6 +4,7 @@
  * waiting events and the form email index.
  */
 #include <check.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,46 @@ START_TEST(hash_separates_parts)
   sm_hash_hex(ab_c, 2, h1);
   sm_hash_hex(a_bc, 2, h2);
   ck_assert_str_ne(h1, h2);
+}
+END_TEST
+
+/* sm_hash_decimal writes what printf's PRId64 writes: both ends of the
+ * range, every length of number, signs. */
+START_TEST(hash_decimal_is_printf_decimal)
+{
+  static const int64_t values[] = {0,
+                                   1,
+                                   9,
+                                   10,
+                                   99,
+                                   100,
+                                   101,
+                                   999,
+                                   1000,
+                                   1772367425000,
+                                   -1,
+                                   -10,
+                                   -99,
+                                   -100,
+                                   -1772367425001,
+                                   INT64_MAX,
+                                   INT64_MIN,
+                                   INT64_MIN + 1};
+  char got[SM_DECIMAL_SIZE], want[SM_DECIMAL_SIZE];
+  int64_t p;
+  size_t i, len;
+
+  for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+    len = sm_hash_decimal(values[i], got);
+    snprintf(want, sizeof(want), "%" PRId64, values[i]);
+    ck_assert_str_eq(got, want);
+    ck_assert_uint_eq(len, strlen(want));
+  }
+  for (p = 1; p > 0 && p <= INT64_MAX / 10; p *= 10) {
+    sm_hash_decimal(p - 1, got);
+    snprintf(want, sizeof(want), "%" PRId64, p - 1);
+    ck_assert_str_eq(got, want);
+  }
 }
 END_TEST
 
@@ -146,6 +187,85 @@ START_TEST(dueq_pops_many_in_order)
     sm_dueq_remove(&q, top);
   }
   for (i = 0; i < 200; i++)
+    sm_visitor_free(v[i]);
+  sm_dueq_clear(&q);
+}
+END_TEST
+
+/* The visitor of v[0..n) a correct queue has on top: the least (due_ts,
+ * due_rank, biz_uid) among the queued ones, or NULL. */
+static sm_visitor *least_queued(sm_visitor **v, const int *queued, size_t n)
+{
+  sm_visitor *best = NULL;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    if (!queued[i])
+      continue;
+    if (!best || v[i]->due_ts < best->due_ts ||
+        (v[i]->due_ts == best->due_ts &&
+         (v[i]->due_rank < best->due_rank ||
+          (v[i]->due_rank == best->due_rank &&
+           strcmp(v[i]->biz_uid, best->biz_uid) < 0))))
+      best = v[i];
+  }
+  return best;
+}
+
+/* The rings and the heap together, against a linear search: keys mostly
+ * increasing (what the rings take) with ties, steps back and removals
+ * (what goes to the heap or empties ring slots), session ends (rank -1)
+ * and events mixed, and the queue emptied from the top at the end. */
+START_TEST(dueq_rings_and_heap_agree_with_a_linear_search)
+{
+  enum { N = 300, STEPS = 20000 };
+  sm_dueq q = {0};
+  sm_visitor *v[N];
+  int queued[N] = {0};
+  uint64_t seed = 42;
+  int64_t now = 0;
+  size_t i, step, walked;
+  char id[16];
+
+  for (i = 0; i < N; i++) {
+    snprintf(id, sizeof(id), "v%03zu", (i * 37) % N);
+    v[i] = new_visitor(id);
+  }
+  for (step = 0; step < STEPS; step++) {
+    unsigned r;
+
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    r = (unsigned)(seed >> 33);
+    i = r % N;
+    if (r % 7 == 0) {
+      sm_dueq_remove(&q, v[i]);
+      queued[i] = 0;
+    } else {
+      now += (r >> 8) % 3;
+      v[i]->due_rank = (int)((r >> 12) % 4) - 1;
+      v[i]->due_ts = (r >> 16) % 5 == 0 ? now - (int64_t)((r >> 20) % 50)
+                     : v[i]->due_rank < 0 ? now + 1000
+                                          : now;
+      ck_assert_int_eq(sm_dueq_set(&q, v[i]), TF_OK);
+      queued[i] = 1;
+    }
+    ck_assert_ptr_eq(sm_dueq_top(&q), least_queued(v, queued, N));
+  }
+  for (i = 0, walked = 0; sm_dueq_walk(&q, &i) != NULL;)
+    walked++;
+  for (i = 0; i < N; i++)
+    walked -= (size_t)queued[i];
+  ck_assert_uint_eq(walked, 0);
+  while (sm_dueq_top(&q)) {
+    sm_visitor *top = sm_dueq_top(&q);
+
+    ck_assert_ptr_eq(top, least_queued(v, queued, N));
+    for (i = 0; v[i] != top; i++)
+      ;
+    queued[i] = 0;
+    sm_dueq_remove(&q, top);
+  }
+  for (i = 0; i < N; i++)
     sm_visitor_free(v[i]);
   sm_dueq_clear(&q);
 }
@@ -637,9 +757,11 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, reason_writes_times_with_seconds_and_dates_when_needed);
   tcase_add_test(tc, reason_writes_dates_of_any_year);
   tcase_add_test(tc, hash_separates_parts);
+  tcase_add_test(tc, hash_decimal_is_printf_decimal);
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);
   tcase_add_test(tc, dueq_pops_many_in_order);
+  tcase_add_test(tc, dueq_rings_and_heap_agree_with_a_linear_search);
   tcase_add_test(tc, spool_takes_in_time_then_arrival_order);
   tcase_add_test(tc, spool_spills_and_merges_back_in_order);
   tcase_add_test(tc, spool_spilled_order_is_by_time);

@@ -3,11 +3,16 @@
  * and a hit's arrival signals (signals.c).
  */
 #include <check.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/error.h>
 #include "signals.h"
 #include "url.h"
+
+static void expect_param(const char *url, const char *name,
+                         const char *want);
 
 static void expect_host(const char *text, const char *host)
 {
@@ -39,6 +44,55 @@ START_TEST(host_of_scheme_less_and_relative_urls)
   expect_host("pricing", "");
   expect_host("", "");
   expect_host(NULL, "");
+}
+END_TEST
+
+/* Lowercasing goes 8 bytes a step: every byte value, at every place of a
+ * word and in hosts of every length up to 19 bytes (whole words, a last
+ * word that overlaps, short hosts), is lowercased as tolower() does (A-Z
+ * only; bytes from 0x80 are left as they are). */
+START_TEST(host_lowercasing_matches_tolower_for_every_byte)
+{
+  char host[20];
+  int c;
+  size_t i, len;
+
+  for (len = 1; len < sizeof(host); len++)
+    for (c = 1; c < 256; c++) {
+      if (c == '.')
+        continue;
+      memset(host, 'X', len);
+      host[len / 2] = (char)c;
+      host[len - 1] = (char)c;
+      host[len] = '\0';
+      sm_host_normalize(host);
+      for (i = 0; i < len; i++)
+        ck_assert_msg((unsigned char)host[i] ==
+                          tolower(i == len / 2 || i == len - 1 ? c : 'X'),
+                      "byte 0x%02x at %zu of %zu became 0x%02x", (unsigned)c,
+                      i, len, (unsigned)(unsigned char)host[i]);
+    }
+  expect_host("https://B\xc3\x9c"
+              "CHER.Example.DE/",
+              "b\xc3\x9c"
+              "cher.example.de");
+}
+END_TEST
+
+/* Hosts up to SM_URL_HOST_INLINE - 1 bytes stay in the url, longer ones
+ * are allocated: both read the same, and a long host is kept whole. */
+START_TEST(long_hosts_are_kept_whole)
+{
+  char host[SM_URL_HOST_INLINE + 40], url[sizeof(host) + 32];
+  size_t len;
+
+  for (len = SM_URL_HOST_INLINE - 6; len < sizeof(host) - 1; len += 3) {
+    memset(host, 'a', len);
+    memcpy(host + len - 4, ".com", 5);
+    snprintf(url, sizeof(url), "https://WWW.%s:80/p?utm_source=x#f", host);
+    expect_host(url, host);
+    expect_param(url, "utm_source", "x");
+  }
 }
 END_TEST
 
@@ -150,12 +204,10 @@ END_TEST
 
 /* --- Signals ------------------------------------------------------------ */
 
-static sm_signals signals_of(const char *url, const char *referrer)
+/* Signals are read in place: their hosts may point into them. */
+static void read_signals(sm_signals *s, const char *url, const char *referrer)
 {
-  sm_signals s;
-
-  ck_assert_int_eq(sm_signals_read(url, referrer, &s), TF_OK);
-  return s;
+  ck_assert_int_eq(sm_signals_read(url, referrer, s), TF_OK);
 }
 
 /* docs/attribution-rules.md#arrivals: "An arrival is a hit with utm_*
@@ -163,14 +215,16 @@ static sm_signals signals_of(const char *url, const char *referrer)
  * host)." */
 START_TEST(session_rule_arrival_is_utm_or_external_referrer)
 {
-  sm_signals s = signals_of("https://www.acme.com/?utm_source=x", NULL);
+  sm_signals s;
+
+  read_signals(&s, "https://www.acme.com/?utm_source=x", NULL);
 
   ck_assert(s.has_utm);
   ck_assert(sm_signals_arrival(&s));
   ck_assert_str_eq(s.utm[SM_UTM_SOURCE], "x");
   ck_assert_ptr_null(s.utm[SM_UTM_MEDIUM]);
   sm_signals_clear(&s);
-  s = signals_of("https://www.acme.com/", "https://news.example.org/a");
+  read_signals(&s, "https://www.acme.com/", "https://news.example.org/a");
   ck_assert(s.external);
   ck_assert(sm_signals_arrival(&s));
   sm_signals_clear(&s);
@@ -182,15 +236,17 @@ END_TEST
  * host external. */
 START_TEST(session_rule_direct_hit_is_not_an_arrival)
 {
-  sm_signals s = signals_of("https://www.acme.com/a", "https://ACME.com/b");
+  sm_signals s;
+
+  read_signals(&s, "https://www.acme.com/a", "https://ACME.com/b");
 
   ck_assert(!s.external);
   ck_assert(!sm_signals_arrival(&s));
   sm_signals_clear(&s);
-  s = signals_of("https://www.acme.com/a", NULL);
+  read_signals(&s, "https://www.acme.com/a", NULL);
   ck_assert(!sm_signals_arrival(&s));
   sm_signals_clear(&s);
-  s = signals_of("https://www.acme.com/a?utm_source=", "");
+  read_signals(&s, "https://www.acme.com/a?utm_source=", "");
   ck_assert(!s.has_utm);
   ck_assert(!sm_signals_arrival(&s));
   sm_signals_clear(&s);
@@ -200,14 +256,16 @@ END_TEST
 /* README.md "Decisions": a known ad click id makes a hit an arrival. */
 START_TEST(click_id_makes_an_arrival)
 {
-  sm_signals s = signals_of("https://acme.com/?gclid=Cj0", NULL);
+  sm_signals s;
+
+  read_signals(&s, "https://acme.com/?gclid=Cj0", NULL);
 
   ck_assert_ptr_nonnull(s.click);
   ck_assert_str_eq(s.click->param, "gclid");
   ck_assert_str_eq(s.click->source, "Google");
   ck_assert(sm_signals_arrival(&s));
   sm_signals_clear(&s);
-  s = signals_of("https://acme.com/?li_fat_id=1", NULL);
+  read_signals(&s, "https://acme.com/?li_fat_id=1", NULL);
   ck_assert_int_eq(s.click->kind, SM_CLICK_SOCIAL);
   sm_signals_clear(&s);
 }
@@ -279,6 +337,8 @@ static Suite *url_suite(void)
 
   tcase_add_test(url, host_is_lowercased_without_www_port_or_userinfo);
   tcase_add_test(url, host_of_scheme_less_and_relative_urls);
+  tcase_add_test(url, long_hosts_are_kept_whole);
+  tcase_add_test(url, host_lowercasing_matches_tolower_for_every_byte);
   tcase_add_test(url, query_parameters_are_found_and_decoded);
   tcase_add_test(url, undecodable_values_are_kept_as_written);
   tcase_add_test(url, first_occurrence_of_a_parameter_wins);

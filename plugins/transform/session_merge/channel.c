@@ -167,8 +167,7 @@ static const char *channel_by_medium(const sm_signals *s, const char *medium,
 
 /* The default table (README.md "Channel classification"); k is
  * find_referrer's. */
-static const char *default_channel(const sm_signals *s,
-                                   const known_referrer *k)
+static const char *default_channel(const sm_signals *s, const known_referrer *k)
 {
   if (s->utm[SM_UTM_MEDIUM])
     return channel_by_medium(s, s->utm[SM_UTM_MEDIUM], k);

@@ -34,9 +34,9 @@ const char *sm_channel_list(void);
  * classified with, and is valid while they are (sm_session_new copies
  * what it keeps). */
 typedef struct sm_class {
-  const char *channel; /* static */
-  const char *source;  /* or NULL */
-  const char *medium;  /* or NULL */
+  const char *channel;  /* static */
+  const char *source;   /* or NULL */
+  const char *medium;   /* or NULL */
   const char *campaign; /* or NULL */
 } sm_class;
 

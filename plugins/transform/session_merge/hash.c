@@ -51,36 +51,34 @@ static u128 multiply_by_prime(u128 h)
 #endif
 
 /* Each byte's two lowercase hex digits, at 2 * byte. */
-static const char HEX_PAIRS[2 * 256 + 1] =
-    "000102030405060708090a0b0c0d0e0f"
-    "101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f"
-    "303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f"
-    "505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f"
-    "707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f"
-    "909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
-    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
-    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
-    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+static const char HEX_PAIRS[2 * 256 + 1] = "000102030405060708090a0b0c0d0e0f"
+                                           "101112131415161718191a1b1c1d1e1f"
+                                           "202122232425262728292a2b2c2d2e2f"
+                                           "303132333435363738393a3b3c3d3e3f"
+                                           "404142434445464748494a4b4c4d4e4f"
+                                           "505152535455565758595a5b5c5d5e5f"
+                                           "606162636465666768696a6b6c6d6e6f"
+                                           "707172737475767778797a7b7c7d7e7f"
+                                           "808182838485868788898a8b8c8d8e8f"
+                                           "909192939495969798999a9b9c9d9e9f"
+                                           "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+                                           "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                                           "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+                                           "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+                                           "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+                                           "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 /* Each number below 100 as two decimal digits, at 2 * number. */
-static const char DECIMAL_PAIRS[2 * 100 + 1] =
-    "00010203040506070809"
-    "10111213141516171819"
-    "20212223242526272829"
-    "30313233343536373839"
-    "40414243444546474849"
-    "50515253545556575859"
-    "60616263646566676869"
-    "70717273747576777879"
-    "80818283848586878889"
-    "90919293949596979899";
+static const char DECIMAL_PAIRS[2 * 100 + 1] = "00010203040506070809"
+                                               "10111213141516171819"
+                                               "20212223242526272829"
+                                               "30313233343536373839"
+                                               "40414243444546474849"
+                                               "50515253545556575859"
+                                               "60616263646566676869"
+                                               "70717273747576777879"
+                                               "80818283848586878889"
+                                               "90919293949596979899";
 
 static u128 add_byte(u128 h, unsigned char byte)
 {

@@ -372,7 +372,7 @@ static char *read_whole(const char *name, size_t *len)
  * anywhere, come out whole and in order. */
 START_TEST(test_ndjson_lines_of_any_size_come_out_in_order)
 {
-  static const size_t sizes[] = {10,     100000, 100000, 70000, 262143,
+  static const size_t sizes[] = {10,     100000, 100000, 70000,  262143,
                                  262144, 300000, 5,      262100, 1};
   const size_t n = sizeof(sizes) / sizeof(sizes[0]);
   size_t i, total = 0, at = 0, len;
@@ -397,9 +397,8 @@ START_TEST(test_ndjson_lines_of_any_size_come_out_in_order)
     want[at + len] = '\n';
     at += len + 1;
     if (i % 3 == 2 || i == n - 1) {
-      ck_assert_int_eq(
-          in.plugin->write(in.state, tf_check_ctx(harness), input),
-          TF_SINK_OK);
+      ck_assert_int_eq(in.plugin->write(in.state, tf_check_ctx(harness), input),
+                       TF_SINK_OK);
       tf_batch_free(input);
       input = tf_batch_new();
     }

@@ -243,7 +243,7 @@ START_TEST(dueq_rings_and_heap_agree_with_a_linear_search)
     } else {
       now += (r >> 8) % 3;
       v[i]->due_rank = (int)((r >> 12) % 4) - 1;
-      v[i]->due_ts = (r >> 16) % 5 == 0 ? now - (int64_t)((r >> 20) % 50)
+      v[i]->due_ts = (r >> 16) % 5 == 0   ? now - (int64_t)((r >> 20) % 50)
                      : v[i]->due_rank < 0 ? now + 1000
                                           : now;
       ck_assert_int_eq(sm_dueq_set(&q, v[i]), TF_OK);

@@ -11,8 +11,7 @@
 #include "signals.h"
 #include "url.h"
 
-static void expect_param(const char *url, const char *name,
-                         const char *want);
+static void expect_param(const char *url, const char *name, const char *want);
 
 static void expect_host(const char *text, const char *host)
 {
@@ -69,8 +68,8 @@ START_TEST(host_lowercasing_matches_tolower_for_every_byte)
       for (i = 0; i < len; i++)
         ck_assert_msg((unsigned char)host[i] ==
                           tolower(i == len / 2 || i == len - 1 ? c : 'X'),
-                      "byte 0x%02x at %zu of %zu became 0x%02x", (unsigned)c,
-                      i, len, (unsigned)(unsigned char)host[i]);
+                      "byte 0x%02x at %zu of %zu became 0x%02x", (unsigned)c, i,
+                      len, (unsigned)(unsigned char)host[i]);
     }
   expect_host("https://B\xc3\x9c"
               "CHER.Example.DE/",

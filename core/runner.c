@@ -344,6 +344,19 @@ static void take_produced(tf__runner *r, tf__stage *s)
   tf__produced_free(p);
 }
 
+/* 1 when a transform reads what s emits: its records' value index is then
+ * worth building on s's own thread (a sink writing records as they are
+ * never needs it). */
+static int feeds_a_transform(const tf__stage *s)
+{
+  size_t i;
+
+  for (i = 0; i < s->n_consumers; i++)
+    if (s->consumers[i]->plugin->kind == TF_KIND_TRANSFORM)
+      return 1;
+  return 0;
+}
+
 static int on_own_thread(const tf__runner *r, const tf__stage *s)
 {
   return r->opt->source_threads &&
@@ -359,8 +372,9 @@ static void run_produce(tf__runner *r, tf__stage *s)
 
   if (!s->thread && !s->thread_tried && on_own_thread(r, s)) {
     s->thread_tried = 1;
-    s->thread = tf__source_thread_start(
-        s, r->opt->batch_size, r->opt->queue_limit, r->state_dir != NULL);
+    s->thread =
+        tf__source_thread_start(s, r->opt->batch_size, r->opt->queue_limit,
+                                r->state_dir != NULL, feeds_a_transform(s));
     if (!s->thread)
       tf__stage_log(s, TF_LOG_WARN,
                     "could not start a thread for the "

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <touchflow/plugin.h>
+#include <touchflow/value.h>
 
 #include "runner_internal.h"
 #include "source_thread.h"
@@ -21,6 +22,7 @@ struct tf__source_thread {
   tf__stage *stage;
   size_t batch_size;
   int keep_positions;
+  int index_records;
   pthread_t thread;
   pthread_mutex_t lock;
   pthread_cond_t ready, room;
@@ -111,6 +113,17 @@ static double monotonic(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Builds each record's value index here, on the source's thread, so that
+ * the transform reading them does not (records are immutable and publish
+ * their index atomically: record.c). */
+static void index_batch(const tf_batch *b)
+{
+  size_t i, n = tf_batch_count(b);
+
+  for (i = 0; i < n; i++)
+    (void)tf_record_root(tf_batch_get(b, i));
+}
+
 /* One produce() call and what follows it, on the source thread. */
 static tf__produced *produce_once(tf__source_thread *t)
 {
@@ -132,6 +145,8 @@ static tf__produced *produce_once(tf__source_thread *t)
   if (t->keep_positions && s->source->position)
     p->position_rc = s->source->position(s->state, &p->position);
   capturing = NULL;
+  if (t->index_records)
+    index_batch(p->batch);
   return p;
 }
 
@@ -171,7 +186,8 @@ static void *source_main(void *arg)
 }
 
 tf__source_thread *tf__source_thread_start(tf__stage *s, size_t batch_size,
-                                           size_t depth, int keep_positions)
+                                           size_t depth, int keep_positions,
+                                           int index_records)
 {
   tf__source_thread *t = calloc(1, sizeof(*t));
 
@@ -180,6 +196,7 @@ tf__source_thread *tf__source_thread_start(tf__stage *s, size_t batch_size,
   t->stage = s;
   t->batch_size = batch_size;
   t->keep_positions = keep_positions;
+  t->index_records = index_records;
   t->depth = depth ? depth : 1;
   t->ring = calloc(t->depth, sizeof(*t->ring));
   if (!t->ring) {

@@ -67,12 +67,14 @@ void tf__produced_free(tf__produced *p);
 typedef struct tf__source_thread tf__source_thread;
 
 /* Starts the thread for stage s: it produces batches of batch_size
- * records, keeps positions when keep_positions, and stays at most depth
- * results ahead.  NULL on failure (the stage then produces on the
- * pipeline thread). */
+ * records, keeps positions when keep_positions, builds every emitted
+ * record's value index when index_records (a transform will read them),
+ * and stays at most depth results ahead.  NULL on failure (the stage then
+ * produces on the pipeline thread). */
 tf__source_thread *tf__source_thread_start(struct tf__stage *s,
                                            size_t batch_size, size_t depth,
-                                           int keep_positions);
+                                           int keep_positions,
+                                           int index_records);
 
 /* Waits for the next result and hands it over in *out (the caller frees
  * it): 1.  0 when interrupted() answered non-zero while waiting (it is

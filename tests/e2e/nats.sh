@@ -328,8 +328,12 @@ LC_ALL=C sort out/WM/single.ndjson >"$work/wm-ref.ndjson"
   2>/dev/null; } 2>/dev/null
 rc=$?
 pids=""
+# --foreground: timeout then signals touchflow only, not also its process
+# group; a second SIGTERM landing after the first was handled would end
+# the worker at once (signals.h), before the checkpoint that writes out
+# what its file sink still buffers.
 for k in 1 2; do
-  TF_WORKER=$k/2 TF_WORKER_NAME=w$k TOUCHFLOW_DEBUG=1 timeout --preserve-status -s TERM 8 "$tf" run \
+  TF_WORKER=$k/2 TF_WORKER_NAME=w$k TOUCHFLOW_DEBUG=1 timeout --foreground --preserve-status -s TERM 8 "$tf" run \
     merge-WM.json --progress never --quiet --state-dir "$work/st-wm$k" 2>"$work/wm-w$k.log" &
   pids="$pids $!"
 done

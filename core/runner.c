@@ -339,7 +339,8 @@ static void take_produced(tf__runner *r, tf__stage *s)
   s->out = p->batch;
   p->batch = NULL;
   s->n_out += tf_batch_count(s->out);
-  rc = replay_ops(s, p) < 0 && p->rc >= 0 ? TF_ERR_IO : p->rc;
+  rc = replay_ops(s, p);
+  rc = rc < 0 && p->rc >= 0 ? rc : p->rc;
   produced(r, s, rc, tf_batch_count(s->out), p->watermark);
   tf__produced_free(p);
 }

@@ -105,14 +105,6 @@ void tf__produced_add_op(tf__produced *p, tf__op_kind kind,
   p->n_ops++;
 }
 
-static double monotonic(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Builds each record's value index here, on the source's thread, so that
  * the transform reading them does not (records are immutable and publish
  * their index atomically: record.c). */
@@ -137,9 +129,9 @@ static tf__produced *produce_once(tf__source_thread *t)
   }
   p->watermark = TF_WATERMARK_UNKNOWN;
   capturing = p;
-  started = monotonic();
+  started = tf__now();
   p->rc = s->source->produce(s->state, &s->ctx, t->batch_size);
-  p->seconds = monotonic() - started;
+  p->seconds = tf__now() - started;
   if (p->rc == TF_MORE && s->source->watermark)
     p->watermark = s->source->watermark(s->state);
   if (t->keep_positions && s->source->position)

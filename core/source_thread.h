@@ -10,7 +10,7 @@
  * runner: emitted records in its batch, rejects, log lines and metrics in
  * `ops`, in call order.  The pipeline thread takes the results one by one,
  * when its scheduler would have called produce(), and replays them
- * (source_thread_apply in runner.c), so the pipeline sees the same
+ * (take_produced and replay_ops in runner.c), so the pipeline sees the same
  * batches, watermarks, dead letters, metrics and positions in the same
  * order as when it calls produce() itself: the output does not depend on
  * how the two threads are timed.

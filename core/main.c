@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocator.h"
 #include "cli.h"
 #include "config.h"
 #include "listen_addr.h"
@@ -212,7 +213,10 @@ int main(int argc, char **argv)
     return 0;
   }
   if (strcmp(argv[1], "--version") == 0) {
-    printf("touchflow %s (plugin ABI %d)\n", PACKAGE_VERSION, TF_ABI_MAJOR);
+    char allocator[64];
+
+    printf("touchflow %s (plugin ABI %d)\nallocator: %s\n", PACKAGE_VERSION,
+           TF_ABI_MAJOR, tf__allocator_name(allocator, sizeof(allocator)));
     return 0;
   }
   if (strcmp(argv[1], "new-plugin") == 0)

@@ -44,6 +44,14 @@ lacks() { # NAME FILE TEXT
 
 expect version 0 "$tf" --version
 contains version "$work/out" "plugin ABI 2)"
+# The allocator the build was configured with (configure.ac: mimalloc unless
+# --without-mimalloc or a sanitizer build) is the one malloc() reaches.
+if grep -q '^#define HAVE_MIMALLOC 1' "$build/config.h"; then
+  contains version-allocator "$work/out" "allocator: mimalloc "
+  lacks version-allocator-in-use "$work/out" "malloc is another's"
+else
+  contains version-allocator "$work/out" "allocator: the C library's malloc"
+fi
 expect help 0 "$tf" --help
 contains help "$work/out" "touchflow inspect PLUGIN"
 expect no-command 2 "$tf"

@@ -2,12 +2,14 @@
  * checks_source.c - the checks of source plugins: records come out of the
  * fixtures, every record is a JSON object, the same input gives the same
  * output, resuming from any reported position repeats and loses nothing,
- * the position reported at the end gives nothing more, and a watermark
- * never goes back nor is passed by a record emitted after it.
+ * the position reported at the end gives nothing more, a watermark
+ * never goes back nor is passed by a record emitted after it, and a source
+ * that may run on a thread of its own gives the same there.
  *
  * Records are asked for a few at a time (PRODUCE_MAX) so that a source
  * reports many positions even on small fixtures.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,10 @@
  * positions reported after each produce() call with how many records had
  * come out by then, and the rejects as text. */
 typedef struct source_run {
-  json_t *records;   /* array of strings */
-  json_t *positions; /* array of [count, position] */
-  json_t *rejects;   /* array of strings "code: record" */
+  json_t *records;    /* array of strings */
+  json_t *positions;  /* array of [count, position] */
+  json_t *rejects;    /* array of strings "code: record" */
+  json_t *watermarks; /* array of integers, or NULL when not asked */
 } source_run;
 
 static void run_free(source_run *r)
@@ -33,6 +36,7 @@ static void run_free(source_run *r)
   json_decref(r->records);
   json_decref(r->positions);
   json_decref(r->rejects);
+  json_decref(r->watermarks);
 }
 
 /* Moves what the host collected into r as text. */
@@ -58,19 +62,86 @@ static void collect(tf_check_host *h, source_run *r)
   tf_check_clear_records(h);
 }
 
-/* Runs the source to its end, from `from` when not NULL.  Fails the check
- * when produce() fails or never ends. */
-static void run_source(const json_t *from, source_run *r)
+/* What produce_all() ended with. */
+typedef struct produce_end {
+  int rc;          /* the last produce()'s, TF_MORE after MAX_CALLS */
+  size_t too_many; /* records one produce() emitted past PRODUCE_MAX, or 0 */
+  char msgs[TF_CONF_MSG];
+} produce_end;
+
+/* Calls produce() until the source ends or fails, collecting into r, with
+ * position() after each call, and watermark() after each TF_MORE when
+ * r->watermarks is not NULL, as the runner does.  No check assertion here:
+ * it may run on a thread of its own (source_own_thread). */
+static void produce_all(tf_check_host *h, source_run *r, produce_end *end)
+{
+  size_t calls;
+
+  end->rc = TF_MORE;
+  end->too_many = 0;
+  for (calls = 0; end->rc == TF_MORE && calls < MAX_CALLS; calls++) {
+    json_t *pos = NULL;
+
+    end->rc = tf_check_produce(h, PRODUCE_MAX);
+    if (end->rc != TF_MORE && end->rc != TF_DONE) {
+      tf_check_messages_text(h, end->msgs, sizeof(end->msgs));
+      return;
+    }
+    if (tf_check_emitted_count(h) > PRODUCE_MAX) {
+      end->too_many = tf_check_emitted_count(h);
+      return;
+    }
+    collect(h, r);
+    if (tf_check_position(h, &pos) == TF_OK && pos)
+      json_array_append_new(
+          r->positions,
+          json_pack("[I, o]", (json_int_t)json_array_size(r->records), pos));
+    if (r->watermarks && end->rc == TF_MORE)
+      json_array_append_new(r->watermarks,
+                            json_integer(tf_check_source_watermark(h)));
+  }
+}
+
+typedef struct produce_job {
+  tf_check_host *h;
+  source_run *r;
+  produce_end end;
+} produce_job;
+
+static void *produce_job_run(void *arg)
+{
+  produce_job *job = arg;
+
+  produce_all(job->h, job->r, &job->end);
+  return NULL;
+}
+
+/* How run_source() calls the source. */
+enum {
+  RUN_WATERMARKS = 1, /* also watermark() after each TF_MORE */
+  RUN_OWN_THREAD = 2  /* produce() and the rest on a thread of their own */
+};
+
+/* Runs the source to its end, from `from` when not NULL.  init() and
+ * seek() run on this thread; with RUN_OWN_THREAD, produce(), position()
+ * and watermark() then run on a new thread, as the runner runs a
+ * TF_SOURCE_OWN_THREAD source, and fini() here once it ended.  Fails the
+ * check when produce() fails or never ends. */
+static void run_source_how(const json_t *from, source_run *r, int how)
 {
   tf_check_host *h = tf_conf_start(NULL);
-  size_t calls;
-  int rc = TF_MORE;
+  produce_job job = {.h = h, .r = r};
+  pthread_t thread;
+  int rc;
   char msgs[TF_CONF_MSG];
 
   r->records = json_array();
   r->positions = json_array();
   r->rejects = json_array();
-  ck_assert_msg(r->records && r->positions && r->rejects, "out of memory");
+  r->watermarks = how & RUN_WATERMARKS ? json_array() : NULL;
+  ck_assert_msg(r->records && r->positions && r->rejects &&
+                    (r->watermarks || !(how & RUN_WATERMARKS)),
+                "out of memory");
   if (from) {
     rc = tf_check_seek(h, from);
     ck_assert_msg(rc == TF_OK,
@@ -78,31 +149,31 @@ static void run_source(const json_t *from, source_run *r)
                   "succeed; it returned %d (%s): %s",
                   rc, tf_strerror(rc),
                   tf_check_messages_text(h, msgs, sizeof(msgs)));
-    rc = TF_MORE;
   }
-  for (calls = 0; rc == TF_MORE && calls < MAX_CALLS; calls++) {
-    json_t *pos = NULL;
-
-    rc = tf_check_produce(h, PRODUCE_MAX);
-    ck_assert_msg(rc == TF_MORE || rc == TF_DONE,
-                  "expected produce() to return TF_MORE or TF_DONE; it "
-                  "returned %d (%s): %s",
-                  rc, tf_strerror(rc),
-                  tf_check_messages_text(h, msgs, sizeof(msgs)));
-    ck_assert_msg(tf_check_emitted_count(h) <= PRODUCE_MAX,
-                  "produce(max_records=%d) emitted %zu records", PRODUCE_MAX,
-                  tf_check_emitted_count(h));
-    collect(h, r);
-    if (tf_check_position(h, &pos) == TF_OK && pos)
-      json_array_append_new(
-          r->positions,
-          json_pack("[I, o]", (json_int_t)json_array_size(r->records), pos));
+  if (how & RUN_OWN_THREAD) {
+    ck_assert_msg(pthread_create(&thread, NULL, produce_job_run, &job) == 0,
+                  "cannot start a thread");
+    pthread_join(thread, NULL);
+  } else {
+    produce_all(h, r, &job.end);
   }
-  ck_assert_msg(rc == TF_DONE,
+  ck_assert_msg(job.end.rc == TF_MORE || job.end.rc == TF_DONE,
+                "expected produce() to return TF_MORE or TF_DONE; it "
+                "returned %d (%s): %s",
+                job.end.rc, tf_strerror(job.end.rc), job.end.msgs);
+  ck_assert_msg(job.end.too_many == 0,
+                "produce(max_records=%d) emitted %zu records", PRODUCE_MAX,
+                job.end.too_many);
+  ck_assert_msg(job.end.rc == TF_DONE,
                 "expected produce() to return TF_DONE; it "
                 "still returned TF_MORE after %d calls",
                 MAX_CALLS);
   tf_check_host_free(h);
+}
+
+static void run_source(const json_t *from, source_run *r)
+{
+  run_source_how(from, r, 0);
 }
 
 /* The text of element i of an array of strings, or "(none)". */
@@ -316,6 +387,53 @@ START_TEST(source_watermark)
 }
 END_TEST
 
+/* Fails the check at the first element of got that differs from want's
+ * (JSON values, compared with json_equal). */
+static void expect_equal_values(const json_t *want, const json_t *got,
+                                const char *what)
+{
+  size_t i, n = json_array_size(want), ng = json_array_size(got);
+
+  for (i = 0; i < n || i < ng; i++) {
+    const json_t *w = json_array_get(want, i), *g = json_array_get(got, i);
+    char *wt, *gt;
+
+    if (w && g && json_equal(w, g))
+      continue;
+    wt = w ? json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    gt = g ? json_dumps(g, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    ck_abort_msg("%s: %zu expected, got %zu; number %zu differs: expected "
+                 "%s, got %s",
+                 what, n, ng, i + 1, wt ? wt : "(none)", gt ? gt : "(none)");
+  }
+}
+
+START_TEST(source_own_thread)
+{
+  source_run here, there;
+
+  if (!(TF_SOURCE_FLAGS(tf_conf.source) & TF_SOURCE_OWN_THREAD))
+    return; /* the runner never moves it off the pipeline thread */
+  run_source_how(NULL, &here, RUN_WATERMARKS);
+  run_source_how(NULL, &there, RUN_WATERMARKS | RUN_OWN_THREAD);
+  expect_same(here.records, there.records, 0,
+              "expected the same records with produce() on a thread other "
+              "than init()'s (the source sets TF_SOURCE_OWN_THREAD)");
+  expect_same(here.rejects, there.rejects, 0,
+              "expected the same rejects with produce() on a thread other "
+              "than init()'s");
+  expect_equal_values(here.positions, there.positions,
+                      "expected the same positions ([records so far, "
+                      "position]) with position() on a thread other than "
+                      "init()'s");
+  expect_equal_values(here.watermarks, there.watermarks,
+                      "expected the same watermarks with watermark() on a "
+                      "thread other than init()'s");
+  run_free(&here);
+  run_free(&there);
+}
+END_TEST
+
 const tf_conf_check tf_conf_source_checks[] = {
     {"source_produces_records", TF_KIND_SOURCE, &source_produces_records,
      "at least one record comes out of the fixtures"},
@@ -330,4 +448,8 @@ const tf_conf_check tf_conf_source_checks[] = {
     {"source_watermark", TF_KIND_SOURCE, &source_watermark,
      "watermark() never goes back, and no record emitted after it has a "
      "ts_ms before it"},
+    {"source_own_thread", TF_KIND_SOURCE, &source_own_thread,
+     "a source that sets TF_SOURCE_OWN_THREAD gives the same records, "
+     "rejects, positions and watermarks with produce() on a thread of its "
+     "own"},
     {NULL, 0, NULL, NULL}};

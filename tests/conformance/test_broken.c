@@ -117,6 +117,12 @@ START_TEST(watermark_ahead_of_records_fails_watermark)
 }
 END_TEST
 
+START_TEST(thread_local_state_fails_own_thread)
+{
+  expect_failed("source_threadbound", "source_own_thread");
+}
+END_TEST
+
 START_TEST(leak_fails_cycles)
 {
   expect_failed("transform_leaky", "init_fini_cycles");
@@ -171,6 +177,7 @@ int main(void)
   tcase_add_test(tc, nondeterministic_source_fails_deterministic);
   tcase_add_test(tc, lossy_resume_fails_resume);
   tcase_add_test(tc, watermark_ahead_of_records_fails_watermark);
+  tcase_add_test(tc, thread_local_state_fails_own_thread);
   tcase_add_test(tc, leak_fails_cycles);
   tcase_add_test(tc, forgetful_snapshot_fails_snapshot_restore);
   tcase_add_test(tc, crash_on_bad_config_fails_edge_values);

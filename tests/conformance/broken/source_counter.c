@@ -17,6 +17,8 @@ static const tf_source_plugin counter_plugin = {
     .produce = counter_produce,
     .position = counter_position,
     .seek = counter_seek,
+    /* Nothing ties it to a thread: source_own_thread runs it on another. */
+    .flags = TF_SOURCE_OWN_THREAD,
 };
 
 TF_SOURCE_PLUGIN(source_counter, counter_plugin)

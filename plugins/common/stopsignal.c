@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotonic.h"
 #include "stopsignal.h"
 
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
@@ -48,17 +49,9 @@ int stopsignal_pending(const stopsignal *st)
   return 0;
 }
 
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int stopsignal_wait(stopsignal *st, int64_t ms)
 {
-  int64_t end = now_ms() + ms, left = ms;
+  int64_t end = monotonic_ms() + ms, left = ms;
 
   if (stopsignal_pending(st))
     return 1;
@@ -77,7 +70,7 @@ int stopsignal_wait(stopsignal *st, int64_t ms)
       nanosleep(&ts, NULL); /* cannot wait for signals: a plain wait */
       return 0;
     }
-    left = end - now_ms();
+    left = end - monotonic_ms();
   }
   return 0;
 }

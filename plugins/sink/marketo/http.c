@@ -12,6 +12,7 @@
 #include <time.h>
 #include <curl/curl.h>
 #include <touchflow/error.h>
+#include "../../common/monotonic.h"
 #include "http.h"
 #include "ratelimit.h"
 
@@ -33,10 +34,7 @@ struct mkto_http {
 
 int64_t mkto_now_ms(void)
 {
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return monotonic_ms();
 }
 
 int mkto_http_new(mkto_http **out, int max_in_flight, int max_calls,

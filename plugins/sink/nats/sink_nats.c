@@ -36,6 +36,7 @@
 #include <touchflow/plugin.h>
 #include <touchflow/record_json.h> /* a record without text is dumped */
 #include <touchflow/value.h>
+#include "../../common/monotonic.h"
 #include "tfnats.h"
 
 typedef struct sink_nats {
@@ -485,14 +486,6 @@ static int release_held(sink_nats *s)
 
 /* --- Watermarks --------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether markers may be published now: bounded overhead. */
 static int markers_due(const sink_nats *s)
 {
@@ -500,7 +493,7 @@ static int markers_due(const sink_nats *s)
     return 0;
   if (s->since_marks >= (uint64_t)s->wm_every)
     return 1;
-  return s->wm_interval > 0 && now_ms() - s->marks_at >= s->wm_interval;
+  return s->wm_interval > 0 && monotonic_ms() - s->marks_at >= s->wm_interval;
 }
 
 /* The input watermark rose (every record before it was given to write()):
@@ -531,7 +524,7 @@ static int sink_nats_advance(void *state, tf_ctx *ctx, int64_t watermark)
     return rc;
   s->wm_sent = wm;
   s->since_marks = 0;
-  s->marks_at = now_ms();
+  s->marks_at = monotonic_ms();
   s->host->metric(ctx, "watermark_markers", (int64_t)s->partitions);
   return TF_OK;
 }
@@ -738,7 +731,7 @@ static int sink_nats_init(tf_ctx *ctx, const tf_host *host,
   s->wm_sent = TF_WATERMARK_UNKNOWN;
   s->wm_every = tf_config_int(cfg, "watermark_every");
   s->wm_interval = tf_config_int(cfg, "watermark_interval");
-  s->marks_at = now_ms();
+  s->marks_at = monotonic_ms();
   s->route = tf_config_string(cfg, "route_by");
   if (s->route && !*s->route)
     s->route = NULL;

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <touchflow/configcheck.h>
 #include <touchflow/plugin.h>
+#include "../../common/monotonic.h"
 #include "../drift/drift_chat.h"
 #include "webhook_server.h"
 #include "webhook_spool.h"
@@ -54,10 +55,10 @@ typedef struct source_drift_webhook {
   long line;       /* its line number, 1-based */
   int64_t decide_after_ms;
   int64_t end_when_idle_ms;
-  int undecided;    /* events read since the conversations were decided */
-  double last_read; /* monotonic seconds of the last event read */
-  int stopping;     /* stop(): read what was accepted, decide, end */
-  int started;      /* the server ran: fini logs its totals */
+  int undecided;     /* events read since the conversations were decided */
+  int64_t last_read; /* monotonic ms of the last event read */
+  int stopping;      /* stop(): read what was accepted, decide, end */
+  int started;       /* the server ran: fini logs its totals */
   int64_t totals[WEBHOOK_NCOUNTS];
 
   /* Trimming (option `trim`): committed is the offset of the last
@@ -106,14 +107,6 @@ static const tf_option source_drift_webhook_options[] = {
      "one (the conformance suite) needs false."},
     DRIFT_CHAT_OPTIONS,
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
-
-static double monotonic_now(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Hands the server's counters to the host (on the pipeline thread). */
 static void publish_counts(source_drift_webhook *s)
@@ -262,7 +255,7 @@ static int source_drift_webhook_stop(void *state)
 static int source_drift_webhook_produce(void *state, tf_ctx *ctx, size_t max)
 {
   source_drift_webhook *s = state;
-  double idle_ms;
+  int64_t idle_ms;
   size_t got;
   int rc;
 
@@ -275,17 +268,15 @@ static int source_drift_webhook_produce(void *state, tf_ctx *ctx, size_t max)
     return rc;
   if (got) {
     s->undecided = 1;
-    s->last_read = monotonic_now();
+    s->last_read = monotonic_ms();
     return TF_MORE;
   }
-  idle_ms = (monotonic_now() - s->last_read) * 1000.0;
-  if (!s->stopping && s->end_when_idle_ms > 0 &&
-      idle_ms >= (double)s->end_when_idle_ms)
+  idle_ms = monotonic_ms() - s->last_read;
+  if (!s->stopping && s->end_when_idle_ms > 0 && idle_ms >= s->end_when_idle_ms)
     source_drift_webhook_stop(s);
   if (s->stopping)
     return decide(s, max);
-  if (s->undecided && s->decide_after_ms > 0 &&
-      idle_ms >= (double)s->decide_after_ms)
+  if (s->undecided && s->decide_after_ms > 0 && idle_ms >= s->decide_after_ms)
     return decide(s, max);
   webhook_spool_wait(&s->spool, s->offset, WAIT_MS);
   return TF_MORE;
@@ -487,7 +478,7 @@ static int source_drift_webhook_init(tf_ctx *ctx, const tf_host *host,
   s->decide_after_ms = tf_config_int(cfg, "decide_after");
   s->end_when_idle_ms = tf_config_int(cfg, "end_when_idle");
   s->trim = tf_config_bool(cfg, "trim");
-  s->last_read = monotonic_now();
+  s->last_read = monotonic_ms();
   rc = tf_check_logged(source_drift_webhook_check, cfg, ctx, host);
   if (rc != TF_OK)
     goto fail;

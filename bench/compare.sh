@@ -121,7 +121,7 @@ echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" \
 echo "memory: $(awk '/^MemTotal:/ {printf "%.1f GiB total", $2 / 1048576}
   /^MemAvailable:/ {printf ", %.1f GiB available", $2 / 1048576}' /proc/meminfo)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "touchflow: $tf ($("$tf" --version 2>&1 | head -1)); jq: $(jq --version);" \
+echo "touchflow: $tf ($("$tf" --version 2>&1 | paste -sd ';' | sed 's/;/; /g')); jq: $(jq --version);" \
   "mlr: $(mlr --version); jansson $(pkg-config --modversion jansson);" \
   "cc: $("${CC:-cc}" --version | head -1)"
 echo "records: $n, repeats: $repeats, work folder: $work"

@@ -29,10 +29,14 @@
 
 /* A text field as read: NULL when unset, else the string and its length
  * (up to a NUL it holds, as a C string reads it).  Borrowed from the
- * record. */
+ * record.  plain, when not NULL, is the string's value in the record when
+ * its JSON text holds no escape: the event copies that text as it stands
+ * (the builder would write the same bytes: it escapes only what such text
+ * cannot hold) instead of escaping the string again. */
 typedef struct hit_text {
   const char *text;
   size_t len;
+  const tf_value *plain;
 } hit_text;
 
 /* A hit's fields.  Strings are borrowed from the record. */
@@ -118,15 +122,19 @@ static int text_field(const tf_value *v, const char *name, hit_text *out,
 {
   size_t raw_len;
 
+  out->plain = NULL;
   out->text = tf_value_string(v, &out->len);
   if (!out->text || out->len == 0) {
     out->len = 0;
     return tf_field_text_of(v, name, &out->text, why);
   }
-  /* Escaped text may hold "\u0000": the event's copy ends there, as a C
-   * string does. */
+  /* Text without escapes is as long as the string and its quotes (an
+   * escape is always longer than what it stands for).  Escaped text may
+   * hold "\u0000": the event's copy ends there, as a C string does. */
   tf_value_raw(v, &raw_len);
-  if (raw_len != out->len + 2)
+  if (raw_len == out->len + 2)
+    out->plain = v;
+  else
     out->len = strlen(out->text);
   return TF_OK;
 }
@@ -169,12 +177,15 @@ static int read_hit_type(const tf_value *v, hit *h, tf_field_problem *why)
 {
   const char *type = tf_value_string(v, NULL);
   char shown[TF_FIELD_SHOWN_LEN];
+  size_t raw_len;
 
   /* Compared as C strings: up to a NUL the text holds. */
   if (type &&
       (strcmp(type, "page_view") == 0 || strcmp(type, "form_submit") == 0)) {
     h->hit_type.text = type;
     h->hit_type.len = type[0] == 'p' ? 9 : 11;
+    tf_value_raw(v, &raw_len);
+    h->hit_type.plain = raw_len == h->hit_type.len + 2 ? v : NULL;
     return TF_OK;
   }
   if (tf_field_is_unset_of(v))
@@ -240,7 +251,8 @@ static int read_hit(const tf_value *at, hit *h, char *id_buf, size_t id_len,
 /* --- Building the event ----------------------------------------------- */
 
 /* A member of the event: what tf_event_text writes, with the lengths
- * already known (no strlen of either). */
+ * already known (no strlen of either), and text without escapes copied
+ * as it stands in the record. */
 static int put_text(tf_builder *b, const char *key, size_t key_len,
                     const hit_text *t)
 {
@@ -248,6 +260,8 @@ static int put_text(tf_builder *b, const char *key, size_t key_len,
 
   if (rc != TF_OK)
     return rc;
+  if (t->plain)
+    return tf_builder_value(b, t->plain);
   return t->text ? tf_builder_stringn(b, t->text, t->len) : tf_builder_null(b);
 }
 #define PUT_TEXT(b, literal, t)                                                \

@@ -61,7 +61,7 @@ typedef struct hit_values {
 
 /* Every field of a hit is read from the record's object (tf_record_root)
  * by its exact key, not by the lookup rule of fields.h: a key in another
- * case is another field. */
+ * case is another field.  (field_slot below names them too.) */
 #define HIT_FIELD(name, member)                                                \
   {                                                                            \
     name, sizeof(name) - 1, offsetof(hit_values, member)                       \
@@ -86,12 +86,34 @@ static const tf_value **value_slot(hit_values *vals, size_t i)
   return (const tf_value **)((char *)vals + hit_fields[i].at);
 }
 
+/* The slot in vals of the field named key (len bytes), or NULL: told
+ * apart by length, then compared with each name of that length (a
+ * comparison of known size, which the compiler does inline). */
+static const tf_value **field_slot(hit_values *vals, const char *key,
+                                   size_t len)
+{
+#define IS(name) (memcmp(key, name, sizeof(name) - 1) == 0)
+  switch (len) {
+  case 2: return IS("ts") ? &vals->ts : IS("id") ? &vals->id : NULL;
+  case 3: return IS("url") ? &vals->url : NULL;
+  case 5: return IS("event") ? &vals->event : IS("email") ? &vals->email : NULL;
+  case 7: return IS("biz_uid") ? &vals->biz_uid : NULL;
+  case 8:
+    return IS("_biz_uid")   ? &vals->cookie_biz_uid
+           : IS("referrer") ? &vals->referrer
+           : IS("form_url") ? &vals->form_url
+                            : NULL;
+  default: return NULL;
+  }
+#undef IS
+}
+
 /* The values of at's fields, in one pass over its members (an object has
  * each key once) instead of a lookup for each field; what is not an
  * object is asked field by field, as tf_value_get answers for it. */
 static void find_values(const tf_value *at, hit_values *vals)
 {
-  const tf_value *m;
+  const tf_value *m, **slot;
   const char *key;
   size_t len, i;
 
@@ -103,12 +125,9 @@ static void find_values(const tf_value *at, hit_values *vals)
   }
   for (m = tf_value_first(at); m; m = tf_value_next(m)) {
     key = tf_value_key(m, &len);
-    for (i = 0; i < HIT_FIELDS; i++)
-      if (hit_fields[i].len == len && hit_fields[i].name[0] == key[0] &&
-          memcmp(hit_fields[i].name, key, len) == 0) {
-        *value_slot(vals, i) = m;
-        break;
-      }
+    slot = field_slot(vals, key, len);
+    if (slot)
+      *slot = m;
   }
 }
 

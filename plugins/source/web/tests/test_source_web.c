@@ -109,6 +109,7 @@ END_TEST
 START_TEST(test_fields_found_among_others_and_unescaped)
 {
   map_json("{\"URL\":\"https://wrong.example/\",\"extra\":[1,{\"url\":1}],"
+           "\"tz\":1,\"iD\":2,\"referrex\":3,\"_biz_uix\":4,\"emaim\":5,"
            "\"referrer\":\"https://x.example/a\\\"b\\u00e9\\/c\","
            "\"event\":\"page_view\",\"ts\":\"2026-03-01T12:20:00Z\","
            "\"url\":\"https://www.acme.com/\\u00e9t\\u00e9?q=\\\"1\\\"\","

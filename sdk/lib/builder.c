@@ -386,27 +386,33 @@ static int key_check_slow(tf_builder *b, frame *f, size_t off, size_t len)
   return tf__json_keys_add(&b->keys, off, len, 0);
 }
 
+/* The duplicate-key check of the key at text[off..off+len) (inside its
+ * quotes), its token just written, in object f: a key twice, or one that
+ * cannot be told new, leaves it to the scanner at finish. */
+static inline void check_key(tf_builder *b, frame *f, size_t off, size_t len)
+{
+  unsigned bit;
+  uint64_t m;
+
+  if (b->need_scan)
+    return;
+  bit = tf__json_key_seen_bit(tf__json_key_tag(b->text + off, (uint32_t)len));
+  m = (uint64_t)1 << (bit & 63);
+  if (((f->seen[bit >> 6] & m) || f->nkeys >= BUILDER_KEYS_LINEAR) &&
+      key_check_slow(b, f, off, len) != 0)
+    b->need_scan = 1;
+  f->seen[bit >> 6] |= m;
+  f->nkeys++;
+}
+
 /* The key just written at start (with its quotes): its token, the
  * duplicate-key check, then the colon.  A key twice, or one that cannot
  * be told new: the scanner judges at finish.  Compared as written: the
  * escaping is one-to-one. */
-static inline int after_key(tf_builder *b, size_t start, int escaped)
+static int after_key(tf_builder *b, size_t start, int escaped)
 {
-  size_t off = start + 1, len = b->len - start - 2;
-  frame *f = &b->frames[b->depth - 1];
-  unsigned bit;
-  uint64_t m;
-
   tf__btoks_key(&b->toks, start, b->len - start, escaped);
-  if (!b->need_scan) {
-    bit = tf__json_key_seen_bit(tf__json_key_tag(b->text + off, (uint32_t)len));
-    m = (uint64_t)1 << (bit & 63);
-    if (((f->seen[bit >> 6] & m) || f->nkeys >= BUILDER_KEYS_LINEAR) &&
-        key_check_slow(b, f, off, len) != 0)
-      b->need_scan = 1;
-    f->seen[bit >> 6] |= m;
-    f->nkeys++;
-  }
+  check_key(b, &b->frames[b->depth - 1], start + 1, b->len - start - 2);
   return put_char(b, ':');
 }
 
@@ -427,9 +433,39 @@ static inline void copy_short(char *dst, const char *src, size_t n)
     memcpy(&y, src + n - 4, 4);
     memcpy(dst, &c, 4);
     memcpy(dst + n - 4, &y, 4);
+  } else if (n > 0 && n < 4) { /* first, middle and last: all of 1 to 3 */
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
   } else {
     memcpy(dst, src, n);
   }
+}
+
+/* Keys and strings up to this long take the short ways below. */
+#define SHORT_TEXT 16
+
+/* A short plain key where one is due, with room for it: the comma, the
+ * key and the colon written at once, with no check that the caller made
+ * already (tf_builder_keyn). */
+static inline int short_key(tf_builder *b, frame *f, const char *key,
+                            size_t len)
+{
+  char *p = b->text + b->len;
+  size_t start;
+
+  if (f->flags & FRAME_ITEMS)
+    *p++ = ',';
+  f->flags |= FRAME_ITEMS | FRAME_KEY;
+  start = (size_t)(p - b->text);
+  p[0] = '"';
+  copy_short(p + 1, key, len);
+  p[len + 1] = '"';
+  p[len + 2] = ':';
+  b->len = start + len + 3;
+  tf__btoks_key(&b->toks, start, len + 2, 0);
+  check_key(b, f, start + 1, len);
+  return TF_OK;
 }
 
 /* A key found plain (tf__json_all_plain): written as it stands, with no
@@ -471,7 +507,16 @@ static int escaped_key(tf_builder *b, const char *key, size_t len)
 
 int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
 {
-  /* Nearly every key is plain, found so 8 bytes at a time. */
+  frame *f;
+
+  /* Nearly every key is short and plain, found so 8 bytes at a time, and
+   * comes where a key is due. */
+  if (key && len <= SHORT_TEXT && b->error == TF_OK && b->depth > 0 &&
+      ((f = &b->frames[b->depth - 1])->flags & (FRAME_OBJECT | FRAME_KEY)) ==
+          FRAME_OBJECT &&
+      b->cap - b->len >= SHORT_TEXT + 4 &&
+      tf__json_all_plain((const unsigned char *)key, len))
+    return short_key(b, f, key, len);
   if (key && tf__json_all_plain((const unsigned char *)key, len))
     return plain_key(b, key, len);
   return escaped_key(b, key, len);
@@ -486,13 +531,28 @@ int tf_builder_stringn(tf_builder *b, const char *s, size_t len)
 {
   size_t start;
   int escaped;
+  char *p;
 
   if (before_value(b, "a string") != TF_OK)
     return b->error;
   if (!s && len)
     return fail(b, TF_ERR_INVAL, "a NULL string");
   start = b->len;
-  if (put_string(b, s ? s : "", len, "a string", &escaped) != TF_OK)
+  if (!s)
+    s = "";
+  /* A short plain string (a type, an id, a constant) is copied as it
+   * stands, with no call: what the escaper would write. */
+  if (len <= SHORT_TEXT && b->cap - b->len >= SHORT_TEXT + 2 &&
+      tf__json_all_plain((const unsigned char *)s, len)) {
+    p = b->text + start;
+    p[0] = '"';
+    copy_short(p + 1, s, len);
+    p[len + 1] = '"';
+    b->len += len + 2;
+    tf__btoks_value(&b->toks, TF_TYPE_STRING, start, len + 2, 0);
+    return TF_OK;
+  }
+  if (put_string(b, s, len, "a string", &escaped) != TF_OK)
     return b->error;
   tf__btoks_value(&b->toks, TF_TYPE_STRING, start, b->len - start, escaped);
   return TF_OK;

@@ -335,24 +335,6 @@ static inline int before_key(tf_builder *b)
   return TF_OK;
 }
 
-/* Whether the innermost object has the key text[off..off+len) (inside
- * its quotes) before its last key token (the key's own): its members'
- * keys, found through the tokens (a value's `end` is the next key). */
-static int key_written(const tf_builder *b, size_t off, size_t len)
-{
-  const struct tf_value *v = b->toks.toks.v;
-  uint32_t i = b->toks.levels[b->toks.depth - 1].tok + 1;
-  uint32_t own = (uint32_t)b->toks.toks.n - 1;
-
-  while (i < own) {
-    if (v[i].len == len + 2 &&
-        memcmp(b->text + v[i].start + 1, b->text + off, len) == 0)
-      return 1;
-    i = v[i + 1].end;
-  }
-  return 0;
-}
-
 /* The object f becomes FRAME_BIG: its keys so far go into b->keys, in a
  * frame of their own.  0, or -1 when out of memory. */
 static int keys_move(tf_builder *b, frame *f)
@@ -379,7 +361,9 @@ static int key_check_slow(tf_builder *b, frame *f, size_t off, size_t len)
   if (b->toks.off)
     return -1;
   if (!(f->flags & FRAME_BIG) && f->nkeys < BUILDER_KEYS_LINEAR)
-    return key_written(b, off, len);
+    return tf__json_tokens_has_key(
+        &b->toks.toks, b->toks.levels[b->toks.depth - 1].tok,
+        (uint32_t)b->toks.toks.n - 1, b->text, off, len); /* not its own */
   b->keys.text = b->text; /* the buffer may have moved */
   if (!(f->flags & FRAME_BIG) && keys_move(b, f) < 0)
     return -1;

@@ -468,9 +468,8 @@ static int sse2_hex16(const char *text, char *out)
   __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
   __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
                                 _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-  __m128i letter =
-      _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
-                    _mm_cmplt_epi8(low, _mm_set1_epi8('f' + 1)));
+  __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                 _mm_cmplt_epi8(low, _mm_set1_epi8('f' + 1)));
 
   _mm_storeu_si128((__m128i *)(void *)out, low);
   return _mm_movemask_epi8(_mm_or_si128(digit, letter)) == 0xFFFF;

@@ -11,11 +11,10 @@
 /* What fill_shadow does for a token of each type: strings and keys are
  * NUL-terminated over their closing quote, numbers over the byte after. */
 enum { FILL_NONE, FILL_TEXT, FILL_NUMBER };
-static const unsigned char fill_kind[256] = {
-    [TF_TYPE_STRING] = FILL_TEXT,
-    [TF__TOKEN_KEY] = FILL_TEXT,
-    [TF_TYPE_INTEGER] = FILL_NUMBER,
-    [TF_TYPE_DOUBLE] = FILL_NUMBER};
+static const unsigned char fill_kind[256] = {[TF_TYPE_STRING] = FILL_TEXT,
+                                             [TF__TOKEN_KEY] = FILL_TEXT,
+                                             [TF_TYPE_INTEGER] = FILL_NUMBER,
+                                             [TF_TYPE_DOUBLE] = FILL_NUMBER};
 
 /* Unescapes strings and keys in place and NUL-terminates them and the
  * numbers, setting each string's and key's count to its unescaped length.

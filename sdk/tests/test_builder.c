@@ -1224,11 +1224,10 @@ START_TEST(test_duplicate_keys_of_both_kinds_found)
       continue;
     }
     ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
-    ck_assert_int_eq(tf_value_type(tf_record_value(rec, "k99")),
-                     TF_TYPE_BOOL);
-    ck_assert_int_eq(tf_value_type(tf_value_get(tf_record_value(rec, "inner"),
-                                                "k40")),
-                     TF_TYPE_NULL);
+    ck_assert_int_eq(tf_value_type(tf_record_value(rec, "k99")), TF_TYPE_BOOL);
+    ck_assert_int_eq(
+        tf_value_type(tf_value_get(tf_record_value(rec, "inner"), "k40")),
+        TF_TYPE_NULL);
     tf_record_unref(rec);
   }
   /* An inner object's key twice, each also a key of the outer object. */

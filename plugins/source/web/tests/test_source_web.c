@@ -161,7 +161,8 @@ START_TEST(test_event_text_is_exact_for_plain_and_escaped_strings)
     ck_assert_str_eq(dumped, want[i]);
     free(dumped);
   }
-  ck_assert_str_eq(event_string(0, "url"), "https://a.example/\xc3\xa9/\x7f?q=1");
+  ck_assert_str_eq(event_string(0, "url"),
+                   "https://a.example/\xc3\xa9/\x7f?q=1");
   ck_assert_str_eq(event_string(0, "form_url"),
                    "https://a.example/\xc3\xa9/\x7f?q=1");
   ck_assert_str_eq(event_string(1, "url"), "https://b.example/\x1f");

@@ -109,13 +109,6 @@ void tf__index_free(tf__index *idx)
     free(idx);
 }
 
-const tf__index *tf__index_of(const struct tf_value *v)
-{
-  const struct tf_value *first = v - v->self;
-
-  return (const tf__index *)((const char *)first - offsetof(tf__index, tok));
-}
-
 const struct tf_value *tf__value_invalid(void)
 {
   static const struct tf_value invalid = {0, 0, 1, 0, 0, TF_TYPE_INVALID, 0};

@@ -429,6 +429,19 @@ static inline void copy_short(char *dst, const char *src, size_t n)
 /* Keys and strings up to this long take the short ways below. */
 #define SHORT_TEXT 16
 
+/* tf__json_all_plain for n up to SHORT_TEXT bytes: from 8, the two words
+ * at the start and at the end (they overlap), tested at once. */
+static inline int short_plain(const char *p, size_t n)
+{
+  uint64_t a, z;
+
+  if (n < 8)
+    return tf__json_all_plain((const unsigned char *)p, n);
+  memcpy(&a, p, 8);
+  memcpy(&z, p + n - 8, 8);
+  return (tf__json_special_word(a) | tf__json_special_word(z)) == 0;
+}
+
 /* A short plain key where one is due, with room for it: the comma, the
  * key and the colon written at once, with no check that the caller made
  * already (tf_builder_keyn). */
@@ -498,8 +511,7 @@ int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
   if (key && len <= SHORT_TEXT && b->error == TF_OK && b->depth > 0 &&
       ((f = &b->frames[b->depth - 1])->flags & (FRAME_OBJECT | FRAME_KEY)) ==
           FRAME_OBJECT &&
-      b->cap - b->len >= SHORT_TEXT + 4 &&
-      tf__json_all_plain((const unsigned char *)key, len))
+      b->cap - b->len >= SHORT_TEXT + 4 && short_plain(key, len))
     return short_key(b, f, key, len);
   if (key && tf__json_all_plain((const unsigned char *)key, len))
     return plain_key(b, key, len);
@@ -527,7 +539,7 @@ int tf_builder_stringn(tf_builder *b, const char *s, size_t len)
   /* A short plain string (a type, an id, a constant) is copied as it
    * stands, with no call: what the escaper would write. */
   if (len <= SHORT_TEXT && b->cap - b->len >= SHORT_TEXT + 2 &&
-      tf__json_all_plain((const unsigned char *)s, len)) {
+      short_plain(s, len)) {
     p = b->text + start;
     p[0] = '"';
     copy_short(p + 1, s, len);

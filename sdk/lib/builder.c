@@ -428,6 +428,9 @@ static inline void copy_short(char *dst, const char *src, size_t n)
 
 /* Keys and strings up to this long take the short ways below. */
 #define SHORT_TEXT 16
+/* Strings up to this long are checked plain in place (16 bytes at a time)
+ * and copied with no escaper call. */
+#define MID_TEXT 64
 
 /* tf__json_all_plain for n up to SHORT_TEXT bytes: from 8, the two words
  * at the start and at the end (they overlap), tested at once. */
@@ -536,13 +539,19 @@ int tf_builder_stringn(tf_builder *b, const char *s, size_t len)
   start = b->len;
   if (!s)
     s = "";
-  /* A short plain string (a type, an id, a constant) is copied as it
-   * stands, with no call: what the escaper would write. */
-  if (len <= SHORT_TEXT && b->cap - b->len >= SHORT_TEXT + 2 &&
-      short_plain(s, len)) {
+  /* A plain string up to MID_TEXT bytes (a type, an id, a time, a
+   * constant) is copied as it stands, with no escaper call: what the
+   * escaper would write. */
+  if (len <= MID_TEXT && b->cap - b->len >= MID_TEXT + 2 &&
+      (len <= SHORT_TEXT
+           ? short_plain(s, len)
+           : tf__json_plain_run((const unsigned char *)s, len) == len)) {
     p = b->text + start;
     p[0] = '"';
-    copy_short(p + 1, s, len);
+    if (len <= SHORT_TEXT)
+      copy_short(p + 1, s, len);
+    else
+      memcpy(p + 1, s, len);
     p[len + 1] = '"';
     b->len += len + 2;
     tf__btoks_value(&b->toks, TF_TYPE_STRING, start, len + 2, 0);

@@ -157,11 +157,37 @@ static inline int reserve(tf_builder *b, size_t more)
   return more <= b->cap - b->len ? TF_OK : grow_text(b, more);
 }
 
+/* Copies n bytes from src to dst (apart) as memcpy does; a short key
+ * (nearly all) by two loads and stores that overlap, with no call. */
+static inline void copy_short(char *dst, const char *src, size_t n)
+{
+  uint64_t a, z;
+  uint32_t c, y;
+
+  if (n >= 8 && n <= 16) {
+    memcpy(&a, src, 8);
+    memcpy(&z, src + n - 8, 8);
+    memcpy(dst, &a, 8);
+    memcpy(dst + n - 8, &z, 8);
+  } else if (n >= 4 && n < 8) {
+    memcpy(&c, src, 4);
+    memcpy(&y, src + n - 4, 4);
+    memcpy(dst, &c, 4);
+    memcpy(dst + n - 4, &y, 4);
+  } else if (n > 0 && n < 4) { /* first, middle and last: all of 1 to 3 */
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  } else {
+    memcpy(dst, src, n);
+  }
+}
+
 static int put(tf_builder *b, const char *s, size_t n)
 {
   if (reserve(b, n) != TF_OK)
     return b->error;
-  memcpy(b->text + b->len, s, n);
+  copy_short(b->text + b->len, s, n); /* a number, null, a bool: short */
   b->len += n;
   return TF_OK;
 }
@@ -398,32 +424,6 @@ static int after_key(tf_builder *b, size_t start, int escaped)
   tf__btoks_key(&b->toks, start, b->len - start, escaped);
   check_key(b, &b->frames[b->depth - 1], start + 1, b->len - start - 2);
   return put_char(b, ':');
-}
-
-/* Copies n bytes from src to dst (apart) as memcpy does; a short key
- * (nearly all) by two loads and stores that overlap, with no call. */
-static inline void copy_short(char *dst, const char *src, size_t n)
-{
-  uint64_t a, z;
-  uint32_t c, y;
-
-  if (n >= 8 && n <= 16) {
-    memcpy(&a, src, 8);
-    memcpy(&z, src + n - 8, 8);
-    memcpy(dst, &a, 8);
-    memcpy(dst + n - 8, &z, 8);
-  } else if (n >= 4 && n < 8) {
-    memcpy(&c, src, 4);
-    memcpy(&y, src + n - 4, 4);
-    memcpy(dst, &c, 4);
-    memcpy(dst + n - 4, &y, 4);
-  } else if (n > 0 && n < 4) { /* first, middle and last: all of 1 to 3 */
-    dst[0] = src[0];
-    dst[n / 2] = src[n / 2];
-    dst[n - 1] = src[n - 1];
-  } else {
-    memcpy(dst, src, n);
-  }
 }
 
 /* Keys and strings up to this long take the short ways below. */

@@ -142,6 +142,10 @@ static int text_field(const tf_value *v, const char *name, hit_text *out,
   size_t raw_len;
 
   out->plain = NULL;
+  out->len = 0;
+  out->text = NULL;
+  if (!v) /* absent: unset, with no reader called */
+    return TF_OK;
   out->text = tf_value_string(v, &out->len);
   if (!out->text || out->len == 0) {
     out->len = 0;
@@ -264,7 +268,9 @@ static int read_hit(const tf_value *at, hit *h, char *id_buf, size_t id_len,
       read_hit_type(vals.event, h, why) || read_urls(&vals, h, why) ||
       read_id(vals.id, h, id_buf, id_len, why))
     return TF_ERR_INVAL;
-  return tf_field_text_of(vals.email, "email", &h->email, why);
+  h->email = NULL;
+  return vals.email ? tf_field_text_of(vals.email, "email", &h->email, why)
+                    : TF_OK;
 }
 
 /* --- Building the event ----------------------------------------------- */

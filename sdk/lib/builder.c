@@ -9,8 +9,12 @@
  * are checked as UTF-8 and escaped, keys found plain copied as they stand,
  * numbers formatted, values copied from records that were checked), and
  * what the stack alone does not see is watched as it is written: the
- * keys of each open object (json_keys.h, compared as written: the
- * escaping is one-to-one) and the nesting depth.
+ * keys of each open object (compared as written: the escaping is
+ * one-to-one) and the nesting depth.  A key is told new by a bit of its
+ * tag (json_keys.h) in its object's frame, nearly always; only when the
+ * bit is set already are the object's keys compared, found through the
+ * tokens written so far; an object past BUILDER_KEYS_LINEAR keys moves
+ * its keys into a tf__json_keys (a hash table past its own limit).
  * Only when that finds a problem (a key twice, nesting past the scanner's
  * limit) or cannot tell (a container copied from another record, whose
  * depth is not known; no memory for the key set) does finish() run the
@@ -41,16 +45,28 @@
 #define FRAME_OBJECT 1u /* else an array */
 #define FRAME_ITEMS 2u  /* has a member or element: a comma goes first */
 #define FRAME_KEY 4u    /* an object whose last key waits for its value */
+#define FRAME_BIG 8u    /* an object whose keys are in the tf__json_keys */
+
+/* Keys an object has before they move into the tf__json_keys. */
+#define BUILDER_KEYS_LINEAR 24
+
+/* An open container. */
+typedef struct frame {
+  uint64_t seen[2]; /* objects: a bit for each key tag seen */
+  uint32_t nkeys;   /* objects: keys written */
+  unsigned char flags;
+} frame;
 
 struct tf_builder {
   char *text;
   size_t len, cap;
-  unsigned char *frames;
+  frame *frames;
   size_t depth, frames_cap;
   int done;           /* the top-level object is closed */
   int error;          /* the sticky error, or TF_OK */
   int need_scan;      /* finish() must scan: see the top of this file */
-  tf__json_keys keys; /* of the open objects, until need_scan */
+  tf__json_keys keys; /* of the open FRAME_BIG objects, until need_scan */
+  int keys_used;      /* keys has had a frame since the last clear */
   tf__btoks toks;     /* the text's tokens, handed to the record */
   char message[256];
 };
@@ -64,7 +80,7 @@ tf_builder *tf_builder_new(void)
   b->cap = 256;
   b->text = malloc(b->cap);
   b->frames_cap = 16;
-  b->frames = malloc(b->frames_cap);
+  b->frames = malloc(b->frames_cap * sizeof(*b->frames));
   tf__json_keys_init(&b->keys, NULL); /* its text is set per key */
   tf__btoks_init(&b->toks);
   if (!b->text || !b->frames) {
@@ -92,7 +108,9 @@ static void clear(tf_builder *b)
   b->done = 0;
   b->error = TF_OK;
   b->need_scan = 0;
-  tf__json_keys_free(&b->keys); /* closes what is open; keeps nothing */
+  if (b->keys_used) /* closes what is open; keeps nothing */
+    tf__json_keys_free(&b->keys);
+  b->keys_used = 0;
   tf__btoks_reset(&b->toks);
 }
 
@@ -139,11 +157,37 @@ static inline int reserve(tf_builder *b, size_t more)
   return more <= b->cap - b->len ? TF_OK : grow_text(b, more);
 }
 
+/* Copies n bytes from src to dst (apart) as memcpy does; a short key
+ * (nearly all) by two loads and stores that overlap, with no call. */
+static inline void copy_short(char *dst, const char *src, size_t n)
+{
+  uint64_t a, z;
+  uint32_t c, y;
+
+  if (n >= 8 && n <= 16) {
+    memcpy(&a, src, 8);
+    memcpy(&z, src + n - 8, 8);
+    memcpy(dst, &a, 8);
+    memcpy(dst + n - 8, &z, 8);
+  } else if (n >= 4 && n < 8) {
+    memcpy(&c, src, 4);
+    memcpy(&y, src + n - 4, 4);
+    memcpy(dst, &c, 4);
+    memcpy(dst + n - 4, &y, 4);
+  } else if (n > 0 && n < 4) { /* first, middle and last: all of 1 to 3 */
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  } else {
+    memcpy(dst, src, n);
+  }
+}
+
 static int put(tf_builder *b, const char *s, size_t n)
 {
   if (reserve(b, n) != TF_OK)
     return b->error;
-  memcpy(b->text + b->len, s, n);
+  copy_short(b->text + b->len, s, n); /* a number, null, a bool: short */
   b->len += n;
   return TF_OK;
 }
@@ -158,7 +202,7 @@ static int put_char(tf_builder *b, char c)
 }
 
 /* Checks that a value may come now and writes the comma before it. */
-static int before_value(tf_builder *b, const char *what)
+static int before_value_slow(tf_builder *b, const char *what)
 {
   unsigned char *top;
 
@@ -176,7 +220,7 @@ static int before_value(tf_builder *b, const char *what)
                 what);
   if (b->depth >= TF__JSON_MAX_DEPTH)
     b->need_scan = 1; /* too deep: the scanner says so */
-  top = &b->frames[b->depth - 1];
+  top = &b->frames[b->depth - 1].flags;
   if (*top & FRAME_OBJECT) {
     if (!(*top & FRAME_KEY))
       return fail(b, TF_ERR_INVAL,
@@ -192,19 +236,38 @@ static int before_value(tf_builder *b, const char *what)
   return TF_OK;
 }
 
+/* before_value, with its commonest case inline: a member's value, after
+ * its key, not too deep, with no error so far. */
+static inline int before_value(tf_builder *b, const char *what)
+{
+  unsigned char *top;
+
+  if (b->error == TF_OK && b->depth - 1 < TF__JSON_MAX_DEPTH - 1) {
+    top = &b->frames[b->depth - 1].flags;
+    if ((*top & (FRAME_OBJECT | FRAME_KEY)) == (FRAME_OBJECT | FRAME_KEY)) {
+      *top &= (unsigned char)~FRAME_KEY;
+      return TF_OK;
+    }
+  }
+  return before_value_slow(b, what);
+}
+
 static int open_container(tf_builder *b, unsigned char kind, const char *what)
 {
+  frame *f;
   int rc = b->depth == 0 && !b->done && kind == FRAME_OBJECT
                ? b->error
                : before_value(b, what);
 
   if (rc != TF_OK)
     return rc;
-  if (tf__grow((void **)&b->frames, &b->frames_cap, b->depth + 1, 1, NULL) < 0)
+  if (tf__grow((void **)&b->frames, &b->frames_cap, b->depth + 1,
+               sizeof(*b->frames), NULL) < 0)
     return fail(b, TF_ERR_NOMEM, "out of memory");
-  if (kind == FRAME_OBJECT && !b->need_scan && tf__json_keys_open(&b->keys) < 0)
-    b->need_scan = 1;
-  b->frames[b->depth++] = kind;
+  f = &b->frames[b->depth++];
+  f->flags = kind;
+  f->nkeys = 0;
+  f->seen[0] = f->seen[1] = 0;
   if (put_char(b, kind == FRAME_OBJECT ? '{' : '[') != TF_OK)
     return b->error;
   tf__btoks_open(&b->toks,
@@ -221,7 +284,7 @@ static int close_container(tf_builder *b, unsigned char kind, const char *what)
     return b->error;
   if (b->depth == 0)
     return fail(b, TF_ERR_INVAL, "%s with nothing open", what);
-  top = b->frames[b->depth - 1];
+  top = b->frames[b->depth - 1].flags;
   if ((top & FRAME_OBJECT) != kind)
     return fail(b, TF_ERR_INVAL, "%s while an %s is open", what,
                 top & FRAME_OBJECT ? "object" : "array");
@@ -229,7 +292,7 @@ static int close_container(tf_builder *b, unsigned char kind, const char *what)
     return fail(b, TF_ERR_INVAL, "%s while a key waits for its value", what);
   b->depth--;
   b->done = b->depth == 0;
-  if (kind == FRAME_OBJECT && !b->need_scan)
+  if ((top & FRAME_BIG) && !b->need_scan)
     tf__json_keys_close(&b->keys);
   if (put_char(b, kind == FRAME_OBJECT ? '}' : ']') != TF_OK)
     return b->error;
@@ -287,9 +350,9 @@ static inline int before_key(tf_builder *b)
 
   if (b->error != TF_OK)
     return b->error;
-  if (b->depth == 0 || !(b->frames[b->depth - 1] & FRAME_OBJECT))
+  if (b->depth == 0 || !(b->frames[b->depth - 1].flags & FRAME_OBJECT))
     return fail(b, TF_ERR_INVAL, "a key outside an object");
-  top = &b->frames[b->depth - 1];
+  top = &b->frames[b->depth - 1].flags;
   if (*top & FRAME_KEY)
     return fail(b, TF_ERR_INVAL, "a key where the previous key's value is due");
   if ((*top & FRAME_ITEMS) && put_char(b, ',') != TF_OK)
@@ -298,41 +361,111 @@ static inline int before_key(tf_builder *b)
   return TF_OK;
 }
 
+/* The object f becomes FRAME_BIG: its keys so far go into b->keys, in a
+ * frame of their own.  0, or -1 when out of memory. */
+static int keys_move(tf_builder *b, frame *f)
+{
+  const struct tf_value *v = b->toks.toks.v;
+  uint32_t i = b->toks.levels[b->toks.depth - 1].tok + 1;
+  uint32_t own = (uint32_t)b->toks.toks.n - 1;
+
+  b->keys_used = 1;
+  if (tf__json_keys_open(&b->keys) < 0)
+    return -1;
+  f->flags |= FRAME_BIG;
+  for (; i < own; i = v[i + 1].end)
+    if (tf__json_keys_add(&b->keys, v[i].start + 1, v[i].len - 2, 0) < 0)
+      return -1;
+  return 0;
+}
+
+/* The duplicate-key check when the key's tag bit is set, or the object
+ * is past the linear limit.  0: a new key; 1: a key twice; -1: cannot
+ * tell (no tokens to compare with, or no memory). */
+static int key_check_slow(tf_builder *b, frame *f, size_t off, size_t len)
+{
+  if (b->toks.off)
+    return -1;
+  if (!(f->flags & FRAME_BIG) && f->nkeys < BUILDER_KEYS_LINEAR)
+    return tf__json_tokens_has_key(
+        &b->toks.toks, b->toks.levels[b->toks.depth - 1].tok,
+        (uint32_t)b->toks.toks.n - 1, b->text, off, len); /* not its own */
+  b->keys.text = b->text; /* the buffer may have moved */
+  if (!(f->flags & FRAME_BIG) && keys_move(b, f) < 0)
+    return -1;
+  return tf__json_keys_add(&b->keys, off, len, 0);
+}
+
+/* The duplicate-key check of the key at text[off..off+len) (inside its
+ * quotes), its token just written, in object f: a key twice, or one that
+ * cannot be told new, leaves it to the scanner at finish. */
+static inline void check_key(tf_builder *b, frame *f, size_t off, size_t len)
+{
+  unsigned bit;
+  uint64_t m;
+
+  if (b->need_scan)
+    return;
+  bit = tf__json_key_seen_bit(tf__json_key_tag(b->text + off, (uint32_t)len));
+  m = (uint64_t)1 << (bit & 63);
+  if (((f->seen[bit >> 6] & m) || f->nkeys >= BUILDER_KEYS_LINEAR) &&
+      key_check_slow(b, f, off, len) != 0)
+    b->need_scan = 1;
+  f->seen[bit >> 6] |= m;
+  f->nkeys++;
+}
+
 /* The key just written at start (with its quotes): its token, the
- * duplicate-key check, then the colon. */
-static inline int after_key(tf_builder *b, size_t start, int escaped)
+ * duplicate-key check, then the colon.  A key twice, or one that cannot
+ * be told new: the scanner judges at finish.  Compared as written: the
+ * escaping is one-to-one. */
+static int after_key(tf_builder *b, size_t start, int escaped)
 {
   tf__btoks_key(&b->toks, start, b->len - start, escaped);
-  if (!b->need_scan) {
-    b->keys.text = b->text; /* the buffer may have moved */
-    /* A key twice (1) or no memory to tell (-1): the scanner judges.
-     * Compared as written: the escaping is one-to-one. */
-    if (tf__json_keys_add_plain(&b->keys, start + 1, b->len - start - 2) != 0)
-      b->need_scan = 1;
-  }
+  check_key(b, &b->frames[b->depth - 1], start + 1, b->len - start - 2);
   return put_char(b, ':');
 }
 
-/* Copies n bytes from src to dst (apart) as memcpy does; a short key
- * (nearly all) by two loads and stores that overlap, with no call. */
-static inline void copy_short(char *dst, const char *src, size_t n)
+/* Keys and strings up to this long take the short ways below. */
+#define SHORT_TEXT 16
+/* Strings up to this long are checked plain in place (16 bytes at a time)
+ * and copied with no escaper call. */
+#define MID_TEXT 64
+
+/* tf__json_all_plain for n up to SHORT_TEXT bytes: from 8, the two words
+ * at the start and at the end (they overlap), tested at once. */
+static inline int short_plain(const char *p, size_t n)
 {
   uint64_t a, z;
-  uint32_t c, y;
 
-  if (n >= 8 && n <= 16) {
-    memcpy(&a, src, 8);
-    memcpy(&z, src + n - 8, 8);
-    memcpy(dst, &a, 8);
-    memcpy(dst + n - 8, &z, 8);
-  } else if (n >= 4 && n < 8) {
-    memcpy(&c, src, 4);
-    memcpy(&y, src + n - 4, 4);
-    memcpy(dst, &c, 4);
-    memcpy(dst + n - 4, &y, 4);
-  } else {
-    memcpy(dst, src, n);
-  }
+  if (n < 8)
+    return tf__json_all_plain((const unsigned char *)p, n);
+  memcpy(&a, p, 8);
+  memcpy(&z, p + n - 8, 8);
+  return (tf__json_special_word(a) | tf__json_special_word(z)) == 0;
+}
+
+/* A short plain key where one is due, with room for it: the comma, the
+ * key and the colon written at once, with no check that the caller made
+ * already (tf_builder_keyn). */
+static inline int short_key(tf_builder *b, frame *f, const char *key,
+                            size_t len)
+{
+  char *p = b->text + b->len;
+  size_t start;
+
+  if (f->flags & FRAME_ITEMS)
+    *p++ = ',';
+  f->flags |= FRAME_ITEMS | FRAME_KEY;
+  start = (size_t)(p - b->text);
+  p[0] = '"';
+  copy_short(p + 1, key, len);
+  p[len + 1] = '"';
+  p[len + 2] = ':';
+  b->len = start + len + 3;
+  tf__btoks_key(&b->toks, start, len + 2, 0);
+  check_key(b, f, start + 1, len);
+  return TF_OK;
 }
 
 /* A key found plain (tf__json_all_plain): written as it stands, with no
@@ -374,7 +507,15 @@ static int escaped_key(tf_builder *b, const char *key, size_t len)
 
 int tf_builder_keyn(tf_builder *b, const char *key, size_t len)
 {
-  /* Nearly every key is plain, found so 8 bytes at a time. */
+  frame *f;
+
+  /* Nearly every key is short and plain, found so 8 bytes at a time, and
+   * comes where a key is due. */
+  if (key && len <= SHORT_TEXT && b->error == TF_OK && b->depth > 0 &&
+      ((f = &b->frames[b->depth - 1])->flags & (FRAME_OBJECT | FRAME_KEY)) ==
+          FRAME_OBJECT &&
+      b->cap - b->len >= SHORT_TEXT + 4 && short_plain(key, len))
+    return short_key(b, f, key, len);
   if (key && tf__json_all_plain((const unsigned char *)key, len))
     return plain_key(b, key, len);
   return escaped_key(b, key, len);
@@ -389,13 +530,34 @@ int tf_builder_stringn(tf_builder *b, const char *s, size_t len)
 {
   size_t start;
   int escaped;
+  char *p;
 
   if (before_value(b, "a string") != TF_OK)
     return b->error;
   if (!s && len)
     return fail(b, TF_ERR_INVAL, "a NULL string");
   start = b->len;
-  if (put_string(b, s ? s : "", len, "a string", &escaped) != TF_OK)
+  if (!s)
+    s = "";
+  /* A plain string up to MID_TEXT bytes (a type, an id, a time, a
+   * constant) is copied as it stands, with no escaper call: what the
+   * escaper would write. */
+  if (len <= MID_TEXT && b->cap - b->len >= MID_TEXT + 2 &&
+      (len <= SHORT_TEXT
+           ? short_plain(s, len)
+           : tf__json_plain_run((const unsigned char *)s, len) == len)) {
+    p = b->text + start;
+    p[0] = '"';
+    if (len <= SHORT_TEXT)
+      copy_short(p + 1, s, len);
+    else
+      memcpy(p + 1, s, len);
+    p[len + 1] = '"';
+    b->len += len + 2;
+    tf__btoks_value(&b->toks, TF_TYPE_STRING, start, len + 2, 0);
+    return TF_OK;
+  }
+  if (put_string(b, s, len, "a string", &escaped) != TF_OK)
     return b->error;
   tf__btoks_value(&b->toks, TF_TYPE_STRING, start, b->len - start, escaped);
   return TF_OK;
@@ -428,13 +590,21 @@ int tf_builder_int64(tf_builder *b, int64_t v)
   char *p = buf + sizeof(buf);
   /* The magnitude as unsigned: -INT64_MIN does not fit int64_t. */
   uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
+  unsigned r;
 
   if (before_value(b, "an integer") != TF_OK)
     return b->error;
-  do { /* by hand: snprintf showed in every event written */
+  /* By hand, two digits a division by 100: snprintf showed in every event
+   * written. */
+  while (u >= 100) {
+    r = (unsigned)(u % 100);
+    u /= 100;
+    *--p = (char)('0' + r % 10);
+    *--p = (char)('0' + r / 10);
+  }
+  if (u >= 10)
     *--p = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
+  *--p = (char)('0' + (u >= 10 ? u / 10 : u));
   if (v < 0)
     *--p = '-';
   return put_scalar(b, TF_TYPE_INTEGER, p, (size_t)(buf + sizeof(buf) - p), 0);

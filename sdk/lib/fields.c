@@ -17,6 +17,9 @@
 #include <string.h>
 #include <strings.h>
 #include <inttypes.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <touchflow/error.h>
 #include <touchflow/fields.h>
 #include <touchflow/record_json.h>
@@ -454,6 +457,35 @@ static const unsigned char hex_lower[256] = {
     ['f'] = 'f', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
     ['E'] = 'e', ['F'] = 'f'};
 
+#ifdef __SSE2__
+/* The 16 bytes at text lowercased into out when all are hex digits: a
+ * digit is '0' to '9'; a letter, with its 0x20 bit set, 'a' to 'f'; both
+ * have that bit set once lowercased.  (Bytes from 0x80 are negative in the
+ * signed compares: neither.) */
+static int sse2_hex16(const char *text, char *out)
+{
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)text);
+  __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                 _mm_cmplt_epi8(low, _mm_set1_epi8('f' + 1)));
+
+  _mm_storeu_si128((__m128i *)(void *)out, low);
+  return _mm_movemask_epi8(_mm_or_si128(digit, letter)) == 0xFFFF;
+}
+
+/* The 32 bytes at text lowercased into out (with a NUL after) when all are
+ * hex digits, 16 at a time; 0 when not (out is then not a BizibleId). */
+static int sse2_bizible_id(const char *text, char *out)
+{
+  int ok = sse2_hex16(text, out) & sse2_hex16(text + 16, out + 16);
+
+  out[TF_BIZIBLE_ID_LEN] = '\0';
+  return ok;
+}
+#endif
+
 /* Copies text (len bytes, NUL-terminated) lowercased into out when it is a
  * BizibleId (32 hex digits, then the end or a NUL); 0 when not.  The 32
  * bytes go through the table with no branch a byte: a digit or a letter
@@ -466,6 +498,10 @@ static int normalise_bizible_id(const char *text, size_t len, char *out)
 
   if (len < TF_BIZIBLE_ID_LEN)
     return 0;
+#ifdef __SSE2__
+  if (sse2_bizible_id(text, out))
+    return text[TF_BIZIBLE_ID_LEN] == '\0';
+#endif
   for (i = 0; i < TF_BIZIBLE_ID_LEN; i++) {
     out[i] = (char)hex_lower[(unsigned char)text[i]];
     none |= out[i] == 0;

@@ -25,7 +25,17 @@ typedef struct level {
   uint32_t last;  /* the token of its latest element or member value */
   uint32_t count; /* members or elements so far */
   int is_object;
+  /* Objects, when keys are checked: whether its keys are in the scanner's
+   * tf__json_keys (from the start when no tokens are written; else from
+   * its first escaped key or its LEVEL_KEYS_LINEAR-th key); until then a
+   * bit for each key tag seen (json_keys.h), its keys compared through
+   * their tokens only when a tag's bit was seen. */
+  int keyset;
+  uint64_t seen[2];
 } level;
+
+/* Keys an object has before they move into the tf__json_keys. */
+#define LEVEL_KEYS_LINEAR 24
 
 typedef struct scanner {
   const unsigned char *base, *p, *end;
@@ -165,6 +175,22 @@ static int shown_len(const unsigned char *text, size_t n, size_t max)
   return (int)max;
 }
 
+int tf__json_tokens_has_key(const tf__json_tokens *t, uint32_t obj,
+                            uint32_t before, const char *text, size_t off,
+                            size_t len)
+{
+  const struct tf_value *v = t->v;
+  uint32_t i = obj + 1;
+
+  while (i < before) {
+    if (v[i].len == len + 2 &&
+        memcmp(text + v[i].start + 1, text + off, len) == 0)
+      return 1;
+    i = v[i + 1].end;
+  }
+  return 0;
+}
+
 /* --- Tokens and levels ------------------------------------------------- */
 
 /* Inline: the scanner pushes a token for every value and key. */
@@ -187,7 +213,8 @@ static int open_container(scanner *s, int is_object)
       tf__grow((void **)&s->levels, &s->levels_cap, s->depth + 1,
                sizeof(*s->levels), s->local_levels) < 0)
     return fail_nomem(s);
-  if (is_object && s->check_keys && tf__json_keys_open(&s->keys) < 0)
+  if (is_object && s->check_keys && !s->toks &&
+      tf__json_keys_open(&s->keys) < 0)
     return fail_nomem(s);
   if (push_token(s, is_object ? TF_TYPE_OBJECT : TF_TYPE_ARRAY, s->p, 0, 0) < 0)
     return -1;
@@ -195,6 +222,8 @@ static int open_container(scanner *s, int is_object)
   lv->tok = s->toks ? (uint32_t)(s->toks->n - 1) : 0;
   lv->count = 0;
   lv->is_object = is_object;
+  lv->keyset = !s->toks;
+  lv->seen[0] = lv->seen[1] = 0;
   s->p++;
   return 0;
 }
@@ -214,7 +243,7 @@ static void close_container(scanner *s)
     if (lv->count > 0)
       s->toks->v[lv->last].flags |= TF__TOKEN_LAST;
   }
-  if (lv->is_object && s->check_keys)
+  if (lv->is_object && s->check_keys && lv->keyset)
     tf__json_keys_close(&s->keys);
 }
 
@@ -308,6 +337,49 @@ static int fail_duplicate(scanner *s, const unsigned char *key, size_t len)
               (size_t)shown < len - 2 ? "..." : "");
 }
 
+/* lv's keys so far (none escaped) move into the tf__json_keys, in a frame
+ * of their own.  0, or -1 when out of memory. */
+static int keys_move(scanner *s, level *lv)
+{
+  const struct tf_value *v = s->toks->v;
+  uint32_t i = lv->tok + 1, n = (uint32_t)s->toks->n;
+
+  if (tf__json_keys_open(&s->keys) < 0)
+    return -1;
+  lv->keyset = 1;
+  for (; i < n; i = v[i + 1].end)
+    if (tf__json_keys_add(&s->keys, v[i].start + 1, v[i].len - 2, 0) < 0)
+      return -1;
+  return 0;
+}
+
+/* The duplicate-key check of the key at text[off..off+len) (inside its
+ * quotes; escaped: it holds escapes) in the innermost object: 0 new, 1
+ * twice, -1 out of memory.  Its common case inline: a key without escapes
+ * whose tag's bit the object has not seen. */
+static inline int check_key(scanner *s, size_t off, size_t len, int escaped)
+{
+  level *lv = &s->levels[s->depth - 1];
+  unsigned bit;
+  uint64_t m;
+
+  if (!lv->keyset && !escaped && lv->count <= LEVEL_KEYS_LINEAR) {
+    bit = tf__json_key_seen_bit(
+        tf__json_key_tag((const char *)s->base + off, (uint32_t)len));
+    m = (uint64_t)1 << (bit & 63);
+    if (!(lv->seen[bit >> 6] & m)) {
+      lv->seen[bit >> 6] |= m;
+      return 0;
+    }
+    return tf__json_tokens_has_key(s->toks, lv->tok, (uint32_t)s->toks->n,
+                                   (const char *)s->base, off, len);
+  }
+  if (!lv->keyset && keys_move(s, lv) < 0)
+    return -1;
+  return escaped ? tf__json_keys_add(&s->keys, off, len, 1)
+                 : tf__json_keys_add_plain(&s->keys, off, len);
+}
+
 /* The string (or key) at s->p, its opening quote. */
 static int scan_string(scanner *s, int is_key)
 {
@@ -340,11 +412,7 @@ static int scan_string(scanner *s, int is_key)
   s->p = ++p;
   n = (size_t)(p - start);
   if (is_key && s->check_keys) {
-    /* A key without escapes (nearly all): the check's common case inline. */
-    rc = escaped ? tf__json_keys_add(&s->keys, (size_t)(start + 1 - s->base),
-                                     n - 2, 1)
-                 : tf__json_keys_add_plain(
-                       &s->keys, (size_t)(start + 1 - s->base), n - 2);
+    rc = check_key(s, (size_t)(start + 1 - s->base), n - 2, escaped);
     if (rc < 0)
       return fail_nomem(s);
     if (rc > 0)

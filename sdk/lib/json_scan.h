@@ -103,6 +103,16 @@ static inline struct tf_value *tf__json_tokens_push(tf__json_tokens *t,
   return v;
 }
 
+/* Whether the object whose token is t->v[obj] has, among its member keys
+ * before token `before` (its members complete up to there), one written
+ * as text[off..off+len) (inside its quotes, compared byte for byte as
+ * written): found through the tokens (a member value's `end` is the next
+ * key).  The scanner and the builder ask it when a key's tag was seen
+ * before. */
+int tf__json_tokens_has_key(const tf__json_tokens *t, uint32_t obj,
+                            uint32_t before, const char *text, size_t off,
+                            size_t len);
+
 typedef enum tf__scan_result {
   TF__SCAN_OK = 0,
   TF__SCAN_SYNTAX,     /* not JSON, or JSON that jansson refuses */

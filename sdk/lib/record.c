@@ -23,6 +23,7 @@
  * microseconds until it is published.  The reference count is atomic too,
  * so records may be shared between threads.
  */
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -54,7 +55,108 @@ struct tf_record {
    * no allocation); else NULL. */
   tf__index *block_index;
   atomic_flag claimed;
+  size_t cap; /* bytes of its allocation */
 };
+
+/* --- The spare block ----------------------------------------------------
+ *
+ * A record freed is most often followed, on the same thread, by one of
+ * about its size (a source's input record, freed once mapped, then the
+ * next line's): each thread keeps the last block it freed, up to
+ * SPARE_MAX bytes, for the next record it makes, so that such a record
+ * costs no malloc and no free.  A block is taken only by a record that
+ * does not leave much of it unused (SPARE_SLACK).  The block of a thread
+ * that ends is freed (a pthread key's destructor); the one of the thread
+ * that ends the process (or unloads the library), by the library's
+ * destructor. */
+
+#define SPARE_MAX 4096
+#define SPARE_SLACK 512
+
+/* A thread's spare. */
+typedef struct spare_slot {
+  void *block;
+  size_t cap;
+  int registered; /* the thread has set spare_key (for its destructor) */
+} spare_slot;
+
+#if defined(__GNUC__)
+/* The initial-exec model (an offset from the thread pointer, no call):
+ * the slot is 24 bytes, which the static TLS surplus that glibc keeps for
+ * libraries loaded later holds too. */
+__attribute__((tls_model("initial-exec")))
+#endif
+static _Thread_local spare_slot spare;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static int spare_key_ok;
+
+static void spare_drop(void *unused)
+{
+  spare_slot *sl = &spare;
+
+  (void)unused;
+  free(sl->block);
+  sl->block = NULL;
+  sl->cap = 0;
+}
+
+static void spare_key_make(void)
+{
+  spare_key_ok = pthread_key_create(&spare_key, spare_drop) == 0;
+}
+
+#if defined(__GNUC__)
+/* Also deletes the key: were the library unloaded before other threads
+ * end, their destructors would not be called into code that is gone (their
+ * spares are then lost). */
+__attribute__((destructor)) static void spare_at_exit(void)
+{
+  spare_drop(NULL);
+  if (spare_key_ok)
+    pthread_key_delete(spare_key);
+}
+#endif
+
+/* A block of at least `need` bytes: the spare when it fits, else a new one
+ * (its size rounded up, so that the next records of about its size fit
+ * it); its size in *cap.  NULL on ENOMEM. */
+static void *block_get(size_t need, size_t *cap)
+{
+  spare_slot *sl = &spare;
+  void *block = sl->block;
+
+  if (block && sl->cap >= need && sl->cap - need <= SPARE_SLACK) {
+    *cap = sl->cap;
+    sl->block = NULL;
+    sl->cap = 0;
+    return block;
+  }
+  *cap = need <= SPARE_MAX ? (need + 255) / 256 * 256 : need;
+  return malloc(*cap);
+}
+
+/* Frees a record's block, or keeps it as the thread's spare. */
+static void block_put(void *block, size_t cap)
+{
+  spare_slot *sl;
+
+  if (cap > SPARE_MAX || (sl = &spare)->block) {
+    free(block);
+    return;
+  }
+  if (!sl->registered) {
+    pthread_once(&spare_once, spare_key_make);
+    /* Without the key the block could outlive its thread: not kept. */
+    if (!spare_key_ok || pthread_setspecific(spare_key, sl)) {
+      free(block);
+      return;
+    }
+    sl->registered = 1;
+  }
+  sl->block = block;
+  sl->cap = cap;
+}
 
 /* Rounds n up to a multiple of the alignment of a pointer. */
 static size_t aligned(size_t n)
@@ -64,22 +166,25 @@ static size_t aligned(size_t n)
 
 /* A record in one allocation: the struct, then, with tokens, the room for
  * its index (value_index.h), then the bytes (when bytes is not NULL) and
- * the origin's file name, so that a record costs one malloc and one free. */
+ * the origin's file name, so that a record costs one malloc and one free
+ * at most (none when the thread's spare block fits it). */
 static tf_record *record_alloc(const tf_origin *origin, record_kind kind,
                                const char *bytes, size_t len,
                                const struct tf_value *toks, size_t ntok)
 {
   size_t flen = origin && origin->file ? strlen(origin->file) + 1 : 0;
   size_t blen = bytes ? len + 1 : 0, head = aligned(sizeof(tf_record)), ilen;
+  size_t cap;
   tf_record *rec;
   char *p;
 
   if (ntok > SIZE_MAX / 4 / sizeof(*toks) || len > SIZE_MAX / 4 - flen)
     return NULL;
   ilen = toks ? aligned(tf__index_size(len, ntok)) : 0;
-  rec = malloc(head + ilen + blen + flen);
+  rec = block_get(head + ilen + blen + flen, &cap);
   if (!rec)
     return NULL;
+  rec->cap = cap;
   atomic_init(&rec->refcount, 1);
   atomic_init(&rec->obj, NULL);
   atomic_init(&rec->index, NULL);
@@ -231,7 +336,7 @@ void tf_record_unref(tf_record *rec)
     return;
   json_decref(atomic_load_explicit(&rec->obj, memory_order_relaxed));
   tf__index_free(atomic_load_explicit(&rec->index, memory_order_relaxed));
-  free(rec);
+  block_put(rec, rec->cap);
 }
 
 /* --- The jansson tree: the slow path ------------------------------------ */

@@ -344,16 +344,16 @@ int tf_time_from_json(const json_t *value, tf_epoch_unit unit, int64_t *ms)
 static void civil_from_ms(int64_t ms, civil_time *t)
 {
   int64_t days = floor_div(ms, MS_PER_DAY);
-  int64_t in_day = ms % MS_PER_DAY;
-
-  if (in_day < 0)
-    in_day += MS_PER_DAY;
+  int64_t rest = ms % MS_PER_DAY;
+  /* Below 86,400,000: the divisions below in 32 bits. */
+  uint32_t in_day = (uint32_t)(rest < 0 ? rest + MS_PER_DAY : rest), secs;
 
   civil_from_days(days, t);
-  t->hour = (int)(in_day / 3600000);
-  t->minute = (int)(in_day / 60000 % 60);
-  t->second = (int)(in_day / 1000 % 60);
-  t->millis = (int)(in_day % 1000);
+  secs = in_day / 1000;
+  t->millis = (int)(in_day - secs * 1000);
+  t->hour = (int)(secs / 3600);
+  t->minute = (int)(secs / 60 % 60);
+  t->second = (int)(secs % 60);
 }
 
 /* "00" to "99": two digits a copy. */
@@ -432,6 +432,10 @@ static void format_into(int64_t ms, int with_ms, char *buf, size_t len)
 
   if (buf == NULL || len == 0)
     return;
+  if (len >= sizeof(text)) { /* room for any: written in place */
+    format_iso(ms, with_ms, buf);
+    return;
+  }
   n = (size_t)format_iso(ms, with_ms, text);
   if (n >= sizeof(text))
     n = sizeof(text) - 1;

@@ -1,28 +1,43 @@
 /*
  * value_index.c - building the lazy index of a record (value_index.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_string.h"
 #include "value_index.h"
 
+/* What fill_shadow does for a token of each type: strings and keys are
+ * NUL-terminated over their closing quote, numbers over the byte after. */
+enum { FILL_NONE, FILL_TEXT, FILL_NUMBER };
+static const unsigned char fill_kind[256] = {[TF_TYPE_STRING] = FILL_TEXT,
+                                             [TF__TOKEN_KEY] = FILL_TEXT,
+                                             [TF_TYPE_INTEGER] = FILL_NUMBER,
+                                             [TF_TYPE_DOUBLE] = FILL_NUMBER};
+
 /* Unescapes strings and keys in place and NUL-terminates them and the
- * numbers, setting each string's and key's count to its unescaped length. */
+ * numbers, setting each string's and key's count to its unescaped length.
+ * One table lookup a token; text without escapes (nearly all) needs only
+ * its NUL and its length. */
 static void fill_shadow(tf__index *idx)
 {
-  for (size_t i = 0; i < idx->ntok; i++) {
-    struct tf_value *v = &idx->tok[i];
-    char *inside = idx->shadow + v->start + 1;
-    size_t n = v->len - 2;
+  struct tf_value *v = idx->tok, *end = idx->tok + idx->ntok;
+  char *shadow = idx->shadow, *inside;
+  size_t n;
 
-    if (v->type == TF_TYPE_STRING || v->type == TF__TOKEN_KEY) {
+  for (; v < end; v++) {
+    switch (fill_kind[v->type]) {
+    case FILL_TEXT:
+      n = v->len - 2;
+      inside = shadow + v->start + 1;
       if (v->flags & TF__TOKEN_ESCAPED)
         n = tf__json_unescape(inside, n, inside);
       inside[n] = '\0';
       v->count = (uint32_t)n;
-    } else if (v->type == TF_TYPE_INTEGER || v->type == TF_TYPE_DOUBLE) {
-      idx->shadow[v->start + v->len] = '\0';
+      break;
+    case FILL_NUMBER: shadow[v->start + v->len] = '\0'; break;
+    default: break;
     }
   }
 }
@@ -92,13 +107,6 @@ void tf__index_free(tf__index *idx)
   free(idx->owned_text);
   if (!idx->in_block)
     free(idx);
-}
-
-const tf__index *tf__index_of(const struct tf_value *v)
-{
-  const struct tf_value *first = v - v->self;
-
-  return (const tf__index *)((const char *)first - offsetof(tf__index, tok));
 }
 
 const struct tf_value *tf__value_invalid(void)

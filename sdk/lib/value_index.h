@@ -58,8 +58,15 @@ void tf__index_fill(tf__index *idx, const char *text);
 /* Frees an index; NULL-safe. */
 void tf__index_free(tf__index *idx);
 
-/* The index a token belongs to. */
-const tf__index *tf__index_of(const struct tf_value *v);
+/* The index a token belongs to.  Inline: every read of a value's text
+ * asks it. */
+static inline const tf__index *tf__index_of(const struct tf_value *v)
+{
+  const struct tf_value *first = v - v->self;
+
+  return (const tf__index *)(const void *)((const char *)first -
+                                           offsetof(tf__index, tok));
+}
 
 /* The value every lookup into an unreadable record gives. */
 const struct tf_value *tf__value_invalid(void);

@@ -8,6 +8,7 @@
  * never a crash.
  */
 #include <check.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,6 +100,23 @@ START_TEST(test_integers)
   tf_builder_end_object(b);
   ck_assert_str_eq(finish_text(), "{\"max\":9223372036854775807,\"min\":"
                                   "-9223372036854775808,\"zero\":0}");
+  /* Every number of digits, both signs, each around a power of ten, as
+   * printf writes them. */
+  for (uint64_t p10 = 1, i = 0; i < 19; i++, p10 *= 10) { /* to 10^18 */
+    for (int64_t d = -1; d <= 1; d++) {
+      for (int sign = -1; sign <= 1; sign += 2) {
+        int64_t v = sign * ((int64_t)p10 + d);
+        char want[48];
+
+        tf_builder_begin_object(b);
+        tf_builder_key(b, "n");
+        tf_builder_int64(b, v);
+        tf_builder_end_object(b);
+        snprintf(want, sizeof(want), "{\"n\":%" PRId64 "}", v);
+        ck_assert_str_eq(finish_text(), want);
+      }
+    }
+  }
 }
 END_TEST
 
@@ -293,9 +311,11 @@ END_TEST
 START_TEST(test_special_byte_at_every_offset)
 {
   static const char *const specials[] = {"\"", "\n", "\x01", "\xc3\xa9"};
-  char s[48] = "", want[96];
+  char s[80] = "", want[96];
 
-  for (size_t len = 0; len <= 40; len++) {
+  /* Past 64 bytes: both sides of the length up to which plain text is
+   * copied with no escaper call. */
+  for (size_t len = 0; len <= 70; len++) {
     for (size_t i = 0; i < len; i++)
       s[i] = (char)('a' + i % 26);
     same_as_jansson(s, len);
@@ -1143,6 +1163,74 @@ START_TEST(test_duplicate_keys_of_both_kinds_found)
                        TF_TYPE_NULL);
       tf_record_unref(rec);
     }
+  }
+  /* A key whose tag was seen is compared with the object's keys across
+   * values that are containers (found through their tokens): the same
+   * key is refused, a key of an inner object or of one tag is not. */
+  for (int dup = 0; dup < 2; dup++) {
+    tf_builder_begin_object(b);
+    TF_BUILDER_KEY(b, "axb");
+    tf_builder_begin_array(b);
+    tf_builder_begin_object(b);
+    TF_BUILDER_KEY(b, "ayb");
+    tf_builder_null(b);
+    tf_builder_end_object(b);
+    tf_builder_end_array(b);
+    TF_BUILDER_KEY(b, "a1b");
+    tf_builder_begin_object(b);
+    TF_BUILDER_KEY(b, "axb");
+    tf_builder_int64(b, 1);
+    tf_builder_end_object(b);
+    tf_builder_key(b, dup ? "axb" : "ayb");
+    tf_builder_null(b);
+    tf_builder_end_object(b);
+    if (dup)
+      finish_fails(TF_ERR_INVAL, "duplicate key \"axb\"");
+    else
+      ck_assert_str_eq(finish_text(), "{\"axb\":[{\"ayb\":null}],\"a1b\":"
+                                      "{\"axb\":1},\"ayb\":null}");
+  }
+  /* An object past the limit inside another one past it: each keeps its
+   * own keys; the outer one's keys written before and after the inner
+   * one are still told apart. */
+  for (int dup = 0; dup < 3; dup++) {
+    tf_record *rec;
+
+    tf_builder_begin_object(b);
+    for (int i = 0; i < 26; i++) {
+      tf_builder_key(b, nth_key(buf, i));
+      tf_builder_int64(b, i);
+    }
+    TF_BUILDER_KEY(b, "inner");
+    tf_builder_begin_object(b);
+    for (int i = 0; i < 40; i++) {
+      tf_builder_key(b, nth_key(buf, i));
+      tf_builder_int64(b, -i);
+    }
+    if (dup == 2)
+      TF_BUILDER_KEY(b, "k39");
+    else
+      TF_BUILDER_KEY(b, "k40");
+    tf_builder_null(b);
+    tf_builder_end_object(b);
+    for (int i = 26; i < 30; i++) {
+      tf_builder_key(b, nth_key(buf, i));
+      tf_builder_int64(b, i);
+    }
+    tf_builder_key(b, dup == 1 ? "k03" : "k99");
+    tf_builder_bool(b, 1);
+    tf_builder_end_object(b);
+    if (dup) {
+      finish_fails(TF_ERR_INVAL, dup == 1 ? "duplicate key \"k03\""
+                                          : "duplicate key \"k39\"");
+      continue;
+    }
+    ck_assert_int_eq(tf_builder_finish(b, NULL, &rec), TF_OK);
+    ck_assert_int_eq(tf_value_type(tf_record_value(rec, "k99")), TF_TYPE_BOOL);
+    ck_assert_int_eq(
+        tf_value_type(tf_value_get(tf_record_value(rec, "inner"), "k40")),
+        TF_TYPE_NULL);
+    tf_record_unref(rec);
   }
   /* An inner object's key twice, each also a key of the outer object. */
   tf_builder_begin_object(b);

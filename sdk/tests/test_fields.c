@@ -713,6 +713,20 @@ START_TEST(test_bizible_id_takes_hex_digits_only)
       json_decref(v);
     }
   }
+  /* A character beyond ASCII (two bytes) in place of a digit. */
+  for (size_t at = 0; at < TF_BIZIBLE_ID_LEN; at++) {
+    char longer[TF_BIZIBLE_ID_LEN + 2];
+
+    memcpy(longer, UID, at);
+    memcpy(longer + at, "\xc3\xa9", 2);
+    memcpy(longer + at + 2, UID + at + 1, TF_BIZIBLE_ID_LEN - at);
+    v = json_string(longer);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(tf_field_bizible_id_value(v, "f", out, &why),
+                     TF_ERR_INVAL);
+    ck_assert_str_eq(out, "");
+    json_decref(v);
+  }
 }
 END_TEST
 

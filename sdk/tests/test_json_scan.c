@@ -19,9 +19,21 @@
 
 /* --- Helpers ----------------------------------------------------------- */
 
+/* The scanner's verdict on text, which must be the same whether it
+ * writes tokens (keys are then compared through them) or not. */
 static tf__scan_result scan(const char *text, size_t len)
 {
-  return tf__json_scan(text, len, 0, NULL, NULL);
+  tf__json_tokens toks;
+  tf__scan_result with_tokens, without;
+
+  tf__json_tokens_init(&toks);
+  with_tokens = tf__json_scan(text, len, 0, &toks, NULL);
+  tf__json_tokens_free(&toks);
+  without = tf__json_scan(text, len, 0, NULL, NULL);
+  ck_assert_msg(with_tokens == without,
+                "verdict %d with tokens, %d without: %.*s", with_tokens,
+                without, (int)len, text);
+  return without;
 }
 
 /* What jansson says of text: OK for an object, NOT_OBJECT for other JSON,
@@ -341,6 +353,13 @@ START_TEST(test_duplicate_keys)
   refused("{\"x\":{\"a\":1,\"a\":2}}");
   refused("{\"x\":[{\"a\":1,\"a\":2}]}");
   refused("{\"\":1,\"\":2}");
+  /* Keys of one tag (length, first and last byte) across values that
+   * are containers, and escaped keys after plain ones of that tag. */
+  refused("{\"axb\":[1,{\"axb\":2}],\"ayb\":{\"q\":[]},\"axb\":3}");
+  accepted("{\"axb\":[1,{\"axb\":2}],\"ayb\":{\"q\":[]},\"azb\":3}");
+  refused("{\"axb\":1,\"ayb\":2,\"a\\u0078b\":3}");
+  accepted("{\"axb\":1,\"ayb\":2,\"a\\u0077b\":3,\"awb\\n\":4}");
+  refused("{\"axb\":1,\"a\\u0077b\":3,\"awb\":4}");
   accepted("{\"a\":1,\"A\":2,\"a \":3,\"ab\":4}");
   accepted("{\"a\":{\"a\":1},\"b\":{\"a\":1},\"c\":[{\"a\":1},{\"a\":2}]}");
   says("{\"id\":1,\"name\":\"x\",\"id\":2}",
@@ -373,6 +392,22 @@ START_TEST(test_duplicates_in_large_objects)
   refused(dup_last);
   refused(dup_first);
   refused(dup_escaped);
+  /* Around the 24 keys compared through their tokens: a key twice just
+   * before, at and after the keys move into the key set. */
+  for (size_t n = 20; n <= 28; n++) {
+    char extra[32];
+
+    for (size_t k = 0; k < n; k += 3) {
+      snprintf(extra, sizeof(extra), ",\"k%zu\":[{\"k%zu\":1}]", k, k);
+      free(dup_last);
+      dup_last = many_keys(n, extra);
+      refused(dup_last);
+    }
+    snprintf(extra, sizeof(extra), ",\"k%zu\":{\"k0\":1}", n);
+    free(dup_last);
+    dup_last = many_keys(n, extra);
+    accepted(dup_last);
+  }
   free(unique);
   free(dup_last);
   free(dup_first);

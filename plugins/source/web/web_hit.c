@@ -29,10 +29,14 @@
 
 /* A text field as read: NULL when unset, else the string and its length
  * (up to a NUL it holds, as a C string reads it).  Borrowed from the
- * record. */
+ * record.  plain, when not NULL, is the string's value in the record when
+ * its JSON text holds no escape: the event copies that text as it stands
+ * (the builder would write the same bytes: it escapes only what such text
+ * cannot hold) instead of escaping the string again. */
 typedef struct hit_text {
   const char *text;
   size_t len;
+  const tf_value *plain;
 } hit_text;
 
 /* A hit's fields.  Strings are borrowed from the record. */
@@ -57,7 +61,7 @@ typedef struct hit_values {
 
 /* Every field of a hit is read from the record's object (tf_record_root)
  * by its exact key, not by the lookup rule of fields.h: a key in another
- * case is another field. */
+ * case is another field.  (field_slot below names them too.) */
 #define HIT_FIELD(name, member)                                                \
   {                                                                            \
     name, sizeof(name) - 1, offsetof(hit_values, member)                       \
@@ -82,12 +86,34 @@ static const tf_value **value_slot(hit_values *vals, size_t i)
   return (const tf_value **)((char *)vals + hit_fields[i].at);
 }
 
+/* The slot in vals of the field named key (len bytes), or NULL: told
+ * apart by length, then compared with each name of that length (a
+ * comparison of known size, which the compiler does inline). */
+static const tf_value **field_slot(hit_values *vals, const char *key,
+                                   size_t len)
+{
+#define IS(name) (memcmp(key, name, sizeof(name) - 1) == 0)
+  switch (len) {
+  case 2: return IS("ts") ? &vals->ts : IS("id") ? &vals->id : NULL;
+  case 3: return IS("url") ? &vals->url : NULL;
+  case 5: return IS("event") ? &vals->event : IS("email") ? &vals->email : NULL;
+  case 7: return IS("biz_uid") ? &vals->biz_uid : NULL;
+  case 8:
+    return IS("_biz_uid")   ? &vals->cookie_biz_uid
+           : IS("referrer") ? &vals->referrer
+           : IS("form_url") ? &vals->form_url
+                            : NULL;
+  default: return NULL;
+  }
+#undef IS
+}
+
 /* The values of at's fields, in one pass over its members (an object has
  * each key once) instead of a lookup for each field; what is not an
  * object is asked field by field, as tf_value_get answers for it. */
 static void find_values(const tf_value *at, hit_values *vals)
 {
-  const tf_value *m;
+  const tf_value *m, **slot;
   const char *key;
   size_t len, i;
 
@@ -99,12 +125,9 @@ static void find_values(const tf_value *at, hit_values *vals)
   }
   for (m = tf_value_first(at); m; m = tf_value_next(m)) {
     key = tf_value_key(m, &len);
-    for (i = 0; i < HIT_FIELDS; i++)
-      if (hit_fields[i].len == len && hit_fields[i].name[0] == key[0] &&
-          memcmp(hit_fields[i].name, key, len) == 0) {
-        *value_slot(vals, i) = m;
-        break;
-      }
+    slot = field_slot(vals, key, len);
+    if (slot)
+      *slot = m;
   }
 }
 
@@ -118,15 +141,23 @@ static int text_field(const tf_value *v, const char *name, hit_text *out,
 {
   size_t raw_len;
 
+  out->plain = NULL;
+  out->len = 0;
+  out->text = NULL;
+  if (!v) /* absent: unset, with no reader called */
+    return TF_OK;
   out->text = tf_value_string(v, &out->len);
   if (!out->text || out->len == 0) {
     out->len = 0;
     return tf_field_text_of(v, name, &out->text, why);
   }
-  /* Escaped text may hold "\u0000": the event's copy ends there, as a C
-   * string does. */
+  /* Text without escapes is as long as the string and its quotes (an
+   * escape is always longer than what it stands for).  Escaped text may
+   * hold "\u0000": the event's copy ends there, as a C string does. */
   tf_value_raw(v, &raw_len);
-  if (raw_len != out->len + 2)
+  if (raw_len == out->len + 2)
+    out->plain = v;
+  else
     out->len = strlen(out->text);
   return TF_OK;
 }
@@ -169,12 +200,15 @@ static int read_hit_type(const tf_value *v, hit *h, tf_field_problem *why)
 {
   const char *type = tf_value_string(v, NULL);
   char shown[TF_FIELD_SHOWN_LEN];
+  size_t raw_len;
 
   /* Compared as C strings: up to a NUL the text holds. */
   if (type &&
       (strcmp(type, "page_view") == 0 || strcmp(type, "form_submit") == 0)) {
     h->hit_type.text = type;
     h->hit_type.len = type[0] == 'p' ? 9 : 11;
+    tf_value_raw(v, &raw_len);
+    h->hit_type.plain = raw_len == h->hit_type.len + 2 ? v : NULL;
     return TF_OK;
   }
   if (tf_field_is_unset_of(v))
@@ -234,13 +268,16 @@ static int read_hit(const tf_value *at, hit *h, char *id_buf, size_t id_len,
       read_hit_type(vals.event, h, why) || read_urls(&vals, h, why) ||
       read_id(vals.id, h, id_buf, id_len, why))
     return TF_ERR_INVAL;
-  return tf_field_text_of(vals.email, "email", &h->email, why);
+  h->email = NULL;
+  return vals.email ? tf_field_text_of(vals.email, "email", &h->email, why)
+                    : TF_OK;
 }
 
 /* --- Building the event ----------------------------------------------- */
 
 /* A member of the event: what tf_event_text writes, with the lengths
- * already known (no strlen of either). */
+ * already known (no strlen of either), and text without escapes copied
+ * as it stands in the record. */
 static int put_text(tf_builder *b, const char *key, size_t key_len,
                     const hit_text *t)
 {
@@ -248,6 +285,8 @@ static int put_text(tf_builder *b, const char *key, size_t key_len,
 
   if (rc != TF_OK)
     return rc;
+  if (t->plain)
+    return tf_builder_value(b, t->plain);
   return t->text ? tf_builder_stringn(b, t->text, t->len) : tf_builder_null(b);
 }
 #define PUT_TEXT(b, literal, t)                                                \

@@ -109,6 +109,7 @@ END_TEST
 START_TEST(test_fields_found_among_others_and_unescaped)
 {
   map_json("{\"URL\":\"https://wrong.example/\",\"extra\":[1,{\"url\":1}],"
+           "\"tz\":1,\"iD\":2,\"referrex\":3,\"_biz_uix\":4,\"emaim\":5,"
            "\"referrer\":\"https://x.example/a\\\"b\\u00e9\\/c\","
            "\"event\":\"page_view\",\"ts\":\"2026-03-01T12:20:00Z\","
            "\"url\":\"https://www.acme.com/\\u00e9t\\u00e9?q=\\\"1\\\"\","
@@ -119,6 +120,52 @@ START_TEST(test_fields_found_among_others_and_unescaped)
                    "https://x.example/a\"b\u00e9/c");
   ck_assert_str_eq(event_string(0, "biz_uid"), UID);
   ck_assert_uint_eq(json_array_size(tf_check_rejects_json(harness)), 0);
+}
+END_TEST
+
+/* The event's exact bytes: text the input held without escapes (UTF-8,
+ * DEL, '/') is copied as it stands, escaped text is written unescaped and
+ * escaped again only where JSON needs it, as jansson's dump would. */
+START_TEST(test_event_text_is_exact_for_plain_and_escaped_strings)
+{
+  static const char *const want[] = {
+      "{\"event\":\"hit\",\"ts\":\"2026-03-01T12:17:05.123Z\","
+      "\"ts_ms\":1772367425123,\"biz_uid\":\"" UID "\",\"email\":null,"
+      "\"origin\":\"web\",\"source_record_id\":\"h1\",\"hit_type\":"
+      "\"form_submit\",\"url\":\"https://a.example/\xc3\xa9/\x7f?q=1\","
+      "\"referrer\":\"https://r.example/a/b\xc3\xa9\\t\\\"\",\"form_url\":"
+      "\"https://a.example/\xc3\xa9/\x7f?q=1\"}",
+      "{\"event\":\"hit\",\"ts\":\"2026-03-01T12:17:05.123Z\","
+      "\"ts_ms\":1772367425123,\"biz_uid\":\"" UID "\",\"email\":null,"
+      "\"origin\":\"web\",\"source_record_id\":\"h2\",\"hit_type\":"
+      "\"page_view\",\"url\":\"https://b.example/\\u001F\",\"referrer\":"
+      "\"r\",\"form_url\":null}"};
+  const char *bytes;
+  size_t len, i;
+  char *dumped;
+
+  map_json("{\"id\":\"h1\",\"biz_uid\":\"" UID "\","
+           "\"ts\":\"2026-03-01T12:17:05.123Z\","
+           "\"event\":\"form\\u005fsubmit\","
+           "\"url\":\"https://a.example/\xc3\xa9/\x7f?q=1\","
+           "\"referrer\":\"https://r.example/a\\/b\\u00e9\\t\\\"\"}");
+  map_json("{\"id\":\"h2\",\"biz_uid\":\"" UID "\","
+           "\"ts\":\"2026-03-01T12:17:05.123Z\",\"event\":\"page_view\","
+           "\"url\":\"https://b.example/\\u001f\",\"referrer\":\"r\"}");
+  for (i = 0; i < 2; i++) {
+    bytes = tf_record_bytes(tf_batch_get(tf_check_emitted(harness), i), &len);
+    ck_assert_uint_eq(len, strlen(want[i]));
+    ck_assert_msg(memcmp(bytes, want[i], len) == 0, "event %zu is %.*s", i,
+                  (int)len, bytes);
+    dumped = json_dumps(event(i), JSON_COMPACT);
+    ck_assert_str_eq(dumped, want[i]);
+    free(dumped);
+  }
+  ck_assert_str_eq(event_string(0, "url"),
+                   "https://a.example/\xc3\xa9/\x7f?q=1");
+  ck_assert_str_eq(event_string(0, "form_url"),
+                   "https://a.example/\xc3\xa9/\x7f?q=1");
+  ck_assert_str_eq(event_string(1, "url"), "https://b.example/\x1f");
 }
 END_TEST
 
@@ -652,6 +699,7 @@ static Suite *source_web_suite(void)
   tcase_add_checked_fixture(map, setup, teardown);
   tcase_add_test(map, test_page_view_becomes_hit_event);
   tcase_add_test(map, test_fields_found_among_others_and_unescaped);
+  tcase_add_test(map, test_event_text_is_exact_for_plain_and_escaped_strings);
   tcase_add_test(map, test_form_submit_keeps_lowercased_email_and_form_url);
   tcase_add_test(map, test_form_submit_without_email_has_null_email);
   tcase_add_test(map, test_form_submit_without_form_url_uses_the_page);

@@ -547,6 +547,70 @@ START_TEST(outbox_emits_sorted_by_date_then_id)
 }
 END_TEST
 
+/* Checks that each touchpoint emitted comes after the one before it in
+ * (ts, touchpoint_id) order, and counts them. */
+typedef struct order_check {
+  int64_t ts;
+  char id[SM_TP_ID_SIZE];
+  size_t count;
+} order_check;
+
+static int check_order(void *ud, tf_record *rec)
+{
+  order_check *c = ud;
+  const char *id = tf_record_get_string(rec, "touchpoint_id");
+  int64_t ts = (int64_t)json_integer_value(tf_record_get_path(rec, "ts"));
+
+  ck_assert_ptr_nonnull(id);
+  if (c->count > 0)
+    ck_assert(ts > c->ts || (ts == c->ts && strcmp(id, c->id) > 0));
+  c->ts = ts;
+  snprintf(c->id, sizeof(c->id), "%s", id);
+  c->count++;
+  tf_record_unref(rec);
+  return TF_OK;
+}
+
+/* Past the insertion sort's size, out of order and in order, with many
+ * touchpoints of the same date. */
+START_TEST(outbox_sorts_many_touchpoints)
+{
+  sm_outbox o = {0};
+  order_check c = {0};
+  uint32_t x = 12345;
+  char id[SM_TP_ID_SIZE];
+  int64_t ts;
+  size_t i;
+
+  for (i = 0; i < 700; i++) {
+    x = x * 1103515245u + 12345u;
+    ts = (int64_t)(x >> 16) % 40;
+    snprintf(id, sizeof(id), "tp_%08x", (unsigned)(x >> 3));
+    ck_assert_int_eq(sm_outbox_add(&o,
+                                   tf_record_new(json_pack("{s:s, s:I}",
+                                                           "touchpoint_id", id,
+                                                           "ts", (json_int_t)ts)),
+                                   ts, id),
+                     TF_OK);
+  }
+  ck_assert_int_eq(sm_outbox_drain(&o, check_order, &c), TF_OK);
+  ck_assert_uint_eq(c.count, 700);
+  memset(&c, 0, sizeof(c));
+  for (i = 0; i < 300; i++) {
+    snprintf(id, sizeof(id), "tp_%04u", (unsigned)i);
+    ck_assert_int_eq(sm_outbox_add(&o,
+                                   tf_record_new(json_pack("{s:s, s:I}",
+                                                           "touchpoint_id", id,
+                                                           "ts", (json_int_t)(i / 7))),
+                                   (int64_t)(i / 7), id),
+                     TF_OK);
+  }
+  ck_assert_int_eq(sm_outbox_drain(&o, check_order, &c), TF_OK);
+  ck_assert_uint_eq(c.count, 300);
+  sm_outbox_clear(&o);
+}
+END_TEST
+
 START_TEST(outbox_stops_at_a_failing_emit_and_frees_the_rest)
 {
   sm_outbox o = {0};
@@ -769,6 +833,7 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, spool_unwritable_folder_is_an_io_error);
   tcase_add_test(tc, outbox_emits_sorted_by_date_then_id);
   tcase_add_test(tc, outbox_stops_at_a_failing_emit_and_frees_the_rest);
+  tcase_add_test(tc, outbox_sorts_many_touchpoints);
   tcase_add_test(tc, visitor_keeps_waiting_events_in_handling_order);
   tcase_add_test(tc, visitor_free_drops_waiting_events);
   tcase_add_test(tc, emails_find_the_latest_form_in_an_open_session);

@@ -349,6 +349,40 @@ START_TEST(spool_takes_in_time_then_arrival_order)
 }
 END_TEST
 
+/* Many records in memory (past the insertion sort's size): batches in
+ * time order from two inputs interleaved, as sorted sources give them, with
+ * equal times; they come out in (time, arrival) order. */
+START_TEST(spool_sorts_many_in_memory)
+{
+  sm_spool *sp = sm_spool_new(SIZE_MAX, NULL);
+  static int64_t times[2000];
+  size_t i;
+
+  ck_assert_ptr_nonnull(sp);
+  for (i = 0; i < 2000; i++) {
+    tf_record *rec = numbered((int)i);
+    size_t batch = i / 100, in_batch = i % 100;
+
+    /* even batches: one input, every 3 ms; odd ones: the other, every 7 */
+    times[i] = batch % 2 == 0 ? (int64_t)((batch / 2 * 100 + in_batch) * 3)
+                              : (int64_t)((batch / 2 * 100 + in_batch) * 7);
+    ck_assert_int_eq(sm_spool_add(sp, times[i], rec, NULL), TF_OK);
+    tf_record_unref(rec);
+  }
+  ck_assert_int_eq(sm_spool_take(sp, 3000, spool_collect, NULL), TF_OK);
+  ck_assert_int_eq(sm_spool_take(sp, INT64_MAX, spool_collect, NULL), TF_OK);
+  ck_assert_uint_eq(nspool_taken, 2000);
+  for (i = 1; i < 2000; i++) {
+    int64_t a = taken_n(i - 1), b = taken_n(i);
+
+    ck_assert(times[a] < times[b] || (times[a] == times[b] && a < b));
+  }
+  ck_assert(times[taken_n(0)] == 0 && times[taken_n(1999)] >= 3000);
+  spool_forget();
+  sm_spool_free(sp);
+}
+END_TEST
+
 /* Past the budget records go to sorted runs (more runs than are kept open,
  * so they are merged too) and come back in order, equal and with their
  * origin. */
@@ -827,6 +861,7 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, dueq_pops_many_in_order);
   tcase_add_test(tc, dueq_rings_and_heap_agree_with_a_linear_search);
   tcase_add_test(tc, spool_takes_in_time_then_arrival_order);
+  tcase_add_test(tc, spool_sorts_many_in_memory);
   tcase_add_test(tc, spool_spills_and_merges_back_in_order);
   tcase_add_test(tc, spool_spilled_order_is_by_time);
   tcase_add_test(tc, spool_gives_back_kept_events_until_spilled);

@@ -67,6 +67,8 @@ void sm_merge_free(sm_merge *m)
     sm_visitor_free(v);
   }
   sm_table_free(m->visitors);
+  while (m->nspare > 0)
+    sm_visitor_free(m->spare[--m->nspare]);
   sm_emails_free(m->emails);
   sm_dueq_clear(&m->due);
   sm_spool_free(m->spool);
@@ -98,15 +100,34 @@ static int compute_due(const sm_merge *m, sm_visitor *v)
   return 1;
 }
 
-/* Requeues v after a change, or frees it when it holds nothing. */
+/* Requeues v after a change, or forgets it when it holds nothing (kept
+ * as a spare while there is room, else freed). */
 static int refresh(sm_merge *m, sm_visitor *v)
 {
   if (compute_due(m, v))
     return sm_dueq_set(&m->due, v);
   sm_dueq_remove(&m->due, v);
   sm_table_remove(m->visitors, v->biz_uid);
-  sm_visitor_free(v);
+  if (m->nspare < SM_SPARE_VISITORS)
+    m->spare[m->nspare++] = v;
+  else
+    sm_visitor_free(v);
   return TF_OK;
+}
+
+/* A visitor of biz_uid holding nothing: a spare one when it fits, else a
+ * new one.  NULL on ENOMEM. */
+static sm_visitor *fresh_visitor(sm_merge *m, const char *biz_uid)
+{
+  sm_visitor *v;
+
+  if (m->nspare > 0) {
+    v = m->spare[--m->nspare];
+    if (sm_visitor_reuse(v, biz_uid))
+      return v;
+    sm_visitor_free(v);
+  }
+  return sm_visitor_new(biz_uid);
 }
 
 /* The visitor of biz_uid, created when new; NULL on ENOMEM. */
@@ -116,7 +137,7 @@ static sm_visitor *visitor_of(sm_merge *m, const char *biz_uid)
 
   if (v)
     return v;
-  v = sm_visitor_new(biz_uid);
+  v = fresh_visitor(m, biz_uid);
   if (v && sm_table_put(m->visitors, v->biz_uid, v) != TF_OK) {
     sm_visitor_free(v);
     return NULL;

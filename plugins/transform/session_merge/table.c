@@ -9,6 +9,8 @@
 #include "table.h"
 
 #define FIRST_BUCKETS 64
+/* Removed entries kept for the next puts, at most. */
+#define SPARE_ENTRIES 256
 #define HASH_SEED UINT64_C(0x6a09e667f3bcc909)
 #define HASH_MULTIPLIER UINT64_C(0x9e3779b97f4a7c15)
 
@@ -23,6 +25,8 @@ struct sm_table {
   entry **buckets;
   size_t nbuckets; /* a power of two */
   size_t count;
+  entry *spare; /* removed entries, chained by next */
+  size_t nspare;
 };
 
 /* Spreads the bits of x over the low ones, which pick the bucket. */
@@ -76,6 +80,10 @@ void sm_table_free(sm_table *t)
       next = e->next;
       free(e);
     }
+  for (e = t->spare; e; e = next) {
+    next = e->next;
+    free(e);
+  }
   free(t->buckets);
   free(t);
 }
@@ -124,9 +132,13 @@ int sm_table_put(sm_table *t, const char *key, void *value)
 
   if (t->count >= t->nbuckets && grow(t) != TF_OK)
     return TF_ERR_NOMEM;
-  e = malloc(sizeof(*e));
-  if (!e)
+  e = t->spare;
+  if (e) {
+    t->spare = e->next;
+    t->nspare--;
+  } else if ((e = malloc(sizeof(*e))) == NULL) {
     return TF_ERR_NOMEM;
+  }
   e->key = key;
   e->value = value;
   e->hash = hash_key(key);
@@ -147,7 +159,13 @@ void *sm_table_remove(sm_table *t, const char *key)
     return NULL;
   *slot = e->next;
   value = e->value;
-  free(e);
+  if (t->nspare < SPARE_ENTRIES) {
+    e->next = t->spare;
+    t->spare = e;
+    t->nspare++;
+  } else {
+    free(e);
+  }
   t->count--;
   return value;
 }

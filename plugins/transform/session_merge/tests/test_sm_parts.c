@@ -721,6 +721,41 @@ START_TEST(visitor_free_drops_waiting_events)
 }
 END_TEST
 
+/* A visitor that holds nothing is reused for another BizibleId when it
+ * fits its room, and then behaves as a new one. */
+START_TEST(visitor_reuse_takes_a_new_bizible_id)
+{
+  sm_visitor *v = new_visitor(BIZ_A);
+  char long_id[200];
+  tf_record *rec;
+  sm_event ev;
+
+  rec = ev_hit("h1", BIZ_A, "12:00:00", "https://acme.com/", NULL);
+  ev = read_event(rec);
+  ck_assert_int_eq(sm_visitor_push(v, &ev), TF_OK);
+  tf_record_unref(rec);
+  sm_visitor_pop(v, &ev);
+  tf_record_unref(ev.rec);
+  memset(long_id, 'x', sizeof(long_id) - 1);
+  long_id[sizeof(long_id) - 1] = '\0';
+  ck_assert_int_eq(sm_visitor_reuse(v, long_id), 0);
+  ck_assert_str_eq(v->biz_uid, BIZ_A);
+  ck_assert_int_eq(sm_visitor_reuse(v, BIZ_B), 1);
+  ck_assert_str_eq(v->biz_uid, BIZ_B);
+  ck_assert_ptr_null(sm_visitor_next(v));
+  ck_assert_ptr_null(v->session);
+  ck_assert_uint_eq(v->heap_index, SIZE_MAX);
+  ck_assert_int_eq(v->ring, -1);
+  rec = ev_hit("h2", BIZ_B, "12:01:00", "https://acme.com/", NULL);
+  ev = read_event(rec);
+  ck_assert_int_eq(sm_visitor_push(v, &ev), TF_OK);
+  tf_record_unref(rec);
+  ck_assert_str_eq(sm_visitor_next(v)->srid, "h2");
+  ck_assert_uint_eq(sm_visitor_waiting(v), 1);
+  sm_visitor_free(v);
+}
+END_TEST
+
 /* --- email index -------------------------------------------------------- */
 
 /* A visitor with an open session from first to last that had a form fill
@@ -871,6 +906,7 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, outbox_sorts_many_touchpoints);
   tcase_add_test(tc, visitor_keeps_waiting_events_in_handling_order);
   tcase_add_test(tc, visitor_free_drops_waiting_events);
+  tcase_add_test(tc, visitor_reuse_takes_a_new_bizible_id);
   tcase_add_test(tc, emails_find_the_latest_form_in_an_open_session);
   tcase_add_test(tc, emails_free_releases_remaining_entries);
   suite_add_tcase(s, tc);

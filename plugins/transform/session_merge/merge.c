@@ -67,8 +67,10 @@ void sm_merge_free(sm_merge *m)
     sm_visitor_free(v);
   }
   sm_table_free(m->visitors);
-  while (m->nspare > 0)
-    sm_visitor_free(m->spare[--m->nspare]);
+  while (m->nspare_visitors > 0)
+    sm_visitor_free(m->spare_visitors[--m->nspare_visitors]);
+  while (m->nspare_sessions > 0)
+    sm_session_free(m->spare_sessions[--m->nspare_sessions]);
   sm_emails_free(m->emails);
   sm_dueq_clear(&m->due);
   sm_spool_free(m->spool);
@@ -108,8 +110,8 @@ static int refresh(sm_merge *m, sm_visitor *v)
     return sm_dueq_set(&m->due, v);
   sm_dueq_remove(&m->due, v);
   sm_table_remove(m->visitors, v->biz_uid);
-  if (m->nspare < SM_SPARE_VISITORS)
-    m->spare[m->nspare++] = v;
+  if (m->nspare_visitors < SM_SPARE_VISITORS)
+    m->spare_visitors[m->nspare_visitors++] = v;
   else
     sm_visitor_free(v);
   return TF_OK;
@@ -121,8 +123,8 @@ static sm_visitor *fresh_visitor(sm_merge *m, const char *biz_uid)
 {
   sm_visitor *v;
 
-  if (m->nspare > 0) {
-    v = m->spare[--m->nspare];
+  if (m->nspare_visitors > 0) {
+    v = m->spare_visitors[--m->nspare_visitors];
     if (sm_visitor_reuse(v, biz_uid))
       return v;
     sm_visitor_free(v);

@@ -199,9 +199,7 @@ size_t sm_reason_format(const sm_reason *r, char *buf, size_t size)
     ADD(&t, "CRM touchpoint rule: a CampaignMember makes a CRM Campaign, "
             "without web data");
     break;
-  default:
-    session_sentence(&t, r, r->session_id ? r->session_id : "?");
-    break;
+  default: session_sentence(&t, r, r->session_id ? r->session_id : "?"); break;
   }
   *t.p = '\0';
   return (size_t)(t.p - buf);

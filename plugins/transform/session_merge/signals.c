@@ -51,8 +51,8 @@ static int read_utm(sm_signals *s, const sm_url_raw *found)
   for (i = 0; i < SM_UTM_COUNT; i++) {
     if (!found[i].at || found[i].len == 0)
       continue;
-    s->utm[i] = sm_url_decode_in(&found[i], s->room + used,
-                                 sizeof(s->room) - used);
+    s->utm[i] =
+        sm_url_decode_in(&found[i], s->room + used, sizeof(s->room) - used);
     if (!s->utm[i])
       return TF_ERR_NOMEM;
     if (s->utm[i] == s->room + used)

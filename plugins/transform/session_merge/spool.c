@@ -63,7 +63,7 @@ typedef struct run {
 struct sm_spool {
   size_t budget;
   char *dir;
-  item *mem; /* [head, count) wait, sorted when `sorted` */
+  item *mem;        /* [head, count) wait, sorted when `sorted` */
   item *sort_space; /* the sort's scratch, room for cap / 2 items */
   size_t head, count, cap;
   int sorted;

@@ -29,8 +29,7 @@ static size_t scheme_length(const char *text)
     i++;
   /* Each byte is looked at only when the one before matched: no read
    * past the NUL. */
-  return text[i] == ':' && text[i + 1] == '/' && text[i + 2] == '/' ? i + 3
-                                                                    : 0;
+  return text[i] == ':' && text[i + 1] == '/' && text[i + 2] == '/' ? i + 3 : 0;
 }
 
 /* Where the authority starts in text, or NULL when it has no host. */

@@ -14,11 +14,11 @@
 #include "session.h"
 
 typedef struct sm_visitor {
-  char *biz_uid;     /* allocated with the visitor (freed with it); "" for
-                        chats without a BizibleId */
+  char *biz_uid;       /* allocated with the visitor (freed with it); "" for
+                          chats without a BizibleId */
   size_t biz_uid_room; /* bytes allocated for biz_uid */
-  sm_event *pending; /* owned; [head, count) wait, sorted by
-                        sm_event_compare; each holds a record reference */
+  sm_event *pending;   /* owned; [head, count) wait, sorted by
+                          sm_event_compare; each holds a record reference */
   size_t head;
   size_t count;
   size_t cap;

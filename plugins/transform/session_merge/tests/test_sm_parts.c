@@ -620,24 +620,24 @@ START_TEST(outbox_sorts_many_touchpoints)
     x = x * 1103515245u + 12345u;
     ts = (int64_t)(x >> 16) % 40;
     snprintf(id, sizeof(id), "tp_%08x", (unsigned)(x >> 3));
-    ck_assert_int_eq(sm_outbox_add(&o,
-                                   tf_record_new(json_pack("{s:s, s:I}",
-                                                           "touchpoint_id", id,
-                                                           "ts", (json_int_t)ts)),
-                                   ts, id),
-                     TF_OK);
+    ck_assert_int_eq(
+        sm_outbox_add(&o,
+                      tf_record_new(json_pack("{s:s, s:I}", "touchpoint_id", id,
+                                              "ts", (json_int_t)ts)),
+                      ts, id),
+        TF_OK);
   }
   ck_assert_int_eq(sm_outbox_drain(&o, check_order, &c), TF_OK);
   ck_assert_uint_eq(c.count, 700);
   memset(&c, 0, sizeof(c));
   for (i = 0; i < 300; i++) {
     snprintf(id, sizeof(id), "tp_%04u", (unsigned)i);
-    ck_assert_int_eq(sm_outbox_add(&o,
-                                   tf_record_new(json_pack("{s:s, s:I}",
-                                                           "touchpoint_id", id,
-                                                           "ts", (json_int_t)(i / 7))),
-                                   (int64_t)(i / 7), id),
-                     TF_OK);
+    ck_assert_int_eq(
+        sm_outbox_add(&o,
+                      tf_record_new(json_pack("{s:s, s:I}", "touchpoint_id", id,
+                                              "ts", (json_int_t)(i / 7))),
+                      (int64_t)(i / 7), id),
+        TF_OK);
   }
   ck_assert_int_eq(sm_outbox_drain(&o, check_order, &c), TF_OK);
   ck_assert_uint_eq(c.count, 300);

@@ -109,7 +109,7 @@ static int refresh(sm_merge *m, sm_visitor *v)
   if (compute_due(m, v))
     return sm_dueq_set(&m->due, v);
   sm_dueq_remove(&m->due, v);
-  sm_table_remove(m->visitors, v->biz_uid);
+  sm_table_remove_hashed(m->visitors, v->biz_uid, v->key_hash);
   if (m->nspare_visitors < SM_SPARE_VISITORS)
     m->spare_visitors[m->nspare_visitors++] = v;
   else
@@ -132,15 +132,20 @@ static sm_visitor *fresh_visitor(sm_merge *m, const char *biz_uid)
   return sm_visitor_new(biz_uid);
 }
 
-/* The visitor of biz_uid, created when new; NULL on ENOMEM. */
+/* The visitor of biz_uid, created when new; NULL on ENOMEM.  Its key is
+ * hashed once: for the lookup, the entry and the removal. */
 static sm_visitor *visitor_of(sm_merge *m, const char *biz_uid)
 {
-  sm_visitor *v = sm_table_get(m->visitors, biz_uid);
+  uint64_t hash = sm_table_hash(biz_uid);
+  sm_visitor *v = sm_table_get_hashed(m->visitors, biz_uid, hash);
 
   if (v)
     return v;
   v = fresh_visitor(m, biz_uid);
-  if (v && sm_table_put(m->visitors, v->biz_uid, v) != TF_OK) {
+  if (!v)
+    return NULL;
+  v->key_hash = hash;
+  if (sm_table_put_hashed(m->visitors, v->biz_uid, hash, v) != TF_OK) {
     sm_visitor_free(v);
     return NULL;
   }

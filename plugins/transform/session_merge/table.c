@@ -97,11 +97,21 @@ static entry **find_slot(const sm_table *t, const char *key, uint64_t hash)
   return slot;
 }
 
-void *sm_table_get(const sm_table *t, const char *key)
+uint64_t sm_table_hash(const char *key)
 {
-  entry *e = *find_slot(t, key, hash_key(key));
+  return hash_key(key);
+}
+
+void *sm_table_get_hashed(const sm_table *t, const char *key, uint64_t hash)
+{
+  entry *e = *find_slot(t, key, hash);
 
   return e ? e->value : NULL;
+}
+
+void *sm_table_get(const sm_table *t, const char *key)
+{
+  return sm_table_get_hashed(t, key, hash_key(key));
 }
 
 /* Doubles the bucket array; on ENOMEM the table stays as it was. */
@@ -127,6 +137,12 @@ static int grow(sm_table *t)
 
 int sm_table_put(sm_table *t, const char *key, void *value)
 {
+  return sm_table_put_hashed(t, key, hash_key(key), value);
+}
+
+int sm_table_put_hashed(sm_table *t, const char *key, uint64_t hash,
+                        void *value)
+{
   entry *e;
   entry **slot;
 
@@ -141,7 +157,7 @@ int sm_table_put(sm_table *t, const char *key, void *value)
   }
   e->key = key;
   e->value = value;
-  e->hash = hash_key(key);
+  e->hash = hash;
   slot = &t->buckets[e->hash & (t->nbuckets - 1)];
   e->next = *slot;
   *slot = e;
@@ -151,7 +167,12 @@ int sm_table_put(sm_table *t, const char *key, void *value)
 
 void *sm_table_remove(sm_table *t, const char *key)
 {
-  entry **slot = find_slot(t, key, hash_key(key));
+  return sm_table_remove_hashed(t, key, hash_key(key));
+}
+
+void *sm_table_remove_hashed(sm_table *t, const char *key, uint64_t hash)
+{
+  entry **slot = find_slot(t, key, hash);
   entry *e = *slot;
   void *value;
 

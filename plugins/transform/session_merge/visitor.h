@@ -17,6 +17,7 @@ typedef struct sm_visitor {
   char *biz_uid;       /* allocated with the visitor (freed with it); "" for
                           chats without a BizibleId */
   size_t biz_uid_room; /* bytes allocated for biz_uid */
+  uint64_t key_hash;   /* sm_table_hash(biz_uid), set by the engine */
   sm_event *pending;   /* owned; [head, count) wait, sorted by
                           sm_event_compare; each holds a record reference */
   size_t head;

@@ -120,6 +120,44 @@ START_TEST(table_puts_gets_removes_and_grows)
 }
 END_TEST
 
+/* Entries added, found and removed with the hash computed once are the
+ * entries of the plain calls; removed entries are reused by later puts
+ * (past the spare list's size too). */
+START_TEST(table_hashed_calls_match_the_plain_ones)
+{
+  sm_table *t = sm_table_new();
+  char keys[600][8];
+  size_t i, round;
+
+  ck_assert_ptr_nonnull(t);
+  for (round = 0; round < 3; round++) {
+    for (i = 0; i < 600; i++) {
+      snprintf(keys[i], sizeof(keys[i]), "v%zu", i);
+      if (i % 2)
+        ck_assert_int_eq(
+            sm_table_put_hashed(t, keys[i], sm_table_hash(keys[i]), keys[i]),
+            TF_OK);
+      else
+        ck_assert_int_eq(sm_table_put(t, keys[i], keys[i]), TF_OK);
+    }
+    ck_assert_uint_eq(sm_table_count(t), 600);
+    for (i = 0; i < 600; i++) {
+      ck_assert_ptr_eq(sm_table_get(t, keys[i]), keys[i]);
+      ck_assert_ptr_eq(sm_table_get_hashed(t, keys[i], sm_table_hash(keys[i])),
+                       keys[i]);
+    }
+    for (i = 0; i < 600; i++)
+      ck_assert_ptr_eq(
+          i % 3 ? sm_table_remove(t, keys[i])
+                : sm_table_remove_hashed(t, keys[i], sm_table_hash(keys[i])),
+          keys[i]);
+    ck_assert_uint_eq(sm_table_count(t), 0);
+    ck_assert_ptr_null(sm_table_get(t, "v1"));
+  }
+  sm_table_free(t);
+}
+END_TEST
+
 /* A new visitor; fails the test on ENOMEM. */
 static sm_visitor *new_visitor(const char *biz)
 {
@@ -892,6 +930,7 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, hash_separates_parts);
   tcase_add_test(tc, hash_decimal_is_printf_decimal);
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
+  tcase_add_test(tc, table_hashed_calls_match_the_plain_ones);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);
   tcase_add_test(tc, dueq_pops_many_in_order);
   tcase_add_test(tc, dueq_rings_and_heap_agree_with_a_linear_search);

@@ -46,6 +46,25 @@ START_TEST(host_of_scheme_less_and_relative_urls)
 }
 END_TEST
 
+/* Schemes starting like http and https (read without the class loop) end
+ * where any other scheme does; a short or cut text is never read past its
+ * end. */
+START_TEST(schemes_that_start_like_http)
+{
+  expect_host("http://a.com/x", "a.com");
+  expect_host("https://b.com", "b.com");
+  expect_host("httpsx://c.com/", "c.com");
+  expect_host("http+x://d.com/", "d.com");
+  expect_host("HTTP://E.com/", "e.com");
+  expect_host("http:/f.com/", "");
+  expect_host("https:x.com", "https"); /* no "//": host:port, leniently */
+  expect_host("http", "");
+  expect_host("https", "");
+  expect_host("http:", "");
+  expect_host("http.example.com/a", "http.example.com");
+}
+END_TEST
+
 /* Lowercasing goes 8 bytes a step: every byte value, at every place of a
  * word and in hosts of every length up to 19 bytes (whole words, a last
  * word that overlaps, short hosts), is lowercased as tolower() does (A-Z
@@ -368,6 +387,7 @@ static Suite *url_suite(void)
 
   tcase_add_test(url, host_is_lowercased_without_www_port_or_userinfo);
   tcase_add_test(url, host_of_scheme_less_and_relative_urls);
+  tcase_add_test(url, schemes_that_start_like_http);
   tcase_add_test(url, long_hosts_are_kept_whole);
   tcase_add_test(url, host_lowercasing_matches_tolower_for_every_byte);
   tcase_add_test(url, query_parameters_are_found_and_decoded);

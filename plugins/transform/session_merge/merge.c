@@ -67,6 +67,10 @@ void sm_merge_free(sm_merge *m)
     sm_visitor_free(v);
   }
   sm_table_free(m->visitors);
+  while (m->nspare_visitors > 0)
+    sm_visitor_free(m->spare_visitors[--m->nspare_visitors]);
+  while (m->nspare_sessions > 0)
+    sm_session_free(m->spare_sessions[--m->nspare_sessions]);
   sm_emails_free(m->emails);
   sm_dueq_clear(&m->due);
   sm_spool_free(m->spool);
@@ -98,26 +102,50 @@ static int compute_due(const sm_merge *m, sm_visitor *v)
   return 1;
 }
 
-/* Requeues v after a change, or frees it when it holds nothing. */
+/* Requeues v after a change, or forgets it when it holds nothing (kept
+ * as a spare while there is room, else freed). */
 static int refresh(sm_merge *m, sm_visitor *v)
 {
   if (compute_due(m, v))
     return sm_dueq_set(&m->due, v);
   sm_dueq_remove(&m->due, v);
-  sm_table_remove(m->visitors, v->biz_uid);
-  sm_visitor_free(v);
+  sm_table_remove_hashed(m->visitors, v->biz_uid, v->key_hash);
+  if (m->nspare_visitors < SM_SPARE_VISITORS)
+    m->spare_visitors[m->nspare_visitors++] = v;
+  else
+    sm_visitor_free(v);
   return TF_OK;
 }
 
-/* The visitor of biz_uid, created when new; NULL on ENOMEM. */
+/* A visitor of biz_uid holding nothing: a spare one when it fits, else a
+ * new one.  NULL on ENOMEM. */
+static sm_visitor *fresh_visitor(sm_merge *m, const char *biz_uid)
+{
+  sm_visitor *v;
+
+  if (m->nspare_visitors > 0) {
+    v = m->spare_visitors[--m->nspare_visitors];
+    if (sm_visitor_reuse(v, biz_uid))
+      return v;
+    sm_visitor_free(v);
+  }
+  return sm_visitor_new(biz_uid);
+}
+
+/* The visitor of biz_uid, created when new; NULL on ENOMEM.  Its key is
+ * hashed once: for the lookup, the entry and the removal. */
 static sm_visitor *visitor_of(sm_merge *m, const char *biz_uid)
 {
-  sm_visitor *v = sm_table_get(m->visitors, biz_uid);
+  uint64_t hash = sm_table_hash(biz_uid);
+  sm_visitor *v = sm_table_get_hashed(m->visitors, biz_uid, hash);
 
   if (v)
     return v;
-  v = sm_visitor_new(biz_uid);
-  if (v && sm_table_put(m->visitors, v->biz_uid, v) != TF_OK) {
+  v = fresh_visitor(m, biz_uid);
+  if (!v)
+    return NULL;
+  v->key_hash = hash;
+  if (sm_table_put_hashed(m->visitors, v->biz_uid, hash, v) != TF_OK) {
     sm_visitor_free(v);
     return NULL;
   }

@@ -13,7 +13,9 @@
  *
  * Memory: the spool's records (within memory_budget, the rest spilled to
  * disk), one small struct per open session and per event being resolved;
- * everything is freed as soon as it is resolved.
+ * everything is freed as soon as it is resolved, but for up to
+ * SM_SPARE_VISITORS emptied visitors and SM_SPARE_SESSIONS closed sessions
+ * kept for reuse (merge_internal.h).
  */
 #ifndef SM_MERGE_H
 #define SM_MERGE_H

@@ -18,6 +18,12 @@
 /* The due rank of a session's end: before any event of the same time. */
 #define SM_RANK_CLOSE (-1)
 
+/* Visitors that held nothing any more and closed sessions, kept for the
+ * next new ones (with their arrays): as many as a sorted input frees
+ * between two advances. */
+#define SM_SPARE_VISITORS 256
+#define SM_SPARE_SESSIONS 256
+
 struct sm_merge {
   sm_settings set;
   sm_table *visitors; /* biz_uid ("" for chats without one) -> sm_visitor,
@@ -33,6 +39,10 @@ struct sm_merge {
   int64_t counts[SM_COUNTER_COUNT];
   size_t waiting; /* events held by all visitors (taken from the spool) */
   size_t open_sessions;
+  sm_visitor *spare_visitors[SM_SPARE_VISITORS]; /* owned, holding nothing */
+  size_t nspare_visitors;
+  sm_session *spare_sessions[SM_SPARE_SESSIONS]; /* owned, released */
+  size_t nspare_sessions;
 };
 
 /* Takes v's next step (due rank SM_RANK_CLOSE: close its session; else

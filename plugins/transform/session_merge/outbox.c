@@ -6,39 +6,57 @@
 #include <string.h>
 #include <touchflow/error.h>
 #include "outbox.h"
+#include "sort.h"
 
 #define FIRST_CAPACITY 64
 
-int sm_outbox_add(sm_outbox *o, tf_record *rec, int64_t ts, const char *id)
+/* The drain's order: date, then touchpoint_id. */
+static int ready_before(const sm_ready *a, const sm_ready *b)
 {
-  sm_ready *grown;
-  size_t cap, n;
+  if (a->ts != b->ts)
+    return a->ts < b->ts;
+  return strcmp(a->id, b->id) < 0;
+}
 
-  if (o->count == o->cap) {
-    cap = o->cap ? o->cap * 2 : FIRST_CAPACITY;
-    grown = realloc(o->items, cap * sizeof(*grown));
-    if (!grown) {
-      tf_record_unref(rec);
-      return TF_ERR_NOMEM;
-    }
-    o->items = grown;
-    o->cap = cap;
-  }
-  o->items[o->count].ts = ts;
-  n = strnlen(id, SM_TP_ID_SIZE - 1);
-  memcpy(o->items[o->count].id, id, n);
-  o->items[o->count].id[n] = '\0';
-  o->items[o->count++].rec = rec;
+SM_SORT_DEFINE(sort_ready, sm_ready, ready_before)
+
+/* Grows items (and the sort's scratch) to hold one more.  TF_OK or
+ * TF_ERR_NOMEM (then nothing changed). */
+static int make_room(sm_outbox *o)
+{
+  size_t cap = o->cap ? o->cap * 2 : FIRST_CAPACITY;
+  sm_ready *grown = realloc(o->scratch, cap / 2 * sizeof(*grown));
+
+  if (!grown)
+    return TF_ERR_NOMEM;
+  o->scratch = grown;
+  grown = realloc(o->items, cap * sizeof(*grown));
+  if (!grown)
+    return TF_ERR_NOMEM;
+  o->items = grown;
+  o->cap = cap;
   return TF_OK;
 }
 
-static int compare_ready(const void *pa, const void *pb)
+int sm_outbox_add(sm_outbox *o, tf_record *rec, int64_t ts, const char *id)
 {
-  const sm_ready *a = pa, *b = pb;
+  sm_ready *it;
+  size_t n;
 
-  if (a->ts != b->ts)
-    return a->ts < b->ts ? -1 : 1;
-  return strcmp(a->id, b->id);
+  if (o->count == o->cap && make_room(o) != TF_OK) {
+    tf_record_unref(rec);
+    return TF_ERR_NOMEM;
+  }
+  it = &o->items[o->count];
+  it->ts = ts;
+  n = strnlen(id, SM_TP_ID_SIZE - 1);
+  memcpy(it->id, id, n);
+  it->id[n] = '\0';
+  it->rec = rec;
+  if (o->count > 0 && ready_before(it, it - 1))
+    o->unsorted = 1;
+  o->count++;
+  return TF_OK;
 }
 
 int sm_outbox_drain(sm_outbox *o, sm_emit_fn emit, void *ud)
@@ -48,7 +66,9 @@ int sm_outbox_drain(sm_outbox *o, sm_emit_fn emit, void *ud)
 
   if (o->count == 0)
     return TF_OK;
-  qsort(o->items, o->count, sizeof(*o->items), compare_ready);
+  if (o->unsorted)
+    sort_ready(o->items, o->count, o->scratch);
+  o->unsorted = 0;
   for (i = 0; i < o->count; i++) {
     if (rc == TF_OK)
       rc = emit(ud, o->items[i].rec);
@@ -66,5 +86,6 @@ void sm_outbox_clear(sm_outbox *o)
   for (i = 0; i < o->count; i++)
     tf_record_unref(o->items[i].rec);
   free(o->items);
+  free(o->scratch);
   memset(o, 0, sizeof(*o));
 }

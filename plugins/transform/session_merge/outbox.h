@@ -20,9 +20,11 @@ typedef struct sm_ready {
 } sm_ready;
 
 typedef struct sm_outbox {
-  sm_ready *items; /* owned */
+  sm_ready *items;   /* owned */
+  sm_ready *scratch; /* owned: the sort's, room for cap / 2 */
   size_t count;
   size_t cap;
+  int unsorted; /* an item came before the one added ahead of it */
 } sm_outbox;
 
 /* Passes rec on; steals the reference.  TF_OK or a negative code. */

@@ -1,11 +1,9 @@
 /*
  * reason.c - the sentences of reason.h, one per rule.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <touchflow/host.h>
 #include "reason.h"
 
 #define DAY_MS 86400000LL
@@ -51,9 +49,10 @@ static char *date_of(int64_t day, char *p, size_t size)
 }
 
 /* ms as "HH:MM" or "HH:MM:SS", with "YYYY-MM-DD " in front when its day
- * is not the day of ref.  buf holds at least 32 bytes.  Written digit by
+ * is not the day of ref; returns its length.  buf holds at least 32
+ * bytes.  Written digit by
  * digit: snprintf took 4 % of a session_merge run's instructions here. */
-static void clock_of(int64_t ms, int64_t ref, char *buf, size_t size)
+static size_t clock_of(int64_t ms, int64_t ref, char *buf, size_t size)
 {
   int64_t day = day_of(ms);
   int in_day = (int)((ms - day * DAY_MS) / 1000);
@@ -69,121 +68,139 @@ static void clock_of(int64_t ms, int64_t ref, char *buf, size_t size)
     p = two_digits(p, in_day % 60);
   }
   *p = '\0';
+  return (size_t)(p - buf);
 }
 
-/* snprintf for formats whose only conversion is %s (the sentences below),
- * without stdio's cost: the text is cut at size - 1 bytes the same way. */
-static void fill(char *buf, size_t size, const char *fmt, ...) TF_PRINTF(3, 4);
+/* A sentence being written into a buffer, cut where the buffer ends
+ * (last: the byte kept for the NUL), as snprintf would cut it. */
+typedef struct text {
+  char *p;
+  char *last;
+} text;
 
-/* Appends n bytes of s at *p, no further than last; returns 0 when cut. */
-static int append(char **p, char *last, const char *s, size_t n)
+/* Appends n bytes of s. */
+static void add(text *t, const char *s, size_t n)
 {
-  size_t room = (size_t)(last - *p);
+  size_t room = (size_t)(t->last - t->p);
 
   if (n > room)
     n = room;
-  memcpy(*p, s, n);
-  *p += n;
-  return *p < last;
+  memcpy(t->p, s, n);
+  t->p += n;
 }
 
-static void fill(char *buf, size_t size, const char *fmt, ...)
+/* Appends a string literal, its length counted by the compiler. */
+#define ADD(t, literal) add((t), "" literal "", sizeof(literal) - 1)
+
+static void add_string(text *t, const char *s)
 {
-  char *p = buf, *last = buf + size - 1;
-  const char *mark;
-  va_list ap;
-  int room = 1;
-
-  va_start(ap, fmt);
-  while (room && (mark = strstr(fmt, "%s")) != NULL) {
-    const char *arg = va_arg(ap, const char *);
-
-    room = append(&p, last, fmt, (size_t)(mark - fmt)) &&
-           append(&p, last, arg, strlen(arg));
-    fmt = mark + 2;
-  }
-  if (room)
-    append(&p, last, fmt, strlen(fmt));
-  va_end(ap);
-  *p = '\0';
+  add(t, s, strlen(s));
 }
 
-static void chat_no_session(const sm_reason *r, const char *at, char *buf,
-                            size_t size)
+/* Appends the clock of ms (see clock_of) in the sentence of r. */
+static void add_clock(text *t, int64_t ms, const sm_reason *r)
 {
+  char buf[32];
+
+  add(t, buf, clock_of(ms, r->at, buf, sizeof(buf)));
+}
+
+/* Appends " [start, end)", the window of r's session. */
+static void add_window(text *t, const sm_reason *r)
+{
+  ADD(t, " [");
+  add_clock(t, r->start, r);
+  ADD(t, ", ");
+  add_clock(t, r->end, r);
+  ADD(t, ")");
+}
+
+static void chat_no_session(text *t, const sm_reason *r)
+{
+  ADD(t, "Drift chat rule 1: email given in chat at ");
+  add_clock(t, r->at, r);
   if (r->has_biz_uid)
-    fill(buf, size,
-         "Drift chat rule 1: email given in chat at %s; no session of "
-         "this BizibleId contains it: Web Chat without web data",
-         at);
+    ADD(t, "; no session of this BizibleId contains it: Web Chat without "
+           "web data");
   else
-    fill(buf, size,
-         "Drift chat rule 1: email given in chat at %s; no BizibleId, "
-         "and no form fill with this email in a session running then: "
-         "Web Chat without web data",
-         at);
+    ADD(t, "; no BizibleId, and no form fill with this email in a session "
+           "running then: Web Chat without web data");
 }
 
-void sm_reason_format(const sm_reason *r, char *buf, size_t size)
+/* The sentences of the rules that name a session. */
+static void session_sentence(text *t, const sm_reason *r, const char *ses)
 {
-  char at[32], start[32], end[32];
-  const char *ses = r->session_id ? r->session_id : "?";
-
-  clock_of(r->at, r->at, at, sizeof(at));
-  clock_of(r->start, r->at, start, sizeof(start));
-  clock_of(r->end, r->at, end, sizeof(end));
   switch (r->why) {
   case SM_WHY_WEB_VISIT:
-    fill(buf, size,
-         "web session rule: session %s [%s, %s) had no form fill, chat "
-         "or call: one Web Visit at its first hit",
-         ses, start, end);
+    ADD(t, "web session rule: session ");
+    add_string(t, ses);
+    add_window(t, r);
+    ADD(t, " had no form fill, chat or call: one Web Visit at its first "
+           "hit");
     break;
   case SM_WHY_FORM:
-    fill(buf, size,
-         "web session rule: form fill at %s in session %s (from %s): a "
-         "conversion",
-         at, ses, start);
+    ADD(t, "web session rule: form fill at ");
+    add_clock(t, r->at, r);
+    ADD(t, " in session ");
+    add_string(t, ses);
+    ADD(t, " (from ");
+    add_clock(t, r->start, r);
+    ADD(t, "): a conversion");
     break;
   case SM_WHY_FORM_AFTER_CALL:
-    fill(buf, size,
-         "call rule 4: form fill at %s after the call %s in session %s: "
-         "a later step of the journey, not a second conversion",
-         at, r->conversion_id ? r->conversion_id : "?", ses);
+    ADD(t, "call rule 4: form fill at ");
+    add_clock(t, r->at, r);
+    ADD(t, " after the call ");
+    add_string(t, r->conversion_id ? r->conversion_id : "?");
+    ADD(t, " in session ");
+    add_string(t, ses);
+    ADD(t, ": a later step of the journey, not a second conversion");
     break;
   case SM_WHY_CALL_MERGED:
-    fill(buf, size, "call rule 2: merged into session %s [%s, %s)", ses, start,
-         end);
-    break;
-  case SM_WHY_CALL_UNMERGED:
-    fill(buf, size,
-         "call rule 3: no session of this BizibleId contains %s: a "
-         "separate CRM Activity without web data",
-         at);
+    ADD(t, "call rule 2: merged into session ");
+    add_string(t, ses);
+    add_window(t, r);
     break;
   case SM_WHY_CHAT_SESSION:
-    fill(buf, size,
-         "Drift chat rule 1: email given in chat at %s, joined session "
-         "%s [%s, %s)",
-         at, ses, start, end);
+    ADD(t, "Drift chat rule 1: email given in chat at ");
+    add_clock(t, r->at, r);
+    ADD(t, ", joined session ");
+    add_string(t, ses);
+    add_window(t, r);
     break;
   case SM_WHY_CHAT_BY_EMAIL:
-    fill(buf, size,
-         "Drift chat rule 1: email given in chat at %s without a "
-         "BizibleId, joined session %s [%s, %s) of the visitor who gave "
-         "this email on a form",
-         at, ses, start, end);
+    ADD(t, "Drift chat rule 1: email given in chat at ");
+    add_clock(t, r->at, r);
+    ADD(t, " without a BizibleId, joined session ");
+    add_string(t, ses);
+    add_window(t, r);
+    ADD(t, " of the visitor who gave this email on a form");
     break;
-  case SM_WHY_CHAT_NO_SESSION: chat_no_session(r, at, buf, size); break;
+  default: break;
+  }
+}
+
+size_t sm_reason_format(const sm_reason *r, char *buf, size_t size)
+{
+  text t = {buf, buf + size - 1};
+
+  switch (r->why) {
+  case SM_WHY_CALL_UNMERGED:
+    ADD(&t, "call rule 3: no session of this BizibleId contains ");
+    add_clock(&t, r->at, r);
+    ADD(&t, ": a separate CRM Activity without web data");
+    break;
+  case SM_WHY_CHAT_NO_SESSION: chat_no_session(&t, r); break;
   case SM_WHY_CRM_ACTIVITY:
-    fill(buf, size,
-         "CRM touchpoint rule: a Salesforce Task makes a CRM "
-         "Activity, without web data");
+    ADD(&t, "CRM touchpoint rule: a Salesforce Task makes a CRM Activity, "
+            "without web data");
     break;
   case SM_WHY_CRM_CAMPAIGN:
-    fill(buf, size,
-         "CRM touchpoint rule: a CampaignMember makes a CRM "
-         "Campaign, without web data");
+    ADD(&t, "CRM touchpoint rule: a CampaignMember makes a CRM Campaign, "
+            "without web data");
     break;
+  default: session_sentence(&t, r, r->session_id ? r->session_id : "?"); break;
   }
+  *t.p = '\0';
+  return (size_t)(t.p - buf);
 }

@@ -49,7 +49,8 @@ typedef struct sm_reason {
   int has_biz_uid;           /* chats: the chat came with a BizibleId */
 } sm_reason;
 
-/* Writes the sentence of r into buf (size >= SM_REASON_SIZE), NUL ended. */
-void sm_reason_format(const sm_reason *r, char *buf, size_t size);
+/* Writes the sentence of r into buf (size >= SM_REASON_SIZE), NUL ended;
+ * returns its length (without the NUL). */
+size_t sm_reason_format(const sm_reason *r, char *buf, size_t size);
 
 #endif

@@ -125,15 +125,26 @@ int sm_resolve_close(sm_merge *m, sm_visitor *v)
     sm_emails_remove(m->emails, s->emails[i].email, v);
   if (!s->converted && m->set.emit_web_visits)
     rc = queue_web_visit(m, s);
-  sm_session_free(s);
+  if (m->nspare_sessions < SM_SPARE_SESSIONS) {
+    sm_session_release(s);
+    m->spare_sessions[m->nspare_sessions++] = s;
+  } else {
+    sm_session_free(s);
+  }
   return rc;
 }
 
+/* A session for hit: a spare one when cls fits it, else a new one. */
 static int open_session(sm_merge *m, sm_visitor *v, const sm_event *hit,
                         const sm_class *cls)
 {
-  int rc = sm_session_new(hit, cls, &v->session);
+  int rc = TF_OK;
 
+  if (m->nspare_sessions > 0 &&
+      sm_session_reuse(m->spare_sessions[m->nspare_sessions - 1], hit, cls))
+    v->session = m->spare_sessions[--m->nspare_sessions];
+  else
+    rc = sm_session_new(hit, cls, &v->session);
   if (rc == TF_OK)
     m->open_sessions++;
   return rc;

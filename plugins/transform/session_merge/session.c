@@ -38,22 +38,26 @@ static const char *put(char **at, const char *s)
   return out;
 }
 
-int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out)
-{
-  sm_session *s;
-  size_t n = 1;
-  char *at;
+/* Room for the classification's strings, so that a session can be
+ * reused for most next ones (source, medium and campaign are short). */
+#define BLOCK_ROOM 128
 
-  *out = NULL;
+/* Bytes of the block that holds cls's strings. */
+static size_t block_size(const sm_class *cls)
+{
+  size_t n = 1;
+
   n += cls->source ? strlen(cls->source) + 1 : 0;
   n += cls->medium ? strlen(cls->medium) + 1 : 0;
   n += cls->campaign ? strlen(cls->campaign) + 1 : 0;
-  /* One allocation: the session, then its block. */
-  s = calloc(1, sizeof(*s) + n);
-  if (!s)
-    return TF_ERR_NOMEM;
-  s->block = (char *)(s + 1);
-  at = s->block;
+  return n;
+}
+
+/* Fills the empty session s (its block has room) for hit and cls. */
+static void start(sm_session *s, const sm_event *hit, const sm_class *cls)
+{
+  char *at = s->block;
+
   s->web.channel = cls->channel;
   s->web.source = put(&at, cls->source);
   s->web.medium = put(&at, cls->medium);
@@ -68,21 +72,56 @@ int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out)
   s->biz_uid = hit->biz_uid;
   s->first_ts = hit->ts;
   s->last_ts = hit->ts;
+}
+
+int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out)
+{
+  size_t n = block_size(cls);
+  sm_session *s;
+
+  *out = NULL;
+  if (n < BLOCK_ROOM)
+    n = BLOCK_ROOM;
+  /* One allocation: the session, then its block. */
+  s = calloc(1, sizeof(*s) + n);
+  if (!s)
+    return TF_ERR_NOMEM;
+  s->block = (char *)(s + 1);
+  s->block_room = n;
+  start(s, hit, cls);
   *out = s;
   return TF_OK;
 }
 
-void sm_session_free(sm_session *s)
+void sm_session_release(sm_session *s)
 {
   size_t i;
 
-  if (!s)
-    return;
   for (i = 0; i < s->nemails; i++)
     free(s->emails[i].email);
   free(s->emails);
   free(s->conversion_id);
   tf_record_unref(s->first);
+  s->emails = NULL;
+  s->nemails = 0;
+  s->conversion_id = NULL;
+  s->first = NULL;
+}
+
+int sm_session_reuse(sm_session *s, const sm_event *hit, const sm_class *cls)
+{
+  if (block_size(cls) > s->block_room)
+    return 0;
+  s->converted = 0;
+  start(s, hit, cls);
+  return 1;
+}
+
+void sm_session_free(sm_session *s)
+{
+  if (!s)
+    return;
+  sm_session_release(s);
   free(s);
 }
 

@@ -47,6 +47,7 @@ typedef struct sm_session {
   sm_web web;          /* the web fields, see sm_session_new */
   char *block;         /* source, medium and campaign, allocated with the
                           session (freed with it) */
+  size_t block_room;   /* bytes allocated for block */
   tf_record *first;    /* owned reference: the first hit */
   sm_event first_hit;  /* the first hit as read (strings borrowed from
                           first) */
@@ -72,6 +73,15 @@ int sm_session_new(const sm_event *hit, const sm_class *cls, sm_session **out);
 
 /* NULL-safe. */
 void sm_session_free(sm_session *s);
+
+/* Drops what s holds (its first hit's reference, its emails, its
+ * conversion_id) but keeps its memory, to be started again by
+ * sm_session_reuse or freed by sm_session_free. */
+void sm_session_release(sm_session *s);
+
+/* Starts the released session s again as sm_session_new would for hit
+ * and cls, when cls's strings fit in its block: 1, else 0 (s unchanged). */
+int sm_session_reuse(sm_session *s, const sm_event *hit, const sm_class *cls);
 
 /* last hit + timeout, the first moment outside the session (saturated). */
 int64_t sm_session_end(const sm_session *s, int64_t timeout);

@@ -2,6 +2,7 @@
  * signals.c - reads a hit's arrival signals: hosts, utm_* values and ad
  * click ids, and decides whether the hit is an arrival.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <touchflow/error.h>
@@ -39,23 +40,26 @@ const char *sm_utm_name(sm_utm which)
   return param_names[which].name;
 }
 
-/* Reads the utm_* values; empty ones count as absent. */
+/* Reads the utm_* values, decoded into s's room while they fit; empty ones
+ * count as absent (a value decodes to "" only when its raw text is empty:
+ * no decoding, no allocation). */
 static int read_utm(sm_signals *s, const sm_url_raw *found)
 {
+  size_t used = 0;
   int i;
 
   for (i = 0; i < SM_UTM_COUNT; i++) {
-    if (!found[i].at)
+    if (!found[i].at || found[i].len == 0)
       continue;
-    s->utm[i] = sm_url_decode(&found[i]);
+    s->utm[i] =
+        sm_url_decode_in(&found[i], s->room + used, sizeof(s->room) - used);
     if (!s->utm[i])
       return TF_ERR_NOMEM;
-    if (!*s->utm[i]) {
-      free(s->utm[i]);
-      s->utm[i] = NULL;
-    }
-    if (s->utm[i])
-      s->has_utm = 1;
+    if (s->utm[i] == s->room + used)
+      used += strlen(s->utm[i]) + 1;
+    else
+      s->allocated |= 1u << i;
+    s->has_utm = 1;
   }
   return TF_OK;
 }
@@ -75,7 +79,8 @@ int sm_signals_read(const char *url, const char *referrer, sm_signals *s)
   sm_url_raw found[SM_UTM_COUNT + CLICK_ID_COUNT];
   int rc;
 
-  memset(s, 0, sizeof(*s));
+  /* Everything but the room, which needs no clearing. */
+  memset(s, 0, offsetof(sm_signals, room));
   rc = sm_url_parse(url, &s->page);
   if (rc != TF_OK)
     return rc;
@@ -103,9 +108,11 @@ void sm_signals_clear(sm_signals *s)
   sm_url_clear(&s->page);
   sm_url_clear(&s->ref);
   for (i = 0; i < SM_UTM_COUNT; i++) {
-    free(s->utm[i]);
+    if (s->allocated & (1u << i))
+      free(s->utm[i]);
     s->utm[i] = NULL;
   }
+  s->allocated = 0;
 }
 
 int sm_signals_arrival(const sm_signals *s)

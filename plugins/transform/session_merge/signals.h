@@ -30,13 +30,21 @@ typedef struct sm_click_id {
   const char *source; /* the ad platform, e.g. "Google" */
 } sm_click_id;
 
+/* Bytes of decoded utm values kept inside sm_signals (longer ones are
+ * allocated). */
+#define SM_SIGNALS_ROOM 256
+
+/* Points into itself (utm values, the urls' hosts): never copy one. */
 typedef struct sm_signals {
   sm_url page;              /* owned */
   sm_url ref;               /* owned; empty host when no referrer */
   int external;             /* the referrer's host differs from the page's */
-  char *utm[SM_UTM_COUNT];  /* owned; decoded, NULL when absent or empty */
+  char *utm[SM_UTM_COUNT];  /* owned; decoded, NULL when absent or empty;
+                               in room, or allocated when they do not fit */
   int has_utm;              /* at least one utm[] is set */
   const sm_click_id *click; /* the first known click id present, or NULL */
+  unsigned allocated;       /* bit i: utm[i] is allocated, not in room */
+  char room[SM_SIGNALS_ROOM];
 } sm_signals;
 
 /* The name of a utm parameter ("utm_source", ...). */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <touchflow/error.h>
 #include <touchflow/value.h>
+#include "sort.h"
 #include "spool.h"
 
 /* Past this many runs, all runs are merged into one (as sort(1) does), so
@@ -62,7 +63,8 @@ typedef struct run {
 struct sm_spool {
   size_t budget;
   char *dir;
-  item *mem; /* [head, count) wait, sorted when `sorted` */
+  item *mem;        /* [head, count) wait, sorted when `sorted` */
+  item *sort_space; /* the sort's scratch, room for cap / 2 items */
   size_t head, count, cap;
   int sorted;
   size_t bytes;
@@ -168,6 +170,7 @@ void sm_spool_free(sm_spool *sp)
   free(sp->runs);
   free(sp->mem);
   free(sp->scratch);
+  free(sp->sort_space);
   free(sp->dir);
   free(sp);
 }
@@ -218,20 +221,12 @@ static int item_before(const item *a, const item *b)
   return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
 }
 
-static int compare_items(const void *pa, const void *pb)
-{
-  const item *a = pa, *b = pb;
-
-  if (item_before(a, b))
-    return -1;
-  return item_before(b, a) ? 1 : 0;
-}
+SM_SORT_DEFINE(sort_items, item, item_before)
 
 static void sort_memory(sm_spool *sp)
 {
   if (!sp->sorted)
-    qsort(sp->mem + sp->head, sp->count - sp->head, sizeof(item),
-          compare_items);
+    sort_items(sp->mem + sp->head, sp->count - sp->head, sp->sort_space);
   sp->sorted = 1;
 }
 
@@ -501,20 +496,31 @@ static int spill(sm_spool *sp)
 
 /* --- public ------------------------------------------------------------- */
 
+/* Doubles the room for records in memory (and the sort's scratch).
+ * TF_OK or TF_ERR_NOMEM (then the spool is as it was). */
+static int grow_memory(sm_spool *sp)
+{
+  size_t cap = sp->cap ? sp->cap * 2 : 256;
+  item *grown = realloc(sp->sort_space, cap / 2 * sizeof(*grown));
+
+  if (!grown)
+    return TF_ERR_NOMEM;
+  sp->sort_space = grown;
+  grown = realloc(sp->mem, cap * sizeof(*grown));
+  if (!grown)
+    return TF_ERR_NOMEM;
+  sp->mem = grown;
+  sp->cap = cap;
+  return TF_OK;
+}
+
 int sm_spool_add(sm_spool *sp, int64_t ts, tf_record *rec, const sm_event *ev)
 {
   item *it;
   kept_event *k = NULL;
 
-  if (sp->count == sp->cap) {
-    size_t cap = sp->cap ? sp->cap * 2 : 256;
-    item *grown = realloc(sp->mem, cap * sizeof(*grown));
-
-    if (!grown)
-      return TF_ERR_NOMEM;
-    sp->mem = grown;
-    sp->cap = cap;
-  }
+  if (sp->count == sp->cap && grow_memory(sp) != TF_OK)
+    return TF_ERR_NOMEM;
   if (ev && (k = event_keep(sp, ev)) == NULL)
     return TF_ERR_NOMEM;
   it = &sp->mem[sp->count];
@@ -649,15 +655,8 @@ int sm_spool_restore_memory(sm_spool *sp, int64_t ts, uint64_t seq,
 {
   item *it;
 
-  if (sp->count == sp->cap) {
-    size_t cap = sp->cap ? sp->cap * 2 : 256;
-    item *grown = realloc(sp->mem, cap * sizeof(*grown));
-
-    if (!grown)
-      return TF_ERR_NOMEM;
-    sp->mem = grown;
-    sp->cap = cap;
-  }
+  if (sp->count == sp->cap && grow_memory(sp) != TF_OK)
+    return TF_ERR_NOMEM;
   it = &sp->mem[sp->count];
   it->ts = ts;
   it->seq = seq;

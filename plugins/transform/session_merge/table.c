@@ -9,6 +9,8 @@
 #include "table.h"
 
 #define FIRST_BUCKETS 64
+/* Removed entries kept for the next puts, at most. */
+#define SPARE_ENTRIES 256
 #define HASH_SEED UINT64_C(0x6a09e667f3bcc909)
 #define HASH_MULTIPLIER UINT64_C(0x9e3779b97f4a7c15)
 
@@ -23,6 +25,8 @@ struct sm_table {
   entry **buckets;
   size_t nbuckets; /* a power of two */
   size_t count;
+  entry *spare; /* removed entries, chained by next */
+  size_t nspare;
 };
 
 /* Spreads the bits of x over the low ones, which pick the bucket. */
@@ -76,6 +80,10 @@ void sm_table_free(sm_table *t)
       next = e->next;
       free(e);
     }
+  for (e = t->spare; e; e = next) {
+    next = e->next;
+    free(e);
+  }
   free(t->buckets);
   free(t);
 }
@@ -89,11 +97,21 @@ static entry **find_slot(const sm_table *t, const char *key, uint64_t hash)
   return slot;
 }
 
-void *sm_table_get(const sm_table *t, const char *key)
+uint64_t sm_table_hash(const char *key)
 {
-  entry *e = *find_slot(t, key, hash_key(key));
+  return hash_key(key);
+}
+
+void *sm_table_get_hashed(const sm_table *t, const char *key, uint64_t hash)
+{
+  entry *e = *find_slot(t, key, hash);
 
   return e ? e->value : NULL;
+}
+
+void *sm_table_get(const sm_table *t, const char *key)
+{
+  return sm_table_get_hashed(t, key, hash_key(key));
 }
 
 /* Doubles the bucket array; on ENOMEM the table stays as it was. */
@@ -119,17 +137,27 @@ static int grow(sm_table *t)
 
 int sm_table_put(sm_table *t, const char *key, void *value)
 {
+  return sm_table_put_hashed(t, key, hash_key(key), value);
+}
+
+int sm_table_put_hashed(sm_table *t, const char *key, uint64_t hash,
+                        void *value)
+{
   entry *e;
   entry **slot;
 
   if (t->count >= t->nbuckets && grow(t) != TF_OK)
     return TF_ERR_NOMEM;
-  e = malloc(sizeof(*e));
-  if (!e)
+  e = t->spare;
+  if (e) {
+    t->spare = e->next;
+    t->nspare--;
+  } else if ((e = malloc(sizeof(*e))) == NULL) {
     return TF_ERR_NOMEM;
+  }
   e->key = key;
   e->value = value;
-  e->hash = hash_key(key);
+  e->hash = hash;
   slot = &t->buckets[e->hash & (t->nbuckets - 1)];
   e->next = *slot;
   *slot = e;
@@ -139,7 +167,12 @@ int sm_table_put(sm_table *t, const char *key, void *value)
 
 void *sm_table_remove(sm_table *t, const char *key)
 {
-  entry **slot = find_slot(t, key, hash_key(key));
+  return sm_table_remove_hashed(t, key, hash_key(key));
+}
+
+void *sm_table_remove_hashed(sm_table *t, const char *key, uint64_t hash)
+{
+  entry **slot = find_slot(t, key, hash);
   entry *e = *slot;
   void *value;
 
@@ -147,7 +180,13 @@ void *sm_table_remove(sm_table *t, const char *key)
     return NULL;
   *slot = e->next;
   value = e->value;
-  free(e);
+  if (t->nspare < SPARE_ENTRIES) {
+    e->next = t->spare;
+    t->spare = e;
+    t->nspare++;
+  } else {
+    free(e);
+  }
   t->count--;
   return value;
 }

@@ -8,6 +8,7 @@
 #define SM_TABLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct sm_table sm_table;
 
@@ -26,6 +27,15 @@ int sm_table_put(sm_table *t, const char *key, void *value);
 
 /* Removes key and returns its value (NULL when absent). */
 void *sm_table_remove(sm_table *t, const char *key);
+
+/* The same with the key's hash computed once by the caller
+ * (sm_table_hash), for a key looked up, added and removed again: the
+ * hash must be sm_table_hash(key). */
+uint64_t sm_table_hash(const char *key);
+void *sm_table_get_hashed(const sm_table *t, const char *key, uint64_t hash);
+int sm_table_put_hashed(sm_table *t, const char *key, uint64_t hash,
+                        void *value);
+void *sm_table_remove_hashed(sm_table *t, const char *key, uint64_t hash);
 
 /* Number of entries. */
 size_t sm_table_count(const sm_table *t);

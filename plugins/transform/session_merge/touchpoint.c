@@ -70,13 +70,15 @@ static void put_text(tf_builder *b, const char *key, size_t key_len,
 static void put_reason(tf_builder *b, const sm_reason *reason)
 {
   char text[SM_REASON_SIZE];
+  size_t len;
 
   if (!reason) {
     PUT(b, "reason", NULL, NULL);
     return;
   }
-  sm_reason_format(reason, text, sizeof(text));
-  PUT(b, "reason", text, NULL);
+  len = sm_reason_format(reason, text, sizeof(text));
+  TF_BUILDER_KEY(b, "reason");
+  tf_builder_stringn(b, text, len);
 }
 
 tf_record *sm_touchpoint_new(tf_builder *b, const sm_tp *tp, const char *id,

@@ -68,6 +68,11 @@ void sm_url_find_params(const sm_url *url, const sm_url_name *names, size_t n,
  * caller frees it); NULL on ENOMEM. */
 char *sm_url_decode(const sm_url_raw *raw);
 
+/* The same, written into room (size bytes) when it fits (raw->len < size:
+ * decoding never lengthens a value), else as a new string the caller
+ * frees.  Returns room, the new string, or NULL on ENOMEM. */
+char *sm_url_decode_in(const sm_url_raw *raw, char *room, size_t size);
+
 /* Normalises a host or host pattern in place as sm_url_parse does
  * (lowercase, no leading "www.") and returns it. */
 char *sm_host_normalize(char *host);

@@ -9,19 +9,46 @@
 #include "visitor.h"
 
 #define FIRST_CAPACITY 4
+/* Room for a biz_uid of up to 47 bytes (a BizibleId has 32), so that a
+ * visitor can be reused for the next one. */
+#define BIZ_UID_ROOM 48
+
+/* v's fields for biz_uid (which fits in its room), with nothing waiting. */
+static void start(sm_visitor *v, const char *biz_uid, size_t len)
+{
+  memcpy(v->biz_uid, biz_uid, len);
+  v->head = v->count = 0;
+  v->session = NULL;
+  v->due_ts = 0;
+  v->due_rank = 0;
+  v->heap_index = SIZE_MAX;
+  v->ring = -1;
+  v->ring_slot = 0;
+}
 
 sm_visitor *sm_visitor_new(const char *biz_uid)
 {
   size_t len = strlen(biz_uid) + 1;
+  size_t room = len > BIZ_UID_ROOM ? len : BIZ_UID_ROOM;
   /* One allocation: the visitor, then its biz_uid. */
-  sm_visitor *v = calloc(1, sizeof(*v) + len);
+  sm_visitor *v = calloc(1, sizeof(*v) + room);
 
   if (!v)
     return NULL;
-  v->biz_uid = memcpy(v + 1, biz_uid, len);
-  v->heap_index = SIZE_MAX;
-  v->ring = -1;
+  v->biz_uid = (char *)(v + 1);
+  v->biz_uid_room = room;
+  start(v, biz_uid, len);
   return v;
+}
+
+int sm_visitor_reuse(sm_visitor *v, const char *biz_uid)
+{
+  size_t len = strlen(biz_uid) + 1;
+
+  if (len > v->biz_uid_room)
+    return 0;
+  start(v, biz_uid, len);
+  return 1;
 }
 
 void sm_visitor_free(sm_visitor *v)

@@ -14,10 +14,12 @@
 #include "session.h"
 
 typedef struct sm_visitor {
-  char *biz_uid;     /* allocated with the visitor (freed with it); "" for
-                        chats without a BizibleId */
-  sm_event *pending; /* owned; [head, count) wait, sorted by
-                        sm_event_compare; each holds a record reference */
+  char *biz_uid;       /* allocated with the visitor (freed with it); "" for
+                          chats without a BizibleId */
+  size_t biz_uid_room; /* bytes allocated for biz_uid */
+  uint64_t key_hash;   /* sm_table_hash(biz_uid), set by the engine */
+  sm_event *pending;   /* owned; [head, count) wait, sorted by
+                          sm_event_compare; each holds a record reference */
   size_t head;
   size_t count;
   size_t cap;
@@ -37,6 +39,12 @@ sm_visitor *sm_visitor_new(const char *biz_uid);
 
 /* Drops the waiting events' references and frees the session.  NULL-safe. */
 void sm_visitor_free(sm_visitor *v);
+
+/* Makes v, which holds nothing (no waiting event, no session), a new
+ * visitor of biz_uid, keeping its allocations: its waiting events' array,
+ * and its biz_uid's room when biz_uid fits in it.  0 when it does not fit
+ * (v is then unchanged), else 1. */
+int sm_visitor_reuse(sm_visitor *v, const char *biz_uid);
 
 /* Adds ev in its place, taking a new reference to ev->rec.  TF_OK or
  * TF_ERR_NOMEM. */

@@ -120,6 +120,44 @@ START_TEST(table_puts_gets_removes_and_grows)
 }
 END_TEST
 
+/* Entries added, found and removed with the hash computed once are the
+ * entries of the plain calls; removed entries are reused by later puts
+ * (past the spare list's size too). */
+START_TEST(table_hashed_calls_match_the_plain_ones)
+{
+  sm_table *t = sm_table_new();
+  char keys[600][8];
+  size_t i, round;
+
+  ck_assert_ptr_nonnull(t);
+  for (round = 0; round < 3; round++) {
+    for (i = 0; i < 600; i++) {
+      snprintf(keys[i], sizeof(keys[i]), "v%zu", i);
+      if (i % 2)
+        ck_assert_int_eq(
+            sm_table_put_hashed(t, keys[i], sm_table_hash(keys[i]), keys[i]),
+            TF_OK);
+      else
+        ck_assert_int_eq(sm_table_put(t, keys[i], keys[i]), TF_OK);
+    }
+    ck_assert_uint_eq(sm_table_count(t), 600);
+    for (i = 0; i < 600; i++) {
+      ck_assert_ptr_eq(sm_table_get(t, keys[i]), keys[i]);
+      ck_assert_ptr_eq(sm_table_get_hashed(t, keys[i], sm_table_hash(keys[i])),
+                       keys[i]);
+    }
+    for (i = 0; i < 600; i++)
+      ck_assert_ptr_eq(
+          i % 3 ? sm_table_remove(t, keys[i])
+                : sm_table_remove_hashed(t, keys[i], sm_table_hash(keys[i])),
+          keys[i]);
+    ck_assert_uint_eq(sm_table_count(t), 0);
+    ck_assert_ptr_null(sm_table_get(t, "v1"));
+  }
+  sm_table_free(t);
+}
+END_TEST
+
 /* A new visitor; fails the test on ENOMEM. */
 static sm_visitor *new_visitor(const char *biz)
 {
@@ -349,6 +387,40 @@ START_TEST(spool_takes_in_time_then_arrival_order)
 }
 END_TEST
 
+/* Many records in memory (past the insertion sort's size): batches in
+ * time order from two inputs interleaved, as sorted sources give them, with
+ * equal times; they come out in (time, arrival) order. */
+START_TEST(spool_sorts_many_in_memory)
+{
+  sm_spool *sp = sm_spool_new(SIZE_MAX, NULL);
+  static int64_t times[2000];
+  size_t i;
+
+  ck_assert_ptr_nonnull(sp);
+  for (i = 0; i < 2000; i++) {
+    tf_record *rec = numbered((int)i);
+    size_t batch = i / 100, in_batch = i % 100;
+
+    /* even batches: one input, every 3 ms; odd ones: the other, every 7 */
+    times[i] = batch % 2 == 0 ? (int64_t)((batch / 2 * 100 + in_batch) * 3)
+                              : (int64_t)((batch / 2 * 100 + in_batch) * 7);
+    ck_assert_int_eq(sm_spool_add(sp, times[i], rec, NULL), TF_OK);
+    tf_record_unref(rec);
+  }
+  ck_assert_int_eq(sm_spool_take(sp, 3000, spool_collect, NULL), TF_OK);
+  ck_assert_int_eq(sm_spool_take(sp, INT64_MAX, spool_collect, NULL), TF_OK);
+  ck_assert_uint_eq(nspool_taken, 2000);
+  for (i = 1; i < 2000; i++) {
+    int64_t a = taken_n(i - 1), b = taken_n(i);
+
+    ck_assert(times[a] < times[b] || (times[a] == times[b] && a < b));
+  }
+  ck_assert(times[taken_n(0)] == 0 && times[taken_n(1999)] >= 3000);
+  spool_forget();
+  sm_spool_free(sp);
+}
+END_TEST
+
 /* Past the budget records go to sorted runs (more runs than are kept open,
  * so they are merged too) and come back in order, equal and with their
  * origin. */
@@ -547,6 +619,70 @@ START_TEST(outbox_emits_sorted_by_date_then_id)
 }
 END_TEST
 
+/* Checks that each touchpoint emitted comes after the one before it in
+ * (ts, touchpoint_id) order, and counts them. */
+typedef struct order_check {
+  int64_t ts;
+  char id[SM_TP_ID_SIZE];
+  size_t count;
+} order_check;
+
+static int check_order(void *ud, tf_record *rec)
+{
+  order_check *c = ud;
+  const char *id = tf_record_get_string(rec, "touchpoint_id");
+  int64_t ts = (int64_t)json_integer_value(tf_record_get_path(rec, "ts"));
+
+  ck_assert_ptr_nonnull(id);
+  if (c->count > 0)
+    ck_assert(ts > c->ts || (ts == c->ts && strcmp(id, c->id) > 0));
+  c->ts = ts;
+  snprintf(c->id, sizeof(c->id), "%s", id);
+  c->count++;
+  tf_record_unref(rec);
+  return TF_OK;
+}
+
+/* Past the insertion sort's size, out of order and in order, with many
+ * touchpoints of the same date. */
+START_TEST(outbox_sorts_many_touchpoints)
+{
+  sm_outbox o = {0};
+  order_check c = {0};
+  uint32_t x = 12345;
+  char id[SM_TP_ID_SIZE];
+  int64_t ts;
+  size_t i;
+
+  for (i = 0; i < 700; i++) {
+    x = x * 1103515245u + 12345u;
+    ts = (int64_t)(x >> 16) % 40;
+    snprintf(id, sizeof(id), "tp_%08x", (unsigned)(x >> 3));
+    ck_assert_int_eq(
+        sm_outbox_add(&o,
+                      tf_record_new(json_pack("{s:s, s:I}", "touchpoint_id", id,
+                                              "ts", (json_int_t)ts)),
+                      ts, id),
+        TF_OK);
+  }
+  ck_assert_int_eq(sm_outbox_drain(&o, check_order, &c), TF_OK);
+  ck_assert_uint_eq(c.count, 700);
+  memset(&c, 0, sizeof(c));
+  for (i = 0; i < 300; i++) {
+    snprintf(id, sizeof(id), "tp_%04u", (unsigned)i);
+    ck_assert_int_eq(
+        sm_outbox_add(&o,
+                      tf_record_new(json_pack("{s:s, s:I}", "touchpoint_id", id,
+                                              "ts", (json_int_t)(i / 7))),
+                      (int64_t)(i / 7), id),
+        TF_OK);
+  }
+  ck_assert_int_eq(sm_outbox_drain(&o, check_order, &c), TF_OK);
+  ck_assert_uint_eq(c.count, 300);
+  sm_outbox_clear(&o);
+}
+END_TEST
+
 START_TEST(outbox_stops_at_a_failing_emit_and_frees_the_rest)
 {
   sm_outbox o = {0};
@@ -619,6 +755,41 @@ START_TEST(visitor_free_drops_waiting_events)
     }
   }
   ck_assert_uint_eq(sm_visitor_waiting(v), 13);
+  sm_visitor_free(v);
+}
+END_TEST
+
+/* A visitor that holds nothing is reused for another BizibleId when it
+ * fits its room, and then behaves as a new one. */
+START_TEST(visitor_reuse_takes_a_new_bizible_id)
+{
+  sm_visitor *v = new_visitor(BIZ_A);
+  char long_id[200];
+  tf_record *rec;
+  sm_event ev;
+
+  rec = ev_hit("h1", BIZ_A, "12:00:00", "https://acme.com/", NULL);
+  ev = read_event(rec);
+  ck_assert_int_eq(sm_visitor_push(v, &ev), TF_OK);
+  tf_record_unref(rec);
+  sm_visitor_pop(v, &ev);
+  tf_record_unref(ev.rec);
+  memset(long_id, 'x', sizeof(long_id) - 1);
+  long_id[sizeof(long_id) - 1] = '\0';
+  ck_assert_int_eq(sm_visitor_reuse(v, long_id), 0);
+  ck_assert_str_eq(v->biz_uid, BIZ_A);
+  ck_assert_int_eq(sm_visitor_reuse(v, BIZ_B), 1);
+  ck_assert_str_eq(v->biz_uid, BIZ_B);
+  ck_assert_ptr_null(sm_visitor_next(v));
+  ck_assert_ptr_null(v->session);
+  ck_assert_uint_eq(v->heap_index, SIZE_MAX);
+  ck_assert_int_eq(v->ring, -1);
+  rec = ev_hit("h2", BIZ_B, "12:01:00", "https://acme.com/", NULL);
+  ev = read_event(rec);
+  ck_assert_int_eq(sm_visitor_push(v, &ev), TF_OK);
+  tf_record_unref(rec);
+  ck_assert_str_eq(sm_visitor_next(v)->srid, "h2");
+  ck_assert_uint_eq(sm_visitor_waiting(v), 1);
   sm_visitor_free(v);
 }
 END_TEST
@@ -759,18 +930,22 @@ static Suite *parts_suite(void)
   tcase_add_test(tc, hash_separates_parts);
   tcase_add_test(tc, hash_decimal_is_printf_decimal);
   tcase_add_test(tc, table_puts_gets_removes_and_grows);
+  tcase_add_test(tc, table_hashed_calls_match_the_plain_ones);
   tcase_add_test(tc, dueq_orders_by_time_rank_then_bizible_id);
   tcase_add_test(tc, dueq_pops_many_in_order);
   tcase_add_test(tc, dueq_rings_and_heap_agree_with_a_linear_search);
   tcase_add_test(tc, spool_takes_in_time_then_arrival_order);
+  tcase_add_test(tc, spool_sorts_many_in_memory);
   tcase_add_test(tc, spool_spills_and_merges_back_in_order);
   tcase_add_test(tc, spool_spilled_order_is_by_time);
   tcase_add_test(tc, spool_gives_back_kept_events_until_spilled);
   tcase_add_test(tc, spool_unwritable_folder_is_an_io_error);
   tcase_add_test(tc, outbox_emits_sorted_by_date_then_id);
   tcase_add_test(tc, outbox_stops_at_a_failing_emit_and_frees_the_rest);
+  tcase_add_test(tc, outbox_sorts_many_touchpoints);
   tcase_add_test(tc, visitor_keeps_waiting_events_in_handling_order);
   tcase_add_test(tc, visitor_free_drops_waiting_events);
+  tcase_add_test(tc, visitor_reuse_takes_a_new_bizible_id);
   tcase_add_test(tc, emails_find_the_latest_form_in_an_open_session);
   tcase_add_test(tc, emails_free_releases_remaining_entries);
   suite_add_tcase(s, tc);

@@ -249,6 +249,50 @@ START_TEST(session_remembers_latest_form_per_email)
 }
 END_TEST
 
+/* A released session started again for another first hit is that hit's
+ * session: nothing of the first one stays (forms, conversion, record). */
+START_TEST(session_reuse_starts_afresh)
+{
+  tf_record *rec = ev_hit("h1", BIZ_A, "12:00:00", PAGE, NULL);
+  tf_record *next = ev_hit("h7", BIZ_B, "13:00:00", PAGE "?utm_source=x",
+                           "https://www.bing.com/");
+  sm_session *s = session_of(rec, "Paid Search", "google");
+  sm_class cls = {"Organic Search", (char *)"bing", NULL, (char *)"spring"};
+  char long_text[300], id[SM_SESSION_ID_SIZE];
+  sm_class too_long = {"Other", long_text, NULL, NULL};
+  sm_event ev;
+  sm_problem why;
+  int64_t ts;
+
+  tf_record_unref(rec);
+  ck_assert_int_eq(sm_session_note_form(s, "a@b.c", 10), TF_OK);
+  s->converted = 1;
+  s->conversion_id = strdup("tp_x");
+  sm_session_release(s);
+  ck_assert_int_eq(sm_event_read(next, &ev, &why), 0);
+  memset(long_text, 'y', sizeof(long_text) - 1);
+  long_text[sizeof(long_text) - 1] = '\0';
+  ck_assert_int_eq(sm_session_reuse(s, &ev, &too_long), 0);
+  ck_assert_int_eq(sm_session_reuse(s, &ev, &cls), 1);
+  tf_record_unref(next);
+  sm_session_id(BIZ_B, ev_time("13:00:00"), "h7", id);
+  ck_assert_str_eq(s->web.session_id, id);
+  ck_assert_str_eq(s->web.channel, "Organic Search");
+  ck_assert_str_eq(s->web.source, "bing");
+  ck_assert_ptr_null(s->web.medium);
+  ck_assert_str_eq(s->web.campaign, "spring");
+  ck_assert_str_eq(s->web.referrer, "https://www.bing.com/");
+  ck_assert_str_eq(s->biz_uid, BIZ_B);
+  ck_assert_int_eq(s->first_ts, ev_time("13:00:00"));
+  ck_assert_int_eq(s->last_ts, s->first_ts);
+  ck_assert(!s->converted);
+  ck_assert_ptr_null(s->conversion_id);
+  ck_assert_uint_eq(s->nemails, 0);
+  ck_assert(!sm_session_form_ts(s, "a@b.c", &ts));
+  sm_session_free(s);
+}
+END_TEST
+
 /* --- touchpoints -------------------------------------------------------- */
 
 static sm_tp sample_tp(void)
@@ -388,6 +432,7 @@ static Suite *session_suite(void)
   tcase_add_test(sessions, session_rule_arrival_breaks_on_channel_or_source);
   tcase_add_test(sessions, session_rule_end_is_last_hit_plus_timeout);
   tcase_add_test(sessions, session_remembers_latest_form_per_email);
+  tcase_add_test(sessions, session_reuse_starts_afresh);
   suite_add_tcase(s, sessions);
   tcase_add_test(tps, touchpoint_has_contract_fields_in_order);
   tcase_add_test(tps, touchpoint_id_hashes_origin_record_type_and_time);

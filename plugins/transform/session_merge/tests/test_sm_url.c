@@ -46,6 +46,25 @@ START_TEST(host_of_scheme_less_and_relative_urls)
 }
 END_TEST
 
+/* Schemes starting like http and https (read without the class loop) end
+ * where any other scheme does; a short or cut text is never read past its
+ * end. */
+START_TEST(schemes_that_start_like_http)
+{
+  expect_host("http://a.com/x", "a.com");
+  expect_host("https://b.com", "b.com");
+  expect_host("httpsx://c.com/", "c.com");
+  expect_host("http+x://d.com/", "d.com");
+  expect_host("HTTP://E.com/", "e.com");
+  expect_host("http:/f.com/", "");
+  expect_host("https:x.com", "https"); /* no "//": host:port, leniently */
+  expect_host("http", "");
+  expect_host("https", "");
+  expect_host("http:", "");
+  expect_host("http.example.com/a", "http.example.com");
+}
+END_TEST
+
 /* Lowercasing goes 8 bytes a step: every byte value, at every place of a
  * word and in hosts of every length up to 19 bytes (whole words, a last
  * word that overlaps, short hosts), is lowercased as tolower() does (A-Z
@@ -252,6 +271,38 @@ START_TEST(session_rule_direct_hit_is_not_an_arrival)
 }
 END_TEST
 
+/* utm values are decoded into the signals while they fit, and allocated
+ * past that: all five read the same either way, and clear frees what was
+ * allocated (the ASan and valgrind runs check it). */
+START_TEST(utm_values_past_the_signals_room_are_allocated)
+{
+  char url[1024], campaign[301];
+  sm_signals s;
+
+  memset(campaign, 'c', sizeof(campaign) - 1);
+  campaign[sizeof(campaign) - 1] = '\0';
+  snprintf(url, sizeof(url),
+           "https://acme.com/?utm_source=a%%20b&utm_medium=cpc&utm_campaign=%s"
+           "&utm_term=x+y&utm_content=%%FF",
+           campaign);
+  read_signals(&s, url, NULL);
+  ck_assert_str_eq(s.utm[SM_UTM_SOURCE], "a b");
+  ck_assert_str_eq(s.utm[SM_UTM_MEDIUM], "cpc");
+  ck_assert_str_eq(s.utm[SM_UTM_CAMPAIGN], campaign);
+  ck_assert_str_eq(s.utm[SM_UTM_TERM], "x y");
+  ck_assert_str_eq(s.utm[SM_UTM_CONTENT], "%FF");
+  ck_assert(s.has_utm);
+  sm_signals_clear(&s);
+  ck_assert_ptr_null(s.utm[SM_UTM_CAMPAIGN]);
+  snprintf(url, sizeof(url), "https://acme.com/?utm_campaign=%s&utm_source=z",
+           campaign);
+  read_signals(&s, url, NULL);
+  ck_assert_str_eq(s.utm[SM_UTM_CAMPAIGN], campaign);
+  ck_assert_str_eq(s.utm[SM_UTM_SOURCE], "z");
+  sm_signals_clear(&s);
+}
+END_TEST
+
 /* README.md "Decisions": a known ad click id makes a hit an arrival. */
 START_TEST(click_id_makes_an_arrival)
 {
@@ -336,6 +387,7 @@ static Suite *url_suite(void)
 
   tcase_add_test(url, host_is_lowercased_without_www_port_or_userinfo);
   tcase_add_test(url, host_of_scheme_less_and_relative_urls);
+  tcase_add_test(url, schemes_that_start_like_http);
   tcase_add_test(url, long_hosts_are_kept_whole);
   tcase_add_test(url, host_lowercasing_matches_tolower_for_every_byte);
   tcase_add_test(url, query_parameters_are_found_and_decoded);
@@ -350,6 +402,7 @@ static Suite *url_suite(void)
   tcase_add_test(sig, session_rule_arrival_is_utm_or_external_referrer);
   tcase_add_test(sig, session_rule_direct_hit_is_not_an_arrival);
   tcase_add_test(sig, click_id_makes_an_arrival);
+  tcase_add_test(sig, utm_values_past_the_signals_room_are_allocated);
   tcase_add_test(sig, utm_names_are_the_five_parameters);
   suite_add_tcase(s, sig);
   return s;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <touchflow/check.h>
 #include <touchflow/touchflow.h>
 #include <touchflow/record_json.h>
@@ -210,6 +211,36 @@ START_TEST(test_far_future_record_does_not_drag_the_watermark)
                                "in.ndjson:2: event time "
                                "9999-12-31T00:00:00Z is more than a "
                                "day after the clock"));
+}
+END_TEST
+
+/* The wall clock now, in epoch milliseconds. */
+static int64_t wall_ms(void)
+{
+  struct timespec t;
+
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The clock is read once and kept while records stay within a day of it:
+ * a record just past that day is still counted, just before it is not. */
+START_TEST(test_future_is_judged_against_the_clock_each_time)
+{
+  const int64_t hour = 3600 * 1000LL, now = wall_ms();
+  tf_time_order order;
+
+  tf_time_order_init(&order, 1);
+  emit(&order, 1, now - hour);
+  emit(&order, 2, now + 23 * hour);
+  ck_assert_int_eq(metric("in_future"), 0);
+  emit(&order, 3, now + 25 * hour);
+  ck_assert_int_eq(metric("in_future"), 1);
+  emit(&order, 4, now + 24 * hour - 60000);
+  emit(&order, 5, now + 26 * hour);
+  ck_assert_int_eq(metric("in_future"), 2);
+  ck_assert(tf_time_order_watermark(&order) == now + 24 * hour - 60000);
+  ck_assert_uint_eq(n_rejects(), 0);
 }
 END_TEST
 
@@ -460,6 +491,7 @@ static Suite *timeorder_suite(void)
   tcase_add_test(check, test_earlier_record_is_dead_lettered_not_emitted);
   tcase_add_test(check, test_far_future_record_does_not_drag_the_watermark);
   tcase_add_test(check, test_far_future_first_record_promises_nothing);
+  tcase_add_test(check, test_future_is_judged_against_the_clock_each_time);
   tcase_add_test(check, test_watermark_does_not_go_back);
   tcase_add_test(check, test_out_of_order_is_counted_and_logged_once);
   tcase_add_test(check, test_message_shows_milliseconds_when_they_differ);

@@ -24,7 +24,9 @@
 #   session_merge   `web` + `calltracking` -> `session_merge` -> `file` on
 #                   bench/gen_events.py's time-sorted hits and Tasks (both
 #                   declared sorted_by_time), against the floor's parse-only
-#                   rate (--mode parse) on the same hits file
+#                   rate (--mode parse) on the same hits file; before
+#                   each round, core_roundtrip.c measures how fast a
+#                   cache line crosses between the two cores
 #   rss             (--rss-scale) touchflow pass-through at RECORDS and at
 #                   10 x RECORDS
 #
@@ -112,6 +114,12 @@ zlib_libs=$(pkg-config --libs zlib 2>/dev/null || echo -lz)
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$work/jansson_floor" \
   "$here/jansson_floor.c" $(pkg-config --cflags --libs jansson) $zlib_libs
 floor=$work/jansson_floor
+# How fast a cache line crosses between the two cores (core_roundtrip.c):
+# printed before every session_merge round, whose two threads hand every
+# record across.
+"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -pthread -o "$work/core_roundtrip" \
+  "$here/core_roundtrip.c"
+roundtrips=()
 
 echo "== machine"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" \
@@ -269,6 +277,8 @@ want dedupe && echo "kept $kept_tf of $n records (both)" && echo
 want session_merge && echo "== session_merge: web + calltracking -> session_merge -> file ($repeats rounds)"
 for ((r = 1; r <= repeats; r++)); do
   want session_merge || break
+  roundtrips+=("$("$work/core_roundtrip")")
+  echo "  cross-core round trip before round $r: ${roundtrips[-1]} ns"
   run session_merge touchflow "$((hits + calls))" - "$tf" run "$work/tf_merge.json" --progress never
   touchpoints=$(lines "$work/tf_merge.out.ndjson")
   [ "$touchpoints" -gt 0 ] || fail "session_merge wrote no touchpoint"
@@ -288,7 +298,10 @@ for ((r = 1; r <= repeats; r++)); do
   grep -q "mode parse: $hits records, 0 written, 0 duplicates dropped, 0 bad" "$work/stderr.txt" ||
     fail "the floor did not parse all $hits hits: $(tail -1 "$work/stderr.txt")"
 done
-want session_merge && echo "touchpoints: $touchpoints, dead letters: $dead" && echo
+want session_merge && echo "touchpoints: $touchpoints, dead letters: $dead" &&
+  echo "cross-core round trips before the rounds: ${roundtrips[*]} ns (this" \
+    "machine: about 70 ns when its two vCPUs share a cache, about 350 ns when" \
+    "not; the session_merge rounds run at that speed)" && echo
 
 # --- peak RSS at 10 x RECORDS
 if [ $rss_scale = 1 ]; then

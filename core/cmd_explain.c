@@ -101,6 +101,9 @@ static int run_pass(tf__pipeline *p, const char *dead_path)
   tf__run_options_default(&opt);
   opt.quiet = 1;
   opt.progress = TF_PROGRESS_NEVER;
+  /* The sources' emit() is filter_emit (explain_stages.c), which learns
+   * into state shared by every source: all on the pipeline thread. */
+  opt.source_threads = 0;
   free(p->dead_letter_path);
   p->dead_letter_path = strdup(dead_path);
   return p->dead_letter_path ? tf__run(p, &opt) : 1;
